@@ -1,0 +1,100 @@
+"""The store: engine, SQLite settings, sessions, and migrations applied on open.
+
+The database URL comes from ``SAMENHIER_DATABASE_URL`` (default ``sqlite:///db/samenhier.db``,
+relative to the project root). Opening the store runs Alembic ``upgrade head``, so an older database
+file is upgraded in place, never recreated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+from samenhier import PROJECT_ROOT
+
+DEFAULT_DATABASE_URL = "sqlite:///db/samenhier.db"
+MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def database_url(override: str | None = None) -> str:
+    """The database URL to use: ``override``, else ``SAMENHIER_DATABASE_URL``, else the default.
+
+    A relative SQLite path is taken relative to the project root, so the app and the CLI find the
+    same file whatever the working directory.
+    """
+    url = override or os.environ.get("SAMENHIER_DATABASE_URL") or DEFAULT_DATABASE_URL
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = parsed.set(database=str(path)).render_as_string(hide_password=False)
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for ``url`` (see :func:`database_url`), with foreign keys, WAL and a busy timeout on SQLite."""
+    resolved = database_url(url)
+    if resolved.startswith("sqlite"):
+        engine = create_engine(
+            resolved, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(resolved, pool_pre_ping=True)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (Alembic ``upgrade head``); safe to run again."""
+    with engine.begin() as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+@cache
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url``, migrated to the newest schema on first use."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One short transaction: commits when the block ends, rolls back on any exception."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

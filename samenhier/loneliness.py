@@ -1,0 +1,115 @@
+"""Scoring of the De Jong Gierveld 6-item loneliness scale.
+
+Source: J. de Jong Gierveld & T. van Tilburg (2006), "A 6-item scale for overall, emotional, and
+social loneliness: confirmatory tests on survey data", *Research on Aging* 28(5), 582–598; and the
+scoring rules restated in ``shared/data/README.md``:
+
+- emotional items (leegte, mis_mensen, in_de_steek): ``ja`` or ``min of meer`` scores 1, ``nee`` 0;
+- social items (terugvallen, vertrouwen, verbonden): ``nee`` or ``min of meer`` scores 1, ``ja`` 0;
+- total 0–6, emotional and social subscales 0–3 each;
+- the total is missing when more than one item is missing (with exactly one missing item the total
+  is the sum of the five answered items); a subscale is missing when any of its items is missing;
+- bands of the total: 0–1 not lonely, 2–4 moderately lonely, 5–6 severely lonely; lonely means ≥ 2.
+
+The scale is meant for group-level reporting, not to label individuals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pandas as pd
+
+from samenhier.models import LONELINESS_ITEMS, Answer
+
+EMOTIONAL_ITEMS = ("emptiness", "miss_people", "abandoned")
+"""leegte, mis_mensen, in_de_steek: negatively worded, a 'yes' means lonely."""
+SOCIAL_ITEMS = ("fall_back_on", "trust", "connected")
+"""terugvallen, vertrouwen, verbonden: positively worded, a 'no' means lonely."""
+LONELY_THRESHOLD = 2
+
+
+class Band(StrEnum):
+    NOT_LONELY = "niet eenzaam"
+    MODERATE = "matig eenzaam"
+    SEVERE = "ernstig eenzaam"
+
+
+@dataclass(frozen=True)
+class LonelinessScore:
+    """Scores of one response; ``None`` where the missing-answer rules leave a score undefined."""
+
+    emotional: int | None
+    social: int | None
+    total: int | None
+
+    @property
+    def band(self) -> Band | None:
+        return band(self.total)
+
+    @property
+    def lonely(self) -> bool | None:
+        return None if self.total is None else self.total >= LONELY_THRESHOLD
+
+
+def item_score(item: str, answer: str | Answer | None) -> int | None:
+    """The 0/1 score of one item's answer, or ``None`` when it is unanswered.
+
+    Raises:
+        ValueError: ``item`` is not one of :data:`LONELINESS_ITEMS`, or ``answer`` is not a canonical
+            answer (``ja``, ``min of meer``, ``nee``; normalise spellings first, see
+            :func:`samenhier.io.rows.parse_answer`).
+    """
+    if item not in LONELINESS_ITEMS:
+        raise ValueError(f"unknown loneliness item {item!r}")
+    if answer is None:
+        return None
+    answer = Answer(answer)
+    if item in EMOTIONAL_ITEMS:
+        return 0 if answer is Answer.NO else 1
+    return 0 if answer is Answer.YES else 1
+
+
+def score(answers: dict[str, str | None]) -> LonelinessScore:
+    """Score one response, given ``{item: answer or None}`` for the six items (missing keys = unanswered)."""
+    scores = {item: item_score(item, answers.get(item)) for item in LONELINESS_ITEMS}
+
+    def subscale(items: tuple[str, ...]) -> int | None:
+        values = [scores[i] for i in items]
+        return None if any(v is None for v in values) else sum(values)
+
+    answered = [v for v in scores.values() if v is not None]
+    total = sum(answered) if len(answered) >= len(LONELINESS_ITEMS) - 1 else None
+    return LonelinessScore(emotional=subscale(EMOTIONAL_ITEMS), social=subscale(SOCIAL_ITEMS), total=total)
+
+
+def band(total: int | None) -> Band | None:
+    """The band of a total score: 0–1 not lonely, 2–4 moderately, 5–6 severely lonely; ``None`` if missing.
+
+    Raises:
+        ValueError: ``total`` outside 0–6.
+    """
+    if total is None or pd.isna(total):
+        return None
+    if not 0 <= total <= 6:
+        raise ValueError(f"loneliness total {total} is outside 0–6")
+    if total <= 1:
+        return Band.NOT_LONELY
+    return Band.MODERATE if total <= 4 else Band.SEVERE
+
+
+def score_frame(responses: pd.DataFrame) -> pd.DataFrame:
+    """Add the scores to a frame of responses that has the six item columns (canonical answers or None).
+
+    Returns the same frame with nullable-integer columns ``emotional``, ``social``, ``total`` (0–3,
+    0–3, 0–6), ``band`` (:class:`Band` value or None) and nullable-boolean ``lonely`` (total ≥ 2).
+    """
+    out = responses.copy()
+    scored = [score({i: (None if pd.isna(row[i]) else row[i]) for i in LONELINESS_ITEMS}) for _, row in out.iterrows()]
+    out["emotional"] = pd.array([s.emotional for s in scored], dtype="Int64")
+    out["social"] = pd.array([s.social for s in scored], dtype="Int64")
+    out["total"] = pd.array([s.total for s in scored], dtype="Int64")
+    out["band"] = [None if s.band is None else s.band.value for s in scored]
+    out["lonely"] = pd.array([s.lonely for s in scored], dtype="boolean")
+    return out
