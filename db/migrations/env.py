@@ -5,10 +5,10 @@ Run through samenhier.db.migrate (which passes the connection in ``config.attrib
 """
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import samenhier.models  # noqa: F401  (registers the tables)
 from samenhier.db import make_engine
-from sqlmodel import SQLModel
 
 config = context.config
 target_metadata = SQLModel.metadata

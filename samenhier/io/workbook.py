@@ -227,7 +227,7 @@ class _Importer:
     def community_builders(self, rows: list[tuple[int, CommunityBuilderRow]]) -> None:
         sheet = "community_builders"
         existing = {_key(b.name): b for b in self.session.exec(select(CommunityBuilder))}
-        for excel_row, row in self.duplicates(sheet, rows, lambda r: _key(r.name), "naam"):
+        for _excel_row, row in self.duplicates(sheet, rows, lambda r: _key(r.name), "naam"):
             values = dict(name=row.name, email=row.email or None, municipality_id=self.municipalities[row.municipality], languages=row.languages)
             existing[_key(row.name)] = self.upsert(sheet, existing.get(_key(row.name)), values, CommunityBuilder)
         self.session.flush()

@@ -1,0 +1,301 @@
+"""Reads about welcome groups: the overview table, KPI tiles, status counts and one group's page.
+
+Every function takes the user's :class:`~samenhier.scope.Scope` and returns only what that user may
+see. Aggregation over meetings happens in SQL; per-group arithmetic on dates happens in pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Engine
+
+from samenhier.models import (
+    CommunityBuilder,
+    GroupStatus,
+    Match,
+    MatchStatus,
+    Meeting,
+    Member,
+    Municipality,
+    Newcomer,
+    NewcomerStatus,
+    SurveyResponse,
+    Wave,
+    WelcomeGroup,
+)
+from samenhier.queries.common import read_frame
+from samenhier.rules import GROUP_YEAR_MONTHS, group_year_month
+from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
+from samenhier.settings import get_settings
+
+OVERVIEW_COLUMNS = [
+    "group_id", "code", "name", "municipality", "variant", "status", "community_builder", "members",
+    "match_started", "month", "last_meeting", "days_since_meeting", "health",
+]
+
+
+class Health:
+    """Health flags of a group in the overview (stored words; labels via i18n ``health.<flag>``)."""
+
+    ATTENTION = "aandacht"  # active, and no meeting within the inactivity threshold
+    YEAR_OVER = "jaar voorbij"  # active for more than twelve months
+    OK = "ok"
+    NONE = ""  # not active: no cadence to judge
+
+
+def _running_match():
+    """Per group, its current match: the newest non-declined one (subquery: group_id, match_id, started, ended, newcomer_id, match_status)."""
+    ranked = (
+        select(
+            Match.group_id,
+            Match.id.label("match_id"),
+            Match.newcomer_id,
+            Match.started_date.label("match_started"),
+            Match.ended_date.label("match_ended"),
+            Match.status.label("match_status"),
+            func.row_number()
+            .over(partition_by=Match.group_id, order_by=(Match.proposed_date.desc(), Match.id.desc()))
+            .label("rank"),
+        )
+        .where(Match.status != MatchStatus.DECLINED.value)
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.rank == 1).subquery()
+
+
+def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> pd.DataFrame:
+    """One row per visible welcome group, groups needing attention first.
+
+    Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``variant``, ``status`` (stored Dutch
+    word), ``community_builder`` (name or None), ``members`` (count, not archived), ``match_started``
+    (date the current match started, or NaT), ``month`` (month 1–12 of the group year for active
+    groups, above 12 once the year is over; else <NA>), ``last_meeting`` (date of the last meeting on or
+    before ``as_of``, or NaT), ``days_since_meeting`` (days, <NA> without meetings), ``health``
+    (:class:`Health` word: active and no meeting within ``inactive_after_days`` → ``aandacht``).
+    """
+    meetings = (
+        select(Meeting.group_id, func.max(Meeting.date).label("last_meeting"))
+        .where(Meeting.date <= as_of)
+        .group_by(Meeting.group_id)
+        .subquery()
+    )
+    members = (
+        select(Member.group_id, func.count().label("members"))
+        .where(Member.archived.is_(False))
+        .group_by(Member.group_id)
+        .subquery()
+    )
+    match = _running_match()
+    query = (
+        select(
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code,
+            WelcomeGroup.name,
+            Municipality.name.label("municipality"),
+            WelcomeGroup.variant,
+            WelcomeGroup.status,
+            CommunityBuilder.name.label("community_builder"),
+            func.coalesce(members.c.members, 0).label("members"),
+            match.c.match_started,
+            meetings.c.last_meeting,
+        )
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
+        .outerjoin(members, members.c.group_id == WelcomeGroup.id)
+        .outerjoin(match, match.c.group_id == WelcomeGroup.id)
+        .outerjoin(meetings, meetings.c.group_id == WelcomeGroup.id)
+        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
+        .order_by(Municipality.name, WelcomeGroup.code)
+    )
+    frame = read_frame(engine, query)
+    return _add_health(frame, as_of)
+
+
+def _days_until(as_of: dt.date, dates: pd.Series) -> pd.Series:
+    """Whole days from each date to ``as_of`` (nullable Int64; <NA> where the date is missing)."""
+    return (pd.Timestamp(as_of) - pd.to_datetime(dates)).dt.days.astype("Int64")
+
+
+def _add_health(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    threshold = get_settings().inactive_after_days
+    active = frame["status"] == GroupStatus.ACTIVE.value
+    frame["month"] = pd.array(
+        [group_year_month(s.date(), as_of) if a and not pd.isna(s) else None
+         for s, a in zip(pd.to_datetime(frame["match_started"]), active, strict=True)],
+        dtype="Int64",
+    )
+    frame["days_since_meeting"] = _days_until(as_of, frame["last_meeting"])
+    # An active group that never met counts from the start of its match.
+    quiet_days = frame["days_since_meeting"].fillna(_days_until(as_of, frame["match_started"])).fillna(0)
+    frame["match_started"] = pd.to_datetime(frame["match_started"]).dt.date
+    frame["last_meeting"] = pd.to_datetime(frame["last_meeting"]).dt.date
+    health = pd.Series(Health.NONE, index=frame.index, dtype=object)
+    health[active] = Health.OK
+    health[active & (frame["month"].fillna(0) > GROUP_YEAR_MONTHS)] = Health.YEAR_OVER
+    health[active & (quiet_days > threshold)] = Health.ATTENTION
+    frame["health"] = health
+    rank = frame["health"].map({Health.ATTENTION: 0, Health.YEAR_OVER: 1, Health.OK: 2}).fillna(3)
+    frame = frame.assign(_rank=rank, _days=frame["days_since_meeting"].fillna(-1))
+    frame = frame.sort_values(["_rank", "_days", "municipality", "code"], ascending=[True, False, True, True], kind="stable")
+    return frame.drop(columns=["_rank", "_days"]).reset_index(drop=True)[OVERVIEW_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The overview's tiles. ``share_met_recently`` is a fraction 0–1 (None without active groups)."""
+
+    active_groups: int
+    groups_waiting: int
+    newcomers_waiting: int
+    meetings_last_30_days: int
+    share_met_recently: float | None
+
+
+def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> Kpis:
+    """The KPI tiles as of ``as_of``.
+
+    - active groups: status ``actief``; groups waiting: status ``wacht op match``;
+    - newcomers waiting: status ``wacht`` in the filtered municipalities (coordinators only: a community
+      builder sees waiting newcomers of none of their groups, so 0);
+    - meetings in the last 30 days: dated in (as_of − 30 days, as_of];
+    - share met recently: active groups with a meeting within ``inactive_after_days`` / active groups.
+    """
+    overview = group_overview(engine, scope, filters, as_of=as_of)
+    active = overview[overview["status"] == GroupStatus.ACTIVE.value]
+    threshold = get_settings().inactive_after_days
+    met = active["days_since_meeting"].le(threshold).fillna(False).sum()
+    with engine.connect() as connection:
+        meetings = connection.execute(
+            select(func.count())
+            .select_from(Meeting)
+            .where(and_(Meeting.date <= as_of, Meeting.date > as_of - dt.timedelta(days=30)))
+            .where(Meeting.group_id.in_(visible_groups(scope, filters)))
+        ).scalar_one()
+        newcomers = 0
+        if scope.is_coordinator:
+            query = select(func.count()).select_from(Newcomer).where(
+                Newcomer.status == NewcomerStatus.WAITING.value, Newcomer.archived.is_(False)
+            )
+            if filters.municipalities:
+                query = query.join(Municipality, Municipality.id == Newcomer.municipality_id).where(
+                    Municipality.name.in_(filters.municipalities)
+                )
+            newcomers = connection.execute(query).scalar_one()
+    return Kpis(
+        active_groups=len(active),
+        groups_waiting=int((overview["status"] == GroupStatus.AWAITING_MATCH.value).sum()),
+        newcomers_waiting=int(newcomers),
+        meetings_last_30_days=int(meetings),
+        share_met_recently=(float(met) / len(active)) if len(active) else None,
+    )
+
+
+def status_counts(overview: pd.DataFrame) -> pd.DataFrame:
+    """Groups per municipality and status, from :func:`group_overview`'s frame.
+
+    Columns: ``municipality``, ``status``, ``groups`` (count); statuses in life-cycle order.
+    """
+    counts = overview.groupby(["municipality", "status"]).size().rename("groups").reset_index()
+    order = {s.value: i for i, s in enumerate(GroupStatus)}
+    return counts.sort_values(["municipality", "status"], key=lambda c: c.map(order) if c.name == "status" else c).reset_index(drop=True)
+
+
+def group_id_for_code(engine: Engine, scope: Scope, code: str) -> int:
+    """The id of the group with ``code``.
+
+    Raises:
+        AccessDenied: no such group, or not visible to ``scope`` (deliberately the same answer, so a
+            community builder cannot probe which codes exist).
+    """
+    with engine.connect() as connection:
+        group_id = connection.execute(
+            select(WelcomeGroup.id).where(WelcomeGroup.code == code, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+        ).scalar_one_or_none()
+    if group_id is None:
+        raise AccessDenied(f"group {code!r} is not visible to {scope.username}")
+    return group_id
+
+
+@dataclass
+class GroupDetail:
+    """Everything the group page shows. Frames as documented in :func:`group_detail`."""
+
+    group: dict
+    members: pd.DataFrame
+    matches: pd.DataFrame
+    meetings: pd.DataFrame
+    surveys: pd.DataFrame
+    timeline: pd.DataFrame
+
+
+def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
+    """One group's page.
+
+    - ``group``: code, name, municipality, variant, status, community_builder, signup_date,
+      training_completed_date, notes;
+    - ``members``: code, first_name, last_name, email, phone, role, joined_date, vog_date — contact
+      person first;
+    - ``matches``: newcomer_code, first_name, last_name, household_size, country_of_origin, languages,
+      proposed_date, started_date, ended_date, status, end_reason — newest first;
+    - ``meetings``: id, date, kind, duration_minutes, members_present, newcomers_present, note — newest first;
+    - ``surveys``: wave, role (nieuwkomer/lid), responses (count) — in wave order;
+    - ``timeline``: event (signup/training/proposed/started/ended), date — in date order.
+
+    Raises:
+        AccessDenied: the group does not exist or is not visible to ``scope``.
+    """
+    group_id = group_id_for_code(engine, scope, code)
+    group = read_frame(
+        engine,
+        select(
+            WelcomeGroup.code, WelcomeGroup.name, Municipality.name.label("municipality"), WelcomeGroup.variant,
+            WelcomeGroup.status, CommunityBuilder.name.label("community_builder"), WelcomeGroup.signup_date,
+            WelcomeGroup.training_completed_date, WelcomeGroup.notes,
+        )
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
+        .where(WelcomeGroup.id == group_id),
+    ).iloc[0].to_dict()
+    members = read_frame(
+        engine,
+        select(Member.code, Member.first_name, Member.last_name, Member.email, Member.phone, Member.role, Member.joined_date, Member.vog_date)
+        .where(Member.group_id == group_id, Member.archived.is_(False))
+        .order_by((Member.role != "contactpersoon"), Member.last_name, Member.first_name),
+    )
+    matches = read_frame(
+        engine,
+        select(
+            Newcomer.code.label("newcomer_code"), Newcomer.first_name, Newcomer.last_name, Newcomer.household_size,
+            Newcomer.country_of_origin, Newcomer.languages, Match.proposed_date, Match.started_date, Match.ended_date,
+            Match.status, Match.end_reason,
+        )
+        .join(Newcomer, Newcomer.id == Match.newcomer_id)
+        .where(Match.group_id == group_id)
+        .order_by(Match.proposed_date.desc()),
+    )
+    meetings = read_frame(
+        engine,
+        select(Meeting.id, Meeting.date, Meeting.kind, Meeting.duration_minutes, Meeting.members_present, Meeting.newcomers_present, Meeting.note)
+        .where(Meeting.group_id == group_id)
+        .order_by(Meeting.date.desc(), Meeting.id.desc()),
+    )
+    role = case((SurveyResponse.newcomer_id.is_not(None), "nieuwkomer"), else_="lid").label("role")
+    wave_order = case({w.value: i for i, w in enumerate(Wave)}, value=SurveyResponse.wave)
+    surveys = read_frame(
+        engine,
+        select(SurveyResponse.wave, role, func.count().label("responses"))
+        .where(SurveyResponse.group_id == group_id)
+        .group_by(SurveyResponse.wave, role)
+        .order_by(wave_order, role),
+    )
+    events = [("signup", group["signup_date"]), ("training", group["training_completed_date"])]
+    for _, m in matches.iloc[::-1].iterrows():
+        events += [("proposed", m["proposed_date"]), ("started", m["started_date"]), ("ended", m["ended_date"])]
+    timeline = pd.DataFrame(
+        [(e, pd.to_datetime(d).date()) for e, d in events if d is not None and not pd.isna(d)], columns=["event", "date"]
+    ).sort_values("date", kind="stable").reset_index(drop=True)
+    return GroupDetail(group=group, members=members, matches=matches, meetings=meetings, surveys=surveys, timeline=timeline)

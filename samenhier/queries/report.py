@@ -1,0 +1,176 @@
+"""The programme's headline figures as of a date (``python -m samenhier report``).
+
+Definitions (issue "Data layer"):
+
+- ``counts``: rows in the store that exist on the as-of date — community builders (all), groups
+  signed up, members joined, newcomers registered, matches proposed, meetings held and survey
+  responses answered on or before it;
+- ``groups_by_status``: per municipality, the number of groups in each status (all six, current status);
+- ``pending_matches``: per municipality, newcomers waiting (status ``wacht``), of whom waiting past
+  three years (arrived in NL more than three years before the as-of date, see
+  :func:`samenhier.rules.eligibility_end`), groups waiting (status ``wacht op match``), and the median
+  of the waiting newcomers' wait days (as-of − registration; null without waiting newcomers);
+- ``meetings_per_month``: meetings per calendar month ``YYYY-MM`` up to the as-of date, every month
+  from the first meeting's to the as-of month present (0 where none);
+- ``survey``: responses; scored (with a total loneliness score); share lonely (total ≥ 2) among scored
+  newcomer responses at baseline and at the end; share of end-wave responses that answered the
+  self-reported change question with ``minder``.
+
+Shares are fractions 0–1 rounded to 4 decimals (null when the denominator is 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from samenhier import i18n
+from samenhier.loneliness import score_frame
+from samenhier.models import (
+    LONELINESS_ITEMS,
+    CommunityBuilder,
+    GroupStatus,
+    Match,
+    Meeting,
+    Member,
+    Municipality,
+    Newcomer,
+    NewcomerStatus,
+    SelfReportedChange,
+    SurveyResponse,
+    Wave,
+    WelcomeGroup,
+)
+from samenhier.queries.common import month_of, read_frame
+from samenhier.rules import eligibility_end
+from samenhier.settings import get_settings
+
+
+def _share(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def headline_report(engine: Engine, as_of: dt.date) -> dict[str, Any]:
+    """The report as one JSON-ready dict (keys and definitions in this module's docstring)."""
+    with engine.connect() as c:
+        def count(model, date_column=None) -> int:
+            query = select(func.count()).select_from(model)
+            if date_column is not None:
+                query = query.where(date_column <= as_of)
+            return int(c.execute(query).scalar_one())
+
+        counts = {
+            "community_builders": count(CommunityBuilder),
+            "groepen": count(WelcomeGroup, WelcomeGroup.signup_date),
+            "leden": count(Member, Member.joined_date),
+            "nieuwkomers": count(Newcomer, Newcomer.registration_date),
+            "koppelingen": count(Match, Match.proposed_date),
+            "bijeenkomsten": count(Meeting, Meeting.date),
+            "enquetes": count(SurveyResponse, SurveyResponse.date),
+        }
+
+    groups = read_frame(
+        engine,
+        select(Municipality.name.label("municipality"), WelcomeGroup.status)
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .where(WelcomeGroup.signup_date <= as_of),
+    )
+    groups_by_status = {
+        m: {s.value: int((part["status"] == s.value).sum()) for s in GroupStatus}
+        for m, part in sorted(groups.groupby("municipality"))
+    }
+
+    waiting = read_frame(
+        engine,
+        select(Municipality.name.label("municipality"), Newcomer.arrival_date, Newcomer.registration_date)
+        .join(Municipality, Municipality.id == Newcomer.municipality_id)
+        .where(Newcomer.status == NewcomerStatus.WAITING.value, Newcomer.registration_date <= as_of),
+    )
+    years = get_settings().eligibility_years
+    pending: dict[str, dict[str, Any]] = {}
+    for municipality in sorted(set(groups["municipality"]) | set(waiting["municipality"])):
+        mine = waiting[waiting["municipality"] == municipality]
+        wait = [(as_of - pd.Timestamp(d).date()).days for d in mine["registration_date"]]
+        pending[municipality] = {
+            "newcomers_waiting": len(mine),
+            "waiting_past_three_years": sum(eligibility_end(pd.Timestamp(d).date(), years) < as_of for d in mine["arrival_date"]),
+            "groups_waiting": int(
+                ((groups["municipality"] == municipality) & (groups["status"] == GroupStatus.AWAITING_MATCH.value)).sum()
+            ),
+            "median_wait_days": float(statistics.median(wait)) if wait else None,
+        }
+
+    meetings = read_frame(
+        engine,
+        select(month_of(engine, Meeting.date).label("month"), func.count().label("n"))
+        .where(Meeting.date <= as_of)
+        .group_by("month"),
+    )
+    meetings_per_month: dict[str, int] = {}
+    if len(meetings):
+        by_month = dict(zip(meetings["month"], meetings["n"], strict=True))
+        for period in pd.period_range(min(by_month), as_of.strftime("%Y-%m"), freq="M"):
+            meetings_per_month[str(period)] = int(by_month.get(str(period), 0))
+
+    responses = read_frame(
+        engine,
+        select(SurveyResponse.wave, SurveyResponse.newcomer_id, SurveyResponse.self_reported_change,
+               *[getattr(SurveyResponse, i) for i in LONELINESS_ITEMS]).where(SurveyResponse.date <= as_of),
+    )
+    scored = score_frame(responses)
+    has_total = scored["total"].notna()
+    newcomer = scored["newcomer_id"].notna()
+
+    def share_lonely(wave: Wave) -> float | None:
+        part = scored[has_total & newcomer & (scored["wave"] == wave.value)]
+        return _share(int((part["total"] >= 2).sum()), len(part))
+
+    end = scored[(scored["wave"] == Wave.END.value) & scored["self_reported_change"].notna()]
+    survey = {
+        "responses": len(scored),
+        "scored": int(has_total.sum()),
+        "newcomers_share_lonely_baseline": share_lonely(Wave.BASELINE),
+        "newcomers_share_lonely_end": share_lonely(Wave.END),
+        "share_loneliness_decreased": _share(int((end["self_reported_change"] == SelfReportedChange.LESS.value).sum()), len(end)),
+    }
+    return {
+        "as_of": as_of.isoformat(),
+        "counts": counts,
+        "groups_by_status": groups_by_status,
+        "pending_matches": pending,
+        "meetings_per_month": meetings_per_month,
+        "survey": survey,
+    }
+
+
+def report_text(report: dict[str, Any], lang: str | None = None) -> str:
+    """The report for people, in ``lang``: headings, aligned counts, percentages."""
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    as_of = dt.date.fromisoformat(report["as_of"])
+    lines = [t("report.title", date=i18n.format_date(as_of, lang)), "", t("report.counts")]
+    for key, value in report["counts"].items():
+        lines.append(f"  {t('report.count.' + key):<28} {i18n.format_number(value, lang):>8}")
+    lines += ["", t("report.groups_by_status")]
+    for municipality, statuses in report["groups_by_status"].items():
+        parts = ", ".join(f"{i18n.label('group_status', s, lang)} {n}" for s, n in statuses.items() if n)
+        lines.append(f"  {municipality:<14} {parts}")
+    lines += ["", t("report.pending")]
+    for municipality, p in report["pending_matches"].items():
+        median = "–" if p["median_wait_days"] is None else i18n.format_number(p["median_wait_days"], lang)
+        lines.append("  " + t("report.pending_line", municipality=f"{municipality:<14}", newcomers=p["newcomers_waiting"],
+                              past=p["waiting_past_three_years"], groups=p["groups_waiting"], median=median))
+    months = report["meetings_per_month"]
+    lines += ["", t("report.meetings_per_month", months=len(months), total=i18n.format_number(sum(months.values()), lang))]
+    for month in list(months)[-12:]:
+        lines.append(f"  {month}  {months[month]:>4}")
+    s = report["survey"]
+    lines += ["", t("report.survey", responses=s["responses"], scored=s["scored"])]
+    for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "share_loneliness_decreased"):
+        value = "–" if s[key] is None else i18n.format_share(s[key], lang, decimals=1)
+        lines.append(f"  {t('report.' + key):<44} {value:>7}")
+    return "\n".join(lines) + "\n"

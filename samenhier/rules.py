@@ -1,0 +1,62 @@
+"""Date rules of the programme: eligibility, the group year, waiting time, and status transitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+from samenhier.models import GroupStatus
+
+GROUP_YEAR_MONTHS = 12
+
+
+def eligibility_end(arrival: dt.date, years: int = 3) -> dt.date:
+    """The last day a newcomer is eligible: ``years`` after arrival in the Netherlands, same calendar day.
+
+    The statushouders variant is for people who have lived in the Netherlands at most three years.
+    An arrival on 29 February ends on 28 February of a non-leap year (``relativedelta`` clips to the
+    month's last day): arrival 2020-02-29 → eligible up to and including 2023-02-28.
+    """
+    return arrival + relativedelta(years=years)
+
+
+def days_left(arrival: dt.date, as_of: dt.date, years: int = 3) -> int:
+    """Days from ``as_of`` to the eligibility end (0 on the last day, negative once past it)."""
+    return (eligibility_end(arrival, years) - as_of).days
+
+
+def wait_days(registered: dt.date, as_of: dt.date) -> int:
+    """Days waiting: ``as_of`` − registration date (0 on the day of registration)."""
+    return (as_of - registered).days
+
+
+def group_year_month(start: dt.date, as_of: dt.date) -> int | None:
+    """Month of the group year on ``as_of``: 1 in the first calendar month after ``start``, 12 in the last.
+
+    Counted in whole calendar months since the start (start 2026-01-15: month 1 up to 2026-02-14,
+    month 2 from 2026-02-15). Values above 12 mean the year is over. ``None`` before the start.
+    """
+    if as_of < start:
+        return None
+    delta = relativedelta(as_of, start)
+    return delta.years * 12 + delta.months + 1
+
+
+GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
+    GroupStatus.RECRUITING: frozenset({GroupStatus.TRAINING, GroupStatus.STOPPED}),
+    GroupStatus.TRAINING: frozenset({GroupStatus.RECRUITING, GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED}),
+    GroupStatus.AWAITING_MATCH: frozenset({GroupStatus.TRAINING, GroupStatus.ACTIVE, GroupStatus.STOPPED}),
+    GroupStatus.ACTIVE: frozenset({GroupStatus.COMPLETED, GroupStatus.STOPPED, GroupStatus.AWAITING_MATCH}),
+    GroupStatus.COMPLETED: frozenset({GroupStatus.AWAITING_MATCH}),
+    GroupStatus.STOPPED: frozenset(),
+}
+"""Allowed changes of a group's status (werving → training → wacht op match → actief → afgerond/gestopt).
+
+A completed group may wait for a new match (groups often go on with a second household); a running
+match that ends early sends the group back to ``wacht op match``; ``gestopt`` is final."""
+
+
+def can_change_group_status(current: str, new: str) -> bool:
+    """True when a group may go from ``current`` to ``new`` (see :data:`GROUP_TRANSITIONS`)."""
+    return GroupStatus(new) in GROUP_TRANSITIONS[GroupStatus(current)]

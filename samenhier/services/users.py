@@ -1,0 +1,137 @@
+"""User accounts: creation, login with Argon2 password hashes, lockout after repeated failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from samenhier.clock import now_utc
+from samenhier.io.rows import fold_vocabulary
+from samenhier.models import CommunityBuilder, UserAccount, UserRole
+from samenhier.scope import Scope
+from samenhier.services import audit
+from samenhier.settings import get_settings
+
+MIN_PASSWORD_LENGTH = 10
+HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" defaults
+_DUMMY_HASH = HASHER.hash("not a password of anyone")
+
+
+class UserError(ValueError):
+    """A user account could not be created or changed; ``field`` names the input, ``code`` the reason."""
+
+    def __init__(self, field: str, code: str, message: str):
+        self.field, self.code = field, code
+        super().__init__(message)
+
+
+class LoginFailed(Exception):
+    """Wrong name or password, or the account is locked: deliberately one answer for all three."""
+
+
+def count_users(engine: Engine) -> int:
+    """Number of accounts in the store (0 means: show the first-run setup)."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(UserAccount)).one())
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: UserRole | str,
+    *,
+    community_builder: str | None = None,
+    actor: str = "setup",
+) -> Scope:
+    """Create an account and return its scope.
+
+    ``community_builder`` (the name as on the community_builders sheet) is required for role
+    ``community_builder``: that links the account to the groups the builder guides.
+
+    Raises:
+        UserError: empty or taken username (``username``), password shorter than
+            :data:`MIN_PASSWORD_LENGTH` (``password``), unknown role (``role``), missing or unknown
+            community builder (``community_builder``).
+    """
+    username = username.strip()
+    if not username:
+        raise UserError("username", "required", "username is required")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("password", "too_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        role = UserRole(role)
+    except ValueError:
+        raise UserError("role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}") from None
+    with Session(engine, expire_on_commit=False) as session:
+        if session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first():
+            raise UserError("username", "taken", f"username {username!r} is already taken")
+        builder_id = None
+        if role == UserRole.COMMUNITY_BUILDER:
+            if not community_builder:
+                raise UserError("community_builder", "required", "a community builder account needs --community-builder NAME")
+            wanted = fold_vocabulary(community_builder)
+            builder = next((b for b in session.exec(select(CommunityBuilder)) if fold_vocabulary(b.name) == wanted), None)
+            if builder is None:
+                raise UserError("community_builder", "unknown", f"no community builder named {community_builder!r}")
+            builder_id = builder.id
+        user = UserAccount(
+            username=username, password_hash=HASHER.hash(password), role=role.value,
+            community_builder_id=builder_id, created_at=now_utc(),
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "create", record=user, after={"username": username, "role": role.value, "community_builder_id": builder_id})
+        session.commit()
+        return Scope(username=username, role=role, community_builder_id=builder_id)
+
+
+def authenticate(engine: Engine, username: str, password: str) -> Scope:
+    """Check a login and return the user's scope.
+
+    Failed attempts are counted per account; after ``login_max_failures`` the account is locked for
+    ``login_lock_minutes`` (even the right password is refused meanwhile). Every failure takes about
+    as long as a success (a hash is verified for unknown names too) and is audited.
+
+    Raises:
+        LoginFailed: unknown name, wrong password, inactive or locked account (one message for all).
+    """
+    settings = get_settings()
+    now = now_utc()
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.strip().lower())).first()
+        stored_hash = user.password_hash if user is not None else _DUMMY_HASH
+        try:
+            verified = HASHER.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            verified = False
+        locked = user is not None and user.locked_until is not None and _aware(user.locked_until) > now
+        if user is None or not verified or locked or not user.active:
+            if user is not None and not locked:
+                user.failed_logins += 1
+                if user.failed_logins >= settings.login_max_failures:
+                    user.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
+                    user.failed_logins = 0
+            audit.record(session, username.strip()[:80] or "?", "login_failed", table_name="user_account",
+                         record=user, changes={"locked": bool(locked)})
+            session.commit()
+            time.sleep(settings.login_failure_delay_seconds)
+            raise LoginFailed("wrong username or password")
+        user.failed_logins = 0
+        user.locked_until = None
+        if HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = HASHER.hash(password)
+        audit.record(session, user.username, "login", record=user, changes={})
+        session.commit()
+        return Scope(username=user.username, role=UserRole(user.role), community_builder_id=user.community_builder_id)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+

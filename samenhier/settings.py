@@ -1,0 +1,33 @@
+"""Settings of the product, read from environment variables ``SAMENHIER_<NAME>`` (pydantic-settings).
+
+Every setting has a safe default; the README's configuration table lists them all.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMENHIER_", extra="ignore")
+
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the store")
+    inactive_after_days: int = Field(default=21, ge=1, description="an active group with no meeting for this many days needs attention")
+    eligibility_years: int = Field(default=3, ge=1, description="years in the Netherlands a newcomer stays eligible")
+    urgent_days_left: int = Field(default=90, ge=0, description="waiting newcomers with fewer days of eligibility left are urgent")
+    min_group_size: int = Field(default=3, ge=1, description="a group with fewer members gets a warning")
+    max_group_size: int = Field(default=6, ge=1, description="a group with more members gets a warning")
+    min_cell_size: int = Field(default=5, ge=1, description="aggregates over fewer people are suppressed")
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins before an account is locked")
+    login_lock_minutes: int = Field(default=15, ge=1, description="how long a locked account stays locked")
+    login_failure_delay_seconds: float = Field(default=1.0, ge=0, description="pause after a failed login (slows guessing)")
+    session_timeout_minutes: int = Field(default=30, ge=1, description="log out after this long without activity")
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings of this process (read once; tests call ``get_settings.cache_clear()`` after changing env)."""
+    return Settings()
