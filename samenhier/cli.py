@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for issue in failed.issues:
                 print("  " + issue.describe(lang), file=sys.stderr)
             return EXIT_INVALID
-        print(i18n.t("cli.import.dry_run" if args.dry_run else "cli.import.done", lang))
+        print(i18n.t("cli.import.dry_run", lang) if args.dry_run else i18n.t("cli.import.done", lang))
         for s in result.sheets:
             print("  " + i18n.t("cli.import.sheet", lang, sheet=f"{s.sheet:<20}", new=s.new, changed=s.changed, unchanged=s.unchanged))
         return EXIT_OK

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 
+from samenhier.io.rows import fold_vocabulary
 from samenhier.models import (
     CommunityBuilder,
     GroupStatus,
@@ -142,6 +143,23 @@ def _add_health(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     frame = frame.assign(_rank=rank, _days=frame["days_since_meeting"].fillna(-1))
     frame = frame.sort_values(["_rank", "_days", "municipality", "code"], ascending=[True, False, True, True], kind="stable")
     return frame.drop(columns=["_rank", "_days"]).reset_index(drop=True)[OVERVIEW_COLUMNS]
+
+
+def filter_overview(
+    overview: pd.DataFrame, *, statuses: list[str] = (), builders: list[str] = (), search: str = ""
+) -> pd.DataFrame:
+    """The rows of :func:`group_overview` with one of ``statuses`` and ``builders`` (empty = all) whose
+    code, name, municipality or community builder contains ``search`` (case- and accent-insensitive)."""
+    mask = pd.Series(True, index=overview.index)
+    if statuses:
+        mask &= overview["status"].isin(statuses)
+    if builders:
+        mask &= overview["community_builder"].isin(builders)
+    needle = fold_vocabulary(search)
+    if needle:
+        haystack = overview[["code", "name", "municipality", "community_builder"]].fillna("").astype(str).agg(" ".join, axis=1)
+        mask &= haystack.map(fold_vocabulary).str.contains(needle, regex=False)
+    return overview[mask]
 
 
 @dataclass(frozen=True)

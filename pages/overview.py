@@ -1,0 +1,75 @@
+"""Overview (group status): KPI tiles, groups by status per municipality, and the table of groups."""
+
+import pandas as pd
+import streamlit as st
+
+from samenhier import i18n, ui
+from samenhier.charts import groups as group_charts
+from samenhier.queries import groups as group_queries
+from samenhier.widgets import onboarding
+
+scope = ui.require_scope()
+filters = ui.current_filters()
+as_of = ui.as_of()
+overview = ui.cached(group_queries.group_overview)(scope, filters, as_of=as_of)
+kpis = ui.cached(group_queries.kpis)(scope, filters, as_of=as_of)
+
+st.title(ui.t("overview.title"))
+st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
+
+if overview.empty and not filters.municipalities and not filters.variants:
+    if scope.is_coordinator:
+        onboarding(ui.engine())
+    else:
+        st.info(ui.t("overview.no_groups_builder"))
+    st.stop()
+
+lang = ui.current_language()
+tiles = st.columns(5)
+tiles[0].metric(ui.t("overview.kpi.active_groups"), i18n.format_number(kpis.active_groups, lang))
+tiles[1].metric(ui.t("overview.kpi.groups_waiting"), i18n.format_number(kpis.groups_waiting, lang))
+tiles[2].metric(ui.t("overview.kpi.newcomers_waiting"), i18n.format_number(kpis.newcomers_waiting, lang) if scope.is_coordinator else "–")
+tiles[3].metric(ui.t("overview.kpi.meetings_30"), i18n.format_number(kpis.meetings_last_30_days, lang))
+threshold = ui.settings().inactive_after_days
+tiles[4].metric(ui.t("overview.kpi.met_recently", days=threshold),
+                "–" if kpis.share_met_recently is None else i18n.format_share(kpis.share_met_recently, lang))
+
+st.subheader(ui.t("overview.by_status"))
+st.plotly_chart(
+    group_charts.groups_by_status(group_queries.status_counts(overview), label=lambda s: i18n.label("group_status", s),
+                            axis_title=ui.t("overview.axis_groups")),
+    config={"displayModeBar": False},
+)
+
+st.subheader(ui.t("overview.groups"))
+left, middle, right = st.columns([2, 2, 3])
+statuses = left.multiselect(ui.t("overview.filter.status"), sorted(overview["status"].unique()),
+                            format_func=lambda s: i18n.label("group_status", s), placeholder=ui.t("filters.all"), key="ov_status")
+builders = middle.multiselect(ui.t("overview.filter.builder"), sorted(overview["community_builder"].dropna().unique()),
+                              placeholder=ui.t("filters.all"), key="ov_builder")
+search = right.text_input(ui.t("overview.filter.search"), key="ov_search", placeholder=ui.t("overview.filter.search_hint"))
+shown = group_queries.filter_overview(overview, statuses=statuses, builders=builders, search=search)
+
+table = pd.DataFrame({
+    "link": "groep?group=" + shown["code"],
+    "name": shown["name"],
+    "municipality": shown["municipality"],
+    "status": shown["status"].map(lambda s: i18n.label("group_status", s)),
+    "community_builder": shown["community_builder"],
+    "month": shown["month"].map(lambda m: "" if pd.isna(m) else f"{m}/12"),
+    "last_meeting": pd.to_datetime(shown["last_meeting"]),
+    "days_since": shown["days_since_meeting"],
+    "health": shown["health"].map(lambda h: ui.t(f"health.{h}") if h else ""),
+})
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={
+        "link": st.column_config.LinkColumn(ui.t("col.code"), display_text=r"group=(.*)$"),
+        "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
+        "community_builder": ui.t("col.community_builder"), "month": ui.t("col.month"),
+        "last_meeting": ui.date_column(ui.t("col.last_meeting")),
+        "days_since": st.column_config.NumberColumn(ui.t("col.days_since"), format="%d"),
+        "health": ui.t("col.health"),
+    },
+)
+st.caption(ui.t("overview.count", shown=len(shown), total=len(overview)))

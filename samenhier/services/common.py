@@ -1,0 +1,83 @@
+"""What every write service shares: validation errors by field, version conflicts, access checks.
+
+A service is one function per user action: ``def log_meeting(engine, scope, *, …) -> int``. It checks
+access (:func:`require_group_access`), validates every field and raises :class:`ValidationFailed`
+with all problems at once (nothing written), writes in one short transaction, bumps ``version`` on
+updates (raising :class:`VersionConflict` when the record changed since it was read), and adds an
+audit event (:mod:`samenhier.services.audit`) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select
+
+from samenhier import i18n
+from samenhier.models import WelcomeGroup
+from samenhier.scope import AccessDenied, Scope, visible_groups
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field: ``field`` (the form field / attribute), ``code`` (i18n key ``validation.<code>``)."""
+
+    field: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def message(self, lang: str | None = None) -> str:
+        return i18n.t(f"validation.{self.code}", lang, **self.params)
+
+
+class ValidationFailed(ValueError):
+    """The input is invalid; nothing was written. ``errors`` lists every invalid field."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message('en')}" for e in errors))
+
+    def for_field(self, name: str) -> list[FieldError]:
+        return [e for e in self.errors if e.field == name]
+
+
+class VersionConflict(RuntimeError):
+    """The record changed since the form was opened. ``current`` holds its values now, ``changed`` the
+    fields that differ from what the user started from (``{field: (then, now)}``)."""
+
+    def __init__(self, current: dict[str, Any], changed: dict[str, tuple[Any, Any]]):
+        self.current, self.changed = current, changed
+        super().__init__(f"record changed meanwhile: {', '.join(changed) or 'version'}")
+
+
+def require_group_access(session: Session, scope: Scope, group_id: int) -> WelcomeGroup:
+    """The group, if ``scope`` may see and edit it.
+
+    Raises:
+        AccessDenied: no such group, or not one of the user's (one answer for both).
+    """
+    group = session.exec(
+        select(WelcomeGroup).where(WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+    ).first()
+    if group is None:
+        raise AccessDenied(f"group {group_id} is not accessible to {scope.username}")
+    return group
+
+
+def check_version(record: SQLModel, expected_version: int, original: Mapping[str, Any] | None = None) -> None:
+    """Raise :class:`VersionConflict` when ``record.version`` is not ``expected_version``.
+
+    ``original`` (the values the form started from) lets the conflict name the fields that changed.
+    """
+    if record.version == expected_version:
+        return
+    current = record.model_dump()
+    changed = {k: (v, current.get(k)) for k, v in (original or {}).items() if current.get(k) != v}
+    raise VersionConflict(current, changed)
+
+
+def snapshot(record: SQLModel) -> dict[str, Any]:
+    """The record's field values (for audit before/after)."""
+    return record.model_dump()

@@ -1,0 +1,158 @@
+"""Streamlit glue shared by app.py and the pages: the engine, the logged-in scope, filters, language, caching.
+
+This is the only module of the package that imports Streamlit. It holds no business rules: those are
+in the queries and services, which take the :class:`~samenhier.scope.Scope` kept here in
+``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from samenhier import i18n
+from samenhier.clock import today
+from samenhier.db import database_url, get_engine
+from samenhier.scope import AccessDenied, Filters, Scope
+from samenhier.settings import get_settings
+
+T = TypeVar("T")
+SCOPE_KEY = "scope"
+LANG_KEY = "lang"
+FILTERS_KEY = "filters"
+LAST_SEEN_KEY = "last_seen"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return get_engine(url)
+
+
+def engine() -> Engine:
+    """The process-wide engine for the configured store (migrated on first use)."""
+    return _engine(database_url())
+
+
+def t(key: str, **params: Any) -> str:
+    """Translate ``key`` into the session's language (see :mod:`samenhier.i18n`)."""
+    return i18n.t(key, current_language(), **params)
+
+
+def current_language() -> str:
+    lang = st.session_state.get(LANG_KEY, i18n.DEFAULT_LANGUAGE)
+    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def apply_language() -> str:
+    """Make the session's language current for this script run; returns it."""
+    lang = current_language()
+    i18n.set_language(lang)
+    return lang
+
+
+def current_scope() -> Scope | None:
+    """The logged-in user's scope, or None (also None once the session has been idle too long)."""
+    scope = st.session_state.get(SCOPE_KEY)
+    if scope is None:
+        return None
+    timeout = get_settings().session_timeout_minutes * 60
+    last_seen = st.session_state.get(LAST_SEEN_KEY, time.time())
+    if time.time() - last_seen > timeout:
+        logout(reason="timeout")
+        return None
+    st.session_state[LAST_SEEN_KEY] = time.time()
+    return scope
+
+
+def login(scope: Scope) -> None:
+    st.session_state[SCOPE_KEY] = scope
+    st.session_state[LAST_SEEN_KEY] = time.time()
+
+
+def logout(reason: str = "") -> None:
+    """Forget the user (and every cached view of this session)."""
+    for key in list(st.session_state.keys()):
+        if key not in (LANG_KEY,):
+            del st.session_state[key]
+    if reason:
+        st.session_state["logout_reason"] = reason
+
+
+def require_scope() -> Scope:
+    """The logged-in scope; stops the page when there is none (the app shell shows the login)."""
+    scope = current_scope()
+    if scope is None:
+        st.stop()
+    return scope
+
+
+def current_filters() -> Filters:
+    return st.session_state.get(FILTERS_KEY, Filters())
+
+
+def as_of() -> dt.date:
+    """The peildatum of every figure: today (Europe/Amsterdam) or SAMENHIER_TODAY."""
+    return today()
+
+
+@st.cache_data(show_spinner=False, ttl=600, max_entries=512)
+def _cached_call(name: str, _fn: Callable[..., T], url: str, scope: Scope, args: tuple, kwargs_items: tuple) -> T:
+    # ``name`` is in the key (every wrapped query shares this one cached function); ``_fn`` is not hashed.
+    return _fn(_engine(url), scope, *args, **dict(kwargs_items))
+
+
+def cached(fn: Callable[..., T]) -> Callable[..., T]:
+    """Cache a query ``fn(engine, scope, …)`` per store, user scope and every argument.
+
+    The wrapper drops the engine from the cache key (it is not hashable) but keys on the database URL,
+    so two stores never share entries, and on the scope, so two users never do. Cleared by
+    :func:`clear_caches` after every write.
+    """
+
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    def wrapper(scope: Scope, *args: Any, **kwargs: Any) -> T:
+        return _cached_call(name, fn, database_url(), scope, args, tuple(sorted(kwargs.items())))
+
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def clear_caches() -> None:
+    """Forget every cached query result (call after a write)."""
+    st.cache_data.clear()
+
+
+def settings():
+    """The product settings (see :mod:`samenhier.settings`)."""
+    return get_settings()
+
+
+def fmt_date(value: Any) -> str:
+    """A date for people in the session's language (``3 maart 2026``); empty for missing."""
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    return i18n.format_date(value, current_language())
+
+
+def date_column(label: str) -> Any:
+    """A sortable date column in the language's numeric style (nl ``DD-MM-YYYY``, en ``YYYY-MM-DD``)."""
+    fmt = "DD-MM-YYYY" if current_language() == "nl" else "YYYY-MM-DD"
+    return st.column_config.DateColumn(label, format=fmt)
+
+
+def denied() -> None:
+    """Say that the record does not exist or is not the user's, and stop the page."""
+    st.error(t("common.not_found_or_denied"))
+    st.stop()
+
+
+__all__ = ["AccessDenied"]

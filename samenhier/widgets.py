@@ -1,0 +1,108 @@
+"""Reusable Streamlit widgets: language switch, sidebar filters, workbook upload with preview."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from samenhier import i18n, ui
+from samenhier.io.workbook import ImportFailed, import_paths
+from samenhier.models import Municipality, Variant, WelcomeGroup
+from samenhier.scope import Filters, visible_groups
+
+
+def language_switch() -> None:
+    """Nederlands / English radio bound to the session's language."""
+    st.radio(
+        "Taal / Language", i18n.LANGUAGES, key=ui.LANG_KEY, horizontal=True,
+        format_func=lambda code: {"nl": "Nederlands", "en": "English"}[code],
+    )
+
+
+@ui.cached
+def _filter_options(engine: Engine, scope) -> list[str]:
+    with engine.connect() as c:
+        return list(c.execute(
+            select(Municipality.name).join(WelcomeGroup, WelcomeGroup.municipality_id == Municipality.id)
+            .where(WelcomeGroup.id.in_(visible_groups(scope))).distinct().order_by(Municipality.name)
+        ).scalars())
+
+
+def sidebar_filters(engine: Engine) -> Filters:
+    """The global filters (municipality, variant) that every page honours; kept in the session."""
+    scope = ui.require_scope()
+    st.subheader(ui.t("filters.title"))
+    municipalities = st.multiselect(ui.t("filters.municipality"), _filter_options(scope), key="filter_municipalities",
+                                    placeholder=ui.t("filters.all"))
+    variants = st.multiselect(ui.t("filters.variant"), [v.value for v in Variant], key="filter_variants",
+                              format_func=lambda v: i18n.label("variant", v), placeholder=ui.t("filters.all"))
+    filters = Filters(municipalities=tuple(municipalities), variants=tuple(variants))
+    st.session_state[ui.FILTERS_KEY] = filters
+    return filters
+
+
+def issues_frame(failed: ImportFailed) -> pd.DataFrame:
+    """The problems of a refused import as a table (sheet, row, column, value, problem) in the session's language."""
+    lang = ui.current_language()
+    return pd.DataFrame(
+        [(i.sheet, i.row, i.column or "", i.value, i.message(lang)) for i in failed.issues],
+        columns=[ui.t("import.col.sheet"), ui.t("import.col.row"), ui.t("import.col.column"), ui.t("import.col.value"), ui.t("import.col.problem")],
+    )
+
+
+def workbook_import(engine: Engine, *, key: str = "import") -> bool:
+    """Upload an .xlsx, show what would change (or every problem), import on confirmation.
+
+    Returns True when an import was written in this run.
+    """
+    scope = ui.require_scope()
+    uploaded = st.file_uploader(ui.t("import.upload"), type=["xlsx"], key=f"{key}_file")
+    if uploaded is None:
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(uploaded.name).name
+        path.write_bytes(uploaded.getvalue())
+        try:
+            preview = import_paths(engine, [path], username=scope.username, dry_run=True)
+        except ImportFailed as failed:
+            st.error(ui.t("import.refused", n=len(failed.issues)))
+            st.dataframe(issues_frame(failed), hide_index=True, width="stretch")
+            return False
+        st.info(ui.t("import.preview"))
+        frame = preview.as_frame()
+        frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged")]
+        st.dataframe(frame, hide_index=True)
+        if st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
+            scope.require_coordinator()
+            import_paths(engine, [path], username=scope.username)
+            ui.clear_caches()
+            st.success(ui.t("import.done"))
+            return True
+    return False
+
+
+def onboarding(engine: Engine) -> None:
+    """First steps in an empty store: import a workbook, load demo data, or start empty."""
+    st.subheader(ui.t("onboarding.title"))
+    st.write(ui.t("onboarding.intro"))
+    tab_import, tab_demo, tab_empty = st.tabs([ui.t("onboarding.import"), ui.t("onboarding.demo"), ui.t("onboarding.empty")])
+    with tab_import:
+        if workbook_import(engine, key="onboarding_import"):
+            st.rerun()
+    with tab_demo:
+        st.write(ui.t("onboarding.demo_text"))
+        if st.button(ui.t("onboarding.demo_button"), key="onboarding_demo", type="primary"):
+            from samenhier.demo import load_demo
+
+            scope = ui.require_scope()
+            scope.require_coordinator()
+            load_demo(engine, ui.as_of(), username=scope.username)
+            ui.clear_caches()
+            st.rerun()
+    with tab_empty:
+        st.write(ui.t("onboarding.empty_text"))
