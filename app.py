@@ -16,29 +16,38 @@ ui.apply_language()
 engine = ui.engine()
 scope = ui.current_scope()
 
-if count_users(engine) == 0:
-    pages = [st.Page("pages/setup.py", title=ui.t("nav.setup"), icon=":material/rocket_launch:", url_path="setup")]
-elif scope is None:
-    pages = [st.Page("pages/login.py", title=ui.t("nav.login"), icon=":material/login:", url_path="login")]
-else:
-    common = [
-        st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
-        st.Page("pages/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
-    ]
-    pages = {ui.t("nav.section.programme"): common}
-    if scope.role == UserRole.COORDINATOR:
+
+def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
+    """The navigation of a role: sections of pages. Access is enforced again by every query and service."""
+    sections = {
+        ui.t("nav.section.programme"): [
+            st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
+            st.Page("pages/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
+        ],
+    }
+    if role == UserRole.COORDINATOR:
         pass  # coordinator-only pages are added here by later features
+    return sections
 
-if scope is not None:
-    with st.sidebar:
-        st.markdown(f"**{scope.username}** · {ui.t('user_role.' + scope.role.value)}")
-        if st.button(ui.t("common.logout"), icon=":material/logout:", key="logout"):
-            ui.logout()
-            st.rerun()
-        language_switch()
-        sidebar_filters(engine)
-else:
-    with st.sidebar:
-        language_switch()
 
-st.navigation(pages).run()
+if count_users(engine) == 0:
+    st.navigation([st.Page("pages/setup.py", title=ui.t("nav.setup"), icon=":material/rocket_launch:", url_path="setup")]).run()
+    st.stop()
+if scope is None:
+    # Register every page (hidden), so that a deep link such as /groep?group=0518-001 keeps its address;
+    # each page starts with ui.require_scope(), which shows the login form instead. After logging in,
+    # the user is on the page the link pointed to.
+    with st.sidebar:
+        language_switch()
+    st.navigation(role_pages(UserRole.COORDINATOR), position="hidden").run()
+    st.stop()
+
+with st.sidebar:
+    st.markdown(f"**{scope.username}** · {ui.t('user_role.' + scope.role.value)}")
+    if st.button(ui.t("common.logout"), icon=":material/logout:", key="logout"):
+        ui.logout()
+        st.rerun()
+    language_switch()
+    sidebar_filters(engine)
+
+st.navigation(role_pages(scope.role)).run()

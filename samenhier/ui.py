@@ -85,9 +85,12 @@ def logout(reason: str = "") -> None:
 
 
 def require_scope() -> Scope:
-    """The logged-in scope; stops the page when there is none (the app shell shows the login)."""
+    """The logged-in scope; without one, shows the login form in place of the page and stops it."""
     scope = current_scope()
     if scope is None:
+        from samenhier.widgets import login_form  # widgets imports this module
+
+        login_form()
         st.stop()
     return scope
 

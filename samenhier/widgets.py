@@ -106,3 +106,23 @@ def onboarding(engine: Engine) -> None:
             st.rerun()
     with tab_empty:
         st.write(ui.t("onboarding.empty_text"))
+
+
+def login_form() -> None:
+    """Name and password; one non-revealing message for every kind of failure. Logs in and reruns on success."""
+    from samenhier.services.users import LoginFailed, authenticate
+
+    st.title(ui.t("login.title"))
+    if st.session_state.pop("logout_reason", "") == "timeout":
+        st.info(ui.t("login.timed_out"))
+    with st.form("login"):
+        username = st.text_input(ui.t("login.username"), key="login_username")
+        password = st.text_input(ui.t("login.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(ui.t("login.submit"), type="primary")
+    if submitted:
+        try:
+            ui.login(authenticate(ui.engine(), username, password))
+        except LoginFailed:
+            st.error(ui.t("login.failed"))
+        else:
+            st.rerun()
