@@ -21,8 +21,8 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
     """The navigation of a role: sections of pages. Access is enforced again by every query and service."""
     sections = {
         ui.t("nav.section.programme"): [
-            st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
-            st.Page("pages/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
+            st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
+            st.Page("views/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
         ],
     }
     if role == UserRole.COORDINATOR:
@@ -31,7 +31,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
 
 
 if count_users(engine) == 0:
-    st.navigation([st.Page("pages/setup.py", title=ui.t("nav.setup"), icon=":material/rocket_launch:", url_path="setup")]).run()
+    st.navigation([st.Page("views/setup.py", title=ui.t("nav.setup"), icon=":material/rocket_launch:", url_path="setup")]).run()
     st.stop()
 if scope is None:
     # Register every page (hidden), so that a deep link such as /groep?group=0518-001 keeps its address;

@@ -3,4 +3,4 @@
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The repository root: ``app.py``, ``db/``, ``pages/`` live here."""
+"""The repository root: ``app.py``, ``db/``, ``views/`` live here."""

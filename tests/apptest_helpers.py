@@ -19,7 +19,7 @@ def clear_streamlit_caches() -> None:
 
 
 def run_app(scope: Scope | None = None, *, lang: str = "nl", page: str | None = None, query: dict | None = None) -> AppTest:
-    """Run app.py once, logged in as ``scope`` (None: not logged in), optionally on ``page`` (e.g. "pages/group.py")."""
+    """Run app.py once, logged in as ``scope`` (None: not logged in), optionally on ``page`` (e.g. "views/group.py")."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     if scope is not None:

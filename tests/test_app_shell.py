@@ -159,7 +159,7 @@ def test_community_builder_sees_only_their_own_groups(store, sheets):
 def test_community_builder_gets_nothing_for_another_builders_group_by_url(store, sheets):
     groups = sheets["groepen"]
     other = groups.loc[groups["community_builder"] == "Joris Kramer", "groep_code"].iloc[0]
-    at = run_app(builder_scope(store, "Leyla Aydın"), page="pages/group.py", query={"group": other})
+    at = run_app(builder_scope(store, "Leyla Aydın"), page="views/group.py", query={"group": other})
     assert not at.exception
     shown = texts(at)
     assert "bestaat niet of u heeft er geen toegang toe" in shown
@@ -199,7 +199,7 @@ def test_language_switch_changes_the_page_text(store):
 
 def test_group_page_by_deep_link_shows_members_newcomer_and_timeline(store, sheets):
     members = sheets["leden"][sheets["leden"]["groep_code"] == "0518-001"]
-    at = run_app(Scope.coordinator("anna"), page="pages/group.py", query={"group": "0518-001"})
+    at = run_app(Scope.coordinator("anna"), page="views/group.py", query={"group": "0518-001"})
     assert not at.exception
     shown = texts(at)
     assert "Welkomgroep Schalkwijk 1" in shown
@@ -215,7 +215,7 @@ def test_group_page_by_deep_link_shows_members_newcomer_and_timeline(store, shee
 
 def test_each_page_runs_for_each_role(store):
     for scope in (Scope.coordinator("anna"), builder_scope(store, "Samira Benali")):
-        for page in ("pages/overview.py", "pages/group.py"):
+        for page in ("views/overview.py", "views/group.py"):
             at = run_app(scope, page=page)
             assert not at.exception, (scope.role, page, at.exception)
 

@@ -29,9 +29,9 @@ VOCABULARIES = {
 
 
 def _used_keys() -> set[str]:
-    """Keys passed as a literal to t(...) / ui.t(...) / i18n.t(...) anywhere in app.py, pages/ and samenhier/."""
+    """Keys passed as a literal to t(...) / ui.t(...) / i18n.t(...) anywhere in app.py, views/ and samenhier/."""
     keys = set()
-    method_map = [("app.py", "python"), ("pages/**.py", "python"), ("samenhier/**.py", "python")]
+    method_map = [("app.py", "python"), ("views/**.py", "python"), ("samenhier/**.py", "python")]
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(PROJECT_ROOT), method_map=method_map, keywords={"t": None}, comment_tags=()
     ):
