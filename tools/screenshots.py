@@ -28,8 +28,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 WORKBOOK = ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"
 PASSWORD = "schermafdruk-wachtwoord"
 PAGES = {  # file name in docs/ → url path of the page (navigated to through the sidebar, keeping the session)
+    "groep": "groep",  # first: the deep link opened before logging in lands here
     "overzicht": "overzicht",
-    "groep": "groep",
     "bijeenkomsten": "bijeenkomsten",
     "koppelen": "koppelen",
     "enquetes": "enquetes",
@@ -95,7 +95,7 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page = browser.new_page(viewport={"width": 1400, "height": 1600})
                 base = f"http://127.0.0.1:{port}"
                 # Open a deep link before logging in: after login the app must land on that group.
                 page.goto(f"{base}/groep?group={DEEP_LINK_GROUP}")
@@ -110,7 +110,8 @@ def main() -> int:
                 for name, path in PAGES.items():
                     if args.pages and name not in args.pages:
                         continue
-                    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
+                    nav = page.locator('[data-testid="stSidebarNav"] a')
+                    link = nav.first if name == "overzicht" else page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
                     if link.count() == 0:
                         print(f"skipped {name}: no such page in the navigation")
                         continue

@@ -17,7 +17,8 @@ if not codes:
     st.info(ui.t("group.none"))
     st.stop()
 names = dict(zip(overview["code"], overview["name"], strict=True))
-code = st.selectbox(ui.t("group.choose"), codes, index=codes.index(wanted) if wanted in codes else 0,
+header, chooser = st.columns([3, 1], vertical_alignment="bottom")
+code = chooser.selectbox(ui.t("group.choose"), codes, index=codes.index(wanted) if wanted in codes else 0,
                     format_func=lambda c: f"{c} · {names.get(c, '')}", key="group_code")
 st.query_params["group"] = code
 
@@ -26,23 +27,23 @@ try:
 except AccessDenied:
     ui.denied()
 g = detail.group
-st.title(f"{g['name']}")
-st.caption(" · ".join([g["code"], g["municipality"], i18n.label("variant", g["variant"]), i18n.label("group_status", g["status"]),
+header.title(f"{g['name']}")
+header.caption(" · ".join([g["code"], g["municipality"], i18n.label("variant", g["variant"]), i18n.label("group_status", g["status"]),
                        g["community_builder"] or ui.t("group.no_builder")]))
 
+st.subheader(ui.t("group.members", n=len(detail.members)))
+members = detail.members.assign(
+    name=detail.members["first_name"] + " " + detail.members["last_name"],
+    role=detail.members["role"].map(lambda r: i18n.label("member_role", r)),
+    joined_date=pd.to_datetime(detail.members["joined_date"]),
+    vog_date=pd.to_datetime(detail.members["vog_date"]),
+)[["code", "name", "role", "email", "phone", "joined_date", "vog_date"]]
+st.dataframe(members, hide_index=True, width="stretch", column_config={
+    "code": ui.t("col.code"), "name": ui.t("col.name"), "role": ui.t("col.role"), "email": ui.t("col.email"),
+    "phone": ui.t("col.phone"), "joined_date": ui.date_column(ui.t("col.joined")), "vog_date": ui.date_column(ui.t("col.vog")),
+})
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(ui.t("group.members", n=len(detail.members)))
-    members = detail.members.assign(
-        name=detail.members["first_name"] + " " + detail.members["last_name"],
-        role=detail.members["role"].map(lambda r: i18n.label("member_role", r)),
-        joined_date=pd.to_datetime(detail.members["joined_date"]),
-        vog_date=pd.to_datetime(detail.members["vog_date"]),
-    )[["code", "name", "role", "email", "phone", "joined_date", "vog_date"]]
-    st.dataframe(members, hide_index=True, width="stretch", column_config={
-        "code": ui.t("col.code"), "name": ui.t("col.name"), "role": ui.t("col.role"), "email": ui.t("col.email"),
-        "phone": ui.t("col.phone"), "joined_date": ui.date_column(ui.t("col.joined")), "vog_date": ui.date_column(ui.t("col.vog")),
-    })
     st.subheader(ui.t("group.newcomer"))
     if detail.matches.empty:
         st.write(ui.t("group.no_match"))
