@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help="fill an empty store with fictional demo data",
                        description="Generate realistic, fictional demo data (not the shared workbook). Refuses a store that already has groups.")
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed and date: same data)")
+    p.add_argument("--scale", choices=("demo", "national"), default="demo",
+                   help="demo: four cities (default); national: 40 municipalities, 5,000 groups, ~400,000 meetings (for benchmarks)")
     p.add_argument("--as-of", type=_date, help="date the demo is 'now' (default: today)")
 
     p = sub.add_parser("create-user", parents=[common], help="create a login account",
@@ -111,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if count_rows(engine, WelcomeGroup):
             print(i18n.t("cli.demo.not_empty", lang), file=sys.stderr)
             return EXIT_INVALID
+        if args.scale == "national":
+            from samenhier.demo_national import load_national
+
+            counts = load_national(engine, args.as_of or today(), seed=args.seed)
+            print(i18n.t("cli.demo.done", lang, groups=counts["welcome_group"], meetings=counts["meeting"]))
+            return EXIT_OK
         result = load_demo(engine, args.as_of or today(), seed=args.seed)
         print(i18n.t("cli.demo.done", lang, groups=result.sheets[1].new, meetings=result.sheets[5].new))
         return EXIT_OK
