@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import statistics
-import subprocess
-import sys
 from collections import Counter
 
 import pandas as pd
 import pytest
-
-from samenhier import PROJECT_ROOT
+from cli_helpers import cli_env, run_cli
 
 AS_OF = dt.date(2026, 11, 15)
 GROUP_STATUSES = ["werving", "training", "wacht op match", "actief", "afgerond", "gestopt"]  # DESIGN.md
@@ -25,18 +21,6 @@ CITY_SPELLINGS = {"den haag": "Den Haag", "'s-gravenhage": "Den Haag", "almere":
                   "rotterdam": "Rotterdam"}
 EMOTIONAL = ["leegte", "mis_mensen", "in_de_steek"]  # ja / min of meer = 1, nee = 0
 SOCIAL = ["terugvallen", "vertrouwen", "verbonden"]  # nee / min of meer = 1, ja = 0
-
-
-def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "samenhier", *args], cwd=PROJECT_ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
-
-
-def cli_env(database: os.PathLike) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMENHIER_")}
-    env.update(SAMENHIER_DATABASE_URL=f"sqlite:///{database}", SAMENHIER_TODAY=AS_OF.isoformat(), SAMENHIER_LANG="nl",
-               PYTHONPATH=str(PROJECT_ROOT))
-    return env
 
 
 @pytest.fixture(scope="module")
