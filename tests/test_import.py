@@ -273,6 +273,14 @@ BAD_CELLS = [
     ("nieuwkomers", 8, "huishoudgrootte", 0, "range"),
     ("leden", 20, "lid_code", "L0003", "duplicate"),
     ("nieuwkomers", 9, "nieuwkomer_code", "N0001", "duplicate"),
+    ("leden", 5, "voornaam", None, "required"),
+    ("bijeenkomsten", 20, "datum", "  ", "required"),
+    ("groepen", 3, "community_builder", "Niemand Bekend", "unknown_builder"),
+    ("koppelingen", 6, "nieuwkomer_code", "N9999", "unknown_newcomer"),
+    ("enquetes", 2, "respondent_code", "L9999", "unknown_member"),
+    ("groepen", 4, "training_afgerond_op", "2000-01-01", "date_before"),  # training before sign-up
+    ("nieuwkomers", 11, "verblijfsvergunning_sinds", "2000-01-01", "date_before"),  # permit before arrival
+    ("koppelingen", 2, "beeindigd_op", "2000-01-01", "date_before"),  # ended before it started
 ]
 
 
@@ -290,7 +298,8 @@ def test_an_invalid_cell_refuses_the_whole_import(imported_engine, workbook_fram
     assert [(i.sheet, i.row, i.column, i.code) for i in issues] == [(sheet, index + 2, column, code)]
     described = issues[0].describe("nl")
     assert described.startswith(f"{sheet}, rij {index + 2}, kolom {column}: ")
-    assert str(value) in described
+    if value is not None and str(value).strip():
+        assert str(value) in described
     assert dump_tables(imported_engine) == before
 
 
@@ -303,6 +312,18 @@ def test_an_invalid_row_writes_nothing_into_an_empty_store(engine, workbook_fram
     assert [(i.sheet, i.row, i.column) for i in failed.value.issues] == [("bijeenkomsten", 102, "groep_code")]
     assert dump_tables(engine) == before
     assert all(rows == [] for name, rows in before.items() if name != "alembic_version")
+
+
+def test_row_numbers_count_blank_rows_in_the_middle(engine, workbook_frames):
+    """A blank row inside a sheet is skipped, but the rows below it keep their Excel row numbers."""
+    meetings = workbook_frames["bijeenkomsten"]
+    blank = pd.DataFrame([dict.fromkeys(meetings.columns)])
+    meetings = pd.concat([meetings.iloc[:10], blank, meetings.iloc[10:]], ignore_index=True)
+    meetings.loc[15, "soort"] = "feest"  # Excel row 17: header, ten rows, the blank row 12, then rows 13…
+    workbook_frames["bijeenkomsten"] = meetings
+    with pytest.raises(ImportFailed) as failed:
+        import_frames(engine, workbook_frames, username="test")
+    assert [(i.sheet, i.row, i.column) for i in failed.value.issues] == [("bijeenkomsten", 17, "soort")]
 
 
 def test_every_problem_is_reported_at_once(engine, workbook_frames):
