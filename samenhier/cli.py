@@ -71,6 +71,8 @@ def _read_password(stdin=sys.stdin) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.lang not in i18n.LANGUAGES:  # argparse checks --lang, not the default taken from SAMENHIER_LANG
+        parser.error(f"SAMENHIER_LANG={args.lang!r} is not supported; choose one of {', '.join(i18n.LANGUAGES)}")
     lang = args.lang
     try:
         engine = get_engine(args.database_url)

@@ -203,3 +203,16 @@ def test_demo_refuses_a_store_that_has_groups(imported_engine):
     assert "groepen" in done.stderr
     assert counts(path) == before
 
+
+
+# ------------------------------------------------------------------------------------------ environment
+
+
+def test_an_unsupported_language_in_the_environment_is_a_usage_error(monkeypatch, capsys, db_url):
+    """--lang is checked by argparse, but its default comes from SAMENHIER_LANG, which argparse does not check."""
+    monkeypatch.setenv("SAMENHIER_LANG", "de")
+    with pytest.raises(SystemExit) as exited:
+        main(["report", "--as-of", AS_OF])
+    assert exited.value.code == 2
+    assert "SAMENHIER_LANG" in capsys.readouterr().err
+
