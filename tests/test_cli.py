@@ -216,3 +216,19 @@ def test_an_unsupported_language_in_the_environment_is_a_usage_error(monkeypatch
     assert exited.value.code == 2
     assert "SAMENHIER_LANG" in capsys.readouterr().err
 
+
+def test_import_works_when_the_os_cannot_name_the_user(monkeypatch, engine, workbook_path, workbook_sheets):
+    """In a container run with an arbitrary uid (no USER, no passwd entry) getpass.getuser() raises."""
+    import getpass
+
+    def no_user():
+        raise KeyError("getpwuid(): uid not found: 12345")  # Python 3.11; 3.13 raises OSError
+
+    monkeypatch.delenv("SAMENHIER_LANG", raising=False)
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    assert main(["import", str(workbook_path)]) == 0
+    with engine.connect() as c:
+        [(username, groups)] = c.exec_driver_sql(
+            "SELECT a.username, (SELECT count(*) FROM welcome_group) FROM audit_event a WHERE a.action = 'import'").all()
+    assert username
+    assert groups == len(workbook_sheets["groepen"])
