@@ -70,9 +70,19 @@ def _read_password(stdin=sys.stdin) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
+def _username() -> str:
+    """Who runs the command, for the audit trail; ``cli`` when the OS cannot say (container with a bare uid)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER/LOGNAME and no passwd entry: KeyError up to 3.12, OSError from 3.13
+        return "cli"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.lang not in i18n.LANGUAGES:  # argparse checks --lang, not the default taken from SAMENHIER_LANG
+        parser.error(f"SAMENHIER_LANG={args.lang!r} is not supported; choose one of {', '.join(i18n.LANGUAGES)}")
     lang = args.lang
     try:
         engine = get_engine(args.database_url)
@@ -86,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from samenhier.io.workbook import ImportFailed, import_paths
 
         try:
-            result = import_paths(engine, args.paths, username=getpass.getuser(), dry_run=args.dry_run)
+            result = import_paths(engine, args.paths, username=_username(), dry_run=args.dry_run)
         except ImportFailed as failed:
             print(i18n.t("cli.import.failed", lang, n=len(failed.issues)), file=sys.stderr)
             for issue in failed.issues:

@@ -1,0 +1,234 @@
+"""``python -m samenhier``: exit codes (0 ok, 1 invalid input, 2 usage), help, create-user and demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from argon2 import PasswordHasher
+from cli_helpers import AS_OF, cli_env, query, run_cli, start_cli
+
+from samenhier.cli import main
+from samenhier.demo import demo_frames
+
+SUBCOMMANDS = ["init-db", "import", "report", "demo", "create-user"]
+
+
+@pytest.fixture
+def store(tmp_path):
+    """Path of a not yet existing store file, and the environment that points the CLI at it."""
+    path = tmp_path / "cli.db"
+    return path, cli_env(path)
+
+
+def counts(path) -> dict[str, int]:
+    tables = [r[0] for r in query(path, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    return {t: query(path, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
+
+
+# ------------------------------------------------------------------------------------------ exit code 0
+
+
+def test_init_db_creates_the_store(store):
+    path, env = store
+    done = run_cli("init-db", env=env)
+    assert done.returncode == 0, done.stderr
+    assert path.is_file()
+    assert {"welcome_group", "meeting", "survey_response", "alembic_version"} <= set(counts(path))
+
+
+def test_dry_run_import_exits_0_and_writes_nothing(store, workbook_path, workbook_sheets):
+    path, env = store
+    done = run_cli("import", "--dry-run", str(workbook_path), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Proefimport" in done.stdout
+    # the summary names each sheet with its number of new rows
+    groups_line = next(line for line in done.stdout.splitlines() if line.strip().startswith("groepen"))
+    assert f"nieuw {len(workbook_sheets['groepen']):>5}" in groups_line
+    assert counts(path)["welcome_group"] == 0 and counts(path)["audit_event"] == 0
+
+
+# ------------------------------------------------------------------------------------------ exit code 1
+
+
+def test_invalid_workbook_exits_1_and_names_sheet_row_column(store, tmp_path, workbook_frames):
+    path, env = store
+    workbook_frames["bijeenkomsten"].loc[7, "datum"] = "31-02-2025"
+    bad = tmp_path / "fout.xlsx"
+    with pd.ExcelWriter(bad, engine="openpyxl") as writer:
+        for sheet, frame in workbook_frames.items():
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+
+    done = run_cli("import", str(bad), env=env)
+
+    assert done.returncode == 1
+    assert "bijeenkomsten, rij 9, kolom datum" in done.stderr  # frame index 7 + 2
+    assert "31-02-2025" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert counts(path)["welcome_group"] == 0
+
+
+def test_missing_workbook_exits_1(store, tmp_path):
+    _, env = store
+    done = run_cli("import", str(tmp_path / "weg.xlsx"), env=env)
+    assert done.returncode == 1
+    assert "weg.xlsx" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------------------------ exit code 2
+
+
+@pytest.mark.parametrize("args", [[], ["report", "--as-of", "2026-13-01"]], ids=["no-command", "bad-as-of"])
+def test_usage_errors_exit_2(store, args):
+    path, env = store
+    done = run_cli(*args, env=env)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "usage:" in done.stderr
+    assert not path.exists()  # a usage error touches no store
+
+
+@pytest.mark.parametrize("args", [
+    ["frobnicate"],
+    ["report", "--as-of", "15-11-2026"],  # Dutch order is for the workbook; the option takes ISO dates
+    ["report", "--as-of", "2026-02-30"],
+    ["report", "--format", "xml"],
+    ["create-user", "anna"],  # --role is required
+    ["create-user", "anna", "--role", "admin"],
+    ["import"],  # no path
+    ["demo", "--seed", "zeven"],
+], ids=" ".join)
+def test_more_usage_errors_exit_2(args, capsys):
+    """The same argparse path as above, in-process (SystemExit is what ``python -m samenhier`` exits with)."""
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS + [None])
+def test_help_exits_0(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"] if command else ["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m samenhier")
+    if command:
+        assert command in out.splitlines()[0]
+
+
+def test_help_documents_the_options(capsys):
+    for command, option in (("report", "--as-of"), ("report", "--format"), ("import", "--dry-run"),
+                            ("demo", "--seed"), ("create-user", "--role")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert option in capsys.readouterr().out, (command, option)
+
+
+# ------------------------------------------------------------------------------------------ create-user
+
+
+def test_create_user_reads_the_password_from_stdin(store):
+    path, env = store
+    password = "lang genoeg wachtwoord"
+    done = run_cli("create-user", "coord.anna", "--role", "coordinator", env=env, stdin=password + "\n")
+    assert done.returncode == 0, done.stderr
+    [(name, role, stored_hash)] = query(path, "SELECT username, role, password_hash FROM user_account")
+    assert (name, role) == ("coord.anna", "coordinator")
+    assert password not in stored_hash
+    assert PasswordHasher().verify(stored_hash, password)  # the hash is of exactly the line given, newline stripped
+
+
+@pytest.mark.parametrize("password", ["kort", "123456789"])  # under 10 characters
+def test_create_user_refuses_a_short_password(store, password):
+    path, env = store
+    done = run_cli("create-user", "coord.bert", "--role", "coordinator", env=env, stdin=password + "\n")
+    assert done.returncode == 1
+    assert "password" in done.stderr
+    assert query(path, "SELECT count(*) FROM user_account") == [(0,)]
+
+
+def test_create_user_refuses_a_taken_name_and_an_unknown_builder(store):
+    path, env = store
+    assert run_cli("create-user", "anna", "--role", "coordinator", env=env, stdin="wachtwoord-1234\n").returncode == 0
+    again = run_cli("create-user", "ANNA", "--role", "coordinator", env=env, stdin="wachtwoord-5678\n")
+    assert again.returncode == 1
+    builder = run_cli("create-user", "cb", "--role", "community_builder", "--community-builder", "Niemand",
+                      env=env, stdin="wachtwoord-1234\n")
+    assert builder.returncode == 1 and "Niemand" in builder.stderr
+    assert query(path, "SELECT username FROM user_account") == [("anna",)]
+
+
+# ------------------------------------------------------------------------------------------ demo
+
+
+def test_demo_fills_an_empty_store_deterministically(tmp_path):
+    stores = [tmp_path / "a.db", tmp_path / "b.db"]
+    # two stores filled side by side with the same seed and date, then reported side by side
+    demos = [start_cli("demo", "--seed", "11", "--as-of", AS_OF, env=cli_env(p)) for p in stores]
+    for proc in demos:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    reports = [start_cli("report", "--as-of", AS_OF, "--format", "json", env=cli_env(p)) for p in stores]
+    got = []
+    for proc in reports:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        got.append(json.loads(out))
+
+    stored = counts(stores[0])
+    assert stored["welcome_group"] > 0 and stored["meeting"] > 0 and stored["survey_response"] > 0
+    assert got[0]["counts"]["groepen"] == stored["welcome_group"]
+    assert got[0]["counts"]["bijeenkomsten"] == stored["meeting"]
+    assert got[0] == got[1]  # same seed, same as-of date: the same programme
+    assert counts(stores[0]) == counts(stores[1])
+    assert query(stores[0], "SELECT code, name, status, signup_date FROM welcome_group ORDER BY code") == query(
+        stores[1], "SELECT code, name, status, signup_date FROM welcome_group ORDER BY code")
+
+
+def test_demo_seed_matters():
+    """So that the equality above is not vacuous: another seed gives another programme."""
+    day = dt.date.fromisoformat(AS_OF)
+    assert not demo_frames(day, seed=11)["groepen"].equals(demo_frames(day, seed=12)["groepen"])
+    assert demo_frames(day, seed=11)["groepen"].equals(demo_frames(day, seed=11)["groepen"])
+
+
+def test_demo_refuses_a_store_that_has_groups(imported_engine):
+    path = imported_engine.url.database
+    imported_engine.dispose()
+    before = counts(path)
+    done = run_cli("demo", "--seed", "3", "--as-of", AS_OF, env=cli_env(path))
+    assert done.returncode == 1
+    assert "groepen" in done.stderr
+    assert counts(path) == before
+
+
+
+# ------------------------------------------------------------------------------------------ environment
+
+
+def test_an_unsupported_language_in_the_environment_is_a_usage_error(monkeypatch, capsys, db_url):
+    """--lang is checked by argparse, but its default comes from SAMENHIER_LANG, which argparse does not check."""
+    monkeypatch.setenv("SAMENHIER_LANG", "de")
+    with pytest.raises(SystemExit) as exited:
+        main(["report", "--as-of", AS_OF])
+    assert exited.value.code == 2
+    assert "SAMENHIER_LANG" in capsys.readouterr().err
+
+
+def test_import_works_when_the_os_cannot_name_the_user(monkeypatch, engine, workbook_path, workbook_sheets):
+    """In a container run with an arbitrary uid (no USER, no passwd entry) getpass.getuser() raises."""
+    import getpass
+
+    def no_user():
+        raise KeyError("getpwuid(): uid not found: 12345")  # Python 3.11; 3.13 raises OSError
+
+    monkeypatch.delenv("SAMENHIER_LANG", raising=False)
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    assert main(["import", str(workbook_path)]) == 0
+    with engine.connect() as c:
+        [(username, groups)] = c.exec_driver_sql(
+            "SELECT a.username, (SELECT count(*) FROM welcome_group) FROM audit_event a WHERE a.action = 'import'").all()
+    assert username
+    assert groups == len(workbook_sheets["groepen"])
