@@ -202,3 +202,12 @@ def test_wait_days():
 ])
 def test_group_year_month(as_of, expected):
     assert group_year_month(D(2026, 1, 15), as_of) == expected
+
+
+@pytest.mark.parametrize("value", [2023, "2023", 1.0, "45000", dt.date(1905, 7, 15), "01-01-1989", "2101-01-01"])
+def test_parse_date_refuses_dates_outside_the_programmes_window(value):
+    # A year typed alone is Excel serial day 2023 = 15-07-1905; no record of the programme is that old.
+    # Text that is only digits is never read as a serial: Dutch Excel writes dates in CSV as dd-mm-jjjj.
+    with pytest.raises(PydanticCustomError) as info:
+        parse_date(value)
+    assert info.value.type in ("date", "date_range")

@@ -34,7 +34,11 @@ from samenhier.models import (
 from samenhier.municipalities import canonical_municipality
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-"""Day 0 of Excel's 1900 date system (serial 1 = 1900-01-01, counting Excel's phantom 29-02-1900)."""
+"""Day 0 of Excel's 1900 date system for serials after 28-02-1900 (Excel counts a phantom 29-02-1900)."""
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+"""Every date in the programme's records lies in this window; anything outside is a typing error
+(e.g. a year typed alone, ``2023``, which Excel would read as serial day 2023 = 15-07-1905)."""
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), ("d", "m", "y")),  # dd-mm-jjjj (Dutch Excel)
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),  # jjjj-mm-dd (ISO)
@@ -75,8 +79,16 @@ def parse_date(value: Any) -> dt.date:
     """A calendar date from an Excel cell: a date/datetime, an Excel serial number, ``dd-mm-jjjj`` or ``jjjj-mm-dd``.
 
     Raises:
-        PydanticCustomError: ``date`` for anything else, including impossible dates (31-02-2025, month 13).
+        PydanticCustomError: ``date`` for anything else, including impossible dates (31-02-2025, month 13);
+            ``date_range`` for a date outside :data:`EARLIEST_DATE` – :data:`LATEST_DATE`.
     """
+    parsed = _parse_date(value)
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise _error("date_range", value, earliest=EARLIEST_DATE.year, latest=LATEST_DATE.year)
+    return parsed
+
+
+def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -84,7 +96,7 @@ def parse_date(value: Any) -> dt.date:
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return value.to_pydatetime().date()
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer() and 1 <= value <= 2_958_465:  # Excel's range: 1900-01-01 … 9999-12-31
+        if float(value).is_integer() and 61 <= value <= 2_958_465:  # Excel serials from 1900-03-01 to 9999-12-31
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise _error("date", value)
     text = clean_text(value)
@@ -96,8 +108,6 @@ def parse_date(value: Any) -> dt.date:
                 return dt.date(parts["y"], parts["m"], parts["d"])
             except ValueError:
                 raise _error("date", value) from None
-    if re.fullmatch(r"\d{1,6}", text):
-        return parse_date(int(text))
     raise _error("date", value)
 
 
