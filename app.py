@@ -43,7 +43,7 @@ if scope is None:
     st.stop()
 
 with st.sidebar:
-    st.markdown(f"**{scope.username}** · {ui.t('user_role.' + scope.role.value)}")
+    st.markdown(f"**{ui.md(scope.username)}** · {ui.t('user_role.' + scope.role.value)}")
     if st.button(ui.t("common.logout"), icon=":material/logout:", key="logout"):
         ui.logout()
         st.rerun()

@@ -27,9 +27,11 @@ try:
 except AccessDenied:
     ui.denied()
 g = detail.group
-header.title(f"{g['name']}")
-header.caption(" · ".join([g["code"], g["municipality"], i18n.label("variant", g["variant"]), i18n.label("group_status", g["status"]),
-                       g["community_builder"] or ui.t("group.no_builder")]))
+header.title(ui.md(g["name"]))
+header.caption(" · ".join(ui.md(part) for part in [
+    g["code"], g["municipality"], i18n.label("variant", g["variant"]), i18n.label("group_status", g["status"]),
+    g["community_builder"] or ui.t("group.no_builder"),
+]))
 
 st.subheader(ui.t("group.members", n=len(detail.members)))
 members = detail.members.assign(
@@ -49,10 +51,11 @@ with left:
         st.write(ui.t("group.no_match"))
     for _, m in detail.matches.iterrows():
         with st.container(border=True):
-            st.markdown(f"**{m['first_name']} {m['last_name']}** ({m['newcomer_code']}) · {i18n.label('match_status', m['status'])}")
-            st.write(ui.t("group.household", n=m["household_size"], country=m["country_of_origin"], languages=m["languages"]))
+            st.markdown(f"**{ui.md(m['first_name'])} {ui.md(m['last_name'])}** ({ui.md(m['newcomer_code'])}) · "
+                        f"{i18n.label('match_status', m['status'])}")
+            st.text(ui.t("group.household", n=m["household_size"], country=m["country_of_origin"], languages=m["languages"]))
             if m["end_reason"]:
-                st.write(ui.t("group.end_reason", reason=m["end_reason"]))
+                st.text(ui.t("group.end_reason", reason=m["end_reason"]))
 with right:
     st.subheader(ui.t("group.timeline"))
     for _, event in detail.timeline.iterrows():
