@@ -1,0 +1,69 @@
+"""The journeys people actually make, in a real browser against the running app."""
+
+from __future__ import annotations
+
+from e2e.conftest import PASSWORD
+from e2e_helpers import expect_text, log_in, nav, open_app, settle
+from playwright.sync_api import Page, expect
+
+
+def test_first_run_create_account_and_load_demo_data(page: Page, fresh_app):
+    open_app(page, fresh_app.url)
+    expect_text(page, "eerste start")
+    page.get_by_label("Gebruikersnaam").fill("anna")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Wachtwoord herhalen").fill(PASSWORD)
+    page.get_by_role("button", name="Account aanmaken").click()
+    settle(page)
+    expect_text(page, "Welkom bij Samen Hier")
+    page.get_by_role("tab", name="Demogegevens").click()
+    page.get_by_role("button", name="Demogegevens laden").click()
+    settle(page)
+    expect_text(page, "Actieve groepen")
+    expect_text(page, "Groepen per status en gemeente")
+
+
+def test_coordinator_logs_in_and_filters_the_overview(page: Page, workbook_app):
+    open_app(page, workbook_app.url)
+    log_in(page, "coordinator", PASSWORD)
+    expect_text(page, "Overzicht welkomgroepen")
+    expect_text(page, "90 van 90 groepen")
+    page.get_by_label("Zoeken").fill("Schalkwijk")
+    page.keyboard.press("Enter")
+    settle(page)
+    expect_text(page, "van 90 groepen")
+    expect(page.get_by_text("90 van 90 groepen")).to_have_count(0)
+
+
+def test_wrong_password_is_refused(page: Page, workbook_app):
+    open_app(page, workbook_app.url)
+    log_in(page, "coordinator", "niet-het-wachtwoord")
+    expect_text(page, "Onjuiste naam of wachtwoord")
+
+
+def test_deep_link_survives_the_login(page: Page, workbook_app):
+    open_app(page, f"{workbook_app.url}/groep?group=0599-013")
+    log_in(page, "coordinator", PASSWORD)
+    expect_text(page, "Welkomgroep Stedenwijk 13")
+    expect_text(page, "Rana Darwish")
+
+
+def test_community_builder_sees_only_own_groups_and_not_others_by_link(page: Page, workbook_app):
+    open_app(page, f"{workbook_app.url}/groep?group=0518-001")  # Samira Benali's group
+    log_in(page, "leyla", PASSWORD)
+    expect_text(page, "bestaat niet of u heeft er geen toegang toe")
+    nav(page, "Overzicht")
+    expect_text(page, "Overzicht welkomgroepen")
+    expect(page.get_by_text("Samira Benali")).to_have_count(0)
+
+
+def test_language_switch(page: Page, workbook_app):
+    open_app(page, workbook_app.url)
+    page.get_by_text("English").click()
+    settle(page)
+    page.get_by_label("Username").fill("coordinator")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    settle(page)
+    expect_text(page, "Welcome groups overview")
+    expect_text(page, "As of: November 15, 2026")
