@@ -122,6 +122,14 @@ def test_monthly_counts_calendar_months(engine, store):
     assert dec_2025["meetings"].sum() == 2
 
 
+def test_monthly_counts_stop_at_the_as_of_month(engine, store):
+    monthly = q.monthly_counts(engine, store.coordinator, year=2026, as_of=AS_OF)
+    # 15 November: December has not happened, so it is absent rather than 0.
+    assert sorted(monthly["month"].unique()) == list(range(1, 12))
+    assert monthly["meetings"].sum() == 10
+    assert q.monthly_counts(engine, store.coordinator, year=2025, as_of=AS_OF)["month"].nunique() == 12
+
+
 def test_monthly_counts_empty_year(engine, store):
     monthly = q.monthly_counts(engine, store.coordinator, year=2019)
     assert monthly.empty
@@ -173,6 +181,8 @@ def test_programme_monthly_counts(engine, store):
     assert set(monthly["municipality"]) == {"Den Haag"}
     per_month = monthly.groupby("month")["meetings"].sum()
     assert per_month[1] == 1 and per_month[5] == 1 and per_month.sum() == 2
+    # The furthest month reached: T-005 started 1 June, so 15 November is in month 6 (1 Nov + 14 days).
+    assert list(per_month.index) == [1, 2, 3, 4, 5, 6]
     assert q.programme_monthly_counts(engine, store.coordinator, year=2018, as_of=AS_OF).empty
 
 

@@ -242,3 +242,16 @@ def test_delete_meeting_audits_what_it_removed(engine, store):
     with Session(engine) as s:
         left = s.exec(select(Meeting).where(Meeting.group_id == store.groups["T-001"])).all()
     assert len(left) == len(MEETINGS["T-001"]) - 1 and D("2026-11-01") not in {m.date for m in left}
+
+
+def test_every_validation_code_has_a_message_in_both_languages():
+    import inspect
+    import re
+
+    from samenhier import i18n
+
+    codes_used = set(re.findall(r'"(meetings\.[a-z_]+)"', inspect.getsource(svc)))
+    assert {"meetings.required", "meetings.duplicate", "meetings.after_match_end"} <= codes_used
+    for lang in i18n.LANGUAGES:
+        missing = [c for c in codes_used if i18n.t(f"validation.{c}", lang) == f"validation.{c}"]
+        assert not missing, (lang, missing)

@@ -38,7 +38,7 @@ from samenhier.models import (
 )
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import _running_match
-from samenhier.rules import GROUP_YEAR_MONTHS
+from samenhier.rules import GROUP_YEAR_MONTHS, group_year_month
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
 
@@ -177,12 +177,16 @@ def week_heatmap(engine: Engine, scope: Scope, filters: Filters = Filters(), *, 
     return grid.reset_index(drop=True)[WEEK_GRID_COLUMNS]
 
 
-def monthly_counts(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> pd.DataFrame:
+def monthly_counts(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """Meetings per municipality, calendar month and kind in calendar year ``year`` (1 January–31 December).
 
     Columns: ``municipality``, ``month`` (1–12), ``kind`` (stored word), ``meetings`` (count). Complete:
-    every municipality that had a meeting in the year × 12 months × the four kinds, 0 where none;
-    ordered by municipality, month, kind (vocabulary order). Empty when the year has no meetings.
+    every municipality that had a meeting in the year × every month × the four kinds, 0 where none;
+    ordered by municipality, month, kind (vocabulary order). With ``as_of`` in ``year``, months after
+    ``as_of``'s month are left out (they have not happened, which is not the same as 0). Empty when the
+    year has no meetings.
     """
     month = month_of(engine, Meeting.date).label("month")
     frame = read_frame(
@@ -195,16 +199,17 @@ def monthly_counts(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         .group_by(Municipality.name, month, Meeting.kind),
     )
     frame["month"] = frame["month"].str[5:7].astype(int)
-    return _complete_monthly(frame)
+    last = 12 if as_of is None or as_of.year > year else (as_of.month if as_of.year == year else 0)
+    return _complete_monthly(frame, last)
 
 
-def _complete_monthly(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every municipality in ``frame`` × months 1–12 × every kind, with 0 for missing counts."""
-    if frame.empty:
+def _complete_monthly(frame: pd.DataFrame, last_month: int = 12) -> pd.DataFrame:
+    """Every municipality in ``frame`` × months 1–``last_month`` × every kind, with 0 for missing counts."""
+    if frame.empty or last_month < 1:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
                              zip(MONTHLY_COLUMNS, [object, int, object, int], strict=True)})
     index = pd.MultiIndex.from_product(
-        [sorted(frame["municipality"].unique()), range(1, 13), KIND_ORDER], names=["municipality", "month", "kind"]
+        [sorted(frame["municipality"].unique()), range(1, last_month + 1), KIND_ORDER], names=["municipality", "month", "kind"]
     )
     counts = frame.groupby(["municipality", "month", "kind"])["meetings"].sum()
     return counts.reindex(index, fill_value=0).astype(int).reset_index()[MONTHLY_COLUMNS]
@@ -296,14 +301,18 @@ def programme_monthly_counts(
     """Meetings per municipality, programme month and kind, for the matches that started in ``year``.
 
     Same meetings as :func:`programme_heatmap`; columns and completeness as :func:`monthly_counts`
-    (``month`` is the programme month 1–12).
+    (``month`` is the programme month), up to the furthest month any of the matches has reached by
+    ``as_of`` (or by its end; :func:`samenhier.rules.group_year_month`, at most 12).
     """
     cohort = _cohort(engine, scope, filters, year)
     counts = _programme_counts(engine, cohort, as_of)
     if counts.empty:
         return _complete_monthly(pd.DataFrame(columns=MONTHLY_COLUMNS))
+    reached = max(
+        group_year_month(m.start_date, min(as_of, m.ended_date or as_of)) or 0 for m in cohort.itertuples()
+    )
     counts = counts.merge(cohort[["match_id", "municipality"]], on="match_id")
-    return _complete_monthly(counts[MONTHLY_COLUMNS])
+    return _complete_monthly(counts[MONTHLY_COLUMNS], min(reached, GROUP_YEAR_MONTHS))
 
 
 # --- years and cadence ------------------------------------------------------------------------------------
