@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "newcomers_present": "col.newcomers_present", "note": "col.note", "group": "meetings.field.group",
 }
 HOVER_LINES = 8
+MAX_HEATMAP_ROWS = 150  # taller than this the heatmap stops being readable; the sidebar filters narrow it
 
 scope = ui.require_scope()
 filters = ui.current_filters()
@@ -94,6 +95,10 @@ def year_tab() -> None:
         st.info(empty)
     else:
         st.caption(caption)
+        rows = grid[row_key].drop_duplicates()
+        if len(rows) > MAX_HEATMAP_ROWS:
+            st.info(ui.t("meetings.heatmap.capped", shown=MAX_HEATMAP_ROWS, total=len(rows)))
+            grid = grid[grid[row_key].isin(rows.iloc[:MAX_HEATMAP_ROWS])]
         st.plotly_chart(
             meeting_charts.meeting_heatmap(
                 grid, row_key=row_key, row_label=row_label, column=column, columns=columns, column_labels=column_labels,

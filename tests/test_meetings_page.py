@@ -235,3 +235,27 @@ def test_page_in_english_has_no_missing_texts(app_store):
     shown = texts(at)
     assert "Meetings per group per week in 2026" in shown
     assert "meetings." not in shown and "validation." not in shown
+
+
+def test_edit_after_someone_else_changed_the_meeting_overwrites_nothing(app_store):
+    engine, builder = app_store
+    gid = group_id(engine, GROUP)
+    at = run_app(builder, page=PAGE)
+    at.selectbox(key="meetings_edit_group").set_value(gid).run()
+    meeting_id = at.selectbox(key=f"meetings_edit_choice_{gid}").value
+    with Session(engine) as s:
+        seen = s.get(Meeting, meeting_id)
+    # Meanwhile the coordinator changes the members present.
+    meeting_service.update_meeting(engine, Scope.coordinator("coco"), meeting_id=meeting_id, expected_version=seen.version,
+                                   date=seen.date, kind=seen.kind, duration_minutes=seen.duration_minutes,
+                                   members_present=0, newcomers_present=seen.newcomers_present, note=seen.note)
+    prefix = f"meetings_edit_{meeting_id}_"
+    at.number_input(key=prefix + "duration").set_value(5)
+    at.button(key=prefix + "submit").click().run()
+    assert not at.exception
+    assert "Iemand anders heeft deze bijeenkomst intussen gewijzigd (Leden aanwezig)" in texts(at)
+    with Session(engine) as s:
+        now = s.get(Meeting, meeting_id)
+    assert (now.duration_minutes, now.members_present, now.version) == (seen.duration_minutes, 0, seen.version + 1)
+    # The form now shows the stored values, ready for a second try.
+    assert at.number_input(key=prefix + "members").value == 0

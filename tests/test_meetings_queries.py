@@ -247,3 +247,9 @@ def test_group_meetings_newest_first_and_access(engine, store):
     assert len(frame) == len(MEETINGS["T-001"])
     with pytest.raises(AccessDenied):
         q.group_meetings(engine, store.bram, store.groups["T-001"])
+
+
+def test_programme_counts_do_not_depend_on_query_chunks(engine, store, monkeypatch):
+    whole = q.programme_heatmap(engine, store.coordinator, year=2023, as_of=AS_OF)
+    monkeypatch.setattr(q, "BINS_PER_QUERY", 5)  # T-007's 12 month ranges in three queries
+    assert q.programme_heatmap(engine, store.coordinator, year=2023, as_of=AS_OF).equals(whole)

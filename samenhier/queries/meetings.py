@@ -55,6 +55,7 @@ CADENCE_COLUMNS = [
     "days_since_meeting", "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days", "quiet",
 ]
 KIND_ORDER = [k.value for k in MeetingKind]
+BINS_PER_QUERY = 6000
 
 
 # --- calendar helpers -------------------------------------------------------------------------------
@@ -251,21 +252,24 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date) -> p
             high = min(high, stop)
             if low < high:
                 bins.append((int(match.match_id), int(match.group_id), month, low, high))
-    if not bins:
-        return pd.DataFrame(columns=["match_id", "month", "kind", "meetings", "details"])
-    table = values(
-        column("match_id", Integer), column("group_id", Integer), column("month", Integer),
-        column("from_date", Date), column("to_date", Date), name="bins", literal_binds=True,
-    ).data(bins).cte("bins")
-    frame = read_frame(
-        engine,
-        select(table.c.match_id, table.c.month, Meeting.kind, func.count().label("meetings"),
-               _details(engine).label("details"))
-        .select_from(table)
-        .join(Meeting, and_(Meeting.group_id == table.c.group_id, Meeting.date >= table.c.from_date,
-                            Meeting.date < table.c.to_date))
-        .group_by(table.c.match_id, table.c.month, Meeting.kind),
-    )
+    columns = ["match_id", "month", "kind", "meetings", "details"]
+    parts = []
+    # Bound parameters (5 per month range) in chunks that stay below SQLite's 32,766-variable limit.
+    for offset in range(0, len(bins), BINS_PER_QUERY):
+        table = values(
+            column("match_id", Integer), column("group_id", Integer), column("month", Integer),
+            column("from_date", Date), column("to_date", Date), name="bins",
+        ).data(bins[offset:offset + BINS_PER_QUERY]).cte("bins")
+        parts.append(read_frame(
+            engine,
+            select(table.c.match_id, table.c.month, Meeting.kind, func.count().label("meetings"),
+                   _details(engine).label("details"))
+            .select_from(table)
+            .join(Meeting, and_(Meeting.group_id == table.c.group_id, Meeting.date >= table.c.from_date,
+                                Meeting.date < table.c.to_date))
+            .group_by(table.c.match_id, table.c.month, Meeting.kind),
+        ))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame["details"] = frame["details"].map(_parse_details)
     return frame
 
