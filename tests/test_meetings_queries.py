@@ -253,3 +253,20 @@ def test_programme_counts_do_not_depend_on_query_chunks(engine, store, monkeypat
     whole = q.programme_heatmap(engine, store.coordinator, year=2023, as_of=AS_OF)
     monkeypatch.setattr(q, "BINS_PER_QUERY", 5)  # T-007's 12 month ranges in three queries
     assert q.programme_heatmap(engine, store.coordinator, year=2023, as_of=AS_OF).equals(whole)
+
+
+def test_programme_monthly_counts_stop_at_the_month_each_municipality_reached(engine, store):
+    from sqlmodel import Session
+
+    from samenhier.models import Meeting
+
+    # T-002 (Almere) started 1 June 2020 and stopped 3 January 2021: month 8 (from 1 January) was its last.
+    assert sorted(q.programme_monthly_counts(engine, store.coordinator, year=2020, as_of=AS_OF)["month"].unique()) == list(range(1, 9))
+    with Session(engine) as s:
+        s.add(Meeting(group_id=store.groups["T-003"], date=D("2026-10-05"), kind="online", duration_minutes=30))
+        s.commit()
+    monthly = q.programme_monthly_counts(engine, store.coordinator, year=2026, as_of=AS_OF)
+    months = monthly.groupby("municipality")["month"].max().to_dict()
+    # Almere: T-003 started 1 October → 15 November is in month 2. Den Haag: T-005 (1 June) is in month 6.
+    assert months == {"Almere": 2, "Den Haag": 6}
+    assert monthly[(monthly["municipality"] == "Almere") & (monthly["month"] == 1)]["meetings"].sum() == 1

@@ -305,18 +305,23 @@ def programme_monthly_counts(
     """Meetings per municipality, programme month and kind, for the matches that started in ``year``.
 
     Same meetings as :func:`programme_heatmap`; columns and completeness as :func:`monthly_counts`
-    (``month`` is the programme month), up to the furthest month any of the matches has reached by
-    ``as_of`` (or by its end; :func:`samenhier.rules.group_year_month`, at most 12).
+    (``month`` is the programme month). Per municipality, months go up to the furthest month one of
+    its matches has reached by ``as_of`` or by its end (:func:`samenhier.rules.group_year_month`, at
+    most 12): later months have not happened there, which is not the same as 0.
     """
     cohort = _cohort(engine, scope, filters, year)
     counts = _programme_counts(engine, cohort, as_of)
     if counts.empty:
         return _complete_monthly(pd.DataFrame(columns=MONTHLY_COLUMNS))
-    reached = max(
-        group_year_month(m.start_date, min(as_of, m.ended_date or as_of)) or 0 for m in cohort.itertuples()
-    )
+    cohort["reached"] = [
+        min(group_year_month(m.start_date, min(as_of, m.ended_date or as_of)) or 0, GROUP_YEAR_MONTHS)
+        for m in cohort.itertuples()
+    ]
+    reached = cohort.groupby("municipality")["reached"].max()
     counts = counts.merge(cohort[["match_id", "municipality"]], on="match_id")
-    return _complete_monthly(counts[MONTHLY_COLUMNS], min(reached, GROUP_YEAR_MONTHS))
+    monthly = _complete_monthly(counts[MONTHLY_COLUMNS], int(reached.max()))
+    keep = monthly["month"] <= monthly["municipality"].map(reached)
+    return monthly[keep].reset_index(drop=True)
 
 
 # --- years and cadence ------------------------------------------------------------------------------------
