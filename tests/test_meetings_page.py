@@ -259,3 +259,13 @@ def test_edit_after_someone_else_changed_the_meeting_overwrites_nothing(app_stor
     assert (now.duration_minutes, now.members_present, now.version) == (seen.duration_minutes, 0, seen.version + 1)
     # The form now shows the stored values, ready for a second try.
     assert at.number_input(key=prefix + "members").value == 0
+
+
+def test_empty_store_says_there_is_nothing_yet(engine):
+    create_user(engine, "coco", "een lang wachtwoord", "coordinator")
+    at = run_app(Scope.coordinator("coco"), page=PAGE)
+    assert not at.exception
+    shown = texts(at)
+    assert "Geen groepen met een bijeenkomst of een lopende koppeling in 2026." in shown
+    assert "Er zijn geen actieve groepen." in shown
+    assert "nog niets om vast te leggen" in shown
