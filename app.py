@@ -23,6 +23,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
         ui.t("nav.section.programme"): [
             st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
             st.Page("views/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
+            st.Page("views/meetings.py", title=ui.t("nav.meetings"), icon=":material/event:", url_path="bijeenkomsten"),
         ],
     }
     if role == UserRole.COORDINATOR:

@@ -1,0 +1,48 @@
+"""The meeting charts are pure functions: a small hand-made frame in, the figure's data checked."""
+
+import datetime as dt
+
+import pandas as pd
+
+from samenhier.charts import meetings as charts
+
+D = dt.date.fromisoformat
+
+
+def test_heatmap_keeps_every_week_and_leaves_empty_weeks_empty():
+    weeks = ["2026-W01", "2026-W02", "2026-W03"]
+    grid = pd.DataFrame({
+        "group_id": [7, 7, 7, 3, 3, 3],
+        "code": ["B", "B", "B", "A", "A", "A"],
+        "week": weeks * 2,
+        "meetings": [2, 0, 0, 0, 0, 0],
+        "details": [[(D("2025-12-29"), "online"), (D("2026-01-02"), "groepsactiviteit")], [], [], [], [], []],
+    })
+    fig = charts.meeting_heatmap(
+        grid, row_key="group_id", row_label=lambda r: r["code"], column="week", columns=weeks,
+        describe=lambda d: ";".join(f"{day}:{kind}" for day, kind in d), x_title="week", colour_title="n",
+    )
+    trace = fig.data[0]
+    assert list(trace.x) == weeks  # W03 has no meeting anywhere and is still on the axis
+    assert list(trace.y) == ["B", "A"]  # rows in the grid's order, not sorted
+    assert [list(r) for r in trace.z] == [[2, None, None], [None, None, None]]
+    assert trace.customdata[0][0] == "2025-12-29:online;2026-01-02:groepsactiviteit"
+    assert fig.layout.xaxis.type == "category"
+
+
+def test_monthly_charts_sum_kinds_and_leave_missing_months_out():
+    monthly = pd.DataFrame({
+        "municipality": ["Almere", "Almere", "Den Haag", "Den Haag"],
+        "month": [1, 1, 1, 2],
+        "kind": ["online", "groepsactiviteit", "online", "online"],
+        "meetings": [1, 2, 4, 0],
+    })
+    labels = [f"m{m}" for m in range(1, 13)]
+    by_town = charts.meetings_by_municipality(monthly, month_labels=labels, axis_title="n")
+    towns = {t.name: list(t.y) for t in by_town.data}
+    assert towns["Almere"][:3] == [3, None, None]  # 1 + 2 in January; February is not in the frame for Almere
+    assert towns["Den Haag"][:3] == [4, 0, None]
+    by_kind = charts.meetings_by_kind(monthly, month_labels=labels, kind_label=str.upper, axis_title="n")
+    kinds = {t.name: list(t.y) for t in by_kind.data}
+    assert kinds["ONLINE"][:2] == [5, 0] and kinds["GROEPSACTIVITEIT"][:2] == [2, None]
+    assert set(kinds) == {"GROEPSACTIVITEIT", "ÉÉN-OP-ÉÉN", "BEZOEK COMMUNITY BUILDER", "ONLINE"}
