@@ -54,17 +54,19 @@ def test_propose_accept_end_moves_everyone_along(store):
     with Session(store.engine) as session:
         match = session.get(Match, match_id)
     assert (match.status, match.proposed_date, match.version) == ("voorgesteld", D(2026, 11, 1), 1)
-    # A proposal changes no status: both are still waiting, the queue shows the proposal.
-    assert store.get(Newcomer, "NH1").status == NewcomerStatus.WAITING.value
-    assert store.get(WelcomeGroup, "H1").status == GroupStatus.AWAITING_MATCH.value
+    # A proposal changes no status: both are still waiting, the queue shows the proposal. Their versions go
+    # up (1 → 2): the proposal changed their running matches.
+    newcomer, group = store.get(Newcomer, "NH1"), store.get(WelcomeGroup, "H1")
+    assert (newcomer.status, newcomer.version) == (NewcomerStatus.WAITING.value, 2)
+    assert (group.status, group.version) == (GroupStatus.AWAITING_MATCH.value, 2)
 
     accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 10), expected_version=1)
     with Session(store.engine) as session:
         match = session.get(Match, match_id)
     assert (match.status, match.started_date, match.version) == ("actief", D(2026, 11, 10), 2)
     newcomer, group = store.get(Newcomer, "NH1"), store.get(WelcomeGroup, "H1")
-    assert (newcomer.status, newcomer.version) == ("gematcht", 2)
-    assert (group.status, group.version) == ("actief", 2)
+    assert (newcomer.status, newcomer.version) == ("gematcht", 3)
+    assert (group.status, group.version) == ("actief", 3)
 
     end_match(store.engine, COORDINATOR, match_id=match_id, outcome="afgerond", ended_date=AS_OF, expected_version=2)
     with Session(store.engine) as session:
@@ -222,6 +224,47 @@ def test_a_stale_version_is_a_conflict(store):
     with pytest.raises(VersionConflict):
         end_match(store.engine, COORDINATOR, match_id=match_id, outcome="afgerond", ended_date=AS_OF, expected_version=1)
     assert store.counts() == before
+
+
+def test_two_simultaneous_proposals_for_one_newcomer_cannot_both_succeed(store, monkeypatch):
+    # Interleave two coordinators: while the first proposal (NH1–H1) is between its checks and its write,
+    # a second one (NH1–H2) runs completely. The first must then fail, not add a second running match.
+    from samenhier.services import matches
+
+    real_running = matches._running
+    interleaved = []
+
+    def running_then_interrupt(session, **kwargs):
+        result = real_running(session, **kwargs)
+        if not interleaved:
+            interleaved.append(True)  # before the nested call, which passes here too
+            propose(store, newcomer="NH1", group="H2")
+        return result
+
+    monkeypatch.setattr(matches, "_running", running_then_interrupt)
+    with pytest.raises(VersionConflict):
+        propose(store, newcomer="NH1", group="H1")
+    assert [(m.group_id, m.status) for m in store.matches_of("NH1")] == [(store.ids["H2"], "voorgesteld")]
+
+
+def test_two_simultaneous_accepts_do_not_both_write(store, monkeypatch):
+    match_id = propose(store)
+    from samenhier.services import matches
+
+    real_check = matches.check_version
+    interleaved = []
+
+    def check_then_interrupt(record, expected_version, original=None):
+        real_check(record, expected_version, original)
+        if not interleaved:  # the other user declines meanwhile
+            interleaved.append(True)
+            decline_match(store.engine, COORDINATOR, match_id=match_id, declined_date=AS_OF, reason="nee", expected_version=1)
+
+    monkeypatch.setattr(matches, "check_version", check_then_interrupt)
+    with pytest.raises(VersionConflict):
+        accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1)
+    assert [m.status for m in store.matches_of("NH1")] == ["afgewezen"]
+    assert store.get(Newcomer, "NH1").status == "wacht"
 
 
 # ------------------------------------------------------------------------------------------ access

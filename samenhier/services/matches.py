@@ -2,7 +2,10 @@
 
 Each call checks access first, validates every field (all problems at once, :class:`ValidationFailed`
 with i18n keys ``validation.<code>``; nothing written), writes in one short transaction with an audit
-event per changed record, and bumps ``version`` of every record it changes.
+event per changed record, and bumps ``version`` of every record it changes with a conditional
+``UPDATE`` (:func:`_claim`), so that simultaneous writers get :class:`VersionConflict` rather than a
+lost update. A proposal also bumps the newcomer's and the group's version (it changes their running
+matches), which is how two simultaneous proposals for one newcomer cannot both succeed.
 
 Who may do what:
 
@@ -48,7 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -63,6 +66,7 @@ from samenhier.services import audit
 from samenhier.services.common import (
     FieldError,
     ValidationFailed,
+    VersionConflict,
     check_version,
     require_group_access,
     snapshot,
@@ -117,15 +121,34 @@ def _load_match(session: Session, scope: Scope, match_id: int) -> tuple[Match, W
     return match, group, newcomer
 
 
+def _claim(session: Session, record) -> None:
+    """Raise ``record.version`` by one in the database, only if it still is the version read in this transaction.
+
+    A conditional ``UPDATE … WHERE version = :read`` is atomic on every database: of two simultaneous
+    writers of one record, the second updates no row and gets :class:`VersionConflict` instead of
+    silently overwriting (or of both passing a "no running match yet" check).
+    """
+    model = type(record)
+    result = session.execute(
+        update(model).where(model.id == record.id, model.version == record.version)
+        .values(version=record.version + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        current = session.get(model, record.id)
+        raise VersionConflict(current.model_dump() if current is not None else {}, {})
+    record.version += 1
+
+
 def _set(session: Session, scope: Scope, record, action: str, **values) -> None:
-    """Change ``values`` on ``record`` (bumping its version) and audit the change."""
+    """Change ``values`` on ``record`` (claiming and bumping its version, see :func:`_claim`) and audit the change."""
     before = snapshot(record)
     changed = {k: v for k, v in values.items() if getattr(record, k) != v}
     if not changed:
         return
+    _claim(session, record)
     for key, value in changed.items():
         setattr(record, key, value)
-    record.version += 1
     session.add(record)
     audit.record(session, scope.username, action, record=record, before=before, after=snapshot(record))
 
@@ -184,6 +207,10 @@ def propose_match(
                 errors.append(FieldError("confirm_past_eligibility", "match_past_eligibility"))
         if errors:
             raise ValidationFailed(errors)
+        # A proposal changes what may happen to both (their running matches): claim them, so that a
+        # simultaneous second proposal for the same newcomer or group fails instead of passing the checks too.
+        _claim(session, newcomer)
+        _claim(session, group)
         match = Match(group_id=group.id, newcomer_id=newcomer.id, proposed_date=proposed_date, status=MatchStatus.PROPOSED.value)
         session.add(match)
         session.flush()
