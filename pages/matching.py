@@ -68,6 +68,11 @@ def as_datetime(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values)
 
 
+def right_aligned(label: str):
+    """A text column of numbers (with "–" for none), aligned like numbers."""
+    return st.column_config.TextColumn(label, alignment="right")
+
+
 def number(value) -> str:
     return "–" if value is None or pd.isna(value) else i18n.format_number(value, lang, decimals=0)
 
@@ -105,10 +110,11 @@ st.dataframe(
     hide_index=True, width="stretch",
     column_config={
         "municipality": ui.t("col.municipality"), "newcomers_waiting": ui.t("matching.col.newcomers_waiting"),
-        "urgent": ui.t("matching.col.urgent"), "not_eligible": ui.t("matching.col.not_eligible"),
-        "newcomer_wait_median": ui.t("matching.col.newcomer_wait_median"), "newcomer_wait_p90": ui.t("matching.col.newcomer_wait_p90"),
-        "groups_waiting": ui.t("matching.col.groups_waiting"), "group_wait_median": ui.t("matching.col.group_wait_median"),
-        "group_wait_p90": ui.t("matching.col.group_wait_p90"), "proposals": ui.t("matching.col.proposals"),
+        "urgent": right_aligned(ui.t("matching.col.urgent")), "not_eligible": right_aligned(ui.t("matching.col.not_eligible")),
+        "newcomer_wait_median": right_aligned(ui.t("matching.col.newcomer_wait_median")),
+        "newcomer_wait_p90": right_aligned(ui.t("matching.col.newcomer_wait_p90")),
+        "groups_waiting": ui.t("matching.col.groups_waiting"), "group_wait_median": right_aligned(ui.t("matching.col.group_wait_median")),
+        "group_wait_p90": right_aligned(ui.t("matching.col.group_wait_p90")), "proposals": ui.t("matching.col.proposals"),
     },
 )
 
@@ -131,7 +137,7 @@ with tabs["queue"]:
             "code": newcomers["code"], "name": newcomers["name"], "household_size": newcomers["household_size"],
             "languages": newcomers["languages"], "registration_date": as_datetime(newcomers["registration_date"]),
             "wait_days": newcomers["wait_days"], "eligibility_end": as_datetime(newcomers["eligibility_end"]),
-            "days_left": newcomers["days_left"], "flag": newcomers["flag"].map(flags), "proposed_group": newcomers["proposed_group"],
+            "days_left": newcomers["days_left"], "flag": newcomers["flag"].map(flags), "proposed_group": newcomers["proposed_group"].fillna(""),
         })
         backgrounds = newcomers["flag"].map({queries.Flag.URGENT: URGENT_BACKGROUND, queries.Flag.NOT_ELIGIBLE: NOT_ELIGIBLE_BACKGROUND}).fillna("")
         styled = table.style.apply(lambda row: [backgrounds.iloc[row.name]] * len(row), axis=1)
@@ -155,7 +161,7 @@ with tabs["queue"]:
         "link": "groep?group=" + groups["code"], "name": groups["name"], "community_builder": groups["community_builder"],
         "members": groups["members"], "languages": groups["languages"],
         "training_completed_date": as_datetime(groups["training_completed_date"]), "wait_days": groups["wait_days"],
-        "proposed_newcomer": groups["proposed_newcomer"],
+        "proposed_newcomer": groups["proposed_newcomer"].fillna(""),
     }), hide_index=True, width="stretch", column_config={
         "link": st.column_config.LinkColumn(ui.t("col.code"), display_text=r"group=(.*)$"), "name": ui.t("col.name"),
         "community_builder": ui.t("col.community_builder"), "members": ui.t("matching.col.members"),
@@ -302,6 +308,6 @@ with tabs["funnel"]:
         st.dataframe(frame.assign(step=frame["step"].map(steps), median_days=frame["median_days"].map(number)),
                      hide_index=True, width="stretch", column_config={
                          "municipality": ui.t("col.municipality"), "step": ui.t("matching.col.step"),
-                         "newcomers": ui.t("matching.col.newcomers"), "median_days": ui.t("matching.col.median_days"),
+                         "newcomers": ui.t("matching.col.newcomers"), "median_days": right_aligned(ui.t("matching.col.median_days")),
                      })
         st.caption(ui.t("matching.funnel_medians"))

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from samenhier.charts.style import layout
 
 NEWCOMER_COLOUR = "#e76f51"
+NEWCOMER_LIGHT = "#f5b9a8"
 GROUP_COLOUR = "#f2a541"
-FUNNEL_COLOURS = ["#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#8d99ae", "#b5838d", "#6d597a"]
+GROUP_LIGHT = "#f9d8a6"
+FUNNEL_COLOUR = "#2a9d8f"
+FUNNEL_COLUMNS = 4
+"""Funnels per row; more municipalities wrap to the next row."""
+LEGEND_ON_TOP = dict(orientation="h", yanchor="bottom", y=1.0, x=0)
 
 
 def _height(summary: pd.DataFrame) -> int:
@@ -32,7 +39,7 @@ def pending_matches(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_ti
             text=summary[column], textposition="auto", hovertemplate="%{y}: %{x}<extra>" + labels[key] + "</extra>",
         )
     fig.update_layout(barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category"))
-    return layout(fig, height=_height(summary))
+    return layout(fig, height=_height(summary)).update_layout(legend=LEGEND_ON_TOP)
 
 
 def wait_times(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_title: str) -> go.Figure:
@@ -40,34 +47,40 @@ def wait_times(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_title: 
 
     ``summary`` as for :func:`pending_matches` (columns ``newcomer_wait_median``, ``newcomer_wait_p90``,
     ``group_wait_median``, ``group_wait_p90``, days; missing values are left out); ``labels`` maps each
-    of those column names to a legend text. The median is a solid bar, the 90th percentile a lighter one.
+    of those column names to a legend text. The median is a full colour, the 90th percentile a lighter one.
     """
     fig = go.Figure()
     styles = {
-        "newcomer_wait_median": (NEWCOMER_COLOUR, 1.0), "newcomer_wait_p90": (NEWCOMER_COLOUR, 0.45),
-        "group_wait_median": (GROUP_COLOUR, 1.0), "group_wait_p90": (GROUP_COLOUR, 0.45),
+        "newcomer_wait_median": NEWCOMER_COLOUR, "newcomer_wait_p90": NEWCOMER_LIGHT,
+        "group_wait_median": GROUP_COLOUR, "group_wait_p90": GROUP_LIGHT,
     }
-    for column, (colour, opacity) in styles.items():
+    for column, colour in styles.items():
         values = pd.to_numeric(summary[column], errors="coerce")
         fig.add_bar(
             y=summary["municipality"], x=values.round(0), name=labels[column], orientation="h", marker_color=colour,
-            marker_opacity=opacity, hovertemplate="%{y}: %{x}<extra>" + labels[column] + "</extra>",
+            hovertemplate="%{y}: %{x}<extra>" + labels[column] + "</extra>",
         )
     fig.update_layout(barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category"))
-    return layout(fig, height=140 + 90 * max(1, len(summary)))
+    return layout(fig, height=140 + 90 * max(1, len(summary))).update_layout(legend=LEGEND_ON_TOP)
 
 
 def funnel(frame: pd.DataFrame, *, steps: tuple[str, ...], label: Callable[[str], str]) -> go.Figure:
-    """One funnel trace per municipality over ``steps`` (e.g. registered → proposed → started → completed).
+    """One small funnel per municipality over ``steps`` (e.g. registered → proposed → started → completed),
+    :data:`FUNNEL_COLUMNS` to a row, each step's count with its share of the first step.
 
     ``frame`` is :func:`samenhier.queries.matching.funnel`'s frame (``municipality``, ``step``,
     ``newcomers``); ``label`` turns a step into its text in the user's language.
     """
-    fig = go.Figure()
-    for index, (municipality, part) in enumerate(frame.groupby("municipality", sort=True)):
-        part = part.set_index("step").reindex(list(steps))
+    names = sorted(frame["municipality"].unique())
+    columns = max(1, min(FUNNEL_COLUMNS, len(names)))
+    rows = max(1, math.ceil(len(names) / columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, shared_yaxes=True,
+                        horizontal_spacing=0.04, vertical_spacing=0.12)
+    for index, name in enumerate(names):
+        part = frame[frame["municipality"] == name].set_index("step").reindex(list(steps))
         fig.add_trace(go.Funnel(
-            name=municipality, y=[label(s) for s in steps], x=part["newcomers"].fillna(0).astype(int).tolist(),
-            textinfo="value", marker_color=FUNNEL_COLOURS[index % len(FUNNEL_COLOURS)],
-        ))
-    return layout(fig, height=380)
+            name=name, y=[label(s) for s in steps], x=part["newcomers"].fillna(0).astype(int).tolist(),
+            textinfo="value+percent initial", marker_color=FUNNEL_COLOUR, showlegend=False,
+            connector=dict(fillcolor="#d8efec"),
+        ), row=index // columns + 1, col=index % columns + 1)
+    return layout(fig, height=60 + 260 * rows)
