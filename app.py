@@ -24,6 +24,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
             st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
             st.Page("views/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
             st.Page("views/meetings.py", title=ui.t("nav.meetings"), icon=":material/event:", url_path="bijeenkomsten"),
+            st.Page("views/matching.py", title=ui.t("nav.matching"), icon=":material/handshake:", url_path="koppelen"),
         ],
     }
     if role == UserRole.COORDINATOR:

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, description="failed logins before an account is locked")
     login_lock_minutes: int = Field(default=15, ge=1, description="how long a locked account stays locked")
     login_failure_delay_seconds: float = Field(default=1.0, ge=0, description="pause after a failed login (slows guessing)")
+    match_weight_language: float = Field(default=3.0, ge=0, description="match suggestions: weight of a language shared with the community builder")
+    match_weight_household: float = Field(default=2.0, ge=0, description="match suggestions: weight of group size against household size")
+    match_weight_urgency: float = Field(default=3.0, ge=0, description="match suggestions: weight of eligibility running out (urgent first)")
+    match_weight_waiting: float = Field(default=1.0, ge=0, description="match suggestions: weight of days waiting (newcomer and group)")
     session_timeout_minutes: int = Field(default=30, ge=1, description="log out after this long without activity")
 
 

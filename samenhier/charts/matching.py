@@ -1,0 +1,86 @@
+"""Charts of the matching page: the waiting queue per municipality, wait times, and the matching funnel."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from samenhier.charts.style import layout
+
+NEWCOMER_COLOUR = "#e76f51"
+NEWCOMER_LIGHT = "#f5b9a8"
+GROUP_COLOUR = "#f2a541"
+GROUP_LIGHT = "#f9d8a6"
+FUNNEL_COLOUR = "#2a9d8f"
+FUNNEL_COLUMNS = 4
+"""Funnels per row; more municipalities wrap to the next row."""
+LEGEND_ON_TOP = dict(orientation="h", yanchor="bottom", y=1.0, x=0)
+
+
+def _height(summary: pd.DataFrame) -> int:
+    return 140 + 50 * max(1, len(summary))
+
+
+def pending_matches(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_title: str) -> go.Figure:
+    """Grouped horizontal bars per municipality: newcomers waiting next to groups waiting.
+
+    ``summary`` is :func:`samenhier.queries.matching.queue_summary`'s frame (``municipality``,
+    ``newcomers_waiting``, ``groups_waiting``); ``labels`` maps ``newcomers`` and ``groups`` to legend
+    texts in the user's language.
+    """
+    fig = go.Figure()
+    for column, key, colour in (("newcomers_waiting", "newcomers", NEWCOMER_COLOUR), ("groups_waiting", "groups", GROUP_COLOUR)):
+        fig.add_bar(
+            y=summary["municipality"], x=summary[column], name=labels[key], orientation="h", marker_color=colour,
+            text=summary[column], textposition="auto", hovertemplate="%{y}: %{x}<extra>" + labels[key] + "</extra>",
+        )
+    fig.update_layout(barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category"))
+    return layout(fig, height=_height(summary)).update_layout(legend=LEGEND_ON_TOP)
+
+
+def wait_times(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_title: str) -> go.Figure:
+    """Median and 90th percentile of the days waiting, per municipality, for newcomers and for groups.
+
+    ``summary`` as for :func:`pending_matches` (columns ``newcomer_wait_median``, ``newcomer_wait_p90``,
+    ``group_wait_median``, ``group_wait_p90``, days; missing values are left out); ``labels`` maps each
+    of those column names to a legend text. The median is a full colour, the 90th percentile a lighter one.
+    """
+    fig = go.Figure()
+    styles = {
+        "newcomer_wait_median": NEWCOMER_COLOUR, "newcomer_wait_p90": NEWCOMER_LIGHT,
+        "group_wait_median": GROUP_COLOUR, "group_wait_p90": GROUP_LIGHT,
+    }
+    for column, colour in styles.items():
+        values = pd.to_numeric(summary[column], errors="coerce")
+        fig.add_bar(
+            y=summary["municipality"], x=values.round(0), name=labels[column], orientation="h", marker_color=colour,
+            hovertemplate="%{y}: %{x}<extra>" + labels[column] + "</extra>",
+        )
+    fig.update_layout(barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category"))
+    return layout(fig, height=140 + 90 * max(1, len(summary))).update_layout(legend=LEGEND_ON_TOP)
+
+
+def funnel(frame: pd.DataFrame, *, steps: tuple[str, ...], label: Callable[[str], str]) -> go.Figure:
+    """One small funnel per municipality over ``steps`` (e.g. registered → proposed → started → completed),
+    :data:`FUNNEL_COLUMNS` to a row, each step's count with its share of the first step.
+
+    ``frame`` is :func:`samenhier.queries.matching.funnel`'s frame (``municipality``, ``step``,
+    ``newcomers``); ``label`` turns a step into its text in the user's language.
+    """
+    names = sorted(frame["municipality"].unique())
+    columns = max(1, min(FUNNEL_COLUMNS, len(names)))
+    rows = max(1, math.ceil(len(names) / columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, shared_yaxes=True,
+                        horizontal_spacing=0.04, vertical_spacing=0.12)
+    for index, name in enumerate(names):
+        part = frame[frame["municipality"] == name].set_index("step").reindex(list(steps))
+        fig.add_trace(go.Funnel(
+            name=name, y=[label(s) for s in steps], x=part["newcomers"].fillna(0).astype(int).tolist(),
+            textinfo="value+percent initial", marker_color=FUNNEL_COLOUR, showlegend=False,
+            connector=dict(fillcolor="#d8efec"),
+        ), row=index // columns + 1, col=index % columns + 1)
+    return layout(fig, height=60 + 260 * rows)

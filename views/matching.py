@@ -1,0 +1,313 @@
+"""Matching (Koppelen): the waiting queue per municipality, match suggestions, the match workflow and the funnel.
+
+Reads via samenhier.queries.matching, charts via samenhier.charts.matching, writes via
+samenhier.services.matches. Who sees and may do what is decided there; this page only leaves out
+what a community builder would be refused anyway (the named queue, suggestions, proposing).
+"""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from samenhier import i18n, ui
+from samenhier.charts import matching as charts
+from samenhier.matching import COMPONENTS, Weights, points
+from samenhier.models import MatchStatus
+from samenhier.queries import matching as queries
+from samenhier.scope import AccessDenied
+from samenhier.services import matches as services
+from samenhier.services.common import ValidationFailed, VersionConflict
+
+FLASH_KEY = "matching_flash"
+URGENT_BACKGROUND = "background-color: #fde2c8"
+NOT_ELIGIBLE_BACKGROUND = "background-color: #e4e4e4; color: #555555"
+
+scope = ui.require_scope()
+filters = ui.current_filters()
+as_of = ui.as_of()
+lang = ui.current_language()
+settings = ui.settings()
+DATE_FORMAT = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+
+st.title(ui.t("matching.title"))
+st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
+if flash := st.session_state.pop(FLASH_KEY, None):
+    st.success(flash)
+
+FIELD_LABELS = {
+    "newcomer": ui.t("matching.field.newcomer"), "group": ui.t("matching.field.group"),
+    "proposed_date": ui.t("matching.field.proposed_date"), "confirm_second": ui.t("matching.field.confirm_second"),
+    "confirm_past_eligibility": ui.t("matching.field.confirm_past_eligibility"),
+    "started_date": ui.t("matching.field.started_date"), "declined_date": ui.t("matching.field.declined_date"),
+    "ended_date": ui.t("matching.field.ended_date"), "reason": ui.t("matching.field.reason"),
+    "outcome": ui.t("matching.field.outcome"), "group_status": ui.t("matching.field.group_status"),
+    "status": ui.t("matching.field.status"),
+}
+
+
+def write(action, success_text: str, **kwargs) -> None:
+    """Run a service call; on success clear the caches and rerun with ``success_text``, else say why."""
+    try:
+        action(ui.engine(), scope, **kwargs)
+    except ValidationFailed as failed:
+        for error in failed.errors:
+            st.error(f"{FIELD_LABELS.get(error.field, error.field)}: {error.message(lang)}")
+    except VersionConflict:
+        ui.clear_caches()
+        st.warning(ui.t("matching.conflict"))
+    except AccessDenied:
+        st.error(ui.t("common.not_found_or_denied"))
+    else:
+        ui.clear_caches()
+        st.session_state[FLASH_KEY] = success_text
+        st.rerun()
+
+
+def as_datetime(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values)
+
+
+def right_aligned(label: str):
+    """A text column of numbers (with "–" for none), aligned like numbers."""
+    return st.column_config.TextColumn(label, alignment="right")
+
+
+def number(value) -> str:
+    return "–" if value is None or pd.isna(value) else i18n.format_number(value, lang, decimals=0)
+
+
+summary = ui.cached(queries.queue_summary)(scope, filters, as_of=as_of)
+running = ui.cached(queries.open_matches)(scope, filters)
+
+# ------------------------------------------------------------------------------------------ all municipalities
+st.subheader(ui.t("matching.per_municipality"))
+if summary.empty and running.empty:
+    st.info(ui.t("matching.nothing_waiting"))
+    st.stop()
+if not scope.is_coordinator:
+    st.caption(ui.t("matching.builder_note", n=settings.min_cell_size))
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{ui.t('matching.chart.pending')}**")
+    st.plotly_chart(
+        charts.pending_matches(summary, labels={"newcomers": ui.t("matching.legend.newcomers"), "groups": ui.t("matching.legend.groups")},
+                               axis_title=ui.t("matching.axis.waiting")),
+        config={"displayModeBar": False}, key="chart_pending",
+    )
+with right:
+    st.markdown(f"**{ui.t('matching.chart.wait_times')}**")
+    st.plotly_chart(
+        charts.wait_times(summary, labels={
+            "newcomer_wait_median": ui.t("matching.legend.newcomer_median"), "newcomer_wait_p90": ui.t("matching.legend.newcomer_p90"),
+            "group_wait_median": ui.t("matching.legend.group_median"), "group_wait_p90": ui.t("matching.legend.group_p90"),
+        }, axis_title=ui.t("matching.axis.days")),
+        config={"displayModeBar": False}, key="chart_wait",
+    )
+st.dataframe(
+    summary.assign(**{c: summary[c].map(number) for c in (
+        "urgent", "not_eligible", "newcomer_wait_median", "newcomer_wait_p90", "group_wait_median", "group_wait_p90")}),
+    hide_index=True, width="stretch",
+    column_config={
+        "municipality": ui.t("col.municipality"), "newcomers_waiting": ui.t("matching.col.newcomers_waiting"),
+        "urgent": right_aligned(ui.t("matching.col.urgent")), "not_eligible": right_aligned(ui.t("matching.col.not_eligible")),
+        "newcomer_wait_median": right_aligned(ui.t("matching.col.newcomer_wait_median")),
+        "newcomer_wait_p90": right_aligned(ui.t("matching.col.newcomer_wait_p90")),
+        "groups_waiting": ui.t("matching.col.groups_waiting"), "group_wait_median": right_aligned(ui.t("matching.col.group_wait_median")),
+        "group_wait_p90": right_aligned(ui.t("matching.col.group_wait_p90")), "proposals": ui.t("matching.col.proposals"),
+    },
+)
+
+# ------------------------------------------------------------------------------------------ one municipality
+municipalities = sorted(set(summary["municipality"]) | set(running["municipality"]))
+municipality = st.selectbox(ui.t("matching.choose_municipality"), municipalities, key="matching_municipality")
+tab_names = [ui.t("matching.tab.queue")]
+if scope.is_coordinator:
+    tab_names.append(ui.t("matching.tab.suggestions"))
+tab_names += [ui.t("matching.tab.matches"), ui.t("matching.tab.funnel")]
+tabs = dict(zip(["queue", *(["suggestions"] if scope.is_coordinator else []), "matches", "funnel"], st.tabs(tab_names), strict=True))
+
+with tabs["queue"]:
+    if scope.is_coordinator:
+        newcomers = ui.cached(queries.waiting_newcomers)(scope, filters, as_of=as_of, municipality=municipality)
+        st.subheader(ui.t("matching.newcomers_waiting", n=len(newcomers)))
+        flags = {queries.Flag.URGENT: ui.t("matching.flag.urgent"), queries.Flag.NOT_ELIGIBLE: ui.t("matching.flag.not_eligible"),
+                 queries.Flag.OK: ""}
+        table = pd.DataFrame({
+            "code": newcomers["code"], "name": newcomers["name"], "household_size": newcomers["household_size"],
+            "languages": newcomers["languages"], "registration_date": as_datetime(newcomers["registration_date"]),
+            "wait_days": newcomers["wait_days"], "eligibility_end": as_datetime(newcomers["eligibility_end"]),
+            "days_left": newcomers["days_left"], "flag": newcomers["flag"].map(flags), "proposed_group": newcomers["proposed_group"].fillna(""),
+        })
+        backgrounds = newcomers["flag"].map({queries.Flag.URGENT: URGENT_BACKGROUND, queries.Flag.NOT_ELIGIBLE: NOT_ELIGIBLE_BACKGROUND}).fillna("")
+        styled = table.style.apply(lambda row: [backgrounds.iloc[row.name]] * len(row), axis=1)
+        st.dataframe(styled, hide_index=True, width="stretch", column_config={
+            "code": ui.t("col.code"), "name": ui.t("col.name"), "household_size": ui.t("matching.col.household"),
+            "languages": ui.t("matching.col.languages"), "registration_date": ui.date_column(ui.t("matching.col.registered")),
+            "wait_days": st.column_config.NumberColumn(ui.t("matching.col.wait_days"), format="%d"),
+            "eligibility_end": ui.date_column(ui.t("matching.col.eligibility_end")),
+            "days_left": st.column_config.NumberColumn(ui.t("matching.col.days_left"), format="%d"),
+            "flag": ui.t("matching.col.flag"), "proposed_group": ui.t("matching.col.proposed_group"),
+        })
+        st.caption(ui.t("matching.flag_legend", days=settings.urgent_days_left, years=settings.eligibility_years))
+    else:
+        mine = summary[summary["municipality"] == municipality]
+        waiting = int(mine["newcomers_waiting"].iloc[0]) if len(mine) else 0
+        st.info(ui.t("matching.queue_hidden", n=waiting, municipality=municipality))
+
+    groups = ui.cached(queries.waiting_groups)(scope, filters, as_of=as_of, municipality=municipality)
+    st.subheader(ui.t("matching.groups_waiting", n=len(groups)))
+    st.dataframe(pd.DataFrame({
+        "link": "groep?group=" + groups["code"], "name": groups["name"], "community_builder": groups["community_builder"],
+        "members": groups["members"], "languages": groups["languages"],
+        "training_completed_date": as_datetime(groups["training_completed_date"]), "wait_days": groups["wait_days"],
+        "proposed_newcomer": groups["proposed_newcomer"].fillna(""),
+    }), hide_index=True, width="stretch", column_config={
+        "link": st.column_config.LinkColumn(ui.t("col.code"), display_text=r"group=(.*)$"), "name": ui.t("col.name"),
+        "community_builder": ui.t("col.community_builder"), "members": ui.t("matching.col.members"),
+        "languages": ui.t("matching.col.builder_languages"),
+        "training_completed_date": ui.date_column(ui.t("matching.col.training_completed")),
+        "wait_days": st.column_config.NumberColumn(ui.t("matching.col.wait_days"), format="%d"),
+        "proposed_newcomer": ui.t("matching.col.proposed_newcomer"),
+    })
+    st.caption(ui.t("matching.groups_languages_note"))
+
+if scope.is_coordinator:
+    with tabs["suggestions"]:
+        weights = Weights.from_settings()
+        st.caption(ui.t("matching.suggestions_intro", language=i18n.format_number(weights.language, lang),
+                        household=i18n.format_number(weights.household, lang), urgency=i18n.format_number(weights.urgency, lang),
+                        waiting=i18n.format_number(weights.waiting, lang)))
+        suggested = ui.cached(queries.suggestions)(scope, filters, as_of=as_of, municipality=municipality)
+        if suggested.empty:
+            st.info(ui.t("matching.no_suggestions"))
+        for row in suggested.itertuples(index=False):
+            share = points({name: getattr(row, name) for name in COMPONENTS}, weights)
+            with st.container(border=True):
+                head, action = st.columns([5, 1])
+                head.markdown(ui.t("matching.suggestion", newcomer=f"{row.newcomer_code} {row.newcomer_name}",
+                                   group=f"{row.group_code} {row.group_name}", score=number(row.score)))
+                why = [
+                    ui.t("matching.why.language", languages=row.shared_languages, points=number(share["language"]))
+                    if row.shared_languages else ui.t("matching.why.no_language", points=number(share["language"])),
+                    ui.t("matching.why.household", household=row.household_size, members=row.members, points=number(share["household"])),
+                    ui.t("matching.why.days_left", days=row.days_left, points=number(share["urgency"])),
+                    ui.t("matching.why.waiting", newcomer=row.newcomer_wait_days, group=number(row.group_wait_days),
+                         points=number(share["waiting"])),
+                ]
+                head.markdown("\n".join(f"- {line}" for line in why))
+                if action.button(ui.t("matching.propose"), key=f"suggest_{row.newcomer_id}_{row.group_id}", type="primary"):
+                    write(services.propose_match, ui.t("matching.proposed_done"), newcomer_id=int(row.newcomer_id),
+                          group_id=int(row.group_id), proposed_date=as_of)
+
+with tabs["matches"]:
+    if scope.is_coordinator:
+        st.subheader(ui.t("matching.propose_title"))
+        candidates = ui.cached(queries.waiting_newcomers)(scope, filters, as_of=as_of, municipality=municipality)
+        candidates = candidates[candidates["proposed_group"].isna()]
+        targets = ui.cached(queries.proposable_groups)(scope, filters, as_of=as_of, municipality=municipality)
+        if candidates.empty or targets.empty:
+            st.info(ui.t("matching.propose_nothing"))
+        else:
+            newcomer_text = {
+                r.newcomer_id: f"{r.code} · {r.name} · " + (ui.t("matching.flag.not_eligible") if r.days_left < 0
+                                                            else ui.t("matching.days_left", days=r.days_left))
+                for r in candidates.itertuples()
+            }
+            group_text = {
+                r.group_id: f"{r.code} · {r.name} · {i18n.label('group_status', r.status)}"
+                + (f" · {ui.t('matching.running', n=r.running_matches)}" if r.running_matches else "")
+                for r in targets.itertuples()
+            }
+            with st.form("propose_form"):
+                newcomer_id = st.selectbox(ui.t("matching.field.newcomer"), list(newcomer_text), format_func=newcomer_text.get,
+                                           key="propose_newcomer")
+                group_id = st.selectbox(ui.t("matching.field.group"), list(group_text), format_func=group_text.get, key="propose_group")
+                proposed_date = st.date_input(ui.t("matching.field.proposed_date"), value=as_of, format=DATE_FORMAT,
+                                              key="propose_date")
+                confirm_second = st.checkbox(ui.t("matching.field.confirm_second"), key="propose_confirm_second")
+                confirm_past = st.checkbox(ui.t("matching.field.confirm_past_eligibility"), key="propose_confirm_past")
+                if st.form_submit_button(ui.t("matching.propose"), type="primary", key="propose_submit"):
+                    write(services.propose_match, ui.t("matching.proposed_done"), newcomer_id=int(newcomer_id), group_id=int(group_id),
+                          proposed_date=proposed_date, confirm_second=confirm_second, confirm_past_eligibility=confirm_past)
+    else:
+        st.caption(ui.t("matching.builder_actions"))
+
+    here = running[running["municipality"] == municipality]
+    st.subheader(ui.t("matching.running_title", n=len(here)))
+    if here.empty:
+        st.info(ui.t("matching.no_running"))
+    else:
+        st.dataframe(pd.DataFrame({
+            "group": here["group_code"] + " " + here["group_name"], "newcomer": here["newcomer_code"] + " " + here["newcomer_name"],
+            "household_size": here["household_size"], "status": here["status"].map(lambda s: i18n.label("match_status", s)),
+            "proposed_date": as_datetime(here["proposed_date"]), "started_date": as_datetime(here["started_date"]),
+        }), hide_index=True, width="stretch", column_config={
+            "group": ui.t("matching.field.group"), "newcomer": ui.t("matching.field.newcomer"),
+            "household_size": ui.t("matching.col.household"), "status": ui.t("col.status"),
+            "proposed_date": ui.date_column(ui.t("matching.field.proposed_date")),
+            "started_date": ui.date_column(ui.t("matching.field.started_date")),
+        })
+        labels = {
+            r.match_id: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name} · {i18n.label('match_status', r.status)}"
+            for r in here.itertuples()
+        }
+        match_id = st.selectbox(ui.t("matching.choose_match"), list(labels), format_func=labels.get, key="match_pick")
+        match = here[here["match_id"] == match_id].iloc[0]
+        version = int(match["version"])
+        if match["status"] == MatchStatus.PROPOSED.value:
+            accept_col, decline_col = st.columns(2)
+            with accept_col, st.form(f"accept_{match_id}"):
+                st.markdown(f"**{ui.t('matching.accept_title')}**")
+                st.caption(ui.t("matching.accept_help"))
+                started = st.date_input(ui.t("matching.field.started_date"), value=as_of, format=DATE_FORMAT, key=f"accept_date_{match_id}")
+                if st.form_submit_button(ui.t("matching.accept"), type="primary", key=f"accept_submit_{match_id}"):
+                    write(services.accept_match, ui.t("matching.accepted_done"), match_id=int(match_id), started_date=started,
+                          expected_version=version)
+            with decline_col, st.form(f"decline_{match_id}"):
+                st.markdown(f"**{ui.t('matching.decline_title')}**")
+                declined = st.date_input(ui.t("matching.field.declined_date"), value=as_of, format=DATE_FORMAT,
+                                         key=f"decline_date_{match_id}")
+                reason = st.text_input(ui.t("matching.field.reason"), key=f"decline_reason_{match_id}", max_chars=services.MAX_REASON_LENGTH)
+                if st.form_submit_button(ui.t("matching.decline"), key=f"decline_submit_{match_id}"):
+                    write(services.decline_match, ui.t("matching.declined_done"), match_id=int(match_id), declined_date=declined,
+                          reason=reason, expected_version=version)
+        else:
+            with st.form(f"end_{match_id}"):
+                st.markdown(f"**{ui.t('matching.end_title')}**")
+                outcome = st.radio(ui.t("matching.field.outcome"), list(services.END_OUTCOMES), horizontal=True,
+                                   format_func=lambda s: i18n.label("match_status", s), key=f"end_outcome_{match_id}")
+                ended = st.date_input(ui.t("matching.field.ended_date"), value=as_of, format=DATE_FORMAT, key=f"end_date_{match_id}")
+                reason = st.text_input(ui.t("matching.field.reason"), key=f"end_reason_{match_id}", max_chars=services.MAX_REASON_LENGTH,
+                                       help=ui.t("matching.end_reason_help"))
+                group_next = st.selectbox(
+                    ui.t("matching.field.group_status"), ["", *services.GROUP_STATUSES_AFTER_END], key=f"end_group_{match_id}",
+                    format_func=lambda s: ui.t("matching.group_status_default") if not s else i18n.label("group_status", s),
+                )
+                if st.form_submit_button(ui.t("matching.end"), type="primary", key=f"end_submit_{match_id}"):
+                    write(services.end_match, ui.t("matching.ended_done"), match_id=int(match_id), outcome=outcome, ended_date=ended,
+                          reason=reason, expected_version=version, group_status=group_next or None)
+
+with tabs["funnel"]:
+    st.caption(ui.t("matching.funnel_intro"))
+    start_col, end_col = st.columns(2)
+    period_start = start_col.date_input(ui.t("matching.period_start"), value=as_of - dt.timedelta(days=730), format=DATE_FORMAT,
+                                        key="funnel_start")
+    period_end = end_col.date_input(ui.t("matching.period_end"), value=as_of, format=DATE_FORMAT, key="funnel_end")
+    frame = ui.cached(queries.funnel)(scope, filters, start=period_start, end=period_end, as_of=as_of)
+    steps = {
+        "registered": ui.t("matching.step.registered"), "proposed": ui.t("matching.step.proposed"),
+        "started": ui.t("matching.step.started"), "completed": ui.t("matching.step.completed"),
+        "stopped": ui.t("matching.step.stopped"), "withdrawn": ui.t("matching.step.withdrawn"),
+    }
+    if frame.empty:
+        st.info(ui.t("matching.funnel_empty"))
+    else:
+        st.plotly_chart(charts.funnel(frame, steps=("registered", "proposed", "started", "completed"), label=steps.get),
+                        config={"displayModeBar": False}, key="chart_funnel")
+        st.dataframe(frame.assign(step=frame["step"].map(steps), median_days=frame["median_days"].map(number)),
+                     hide_index=True, width="stretch", column_config={
+                         "municipality": ui.t("col.municipality"), "step": ui.t("matching.col.step"),
+                         "newcomers": ui.t("matching.col.newcomers"), "median_days": right_aligned(ui.t("matching.col.median_days")),
+                     })
+        st.caption(ui.t("matching.funnel_medians"))
