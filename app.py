@@ -24,6 +24,7 @@ else:
     common = [
         st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
         st.Page("pages/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
+        st.Page("pages/surveys.py", title=ui.t("nav.surveys"), icon=":material/fact_check:", url_path="enquetes"),
     ]
     pages = {ui.t("nav.section.programme"): common}
     if scope.role == UserRole.COORDINATOR:
