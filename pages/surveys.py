@@ -141,17 +141,17 @@ with tab_paired:
             paired.distribution, measure, label=label, x_title=ui.t("surveys.axis.change"), y_title=ui.t("surveys.axis.people"),
         ), config=CHART, key=f"chart_change_{measure}")
     if not summary.empty:
-        def signed(value: float) -> str:
+        def two_decimals(value: float) -> str:
             return "" if pd.isna(value) else i18n.format_number(value, lang, decimals=2)
 
         st.dataframe(pd.DataFrame({
             "role": summary["role"].map(lambda r: label("respondent_role", r)),
             "measure": summary["measure"].map(lambda m: ui.t(f"surveys.measure.{m}")),
             "n": summary["n"],
-            "baseline": summary["baseline_mean"].map(signed),
-            "end": summary["end_mean"].map(signed),
-            "change": summary["mean_change"].map(signed),
-            "interval": [ui.t("surveys.too_few", min_n=min_n) if s else f"{signed(lo)} – {signed(hi)}"
+            "baseline": summary["baseline_mean"].map(two_decimals),
+            "end": summary["end_mean"].map(two_decimals),
+            "change": summary["mean_change"].map(two_decimals),
+            "interval": [ui.t("surveys.too_few", min_n=min_n) if s else f"{two_decimals(lo)} – {two_decimals(hi)}"
                          for s, lo, hi in zip(summary["suppressed"], summary["ci_low"], summary["ci_high"], strict=True)],
             "decreased": summary["decreased"], "same": summary["same"], "increased": summary["increased"],
             "p": summary["p_value"].map(lambda p: format_p_value(p, lang)),

@@ -198,3 +198,15 @@ def test_role_and_cohort_filters_and_english(surveyed_engine):
 def lonely_rows_en(at) -> pd.DataFrame:
     waves = table_with(at, "category")
     return waves[waves["category"].str.startswith("lonely")]
+
+
+def test_empty_store_shows_the_page_without_figures(engine):
+    from samenhier.services.users import create_user
+
+    create_user(engine, "coordinator", "een-lang-wachtwoord", "coordinator")
+    at = run_app(COORDINATOR, page=PAGE)
+    assert not at.exception
+    shown = texts(at)
+    assert "Nog geen antwoorden van nieuwkomers." in shown
+    assert "Er zijn geen groepen om antwoorden voor in te voeren." in shown
+    assert not at.dataframe and not at.get("plotly_chart")
