@@ -28,6 +28,13 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~frame["suppressed"]] if "suppressed" in frame else frame
 
 
+def _finish(fig: go.Figure, *, height: int = 360) -> go.Figure:
+    """The dashboard's layout, with the legend above the plot (below it, it would cover the x-axis title)."""
+    layout(fig, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"), margin=dict(t=50))
+    return fig
+
+
 def response_rates(totals: pd.DataFrame, *, label: Label, axis_title: str) -> go.Figure:
     """Grouped bars: response rate (%) per wave, one bar per role, labelled ``responses/invited``.
 
@@ -45,7 +52,7 @@ def response_rates(totals: pd.DataFrame, *, label: Label, axis_title: str) -> go
             textposition="outside", hovertemplate="%{x}: %{y:.0f}% (%{text})<extra>" + label("respondent_role", role) + "</extra>",
         )
     fig.update_layout(barmode="group", yaxis=dict(title=axis_title, range=[0, 110], ticksuffix="%"))
-    return layout(fig)
+    return _finish(fig)
 
 
 def lonely_shares(shares: pd.DataFrame, *, label: Label, axis_title: str) -> go.Figure:
@@ -68,11 +75,11 @@ def lonely_shares(shares: pd.DataFrame, *, label: Label, axis_title: str) -> go.
             hovertemplate="%{x}: %{y:.0f}% (%{text})<extra>" + label("respondent_role", role) + "</extra>",
         )
     fig.update_layout(barmode="group", yaxis=dict(title=axis_title, range=[0, 105], ticksuffix="%"))
-    return layout(fig)
+    return _finish(fig)
 
 
 def band_distribution(shares: pd.DataFrame, *, label: Label, axis_title: str) -> go.Figure:
-    """Stacked bars (100%): the three loneliness bands per wave and role (two-level x axis)."""
+    """Stacked bars (100%): the three loneliness bands per wave and role (two-level x axis, ``n`` under each bar)."""
     fig = go.Figure()
     shown = _shown(shares[shares["category"] != LONELY])
     order = {w.value: i for i, w in enumerate(Wave)}
@@ -82,13 +89,14 @@ def band_distribution(shares: pd.DataFrame, *, label: Label, axis_title: str) ->
         if part.empty:
             continue
         fig.add_bar(
-            x=[[label("wave", w) for w in part["wave"]], [label("respondent_role", r) for r in part["role"]]],
+            x=[[label("wave", w) for w in part["wave"]],
+               [f"{label('respondent_role', r)} (n = {int(n)})" for r, n in zip(part["role"], part["n"], strict=True)]],
             y=part["share"] * 100, name=label("band", band.value), marker_color=BAND_COLOURS[band.value],
             text=[f"{s * 100:.0f}%" for s in part["share"]], textposition="inside",
             hovertemplate="%{x}: %{y:.0f}%<extra>" + label("band", band.value) + "</extra>",
         )
     fig.update_layout(barmode="stack", yaxis=dict(title=axis_title, range=[0, 100], ticksuffix="%"))
-    return layout(fig, height=400)
+    return _finish(fig, height=400)
 
 
 def change_distribution(distribution: pd.DataFrame, measure: str, *, label: Label, x_title: str, y_title: str) -> go.Figure:
@@ -106,7 +114,7 @@ def change_distribution(distribution: pd.DataFrame, measure: str, *, label: Labe
                     text=part["people"], textposition="outside",
                     hovertemplate="%{x:+d}: %{y}<extra>" + label("respondent_role", role) + "</extra>")
     fig.update_layout(barmode="group", xaxis=dict(title=x_title, dtick=1, zeroline=True), yaxis=dict(title=y_title))
-    return layout(fig)
+    return _finish(fig)
 
 
 def dumbbell(summary: pd.DataFrame, measure: str, *, label: Label, baseline_name: str, end_name: str, x_title: str,
@@ -128,7 +136,7 @@ def dumbbell(summary: pd.DataFrame, measure: str, *, label: Label, baseline_name
                     hovertemplate="%{y}: %{x:.2f} (%{text})<extra>" + end_name + "</extra>")
     fig.update_layout(xaxis=dict(title=x_title, range=[x_range[0] - 0.2, x_range[1] + 0.2], dtick=1),
                       yaxis=dict(type="category"))
-    return layout(fig, height=140 + 50 * max(1, len(shown)))
+    return _finish(fig, height=140 + 50 * max(1, len(shown)))
 
 
 def self_reported_change(change: pd.DataFrame, *, label: Label, axis_title: str) -> go.Figure:
@@ -149,4 +157,4 @@ def self_reported_change(change: pd.DataFrame, *, label: Label, axis_title: str)
             hovertemplate="%{y}: %{x:.0f}%<extra>" + label("change", answer.value) + "</extra>",
         )
     fig.update_layout(barmode="stack", xaxis=dict(title=axis_title, range=[0, 100], ticksuffix="%"), yaxis=dict(type="category"))
-    return layout(fig, height=140 + 50 * max(1, shown["role"].nunique()))
+    return _finish(fig, height=140 + 50 * max(1, shown["role"].nunique()))
