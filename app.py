@@ -25,6 +25,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
             st.Page("views/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
             st.Page("views/meetings.py", title=ui.t("nav.meetings"), icon=":material/event:", url_path="bijeenkomsten"),
             st.Page("views/matching.py", title=ui.t("nav.matching"), icon=":material/handshake:", url_path="koppelen"),
+            st.Page("views/surveys.py", title=ui.t("nav.surveys"), icon=":material/fact_check:", url_path="enquetes"),
         ],
     }
     if role == UserRole.COORDINATOR:

@@ -12,14 +12,24 @@ scoring rules restated in ``shared/data/README.md``:
 - bands of the total: 0–1 not lonely, 2–4 moderately lonely, 5–6 severely lonely; lonely means ≥ 2.
 
 The scale is meant for group-level reporting, not to label individuals.
+
+The same rules exist twice: in Python (:func:`score`, :func:`score_frame`, for single responses and
+small frames) and as SQL expressions (:func:`score_sql`, :func:`band_sql`), so that queries can count
+by band inside the database instead of loading every response. ``tests/test_survey_stats.py`` checks
+that both give the same scores for every possible answer pattern.
+
+Feel-at-home ("Ik voel me thuis in mijn woonplaats") is a single item scored as answered, 1 (not at
+all) … 5 (completely); see :func:`feel_at_home`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 import pandas as pd
+from sqlalchemy import ColumnElement, case, func, literal
 
 from samenhier.models import LONELINESS_ITEMS, Answer
 
@@ -28,6 +38,8 @@ EMOTIONAL_ITEMS = ("emptiness", "miss_people", "abandoned")
 SOCIAL_ITEMS = ("fall_back_on", "trust", "connected")
 """terugvallen, vertrouwen, verbonden: positively worded, a 'no' means lonely."""
 LONELY_THRESHOLD = 2
+FEEL_AT_HOME_MIN, FEEL_AT_HOME_MAX = 1, 5
+"""Range of the feel-at-home item: 1 (not at all) … 5 (completely)."""
 
 
 class Band(StrEnum):
@@ -113,3 +125,63 @@ def score_frame(responses: pd.DataFrame) -> pd.DataFrame:
     out["band"] = [None if s.band is None else s.band.value for s in scored]
     out["lonely"] = pd.array([s.lonely for s in scored], dtype="boolean")
     return out
+
+
+def feel_at_home(value: int | None) -> int | None:
+    """The feel-at-home score of an answer: the answer itself (1–5), ``None`` when unanswered.
+
+    Raises:
+        ValueError: ``value`` is not a whole number from 1 to 5.
+    """
+    if value is None or (not isinstance(value, int) and pd.isna(value)):
+        return None
+    if isinstance(value, bool) or int(value) != value or not FEEL_AT_HOME_MIN <= value <= FEEL_AT_HOME_MAX:
+        raise ValueError(f"feel-at-home answer {value!r} is not a whole number from 1 to 5")
+    return int(value)
+
+
+def item_score_sql(item: str, column: ColumnElement) -> ColumnElement:
+    """SQL for :func:`item_score`: 0/1 for the answer in ``column``, NULL when unanswered.
+
+    Raises:
+        ValueError: ``item`` is not one of :data:`LONELINESS_ITEMS`.
+    """
+    if item not in LONELINESS_ITEMS:
+        raise ValueError(f"unknown loneliness item {item!r}")
+    not_lonely = Answer.NO if item in EMOTIONAL_ITEMS else Answer.YES
+    return case((column.is_(None), None), (column == not_lonely.value, 0), else_=1)
+
+
+@dataclass(frozen=True)
+class ScoreSql:
+    """SQL expressions of one response's scores (NULL where the missing-answer rules leave them undefined)."""
+
+    emotional: ColumnElement
+    social: ColumnElement
+    total: ColumnElement
+
+
+def score_sql(columns: Mapping[str, ColumnElement]) -> ScoreSql:
+    """SQL for :func:`score`, given ``{item: column}`` for the six items (e.g. ``SurveyResponse.emptiness``).
+
+    A subscale is the sum of its three item scores (NULL if any is NULL, as SQL addition gives); the
+    total is the sum of the answered items when at most one item is unanswered, else NULL.
+    """
+    scores = {item: item_score_sql(item, columns[item]) for item in LONELINESS_ITEMS}
+    answered = sum((case((columns[item].is_(None), 0), else_=1) for item in LONELINESS_ITEMS), literal(0))
+    summed = sum((func.coalesce(scores[item], 0) for item in LONELINESS_ITEMS), literal(0))
+    return ScoreSql(
+        emotional=scores[EMOTIONAL_ITEMS[0]] + scores[EMOTIONAL_ITEMS[1]] + scores[EMOTIONAL_ITEMS[2]],
+        social=scores[SOCIAL_ITEMS[0]] + scores[SOCIAL_ITEMS[1]] + scores[SOCIAL_ITEMS[2]],
+        total=case((answered >= len(LONELINESS_ITEMS) - 1, summed), else_=None),
+    )
+
+
+def band_sql(total: ColumnElement) -> ColumnElement:
+    """SQL for :func:`band`: the :class:`Band` word of a total score, NULL when the total is NULL."""
+    return case(
+        (total.is_(None), None),
+        (total <= 1, Band.NOT_LONELY.value),
+        (total <= 4, Band.MODERATE.value),
+        else_=Band.SEVERE.value,
+    )

@@ -6,9 +6,11 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
-from samenhier.models import GroupStatus
+from samenhier.models import GroupStatus, MatchStatus, Wave
 
 GROUP_YEAR_MONTHS = 12
+MIDTERM_MONTHS = 6
+"""The tussenmeting is taken about six months into the group year (shared/data/README.md, sheet enquetes)."""
 
 
 def eligibility_end(arrival: dt.date, years: int = 3) -> dt.date:
@@ -41,6 +43,39 @@ def group_year_month(start: dt.date, as_of: dt.date) -> int | None:
         return None
     delta = relativedelta(as_of, start)
     return delta.years * 12 + delta.months + 1
+
+
+def survey_waves_reached(
+    started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date
+) -> tuple[Wave, ...]:
+    """The survey waves a match has reached on ``as_of``, in wave order.
+
+    The programme surveys a group's people at the start of the group year (nulmeting), about six
+    months in (tussenmeting) and at the end (eindmeting):
+
+    - nulmeting: the match started on or before ``as_of``;
+    - tussenmeting: six months after the start lie on or before ``as_of`` and the match was still
+      running then (not ended before that day);
+    - eindmeting: the match completed its year (status ``afgerond``, ended on or before ``as_of``),
+      or it is still running and twelve months since the start are over on ``as_of``. A match that
+      stopped early (``gestopt``) never reaches the end wave.
+
+    Months are calendar months (``relativedelta``: a start on 31 August reaches six months on
+    28/29 February). A proposed or declined match (no start date) reaches nothing.
+    """
+    if started is None or started > as_of or status in (MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value):
+        return ()
+    reached = [Wave.BASELINE]
+    ended_by_as_of = ended if ended is not None and ended <= as_of else None
+    midterm = started + relativedelta(months=MIDTERM_MONTHS)
+    if midterm <= as_of and (ended_by_as_of is None or ended_by_as_of >= midterm):
+        reached.append(Wave.MIDTERM)
+    if ended_by_as_of is not None:
+        if status == MatchStatus.COMPLETED.value:
+            reached.append(Wave.END)
+    elif status != MatchStatus.STOPPED.value and started + relativedelta(months=GROUP_YEAR_MONTHS) <= as_of:
+        reached.append(Wave.END)
+    return tuple(reached)
 
 
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {

@@ -1,0 +1,478 @@
+"""Reads about survey outcomes: response, loneliness per wave, paired change, the end-of-year questions.
+
+Every function takes the user's :class:`~samenhier.scope.Scope` and the sidebar
+:class:`~samenhier.scope.Filters`, plus the page's own filters ``cohorts`` (years the groups
+started: the year of a group's first match start) and ``roles`` (``nieuwkomer``/``lid``; empty =
+all), and sees only responses of groups in :func:`~samenhier.scope.visible_groups` dated on or
+before ``as_of``. Answers are scored and counted in SQL (:func:`samenhier.loneliness.score_sql`); only
+counts per wave/role/band or per score pair come back, so the work does not grow with the number of
+responses in pandas. Statistics and suppression of figures over fewer than
+``Settings.min_cell_size`` people are in :mod:`samenhier.survey_stats`.
+
+A response's role is ``nieuwkomer`` when it belongs to a newcomer, else ``lid`` (member).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, extract, func, literal, or_, select
+from sqlalchemy.engine import Engine
+
+from samenhier.loneliness import Band, band_sql, score_sql
+from samenhier.models import (
+    LONELINESS_ITEMS,
+    Match,
+    MatchStatus,
+    Member,
+    Municipality,
+    Newcomer,
+    RespondentRole,
+    SelfReportedChange,
+    SurveyResponse,
+    Wave,
+    WelcomeGroup,
+)
+from samenhier.queries.common import read_frame
+from samenhier.rules import survey_waves_reached
+from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
+from samenhier.settings import get_settings
+from samenhier.survey_stats import (
+    FEEL_AT_HOME,
+    LONELINESS,
+    LONELY,
+    ROLES,
+    add_shares,
+    paired_change_from_counts,
+    suppress_small,
+    weighted_median,
+)
+
+WAVE_ORDER = {w.value: i for i, w in enumerate(Wave)}
+ROLE_ORDER = {r: i for i, r in enumerate(ROLES)}
+CATEGORIES = (LONELY, *(b.value for b in Band))
+"""The categories of :func:`loneliness_by_wave`: lonely (total ≥ 2), then the three bands."""
+CHANGE_ORDER = {c.value: i for i, c in enumerate(SelfReportedChange)}
+
+
+def _role_of(response=SurveyResponse):
+    return case((response.newcomer_id.is_not(None), RespondentRole.NEWCOMER.value), else_=RespondentRole.MEMBER.value)
+
+
+def _first_start():
+    """Per group, the start date of its first started match (subquery: group_id, first_start)."""
+    return (
+        select(Match.group_id, func.min(Match.started_date).label("first_start"))
+        .where(Match.started_date.is_not(None), Match.status != MatchStatus.DECLINED.value)
+        .group_by(Match.group_id)
+        .subquery()
+    )
+
+
+def selected_groups(scope: Scope, filters: Filters = Filters(), cohorts: tuple[int, ...] = ()) -> Select:
+    """``SELECT welcome_group.id`` of the visible groups (:func:`visible_groups`) in ``cohorts`` (empty = all).
+
+    A group's cohort is the calendar year in which its first match started; a group without a started
+    match is in no cohort (and left out as soon as cohorts are chosen).
+    """
+    query = visible_groups(scope, filters)
+    if cohorts:
+        first = _first_start()
+        query = query.where(
+            WelcomeGroup.id.in_(select(first.c.group_id).where(extract("year", first.c.first_start).in_([int(c) for c in cohorts])))
+        )
+    return query
+
+
+def survey_cohorts(engine: Engine, scope: Scope, filters: Filters = Filters()) -> list[int]:
+    """The cohorts (years of the first match start) among the visible groups, ascending."""
+    first = _first_start()
+    with engine.connect() as connection:
+        years = connection.execute(
+            select(extract("year", first.c.first_start).label("year"))
+            .where(first.c.group_id.in_(visible_groups(scope, filters)))
+            .distinct()
+        ).scalars()
+        return sorted(int(y) for y in years if y is not None)
+
+
+def _responses(scope: Scope, filters: Filters, cohorts: tuple[int, ...], roles: tuple[str, ...], as_of: dt.date):
+    """Subquery of the selected, scored responses: id, group_id, wave, role, person_id, date, total,
+    feel_at_home, self_reported_change, new_contacts."""
+    r = SurveyResponse
+    role = _role_of(r)
+    scores = score_sql({item: getattr(r, item) for item in LONELINESS_ITEMS})
+    query = select(
+        r.id, r.group_id, r.wave, role.label("role"), func.coalesce(r.newcomer_id, r.member_id).label("person_id"), r.date,
+        scores.total.label("total"), r.feel_at_home, r.self_reported_change, r.new_contacts,
+    ).where(r.group_id.in_(selected_groups(scope, filters, cohorts)), r.date <= as_of)
+    if roles:
+        query = query.where(role.in_(list(roles)))
+    return query.subquery()
+
+
+def _min_n() -> int:
+    return get_settings().min_cell_size
+
+
+def _order(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    orders = {"wave": WAVE_ORDER, "role": ROLE_ORDER, "category": {c: i for i, c in enumerate(CATEGORIES)},
+              "answer": CHANGE_ORDER, "measure": {LONELINESS: 0, FEEL_AT_HOME: 1}}
+    return frame.sort_values(by, key=lambda c: c.map(orders[c.name]) if c.name in orders else c, kind="stable").reset_index(drop=True)
+
+
+# Response ------------------------------------------------------------------------------------------
+
+@dataclass
+class ResponseRates:
+    """Response per wave and role.
+
+    ``by_municipality``: wave, role, municipality (None for the row that combines municipalities with
+    fewer than the minimum n invited people), invited, responses, rate (0–1), suppressed;
+    ``totals``: wave, role, invited, responses, rate, suppressed. ``responses`` and ``rate`` are NaN
+    where suppressed (fewer invited than ``Settings.min_cell_size``).
+    """
+
+    by_municipality: pd.DataFrame
+    totals: pd.DataFrame
+
+
+def response_rates(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> ResponseRates:
+    """Responses / people in groups that reached each wave, per municipality and role.
+
+    A group reached a wave when one of its matches did (:func:`samenhier.rules.survey_waves_reached`)
+    or when anyone in it answered that wave. Its people for that wave are its members (not archived)
+    and the newcomers of its matches that reached the wave; anyone who answered the wave in the group
+    counts as invited too (an archived member, a newcomer whose match stopped earlier), so a rate never
+    exceeds 100%. Responses are those dated on or before ``as_of``. Municipalities with fewer invited
+    people than ``Settings.min_cell_size`` in a wave and role are combined into one row (municipality
+    None); if that row is still too small, its figures are suppressed.
+    """
+    groups = selected_groups(scope, filters, cohorts)
+    group_places = read_frame(
+        engine,
+        select(WelcomeGroup.id.label("group_id"), Municipality.name.label("municipality"))
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .where(WelcomeGroup.id.in_(groups)),
+    )
+    matches = read_frame(
+        engine,
+        select(Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date, Match.status)
+        .where(Match.group_id.in_(groups), Match.started_date.is_not(None), Match.status != MatchStatus.DECLINED.value),
+    )
+    reached = pd.DataFrame(
+        [(m.group_id, m.newcomer_id, wave.value)
+         for m in matches.itertuples()
+         for wave in survey_waves_reached(_date(m.started_date), _date(m.ended_date), m.status, as_of)],
+        columns=["group_id", "person_id", "wave"],
+    )
+    members = read_frame(
+        engine,
+        select(Member.group_id, func.count().label("members"))
+        .where(Member.group_id.in_(groups), Member.archived.is_(False))
+        .group_by(Member.group_id),
+    )
+    r = SurveyResponse
+    # Member responses per group and wave, and how many of them come from people not among the
+    # group's current members (archived, or since moved to another group): they are added to the invited.
+    member_responses = read_frame(
+        engine,
+        select(
+            r.group_id, r.wave, func.count().label("responses"),
+            func.sum(case((or_(Member.archived.is_(True), Member.group_id != r.group_id), 1), else_=0)).label("extra"),
+        )
+        .join(Member, Member.id == r.member_id)
+        .where(r.group_id.in_(groups), r.date <= as_of)
+        .group_by(r.group_id, r.wave),
+    )
+    newcomer_responses = read_frame(
+        engine,
+        select(r.group_id, r.newcomer_id.label("person_id"), r.wave)
+        .where(r.group_id.in_(groups), r.date <= as_of, r.newcomer_id.is_not(None)),
+    )
+
+    # Newcomers: the union of those whose match reached the wave and those who answered it.
+    invited_newcomers = pd.concat([reached, newcomer_responses]).drop_duplicates()
+    newcomer_rows = (
+        invited_newcomers.groupby(["group_id", "wave"]).size().rename("invited").to_frame()
+        .join(newcomer_responses.groupby(["group_id", "wave"]).size().rename("responses"))
+        .fillna(0).reset_index().assign(role=RespondentRole.NEWCOMER.value)
+    )
+    # Members: every current member of a group that reached the wave, plus the extra responders.
+    reached_groups = pd.concat([reached[["group_id", "wave"]], member_responses[["group_id", "wave"]],
+                                newcomer_responses[["group_id", "wave"]]]).drop_duplicates()
+    member_rows = (
+        reached_groups.merge(members, on="group_id", how="left")
+        .merge(member_responses, on=["group_id", "wave"], how="left")
+        .fillna({"members": 0, "responses": 0, "extra": 0})
+    )
+    member_rows = member_rows.assign(invited=member_rows["members"] + member_rows["extra"], role=RespondentRole.MEMBER.value)
+    rows = pd.concat([newcomer_rows[["group_id", "wave", "role", "invited", "responses"]],
+                      member_rows[["group_id", "wave", "role", "invited", "responses"]]])
+    if roles:
+        rows = rows[rows["role"].isin(roles)]
+    rows = rows.merge(group_places, on="group_id")
+    rows = rows[rows["invited"] > 0]
+    by_municipality = rows.groupby(["wave", "role", "municipality"], as_index=False)[["invited", "responses"]].sum()
+    totals = rows.groupby(["wave", "role"], as_index=False)[["invited", "responses"]].sum()
+
+    min_n = _min_n()
+    small = by_municipality["invited"] < min_n
+    combined = by_municipality[small].groupby(["wave", "role"], as_index=False)[["invited", "responses"]].sum().assign(municipality=None)
+    by_municipality = pd.concat([by_municipality[~small], combined], ignore_index=True)
+
+    def finish(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        frame = frame.astype({"invited": int, "responses": int})
+        frame["rate"] = frame["responses"] / frame["invited"]
+        frame = suppress_small(frame, n="invited", columns=["responses", "rate"], min_n=min_n)
+        return _order(frame, by)
+
+    by_municipality = finish(by_municipality, ["wave", "role"])
+    # Within a wave and role: municipalities by name, the combined row last.
+    by_municipality = by_municipality.assign(_last=by_municipality["municipality"].isna()).sort_values(
+        ["wave", "role", "_last", "municipality"], key=lambda c: c.map(WAVE_ORDER) if c.name == "wave" else (
+            c.map(ROLE_ORDER) if c.name == "role" else c), kind="stable").drop(columns="_last").reset_index(drop=True)
+    columns = ["wave", "role", "municipality", "invited", "responses", "rate", "suppressed"]
+    return ResponseRates(by_municipality=by_municipality[columns], totals=finish(totals, ["wave", "role"])[[c for c in columns if c != "municipality"]])
+
+
+def _date(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+# Loneliness per wave -------------------------------------------------------------------------------
+
+def loneliness_by_wave(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Share lonely and the band distribution per wave and role, with Wilson 95% intervals.
+
+    One row per wave, role and category (``eenzaam`` = total ≥ 2, then ``niet eenzaam``, ``matig
+    eenzaam``, ``ernstig eenzaam``), for every wave and role with responses. Columns: ``wave``,
+    ``role``, ``category``, ``responses`` (all responses of that wave and role), ``n`` (those with a
+    total score: at most one item unanswered), ``k`` (of those, in the category), ``share`` (k/n, 0–1),
+    ``ci_low``, ``ci_high``, ``suppressed`` (n below ``Settings.min_cell_size``: k, share and interval
+    are then NaN). These are all responses of a wave, not the same people in every wave: see
+    :func:`paired_changes` for that.
+    """
+    responses = _responses(scope, filters, cohorts, roles, as_of)
+    counts = read_frame(
+        engine,
+        select(responses.c.wave, responses.c.role, band_sql(responses.c.total).label("band"), func.count().label("count"))
+        .group_by(responses.c.wave, responses.c.role, "band"),
+    )
+    rows = []
+    for (wave, role), part in counts.groupby(["wave", "role"]):
+        by_band = dict(zip(part["band"].fillna(""), part["count"], strict=True))
+        n = sum(by_band.get(b.value, 0) for b in Band)
+        lonely = by_band.get(Band.MODERATE.value, 0) + by_band.get(Band.SEVERE.value, 0)
+        for category in CATEGORIES:
+            k = lonely if category == LONELY else by_band.get(category, 0)
+            rows.append((wave, role, category, int(part["count"].sum()), n, k))
+    frame = pd.DataFrame(rows, columns=["wave", "role", "category", "responses", "n", "k"])
+    frame = add_shares(frame.astype({"responses": int, "n": int, "k": int}))
+    frame = suppress_small(frame, n="n", columns=["k", "share", "ci_low", "ci_high"], min_n=_min_n())
+    return _order(frame, ["wave", "role", "category"])
+
+
+# Paired change -------------------------------------------------------------------------------------
+
+@dataclass
+class PairedChanges:
+    """Change between nulmeting and eindmeting of the same people.
+
+    ``summary``: one row per role and measure (``loneliness``: total 0–6; ``feel_at_home``: 1–5) with
+    ``n`` (people with both scores), ``baseline_mean``, ``end_mean``, ``mean_change`` (end − baseline,
+    points; negative = lower at the end), ``ci_low``/``ci_high`` (t interval, 95%), ``decreased``,
+    ``same``, ``increased`` (people), ``statistic``/``p_value`` (Wilcoxon signed-rank, two-sided),
+    ``suppressed`` (n below ``Settings.min_cell_size``: every figure but n is then NaN).
+
+    ``pairs``: role, measure, baseline, end (scores), people — how many people moved from each baseline
+    score to each end score; only for the roles and measures not suppressed.
+
+    ``distribution``: role, measure, change (end − baseline), people; only where not suppressed.
+    """
+
+    summary: pd.DataFrame
+    pairs: pd.DataFrame
+    distribution: pd.DataFrame
+
+
+SUMMARY_FIGURES = ["baseline_mean", "end_mean", "mean_change", "ci_low", "ci_high", "decreased", "same", "increased",
+                   "statistic", "p_value"]
+
+
+def paired_changes(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> PairedChanges:
+    """Loneliness total and feel-at-home at nulmeting and eindmeting of the same person in the same group.
+
+    A person counts for a measure when both their nulmeting and their eindmeting (in the same group,
+    both dated on or before ``as_of``) have that score: a total (at most one item unanswered) or a
+    feel-at-home answer. Statistics: :func:`samenhier.survey_stats.paired_change`.
+    """
+    responses = _responses(scope, filters, cohorts, roles, as_of)
+    base = select(responses).where(responses.c.wave == Wave.BASELINE.value).subquery("base")
+    end = select(responses).where(responses.c.wave == Wave.END.value).subquery("end_")
+    joined = and_(base.c.role == end.c.role, base.c.person_id == end.c.person_id, base.c.group_id == end.c.group_id)
+
+    def pairs_of(measure: str, column: str) -> Select:
+        return (
+            select(base.c.role, literal(measure).label("measure"), base.c[column].label("baseline"), end.c[column].label("end"),
+                   func.count().label("people"))
+            .select_from(base.join(end, joined))
+            .where(base.c[column].is_not(None), end.c[column].is_not(None))
+            .group_by(base.c.role, base.c[column], end.c[column])
+        )
+
+    pairs = pd.concat([read_frame(engine, pairs_of(LONELINESS, "total")), read_frame(engine, pairs_of(FEEL_AT_HOME, "feel_at_home"))],
+                      ignore_index=True)
+    pairs = pairs.astype({"baseline": int, "end": int, "people": int})
+    pairs["change"] = pairs["end"] - pairs["baseline"]
+    rows = []
+    for (role, measure), part in pairs.groupby(["role", "measure"]):
+        n = int(part["people"].sum())
+        change = paired_change_from_counts(part["change"], part["people"])
+        rows.append(dict(
+            role=role, measure=measure, n=n,
+            baseline_mean=float((part["baseline"] * part["people"]).sum() / n), end_mean=float((part["end"] * part["people"]).sum() / n),
+            mean_change=change.mean, ci_low=change.ci_low, ci_high=change.ci_high, decreased=change.decreased, same=change.same,
+            increased=change.increased, statistic=change.statistic, p_value=change.p_value,
+        ))
+    summary = pd.DataFrame(rows, columns=["role", "measure", "n", *SUMMARY_FIGURES])
+    summary = suppress_small(summary.astype({"n": int}), n="n", columns=SUMMARY_FIGURES, min_n=_min_n())
+    shown = summary.loc[~summary["suppressed"], ["role", "measure"]]
+    pairs = pairs.merge(shown, on=["role", "measure"])
+    distribution = pairs.groupby(["role", "measure", "change"], as_index=False)["people"].sum()
+    return PairedChanges(
+        summary=_order(summary, ["role", "measure"]),
+        pairs=_order(pairs[["role", "measure", "baseline", "end", "people"]], ["role", "measure", "baseline", "end"]),
+        distribution=_order(distribution, ["role", "measure", "change"]),
+    )
+
+
+# End of year ---------------------------------------------------------------------------------------
+
+@dataclass
+class EndOfYear:
+    """The eindmeting's own questions.
+
+    ``change``: role, answer (``minder``/``gelijk``/``meer``), n (people who answered the question),
+    k, share, ci_low, ci_high (Wilson 95%), suppressed; ``contacts``: role, n (who answered), mean,
+    median (new people met through the group), suppressed; ``contacts_distribution``: role,
+    new_contacts, people (only where not suppressed).
+    """
+
+    change: pd.DataFrame
+    contacts: pd.DataFrame
+    contacts_distribution: pd.DataFrame
+
+
+def end_of_year(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> EndOfYear:
+    """Self-reported change in loneliness and new contacts at the eindmeting, per role (see :class:`EndOfYear`)."""
+    responses = _responses(scope, filters, cohorts, roles, as_of)
+    at_end = responses.c.wave == Wave.END.value
+    answers = read_frame(
+        engine,
+        select(responses.c.role, responses.c.self_reported_change.label("answer"), func.count().label("k"))
+        .where(at_end, responses.c.self_reported_change.is_not(None))
+        .group_by(responses.c.role, responses.c.self_reported_change),
+    )
+    rows = []
+    for role, part in answers.groupby("role"):
+        by_answer = dict(zip(part["answer"], part["k"], strict=True))
+        n = int(part["k"].sum())
+        rows += [(role, a.value, n, int(by_answer.get(a.value, 0))) for a in SelfReportedChange]
+    change = add_shares(pd.DataFrame(rows, columns=["role", "answer", "n", "k"]).astype({"n": int, "k": int}))
+    change = suppress_small(change, n="n", columns=["k", "share", "ci_low", "ci_high"], min_n=_min_n())
+
+    contacts = read_frame(
+        engine,
+        select(responses.c.role, responses.c.new_contacts, func.count().label("people"))
+        .where(at_end, responses.c.new_contacts.is_not(None))
+        .group_by(responses.c.role, responses.c.new_contacts),
+    )
+    rows = []
+    for role, part in contacts.groupby("role"):
+        n = int(part["people"].sum())
+        rows.append((role, n, float((part["new_contacts"] * part["people"]).sum() / n), weighted_median(part["new_contacts"], part["people"])))
+    summary = pd.DataFrame(rows, columns=["role", "n", "mean", "median"]).astype({"n": int})
+    summary = suppress_small(summary, n="n", columns=["mean", "median"], min_n=_min_n())
+    distribution = contacts.merge(summary.loc[~summary["suppressed"], ["role"]], on="role")
+    return EndOfYear(
+        change=_order(change, ["role", "answer"]),
+        contacts=_order(summary, ["role"]),
+        contacts_distribution=_order(distribution.astype({"new_contacts": int, "people": int}), ["role", "new_contacts"]),
+    )
+
+
+# The entry form ------------------------------------------------------------------------------------
+
+def respondents(engine: Engine, scope: Scope, group_id: int, *, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The people of a group who can answer its survey, newcomers first.
+
+    Columns: ``role`` (nieuwkomer/lid), ``person_id`` (newcomer or member id), ``code``, ``name``, and
+    per wave (``nulmeting``, ``tussenmeting``, ``eindmeting``) the date of their response in this group
+    (None when they have none). Members: the group's members that are not erased; newcomers: those
+    of the group's matches that were not declined.
+
+    Raises:
+        AccessDenied: the group does not exist or is not visible to ``scope``.
+    """
+    with engine.connect() as connection:
+        visible = connection.execute(
+            select(WelcomeGroup.id).where(WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+        ).scalar_one_or_none()
+    if visible is None:
+        raise AccessDenied(f"group {group_id} is not visible to {scope.username}")
+    newcomers = read_frame(
+        engine,
+        select(literal(RespondentRole.NEWCOMER.value).label("role"), Newcomer.id.label("person_id"), Newcomer.code,
+               (Newcomer.first_name + " " + Newcomer.last_name).label("name"))
+        .where(Newcomer.id.in_(select(Match.newcomer_id).where(Match.group_id == group_id, Match.status != MatchStatus.DECLINED.value)),
+               Newcomer.erased.is_(False))
+        .order_by(Newcomer.code),
+    )
+    members = read_frame(
+        engine,
+        select(literal(RespondentRole.MEMBER.value).label("role"), Member.id.label("person_id"), Member.code,
+               (Member.first_name + " " + Member.last_name).label("name"))
+        .where(Member.group_id == group_id, Member.erased.is_(False))
+        .order_by(Member.code),
+    )
+    people = pd.concat([newcomers, members], ignore_index=True)
+    dates = read_frame(
+        engine,
+        select(_role_of().label("role"), func.coalesce(SurveyResponse.newcomer_id, SurveyResponse.member_id).label("person_id"),
+               SurveyResponse.wave, SurveyResponse.date)
+        .where(SurveyResponse.group_id == group_id),
+    )
+    for wave in Wave:
+        part = dates[dates["wave"] == wave.value][["role", "person_id", "date"]].rename(columns={"date": wave.value})
+        people = people.merge(part, on=["role", "person_id"], how="left")
+        people[wave.value] = [_date(d) for d in people[wave.value]]
+    return people
+
+
+def survey_response(engine: Engine, scope: Scope, *, role: str, person_id: int, wave: str) -> dict | None:
+    """The stored response of one person in one wave, as a dict of :class:`SurveyResponse`'s fields
+    (id, version, group_id, date, the six items, feel_at_home, self_reported_change, new_contacts), or
+    None when there is none or its group is not visible to ``scope``."""
+    person = SurveyResponse.newcomer_id if role == RespondentRole.NEWCOMER.value else SurveyResponse.member_id
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(*SurveyResponse.__table__.columns)
+            .where(person == person_id, SurveyResponse.wave == wave,
+                   SurveyResponse.group_id.in_(visible_groups(scope, include_archived=True)))
+        ).mappings().first()
+    return None if row is None else dict(row)

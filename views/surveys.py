@@ -1,0 +1,287 @@
+"""Surveys (Enquêtes): response, loneliness per wave, change of the same people, end-of-year answers, and entering a response."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from samenhier import i18n, ui
+from samenhier.charts import surveys as survey_charts
+from samenhier.models import LONELINESS_ITEMS, Answer, SelfReportedChange, Wave
+from samenhier.queries import groups as group_queries
+from samenhier.queries import surveys as survey_queries
+from samenhier.scope import AccessDenied
+from samenhier.services.common import ValidationFailed, VersionConflict
+from samenhier.services.surveys import save_survey_response
+from samenhier.survey_stats import (
+    FEEL_AT_HOME,
+    LONELINESS,
+    LONELY,
+    ROLES,
+    end_of_year_summary,
+    format_p_value,
+    loneliness_summary,
+    paired_summary,
+    response_summary,
+)
+
+scope = ui.require_scope()
+filters = ui.current_filters()
+as_of = ui.as_of()
+lang = ui.current_language()
+min_n = ui.settings().min_cell_size
+
+
+def label(vocabulary: str, value: str) -> str:
+    return i18n.label(vocabulary, value, lang)
+
+
+def percent(value: float) -> float:
+    return value * 100
+
+
+def interval(row) -> str:
+    if row["suppressed"]:
+        return ui.t("surveys.too_few", min_n=min_n)
+    return f"{i18n.format_share(row['ci_low'], lang)} – {i18n.format_share(row['ci_high'], lang)}"
+
+
+SHARE = st.column_config.NumberColumn(ui.t("surveys.col.share"), format="%.0f%%")
+CHART = {"displayModeBar": False}
+
+st.title(ui.t("surveys.title"))
+st.caption(ui.t("surveys.caption", date=ui.fmt_date(as_of), min_n=min_n))
+
+left, right = st.columns(2)
+cohorts = tuple(left.multiselect(
+    ui.t("surveys.filter.cohort"), ui.cached(survey_queries.survey_cohorts)(scope, filters), key="surveys_cohorts",
+    placeholder=ui.t("filters.all"), help=ui.t("surveys.filter.cohort_help"),
+))
+roles = tuple(right.multiselect(
+    ui.t("surveys.filter.role"), list(ROLES), format_func=lambda r: label("respondent_role", r), key="surveys_roles",
+    placeholder=ui.t("filters.all"),
+))
+shown_roles = [r for r in ROLES if not roles or r in roles]
+args = dict(as_of=as_of, cohorts=cohorts, roles=roles)
+
+rates = ui.cached(survey_queries.response_rates)(scope, filters, **args)
+shares = ui.cached(survey_queries.loneliness_by_wave)(scope, filters, **args)
+paired = ui.cached(survey_queries.paired_changes)(scope, filters, **args)
+end = ui.cached(survey_queries.end_of_year)(scope, filters, **args)
+
+tab_response, tab_waves, tab_paired, tab_end, tab_entry = st.tabs([
+    ui.t("surveys.tab.response"), ui.t("surveys.tab.waves"), ui.t("surveys.tab.paired"), ui.t("surveys.tab.end"),
+    ui.t("surveys.tab.entry"),
+])
+
+with tab_response:
+    st.subheader(ui.t("surveys.response.title"))
+    st.caption(ui.t("surveys.response.help", min_n=min_n))
+    for role in shown_roles:
+        st.info(response_summary(rates.totals, role, lang))
+    if not rates.totals.empty:
+        st.plotly_chart(survey_charts.response_rates(rates.totals, label=label, axis_title=ui.t("surveys.axis.response")),
+                        config=CHART, key="chart_response")
+        table = rates.by_municipality
+        st.dataframe(pd.DataFrame({
+            "wave": table["wave"].map(lambda w: label("wave", w)),
+            "role": table["role"].map(lambda r: label("respondent_role", r)),
+            "municipality": table["municipality"].fillna(ui.t("surveys.other_municipalities")),
+            "invited": table["invited"],
+            "responses": table["responses"],
+            "rate": table["rate"].map(percent),
+            "note": table["suppressed"].map(lambda s: ui.t("surveys.too_few", min_n=min_n) if s else ""),
+        }), hide_index=True, width="stretch", column_config={
+            "wave": ui.t("col.wave"), "role": ui.t("col.role"), "municipality": ui.t("col.municipality"),
+            "invited": ui.t("surveys.col.invited"), "responses": st.column_config.NumberColumn(ui.t("col.responses"), format="%d"),
+            "rate": st.column_config.NumberColumn(ui.t("surveys.col.rate"), format="%.0f%%"), "note": ui.t("surveys.col.note"),
+        }, key="table_response")
+
+with tab_waves:
+    st.subheader(ui.t("surveys.waves.title"))
+    st.caption(ui.t("surveys.waves.help"))
+    for role in shown_roles:
+        st.info(loneliness_summary(shares, role, lang))
+    if not shares.empty:
+        st.plotly_chart(survey_charts.lonely_shares(shares, label=label, axis_title=ui.t("surveys.axis.lonely")),
+                        config=CHART, key="chart_lonely")
+        st.plotly_chart(survey_charts.band_distribution(shares, label=label, axis_title=ui.t("surveys.axis.share")),
+                        config=CHART, key="chart_bands")
+        st.dataframe(pd.DataFrame({
+            "wave": shares["wave"].map(lambda w: label("wave", w)),
+            "role": shares["role"].map(lambda r: label("respondent_role", r)),
+            "category": shares["category"].map(lambda c: ui.t("surveys.category.lonely") if c == LONELY else label("band", c)),
+            "n": shares["n"],
+            "k": shares["k"],
+            "share": shares["share"].map(percent),
+            "interval": shares.apply(interval, axis=1),
+        }), hide_index=True, width="stretch", column_config={
+            "wave": ui.t("col.wave"), "role": ui.t("col.role"), "category": ui.t("surveys.col.category"),
+            "n": st.column_config.NumberColumn(ui.t("surveys.col.n"), help=ui.t("surveys.col.n_help"), format="%d"),
+            "k": st.column_config.NumberColumn(ui.t("surveys.col.k"), format="%d"), "share": SHARE,
+            "interval": ui.t("surveys.col.interval"),
+        }, key="table_waves")
+
+with tab_paired:
+    st.subheader(ui.t("surveys.paired.title"))
+    st.caption(ui.t("surveys.paired.help"))
+    for role in shown_roles:
+        st.info(paired_summary(paired.summary, role, lang))
+    summary = paired.summary
+    for measure, scale in ((LONELINESS, (0, 6)), (FEEL_AT_HOME, (1, 5))):
+        if summary[(summary["measure"] == measure) & ~summary["suppressed"]].empty:
+            continue
+        st.markdown(f"**{ui.t(f'surveys.measure.{measure}')}**")
+        chart_left, chart_right = st.columns(2)
+        chart_left.plotly_chart(survey_charts.dumbbell(
+            summary, measure, label=label, baseline_name=label("wave", Wave.BASELINE.value), end_name=label("wave", Wave.END.value),
+            x_title=ui.t("surveys.axis.mean_score"), x_range=scale,
+        ), config=CHART, key=f"chart_dumbbell_{measure}")
+        chart_right.plotly_chart(survey_charts.change_distribution(
+            paired.distribution, measure, label=label, x_title=ui.t("surveys.axis.change"), y_title=ui.t("surveys.axis.people"),
+        ), config=CHART, key=f"chart_change_{measure}")
+    if not summary.empty:
+        def two_decimals(value: float) -> str:
+            return "" if pd.isna(value) else i18n.format_number(value, lang, decimals=2)
+
+        st.dataframe(pd.DataFrame({
+            "role": summary["role"].map(lambda r: label("respondent_role", r)),
+            "measure": summary["measure"].map(lambda m: ui.t(f"surveys.measure.{m}")),
+            "n": summary["n"],
+            "baseline": summary["baseline_mean"].map(two_decimals),
+            "end": summary["end_mean"].map(two_decimals),
+            "change": summary["mean_change"].map(two_decimals),
+            "interval": [ui.t("surveys.too_few", min_n=min_n) if s else f"{two_decimals(lo)} – {two_decimals(hi)}"
+                         for s, lo, hi in zip(summary["suppressed"], summary["ci_low"], summary["ci_high"], strict=True)],
+            "decreased": summary["decreased"], "same": summary["same"], "increased": summary["increased"],
+            "p": summary["p_value"].map(lambda p: format_p_value(p, lang)),
+        }), hide_index=True, width="stretch", column_config={
+            "role": ui.t("col.role"), "measure": ui.t("surveys.col.measure"),
+            "n": st.column_config.NumberColumn(ui.t("surveys.col.people"), format="%d"),
+            "baseline": ui.t("surveys.col.baseline_mean"), "end": ui.t("surveys.col.end_mean"),
+            "change": ui.t("surveys.col.mean_change"), "interval": ui.t("surveys.col.interval"),
+            "decreased": st.column_config.NumberColumn(ui.t("surveys.col.decreased"), format="%d"),
+            "same": st.column_config.NumberColumn(ui.t("surveys.col.same"), format="%d"),
+            "increased": st.column_config.NumberColumn(ui.t("surveys.col.increased"), format="%d"),
+            "p": st.column_config.TextColumn(ui.t("surveys.col.p"), help=ui.t("surveys.col.p_help")),
+        }, key="table_paired")
+
+with tab_end:
+    st.subheader(ui.t("surveys.end.title"))
+    st.caption(ui.t("surveys.end.help"))
+    for role in shown_roles:
+        st.info(end_of_year_summary(end.change, end.contacts, role, lang))
+    if not end.change.empty:
+        st.plotly_chart(survey_charts.self_reported_change(end.change, label=label, axis_title=ui.t("surveys.axis.share")),
+                        config=CHART, key="chart_self_reported")
+        st.dataframe(pd.DataFrame({
+            "role": end.change["role"].map(lambda r: label("respondent_role", r)),
+            "answer": end.change["answer"].map(lambda a: label("change", a)),
+            "n": end.change["n"], "k": end.change["k"], "share": end.change["share"].map(percent),
+            "interval": end.change.apply(interval, axis=1),
+        }), hide_index=True, width="stretch", column_config={
+            "role": ui.t("col.role"), "answer": ui.t("surveys.col.answer"),
+            "n": st.column_config.NumberColumn(ui.t("surveys.col.n"), format="%d"),
+            "k": st.column_config.NumberColumn(ui.t("surveys.col.k"), format="%d"), "share": SHARE,
+            "interval": ui.t("surveys.col.interval"),
+        }, key="table_end")
+    if not end.contacts.empty:
+        st.dataframe(pd.DataFrame({
+            "role": end.contacts["role"].map(lambda r: label("respondent_role", r)),
+            "n": end.contacts["n"], "mean": end.contacts["mean"], "median": end.contacts["median"],
+            "note": end.contacts["suppressed"].map(lambda s: ui.t("surveys.too_few", min_n=min_n) if s else ""),
+        }), hide_index=True, width="stretch", column_config={
+            "role": ui.t("col.role"), "n": st.column_config.NumberColumn(ui.t("surveys.col.n"), format="%d"),
+            "mean": st.column_config.NumberColumn(ui.t("surveys.col.contacts_mean"), format="%.1f"),
+            "median": st.column_config.NumberColumn(ui.t("surveys.col.contacts_median"), format="%.0f"),
+            "note": ui.t("surveys.col.note"),
+        }, key="table_contacts")
+
+
+# Entering a response ------------------------------------------------------------------------------
+
+ANSWER_OPTIONS = [None, *(a.value for a in Answer)]
+CHANGE_OPTIONS = [None, *(c.value for c in SelfReportedChange)]
+HOME_OPTIONS = [None, 1, 2, 3, 4, 5]
+
+
+def not_answered(format_value):
+    return lambda v: ui.t("surveys.entry.not_answered") if v is None else format_value(v)
+
+
+def option_index(options: list, value) -> int:
+    return options.index(value) if value in options else 0
+
+
+with tab_entry:
+    st.subheader(ui.t("surveys.entry.title"))
+    saved = st.session_state.pop("survey_saved", None)
+    if saved:
+        st.success(saved)
+    groups = ui.cached(group_queries.group_overview)(scope, filters, as_of=as_of).sort_values("code")
+    if groups.empty:
+        st.info(ui.t("surveys.entry.no_groups"))
+        st.stop()
+    names = dict(zip(groups["group_id"], groups["code"] + " · " + groups["name"], strict=True))
+    group_id = st.selectbox(ui.t("surveys.entry.group"), list(groups["group_id"]), format_func=lambda g: names[g], key="survey_entry_group")
+    try:
+        people = ui.cached(survey_queries.respondents)(scope, int(group_id))
+    except AccessDenied:
+        ui.denied()
+    if people.empty:
+        st.info(ui.t("surveys.entry.no_people"))
+        st.stop()
+    keys = [f"{r}:{p}" for r, p in zip(people["role"], people["person_id"], strict=True)]
+    described = {
+        f"{row.role}:{row.person_id}": f"{row.name} ({row.code}) · {label('respondent_role', row.role)}" for row in people.itertuples()
+    }
+    person_key = st.selectbox(ui.t("surveys.entry.person"), keys, format_func=lambda k: described[k], key=f"survey_entry_person_{group_id}")
+    role, person_id = person_key.split(":")[0], int(person_key.split(":")[1])
+    person = people[(people["role"] == role) & (people["person_id"] == person_id)].iloc[0]
+    answered = [f"{label('wave', w.value)} {ui.fmt_date(person[w.value])}" for w in Wave if person[w.value] is not None]
+    st.caption(ui.t("surveys.entry.answered", waves=", ".join(answered)) if answered else ui.t("surveys.entry.answered_none"))
+    wave = st.radio(ui.t("col.wave"), [w.value for w in Wave], format_func=lambda w: label("wave", w), horizontal=True,
+                    key="survey_entry_wave")
+    existing = survey_queries.survey_response(ui.engine(), scope, role=role, person_id=person_id, wave=wave)
+    if existing is not None:
+        st.warning(ui.t("surveys.entry.replaces", wave=label("wave", wave), date=ui.fmt_date(existing["date"])))
+    existing = existing or {}
+    form_key = f"survey_form_{group_id}_{role}_{person_id}_{wave}_{existing.get('version', 0)}"
+    with st.form(form_key):
+        date = st.date_input(ui.t("col.date"), value=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1),
+                             format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD", key=f"{form_key}_date")
+        st.markdown(f"**{ui.t('surveys.entry.items')}**")
+        answers = {
+            item: st.radio(ui.t(f"surveys.item.{item}"), ANSWER_OPTIONS, index=option_index(ANSWER_OPTIONS, existing.get(item)),
+                           format_func=not_answered(lambda a: label("answer", a)), horizontal=True, key=f"{form_key}_{item}")
+            for item in LONELINESS_ITEMS
+        }
+        feel_at_home = st.radio(ui.t("surveys.item.feel_at_home"), HOME_OPTIONS, index=option_index(HOME_OPTIONS, existing.get("feel_at_home")),
+                                format_func=not_answered(str), horizontal=True, key=f"{form_key}_feel_at_home")
+        self_reported_change = new_contacts = None
+        if wave == Wave.END.value:
+            self_reported_change = st.radio(
+                ui.t("surveys.item.self_reported_change"), CHANGE_OPTIONS, index=option_index(CHANGE_OPTIONS, existing.get("self_reported_change")),
+                format_func=not_answered(lambda c: label("change", c)), horizontal=True, key=f"{form_key}_self_reported_change",
+            )
+            new_contacts = st.number_input(ui.t("surveys.item.new_contacts"), min_value=0, step=1, value=existing.get("new_contacts"),
+                                           key=f"{form_key}_new_contacts")
+        submitted = st.form_submit_button(ui.t("surveys.entry.save"), type="primary")
+    if submitted:
+        try:
+            save_survey_response(
+                ui.engine(), scope, group_id=int(group_id), role=role, person_id=person_id, wave=wave, date=date, answers=answers,
+                feel_at_home=feel_at_home, self_reported_change=self_reported_change,
+                new_contacts=None if new_contacts is None else int(new_contacts), expected_version=existing.get("version"),
+            )
+        except ValidationFailed as failed:
+            st.error(ui.t("surveys.entry.invalid") + "\n\n" + "\n".join(
+                f"- {ui.t(f'surveys.field.{e.field}')}: {e.message(lang)}" for e in failed.errors))
+        except VersionConflict:
+            st.warning(ui.t("surveys.entry.conflict"))
+        except AccessDenied:
+            ui.denied()
+        else:
+            ui.clear_caches()
+            st.session_state["survey_saved"] = ui.t("surveys.entry.saved", name=person["name"], wave=label("wave", wave))
+            st.rerun()
