@@ -121,9 +121,9 @@ class _Checker:
         self.values = values
         self.errors: list[FieldError] = []
 
-    def error(self, field: str, code: str, **params: Any) -> None:
+    def error(self, field: str, error_code: str, /, **params: Any) -> None:
         if not any(e.field == field for e in self.errors):  # one message per field: the first problem
-            self.errors.append(FieldError(field, code, params))
+            self.errors.append(FieldError(field, error_code, params))
 
     def failed(self, field: str) -> bool:
         return any(e.field == field for e in self.errors)
@@ -313,7 +313,8 @@ def _validate_group(session: Session, v: dict[str, Any], before: dict[str, Any] 
             c.error("status", "status_transition", current=Label("group_status", current.value),
                     new=Label("group_status", status),
                     allowed=tuple(Label("group_status", s.value) for s in sorted(allowed, key=order.index)))
-    if status and GroupStatus(status) in TRAINED_STATUSES and training is None and not c.failed("training_completed_date"):
+    if (status and not c.failed("status") and GroupStatus(status) in TRAINED_STATUSES and training is None
+            and not c.failed("training_completed_date")):
         c.error("training_completed_date", "training_required", status=Label("group_status", status))
     if training and signup and training < signup:
         c.error("training_completed_date", "training_before_signup", date=signup)
@@ -747,6 +748,13 @@ def record_history(engine: Engine, scope: Scope, *, table: str, record_id: int) 
 
 
 _KINDS = {"welcome_group": _GROUP, "member": _MEMBER, "newcomer": _NEWCOMER, "community_builder": _BUILDER}
+_VALUES = {WelcomeGroup: _group_values, Member: _member_values, Newcomer: _newcomer_values,
+           CommunityBuilder: _builder_values, UserAccount: _user_values}
+
+
+def form_values(session: Session, record: SQLModel) -> dict[str, Any]:
+    """A record's values as its form and the update functions name them (see the module docstring)."""
+    return _VALUES[type(record)](session, record)
 
 
 # ------------------------------------------------------------------------------------- public actions
