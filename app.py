@@ -24,10 +24,13 @@ else:
     common = [
         st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overzicht", default=True),
         st.Page("pages/group.py", title=ui.t("nav.group"), icon=":material/groups:", url_path="groep"),
+        st.Page("pages/my_groups.py", title=ui.t("nav.my_groups"), icon=":material/task_alt:", url_path="mijn-groepen"),
     ]
     pages = {ui.t("nav.section.programme"): common}
     if scope.role == UserRole.COORDINATOR:
         pass  # coordinator-only pages are added here by later features
+        pages.setdefault(ui.t("nav.section.admin"), []).append(st.Page("pages/manage.py", title=ui.t("nav.manage"), icon=":material/edit_note:", url_path="beheer"))
+        pages.setdefault(ui.t("nav.section.admin"), []).append(st.Page("pages/audit.py", title=ui.t("nav.audit"), icon=":material/history:", url_path="audit"))
 
 if scope is not None:
     with st.sidebar:
