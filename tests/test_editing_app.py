@@ -4,14 +4,17 @@ the audit trail."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
 
 from samenhier.models import AuditEvent, CommunityBuilder, ProgressNote, WelcomeGroup
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
-from tests.apptest_helpers import clear_streamlit_caches, run_app, texts
+from tests.apptest_helpers import APP, clear_streamlit_caches, run_app, texts
 
 ANNA = Scope.coordinator("anna")
 
@@ -201,3 +204,54 @@ def test_audit_page_lists_and_filters(workbook_engine):
     at.multiselect(key="audit_actions").set_value(["import"]).run()
     assert list(at.dataframe[0].value["action"]) == ["import"]
     assert "1 van 1 gebeurtenissen" in texts(at)
+
+
+@pytest.mark.parametrize("section", ["groups", "members", "newcomers", "builders", "users"])
+def test_every_section_opens_a_record_in_english(workbook_engine, section):
+    """Each section lists its records and opens the first in a form, in English.
+
+    The section and record are chosen through session state before the page's first run: AppTest
+    formats a widget's value with its format_func in the test's own thread, where the session's
+    language is not known, so set_value on a translated radio fails in English.
+    """
+    from sqlalchemy import text
+
+    table, column = {"groups": ("welcome_group", "code"), "members": ("member", "code"), "newcomers": ("newcomer", "code"),
+                     "builders": ("community_builder", "name"), "users": ("user_account", "username")}[section]
+    with workbook_engine.connect() as c:
+        first_id = c.execute(text(f"SELECT id FROM {table} ORDER BY lower({column}) LIMIT 1")).scalar_one()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["scope"] = ANNA
+    at.session_state["last_seen"] = time.time()
+    at.session_state["manage_section"] = section
+    at.session_state[f"manage_{section}_open"] = first_id
+    at.run()
+    at.switch_page("pages/manage.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key=f"manage_{section}_open").options[0].startswith("➕ New")
+    assert any(b.label == "Save" for b in at.button)
+    assert at.get("form"), "the record's form is shown"
+
+
+def test_member_form_refuses_a_foreign_phone_number(workbook_engine):
+    with Session(workbook_engine) as session:
+        from samenhier.models import Member
+
+        member = session.exec(select(Member).where(Member.code == "L0001")).one()
+    at = run_app(ANNA, page="pages/manage.py")
+    at.radio(key="manage_section").set_value("members").run()
+    at.selectbox(key="manage_members_open").set_value(member.id).run()
+    at.text_input(key=f"members-{member.id}-phone").set_value("+32 470 12 34 56")
+    _submit(at, "Opslaan").click().run()
+    assert "Geen geldig Nederlands telefoonnummer (bijvoorbeeld 06-12345678 of +31 6 12345678)." in texts(at)
+    assert at.text_input(key=f"members-{member.id}-phone").value == "+32 470 12 34 56"
+    with Session(workbook_engine) as session:
+        assert session.get(Member, member.id).phone == member.phone
+
+
+def test_coordinator_my_groups_page_shows_todos(workbook_engine):
+    at = run_app(ANNA, page="pages/my_groups.py", query={"group": "0392-018"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert "De eindmeting is aan de beurt (maand 12 van 12)." in texts(at)
+    assert len(at.selectbox(key="progress_group").options) == 90
