@@ -255,3 +255,17 @@ def test_coordinator_my_groups_page_shows_todos(workbook_engine):
     assert not at.exception, [e.value for e in at.exception]
     assert "De eindmeting is aan de beurt (maand 12 van 12)." in texts(at)
     assert len(at.selectbox(key="progress_group").options) == 90
+
+
+def test_training_completed_through_my_groups(workbook_engine):
+    import datetime as dt
+
+    group = _group(workbook_engine, "0034-014")  # status training, no training date yet
+    assert (group.status, group.training_completed_date) == ("training", None)
+    at = run_app(ANNA, page="pages/my_groups.py", query={"group": "0034-014"})
+    at.date_input(key=f"training-{group.id}-date").set_value(dt.date(2026, 11, 10))
+    _submit(at, "Training vastleggen").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "De training is vastgelegd." in texts(at)
+    stored = _group(workbook_engine, "0034-014")
+    assert (stored.status, stored.training_completed_date, stored.version) == ("wacht op match", dt.date(2026, 11, 10), group.version + 1)
