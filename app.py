@@ -26,10 +26,14 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
             st.Page("views/meetings.py", title=ui.t("nav.meetings"), icon=":material/event:", url_path="bijeenkomsten"),
             st.Page("views/matching.py", title=ui.t("nav.matching"), icon=":material/handshake:", url_path="koppelen"),
             st.Page("views/surveys.py", title=ui.t("nav.surveys"), icon=":material/fact_check:", url_path="enquetes"),
+            st.Page("views/my_groups.py", title=ui.t("nav.my_groups"), icon=":material/task_alt:", url_path="mijn-groepen"),
         ],
     }
     if role == UserRole.COORDINATOR:
-        pass  # coordinator-only pages are added here by later features
+        sections[ui.t("nav.section.admin")] = [
+            st.Page("views/manage.py", title=ui.t("nav.manage"), icon=":material/edit_note:", url_path="beheer"),
+            st.Page("views/audit.py", title=ui.t("nav.audit"), icon=":material/history:", url_path="audit"),
+        ]
     return sections
 
 

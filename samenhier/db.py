@@ -43,13 +43,32 @@ def database_url(override: str | None = None) -> str:
     return url
 
 
+SQLITE_BEGIN_OPTION = "samenhier_sqlite_begin"
+"""Execution option naming how a transaction starts on SQLite: ``DEFERRED`` (default) or ``IMMEDIATE``."""
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite starts transactions itself, lazily and always DEFERRED; switch that off so that
+    # _sqlite_begin below decides how each transaction begins (SQLAlchemy's documented recipe for
+    # pysqlite transactions).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # Why BEGIN IMMEDIATE for writes: a DEFERRED transaction that reads first and writes later holds
+    # a read snapshot; if another connection commits in between, SQLite cannot upgrade it to a write
+    # transaction and fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) — the busy
+    # timeout does not help, the conflict is logical. IMMEDIATE takes the write lock at BEGIN, where
+    # the busy timeout does apply, so concurrent writers queue instead of failing. Reads stay DEFERRED
+    # (WAL lets them run beside the one writer).
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -60,6 +79,7 @@ def make_engine(url: str | None = None) -> Engine:
             resolved, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(resolved, pool_pre_ping=True)
     return engine
@@ -88,10 +108,23 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def write_engine(engine: Engine) -> Engine:
+    """``engine`` for write transactions: on SQLite they start with ``BEGIN IMMEDIATE`` (see
+    :func:`_sqlite_begin`), so a read-then-write transaction waits for the write lock (up to the busy
+    timeout) instead of failing with "database is locked". Same pool and connections as ``engine``."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return engine
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One short transaction: commits when the block ends, rolls back on any exception."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One short write transaction: commits when the block ends, rolls back on any exception.
+
+    On SQLite the transaction begins IMMEDIATE (see :func:`write_engine`): writers queue for the one
+    write lock; a version check made inside the block cannot be raced by another writer.
+    """
+    with Session(write_engine(engine), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -305,7 +305,10 @@ class AuditEvent(SQLModel, table=True):
     """Who did what to which record, when; ``changes`` is JSON ``{field: [before, after]}``."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_table_record", "table_name", "record_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime
     username: str
@@ -314,3 +317,30 @@ class AuditEvent(SQLModel, table=True):
     record_id: int | None = None
     record_code: str = ""
     changes: str = "{}"
+
+
+class CheckInAssessment(StrEnum):
+    """How a group is doing, as judged at a check-in by its community builder."""
+
+    GOOD = "goed"
+    SOME_CONCERNS = "enkele zorgen"
+    SERIOUS_CONCERNS = "ernstige zorgen"
+
+
+class ProgressNote(SQLModel, table=True):
+    """A dated check-in on a welcome group: how it is doing (``assessment``) and a free-text note."""
+
+    __tablename__ = "progress_note"
+    __table_args__ = (
+        CheckConstraint(_in("assessment", CheckInAssessment), name="assessment"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_progress_note_group_date", "group_id", "date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="welcome_group.id")
+    date: dt.date
+    assessment: str
+    text: str = ""
+    author: str
+    created_at: dt.datetime
+    version: int = 1

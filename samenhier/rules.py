@@ -95,3 +95,9 @@ match that ends early sends the group back to ``wacht op match``; ``gestopt`` is
 def can_change_group_status(current: str, new: str) -> bool:
     """True when a group may go from ``current`` to ``new`` (see :data:`GROUP_TRANSITIONS`)."""
     return GroupStatus(new) in GROUP_TRANSITIONS[GroupStatus(current)]
+
+
+TRAINED_STATUSES: frozenset[GroupStatus] = frozenset({GroupStatus.AWAITING_MATCH, GroupStatus.ACTIVE, GroupStatus.COMPLETED})
+"""Statuses a group reaches only after its training (the life cycle werving → training → wacht op
+match → …): a group in one of them must have a training date. Every group in the coordinator's
+workbook past ``training`` has one."""

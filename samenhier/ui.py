@@ -148,7 +148,7 @@ def md(text: Any) -> str:
 
 def fmt_date(value: Any) -> str:
     """A date for people in the session's language (``3 maart 2026``); empty for missing."""
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+    if value is None or value is pd.NaT or (not isinstance(value, dt.date) and pd.isna(value)):  # NaT is a date too
         return ""
     if isinstance(value, pd.Timestamp):
         value = value.date()

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import threading
 
 import pytest
 from sqlmodel import Session, select
@@ -226,43 +227,64 @@ def test_a_stale_version_is_a_conflict(store):
     assert store.counts() == before
 
 
-def test_two_simultaneous_proposals_for_one_newcomer_cannot_both_succeed(store, monkeypatch):
-    # Interleave two coordinators: while the first proposal (NH1–H1) is between its checks and its write,
-    # a second one (NH1–H2) runs completely. The first must then fail, not add a second running match.
-    from samenhier.services import matches
+def _race(first, second, pause_in, attribute, monkeypatch):
+    """Run ``first`` in a thread that pauses inside its transaction (at ``pause_in.attribute``) while
+    ``second`` runs in another thread; returns {"first": outcome, "second": outcome}."""
+    real = getattr(pause_in, attribute)
+    inside, release = threading.Event(), threading.Event()
 
-    real_running = matches._running
-    interleaved = []
-
-    def running_then_interrupt(session, **kwargs):
-        result = real_running(session, **kwargs)
-        if not interleaved:
-            interleaved.append(True)  # before the nested call, which passes here too
-            propose(store, newcomer="NH1", group="H2")
+    def paused(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if threading.current_thread().name == "first" and not inside.is_set():
+            inside.set()
+            release.wait(10)
         return result
 
-    monkeypatch.setattr(matches, "_running", running_then_interrupt)
-    with pytest.raises(VersionConflict):
-        propose(store, newcomer="NH1", group="H1")
-    assert [(m.group_id, m.status) for m in store.matches_of("NH1")] == [(store.ids["H2"], "voorgesteld")]
+    monkeypatch.setattr(pause_in, attribute, paused)
+    outcomes = {}
+
+    def run(name, action):
+        try:
+            outcomes[name] = action()
+        except Exception as exc:  # the outcome is what the test looks at
+            outcomes[name] = exc
+
+    one = threading.Thread(target=run, args=("first", first), name="first")
+    one.start()
+    assert inside.wait(10)
+    two = threading.Thread(target=run, args=("second", second), name="second")
+    two.start()
+    two.join(0.5)  # the second writer queues for the write lock while the first holds it
+    assert two.is_alive(), "the second write did not wait for the first one's transaction"
+    release.set()
+    one.join(20)
+    two.join(20)
+    return outcomes
+
+
+def test_two_simultaneous_proposals_for_one_newcomer_cannot_both_succeed(store, monkeypatch):
+    # Two coordinators propose NH1 at the same moment, to H1 and to H2. SQLite write transactions begin
+    # IMMEDIATE, so the second waits for the first and then sees NH1 already proposed.
+    from samenhier.services import matches
+
+    outcomes = _race(lambda: propose(store, newcomer="NH1", group="H1"), lambda: propose(store, newcomer="NH1", group="H2"),
+                     matches, "_running", monkeypatch)
+    assert isinstance(outcomes["first"], int)
+    assert isinstance(outcomes["second"], ValidationFailed | VersionConflict)
+    assert [(m.group_id, m.status) for m in store.matches_of("NH1")] == [(store.ids["H1"], "voorgesteld")]
 
 
 def test_two_simultaneous_accepts_do_not_both_write(store, monkeypatch):
     match_id = propose(store)
     from samenhier.services import matches
 
-    real_check = matches.check_version
-    interleaved = []
-
-    def check_then_interrupt(record, expected_version, original=None):
-        real_check(record, expected_version, original)
-        if not interleaved:  # the other user declines meanwhile
-            interleaved.append(True)
-            decline_match(store.engine, COORDINATOR, match_id=match_id, declined_date=AS_OF, reason="nee", expected_version=1)
-
-    monkeypatch.setattr(matches, "check_version", check_then_interrupt)
-    with pytest.raises(VersionConflict):
-        accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1)
+    outcomes = _race(
+        lambda: decline_match(store.engine, COORDINATOR, match_id=match_id, declined_date=AS_OF, reason="nee", expected_version=1),
+        lambda: accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1),
+        matches, "check_version", monkeypatch,
+    )
+    assert not isinstance(outcomes["first"], Exception)
+    assert isinstance(outcomes["second"], VersionConflict)
     assert [m.status for m in store.matches_of("NH1")] == ["afgewezen"]
     assert store.get(Newcomer, "NH1").status == "wacht"
 

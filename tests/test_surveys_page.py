@@ -19,6 +19,10 @@ PAGE = "views/surveys.py"
 COORDINATOR = Scope.coordinator("coordinator")
 WAVES_NL = {"nulmeting": "nulmeting", "tussenmeting": "tussenmeting", "eindmeting": "eindmeting"}
 
+DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+                "oktober", "november", "december"]
+"""Dates in messages are written the Dutch way, e.g. 26 maart 2026."""
+
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
@@ -145,7 +149,7 @@ def test_invalid_input_writes_nothing_and_keeps_what_was_typed(surveyed_engine):
     assert count_rows(surveyed_engine, SurveyResponse) == before
     error = at.error[0].value
     assert error.startswith("Niet opgeslagen.")
-    assert f"De datum moet na de eerdere meting van deze persoon liggen ({baseline:%d-%m-%Y})" in error
+    assert f"De datum moet na de eerdere meting van deze persoon liggen ({baseline.day} {DUTCH_MONTHS[baseline.month - 1]} {baseline.year})" in error
     assert at.radio(key=f"{form}_emptiness").value == "nee"  # what was typed is still there
     assert at.date_input(key=f"{form}_date").value == baseline - dt.timedelta(days=3)
     # nothing answered at all: refused too

@@ -19,6 +19,10 @@ from tests.survey_workbook import surveyed_store
 COORDINATOR = Scope.coordinator("coordinator")
 NOT_LONELY = {"emptiness": "nee", "fall_back_on": "ja", "trust": "ja", "miss_people": "nee", "connected": "ja", "abandoned": "nee"}
 
+DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+                "oktober", "november", "december"]
+"""Dates in messages are written the Dutch way, e.g. 26 maart 2026."""
+
 
 @pytest.fixture
 def surveyed_engine(db_url):
@@ -136,7 +140,7 @@ def test_no_end_response_before_the_baseline(surveyed_engine, newcomer_without_e
         errors = failed.value.errors
         assert any(e.field == "date" and e.code == "survey_not_after_earlier" for e in errors)
         latest = max(waves.values())
-        assert f"{latest:%d-%m-%Y}" in next(e for e in errors if e.field == "date").message("nl")
+        assert f"{latest.day} {DUTCH_MONTHS[latest.month - 1]} {latest.year}" in next(e for e in errors if e.field == "date").message("nl")
     assert count_rows(surveyed_engine, SurveyResponse) == count
     # ...and once there is an eindmeting (10 November), the nulmeting cannot be moved after it.
     save(surveyed_engine, **args, date=dt.date(2026, 11, 10))
@@ -144,8 +148,8 @@ def test_no_end_response_before_the_baseline(surveyed_engine, newcomer_without_e
         save(surveyed_engine, group_id=group_id, role="nieuwkomer", person_id=newcomer_id, wave="nulmeting",
              date=dt.date(2026, 11, 12), expected_version=1)
     assert [(e.field, e.code) for e in failed.value.errors] == [("date", "survey_not_before_later")]
-    assert "10-11-2026" in failed.value.errors[0].message("nl")
-    assert "2026-11-10" in failed.value.errors[0].message("en")
+    assert "10 november 2026" in failed.value.errors[0].message("nl")
+    assert "November 10, 2026" in failed.value.errors[0].message("en")
 
 
 def test_person_must_belong_to_the_group(surveyed_engine):

@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 
 from samenhier import i18n
 from samenhier.clock import now_utc
+from samenhier.db import write_engine
 from samenhier.io.rows import (
     SHEETS,
     CommunityBuilderRow,
@@ -398,7 +399,7 @@ def import_frames(
     if issues:
         raise ImportFailed(issues)
 
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(write_engine(engine), expire_on_commit=False) as session:  # BEGIN IMMEDIATE: waits for other writers
         importer = _Importer(session)
         try:
             importer.community_builders(validated["community_builders"])

@@ -9,6 +9,7 @@ audit event (:mod:`samenhier.services.audit`) in the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,15 +22,39 @@ from samenhier.scope import AccessDenied, Scope, visible_groups
 
 
 @dataclass(frozen=True)
+class Label:
+    """A message parameter that is a stored vocabulary word, shown in the reader's language
+    (``Label("group_status", "wacht op match")`` → ``i18n.label("group_status", …, lang)``)."""
+
+    vocabulary: str
+    value: str
+
+
+def _render_param(value: Any, lang: str | None) -> Any:
+    """A message parameter for people: dates as ``3 maart 2026``, :class:`Label` in ``lang``, lists joined."""
+    if isinstance(value, Label):
+        return i18n.label(value.vocabulary, value.value, lang)
+    if isinstance(value, dt.date):
+        return i18n.format_date(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_render_param(v, lang)) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
 class FieldError:
-    """One invalid field: ``field`` (the form field / attribute), ``code`` (i18n key ``validation.<code>``)."""
+    """One invalid field: ``field`` (the form field / attribute), ``code`` (i18n key ``validation.<code>``).
+
+    ``params`` fill the message's placeholders; dates and :class:`Label` values are rendered in the
+    reader's language.
+    """
 
     field: str
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str | None = None) -> str:
-        return i18n.t(f"validation.{self.code}", lang, **self.params)
+        return i18n.t(f"validation.{self.code}", lang, **{k: _render_param(v, lang) for k, v in self.params.items()})
 
 
 class ValidationFailed(ValueError):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from samenhier.clock import today
+from samenhier.db import write_engine
 from samenhier.loneliness import FEEL_AT_HOME_MAX, FEEL_AT_HOME_MIN
 from samenhier.models import (
     LONELINESS_ITEMS,
@@ -83,7 +84,7 @@ def save_survey_response(
     """
     answers = dict(answers)
     errors: list[FieldError] = []
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
         require_group_access(session, scope, group_id)
 
         if role not in (RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from samenhier.clock import now_utc
+from samenhier.db import write_engine
 from samenhier.io.rows import fold_vocabulary
 from samenhier.models import CommunityBuilder, UserAccount, UserRole
 from samenhier.scope import Scope
@@ -69,7 +70,7 @@ def create_user(
         role = UserRole(role)
     except ValueError:
         raise UserError("role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}") from None
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
         if session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first():
             raise UserError("username", "taken", f"username {username!r} is already taken")
         builder_id = None
@@ -104,7 +105,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Scope:
     """
     settings = get_settings()
     now = now_utc()
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
         user = session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.strip().lower())).first()
         stored_hash = user.password_hash if user is not None else _DUMMY_HASH
         try:

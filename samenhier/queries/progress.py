@@ -1,0 +1,195 @@
+"""Reads of "Mijn groepen": per group its progress and open to-dos, its meeting cadence, check-ins and
+members' VOG. Everything is restricted to :func:`~samenhier.scope.visible_groups` (a community builder
+sees the groups they guide); meetings are aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Engine
+
+from samenhier.models import (
+    Match,
+    MatchStatus,
+    Meeting,
+    Member,
+    Newcomer,
+    ProgressNote,
+    SurveyResponse,
+    Wave,
+    WelcomeGroup,
+)
+from samenhier.queries.common import month_of, read_frame
+from samenhier.queries.groups import group_id_for_code
+from samenhier.rules import group_year_month
+from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
+from samenhier.settings import get_settings
+from samenhier.todos import group_todos
+
+PROGRESS_COLUMNS = [
+    "group_id", "code", "name", "status", "version", "signup_date", "training_completed_date", "members",
+    "members_without_vog", "newcomer_id", "newcomer", "match_started", "month", "last_meeting", "days_since_meeting",
+    "meetings_90_days", "has_baseline", "has_end", "last_check_in", "last_assessment", "todos",
+]
+
+
+def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> pd.DataFrame:
+    """One row per visible group (not archived), by code.
+
+    Columns: ``group_id``, ``code``, ``name``, ``status``, ``version``, ``signup_date``,
+    ``training_completed_date``, ``members`` and ``members_without_vog`` (counts, members not archived),
+    ``newcomer_id`` / ``newcomer`` (name) / ``match_started`` of the running match (status ``actief``;
+    <NA>/None/NaT without), ``month`` (of the group year, <NA> without running match),
+    ``last_meeting`` (on or before ``as_of``), ``days_since_meeting`` (days, <NA> without meetings),
+    ``meetings_90_days`` (meetings in the 90 days up to ``as_of``), ``has_baseline`` / ``has_end`` (the
+    running match's newcomer answered the nulmeting / eindmeting), ``last_check_in`` (date) and
+    ``last_assessment`` of the newest check-in, ``todos`` (list of :class:`samenhier.todos.Todo`).
+    """
+    members = (
+        select(Member.group_id, func.count().label("members"),
+               func.sum(case((Member.vog_date.is_(None), 1), else_=0)).label("members_without_vog"))
+        .where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
+    )
+    meetings = (
+        select(Meeting.group_id, func.max(Meeting.date).label("last_meeting"),
+               func.sum(case((Meeting.date > as_of - dt.timedelta(days=90), 1), else_=0)).label("meetings_90_days"))
+        .where(Meeting.date <= as_of).group_by(Meeting.group_id).subquery()
+    )
+    ranked_matches = (
+        select(Match.group_id, Match.newcomer_id, Match.started_date.label("match_started"),
+               func.row_number().over(partition_by=Match.group_id,
+                                      order_by=(Match.started_date.desc(), Match.id.desc())).label("rank"))
+        .where(Match.status == MatchStatus.ACTIVE.value).subquery()
+    )
+    match = select(ranked_matches).where(ranked_matches.c.rank == 1).subquery()
+    waves = (
+        select(SurveyResponse.newcomer_id,
+               func.max(case((SurveyResponse.wave == Wave.BASELINE.value, 1), else_=0)).label("has_baseline"),
+               func.max(case((SurveyResponse.wave == Wave.END.value, 1), else_=0)).label("has_end"))
+        .where(SurveyResponse.newcomer_id.is_not(None)).group_by(SurveyResponse.newcomer_id).subquery()
+    )
+    ranked_notes = (
+        select(ProgressNote.group_id, ProgressNote.date.label("last_check_in"), ProgressNote.assessment.label("last_assessment"),
+               func.row_number().over(partition_by=ProgressNote.group_id,
+                                      order_by=(ProgressNote.date.desc(), ProgressNote.id.desc())).label("rank"))
+        .where(ProgressNote.date <= as_of).subquery()
+    )
+    note = select(ranked_notes).where(ranked_notes.c.rank == 1).subquery()
+    frame = read_frame(engine, (
+        select(
+            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, WelcomeGroup.status, WelcomeGroup.version,
+            WelcomeGroup.signup_date, WelcomeGroup.training_completed_date,
+            func.coalesce(members.c.members, 0).label("members"),
+            func.coalesce(members.c.members_without_vog, 0).label("members_without_vog"),
+            match.c.newcomer_id, (Newcomer.first_name + " " + Newcomer.last_name).label("newcomer"), match.c.match_started,
+            meetings.c.last_meeting, func.coalesce(meetings.c.meetings_90_days, 0).label("meetings_90_days"),
+            func.coalesce(waves.c.has_baseline, 0).label("has_baseline"), func.coalesce(waves.c.has_end, 0).label("has_end"),
+            note.c.last_check_in, note.c.last_assessment,
+        )
+        .outerjoin(members, members.c.group_id == WelcomeGroup.id)
+        .outerjoin(meetings, meetings.c.group_id == WelcomeGroup.id)
+        .outerjoin(match, match.c.group_id == WelcomeGroup.id)
+        .outerjoin(Newcomer, Newcomer.id == match.c.newcomer_id)
+        .outerjoin(waves, waves.c.newcomer_id == match.c.newcomer_id)
+        .outerjoin(note, note.c.group_id == WelcomeGroup.id)
+        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
+        .order_by(WelcomeGroup.code)
+    ))
+    for column in ("signup_date", "training_completed_date", "match_started", "last_meeting", "last_check_in"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    frame["newcomer_id"] = frame["newcomer_id"].astype("Int64")
+    frame["has_baseline"] = frame["has_baseline"].astype(bool)
+    frame["has_end"] = frame["has_end"].astype(bool)
+    frame["month"] = pd.array(
+        [None if pd.isna(s) else group_year_month(s, as_of) for s in frame["match_started"]], dtype="Int64"
+    )
+    frame["days_since_meeting"] = pd.array(
+        [None if pd.isna(d) else (as_of - d).days for d in frame["last_meeting"]], dtype="Int64"
+    )
+    settings = get_settings()
+    todos = []
+    for row in frame.itertuples(index=False):
+        quiet = row.days_since_meeting
+        if pd.isna(quiet):
+            quiet = None if pd.isna(row.match_started) else (as_of - row.match_started).days
+        todos.append(group_todos(
+            status=row.status, quiet_days=None if quiet is None else int(quiet),
+            month=None if pd.isna(row.month) else int(row.month), has_newcomer=not pd.isna(row.newcomer_id),
+            has_baseline=bool(row.has_baseline), has_end=bool(row.has_end), members=int(row.members),
+            members_without_vog=int(row.members_without_vog), settings=settings,
+        ))
+    frame["todos"] = todos
+    return frame[PROGRESS_COLUMNS]
+
+
+def _require_visible(engine: Engine, scope: Scope, group_id: int) -> None:
+    with engine.connect() as c:
+        found = c.execute(select(WelcomeGroup.id).where(
+            WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))).first()
+    if found is None:
+        raise AccessDenied(f"group {group_id} is not visible to {scope.username}")
+
+
+def meeting_cadence(engine: Engine, scope: Scope, group_id: int, *, as_of: dt.date, months: int = 12) -> pd.DataFrame:
+    """Meetings of one group per calendar month, for the ``months`` months up to and including ``as_of``'s.
+
+    Columns: ``month`` (``YYYY-MM``), ``meetings`` (count), ``minutes`` (total duration); every month
+    present, 0 where none.
+
+    Raises:
+        AccessDenied: the group is not visible to ``scope``.
+    """
+    _require_visible(engine, scope, group_id)
+    first = (pd.Period(as_of, freq="M") - (months - 1)).start_time.date()
+    month = month_of(engine, Meeting.date).label("month")
+    counts = read_frame(engine, (
+        select(month, func.count().label("meetings"), func.sum(Meeting.duration_minutes).label("minutes"))
+        .where(Meeting.group_id == group_id, Meeting.date >= first, Meeting.date <= as_of)
+        .group_by(month)
+    ))
+    periods = [str(p) for p in pd.period_range(first, as_of, freq="M")]
+    frame = pd.DataFrame({"month": periods}).merge(counts, on="month", how="left")
+    frame[["meetings", "minutes"]] = frame[["meetings", "minutes"]].fillna(0).astype(int)
+    return frame
+
+
+def check_ins(engine: Engine, scope: Scope, group_id: int, *, limit: int = 20) -> pd.DataFrame:
+    """The newest check-ins of one group. Columns: ``date``, ``assessment``, ``text``, ``author``.
+
+    Raises:
+        AccessDenied: the group is not visible to ``scope``.
+    """
+    _require_visible(engine, scope, group_id)
+    return read_frame(engine, (
+        select(ProgressNote.date, ProgressNote.assessment, ProgressNote.text, ProgressNote.author)
+        .where(ProgressNote.group_id == group_id)
+        .order_by(ProgressNote.date.desc(), ProgressNote.id.desc())
+        .limit(limit)
+    ))
+
+
+def group_members(engine: Engine, scope: Scope, group_id: int) -> pd.DataFrame:
+    """Members of one group (not archived), those without VOG first, then by name.
+
+    Columns: ``member_id``, ``code``, ``name``, ``role``, ``vog_date``, ``version``.
+
+    Raises:
+        AccessDenied: the group is not visible to ``scope``.
+    """
+    _require_visible(engine, scope, group_id)
+    frame = read_frame(engine, (
+        select(Member.id.label("member_id"), Member.code, (Member.first_name + " " + Member.last_name).label("name"),
+               Member.role, Member.vog_date, Member.version)
+        .where(Member.group_id == group_id, Member.archived.is_(False))
+        .order_by(Member.vog_date.is_not(None), Member.last_name, Member.first_name)
+    ))
+    frame["vog_date"] = pd.to_datetime(frame["vog_date"]).dt.date
+    return frame
+
+
+def group_id_for(engine: Engine, scope: Scope, code: str) -> int:
+    """The id of the visible group with ``code`` (see :func:`samenhier.queries.groups.group_id_for_code`)."""
+    return group_id_for_code(engine, scope, code)

@@ -1,0 +1,235 @@
+"""Reads of the Beheer (manage) page: lists of records to search and pick from, and one record's
+form values (with its ``version``, for conflict detection).
+
+Groups and members are restricted to :func:`~samenhier.scope.visible_groups`; newcomers, community
+builders and accounts are for coordinators only (:class:`~samenhier.scope.AccessDenied` otherwise).
+The form values use the keys of :mod:`samenhier.services.records` (municipality by name, related
+records by id), so a form can hand them back unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from samenhier.clock import now_utc
+from samenhier.io.rows import fold_vocabulary
+from samenhier.models import CommunityBuilder, Member, Municipality, Newcomer, UserAccount, WelcomeGroup
+from samenhier.municipalities import MUNICIPALITIES
+from samenhier.queries.common import read_frame
+from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
+from samenhier.services import records as record_services
+
+
+def search_frame(frame: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``frame`` where any of ``columns`` contains ``text`` (case- and accent-insensitive; empty: all)."""
+    needle = fold_vocabulary(text)
+    if not needle or frame.empty:
+        return frame
+    haystack = frame[columns].fillna("").astype(str).agg(" ".join, axis=1).map(fold_vocabulary)
+    return frame[haystack.str.contains(needle, regex=False)]
+
+
+def municipality_names() -> list[str]:
+    """Every municipality a record may name (the reference list), alphabetically."""
+    return sorted(MUNICIPALITIES, key=fold_vocabulary)
+
+
+def groups_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False) -> pd.DataFrame:
+    """The visible welcome groups, by code.
+
+    Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``variant``, ``status``,
+    ``community_builder_id``, ``community_builder`` (name or None), ``signup_date``,
+    ``training_completed_date``, ``members`` (count of members not archived), ``archived``, ``version``.
+    """
+    members = (
+        select(Member.group_id, func.count().label("members")).where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
+    )
+    frame = read_frame(engine, (
+        select(
+            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, Municipality.name.label("municipality"),
+            WelcomeGroup.variant, WelcomeGroup.status, WelcomeGroup.community_builder_id,
+            CommunityBuilder.name.label("community_builder"), WelcomeGroup.signup_date, WelcomeGroup.training_completed_date,
+            func.coalesce(members.c.members, 0).label("members"), WelcomeGroup.archived, WelcomeGroup.version,
+        )
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
+        .outerjoin(members, members.c.group_id == WelcomeGroup.id)
+        .where(WelcomeGroup.id.in_(visible_groups(scope, filters, include_archived=include_archived)))
+        .order_by(WelcomeGroup.code)
+    ))
+    frame["community_builder_id"] = frame["community_builder_id"].astype("Int64")
+    return frame
+
+
+def members_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False) -> pd.DataFrame:
+    """Members of the visible groups, by group code and name.
+
+    Columns: ``member_id``, ``code``, ``group_id``, ``group_code``, ``group_name``, ``first_name``,
+    ``last_name``, ``email``, ``phone``, ``role``, ``joined_date``, ``vog_date``, ``archived``, ``version``.
+    """
+    query = (
+        select(
+            Member.id.label("member_id"), Member.code, Member.group_id, WelcomeGroup.code.label("group_code"),
+            WelcomeGroup.name.label("group_name"), Member.first_name, Member.last_name, Member.email, Member.phone, Member.role,
+            Member.joined_date, Member.vog_date, Member.archived, Member.version,
+        )
+        .join(WelcomeGroup, WelcomeGroup.id == Member.group_id)
+        .where(Member.group_id.in_(visible_groups(scope, filters, include_archived=include_archived)))
+        .order_by(WelcomeGroup.code, Member.last_name, Member.first_name)
+    )
+    if not include_archived:
+        query = query.where(Member.archived.is_(False))
+    return read_frame(engine, query)
+
+
+def newcomers_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False) -> pd.DataFrame:
+    """Every newcomer in the filtered municipalities (coordinators only), by code.
+
+    Columns: ``newcomer_id``, ``code``, ``first_name``, ``last_name``, ``municipality``,
+    ``country_of_origin``, ``languages``, ``household_size`` (persons), ``arrival_date``, ``permit_date``,
+    ``registration_date``, ``status``, ``email``, ``phone``, ``archived``, ``version``.
+
+    Raises:
+        AccessDenied: not a coordinator.
+    """
+    scope.require_coordinator()
+    query = (
+        select(
+            Newcomer.id.label("newcomer_id"), Newcomer.code, Newcomer.first_name, Newcomer.last_name,
+            Municipality.name.label("municipality"), Newcomer.country_of_origin, Newcomer.languages, Newcomer.household_size,
+            Newcomer.arrival_date, Newcomer.permit_date, Newcomer.registration_date, Newcomer.status, Newcomer.email,
+            Newcomer.phone, Newcomer.archived, Newcomer.version,
+        )
+        .join(Municipality, Municipality.id == Newcomer.municipality_id)
+        .order_by(Newcomer.code)
+    )
+    if filters.municipalities:
+        query = query.where(Municipality.name.in_(filters.municipalities))
+    if not include_archived:
+        query = query.where(Newcomer.archived.is_(False))
+    return read_frame(engine, query)
+
+
+def builders_table(engine: Engine, scope: Scope, *, include_archived: bool = False) -> pd.DataFrame:
+    """Community builders (coordinators only), by name.
+
+    Columns: ``builder_id``, ``name``, ``email``, ``municipality``, ``languages``, ``groups`` (count of
+    groups they guide, not archived), ``archived``, ``version``.
+
+    Raises:
+        AccessDenied: not a coordinator.
+    """
+    scope.require_coordinator()
+    groups = (
+        select(WelcomeGroup.community_builder_id, func.count().label("groups"))
+        .where(WelcomeGroup.archived.is_(False)).group_by(WelcomeGroup.community_builder_id).subquery()
+    )
+    query = (
+        select(
+            CommunityBuilder.id.label("builder_id"), CommunityBuilder.name, CommunityBuilder.email,
+            Municipality.name.label("municipality"), CommunityBuilder.languages, func.coalesce(groups.c.groups, 0).label("groups"),
+            CommunityBuilder.archived, CommunityBuilder.version,
+        )
+        .outerjoin(Municipality, Municipality.id == CommunityBuilder.municipality_id)
+        .outerjoin(groups, groups.c.community_builder_id == CommunityBuilder.id)
+        .order_by(CommunityBuilder.name)
+    )
+    if not include_archived:
+        query = query.where(CommunityBuilder.archived.is_(False))
+    return read_frame(engine, query)
+
+
+def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Login accounts (coordinators only), by username.
+
+    Columns: ``user_id``, ``username``, ``role``, ``community_builder_id``, ``community_builder``,
+    ``active``, ``locked`` (locked out after failed logins, now), ``created_at``, ``version``.
+
+    Raises:
+        AccessDenied: not a coordinator.
+    """
+    scope.require_coordinator()
+    frame = read_frame(engine, (
+        select(
+            UserAccount.id.label("user_id"), UserAccount.username, UserAccount.role, UserAccount.community_builder_id,
+            CommunityBuilder.name.label("community_builder"), UserAccount.active,
+            and_(UserAccount.locked_until.is_not(None), UserAccount.locked_until > now_utc()).label("locked"),
+            UserAccount.created_at, UserAccount.version,
+        )
+        .outerjoin(CommunityBuilder, CommunityBuilder.id == UserAccount.community_builder_id)
+        .order_by(func.lower(UserAccount.username))
+    ))
+    frame["community_builder_id"] = frame["community_builder_id"].astype("Int64")
+    frame["locked"] = frame["locked"].fillna(False).astype(bool)
+    return frame
+
+
+def builder_options(engine: Engine, scope: Scope) -> dict[int, str]:
+    """Community builders a group or account may be linked to: id → name (not archived), by name."""
+    with engine.connect() as c:
+        rows = c.execute(select(CommunityBuilder.id, CommunityBuilder.name).where(CommunityBuilder.archived.is_(False))
+                         .order_by(CommunityBuilder.name)).all()
+    return {int(i): n for i, n in rows}
+
+
+def group_options(engine: Engine, scope: Scope, filters: Filters = Filters()) -> dict[int, str]:
+    """Visible groups a member may belong to: id → ``code · name`` (not archived), by code."""
+    with engine.connect() as c:
+        rows = c.execute(select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name)
+                         .where(WelcomeGroup.id.in_(visible_groups(scope, filters))).order_by(WelcomeGroup.code)).all()
+    return {int(i): f"{code} · {name}" for i, code, name in rows}
+
+
+def _form_values(engine: Engine, model, record_id: int, allowed) -> dict[str, Any]:
+    with Session(engine) as session:
+        record = session.get(model, record_id)
+        if record is None or not allowed(record):
+            raise AccessDenied(f"{model.__tablename__} {record_id} is not accessible")
+        return record_services.form_values(session, record)
+
+
+def _visible_group_ids(engine: Engine, scope: Scope) -> set[int]:
+    with engine.connect() as c:
+        return set(c.execute(visible_groups(scope, include_archived=True)).scalars())
+
+
+def group_record(engine: Engine, scope: Scope, group_id: int) -> dict[str, Any]:
+    """A group's form values: code, name, municipality, variant, status, community_builder_id,
+    signup_date, training_completed_date, notes, archived, version.
+
+    Raises:
+        AccessDenied: no such group, or not visible to ``scope``.
+    """
+    visible = _visible_group_ids(engine, scope)
+    return _form_values(engine, WelcomeGroup, group_id, lambda g: g.id in visible)
+
+
+def member_record(engine: Engine, scope: Scope, member_id: int) -> dict[str, Any]:
+    """A member's form values: code, group_id, first_name, last_name, email, phone, role, joined_date,
+    vog_date, archived, version. Raises AccessDenied as :func:`group_record`."""
+    visible = _visible_group_ids(engine, scope)
+    return _form_values(engine, Member, member_id, lambda m: m.group_id in visible)
+
+
+def newcomer_record(engine: Engine, scope: Scope, newcomer_id: int) -> dict[str, Any]:
+    """A newcomer's form values (the fields of :func:`samenhier.services.records.create_newcomer`,
+    archived, version). Raises AccessDenied for anyone but a coordinator."""
+    scope.require_coordinator()
+    return _form_values(engine, Newcomer, newcomer_id, lambda n: True)
+
+
+def builder_record(engine: Engine, scope: Scope, builder_id: int) -> dict[str, Any]:
+    """A community builder's form values: name, email, municipality, languages, archived, version (coordinators only)."""
+    scope.require_coordinator()
+    return _form_values(engine, CommunityBuilder, builder_id, lambda b: True)
+
+
+def user_record(engine: Engine, scope: Scope, user_id: int) -> dict[str, Any]:
+    """An account's form values: username, role, community_builder_id, active, version (coordinators only)."""
+    scope.require_coordinator()
+    return _form_values(engine, UserAccount, user_id, lambda u: True)

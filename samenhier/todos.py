@@ -1,0 +1,62 @@
+"""Open to-dos of a welcome group, shown to its community builder on "Mijn groepen".
+
+Rules (issue "Editing", point 2; thresholds are settings, see :mod:`samenhier.settings`):
+
+- ``no_meeting``: an active group (status ``actief``) whose last meeting — or, without meetings, the
+  start of its match — is more than ``inactive_after_days`` (21) days ago; the same rule as the
+  overview's "aandacht" flag;
+- ``baseline_missing``: an active group whose running match's newcomer has no ``nulmeting``
+  (baseline survey) yet — it belongs at the start of the group year;
+- ``end_survey_due``: an active group in month 12 or later of its group year
+  (:func:`samenhier.rules.group_year_month`) whose newcomer has no ``eindmeting`` yet: the end survey
+  is due in the last month of the year;
+- ``vog_missing``: a group that is forming or running (``werving``, ``training``, ``wacht op match``,
+  ``actief``) with members (not archived) whose VOG has not arrived;
+- ``group_size``: such a group with fewer than ``min_group_size`` or more than ``max_group_size`` members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from samenhier.models import GroupStatus
+from samenhier.settings import Settings
+
+OPEN_STATUSES = frozenset({GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value, GroupStatus.AWAITING_MATCH.value,
+                           GroupStatus.ACTIVE.value})
+"""Statuses of a group that is forming or running (not completed, not stopped)."""
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One open to-do: ``code`` (i18n key ``todo.<code>``) and the numbers its message shows."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def group_todos(
+    *, status: str, quiet_days: int | None, month: int | None, has_newcomer: bool, has_baseline: bool, has_end: bool,
+    members: int, members_without_vog: int, settings: Settings,
+) -> list[Todo]:
+    """The open to-dos of one group, most pressing first.
+
+    ``quiet_days``: days since the last meeting (or since the match started, without meetings; None
+    when neither exists); ``month``: month of the group year (None when no match runs);
+    ``has_newcomer``: a match is running; ``has_baseline`` / ``has_end``: its newcomer answered the
+    baseline / end survey; ``members`` and ``members_without_vog``: counts of members not archived.
+    """
+    todos: list[Todo] = []
+    active = status == GroupStatus.ACTIVE.value
+    if active and quiet_days is not None and quiet_days > settings.inactive_after_days:
+        todos.append(Todo("no_meeting", {"days": quiet_days}))
+    if active and has_newcomer and not has_baseline:
+        todos.append(Todo("baseline_missing"))
+    if active and has_newcomer and month is not None and month >= 12 and not has_end:
+        todos.append(Todo("end_survey_due", {"month": month}))
+    if status in OPEN_STATUSES and members_without_vog > 0:
+        todos.append(Todo("vog_missing", {"n": members_without_vog}))
+    if status in OPEN_STATUSES and not settings.min_group_size <= members <= settings.max_group_size:
+        todos.append(Todo("group_size", {"n": members, "min": settings.min_group_size, "max": settings.max_group_size}))
+    return todos
