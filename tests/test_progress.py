@@ -209,3 +209,16 @@ def test_meeting_cadence_per_month(workbook_engine, workbook_path):
     assert list(cadence["month"]) == ["2025-12", *(f"2026-{m:02d}" for m in range(1, 12))]
     assert dict(zip(cadence["month"], cadence["meetings"], strict=True)) == {m: int(expected.get(m, 0)) for m in cadence["month"]}
     assert cadence["minutes"].sum() == mine["duur_minuten"].sum()
+
+
+def test_group_progress_puts_groups_with_todos_first_then_active_ones(workbook_engine):
+    import datetime as dt
+
+    from samenhier.queries.progress import group_progress
+    from samenhier.scope import Scope
+
+    frame = group_progress(workbook_engine, Scope.coordinator(), as_of=dt.date(2026, 11, 15))
+    order = ["actief", "wacht op match", "training", "werving", "afgerond", "gestopt"]
+    keys = [(-len(todos), order.index(status), code) for todos, status, code in zip(frame["todos"], frame["status"], frame["code"], strict=True)]
+    assert keys == sorted(keys)
+    assert frame["status"].iloc[len([t for t in frame["todos"] if t])] in ("actief", "wacht op match", "training", "werving")

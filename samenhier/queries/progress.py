@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from samenhier.models import (
+    GroupStatus,
     Match,
     MatchStatus,
     Meeting,
@@ -36,8 +37,14 @@ PROGRESS_COLUMNS = [
 ]
 
 
+WORK_ORDER = [GroupStatus.ACTIVE.value, GroupStatus.AWAITING_MATCH.value, GroupStatus.TRAINING.value,
+              GroupStatus.RECRUITING.value, GroupStatus.COMPLETED.value, GroupStatus.STOPPED.value]
+
+
 def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> pd.DataFrame:
-    """One row per visible group (not archived), by code.
+    """One row per visible group (not archived): groups with open to-dos first (most first), then by
+    status in the order a community builder works on them (actief, wacht op match, training, werving,
+    afgerond, gestopt), then by code.
 
     Columns: ``group_id``, ``code``, ``name``, ``status``, ``version``, ``signup_date``,
     ``training_completed_date``, ``members`` and ``members_without_vog`` (counts, members not archived),
@@ -122,6 +129,9 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
             members_without_vog=int(row.members_without_vog), settings=settings,
         ))
     frame["todos"] = todos
+    status_rank = {s: i for i, s in enumerate(WORK_ORDER)}
+    frame = frame.assign(_todos=-frame["todos"].map(len), _status=frame["status"].map(status_rank))
+    frame = frame.sort_values(["_todos", "_status", "code"], kind="stable").reset_index(drop=True)
     return frame[PROGRESS_COLUMNS]
 
 
