@@ -104,7 +104,7 @@ def main() -> int:
                     page.get_by_text("English").click()
                     settle(page)
                 page.get_by_label("Gebruikersnaam" if args.lang == "nl" else "Username").fill("coordinator")
-                page.get_by_label("Wachtwoord" if args.lang == "nl" else "Password").fill(PASSWORD)
+                page.get_by_label("Wachtwoord" if args.lang == "nl" else "Password", exact=True).fill(PASSWORD)
                 page.keyboard.press("Enter")
                 settle(page)
                 for name, path in PAGES.items():
@@ -121,7 +121,7 @@ def main() -> int:
                     suffix = "" if args.lang == "nl" else "-en"
                     target = args.out / f"{name}{suffix}.png"
                     page.screenshot(path=str(target), full_page=True)
-                    print(target.relative_to(ROOT))
+                    print(target)
                 browser.close()
         finally:
             app.terminate()
