@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1, description="how long a locked account stays locked")
     login_failure_delay_seconds: float = Field(default=1.0, ge=0, description="pause after a failed login (slows guessing)")
     session_timeout_minutes: int = Field(default=30, ge=1, description="log out after this long without activity")
+    backup_dir: str | None = Field(default=None, description="folder for backups (default: backups/ beside the database file, db/backups)")
+    backup_keep: int = Field(default=14, ge=0, description="automatic daily backups to keep; 0 turns them off")
 
 
 @cache

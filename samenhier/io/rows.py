@@ -57,12 +57,13 @@ def is_blank(value: Any) -> bool:
 
 
 def clean_text(value: Any) -> str:
-    """Text as stored: Unicode NFC, trimmed, inner runs of white space kept as they are."""
+    """Text as stored: Unicode NFC, trimmed, line breaks as ``\n`` (as Excel has them in a cell; CSV files
+    may bring ``\r\n``, which an .xlsx cannot even hold), inner runs of white space kept as they are."""
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _error(code: str, value: Any, **ctx: Any) -> PydanticCustomError:
