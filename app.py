@@ -14,6 +14,7 @@ from samenhier.widgets import language_switch, sidebar_filters
 st.set_page_config(page_title="Samen Hier", page_icon=":material/diversity_3:", layout="wide")
 ui.apply_language()
 engine = ui.engine()
+ui.daily_backup()
 scope = ui.current_scope()
 
 
@@ -27,6 +28,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
     }
     if role == UserRole.COORDINATOR:
         pass  # coordinator-only pages are added here by later features
+        sections.setdefault(ui.t("nav.section.admin"), []).append(st.Page("views/data.py", title=ui.t("nav.data"), icon=":material/database:", url_path="gegevens"))
     return sections
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import cli_env, query, run_cli
 from openpyxl import Workbook
 
 from samenhier.io.csv_files import decode, detect_delimiter, read_csv_bytes, sheet_for_name
@@ -357,3 +358,34 @@ def test_a_partial_sheet_set_changes_only_what_differs(imported_engine, workbook
     path.write_bytes(csv_bytes(meetings))
     result = import_paths(imported_engine, [path], username="test")
     assert [(s.sheet, s.new, s.changed, s.unchanged) for s in result.sheets] == [("bijeenkomsten", 0, 1, len(meetings) - 1)]
+
+
+# ----------------------------------------------------------------------------------- command line
+
+
+def test_cli_import_takes_a_folder_or_the_files_themselves(tmp_path, workbook_sheets):
+    paths = write_sheets(tmp_path / "csv", workbook_sheets)
+    database = tmp_path / "cli.db"
+    env = cli_env(database)
+
+    done = run_cli("import", str(tmp_path / "csv"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert query(database, "SELECT count(*) FROM meeting")[0][0] == len(workbook_sheets["bijeenkomsten"])
+
+    done = run_cli("import", "--dry-run", *map(str, paths), env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.strip().split(" ")[0] in SHEETS]
+    assert {line[0]: (line[2], line[4], line[6]) for line in lines} == {
+        s: ("0", "0", str(len(workbook_sheets[s]))) for s in SHEETS}
+
+
+def test_cli_import_names_the_csv_cell(tmp_path, workbook_sheets):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for name, data in edited(workbook_sheets, "bijeenkomsten", 7, "datum", "31-02-2025").items():
+        (folder / f"{name}.csv").write_bytes(data)
+    database = tmp_path / "cli.db"
+    done = run_cli("import", str(folder), env=cli_env(database))
+    assert done.returncode == 1
+    assert "bijeenkomsten, rij 9, kolom datum" in done.stderr and "31-02-2025" in done.stderr
+    assert query(database, "SELECT count(*) FROM welcome_group")[0][0] == 0
