@@ -176,9 +176,11 @@ def test_xlsx_with_excel_serials_and_text_dates(engine, imported_engine, workboo
                     value = None
                 cells.append(value)
             sheet.append(cells)
-        sheet.append([None] * len(frame.columns))  # an empty row at the end
+        sheet.append([" "] * len(frame.columns))  # rows at the end that only look empty
+        sheet.append([None, ""])
     workbook.save(path)
     assert serials > 1000
+    assert pd.read_excel(path, sheet_name="groepen", header=None).shape[0] == len(workbook_sheets["groepen"]) + 2  # header + " " row
     import_equals_clean(engine, imported_engine, [path], dump_tables)
 
 

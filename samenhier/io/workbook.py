@@ -141,7 +141,11 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
 def _prepare(sheet: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ImportIssue]]:
     """Column names trimmed and lower-cased, fully empty rows dropped, Excel row numbers kept as the index,
     and the quote that an export puts before formula-like text removed again (:mod:`samenhier.io.formula`)."""
-    frame = frame.map(restore_formula_text) if len(frame) else frame.copy()
+    frame = frame.copy()
+    for i in range(frame.shape[1]):  # by position: cell types and the object dtype stay as they are
+        column = frame.iloc[:, i]
+        if column.dtype == object and column.map(lambda v: isinstance(v, str) and v.startswith("'")).any():
+            frame.isetitem(i, pd.Series([restore_formula_text(v) for v in column], index=frame.index, dtype=object))
     frame.columns = [clean_text(c).casefold() for c in frame.columns]
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     frame = frame[~frame.apply(lambda row: all(is_blank(v) for v in row), axis=1)] if len(frame) else frame
