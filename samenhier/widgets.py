@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -66,18 +67,30 @@ def _import_refused(failed: ImportFailed) -> None:
     st.dataframe(issues_frame(failed), hide_index=True, width="stretch")
 
 
+def _saved_uploads(uploads, folder: str) -> list[Path]:
+    paths = []
+    for number, upload in enumerate(uploads):  # a folder per upload: two files may share a name
+        path = Path(folder) / str(number) / Path(upload.name).name
+        path.parent.mkdir()
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
 def workbook_import(engine: Engine, *, key: str = "import") -> bool:
     """Upload a workbook (.xlsx), CSV files named like its sheets, or a .zip of them (several files at once);
     show per sheet what would change (new / changed / unchanged) or every problem with sheet, row and
     column; on confirmation import all or nothing (:func:`samenhier.services.data.import_files`).
 
+    The check runs once per set of files (kept in the session while the same files stay in the
+    uploader), not on every rerun of the page; the confirmed import checks everything again.
     After a successful import the app reruns with an empty uploader and the result on top.
     Returns False (kept for callers that rerun themselves).
     """
     from samenhier.services.data import import_files
 
     scope = ui.require_scope()
-    round_key, done_key = f"{key}_round", f"{key}_done"
+    round_key, done_key, preview_key = f"{key}_round", f"{key}_done", f"{key}_preview"
     done = st.session_state.pop(done_key, None)
     if done is not None:
         st.success(ui.t("import.done", new=sum(s.new for s in done.sheets), changed=sum(s.changed for s in done.sheets)))
@@ -85,33 +98,38 @@ def workbook_import(engine: Engine, *, key: str = "import") -> bool:
     uploads = st.file_uploader(ui.t("import.upload"), type=["xlsx", "csv", "zip"], accept_multiple_files=True,
                                key=f"{key}_files_{st.session_state.get(round_key, 0)}")
     if not uploads:
+        st.session_state.pop(preview_key, None)
+        return False
+    signature = tuple((u.name, hashlib.sha256(u.getvalue()).hexdigest()) for u in uploads)
+    known = st.session_state.get(preview_key)
+    if known is None or known[0] != signature:
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                outcome = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=True)
+            except ImportFailed as failed:
+                outcome = failed
+        st.session_state[preview_key] = known = (signature, outcome)
+    preview = known[1]
+    if isinstance(preview, ImportFailed):
+        _import_refused(preview)
+        return False
+    if not any(s.new or s.changed for s in preview.sheets):
+        st.info(ui.t("import.nothing_changes"))
+        _import_preview(preview)
+        return False
+    st.info(ui.t("import.preview"))
+    _import_preview(preview)
+    if not st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
         return False
     with tempfile.TemporaryDirectory() as folder:
-        paths = []
-        for number, upload in enumerate(uploads):  # a folder per upload: two files may share a name
-            path = Path(folder) / str(number) / Path(upload.name).name
-            path.parent.mkdir()
-            path.write_bytes(upload.getvalue())
-            paths.append(path)
         try:
-            preview = import_files(engine, scope, paths=paths, dry_run=True)
-        except ImportFailed as failed:
-            _import_refused(failed)
-            return False
-        if not any(s.new or s.changed for s in preview.sheets):
-            st.info(ui.t("import.nothing_changes"))
-            _import_preview(preview)
-            return False
-        st.info(ui.t("import.preview"))
-        _import_preview(preview)
-        if not st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
-            return False
-        try:
-            result = import_files(engine, scope, paths=paths, dry_run=False)
+            result = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False)
         except ImportFailed as failed:  # the store changed since the preview
+            st.session_state.pop(preview_key, None)
             _import_refused(failed)
             return False
     ui.clear_caches()
+    st.session_state.pop(preview_key, None)
     st.session_state[done_key] = result
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1  # a fresh, empty uploader
     st.rerun()

@@ -148,6 +148,36 @@ def test_an_invalid_upload_lists_every_problem_and_writes_nothing(store, workboo
     assert dump_tables(store) == before
 
 
+def test_the_check_runs_once_per_set_of_files_and_again_on_confirmation(store, workbook_sheets, monkeypatch, dump_tables):
+    """Other widgets on the page rerun it; the preview is not recomputed for that. The confirmed import
+    checks again: here the group was renamed meanwhile, so the new meeting's group no longer exists."""
+    from samenhier.services import data
+
+    calls = []
+    real = data.import_files
+    monkeypatch.setattr(data, "import_files", lambda *a, **k: calls.append(k["dry_run"]) or real(*a, **k))
+    meeting = pd.DataFrame([{"groep_code": "0034-001", "datum": dt.datetime(2026, 11, 14), "soort": "online", "duur_minuten": 45,
+                             "aanwezig_leden": 3, "aanwezig_nieuwkomers": 1, "notitie": "nieuw"}])
+    at = run_app(ANNA, page=PAGE)
+    at.file_uploader[0].set_value(("bijeenkomsten.csv", sheet_csv(meeting), "text/csv"))
+    at.run()
+    at.radio(key="data_export_format").set_value("csv")
+    at.run()
+    assert calls == [True]
+    assert "Dit verandert er" in texts(at)
+
+    with store.begin() as c:
+        c.execute(text("UPDATE welcome_group SET code = '0034-901' WHERE code = '0034-001'"))
+    before = dump_tables(store)
+    at.button(key="data_import_confirm").click()
+    at.run()
+    assert calls == [True, False]
+    [problems] = [d.value for d in at.dataframe if "Rij" in d.value.columns]
+    assert [tuple(r) for r in problems[["Werkblad", "Rij", "Kolom", "Waarde"]].itertuples(index=False)] == [
+        ("bijeenkomsten", 2, "groep_code", "0034-001")]
+    assert dump_tables(store) == before
+
+
 def test_uploading_the_same_workbook_changes_nothing(store, workbook_path):
     at = run_app(ANNA, page=PAGE)
     at.file_uploader[0].set_value((workbook_path.name, workbook_path.read_bytes(),
