@@ -142,6 +142,15 @@ def settings():
     return get_settings()
 
 
+_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$"})
+
+
+def md(text: Any) -> str:
+    """User data made inert inside st.markdown: every Markdown/HTML special character backslash-escaped,
+    so a name like ``[x](javascript:…)`` or ``<img onerror=…>`` shows as typed."""
+    return "" if text is None else str(text).translate(_MARKDOWN_SPECIALS)
+
+
 def fmt_date(value: Any) -> str:
     """A date for people in the session's language (``3 maart 2026``); empty for missing."""
     if value is None or (not isinstance(value, dt.date) and pd.isna(value)):

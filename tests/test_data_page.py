@@ -24,6 +24,7 @@ from samenhier import PROJECT_ROOT
 from samenhier.backup import make_backup
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
+from samenhier.ui import md
 
 PAGE = "views/data.py"
 SHEETS = ["community_builders", "groepen", "leden", "nieuwkomers", "koppelingen", "bijeenkomsten", "enquetes"]
@@ -215,7 +216,7 @@ def test_backup_button_makes_a_backup_in_the_folder(store):
     at.run()
     assert not at.exception
     [made] = list(folder.glob("samenhier-handmatig-*.db"))
-    assert f"Back-up gemaakt: {made.name}" in texts(at)
+    assert f"Back-up gemaakt: {md(made.name)}" in texts(at)  # Markdown source: - and . escaped
     listed = table_values(at)
     assert set(listed["file"]) == {made.name, *(p.name for p in autos)}
     assert [b.label for b in at.get("download_button") if b.label == "Deze back-up downloaden"]
@@ -243,7 +244,7 @@ def test_restore_from_the_folder_after_checking_and_confirming(store, dump_table
     at.run()
 
     assert not at.exception
-    assert f"Hersteld uit {made.name}" in texts(at)
+    assert f"Hersteld uit {md(made.name)}" in texts(at)
     assert {t: count(store, t) for t in original} == original
     [safety] = list(folder.glob("samenhier-voor-herstel-*.db"))
     with closing(sqlite3.connect(safety)) as db:
@@ -253,10 +254,11 @@ def test_restore_from_the_folder_after_checking_and_confirming(store, dump_table
 def test_restore_refuses_a_file_that_is_not_a_backup(store, dump_tables):
     before = dump_tables(store)
     at = run_app(ANNA, page=PAGE)
-    at.file_uploader[1].set_value(("werkboek.db", b"dit is geen database", "application/octet-stream"))
+    at.file_uploader[1].set_value(("<img src=x onerror=alert(1)>.db", b"dit is geen database", "application/octet-stream"))
     at.run()
     assert not at.exception
-    assert "Deze back-up wordt niet hersteld: 'werkboek.db' is geen SQLite-database" in texts(at)
+    # the file name is user data: shown as typed, its Markdown/HTML characters escaped
+    assert "Deze back-up wordt niet hersteld: '\\<img src=x onerror=alert\\(1\\)\\>\\.db' is geen SQLite\\-database" in texts(at)
     assert not [b for b in at.button if (b.key or "").startswith("data_restore_confirm")]
     assert dump_tables(store) == before
 

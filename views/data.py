@@ -28,7 +28,7 @@ with tab_export:
     st.write(ui.t("data.export.intro"))
     filters = ui.current_filters()
     chosen = [*filters.municipalities, *(i18n.label("variant", v) for v in filters.variants)]
-    st.caption(ui.t("data.export.scope_filtered", filters=", ".join(chosen)) if chosen else ui.t("data.export.scope_all"))
+    st.caption(ui.t("data.export.scope_filtered", filters=ui.md(", ".join(chosen))) if chosen else ui.t("data.export.scope_all"))
     fmt = st.radio(ui.t("data.export.format"), FORMATS, format_func=lambda f: ui.t(f"data.export.format.{f}"), key="data_export_format")
     extension = "xlsx" if fmt == "xlsx" else "zip"
     st.download_button(
@@ -42,9 +42,9 @@ with tab_backup:
     try:
         folder = backup.backup_dir(engine, ui.settings().backup_dir)
     except backup.BackupError as exc:
-        st.info(exc.message(lang))
+        st.info(ui.md(exc.message(lang)))
         st.stop()
-    st.write(ui.t("data.backup.intro", folder=str(folder)))
+    st.write(ui.t("data.backup.intro", folder=ui.md(folder)))
     keep = ui.settings().backup_keep
     st.caption(ui.t("data.backup.auto", keep=keep) if keep > 0 else ui.t("data.backup.auto_off"))
 
@@ -52,10 +52,10 @@ with tab_backup:
         try:
             st.session_state["data_backup_made"] = str(data_service.backup_now(engine, scope, target=folder))
         except backup.BackupError as exc:
-            st.error(ui.t("data.backup.failed", reason=exc.message(lang)))
+            st.error(ui.t("data.backup.failed", reason=ui.md(exc.message(lang))))
     made = st.session_state.get("data_backup_made")
     if made and Path(made).is_file():
-        st.success(ui.t("data.backup.made", file=Path(made).name))
+        st.success(ui.t("data.backup.made", file=ui.md(Path(made).name)))
         st.download_button(ui.t("data.backup.download"), data=lambda made=made: Path(made).read_bytes(), file_name=Path(made).name,
                            mime="application/vnd.sqlite3", key="data_backup_download", on_click="ignore", icon=":material/download:")
 
@@ -84,7 +84,7 @@ with tab_backup:
     st.write(ui.t("data.restore.intro"))
     restored = st.session_state.pop("data_restore_done", None)
     if restored:
-        st.success(ui.t("data.restore.done", file=restored[0], safety=restored[1]))
+        st.success(ui.t("data.restore.done", file=ui.md(restored[0]), safety=ui.md(restored[1])))
     restore_round = st.session_state.get("data_restore_round", 0)
     choice = st.selectbox(ui.t("data.restore.source"), list(backups["file"]), index=None, placeholder=ui.t("data.restore.choose"),
                           key=f"data_restore_choice_{restore_round}")
@@ -100,9 +100,9 @@ with tab_backup:
             try:
                 info = backup.check_backup(source)
             except backup.BackupError as exc:
-                st.error(ui.t("data.restore.refused", reason=exc.message(lang)))
+                st.error(ui.t("data.restore.refused", reason=ui.md(exc.message(lang))))
             else:
-                st.success(ui.t("data.restore.checked", revision=info.revision, **{k: i18n.format_number(v, lang) for k, v in info.counts.items()}))
+                st.success(ui.t("data.restore.checked", revision=ui.md(info.revision), **{k: i18n.format_number(v, lang) for k, v in info.counts.items()}))
                 if not info.up_to_date:
                     st.info(ui.t("data.restore.older"))
                 sure = st.checkbox(ui.t("data.restore.sure"), key=f"data_restore_sure_{restore_round}")
@@ -110,7 +110,7 @@ with tab_backup:
                     try:
                         result = data_service.restore(engine, scope, source=source, safety_dir=folder)
                     except backup.BackupError as exc:
-                        st.error(ui.t("data.restore.refused", reason=exc.message(lang)))
+                        st.error(ui.t("data.restore.refused", reason=ui.md(exc.message(lang))))
                     else:
                         ui.clear_caches()
                         st.session_state["data_restore_done"] = (source.name, result.safety_copy.name)
