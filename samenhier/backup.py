@@ -129,6 +129,13 @@ def _free_name(folder: Path, kind: str, at: dt.datetime) -> Path:
 # ---------------------------------------------------------------------------------------------- backup
 
 
+def backup_into(engine: Engine, folder: str | Path, *, kind: str = MANUAL, at: dt.datetime | None = None) -> Path:
+    """:func:`make_backup` to a new ``samenhier-<kind>-YYYYMMDD-HHMMSS.db`` in ``folder`` (created if needed)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_backup(engine, _free_name(folder, kind, at or now_local()))
+
+
 def make_backup(engine: Engine, target: str | Path, *, kind: str = MANUAL, at: dt.datetime | None = None) -> Path:
     """Copy the store to ``target`` (a file, or an existing folder: then a new ``samenhier-<kind>-…`` file in
     it) with SQLite's online backup, consistent while others write. The file appears only when complete.
@@ -240,8 +247,7 @@ def restore_backup(engine: Engine, source: str | Path, *, safety_dir: str | Path
         raise BackupError("same_file", source.name)
     with tempfile.TemporaryDirectory() as folder:
         copy, info = _checked_copy(source, Path(folder))
-        Path(safety_dir).mkdir(parents=True, exist_ok=True)
-        safety = make_backup(engine, Path(safety_dir), kind=BEFORE_RESTORE)
+        safety = backup_into(engine, safety_dir, kind=BEFORE_RESTORE)
         try:
             with closing(sqlite3.connect(copy)) as src, closing(sqlite3.connect(live, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as dst:
                 src.backup(dst)  # one step, in one write transaction of the live store: all or nothing
@@ -305,8 +311,7 @@ def auto_backup(engine: Engine, *, directory: str | Path, keep: int, now: dt.dat
     newest = max((backup_time(p) for p in autos), default=None)
     made = None
     if newest is None or now - newest >= AUTO_INTERVAL:
-        directory.mkdir(parents=True, exist_ok=True)
-        made = make_backup(engine, directory, kind=AUTO, at=now)
+        made = backup_into(engine, directory, kind=AUTO, at=now)
         autos.append(made)
     for old in sorted(autos, key=lambda p: (backup_time(p), p.name), reverse=True)[keep:]:
         old.unlink(missing_ok=True)

@@ -269,12 +269,15 @@ def test_services_are_coordinator_only_and_audited(imported_engine, tmp_path):
     folder.mkdir()
     good = make_backup(imported_engine, tmp_path / "goed.db")
     with pytest.raises(AccessDenied):
-        backup_now(imported_engine, builder, target=folder)
+        backup_now(imported_engine, builder, folder=folder)
     with pytest.raises(AccessDenied):
         restore(imported_engine, builder, source=good, safety_dir=folder)
     assert list(folder.iterdir()) == []
+    with pytest.raises(ValueError):
+        backup_now(imported_engine, COORDINATOR)
 
-    made = backup_now(imported_engine, COORDINATOR, target=folder)
+    made = backup_now(imported_engine, COORDINATOR, folder=folder / "nog" / "niet" / "daar")  # created on the way
+    assert made.parent == folder / "nog" / "niet" / "daar" and made.name.startswith("samenhier-handmatig-")
     restore(imported_engine, COORDINATOR, source=made, safety_dir=tmp_path / "veiligheid")
     with imported_engine.connect() as c:
         events = c.execute(text("SELECT username, action, record_code FROM audit_event ORDER BY id DESC LIMIT 2")).all()

@@ -272,13 +272,19 @@ def test_a_session_start_makes_the_daily_backup_once(store):
     assert list(folder.glob("samenhier-auto-*.db")) == first
 
 
-def test_no_automatic_backup_when_turned_off(store, monkeypatch):
+def test_no_automatic_backup_when_turned_off_and_the_folder_made_when_needed(store, monkeypatch):
     monkeypatch.setenv("SAMENHIER_BACKUP_KEEP", "0")
     from samenhier.settings import get_settings
 
     get_settings.cache_clear()
-    run_app(ANNA)
-    assert not list(backups_folder(store).glob("samenhier-auto-*.db"))
+    at = run_app(ANNA, page=PAGE)
+    folder = backups_folder(store)
+    assert not folder.exists()
+    assert "Automatische back-ups staan uit" in texts(at)
+    at.button(key="data_backup_make").click()
+    at.run()
+    assert not at.exception
+    assert [p.name for p in folder.iterdir()] == [p.name for p in folder.glob("samenhier-handmatig-*.db")] != []
 
 
 # ------------------------------------------------------------------------------------------ overview downloads

@@ -50,7 +50,7 @@ with tab_backup:
 
     if st.button(ui.t("data.backup.make"), icon=":material/save:", key="data_backup_make"):
         try:
-            st.session_state["data_backup_made"] = str(data_service.backup_now(engine, scope, target=folder))
+            st.session_state["data_backup_made"] = str(data_service.backup_now(engine, scope, folder=folder))
         except backup.BackupError as exc:
             st.error(ui.t("data.backup.failed", reason=ui.md(exc.message(lang))))
     made = st.session_state.get("data_backup_made")

@@ -76,15 +76,19 @@ def export_to_disk(engine: Engine, scope: Scope, *, path: str | Path, fmt: str, 
     return written
 
 
-def backup_now(engine: Engine, scope: Scope, *, target: str | Path) -> Path:
-    """A backup of the store at ``target`` (a file, or a folder for a new ``samenhier-handmatig-…`` file).
+def backup_now(engine: Engine, scope: Scope, *, folder: str | Path | None = None, target: str | Path | None = None) -> Path:
+    """A backup of the store: a new ``samenhier-handmatig-…`` file in ``folder`` (created if needed), or at
+    ``target`` (a file, or an existing folder). Give one of the two.
 
     Raises:
         AccessDenied: not a coordinator.
         BackupError: ``unsupported`` (not SQLite) or ``failed``.
+        ValueError: neither or both of ``folder`` and ``target``.
     """
     scope.require_coordinator()
-    made = backup.make_backup(engine, target)
+    if (folder is None) == (target is None):
+        raise ValueError("give either folder or target")
+    made = backup.backup_into(engine, folder) if folder is not None else backup.make_backup(engine, target)
     _record(engine, scope, "backup", made.name, {"file": str(made)})
     return made
 
