@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backup", parents=[common], help="copy the store to a backup file (safe while the app runs)",
                        description="Copy the SQLite store with SQLite's online backup: a consistent copy even while the app writes.")
-    p.add_argument("path", metavar="PATH", help="the backup file, or an existing folder to put a dated backup file in")
+    p.add_argument("path", metavar="PATH", help="the backup file, or a folder to put a dated backup file in (an existing one, "
+                                                "or any path ending in /)")
 
     p = sub.add_parser("restore", parents=[common], help="replace the store by a backup, after checking it",
                        description="Check the backup (SQLite integrity check, Samen Hier schema not newer than this version), keep a "
@@ -109,7 +110,8 @@ def _data_command(args: argparse.Namespace, engine, lang: str) -> int:
             written = data.export_to_disk(engine, scope, path=args.path, fmt=args.format)
             print(i18n.t("cli.export.done", lang, n=len(written), path=args.path))
         elif args.command == "backup":
-            made = data.backup_now(engine, scope, target=args.path)
+            into_folder = args.path.endswith(("/", os.sep))  # "backups/": a folder, made if needed
+            made = data.backup_now(engine, scope, **{"folder" if into_folder else "target": args.path})
             print(i18n.t("cli.backup.done", lang, path=made))
         else:
             result = data.restore(engine, scope, source=args.path, safety_dir=backup_dir(engine, get_settings().backup_dir))

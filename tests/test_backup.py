@@ -294,6 +294,9 @@ def test_cli_backup_and_restore(imported_engine, tmp_path):
     assert done.returncode == 0, done.stderr
     [made] = list(tmp_path.glob("samenhier-handmatig-*.db"))
     assert str(made) in done.stdout
+    done = run_cli("backup", f"{tmp_path / 'nieuwe-map'}/", env=env)  # a folder that does not exist yet
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in (tmp_path / "nieuwe-map").iterdir()][0].startswith("samenhier-handmatig-")
 
     with closing(sqlite3.connect(database)) as db:
         db.execute("DELETE FROM meeting")
