@@ -14,6 +14,7 @@ from samenhier.widgets import language_switch, sidebar_filters
 st.set_page_config(page_title="Samen Hier", page_icon=":material/diversity_3:", layout="wide")
 ui.apply_language()
 engine = ui.engine()
+ui.daily_backup()
 scope = ui.current_scope()
 
 
@@ -32,6 +33,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
     if role == UserRole.COORDINATOR:
         sections[ui.t("nav.section.admin")] = [
             st.Page("views/manage.py", title=ui.t("nav.manage"), icon=":material/edit_note:", url_path="beheer"),
+            st.Page("views/data.py", title=ui.t("nav.data"), icon=":material/database:", url_path="gegevens"),
             st.Page("views/audit.py", title=ui.t("nav.audit"), icon=":material/history:", url_path="audit"),
         ]
     return sections

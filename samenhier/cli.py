@@ -36,10 +36,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init-db", parents=[common], help="create the store or upgrade it to the newest schema",
                    description="Create the store, or upgrade an existing one to the newest schema (Alembic upgrade head).")
 
-    p = sub.add_parser("import", parents=[common], help="import a coordinator's workbook (.xlsx)",
-                       description="Import workbooks: all rows valid or nothing written. Importing the same workbook again changes nothing.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="workbook file(s) (.xlsx)")
+    p = sub.add_parser("import", parents=[common], help="import a coordinator's workbook (.xlsx) or its sheets as CSV files",
+                       description="Import workbooks (.xlsx), CSV files named like the sheets (groepen.csv, …; ; or , separated, "
+                                   "UTF-8 or Windows-1252), folders of such CSV files, or .zip files of them: all rows valid or "
+                                   "nothing written. Importing the same data again changes nothing.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="workbook (.xlsx), CSV file, folder of CSV files, or .zip of CSV files")
     p.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
+
+    p = sub.add_parser("export", parents=[common], help="export the store in the import layout (.xlsx or CSV files)",
+                       description="Write every record in the layout the import reads: a workbook (.xlsx), or with --format csv a "
+                                   "folder with one CSV file per sheet (; separated, UTF-8 with BOM, dates dd-mm-jjjj). "
+                                   "Importing the export again changes nothing.")
+    p.add_argument("path", metavar="PATH", help="the workbook file to write, or (csv) the folder to write the CSV files into")
+    p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
+
+    p = sub.add_parser("backup", parents=[common], help="copy the store to a backup file (safe while the app runs)",
+                       description="Copy the SQLite store with SQLite's online backup: a consistent copy even while the app writes.")
+    p.add_argument("path", metavar="PATH", help="the backup file, or a folder to put a dated backup file in (an existing one, "
+                                                "or any path ending in /)")
+
+    p = sub.add_parser("restore", parents=[common], help="replace the store by a backup, after checking it",
+                       description="Check the backup (SQLite integrity check, Samen Hier schema not newer than this version), keep a "
+                                   "copy of the current store in the backup folder, then replace the store's content by the backup.")
+    p.add_argument("path", metavar="PATH", help="the backup file")
 
     p = sub.add_parser("report", parents=[common], help="the programme's headline figures",
                        description="Headline figures as of a date: counts, groups by status, pending matches, meetings per month, survey.")
@@ -78,6 +97,34 @@ def _username() -> str:
         return "cli"
 
 
+def _data_command(args: argparse.Namespace, engine, lang: str) -> int:
+    """``export``, ``backup`` and ``restore``, run as a coordinator named after the OS user."""
+    from samenhier.backup import BackupError, backup_dir
+    from samenhier.scope import Scope
+    from samenhier.services import data
+    from samenhier.settings import get_settings
+
+    scope = Scope.coordinator(_username())
+    try:
+        if args.command == "export":
+            written = data.export_to_disk(engine, scope, path=args.path, fmt=args.format)
+            print(i18n.t("cli.export.done", lang, n=len(written), path=args.path))
+        elif args.command == "backup":
+            into_folder = args.path.endswith(("/", os.sep))  # "backups/": a folder, made if needed
+            made = data.backup_now(engine, scope, **{"folder" if into_folder else "target": args.path})
+            print(i18n.t("cli.backup.done", lang, path=made))
+        else:
+            result = data.restore(engine, scope, source=args.path, safety_dir=backup_dir(engine, get_settings().backup_dir))
+            print(i18n.t("cli.restore.done", lang, path=args.path, safety=result.safety_copy))
+    except BackupError as exc:
+        print(i18n.t("cli.backup.failed", lang, reason=exc.message(lang)), file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -106,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for s in result.sheets:
             print("  " + i18n.t("cli.import.sheet", lang, sheet=f"{s.sheet:<20}", new=s.new, changed=s.changed, unchanged=s.unchanged))
         return EXIT_OK
+    if args.command in ("export", "backup", "restore"):
+        return _data_command(args, engine, lang)
     if args.command == "report":
         from samenhier.queries.report import headline_report, report_text
 

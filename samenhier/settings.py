@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     match_weight_urgency: float = Field(default=3.0, ge=0, description="match suggestions: weight of eligibility running out (urgent first)")
     match_weight_waiting: float = Field(default=1.0, ge=0, description="match suggestions: weight of days waiting (newcomer and group)")
     session_timeout_minutes: int = Field(default=30, ge=1, description="log out after this long without activity")
+    backup_dir: str | None = Field(default=None, description="folder for backups (default: backups/ beside the database file, db/backups)")
+    backup_keep: int = Field(default=14, ge=0, description="automatic daily backups to keep; 0 turns them off")
 
 
 @cache

@@ -8,6 +8,8 @@ in the queries and services, which take the :class:`~samenhier.scope.Scope` kept
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,6 +29,9 @@ SCOPE_KEY = "scope"
 LANG_KEY = "lang"
 FILTERS_KEY = "filters"
 LAST_SEEN_KEY = "last_seen"
+BACKUP_CHECKED_KEY = "daily_backup_checked"
+_log = logging.getLogger(__name__)
+_backup_lock = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
@@ -159,6 +164,29 @@ def date_column(label: str) -> Any:
     """A sortable date column in the language's numeric style (nl ``DD-MM-YYYY``, en ``YYYY-MM-DD``)."""
     fmt = "DD-MM-YYYY" if current_language() == "nl" else "YYYY-MM-DD"
     return st.column_config.DateColumn(label, format=fmt)
+
+
+def daily_backup() -> None:
+    """Once per browser session: the automatic daily backup, if one is due (:func:`samenhier.backup.auto_backup`
+    with the settings ``backup_dir`` and ``backup_keep``). A failure is logged, never shown: it must not
+    keep anyone from working; a store that is not SQLite has no automatic backups."""
+    if st.session_state.get(BACKUP_CHECKED_KEY):
+        return
+    st.session_state[BACKUP_CHECKED_KEY] = True
+    from samenhier.backup import BackupError, auto_backup, backup_dir
+
+    current = get_settings()
+    if current.backup_keep <= 0:
+        return
+    try:
+        store = engine()
+        with _backup_lock:  # two sessions starting together make one backup
+            auto_backup(store, directory=backup_dir(store, current.backup_dir), keep=current.backup_keep)
+    except BackupError as exc:
+        if exc.code != "unsupported":
+            _log.warning("automatic backup failed: %s", exc)
+    except OSError as exc:
+        _log.warning("automatic backup failed: %s", exc)
 
 
 def denied() -> None:

@@ -1,7 +1,8 @@
-"""Reusable Streamlit widgets: language switch, sidebar filters, workbook upload with preview."""
+"""Reusable Streamlit widgets: language switch, sidebar filters, import with preview, download buttons."""
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from samenhier import i18n, ui
-from samenhier.io.workbook import ImportFailed, import_paths
+from samenhier.io.workbook import ImportFailed, ImportResult
 from samenhier.models import Municipality, Variant, WelcomeGroup
 from samenhier.scope import Filters, visible_groups
 
@@ -55,35 +56,103 @@ def issues_frame(failed: ImportFailed) -> pd.DataFrame:
     )
 
 
-def workbook_import(engine: Engine, *, key: str = "import") -> bool:
-    """Upload an .xlsx, show what would change (or every problem), import on confirmation.
+def _import_preview(result: ImportResult) -> None:
+    frame = result.as_frame()
+    frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged")]
+    st.dataframe(frame, hide_index=True)
 
-    Returns True when an import was written in this run.
+
+def _import_refused(failed: ImportFailed) -> None:
+    st.error(ui.t("import.refused", n=len(failed.issues)))
+    st.dataframe(issues_frame(failed), hide_index=True, width="stretch")
+
+
+def _saved_uploads(uploads, folder: str) -> list[Path]:
+    paths = []
+    for number, upload in enumerate(uploads):  # a folder per upload: two files may share a name
+        path = Path(folder) / str(number) / Path(upload.name).name
+        path.parent.mkdir()
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
+def workbook_import(engine: Engine, *, key: str = "import") -> bool:
+    """Upload a workbook (.xlsx), CSV files named like its sheets, or a .zip of them (several files at once);
+    show per sheet what would change (new / changed / unchanged) or every problem with sheet, row and
+    column; on confirmation import all or nothing (:func:`samenhier.services.data.import_files`).
+
+    The check runs once per set of files (kept in the session while the same files stay in the
+    uploader), not on every rerun of the page; the confirmed import checks everything again.
+    After a successful import the app reruns with an empty uploader and the result on top.
+    Returns False (kept for callers that rerun themselves).
     """
+    from samenhier.services.data import import_files
+
     scope = ui.require_scope()
-    uploaded = st.file_uploader(ui.t("import.upload"), type=["xlsx"], key=f"{key}_file")
-    if uploaded is None:
+    round_key, done_key, preview_key = f"{key}_round", f"{key}_done", f"{key}_preview"
+    done = st.session_state.pop(done_key, None)
+    if done is not None:
+        st.success(ui.t("import.done", new=sum(s.new for s in done.sheets), changed=sum(s.changed for s in done.sheets)))
+        _import_preview(done)
+    uploads = st.file_uploader(ui.t("import.upload"), type=["xlsx", "csv", "zip"], accept_multiple_files=True,
+                               key=f"{key}_files_{st.session_state.get(round_key, 0)}")
+    if not uploads:
+        st.session_state.pop(preview_key, None)
+        return False
+    signature = tuple((u.name, hashlib.sha256(u.getvalue()).hexdigest()) for u in uploads)
+    known = st.session_state.get(preview_key)
+    if known is None or known[0] != signature:
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                outcome = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=True)
+            except ImportFailed as failed:
+                outcome = failed
+        st.session_state[preview_key] = known = (signature, outcome)
+    preview = known[1]
+    if isinstance(preview, ImportFailed):
+        _import_refused(preview)
+        return False
+    if not any(s.new or s.changed for s in preview.sheets):
+        st.info(ui.t("import.nothing_changes"))
+        _import_preview(preview)
+        return False
+    st.info(ui.t("import.preview"))
+    _import_preview(preview)
+    if not st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
         return False
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(uploaded.name).name
-        path.write_bytes(uploaded.getvalue())
         try:
-            preview = import_paths(engine, [path], username=scope.username, dry_run=True)
-        except ImportFailed as failed:
-            st.error(ui.t("import.refused", n=len(failed.issues)))
-            st.dataframe(issues_frame(failed), hide_index=True, width="stretch")
+            result = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False)
+        except ImportFailed as failed:  # the store changed since the preview
+            st.session_state.pop(preview_key, None)
+            _import_refused(failed)
             return False
-        st.info(ui.t("import.preview"))
-        frame = preview.as_frame()
-        frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged")]
-        st.dataframe(frame, hide_index=True)
-        if st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
-            scope.require_coordinator()
-            import_paths(engine, [path], username=scope.username)
-            ui.clear_caches()
-            st.success(ui.t("import.done"))
-            return True
-    return False
+    ui.clear_caches()
+    st.session_state.pop(preview_key, None)
+    st.session_state[done_key] = result
+    st.session_state[round_key] = st.session_state.get(round_key, 0) + 1  # a fresh, empty uploader
+    st.rerun()
+    return False  # not reached: st.rerun() ends this run
+
+
+def download_buttons(frame: pd.DataFrame, name: str) -> None:
+    """Buttons to download ``frame`` (what the page shows, with the column names it shows) as an Excel
+    workbook and as a CSV file for Dutch Excel (``;``, UTF-8 with BOM), formula-like text neutralised
+    (:mod:`samenhier.io.export`). The file is made only when a button is clicked. ``name`` names the
+    file (``<name>-<peildatum>.xlsx``), the sheet and the buttons' keys, so it must be unique on the page.
+    """
+    from samenhier.io.export import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
+
+    snapshot = frame.copy()
+    stem = f"{name}-{ui.as_of().isoformat()}"
+    left, right, _ = st.columns([1, 1, 6])
+    left.download_button(ui.t("download.xlsx"), data=lambda: xlsx_bytes({name: snapshot}), file_name=f"{stem}.xlsx",
+                         mime=XLSX_MIME, key=f"download_{name}_xlsx", on_click="ignore", icon=":material/download:",
+                         help=ui.t("download.help"))
+    right.download_button(ui.t("download.csv"), data=lambda: csv_bytes(snapshot), file_name=f"{stem}.csv",
+                          mime=CSV_MIME, key=f"download_{name}_csv", on_click="ignore", icon=":material/download:",
+                          help=ui.t("download.help"))
 
 
 def onboarding(engine: Engine) -> None:

@@ -29,6 +29,8 @@ def main(argv: list[str]) -> int:
             catalog = Catalog(locale=lang, project="samenhier")
         catalog.fuzzy = False
         for key, *texts in triples:
+            if key in catalog:  # Catalog.add keeps an existing message's text: replace it
+                catalog.delete(key)
             catalog.add(key, texts[index])
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:

@@ -6,7 +6,7 @@ import streamlit as st
 from samenhier import i18n, ui
 from samenhier.charts import groups as group_charts
 from samenhier.queries import groups as group_queries
-from samenhier.widgets import onboarding
+from samenhier.widgets import download_buttons, onboarding
 
 scope = ui.require_scope()
 filters = ui.current_filters()
@@ -73,3 +73,7 @@ st.dataframe(
     },
 )
 st.caption(ui.t("overview.count", shown=len(shown), total=len(overview)))
+download_buttons(table.assign(link=shown["code"].to_numpy()).rename(columns={
+    "link": ui.t("col.code"), "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
+    "community_builder": ui.t("col.community_builder"), "month": ui.t("col.month"), "last_meeting": ui.t("col.last_meeting"),
+    "days_since": ui.t("col.days_since"), "health": ui.t("col.health")}), "groepen")

@@ -57,12 +57,13 @@ def is_blank(value: Any) -> bool:
 
 
 def clean_text(value: Any) -> str:
-    """Text as stored: Unicode NFC, trimmed, inner runs of white space kept as they are."""
+    """Text as stored: Unicode NFC, trimmed, line breaks as ``\n`` (as Excel has them in a cell; CSV files
+    may bring ``\r\n``, which an .xlsx cannot even hold), inner runs of white space kept as they are."""
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _error(code: str, value: Any, **ctx: Any) -> PydanticCustomError:
@@ -114,8 +115,12 @@ def _parse_date(value: Any) -> dt.date:
 def parse_int(value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """A whole number from a cell (``12``, ``12.0``, ``"12"``, ``"12,0"``) within ``minimum``–``maximum``.
 
+    Text with exactly three zeros after the separator (``"1.000"``, ``"12,000"``) is refused: it reads
+    as a thousand in Dutch and as one in English (or the other way round), so it is never guessed.
+
     Raises:
-        PydanticCustomError: ``integer`` for text or fractions, ``range`` outside the bounds.
+        PydanticCustomError: ``integer`` for text or fractions, ``ambiguous_number`` for ``1.000``,
+            ``range`` outside the bounds.
     """
     if isinstance(value, bool):
         raise _error("integer", value)
@@ -123,6 +128,8 @@ def parse_int(value: Any, *, minimum: int | None = None, maximum: int | None = N
         number = float(value)
     else:
         text = clean_text(value).replace(" ", "")
+        if re.fullmatch(r"-?\d+[.,]000", text):
+            raise _error("ambiguous_number", value)
         if re.fullmatch(r"-?\d+([.,]0+)?", text) is None:
             raise _error("integer", value)
         number = float(text.replace(",", "."))

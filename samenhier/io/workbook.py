@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from samenhier import i18n
 from samenhier.clock import now_utc
 from samenhier.db import write_engine
+from samenhier.io.formula import restore as restore_formula_text
 from samenhier.io.rows import (
     SHEETS,
     CommunityBuilderRow,
@@ -139,8 +140,13 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def _prepare(sheet: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ImportIssue]]:
-    """Column names trimmed and lower-cased, fully empty rows dropped, Excel row numbers kept as the index."""
+    """Column names trimmed and lower-cased, fully empty rows dropped, Excel row numbers kept as the index,
+    and the quote that an export puts before formula-like text removed again (:mod:`samenhier.io.formula`)."""
     frame = frame.copy()
+    for i in range(frame.shape[1]):  # by position: cell types and the object dtype stay as they are
+        column = frame.iloc[:, i]
+        if column.dtype == object and column.map(lambda v: isinstance(v, str) and v.startswith("'")).any():
+            frame.isetitem(i, pd.Series([restore_formula_text(v) for v in column], index=frame.index, dtype=object))
     frame.columns = [clean_text(c).casefold() for c in frame.columns]
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     frame = frame[~frame.apply(lambda row: all(is_blank(v) for v in row), axis=1)] if len(frame) else frame
@@ -430,13 +436,14 @@ def import_frames(
 
 
 def import_paths(engine: Engine, paths: Iterable[str | Path], *, username: str, dry_run: bool = False) -> ImportResult:
-    """Import workbooks (.xlsx) from disk; see :func:`import_frames`.
+    """Import from disk: workbooks (.xlsx), CSV files named like a sheet, folders of CSV files, or .zip
+    files of them (see :func:`samenhier.io.csv_files.read_sources`); then as :func:`import_frames`.
 
     Raises:
-        ImportFailed: a file is missing, unreadable or has invalid rows; nothing is written.
+        ImportFailed: a file is missing or unreadable, a sheet comes twice, or rows are invalid; nothing is written.
     """
+    from samenhier.io.csv_files import read_sources  # csv_files builds on this module
+
     paths = list(paths)
-    frames: dict[str, pd.DataFrame] = {}
-    for path in paths:
-        frames.update(read_workbook(path))
+    frames = read_sources(paths)
     return import_frames(engine, frames, username=username, dry_run=dry_run, source=", ".join(Path(p).name for p in paths))

@@ -1,0 +1,110 @@
+"""Data in and out, as user actions: import files, export the store, back up and restore. Coordinators only.
+
+Each function checks the user's scope first (:class:`~samenhier.scope.AccessDenied` for anyone but a
+coordinator: these actions reach every newcomer's personal data) and leaves an audit event: the
+import through :func:`samenhier.io.workbook.import_frames`, the others here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from samenhier import backup
+from samenhier.db import session_scope
+from samenhier.io import export
+from samenhier.io.workbook import ImportResult, import_paths
+from samenhier.scope import Filters, Scope
+from samenhier.services import audit
+
+
+def import_files(engine: Engine, scope: Scope, *, paths: Iterable[str | Path], dry_run: bool) -> ImportResult:
+    """Import workbooks, CSV files, folders or zips of CSV files (see :func:`samenhier.io.workbook.import_paths`);
+    with ``dry_run`` only report what would change.
+
+    Raises:
+        AccessDenied: not a coordinator.
+        ImportFailed: every problem in the files; nothing written.
+    """
+    scope.require_coordinator()
+    return import_paths(engine, paths, username=scope.username, dry_run=dry_run)
+
+
+def _record(engine: Engine, scope: Scope, action: str, code: str, changes: dict) -> None:
+    with session_scope(engine) as session:
+        audit.record(session, scope.username, action, table_name="*", changes=changes).record_code = code
+
+
+def export_store(engine: Engine, scope: Scope, *, fmt: str, filters: Filters = Filters()) -> bytes:
+    """The store in the import layout (:func:`samenhier.io.export.export_frames`): ``xlsx`` → a workbook,
+    ``csv`` → a .zip of one CSV file per sheet. Audited with the format, filters and row counts.
+
+    Raises:
+        AccessDenied: not a coordinator.
+        ValueError: unknown ``fmt``.
+    """
+    if fmt not in export.FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    frames = export.export_frames(engine, scope, filters)
+    data = export.xlsx_bytes(frames) if fmt == "xlsx" else export.csv_zip_bytes(frames)
+    _record(engine, scope, "export", fmt, {
+        "format": fmt, "municipalities": list(filters.municipalities), "variants": list(filters.variants),
+        "rows": {sheet: len(frame) for sheet, frame in frames.items()},
+    })
+    return data
+
+
+def export_to_disk(engine: Engine, scope: Scope, *, path: str | Path, fmt: str, filters: Filters = Filters()) -> list[Path]:
+    """Like :func:`export_store` but written to ``path``: the workbook file (``xlsx``) or a folder of CSV files (``csv``).
+
+    Returns:
+        The files written.
+
+    Raises:
+        AccessDenied: not a coordinator.
+        ValueError: unknown ``fmt``.
+        OSError: the files cannot be written.
+    """
+    frames = export.export_frames(engine, scope, filters)
+    written = export.write_files(frames, path, fmt)
+    _record(engine, scope, "export", fmt, {
+        "format": fmt, "path": str(path), "municipalities": list(filters.municipalities), "variants": list(filters.variants),
+        "rows": {sheet: len(frame) for sheet, frame in frames.items()},
+    })
+    return written
+
+
+def backup_now(engine: Engine, scope: Scope, *, folder: str | Path | None = None, target: str | Path | None = None) -> Path:
+    """A backup of the store: a new ``samenhier-handmatig-…`` file in ``folder`` (created if needed), or at
+    ``target`` (a file, or an existing folder). Give one of the two.
+
+    Raises:
+        AccessDenied: not a coordinator.
+        BackupError: ``unsupported`` (not SQLite) or ``failed``.
+        ValueError: neither or both of ``folder`` and ``target``.
+    """
+    scope.require_coordinator()
+    if (folder is None) == (target is None):
+        raise ValueError("give either folder or target")
+    made = backup.backup_into(engine, folder) if folder is not None else backup.make_backup(engine, target)
+    _record(engine, scope, "backup", made.name, {"file": str(made)})
+    return made
+
+
+def restore(engine: Engine, scope: Scope, *, source: str | Path, safety_dir: str | Path) -> backup.RestoreResult:
+    """Replace the store by the backup ``source`` after checking it; the store as it was is kept in
+    ``safety_dir`` first. The audit event is written into the restored store.
+
+    Raises:
+        AccessDenied: not a coordinator.
+        BackupError: the backup is refused or cannot be copied; the store is unchanged.
+    """
+    scope.require_coordinator()
+    result = backup.restore_backup(engine, source, safety_dir=safety_dir)
+    _record(engine, scope, "restore", Path(source).name, {
+        "file": Path(source).name, "revision": result.info.revision, "safety_copy": str(result.safety_copy),
+        "counts": dict(result.info.counts),
+    })
+    return result
