@@ -47,6 +47,16 @@ def engine(db_url):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    """Every test starts and ends with empty st.cache_data / st.cache_resource (AppTest shares them per process)."""
+    from apptest_helpers import clear_streamlit_caches
+
+    clear_streamlit_caches()
+    yield
+    clear_streamlit_caches()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(monkeypatch):
     """A fixed clock, no login delay, and settings re-read for every test."""
     monkeypatch.setenv("SAMENHIER_TODAY", AS_OF)

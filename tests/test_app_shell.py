@@ -9,7 +9,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from apptest_helpers import clear_streamlit_caches, run_app, texts
+from apptest_helpers import run_app, texts
 from sqlmodel import Session, select
 
 from samenhier.models import CommunityBuilder
@@ -17,13 +17,6 @@ from samenhier.scope import Scope
 from samenhier.services.users import create_user
 
 AS_OF = pd.Timestamp("2026-11-15")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from apptest_helpers import clear_streamlit_caches, run_app, texts
+from apptest_helpers import run_app, texts
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
@@ -29,13 +29,6 @@ from samenhier.ui import md
 PAGE = "views/data.py"
 SHEETS = ["community_builders", "groepen", "leden", "nieuwkomers", "koppelingen", "bijeenkomsten", "enquetes"]
 ANNA = Scope.coordinator("anna")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture

@@ -14,16 +14,9 @@ from samenhier.models import AuditEvent, CommunityBuilder, ProgressNote, Welcome
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
-from tests.apptest_helpers import APP, clear_streamlit_caches, run_app, texts
+from tests.apptest_helpers import APP, run_app, texts
 
 ANNA = Scope.coordinator("anna")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture

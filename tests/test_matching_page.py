@@ -13,18 +13,11 @@ from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.matches import propose_match
 from samenhier.services.users import create_user
-from tests.apptest_helpers import clear_streamlit_caches, run_app, texts
+from tests.apptest_helpers import run_app, texts
 
 PAGE = "views/matching.py"
 COORDINATOR = Scope.coordinator("coord")
 AS_OF = dt.date(2026, 11, 15)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 
 import pandas as pd
 import pytest
-from apptest_helpers import clear_streamlit_caches, run_app, texts
+from apptest_helpers import run_app, texts
 from sqlmodel import Session, select
 
 from samenhier.models import AuditEvent, CommunityBuilder, Meeting, WelcomeGroup
@@ -22,13 +22,6 @@ PAGE = "views/meetings.py"
 GROUP = "0518-019"  # active, Den Haag, guided by Samira Benali
 BUILDER = "Samira Benali"
 DAY = dt.date(2026, 11, 14)  # Saturday of ISO week 2026-W46, the day before the clock's 2026-11-15
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import re
 
 import pandas as pd
 import pytest
-from apptest_helpers import clear_streamlit_caches, run_app
+from apptest_helpers import run_app
 from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -24,13 +24,6 @@ from samenhier.services.users import LoginFailed, authenticate, create_user
 AS_OF = dt.date(2026, 11, 15)
 PASSWORD = "een-lang-wachtwoord"
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>[klik](javascript:alert(2))"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture(scope="module")

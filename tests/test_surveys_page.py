@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from samenhier.models import CommunityBuilder, Match, SurveyResponse, Wave, WelcomeGroup
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
-from tests.apptest_helpers import clear_streamlit_caches, run_app, texts
+from tests.apptest_helpers import run_app, texts
 from tests.survey_workbook import paired, scored_responses, share_lonely, surveyed_store
 
 PAGE = "views/surveys.py"
@@ -22,13 +22,6 @@ WAVES_NL = {"nulmeting": "nulmeting", "tussenmeting": "tussenmeting", "eindmetin
 DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
                 "oktober", "november", "december"]
 """Dates in messages are written the Dutch way, e.g. 26 maart 2026."""
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_streamlit_caches()
-    yield
-    clear_streamlit_caches()
 
 
 @pytest.fixture
