@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8501
 
 .PHONY: run test lint venv clean screenshots
 
@@ -16,7 +17,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m samenhier init-db
-	$(PY) -m streamlit run app.py
+	$(PY) -m streamlit run app.py --server.port=$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest
