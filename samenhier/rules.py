@@ -45,6 +45,27 @@ def group_year_month(start: dt.date, as_of: dt.date) -> int | None:
     return delta.years * 12 + delta.months + 1
 
 
+def group_year_months(starts, as_of: dt.date):
+    """:func:`group_year_month` for a whole column of start dates at once (pandas, no Python loop).
+
+    ``starts``: a pandas Series of dates (``datetime.date``, Timestamps or missing). Returns a nullable
+    ``Int64`` Series on the same index: the month of the group year on ``as_of``, <NA> where the start
+    is missing or after ``as_of``. Same calendar-month rule as :func:`group_year_month`: whole months
+    since the start, where the start's day is clipped to the last day of ``as_of``'s month (start
+    31 January, as of 28 February 2026: one whole month, so month 2).
+    """
+    import calendar
+
+    import pandas as pd
+
+    stamps = pd.to_datetime(pd.Series(starts), errors="coerce")
+    months = (as_of.year - stamps.dt.year) * 12 + (as_of.month - stamps.dt.month)
+    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
+    months = months - (as_of.day < stamps.dt.day.clip(upper=last_day)).astype(int)
+    result = (months + 1).astype("Int64")
+    return result.where(stamps.notna() & (stamps <= pd.Timestamp(as_of)), pd.NA)
+
+
 def survey_waves_reached(
     started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date
 ) -> tuple[Wave, ...]:

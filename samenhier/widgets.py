@@ -46,6 +46,35 @@ def sidebar_filters(engine: Engine) -> Filters:
     return filters
 
 
+PAGE_SIZE = 100
+"""Rows per page of a long table: enough to scan, small enough that a rerun sends kilobytes, not megabytes."""
+
+
+def paginate(frame: pd.DataFrame, *, key: str, page_size: int = PAGE_SIZE) -> pd.DataFrame:
+    """The rows of ``frame`` on the page the user chose, with a page chooser and a "rows x–y of n" caption.
+
+    A frame of at most ``page_size`` rows comes back whole, without a chooser. The browser only ever
+    gets one page of a long table (at national scale a table of every group is 5,000 rows). Keep the
+    frame's order meaningful (the most urgent rows first): page 1 is what most users look at. The page
+    number lives in ``st.session_state[key]``; it is clamped when the frame got shorter (a filter changed).
+    """
+    total = len(frame)
+    pages = max(1, -(-total // page_size))
+    if pages == 1:
+        return frame
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = pages
+    left, right = st.columns([1, 4], vertical_alignment="bottom")
+    page = left.number_input(ui.t("pager.page", pages=i18n.format_number(pages, ui.current_language())), min_value=1,
+                             max_value=pages, step=1, key=key)
+    first = (int(page) - 1) * page_size
+    last = min(first + page_size, total)
+    lang = ui.current_language()
+    right.caption(ui.t("pager.rows", first=i18n.format_number(first + 1, lang), last=i18n.format_number(last, lang),
+                       total=i18n.format_number(total, lang)))
+    return frame.iloc[first:last]
+
+
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:
     """The problems of a refused import as a table (sheet, row, column, value, problem) in the session's language."""
     lang = ui.current_language()
