@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from samenhier import i18n, ui
+from samenhier.io.rows import fold_vocabulary
 from samenhier.io.workbook import ImportFailed, import_paths
 from samenhier.models import Municipality, Variant, WelcomeGroup
 from samenhier.scope import Filters, visible_groups
@@ -73,6 +74,34 @@ def paginate(frame: pd.DataFrame, *, key: str, page_size: int = PAGE_SIZE) -> pd
     right.caption(ui.t("pager.rows", first=i18n.format_number(first + 1, lang), last=i18n.format_number(last, lang),
                        total=i18n.format_number(total, lang)))
     return frame.iloc[first:last]
+
+
+PICK_LIMIT = 200
+"""Choices in one selectbox before :func:`pick` asks for a search first (every option is sent to the browser)."""
+
+
+def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK_LIMIT):
+    """A selectbox over ``options`` (value → text shown, in order); returns the chosen value (None without options).
+
+    Up to ``limit`` options it is a plain selectbox. A longer list (5,000 groups at national scale)
+    gets a search field first, and the selectbox offers the first ``limit`` options whose text contains
+    the search (case- and accent-insensitive), so the browser gets a few hundred options, not thousands.
+    ``default`` (e.g. the group of a deep link) is offered first whenever it is one of ``options``.
+    """
+    values = list(options)
+    if len(values) > limit:
+        search = st.text_input(ui.t("picker.search"), key=f"{key}_search")
+        needle = fold_vocabulary(search)
+        if needle:
+            values = [v for v in values if needle in fold_vocabulary(str(options[v]))]
+        total = len(values)
+        values = values[:limit]
+        st.caption(ui.t("picker.count", shown=i18n.format_number(len(values), ui.current_language()),
+                        total=i18n.format_number(total, ui.current_language())))
+    if default in options and default not in values:
+        values = [default, *values]
+    index = values.index(default) if default in values else 0
+    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key)
 
 
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:
