@@ -99,6 +99,33 @@ def survey_waves_reached(
     return tuple(reached)
 
 
+def survey_waves_reached_columns(started, ended, status, as_of: dt.date):
+    """:func:`survey_waves_reached` for whole columns at once (pandas, no Python loop per match).
+
+    ``started``, ``ended`` (dates or missing) and ``status`` (stored words) are aligned pandas Series.
+    Returns a DataFrame on the same index with one boolean column per :class:`~samenhier.models.Wave`
+    value (``nulmeting``, ``tussenmeting``, ``eindmeting``): True where the match has reached that wave
+    on ``as_of``, by the same rules (calendar months clipped to the month's end, as ``relativedelta``).
+    """
+    import pandas as pd
+
+    start = pd.to_datetime(pd.Series(started), errors="coerce")
+    end = pd.to_datetime(pd.Series(ended, index=start.index), errors="coerce")
+    status = pd.Series(status, index=start.index)
+    day = pd.Timestamp(as_of)
+    begun = start.notna() & (start <= day) & ~status.isin([MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value])
+    ended_by_as_of = end.where(end <= day)
+    midterm = start + pd.DateOffset(months=MIDTERM_MONTHS)
+    year_over = start + pd.DateOffset(months=GROUP_YEAR_MONTHS)
+    reached_midterm = begun & (midterm <= day) & (ended_by_as_of.isna() | (ended_by_as_of >= midterm))
+    reached_end = begun & (
+        (ended_by_as_of.notna() & (status == MatchStatus.COMPLETED.value))
+        | (ended_by_as_of.isna() & (status != MatchStatus.STOPPED.value) & (year_over <= day))
+    )
+    return pd.DataFrame({Wave.BASELINE.value: begun, Wave.MIDTERM.value: reached_midterm, Wave.END.value: reached_end},
+                        index=start.index).fillna(False).astype(bool)
+
+
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
     GroupStatus.RECRUITING: frozenset({GroupStatus.TRAINING, GroupStatus.STOPPED}),
     GroupStatus.TRAINING: frozenset({GroupStatus.RECRUITING, GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED}),
