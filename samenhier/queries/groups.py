@@ -229,6 +229,20 @@ def status_counts(overview: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values(["municipality", "status"], key=lambda c: c.map(order) if c.name == "status" else c).reset_index(drop=True)
 
 
+def group_names(engine: Engine, scope: Scope, filters: Filters = Filters()) -> dict[str, str]:
+    """The visible groups (not archived) for choosing one: code → ``code · name``, by code.
+
+    A light read for pickers (the group page, Mijn groepen): two columns, no per-group aggregates.
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(WelcomeGroup.code, WelcomeGroup.name)
+            .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
+            .order_by(WelcomeGroup.code)
+        ).all()
+    return {code: f"{code} · {name}" for code, name in rows}
+
+
 def group_id_for_code(engine: Engine, scope: Scope, code: str) -> int:
     """The id of the group with ``code``.
 
