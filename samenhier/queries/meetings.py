@@ -122,8 +122,8 @@ def _as_dates(series: pd.Series) -> pd.Series:
 
 # --- calendar year --------------------------------------------------------------------------------------
 
-def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int) -> pd.DataFrame:
-    """The rows of :func:`week_heatmap`, in its order: group_id, code, name, municipality, start_date."""
+def _week_groups_query(scope: Scope, filters: Filters, year: int):
+    """SELECT of the rows of :func:`week_heatmap` (unordered): group_id, code, name, municipality, start_date."""
     first, last = iso_year_bounds(year)
     not_declined = Match.status != MatchStatus.DECLINED.value
     starts = (
@@ -137,14 +137,18 @@ def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int) -> p
         or_(Match.ended_date.is_(None), Match.ended_date >= first),
     )
     met = select(Meeting.group_id).where(Meeting.date >= first, Meeting.date <= last)
-    groups = read_frame(
-        engine,
+    return (
         select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name,
                Municipality.name.label("municipality"), starts.c.start_date)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(starts, starts.c.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)), or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met))),
+        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)), or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met)))
     )
+
+
+def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int) -> pd.DataFrame:
+    """The rows of :func:`week_heatmap`, in its order: group_id, code, name, municipality, start_date."""
+    groups = read_frame(engine, _week_groups_query(scope, filters, year))
     groups["start_date"] = pd.to_datetime(groups["start_date"])
     groups = groups.sort_values(["municipality", "start_date", "code"], na_position="last", kind="stable")
     groups["start_date"] = _as_dates(groups["start_date"])
@@ -194,8 +198,10 @@ def week_heatmap(
 
 
 def week_heatmap_size(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> int:
-    """How many groups (rows) :func:`week_heatmap` has for ``year`` without ``max_rows``."""
-    return len(_week_groups(engine, scope, filters, year))
+    """How many groups (rows) :func:`week_heatmap` has for ``year`` without ``max_rows`` (counted in SQL)."""
+    rows = _week_groups_query(scope, filters, year).subquery()
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(rows)).scalar_one())
 
 
 def monthly_counts(
