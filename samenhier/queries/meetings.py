@@ -146,9 +146,14 @@ def _week_groups_query(scope: Scope, filters: Filters, year: int):
     )
 
 
-def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int) -> pd.DataFrame:
-    """The rows of :func:`week_heatmap`, in its order: group_id, code, name, municipality, start_date."""
-    groups = read_frame(engine, _week_groups_query(scope, filters, year))
+def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int, limit: int | None = None) -> pd.DataFrame:
+    """The rows of :func:`week_heatmap`, in its order: group_id, code, name, municipality, start_date
+    (only the first ``limit``: the database sorts and cuts, so a national year reads 150 rows, not 1,000)."""
+    query = _week_groups_query(scope, filters, year)
+    if limit is not None:
+        start = query.selected_columns.start_date
+        query = query.order_by(Municipality.name, start.is_(None), start, WelcomeGroup.code).limit(limit)
+    groups = read_frame(engine, query)
     groups["start_date"] = pd.to_datetime(groups["start_date"])
     groups = groups.sort_values(["municipality", "start_date", "code"], na_position="last", kind="stable")
     groups["start_date"] = _as_dates(groups["start_date"])
@@ -175,11 +180,8 @@ def week_heatmap(
     municipality, then start date (groups without a start last), then code; weeks in order.
     """
     first, last = iso_year_bounds(year)
-    groups = _week_groups(engine, scope, filters, year)
-    rows = visible_groups(scope, filters)
-    if max_rows is not None:
-        groups = groups.head(max_rows)
-        rows = [int(g) for g in groups["group_id"]]
+    groups = _week_groups(engine, scope, filters, year, limit=max_rows)
+    rows = visible_groups(scope, filters) if max_rows is None else [int(g) for g in groups["group_id"]]
     week_no = (_days_between(engine, Meeting.date, literal(first, Date)) // 7 + 1).label("week_no")
     cells = read_frame(
         engine,

@@ -28,7 +28,7 @@ from samenhier.queries.groups import group_id_for_code
 from samenhier.rules import group_year_months
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
-from samenhier.todos import group_todos
+from samenhier.todos import OPEN_STATUSES, group_todos
 
 PROGRESS_COLUMNS = [
     "group_id", "code", "name", "status", "version", "signup_date", "training_completed_date", "members",
@@ -121,6 +121,9 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     settings = get_settings()
     todos = []
     for row in frame.itertuples(index=False):
+        if row.status not in OPEN_STATUSES:  # completed or stopped: no to-dos (every rule of group_todos needs an open status)
+            todos.append([])
+            continue
         quiet = row.days_since_meeting
         if pd.isna(quiet):
             quiet = None if pd.isna(row.match_started) else (as_of - row.match_started).days
