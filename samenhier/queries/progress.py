@@ -119,20 +119,20 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         [None if pd.isna(d) else (as_of - d).days for d in frame["last_meeting"]], dtype="Int64"
     )
     settings = get_settings()
-    todos = []
-    for row in frame.itertuples(index=False):
-        if row.status not in OPEN_STATUSES:  # completed or stopped: no to-dos (every rule of group_todos needs an open status)
-            todos.append([])
-            continue
+    # Completed or stopped groups have no to-dos (every rule of group_todos needs an open status):
+    # only the open ones (a few hundred of 5,000 at national scale) are looked at row by row.
+    todos = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    open_rows = frame[frame["status"].isin(OPEN_STATUSES)]
+    for index, row in zip(open_rows.index, open_rows.itertuples(index=False), strict=True):
         quiet = row.days_since_meeting
         if pd.isna(quiet):
             quiet = None if pd.isna(row.match_started) else (as_of - row.match_started).days
-        todos.append(group_todos(
+        todos[index] = group_todos(
             status=row.status, quiet_days=None if quiet is None else int(quiet),
             month=None if pd.isna(row.month) else int(row.month), has_newcomer=not pd.isna(row.newcomer_id),
             has_baseline=bool(row.has_baseline), has_end=bool(row.has_end), members=int(row.members),
             members_without_vog=int(row.members_without_vog), settings=settings,
-        ))
+        )
     frame["todos"] = todos
     status_rank = {s: i for i, s in enumerate(WORK_ORDER)}
     frame = frame.assign(_todos=-frame["todos"].map(len), _status=frame["status"].map(status_rank))
