@@ -300,7 +300,7 @@ def _timed(run: Callable[[], object]) -> tuple[float, float]:
 
 
 def _errors(at) -> str:
-    problems = [str(e.value) for e in at.exception]
+    problems = [f"{e.proto.type}: {e.message}" if e.proto.type else str(e.value) for e in at.exception]
     return "; ".join(p.splitlines()[0] for p in problems)[:300]
 
 
@@ -595,6 +595,9 @@ def run_bench(
     from samenhier.clock import today
 
     set_log_level("error")  # AppTest outside a server warns about the missing runtime on every run
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")  # name a failing page's error (the app's config hides it from users)
     started = time.perf_counter()
     as_of = today()
     os.environ["SAMENHIER_TODAY"] = as_of.isoformat()  # every page computes for the date the store was made for
