@@ -72,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="demo: four cities (default); national: 40 municipalities, 5,000 groups, ~400,000 meetings (for benchmarks)")
     p.add_argument("--as-of", type=_date, help="date the demo is 'now' (default: today)")
 
+    p = sub.add_parser("bench", parents=[common], help="time every page at demo or national scale; writes docs/benchmarks.md",
+                       description="Benchmark: build a fresh store of the given scale (in a temporary folder), run every page cold and "
+                                   "warm as Streamlit's AppTest does, measure peak memory, payloads and a 50,000-row meetings import, "
+                                   "print the table and write it to docs/benchmarks.md. It never opens your store (--database-url is refused).")
+    p.add_argument("--scale", choices=("demo", "national"), default="demo", help="demo: four cities (default); national: 40 municipalities")
+    p.add_argument("--runs", type=int, default=5, help="runs per median (default 5)")
+    p.add_argument("--pages", nargs="+", metavar="NAME", help="only these pages (file names in views/, e.g. overview meetings)")
+    p.add_argument("--store", metavar="PATH", help="keep the generated store here (reused when it already holds data)")
+    p.add_argument("--import-rows", type=int, default=50_000, help="meetings in the timed import (0: skip; default 50,000)")
+    p.add_argument("--output", metavar="PATH", help="report file (default docs/benchmarks.md)")
+    p.add_argument("--no-write", action="store_true", help="only print the table")
+
     p = sub.add_parser("create-user", parents=[common], help="create a login account",
                        description="Create an account. The password is asked twice, or read from standard input when that is not a terminal.")
     p.add_argument("name", help="login name")
@@ -131,6 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.lang not in i18n.LANGUAGES:  # argparse checks --lang, not the default taken from SAMENHIER_LANG
         parser.error(f"SAMENHIER_LANG={args.lang!r} is not supported; choose one of {', '.join(i18n.LANGUAGES)}")
     lang = args.lang
+    if args.command == "bench":  # builds its own store: never opens the user's
+        from pathlib import Path
+
+        from samenhier.bench import DOCS, run_bench
+
+        if args.runs < 1:
+            parser.error("--runs must be at least 1")
+        if args.database_url:
+            parser.error("bench builds its own store; use --store PATH to keep it")
+        output = None if args.no_write else Path(args.output) if args.output else DOCS
+        result = run_bench(args.scale, runs=args.runs, pages=args.pages, store=Path(args.store) if args.store else None,
+                           import_rows=args.import_rows, output=output)
+        return EXIT_INVALID if any(p.error for p in result.pages) else EXIT_OK
     try:
         engine = get_engine(args.database_url)
     except Exception as exc:  # a bad URL or an unreadable file: say which, not a traceback

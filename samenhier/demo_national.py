@@ -1,5 +1,11 @@
 """National-scale fictional data for benchmarks: 40 municipalities, 5,000 groups, 6,000 newcomers
-(800 waiting), ~25,000 members, ~400,000 meetings over 8 years, ~100,000 survey responses.
+(800 waiting), ~25,000 members, ~400,000 meetings over 8 years, ~69,000 survey responses.
+
+Survey responses: every person of a matched group (its members and its newcomer) is asked in each
+wave the match reached, and 90% answer. A person answers a wave at most once (the schema's unique
+constraints), so ~25,000 members and ~4,900 matched newcomers over at most three waves cap the store
+near 75,000 responses even at 100% response: the 100,000 of the issue would need more people, not
+more answers per person.
 
 Rows are generated straight into the tables with bulk inserts (SQLAlchemy Core ``executemany``), not
 through the validated import: at this size the import's per-row validation would dominate, and the

@@ -235,7 +235,9 @@ class Meeting(SQLModel, table=True):
         CheckConstraint("members_present >= 0", name="members_present"),
         CheckConstraint("newcomers_present >= 0", name="newcomers_present"),
         Index("ix_meeting_group_date", "group_id", "date"),
-        Index("ix_meeting_date", "date"),
+        # Date-range reads (per month and kind, groups that met in a year) are answered from this index
+        # alone; it starts with date, so it also serves plain date ranges (migration 0003).
+        Index("ix_meeting_date_group_kind", "date", "group_id", "kind"),
     )
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="welcome_group.id")

@@ -45,6 +45,27 @@ def group_year_month(start: dt.date, as_of: dt.date) -> int | None:
     return delta.years * 12 + delta.months + 1
 
 
+def group_year_months(starts, as_of: dt.date):
+    """:func:`group_year_month` for a whole column of start dates at once (pandas, no Python loop).
+
+    ``starts``: a pandas Series of dates (``datetime.date``, Timestamps or missing). Returns a nullable
+    ``Int64`` Series on the same index: the month of the group year on ``as_of``, <NA> where the start
+    is missing or after ``as_of``. Same calendar-month rule as :func:`group_year_month`: whole months
+    since the start, where the start's day is clipped to the last day of ``as_of``'s month (start
+    31 January, as of 28 February 2026: one whole month, so month 2).
+    """
+    import calendar
+
+    import pandas as pd
+
+    stamps = pd.to_datetime(pd.Series(starts), errors="coerce")
+    months = (as_of.year - stamps.dt.year) * 12 + (as_of.month - stamps.dt.month)
+    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
+    months = months - (as_of.day < stamps.dt.day.clip(upper=last_day)).astype(int)
+    result = (months + 1).astype("Int64")
+    return result.where(stamps.notna() & (stamps <= pd.Timestamp(as_of)), pd.NA)
+
+
 def survey_waves_reached(
     started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date
 ) -> tuple[Wave, ...]:
@@ -76,6 +97,33 @@ def survey_waves_reached(
     elif status != MatchStatus.STOPPED.value and started + relativedelta(months=GROUP_YEAR_MONTHS) <= as_of:
         reached.append(Wave.END)
     return tuple(reached)
+
+
+def survey_waves_reached_columns(started, ended, status, as_of: dt.date):
+    """:func:`survey_waves_reached` for whole columns at once (pandas, no Python loop per match).
+
+    ``started``, ``ended`` (dates or missing) and ``status`` (stored words) are aligned pandas Series.
+    Returns a DataFrame on the same index with one boolean column per :class:`~samenhier.models.Wave`
+    value (``nulmeting``, ``tussenmeting``, ``eindmeting``): True where the match has reached that wave
+    on ``as_of``, by the same rules (calendar months clipped to the month's end, as ``relativedelta``).
+    """
+    import pandas as pd
+
+    start = pd.to_datetime(pd.Series(started), errors="coerce")
+    end = pd.to_datetime(pd.Series(ended, index=start.index), errors="coerce")
+    status = pd.Series(status, index=start.index)
+    day = pd.Timestamp(as_of)
+    begun = start.notna() & (start <= day) & ~status.isin([MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value])
+    ended_by_as_of = end.where(end <= day)
+    midterm = start + pd.DateOffset(months=MIDTERM_MONTHS)
+    year_over = start + pd.DateOffset(months=GROUP_YEAR_MONTHS)
+    reached_midterm = begun & (midterm <= day) & (ended_by_as_of.isna() | (ended_by_as_of >= midterm))
+    reached_end = begun & (
+        (ended_by_as_of.notna() & (status == MatchStatus.COMPLETED.value))
+        | (ended_by_as_of.isna() & (status != MatchStatus.STOPPED.value) & (year_over <= day))
+    )
+    return pd.DataFrame({Wave.BASELINE.value: begun, Wave.MIDTERM.value: reached_midterm, Wave.END.value: reached_end},
+                        index=start.index).fillna(False).astype(bool)
 
 
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {

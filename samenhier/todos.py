@@ -26,6 +26,7 @@ from samenhier.settings import Settings
 OPEN_STATUSES = frozenset({GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value, GroupStatus.AWAITING_MATCH.value,
                            GroupStatus.ACTIVE.value})
 """Statuses of a group that is forming or running (not completed, not stopped)."""
+_ACTIVE = GroupStatus.ACTIVE.value  # read once: an enum's .value costs microseconds, called for 5,000 groups per page
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def group_todos(
     baseline / end survey; ``members`` and ``members_without_vog``: counts of members not archived.
     """
     todos: list[Todo] = []
-    active = status == GroupStatus.ACTIVE.value
+    active = status == _ACTIVE
     if active and quiet_days is not None and quiet_days > settings.inactive_after_days:
         todos.append(Todo("no_meeting", {"days": quiet_days}))
     if active and has_newcomer and not has_baseline:

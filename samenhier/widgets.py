@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from samenhier import i18n, ui
+from samenhier.io.rows import fold_vocabulary
 from samenhier.io.workbook import ImportFailed, ImportResult
 from samenhier.models import Municipality, Variant, WelcomeGroup
 from samenhier.scope import Filters, visible_groups
@@ -45,6 +46,63 @@ def sidebar_filters(engine: Engine) -> Filters:
     filters = Filters(municipalities=tuple(municipalities), variants=tuple(variants))
     st.session_state[ui.FILTERS_KEY] = filters
     return filters
+
+
+PAGE_SIZE = 100
+"""Rows per page of a long table: enough to scan, small enough that a rerun sends kilobytes, not megabytes."""
+
+
+def paginate(frame: pd.DataFrame, *, key: str, page_size: int = PAGE_SIZE) -> pd.DataFrame:
+    """The rows of ``frame`` on the page the user chose, with a page chooser and a "rows x–y of n" caption.
+
+    A frame of at most ``page_size`` rows comes back whole, without a chooser. The browser only ever
+    gets one page of a long table (at national scale a table of every group is 5,000 rows). Keep the
+    frame's order meaningful (the most urgent rows first): page 1 is what most users look at. The page
+    number lives in ``st.session_state[key]``; it is clamped when the frame got shorter (a filter changed).
+    """
+    total = len(frame)
+    pages = max(1, -(-total // page_size))
+    if pages == 1:
+        return frame
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = pages
+    left, right = st.columns([1, 4], vertical_alignment="bottom")
+    page = left.number_input(ui.t("pager.page", pages=i18n.format_number(pages, ui.current_language())), min_value=1,
+                             max_value=pages, step=1, key=key)
+    first = (int(page) - 1) * page_size
+    last = min(first + page_size, total)
+    lang = ui.current_language()
+    right.caption(ui.t("pager.rows", first=i18n.format_number(first + 1, lang), last=i18n.format_number(last, lang),
+                       total=i18n.format_number(total, lang)))
+    return frame.iloc[first:last]
+
+
+PICK_LIMIT = 200
+"""Choices in one selectbox before :func:`pick` asks for a search first (every option is sent to the browser)."""
+
+
+def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK_LIMIT):
+    """A selectbox over ``options`` (value → text shown, in order); returns the chosen value (None without options).
+
+    Up to ``limit`` options it is a plain selectbox. A longer list (5,000 groups at national scale)
+    gets a search field first, and the selectbox offers the first ``limit`` options whose text contains
+    the search (case- and accent-insensitive), so the browser gets a few hundred options, not thousands.
+    ``default`` (e.g. the group of a deep link) is offered first whenever it is one of ``options``.
+    """
+    values = list(options)
+    if len(values) > limit:
+        search = st.text_input(ui.t("picker.search"), key=f"{key}_search")
+        needle = fold_vocabulary(search)
+        if needle:
+            values = [v for v in values if needle in fold_vocabulary(str(options[v]))]
+        total = len(values)
+        values = values[:limit]
+        st.caption(ui.t("picker.count", shown=i18n.format_number(len(values), ui.current_language()),
+                        total=i18n.format_number(total, ui.current_language())))
+    if default in options and default not in values:
+        values = [default, *values]
+    index = values.index(default) if default in values else 0
+    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key)
 
 
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:

@@ -6,20 +6,19 @@ import streamlit as st
 from samenhier import i18n, ui
 from samenhier.queries import groups as group_queries
 from samenhier.scope import AccessDenied
+from samenhier.widgets import pick
 
 scope = ui.require_scope()
-overview = ui.cached(group_queries.group_overview)(scope, ui.current_filters(), as_of=ui.as_of())
-codes = list(overview.sort_values("code")["code"])
+choices = ui.cached(group_queries.group_names)(scope, ui.current_filters())  # code → "code · name"
 wanted = st.query_params.get("group")
-if wanted and wanted not in codes:
-    codes = [wanted, *codes]  # a deep link outside the sidebar filters still opens (if visible at all)
-if not codes:
+if wanted and wanted not in choices:
+    choices = {wanted: f"{wanted} · ", **choices}  # a deep link outside the sidebar filters still opens (if visible at all)
+if not choices:
     st.info(ui.t("group.none"))
     st.stop()
-names = dict(zip(overview["code"], overview["name"], strict=True))
 header, chooser = st.columns([3, 1], vertical_alignment="bottom")
-code = chooser.selectbox(ui.t("group.choose"), codes, index=codes.index(wanted) if wanted in codes else 0,
-                    format_func=lambda c: f"{c} · {names.get(c, '')}", key="group_code")
+with chooser:
+    code = pick(ui.t("group.choose"), choices, key="group_code", default=wanted)
 st.query_params["group"] = code
 
 try:

@@ -2,6 +2,8 @@
 newcomers, community builders and accounts. Reads via samenhier.queries.records, writes via
 samenhier.services.records; the form mechanics (kept input, field errors, conflicts) are in samenhier.forms."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from samenhier.queries.audit import audit_events, describe_changes
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.services import records as s
 from samenhier.services.common import ValidationFailed, VersionConflict
+from samenhier.widgets import PICK_LIMIT, paginate
 
 scope = ui.require_scope()
 if not scope.is_coordinator:
@@ -38,14 +41,21 @@ def open_key(name: str) -> str:
 
 def choose_record(name: str, ids: list, label) -> object:
     """The selectbox that opens a record (or a new one); a record saved or deleted elsewhere on the page
-    is selected through a pending key before the widget exists."""
+    is selected through a pending key before the widget exists. A long list (thousands of members at
+    national scale) offers its first PICK_LIMIT records and the open one; the search box narrows it."""
     key = open_key(name)
     if f"{key}_pending" in st.session_state:
         st.session_state[key] = st.session_state.pop(f"{key}_pending")
-    options = [NEW, *ids]
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = None
-    return st.selectbox(ui.t("manage.open"), options, key=key, placeholder=ui.t("manage.open_hint"),
+    current = st.session_state.get(key)
+    if current != NEW and current not in set(ids):
+        st.session_state[key] = current = None
+    offered = ids[:PICK_LIMIT]
+    if len(ids) > PICK_LIMIT:
+        if current not in (None, NEW) and current not in set(offered):
+            offered = [current, *offered]
+        lang = ui.current_language()
+        st.caption(ui.t("picker.count", shown=i18n.format_number(PICK_LIMIT, lang), total=i18n.format_number(len(ids), lang)))
+    return st.selectbox(ui.t("manage.open"), [NEW, *offered], key=key, placeholder=ui.t("manage.open_hint"),
                         format_func=lambda v: ui.t(f"manage.new.{name}") if v == NEW else label(v))
 
 
@@ -121,9 +131,10 @@ if section == "groups":
     if statuses:
         table = table[table["status"].isin(statuses)]
     table = q.search_frame(table, search, ["code", "name", "municipality", "community_builder"])
-    st.dataframe(table.assign(
-        status=table["status"].map(lambda v: i18n.label("group_status", v)), variant=table["variant"].map(lambda v: i18n.label("variant", v)),
-        signup_date=pd.to_datetime(table["signup_date"]),
+    page = paginate(table, key="manage_groups_page")
+    st.dataframe(page.assign(
+        status=page["status"].map(lambda v: i18n.label("group_status", v)), variant=page["variant"].map(lambda v: i18n.label("variant", v)),
+        signup_date=pd.to_datetime(page["signup_date"]),
     )[["code", "name", "municipality", "variant", "status", "community_builder", "members", "signup_date", "archived"]],
         hide_index=True, width="stretch", height=280, column_config={
             "code": ui.t("col.code"), "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "variant": ui.t("field.variant"),
@@ -175,24 +186,32 @@ elif section == "members":
     with left:
         search = search_box("members")
     with middle:
-        in_groups = st.multiselect(ui.t("field.group_id"), list(groups), key="manage_members_groups",
-                                   format_func=lambda v: groups.get(v, str(v)), placeholder=ui.t("filters.all"))
+        if len(groups) <= PICK_LIMIT:
+            in_groups = st.multiselect(ui.t("field.group_id"), list(groups), key="manage_members_groups",
+                                       format_func=lambda v: groups.get(v, str(v)), placeholder=ui.t("filters.all"))
+        else:  # thousands of groups: every one would be sent as an option; the search box finds group codes and names
+            in_groups = []
+            st.caption(ui.t("manage.members_group_search"))
     with right:
         archived = show_archived("members")
     table = ui.cached(q.members_table)(scope, filters, include_archived=archived)
     if in_groups:
         table = table[table["group_id"].isin(in_groups)]
     table = q.search_frame(table, search, ["code", "first_name", "last_name", "email", "phone", "group_code", "group_name"])
-    shown = table[["member_id", "version", "code", "group_code", "first_name", "last_name", "email", "phone", "vog_date"]].reset_index(drop=True)
+    page = paginate(table, key="manage_members_page")
+    shown = page[["member_id", "version", "code", "group_code", "first_name", "last_name", "email", "phone", "vog_date"]].reset_index(drop=True)
     shown = shown.assign(vog_date=pd.to_datetime(shown["vog_date"]))
+    # Edits are reported by row position: the editor's key names the exact rows shown (page, search,
+    # filter), so an edit can never land on another member when the rows change.
+    editor_key = "manage_members_editor_" + hashlib.sha1(shown["member_id"].to_numpy().tobytes()).hexdigest()[:12]
     st.caption(ui.t("manage.bulk_hint"))
-    st.data_editor(shown, key="manage_members_editor", hide_index=True, width="stretch", height=280,
+    st.data_editor(shown, key=editor_key, hide_index=True, width="stretch", height=280,
                    disabled=["member_id", "version", "code", "group_code", "first_name", "last_name"],
                    column_order=["code", "group_code", "first_name", "last_name", "email", "phone", "vog_date"],
                    column_config={"code": ui.t("col.code"), "group_code": ui.t("field.group_id"), "first_name": ui.t("field.first_name"),
                                   "last_name": ui.t("field.last_name"), "email": ui.t("col.email"), "phone": ui.t("col.phone"),
                                   "vog_date": ui.date_column(ui.t("col.vog"))})
-    edits = edited_records(shown, st.session_state.get("manage_members_editor", {}).get("edited_rows", {}),
+    edits = edited_records(shown, st.session_state.get(editor_key, {}).get("edited_rows", {}),
                            id_column="member_id", date_columns=["vog_date"])
     if edits and st.button(ui.t("manage.bulk_save", n=len(edits)), key="manage_members_bulk_save", type="primary"):
         problems, done = [], 0
@@ -205,7 +224,7 @@ elif section == "members":
                 problems += [f"{code}: {e.message(ui.current_language())}" for e in exc.errors]
             except VersionConflict:
                 problems.append(f"{code}: {ui.t('forms.changed_meanwhile')}")
-        del st.session_state["manage_members_editor"]
+        del st.session_state[editor_key]
         ui.clear_caches()
         flash("success" if not problems else "warning", ui.t("manage.bulk_done", n=done))
         for problem in problems:
@@ -256,8 +275,9 @@ elif section == "newcomers":
     if statuses:
         table = table[table["status"].isin(statuses)]
     table = q.search_frame(table, search, ["code", "first_name", "last_name", "municipality", "country_of_origin", "email", "phone"])
-    st.dataframe(table.assign(status=table["status"].map(lambda v: i18n.label("newcomer_status", v)),
-                              registration_date=pd.to_datetime(table["registration_date"]))[
+    page = paginate(table, key="manage_newcomers_page")
+    st.dataframe(page.assign(status=page["status"].map(lambda v: i18n.label("newcomer_status", v)),
+                             registration_date=pd.to_datetime(page["registration_date"]))[
         ["code", "first_name", "last_name", "municipality", "country_of_origin", "household_size", "registration_date", "status", "archived"]],
         hide_index=True, width="stretch", height=280, column_config={
             "code": ui.t("col.code"), "first_name": ui.t("field.first_name"), "last_name": ui.t("field.last_name"),

@@ -14,6 +14,7 @@ from samenhier.queries import meetings as meeting_queries
 from samenhier.scope import AccessDenied
 from samenhier.services import meetings as meeting_service
 from samenhier.services.common import FieldError, ValidationFailed, VersionConflict
+from samenhier.widgets import paginate, pick
 
 KINDS = [k.value for k in MeetingKind]
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -31,6 +32,7 @@ filters = ui.current_filters()
 as_of = ui.as_of()
 lang = ui.current_language()
 date_format = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+kind_labels = {k: i18n.label("meeting_kind", k, lang) for k in KINDS}
 
 
 def message(error: FieldError) -> str:
@@ -41,7 +43,7 @@ def message(error: FieldError) -> str:
 
 def describe(details: list) -> str:
     """Hover text of a heatmap cell: one line per meeting, date and kind."""
-    lines = [f"{ui.fmt_date(day)} · {i18n.label('meeting_kind', kind)}" for day, kind in details[:HOVER_LINES]]
+    lines = [f"{i18n.format_date(day, lang)} · {kind_labels[kind]}" for day, kind in details[:HOVER_LINES]]
     if len(details) > HOVER_LINES:
         lines.append(f"… +{len(details) - HOVER_LINES}")
     return "<br>".join(lines)
@@ -60,8 +62,8 @@ def show_flash(where: str) -> None:
 
 
 def group_picker(groups, key: str) -> int:
-    names = {row.group_id: f"{row.code} · {row.name}" for row in groups.itertuples()}
-    return st.selectbox(ui.t("meetings.field.group"), list(names), format_func=names.get, key=key)
+    names = dict(zip(groups["group_id"].tolist(), (groups["code"] + " · " + groups["name"]).tolist(), strict=True))
+    return pick(ui.t("meetings.field.group"), names, key=key)
 
 
 def year_tab() -> None:
@@ -71,7 +73,8 @@ def year_tab() -> None:
     years = ui.cached(meeting_queries.meeting_years)(scope, filters, as_of=as_of)
     if view == "calendar":
         year = right.selectbox(ui.t("meetings.year"), years, key="meetings_year")
-        grid = ui.cached(meeting_queries.week_heatmap)(scope, filters, year=year)
+        grid = ui.cached(meeting_queries.week_heatmap)(scope, filters, year=year, max_rows=MAX_HEATMAP_ROWS)
+        total_rows = ui.cached(meeting_queries.week_heatmap_size)(scope, filters, year=year)
         monthly = ui.cached(meeting_queries.monthly_counts)(scope, filters, year=year, as_of=as_of)
         columns, column_labels, column = meeting_queries.iso_weeks(year), None, "week"
         row_key, row_label = "group_id", lambda r: f"{r['code']} · {r['name']}"
@@ -81,7 +84,8 @@ def year_tab() -> None:
         empty = ui.t("meetings.heatmap.none.calendar", year=year)
     else:
         year = right.selectbox(ui.t("meetings.cohort_year"), years, key="meetings_year")
-        grid = ui.cached(meeting_queries.programme_heatmap)(scope, filters, year=year, as_of=as_of)
+        grid = ui.cached(meeting_queries.programme_heatmap)(scope, filters, year=year, as_of=as_of, max_rows=MAX_HEATMAP_ROWS)
+        total_rows = ui.cached(meeting_queries.programme_heatmap_size)(scope, filters, year=year)
         monthly = ui.cached(meeting_queries.programme_monthly_counts)(scope, filters, year=year, as_of=as_of)
         columns, column = list(range(1, 13)), "month"
         column_labels = month_labels = [ui.t("meetings.programme_month", n=m) for m in columns]
@@ -95,10 +99,8 @@ def year_tab() -> None:
         st.info(empty)
     else:
         st.caption(caption)
-        rows = grid[row_key].drop_duplicates()
-        if len(rows) > MAX_HEATMAP_ROWS:
-            st.info(ui.t("meetings.heatmap.capped", shown=MAX_HEATMAP_ROWS, total=len(rows)))
-            grid = grid[grid[row_key].isin(rows.iloc[:MAX_HEATMAP_ROWS])]
+        if total_rows > MAX_HEATMAP_ROWS:  # the query read only the first rows: the heatmap stays readable and small
+            st.info(ui.t("meetings.heatmap.capped", shown=MAX_HEATMAP_ROWS, total=total_rows))
         st.plotly_chart(
             meeting_charts.meeting_heatmap(
                 grid, row_key=row_key, row_label=row_label, column=column, columns=columns, column_labels=column_labels,
@@ -144,7 +146,8 @@ def cadence_tab() -> None:
         "longest_gap_days": st.column_config.NumberColumn(ui.t("meetings.col.longest_gap"), format="%d"),
     }
 
-    def table(rows, names):
+    def table(rows, names, key):
+        rows = paginate(rows, key=key)
         shown = rows.assign(link="groep?group=" + rows["code"])[["link", *names]]
         for name in ("match_started", "last_meeting"):
             if name in shown:
@@ -157,11 +160,11 @@ def cadence_tab() -> None:
     if quiet.empty:
         st.success(ui.t("meetings.quiet.none", days=days))
     else:
-        table(quiet, ["name", "municipality", "community_builder", "last_meeting", "days_since_meeting"])
+        table(quiet, ["name", "municipality", "community_builder", "last_meeting", "days_since_meeting"], "meetings_quiet_page")
     st.subheader(ui.t("meetings.cadence.title"))
     st.caption(ui.t("meetings.cadence.caption"))
     table(frame, ["name", "municipality", "community_builder", "match_started", "last_meeting", "days_since_meeting",
-                  "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days"])
+                  "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days"], "meetings_cadence_page")
 
 
 def log_tab(groups) -> None:

@@ -12,6 +12,7 @@ from samenhier.models import CheckInAssessment, GroupStatus
 from samenhier.queries import progress as q
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.services import progress as s
+from samenhier.widgets import paginate, pick
 
 scope = ui.require_scope()
 engine = ui.engine()
@@ -29,24 +30,23 @@ def todo_text(todo) -> str:
     return ui.t(f"todo.{todo.code}", **todo.params)
 
 
+listed = paginate(groups, key="progress_page")  # a coordinator sees every group: 5,000 at national scale
 st.dataframe(pd.DataFrame({
-    "code": groups["code"], "name": groups["name"], "status": groups["status"].map(lambda v: i18n.label("group_status", v)),
-    "month": groups["month"].map(lambda m: "" if pd.isna(m) else f"{m}/12"), "last_meeting": pd.to_datetime(groups["last_meeting"]),
-    "last_check_in": groups["last_assessment"].map(lambda a: i18n.label("check_in", a) if isinstance(a, str) else ""),
-    "todos": groups["todos"].map(lambda todos: "; ".join(todo_text(t) for t in todos)),
+    "code": listed["code"], "name": listed["name"], "status": listed["status"].map(lambda v: i18n.label("group_status", v)),
+    "month": listed["month"].map(lambda m: "" if pd.isna(m) else f"{m}/12"), "last_meeting": pd.to_datetime(listed["last_meeting"]),
+    "last_check_in": listed["last_assessment"].map(lambda a: i18n.label("check_in", a) if isinstance(a, str) else ""),
+    "todos": listed["todos"].map(lambda todos: "; ".join(todo_text(t) for t in todos)),
 }), hide_index=True, width="stretch", height=240, column_config={
     "code": ui.t("col.code"), "name": ui.t("col.name"), "status": ui.t("col.status"), "month": ui.t("col.month"),
     "last_meeting": ui.date_column(ui.t("col.last_meeting")), "last_check_in": ui.t("progress.col.check_in"),
     "todos": ui.t("progress.col.todos"),
 })
 
-codes = list(groups["code"])
+choices = dict(zip(groups["code"].tolist(), (groups["code"] + " · " + groups["name"]).tolist(), strict=True))
 wanted = st.query_params.get("group")
-if wanted and wanted not in codes:
+if wanted and wanted not in choices:
     st.error(ui.t("common.not_found_or_denied"))
-names = dict(zip(groups["code"], groups["name"], strict=True))
-code = st.selectbox(ui.t("group.choose"), codes, index=codes.index(wanted) if wanted in codes else 0,
-                    format_func=lambda c: f"{c} · {names[c]}", key="progress_group")
+code = pick(ui.t("group.choose"), choices, key="progress_group", default=wanted)
 st.query_params["group"] = code
 row = groups.set_index("code").loc[code]
 group_id = int(row["group_id"])

@@ -6,7 +6,7 @@ import streamlit as st
 from samenhier import i18n, ui
 from samenhier.charts import groups as group_charts
 from samenhier.queries import groups as group_queries
-from samenhier.widgets import download_buttons, onboarding
+from samenhier.widgets import download_buttons, onboarding, paginate
 
 scope = ui.require_scope()
 filters = ui.current_filters()
@@ -54,15 +54,15 @@ table = pd.DataFrame({
     "link": "groep?group=" + shown["code"],
     "name": shown["name"],
     "municipality": shown["municipality"],
-    "status": shown["status"].map(lambda s: i18n.label("group_status", s)),
+    "status": shown["status"].map({s: i18n.label("group_status", s) for s in shown["status"].unique()}),
     "community_builder": shown["community_builder"],
-    "month": shown["month"].map(lambda m: "" if pd.isna(m) else f"{m}/12"),
+    "month": (shown["month"].astype("string") + "/12").fillna(""),
     "last_meeting": pd.to_datetime(shown["last_meeting"]),
     "days_since": shown["days_since_meeting"],
-    "health": shown["health"].map(lambda h: ui.t(f"health.{h}") if h else ""),
+    "health": shown["health"].map({h: ui.t(f"health.{h}") if h else "" for h in shown["health"].unique()}),
 })
 st.dataframe(
-    table, hide_index=True, width="stretch",
+    paginate(table, key="ov_page"), hide_index=True, width="stretch",
     column_config={
         "link": st.column_config.LinkColumn(ui.t("col.code"), display_text=r"group=(.*)$"),
         "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),

@@ -8,7 +8,7 @@ import streamlit as st
 from samenhier import i18n, ui
 from samenhier.charts import surveys as survey_charts
 from samenhier.models import LONELINESS_ITEMS, Answer, SelfReportedChange, Wave
-from samenhier.queries import groups as group_queries
+from samenhier.queries import records as record_queries
 from samenhier.queries import surveys as survey_queries
 from samenhier.scope import AccessDenied
 from samenhier.services.common import ValidationFailed, VersionConflict
@@ -24,6 +24,7 @@ from samenhier.survey_stats import (
     paired_summary,
     response_summary,
 )
+from samenhier.widgets import pick
 
 scope = ui.require_scope()
 filters = ui.current_filters()
@@ -218,12 +219,11 @@ with tab_entry:
     saved = st.session_state.pop("survey_saved", None)
     if saved:
         st.success(saved)
-    groups = ui.cached(group_queries.group_overview)(scope, filters, as_of=as_of).sort_values("code")
-    if groups.empty:
+    names = ui.cached(record_queries.group_options)(scope, filters)  # id → "code · name", by code
+    if not names:
         st.info(ui.t("surveys.entry.no_groups"))
         st.stop()
-    names = dict(zip(groups["group_id"], groups["code"] + " · " + groups["name"], strict=True))
-    group_id = st.selectbox(ui.t("surveys.entry.group"), list(groups["group_id"]), format_func=lambda g: names[g], key="survey_entry_group")
+    group_id = pick(ui.t("surveys.entry.group"), names, key="survey_entry_group")
     try:
         people = ui.cached(survey_queries.respondents)(scope, int(group_id))
     except AccessDenied:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -56,6 +57,8 @@ from samenhier.models import (
 )
 from samenhier.municipalities import MUNICIPALITIES
 
+MEETING_FIELDS = ("duration_minutes", "members_present", "newcomers_present", "note")
+"""A meeting's values besides its key (group, date, kind): what an import may change."""
 FIRST_DATA_ROW = 2
 """Excel row number of a sheet's first data row (row 1 holds the column names)."""
 
@@ -233,6 +236,9 @@ class _Importer:
 
     def community_builders(self, rows: list[tuple[int, CommunityBuilderRow]]) -> None:
         sheet = "community_builders"
+        if not rows:  # a partial import (e.g. only meetings): the names are enough, not every record
+            self.builders = {_key(name): i for i, name in self.session.exec(select(CommunityBuilder.id, CommunityBuilder.name))}
+            return
         existing = {_key(b.name): b for b in self.session.exec(select(CommunityBuilder))}
         for _excel_row, row in self.duplicates(sheet, rows, lambda r: _key(r.name), "naam"):
             values = dict(name=row.name, email=row.email or None, municipality_id=self.municipalities[row.municipality], languages=row.languages)
@@ -242,6 +248,9 @@ class _Importer:
 
     def groups(self, rows: list[tuple[int, GroupRow]]) -> None:
         sheet = "groepen"
+        if not rows:
+            self.groups_by_code = dict(self.session.exec(select(WelcomeGroup.code, WelcomeGroup.id)).all())
+            return
         existing = {g.code: g for g in self.session.exec(select(WelcomeGroup))}
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "groep_code"):
             builder_id = None
@@ -270,6 +279,9 @@ class _Importer:
 
     def members(self, rows: list[tuple[int, MemberRow]]) -> None:
         sheet = "leden"
+        if not rows:
+            self.members_by_code = dict(self.session.exec(select(Member.code, Member.id)).all())
+            return
         existing = {m.code: m for m in self.session.exec(select(Member))}
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "lid_code"):
             group_id = self._group_id(sheet, excel_row, row.group_code)
@@ -285,6 +297,9 @@ class _Importer:
 
     def newcomers(self, rows: list[tuple[int, NewcomerRow]]) -> None:
         sheet = "nieuwkomers"
+        if not rows:
+            self.newcomers_by_code = dict(self.session.exec(select(Newcomer.code, Newcomer.id)).all())
+            return
         existing = {n.code: n for n in self.session.exec(select(Newcomer))}
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "nieuwkomer_code"):
             if row.permit_date and row.permit_date < row.arrival_date:
@@ -302,6 +317,8 @@ class _Importer:
 
     def matches(self, rows: list[tuple[int, MatchRow]]) -> None:
         sheet = "koppelingen"
+        if not rows:
+            return
         existing = {(m.group_id, m.newcomer_id): m for m in self.session.exec(select(Match))}
         for excel_row, row in self.duplicates(sheet, rows, lambda r: (r.group_code, r.newcomer_code), "nieuwkomer_code"):
             group_id = self._group_id(sheet, excel_row, row.group_code)
@@ -328,28 +345,52 @@ class _Importer:
         self.session.flush()
 
     def meetings(self, rows: list[tuple[int, MeetingRow]]) -> None:
+        """Meetings are the big sheet (hundreds of thousands in a national store): the stored ones are read
+        as plain rows, only in the date range of the sheet (a meeting's key includes its date), and new
+        and changed ones are written in bulk — no ORM object per meeting, so time and memory stay small.
+        Same rules as :meth:`upsert`: new, changed (version + 1) or unchanged."""
         sheet = "bijeenkomsten"
-        existing: dict[tuple, list[Meeting]] = defaultdict(list)
-        for m in self.session.exec(select(Meeting).order_by(Meeting.id)):
-            existing[(m.group_id, m.date, m.kind)].append(m)
-        occurrence: dict[tuple, int] = defaultdict(int)
+        summary = self.summaries[sheet]
+        keyed = []
         for excel_row, row in rows:
             group_id = self._group_id(sheet, excel_row, row.group_code)
-            if group_id is None:
-                continue
+            if group_id is not None:
+                keyed.append((group_id, row))
+        if not keyed:
+            return
+        stored = select(Meeting.id, Meeting.group_id, Meeting.date, Meeting.kind, *(getattr(Meeting, f) for f in MEETING_FIELDS),
+                        Meeting.version).where(Meeting.date >= min(r.date for _, r in keyed), Meeting.date <= max(r.date for _, r in keyed))
+        existing: dict[tuple, list] = defaultdict(list)
+        for m in self.session.execute(stored.order_by(Meeting.id)):
+            existing[(m.group_id, m.date, m.kind)].append(m)
+        occurrence: dict[tuple, int] = defaultdict(int)
+        new, changed = [], []
+        for group_id, row in keyed:
             key = (group_id, row.date, row.kind)
             nth = occurrence[key]
             occurrence[key] += 1
             current = existing[key][nth] if nth < len(existing[key]) else None
-            values = dict(
-                group_id=group_id, date=row.date, kind=row.kind, duration_minutes=row.duration_minutes,
-                members_present=row.members_present, newcomers_present=row.newcomers_present, note=row.note,
-            )
-            self.upsert(sheet, current, values, Meeting)
-        self.session.flush()
+            values = dict(duration_minutes=row.duration_minutes, members_present=row.members_present,
+                          newcomers_present=row.newcomers_present, note=row.note)
+            if current is None:
+                new.append(dict(group_id=group_id, date=row.date, kind=row.kind, **values, version=1))
+                summary.new += 1
+                continue
+            differs = {k: v for k, v in values.items() if getattr(current, k) != v}
+            if differs:
+                changed.append(dict(id=current.id, **differs, version=current.version + 1))
+                summary.changed += 1
+            else:
+                summary.unchanged += 1
+        if new:
+            self.session.execute(insert(Meeting), new)
+        if changed:
+            self.session.execute(update(Meeting), changed)  # ORM bulk UPDATE by primary key
 
     def surveys(self, rows: list[tuple[int, SurveyRow]]) -> None:
         sheet = "enquetes"
+        if not rows:
+            return
         existing = {}
         for s in self.session.exec(select(SurveyResponse)):
             existing[("m", s.member_id, s.wave) if s.member_id else ("n", s.newcomer_id, s.wave)] = s

@@ -29,7 +29,7 @@ from samenhier.models import (
     WelcomeGroup,
 )
 from samenhier.queries.common import read_frame
-from samenhier.rules import GROUP_YEAR_MONTHS, group_year_month
+from samenhier.rules import GROUP_YEAR_MONTHS, group_year_months
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
 
@@ -78,17 +78,18 @@ def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     before ``as_of``, or NaT), ``days_since_meeting`` (days, <NA> without meetings), ``health``
     (:class:`Health` word: active and no meeting within ``inactive_after_days`` → ``aandacht``).
     """
-    meetings = (
-        select(Meeting.group_id, func.max(Meeting.date).label("last_meeting"))
-        .where(Meeting.date <= as_of)
-        .group_by(Meeting.group_id)
-        .subquery()
+    # Correlated per group: one seek in ix_meeting_group_date / ix_member_group_id each, so the cost
+    # grows with the number of groups shown, not with the (hundreds of thousands of) meetings.
+    last_meeting = (
+        select(func.max(Meeting.date))
+        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of)
+        .scalar_subquery()
     )
     members = (
-        select(Member.group_id, func.count().label("members"))
-        .where(Member.archived.is_(False))
-        .group_by(Member.group_id)
-        .subquery()
+        select(func.count())
+        .select_from(Member)
+        .where(Member.group_id == WelcomeGroup.id, Member.archived.is_(False))
+        .scalar_subquery()
     )
     match = _running_match()
     query = (
@@ -100,15 +101,13 @@ def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *
             WelcomeGroup.variant,
             WelcomeGroup.status,
             CommunityBuilder.name.label("community_builder"),
-            func.coalesce(members.c.members, 0).label("members"),
+            members.label("members"),
             match.c.match_started,
-            meetings.c.last_meeting,
+            last_meeting.label("last_meeting"),
         )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
-        .outerjoin(members, members.c.group_id == WelcomeGroup.id)
         .outerjoin(match, match.c.group_id == WelcomeGroup.id)
-        .outerjoin(meetings, meetings.c.group_id == WelcomeGroup.id)
         .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
         .order_by(Municipality.name, WelcomeGroup.code)
     )
@@ -124,11 +123,7 @@ def _days_until(as_of: dt.date, dates: pd.Series) -> pd.Series:
 def _add_health(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     threshold = get_settings().inactive_after_days
     active = frame["status"] == GroupStatus.ACTIVE.value
-    frame["month"] = pd.array(
-        [group_year_month(s.date(), as_of) if a and not pd.isna(s) else None
-         for s, a in zip(pd.to_datetime(frame["match_started"]), active, strict=True)],
-        dtype="Int64",
-    )
+    frame["month"] = group_year_months(frame["match_started"], as_of).where(active, pd.NA)
     frame["days_since_meeting"] = _days_until(as_of, frame["last_meeting"])
     # An active group that never met counts from the start of its match.
     quiet_days = frame["days_since_meeting"].fillna(_days_until(as_of, frame["match_started"])).fillna(0)
@@ -180,13 +175,25 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
     - newcomers waiting: status ``wacht`` in the filtered municipalities (coordinators only: a community
       builder sees waiting newcomers of none of their groups, so 0);
     - meetings in the last 30 days: dated in (as_of − 30 days, as_of];
-    - share met recently: active groups with a meeting within ``inactive_after_days`` / active groups.
+    - share met recently: active groups with a meeting within ``inactive_after_days`` / active groups
+      (the same rule as :func:`group_overview`'s health: a meeting dated in [as_of − days, as_of]).
+
+    Counted in SQL (no per-group rows are loaded).
     """
-    overview = group_overview(engine, scope, filters, as_of=as_of)
-    active = overview[overview["status"] == GroupStatus.ACTIVE.value]
     threshold = get_settings().inactive_after_days
-    met = active["days_since_meeting"].le(threshold).fillna(False).sum()
+    is_active = WelcomeGroup.status == GroupStatus.ACTIVE.value
+    met_recently = (
+        select(Meeting.id)
+        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of, Meeting.date >= as_of - dt.timedelta(days=threshold))
+        .exists()
+    )
+    counted = select(
+        func.count().filter(is_active),
+        func.count().filter(WelcomeGroup.status == GroupStatus.AWAITING_MATCH.value),
+        func.count().filter(and_(is_active, met_recently)),
+    ).where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
     with engine.connect() as connection:
+        active, waiting, met = connection.execute(counted).one()
         meetings = connection.execute(
             select(func.count())
             .select_from(Meeting)
@@ -204,11 +211,11 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
                 )
             newcomers = connection.execute(query).scalar_one()
     return Kpis(
-        active_groups=len(active),
-        groups_waiting=int((overview["status"] == GroupStatus.AWAITING_MATCH.value).sum()),
+        active_groups=int(active),
+        groups_waiting=int(waiting),
         newcomers_waiting=int(newcomers),
         meetings_last_30_days=int(meetings),
-        share_met_recently=(float(met) / len(active)) if len(active) else None,
+        share_met_recently=(int(met) / int(active)) if active else None,
     )
 
 
@@ -220,6 +227,20 @@ def status_counts(overview: pd.DataFrame) -> pd.DataFrame:
     counts = overview.groupby(["municipality", "status"]).size().rename("groups").reset_index()
     order = {s.value: i for i, s in enumerate(GroupStatus)}
     return counts.sort_values(["municipality", "status"], key=lambda c: c.map(order) if c.name == "status" else c).reset_index(drop=True)
+
+
+def group_names(engine: Engine, scope: Scope, filters: Filters = Filters()) -> dict[str, str]:
+    """The visible groups (not archived) for choosing one: code → ``code · name``, by code.
+
+    A light read for pickers (the group page, Mijn groepen): two columns, no per-group aggregates.
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(WelcomeGroup.code, WelcomeGroup.name)
+            .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
+            .order_by(WelcomeGroup.code)
+        ).all()
+    return {code: f"{code} · {name}" for code, name in rows}
 
 
 def group_id_for_code(engine: Engine, scope: Scope, code: str) -> int:

@@ -122,29 +122,9 @@ def _as_dates(series: pd.Series) -> pd.Series:
 
 # --- calendar year --------------------------------------------------------------------------------------
 
-def week_heatmap(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> pd.DataFrame:
-    """Meetings per group and ISO week of ISO year ``year``: the full grid, empty weeks included.
-
-    Groups: every visible group with a meeting in the ISO year, or with a (not declined) match that
-    ran during it (started on or before the year's last day and not ended before its first day) — so
-    a group that should have met but did not shows as an empty row.
-
-    Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``start_date`` (start of the group's
-    latest match that started by the end of the year: the start of the group year seen from this
-    year; None without one), ``week`` (label ``2026-W01``), ``week_no`` (1–53), ``meetings`` (count,
-    0 for an empty week), ``details`` (:data:`Details` of the week's meetings, ``[]`` when empty).
-    One row per group and week, all 52 or 53 weeks of the year (:func:`iso_weeks`); groups ordered by
-    municipality, then start date (groups without a start last), then code; weeks in order.
-    """
+def _week_groups_query(scope: Scope, filters: Filters, year: int):
+    """SELECT of the rows of :func:`week_heatmap` (unordered): group_id, code, name, municipality, start_date."""
     first, last = iso_year_bounds(year)
-    visible = visible_groups(scope, filters)
-    week_no = (_days_between(engine, Meeting.date, literal(first, Date)) // 7 + 1).label("week_no")
-    cells = read_frame(
-        engine,
-        select(Meeting.group_id, week_no, func.count().label("meetings"), _details(engine).label("details"))
-        .where(Meeting.group_id.in_(visible), Meeting.date >= first, Meeting.date <= last)
-        .group_by(Meeting.group_id, week_no),
-    )
     not_declined = Match.status != MatchStatus.DECLINED.value
     starts = (
         select(Match.group_id, func.max(Match.started_date).label("start_date"))
@@ -157,17 +137,58 @@ def week_heatmap(engine: Engine, scope: Scope, filters: Filters = Filters(), *, 
         or_(Match.ended_date.is_(None), Match.ended_date >= first),
     )
     met = select(Meeting.group_id).where(Meeting.date >= first, Meeting.date <= last)
-    groups = read_frame(
-        engine,
+    return (
         select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name,
                Municipality.name.label("municipality"), starts.c.start_date)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(starts, starts.c.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.id.in_(visible), or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met))),
+        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)), or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met)))
     )
+
+
+def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int, limit: int | None = None) -> pd.DataFrame:
+    """The rows of :func:`week_heatmap`, in its order: group_id, code, name, municipality, start_date
+    (only the first ``limit``: the database sorts and cuts, so a national year reads 150 rows, not 1,000)."""
+    query = _week_groups_query(scope, filters, year)
+    if limit is not None:
+        start = query.selected_columns.start_date
+        query = query.order_by(Municipality.name, start.is_(None), start, WelcomeGroup.code).limit(limit)
+    groups = read_frame(engine, query)
     groups["start_date"] = pd.to_datetime(groups["start_date"])
     groups = groups.sort_values(["municipality", "start_date", "code"], na_position="last", kind="stable")
     groups["start_date"] = _as_dates(groups["start_date"])
+    return groups.reset_index(drop=True)
+
+
+def week_heatmap(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, max_rows: int | None = None
+) -> pd.DataFrame:
+    """Meetings per group and ISO week of ISO year ``year``: the full grid, empty weeks included.
+
+    Groups: every visible group with a meeting in the ISO year, or with a (not declined) match that
+    ran during it (started on or before the year's last day and not ended before its first day) — so
+    a group that should have met but did not shows as an empty row. With ``max_rows``, only the first
+    ``max_rows`` of those groups (in the order below) and only their meetings are read: a heatmap of
+    thousands of groups is unreadable, and its cells would be read, cached and sent for nothing.
+    :func:`week_heatmap_size` tells how many groups there are in all.
+
+    Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``start_date`` (start of the group's
+    latest match that started by the end of the year: the start of the group year seen from this
+    year; None without one), ``week`` (label ``2026-W01``), ``week_no`` (1–53), ``meetings`` (count,
+    0 for an empty week), ``details`` (:data:`Details` of the week's meetings, ``[]`` when empty).
+    One row per group and week, all 52 or 53 weeks of the year (:func:`iso_weeks`); groups ordered by
+    municipality, then start date (groups without a start last), then code; weeks in order.
+    """
+    first, last = iso_year_bounds(year)
+    groups = _week_groups(engine, scope, filters, year, limit=max_rows)
+    rows = visible_groups(scope, filters) if max_rows is None else [int(g) for g in groups["group_id"]]
+    week_no = (_days_between(engine, Meeting.date, literal(first, Date)) // 7 + 1).label("week_no")
+    cells = read_frame(
+        engine,
+        select(Meeting.group_id, week_no, func.count().label("meetings"), _details(engine).label("details"))
+        .where(Meeting.group_id.in_(rows), Meeting.date >= first, Meeting.date <= last)
+        .group_by(Meeting.group_id, week_no),
+    )
     weeks = pd.DataFrame({"week": iso_weeks(year)})
     weeks["week_no"] = range(1, len(weeks) + 1)
     grid = groups.merge(weeks, how="cross")
@@ -176,6 +197,13 @@ def week_heatmap(engine: Engine, scope: Scope, filters: Filters = Filters(), *, 
     grid["meetings"] = grid["meetings"].fillna(0).astype(int)
     grid["details"] = [d if isinstance(d, list) else [] for d in grid["details"]]
     return grid.reset_index(drop=True)[WEEK_GRID_COLUMNS]
+
+
+def week_heatmap_size(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> int:
+    """How many groups (rows) :func:`week_heatmap` has for ``year`` without ``max_rows`` (counted in SQL)."""
+    rows = _week_groups_query(scope, filters, year).subquery()
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(rows)).scalar_one())
 
 
 def monthly_counts(
@@ -236,8 +264,9 @@ def _cohort(engine: Engine, scope: Scope, filters: Filters, year: int) -> pd.Dat
     return frame.reset_index(drop=True)
 
 
-def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Meetings per match, programme month and kind: ``match_id``, ``month``, ``kind``, ``meetings``, ``details``.
+def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, details: bool = True) -> pd.DataFrame:
+    """Meetings per match, programme month and kind: ``match_id``, ``month``, ``kind``, ``meetings``, ``details``
+    (``[]`` everywhere when ``details`` is False: the monthly charts need only the counts).
 
     Each match's months are date ranges (:func:`programme_month_bounds`), cut at the match's end and at
     ``as_of``; SQL joins the meetings of the match's group onto those ranges and counts them.
@@ -263,7 +292,7 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date) -> p
         parts.append(read_frame(
             engine,
             select(table.c.match_id, table.c.month, Meeting.kind, func.count().label("meetings"),
-                   _details(engine).label("details"))
+                   (_details(engine) if details else literal("")).label("details"))
             .select_from(table)
             .join(Meeting, and_(Meeting.group_id == table.c.group_id, Meeting.date >= table.c.from_date,
                                 Meeting.date < table.c.to_date))
@@ -275,7 +304,7 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date) -> p
 
 
 def programme_heatmap(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, max_rows: int | None = None
 ) -> pd.DataFrame:
     """Meetings per group year and programme month, for the matches that started in calendar year ``year``.
 
@@ -286,8 +315,12 @@ def programme_heatmap(
     Columns: ``match_id``, ``group_id``, ``code``, ``name``, ``municipality``, ``start_date``,
     ``ended_date`` (None while running), ``month`` (1–12), ``meetings`` (count, 0 when none),
     ``details`` (:data:`Details`). Matches ordered by municipality, start date, code; months in order.
+    With ``max_rows``, only the first ``max_rows`` matches in that order (and only their meetings are
+    read); :func:`programme_heatmap_size` tells how many there are in all.
     """
     cohort = _cohort(engine, scope, filters, year)
+    if max_rows is not None:
+        cohort = cohort.head(max_rows)
     counts = _programme_counts(engine, cohort, as_of)
     cells = counts.groupby(["match_id", "month"], as_index=False).agg(
         meetings=("meetings", "sum"), details=("details", _merge_details)
@@ -297,6 +330,11 @@ def programme_heatmap(
     grid["meetings"] = grid["meetings"].fillna(0).astype(int)
     grid["details"] = [d if isinstance(d, list) else [] for d in grid["details"]]
     return grid.reset_index(drop=True)[PROGRAMME_GRID_COLUMNS]
+
+
+def programme_heatmap_size(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> int:
+    """How many matches (rows) :func:`programme_heatmap` has for ``year`` without ``max_rows``."""
+    return len(_cohort(engine, scope, filters, year))
 
 
 def programme_monthly_counts(
@@ -310,7 +348,7 @@ def programme_monthly_counts(
     most 12): later months have not happened there, which is not the same as 0.
     """
     cohort = _cohort(engine, scope, filters, year)
-    counts = _programme_counts(engine, cohort, as_of)
+    counts = _programme_counts(engine, cohort, as_of, details=False)
     if counts.empty:
         return _complete_monthly(pd.DataFrame(columns=MONTHLY_COLUMNS))
     cohort["reached"] = [
@@ -382,19 +420,37 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
         .subquery()
     )
     previous = func.lag(per_day.c.date).over(partition_by=per_day.c.group_id, order_by=per_day.c.date)
-    days = read_frame(
+    days = select(per_day.c.group_id, per_day.c.date, per_day.c.meetings,
+                  _days_between(engine, per_day.c.date, previous).label("gap")).cte("days")
+    # Everything per group in SQL (one row per active group comes back, not one per meeting day).
+    # The median gap: the mean of the middle one or two gaps in order, found by position.
+    ranked = (
+        select(days.c.group_id, days.c.gap,
+               func.row_number().over(partition_by=days.c.group_id, order_by=days.c.gap).label("position"),
+               func.count().over(partition_by=days.c.group_id).label("n"))
+        .where(days.c.gap.is_not(None))
+        .subquery("ranked")
+    )
+    medians = (
+        select(ranked.c.group_id, func.avg(ranked.c.gap).label("median_gap_days"))
+        .where(or_(ranked.c.position == (ranked.c.n + 1) // 2, ranked.c.position == (ranked.c.n + 2) // 2))
+        .group_by(ranked.c.group_id)
+        .subquery("medians")
+    )
+    stats = (
+        select(days.c.group_id, func.max(days.c.date).label("last_meeting"),
+               func.sum(case((days.c.date > as_of - dt.timedelta(days=28), days.c.meetings), else_=0)).label("meetings_4w"),
+               func.sum(case((days.c.date > as_of - dt.timedelta(days=84), days.c.meetings), else_=0)).label("meetings_12w"),
+               func.max(days.c.gap).label("longest_gap_days"))
+        .group_by(days.c.group_id)
+        .subquery("stats")
+    )
+    per_group = read_frame(
         engine,
-        select(per_day.c.group_id, per_day.c.date, per_day.c.meetings,
-               _days_between(engine, per_day.c.date, previous).label("gap")),
-    )
-    days["date"] = pd.to_datetime(days["date"])
+        select(stats, medians.c.median_gap_days).outerjoin(medians, medians.c.group_id == stats.c.group_id),
+    ).set_index("group_id")
+    per_group["last_meeting"] = pd.to_datetime(per_group["last_meeting"])
     stamp = pd.Timestamp(as_of)
-    days["in_4w"] = days["meetings"].where(days["date"] > stamp - pd.Timedelta(days=28), 0)
-    days["in_12w"] = days["meetings"].where(days["date"] > stamp - pd.Timedelta(days=84), 0)
-    per_group = days.groupby("group_id").agg(
-        last_meeting=("date", "max"), meetings_4w=("in_4w", "sum"), meetings_12w=("in_12w", "sum"),
-        median_gap_days=("gap", "median"), longest_gap_days=("gap", "max"),
-    )
     frame = groups.merge(per_group, left_on="group_id", right_index=True, how="left")
     started = pd.to_datetime(frame["match_started"])
     since = (stamp - frame["last_meeting"]).dt.days

@@ -25,10 +25,10 @@ from samenhier.models import (
 )
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import group_id_for_code
-from samenhier.rules import group_year_month
+from samenhier.rules import group_year_months
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
-from samenhier.todos import group_todos
+from samenhier.todos import OPEN_STATUSES, group_todos
 
 PROGRESS_COLUMNS = [
     "group_id", "code", "name", "status", "version", "signup_date", "training_completed_date", "members",
@@ -60,10 +60,14 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
                func.sum(case((Member.vog_date.is_(None), 1), else_=0)).label("members_without_vog"))
         .where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
     )
-    meetings = (
-        select(Meeting.group_id, func.max(Meeting.date).label("last_meeting"),
-               func.sum(case((Meeting.date > as_of - dt.timedelta(days=90), 1), else_=0)).label("meetings_90_days"))
-        .where(Meeting.date <= as_of).group_by(Meeting.group_id).subquery()
+    # Per group by index seeks (ix_meeting_group_date), not by grouping every meeting of the store.
+    last_meeting = (
+        select(func.max(Meeting.date)).where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of).scalar_subquery()
+    )
+    meetings_90_days = (
+        select(func.count()).select_from(Meeting)
+        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of, Meeting.date > as_of - dt.timedelta(days=90))
+        .scalar_subquery()
     )
     ranked_matches = (
         select(Match.group_id, Match.newcomer_id, Match.started_date.label("match_started"),
@@ -72,12 +76,14 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         .where(Match.status == MatchStatus.ACTIVE.value).subquery()
     )
     match = select(ranked_matches).where(ranked_matches.c.rank == 1).subquery()
-    waves = (
-        select(SurveyResponse.newcomer_id,
-               func.max(case((SurveyResponse.wave == Wave.BASELINE.value, 1), else_=0)).label("has_baseline"),
-               func.max(case((SurveyResponse.wave == Wave.END.value, 1), else_=0)).label("has_end"))
-        .where(SurveyResponse.newcomer_id.is_not(None)).group_by(SurveyResponse.newcomer_id).subquery()
-    )
+
+    def answered(wave: Wave):  # by seek in the (newcomer_id, wave) unique index
+        return (
+            select(SurveyResponse.id)
+            .where(SurveyResponse.newcomer_id == match.c.newcomer_id, SurveyResponse.wave == wave.value)
+            .exists()
+        )
+
     ranked_notes = (
         select(ProgressNote.group_id, ProgressNote.date.label("last_check_in"), ProgressNote.assessment.label("last_assessment"),
                func.row_number().over(partition_by=ProgressNote.group_id,
@@ -92,15 +98,13 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
             func.coalesce(members.c.members, 0).label("members"),
             func.coalesce(members.c.members_without_vog, 0).label("members_without_vog"),
             match.c.newcomer_id, (Newcomer.first_name + " " + Newcomer.last_name).label("newcomer"), match.c.match_started,
-            meetings.c.last_meeting, func.coalesce(meetings.c.meetings_90_days, 0).label("meetings_90_days"),
-            func.coalesce(waves.c.has_baseline, 0).label("has_baseline"), func.coalesce(waves.c.has_end, 0).label("has_end"),
+            last_meeting.label("last_meeting"), meetings_90_days.label("meetings_90_days"),
+            case((answered(Wave.BASELINE), 1), else_=0).label("has_baseline"), case((answered(Wave.END), 1), else_=0).label("has_end"),
             note.c.last_check_in, note.c.last_assessment,
         )
         .outerjoin(members, members.c.group_id == WelcomeGroup.id)
-        .outerjoin(meetings, meetings.c.group_id == WelcomeGroup.id)
         .outerjoin(match, match.c.group_id == WelcomeGroup.id)
         .outerjoin(Newcomer, Newcomer.id == match.c.newcomer_id)
-        .outerjoin(waves, waves.c.newcomer_id == match.c.newcomer_id)
         .outerjoin(note, note.c.group_id == WelcomeGroup.id)
         .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
         .order_by(WelcomeGroup.code)
@@ -110,24 +114,25 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     frame["newcomer_id"] = frame["newcomer_id"].astype("Int64")
     frame["has_baseline"] = frame["has_baseline"].astype(bool)
     frame["has_end"] = frame["has_end"].astype(bool)
-    frame["month"] = pd.array(
-        [None if pd.isna(s) else group_year_month(s, as_of) for s in frame["match_started"]], dtype="Int64"
-    )
+    frame["month"] = group_year_months(frame["match_started"], as_of)
     frame["days_since_meeting"] = pd.array(
         [None if pd.isna(d) else (as_of - d).days for d in frame["last_meeting"]], dtype="Int64"
     )
     settings = get_settings()
-    todos = []
-    for row in frame.itertuples(index=False):
+    # Completed or stopped groups have no to-dos (every rule of group_todos needs an open status):
+    # only the open ones (a few hundred of 5,000 at national scale) are looked at row by row.
+    todos = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    open_rows = frame[frame["status"].isin(OPEN_STATUSES)]
+    for index, row in zip(open_rows.index, open_rows.itertuples(index=False), strict=True):
         quiet = row.days_since_meeting
         if pd.isna(quiet):
             quiet = None if pd.isna(row.match_started) else (as_of - row.match_started).days
-        todos.append(group_todos(
+        todos[index] = group_todos(
             status=row.status, quiet_days=None if quiet is None else int(quiet),
             month=None if pd.isna(row.month) else int(row.month), has_newcomer=not pd.isna(row.newcomer_id),
             has_baseline=bool(row.has_baseline), has_end=bool(row.has_end), members=int(row.members),
             members_without_vog=int(row.members_without_vog), settings=settings,
-        ))
+        )
     frame["todos"] = todos
     status_rank = {s: i for i, s in enumerate(WORK_ORDER)}
     frame = frame.assign(_todos=-frame["todos"].map(len), _status=frame["status"].map(status_rank))

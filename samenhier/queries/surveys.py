@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, extract, func, literal, or_, select
 from sqlalchemy.engine import Engine
 
-from samenhier.loneliness import Band, band_sql, score_sql
+from samenhier.loneliness import Band, band, score_sql
 from samenhier.models import (
     LONELINESS_ITEMS,
     Match,
@@ -36,7 +36,7 @@ from samenhier.models import (
     WelcomeGroup,
 )
 from samenhier.queries.common import read_frame
-from samenhier.rules import survey_waves_reached
+from samenhier.rules import survey_waves_reached_columns
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
 from samenhier.survey_stats import (
@@ -165,12 +165,13 @@ def response_rates(
         select(Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date, Match.status)
         .where(Match.group_id.in_(groups), Match.started_date.is_not(None), Match.status != MatchStatus.DECLINED.value),
     )
-    reached = pd.DataFrame(
-        [(m.group_id, m.newcomer_id, wave.value)
-         for m in matches.itertuples()
-         for wave in survey_waves_reached(_date(m.started_date), _date(m.ended_date), m.status, as_of)],
-        columns=["group_id", "person_id", "wave"],
-    )
+    # One row per match and wave it reached (the rule applied to whole columns, not match by match).
+    waves = survey_waves_reached_columns(matches["started_date"], matches["ended_date"], matches["status"], as_of)
+    reached = pd.concat(
+        [matches.loc[waves[wave.value], ["group_id", "newcomer_id"]].assign(wave=wave.value) for wave in Wave],
+        ignore_index=True,
+    ).rename(columns={"newcomer_id": "person_id"})
+    reached = reached.astype({"group_id": "int64", "person_id": "int64"})[["group_id", "person_id", "wave"]]
     members = read_frame(
         engine,
         select(Member.group_id, func.count().label("members"))
@@ -262,11 +263,15 @@ def loneliness_by_wave(
     :func:`paired_changes` for that.
     """
     responses = _responses(scope, filters, cohorts, roles, as_of)
+    # Counted per total score (0–6 or NULL) and banded afterwards: grouping by the band expression
+    # made SQLite score every response once per branch of the band CASE.
     counts = read_frame(
         engine,
-        select(responses.c.wave, responses.c.role, band_sql(responses.c.total).label("band"), func.count().label("count"))
-        .group_by(responses.c.wave, responses.c.role, "band"),
+        select(responses.c.wave, responses.c.role, responses.c.total, func.count().label("count"))
+        .group_by(responses.c.wave, responses.c.role, responses.c.total),
     )
+    counts["band"] = [None if pd.isna(total) else band(int(total)).value for total in counts["total"]]
+    counts = counts.groupby(["wave", "role", "band"], dropna=False, as_index=False)["count"].sum()
     rows = []
     for (wave, role), part in counts.groupby(["wave", "role"]):
         by_band = dict(zip(part["band"].fillna(""), part["count"], strict=True))
