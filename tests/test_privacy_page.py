@@ -133,3 +133,22 @@ def test_page_in_english(store):
     assert not at.exception
     assert "Privacy (GDPR)" in [t.value for t in at.title]
     assert "Retention: 24 months after the last activity." in texts(at)
+
+
+def test_charts_show_no_names_of_people(store, workbook_sheets):
+    """Minimal display: every chart on every page is about groups and aggregates — no newcomer's or
+    member's name (or e-mail address) is in any chart, for a coordinator or a community builder."""
+    names = set()
+    for sheet in ("nieuwkomers", "leden"):
+        frame = workbook_sheets[sheet]
+        names |= set(frame["voornaam"].str.strip() + " " + frame["achternaam"].str.strip()) | set(frame["e-mail"].str.strip())
+    charts = 0
+    for scope in (ANNA, builder_scope(store)):
+        for page in ("views/overview.py", "views/meetings.py", "views/matching.py", "views/surveys.py", "views/my_groups.py"):
+            at = run_app(scope, page=page)
+            assert not at.exception, (page, at.exception)
+            for chart in at.get("plotly_chart"):
+                charts += 1
+                spec = chart.proto.spec
+                assert not [n for n in names if n in spec], (scope.username, page)
+    assert charts >= 10
