@@ -133,13 +133,36 @@ def test_cached_pages_never_serve_one_users_data_to_another(workbook_engine, she
     assert codes == own_codes(sheets, "Nadia Rahimi")
 
 
-def test_two_sessions_keep_their_own_user(workbook_engine):
+def test_two_sessions_keep_their_own_user(workbook_engine, sheets):
     create_user(workbook_engine, "anna", PASSWORD, "coordinator")
     scope = builder(workbook_engine, "Nadia Rahimi")
     first, second = run_app(Scope.coordinator("anna")), run_app(scope)
-    first.run()
-    assert first.session_state["scope"].username == "anna"
-    assert second.session_state["scope"].username == "nadia"
+    for _ in range(2):  # the two sessions take turns, as two browsers on one server do
+        first.run()
+        second.run()
+        assert first.session_state["scope"].username == "anna"
+        assert second.session_state["scope"].username == "nadia"
+        assert len(first.dataframe[0].value) == len(sheets["groepen"])
+        codes = {link.split("group=")[1] for link in second.dataframe[0].value["link"]}
+        assert codes == own_codes(sheets, "Nadia Rahimi")
+
+
+def test_cache_keys_include_the_user_scope(db_url):
+    """``ui.cached`` keys every result on the user's scope: another user never gets it from the cache,
+    the same user does."""
+    from samenhier import ui
+
+    calls = []
+
+    def query(engine, scope, *, n):
+        calls.append(scope.username)
+        return f"{scope.username}:{n}"
+
+    cached = ui.cached(query)
+    anna, nadia = Scope.coordinator("anna"), Scope.community_builder("nadia", 3)
+    assert [cached(anna, n=1), cached(nadia, n=1), cached(anna, n=1), cached(nadia, n=1)] == [
+        "anna:1", "nadia:1", "anna:1", "nadia:1"]
+    assert calls == ["anna", "nadia"]
 
 
 # -- user data is shown as text -----------------------------------------------------------------------
