@@ -55,9 +55,9 @@ from samenhier.models import (
     Wave,
     WelcomeGroup,
 )
+from samenhier.privacy import suppress_count, suppress_statistic
 from samenhier.queries.common import month_of, read_frame
 from samenhier.rules import eligibility_end
-from samenhier.privacy import suppress_count, suppress_statistic
 from samenhier.settings import get_settings
 
 
