@@ -24,7 +24,6 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -67,61 +66,90 @@ def fold(text: str) -> str:
 
 MIN_PHRASE_LENGTH = 2
 """Shorter name parts are not looked for in free text (they would match too much)."""
+_WORD = re.compile(r"\w+")
+_DIGIT_SEPARATORS = re.compile(r"(?<=\d)[ .\-()/]+(?=\d)")
 
 
-@dataclass(frozen=True)
+def words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as a matcher compares them: :func:`fold`-ed runs of letters and digits
+    (``Ayşe-Kaya@voorbeeld.nl`` → ``ayse``, ``kaya``, ``voorbeeld``, ``nl``)."""
+    return tuple(_WORD.findall(fold(text)))
+
+
 class PersonMatcher:
-    """Finds free text that names one or more people: any of their name, e-mail or phone *phrases*
-    as a whole word (not inside another word), ignoring case and accents. A phone number also matches
-    written without separators (``06-12345678`` and ``0612345678``)."""
+    """Finds free text that names people: one of their *phrases* — first name, last name, e-mail
+    address, phone number — as whole words, ignoring case, accents and punctuation between the words
+    (``Kaya`` is found in "familie Kaya" but not in "Kayak"). A phone number is also found written
+    without separators or with other ones (``06-12345678``, ``0612345678``, ``06 1234 5678``).
 
-    phrases: tuple[str, ...]
+    Every phrase belongs to one or more *owners* (a person's key), so that one matcher for many people
+    — ``a | b`` — can say whose name a text holds (:meth:`owners`). Texts are compared word by word
+    against a set of phrases, so matching many people costs no more than matching one.
+    """
+
+    def __init__(self, phrases: dict[tuple[str, ...], frozenset[Any]] | None = None):
+        self._phrases = dict(phrases or {})
+        self._longest = max((len(p) for p in self._phrases), default=0)
 
     @classmethod
-    def for_values(cls, values: Iterable[Any]) -> PersonMatcher:
-        """A matcher for these identifying values (empty values and :data:`ERASED` are skipped)."""
-        phrases: set[str] = set()
+    def for_values(cls, values: Iterable[Any], owner: Any = None) -> PersonMatcher:
+        """A matcher for these identifying values of ``owner`` (empty values and :data:`ERASED` are skipped)."""
+        phrases: dict[tuple[str, ...], frozenset[Any]] = {}
         for value in values:
-            if value is None:
+            if value is None or len(fold(value)) < MIN_PHRASE_LENGTH or fold(value) == fold(ERASED):
                 continue
-            folded = fold(value)
-            if len(folded) < MIN_PHRASE_LENGTH or folded == fold(ERASED):
-                continue
-            phrases.add(folded)
-            digits = re.sub(r"\D", "", folded)
-            if len(digits) >= 6 and digits != folded:  # a phone number written with separators
-                phrases.add(digits)
-        return cls(tuple(sorted(phrases, key=lambda p: (-len(p), p))))
+            for phrase in {words(value), words(_DIGIT_SEPARATORS.sub("", fold(value)))}:
+                if phrase:
+                    phrases[phrase] = frozenset({owner})
+        return cls(phrases)
 
     @classmethod
     def for_person(cls, record: Any, kind: str) -> PersonMatcher:
-        """A matcher for a member or newcomer record's identifying name and contact values (not the
-        country or languages: they are not names)."""
+        """A matcher for a member or newcomer record's name and contact values (not the country or
+        languages: they are not names); the owner is ``(kind, record.id)``."""
         fields = [f for f in IDENTIFYING_FIELDS[kind] if f in ("first_name", "last_name", "email", "phone")]
-        return cls.for_values(getattr(record, f) for f in fields)
-
-    def __or__(self, other: PersonMatcher) -> PersonMatcher:
-        return PersonMatcher(tuple(sorted(set(self.phrases) | set(other.phrases), key=lambda p: (-len(p), p))))
+        return cls.for_values((getattr(record, f) for f in fields), owner=(kind, record.id))
 
     @property
-    def _pattern(self) -> re.Pattern | None:
-        if not self.phrases:
-            return None
-        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in self.phrases) + r")(?!\w)")
+    def phrases(self) -> set[tuple[str, ...]]:
+        return set(self._phrases)
+
+    def __or__(self, other: PersonMatcher) -> PersonMatcher:
+        return PersonMatcher.union([self, other])
+
+    @classmethod
+    def union(cls, matchers: Iterable[PersonMatcher]) -> PersonMatcher:
+        """One matcher for the phrases of all ``matchers`` (each phrase keeps all its owners)."""
+        merged: dict[tuple[str, ...], set[Any]] = {}
+        for matcher in matchers:
+            for phrase, owners in matcher._phrases.items():
+                merged.setdefault(phrase, set()).update(owners)
+        return cls({phrase: frozenset(owners) for phrase, owners in merged.items()})
+
+    def owners(self, value: Any) -> set[Any]:
+        """Whose phrases occur in ``value``: a string, or every string in a list or dict (not the keys)."""
+        if isinstance(value, str):
+            found: set[Any] = set()
+            if not value or not self._phrases:
+                return found
+            for text_words in {words(value), words(_DIGIT_SEPARATORS.sub("", fold(value)))}:
+                for size in range(1, self._longest + 1):
+                    for start in range(len(text_words) - size + 1):
+                        found |= self._phrases.get(text_words[start:start + size], frozenset())
+            return found
+        if isinstance(value, list):
+            return set().union(*(self.owners(v) for v in value)) if value else set()
+        if isinstance(value, dict):
+            return set().union(*(self.owners(v) for v in value.values())) if value else set()
+        return set()
 
     def names(self, text: Any) -> bool:
-        """True when ``text`` (a string; anything else: False) contains one of the phrases as a whole word."""
-        if not isinstance(text, str) or not text:
-            return False
-        pattern = self._pattern
-        if pattern is None:
-            return False
-        folded = fold(text)
-        return bool(pattern.search(folded) or pattern.search(re.sub(r"(?<=\d)[ .\-()/]+(?=\d)", "", folded)))
+        """True when ``text`` (a string; anything else: False) holds one of the phrases."""
+        return isinstance(text, str) and bool(self.owners(text))
 
     def scrub(self, value: Any) -> Any:
-        """``value`` with every string that names a person replaced by :data:`ERASED`; lists and dicts
-        are scrubbed item by item (dict keys are kept)."""
+        """``value`` with every string that names someone replaced by :data:`ERASED`; lists and dicts are
+        scrubbed item by item (dict keys are kept)."""
         if isinstance(value, str):
             return ERASED if self.names(value) else value
         if isinstance(value, list):

@@ -119,9 +119,18 @@ def test_matcher_finds_a_person_named_in_free_text(note, names):
     assert matcher.names(note) is names
 
 
+def test_one_matcher_for_many_people_says_whose_name_a_text_holds():
+    ayse = PersonMatcher.for_values(["Ayşe", "Kaya"], owner="N0059")
+    kees = PersonMatcher.for_values(["Kees", "Kaya"], owner="L0001")  # two people named Kaya
+    both = PersonMatcher.union([ayse, kees])
+    assert both.owners("Ayşe en Kees kookten") == {"N0059", "L0001"}
+    assert both.owners({"note": ["familie Kaya"], "n": 1}) == {"N0059", "L0001"}
+    assert both.owners("Kees belde") == {"L0001"} and both.owners("samen gekookt") == set()
+
+
 def test_matcher_scrubs_nested_values_and_ignores_the_erased_marker():
     matcher = PersonMatcher.for_values(["Kees", "Peters", ERASED, "x"])  # "x" is too short to look for
-    assert matcher.phrases == ("peters", "kees")
+    assert matcher.phrases == {("kees",), ("peters",)}
     assert matcher.scrub({"note": ["Kees jarig", "taaloefening"], "n": 3, "x": "x"}) == {
         "note": [ERASED, "taaloefening"], "n": 3, "x": "x"}
 

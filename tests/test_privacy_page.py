@@ -152,3 +152,14 @@ def test_charts_show_no_names_of_people(store, workbook_sheets):
                 spec = chart.proto.spec
                 assert not [n for n in names if n in spec], (scope.username, page)
     assert charts >= 10
+
+
+def test_the_chooser_offers_at_most_200_people_until_a_search_narrows_it(store, workbook_sheets):
+    at = run_app(ANNA, page="views/privacy.py")
+    at.radio(key="privacy_kind").set_value("member").run()
+    members = len(workbook_sheets["leden"])  # 406 in the workbook
+    assert f"De eerste 200 van {members} personen; zoek op code of naam om verder te zoeken." in texts(at)
+    assert len(at.selectbox(key="privacy_person_member").options) == 200
+    at.text_input(key="privacy_search").input("L0406").run()
+    assert [o for o in at.selectbox(key="privacy_person_member").options if o.startswith("L0406")]
+    assert "De eerste 200" not in texts(at)

@@ -19,6 +19,8 @@ from samenhier.services import privacy as s
 from samenhier.services.common import ValidationFailed, VersionConflict
 
 EXPORT_KEY = "privacy_export"
+MAX_OPTIONS = 200
+"""People offered in the chooser at once; a search narrows a national store down."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 scope = ui.require_scope()
@@ -48,6 +50,9 @@ with tab_person:
     people = ui.cached(q.people)(scope, kind=kind)
     search = st.text_input(ui.t("privacy.search"), key="privacy_search", placeholder=ui.t("privacy.search_hint"))
     found = search_frame(people, search, ["code", "name", "groups", "municipality"])
+    if len(found) > MAX_OPTIONS:
+        st.caption(ui.t("privacy.narrow", shown=MAX_OPTIONS, total=len(found)))
+        found = found.head(MAX_OPTIONS)
     if found.empty:
         st.info(ui.t("privacy.none_found"))
     else:

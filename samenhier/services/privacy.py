@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -68,13 +68,22 @@ SECTIONS = ("person", "matches", "survey_responses", "notes", "audit_events")
 REQUEST, RETENTION = "request", "retention"
 """Why a person was erased (``reason`` in the ``erase`` audit event)."""
 
-_NOTE_SOURCES = (
-    # (name, model, text field, group column, date column)
-    ("meeting", Meeting, "note", "group_id", "date"),
-    ("progress_note", ProgressNote, "text", "group_id", "date"),
-    ("welcome_group", WelcomeGroup, "notes", "id", "signup_date"),
-    ("match", Match, "end_reason", "group_id", "ended_date"),
-)
+class _NoteSource(NamedTuple):
+    """A free-text field that may name people: its table's model, the text field, the column holding
+    the group, and the date shown with it in an export."""
+
+    model: type
+    text: str
+    group: str
+    date: str
+
+
+_NOTE_SOURCES = {
+    "meeting": _NoteSource(Meeting, "note", "group_id", "date"),
+    "progress_note": _NoteSource(ProgressNote, "text", "group_id", "date"),
+    "welcome_group": _NoteSource(WelcomeGroup, "notes", "id", "signup_date"),
+    "match": _NoteSource(Match, "end_reason", "group_id", "ended_date"),
+}
 
 
 @dataclass(frozen=True)
@@ -131,42 +140,63 @@ def _load(session: Session, kind: str, person_id: int, *, for_update: bool = Fal
     return record
 
 
+def _load_many(session: Session, keys: Sequence[tuple[str, int]]) -> list[tuple[str, Any]]:
+    """The records of ``(kind, id)`` pairs, in that order, read in chunks."""
+    found: dict[tuple[str, int], Any] = {}
+    for kind, model in MODELS.items():
+        for chunk in _chunks(i for k, i in keys if k == kind):
+            found.update(((kind, r.id), r) for r in session.exec(select(model).where(model.id.in_(chunk))).scalars())
+    return [(kind, found[(kind, i)]) for kind, i in keys]
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+    return value.isoformat() if isinstance(value, dt.date) else value  # dates and datetimes as ISO 8601
 
 
 def _row(**values: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in values.items()}
 
 
-def _source(name: str) -> tuple:
-    return next(spec for spec in _NOTE_SOURCES if spec[0] == name)
+CHUNK = 500
+"""Ids per ``IN (…)`` list (SQLite allows some thousands of variables per statement)."""
 
 
-def _related_groups(session: Session, kind: str, record) -> set[int]:
-    """The groups whose free text may name the person: a member's group; a newcomer's matched groups."""
-    if kind == MEMBER:
-        return {record.group_id}
-    return set(session.exec(select(Match.group_id).where(Match.newcomer_id == record.id)).scalars())
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
 
 
-def _notes_naming(session: Session, matcher: PersonMatcher, group_ids: set[int]) -> list[tuple[str, Any]]:
-    """Free-text records in ``group_ids`` that name the person: ``(source, record)`` pairs."""
-    found = []
-    if not group_ids:
-        return found
-    for source, model, text_field, group_column, _date in _NOTE_SOURCES:
-        column = getattr(model, text_field)
-        for record in session.exec(
-            select(model).where(getattr(model, group_column).in_(group_ids), column != "").order_by(model.id)
-        ).scalars():
-            if matcher.names(getattr(record, text_field)):
-                found.append((source, record))
-    return found
+@dataclass(frozen=True)
+class _Note:
+    """One non-empty free-text field: where it is (``source``, record ``id``, ``group_id``), its date, its text."""
+
+    source: str
+    id: int
+    group_id: int
+    date: Any
+    text: str
+
+
+def _related_groups(session: Session, people: Sequence[tuple[str, Any]]) -> dict[tuple[str, int], set[int]]:
+    """Per person, the groups whose free text may name them: a member's group; a newcomer's matched groups."""
+    related: dict[tuple[str, int], set[int]] = {(kind, r.id): ({r.group_id} if kind == MEMBER else set()) for kind, r in people}
+    for chunk in _chunks(r.id for kind, r in people if kind == NEWCOMER):
+        for newcomer_id, group_id in session.exec(select(Match.newcomer_id, Match.group_id).where(Match.newcomer_id.in_(chunk))):
+            related[(NEWCOMER, newcomer_id)].add(group_id)
+    return related
+
+
+def _notes_in(session: Session, group_ids: Iterable[int]) -> list[_Note]:
+    """Every non-empty free text (:data:`_NOTE_SOURCES`) of the groups, read without loading records."""
+    notes = []
+    for source, spec in _NOTE_SOURCES.items():
+        model = spec.model
+        group, text = getattr(model, spec.group), getattr(model, spec.text)
+        for chunk in _chunks(group_ids):
+            rows = session.exec(select(model.id, group, getattr(model, spec.date), text).where(group.in_(chunk), text != ""))
+            notes += [_Note(source, *row) for row in rows]
+    return sorted(notes, key=lambda n: (list(_NOTE_SOURCES).index(n.source), n.id))
 
 
 def _group_codes(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -207,9 +237,10 @@ def _audit_events_about(session: Session, kind: str, record, matcher: PersonMatc
     return [e for e in candidates if (e.table_name, e.record_id) in own or _names_in(matcher, e)]
 
 
-def _changes(event: AuditEvent) -> dict[str, Any] | None:
+def _changes(text: str | None) -> dict[str, Any] | None:
+    """An audit event's ``changes`` as a dict (None when it is not a JSON object)."""
     try:
-        changes = json.loads(event.changes or "{}")
+        changes = json.loads(text or "{}")
     except ValueError:
         return None
     return changes if isinstance(changes, dict) else None
@@ -217,8 +248,8 @@ def _changes(event: AuditEvent) -> dict[str, Any] | None:
 
 def _names_in(matcher: PersonMatcher, event: AuditEvent) -> bool:
     """True when a value in the event's changes names the person."""
-    changes = _changes(event)
-    return bool(changes) and matcher.scrub(changes) != changes
+    changes = _changes(event.changes)
+    return bool(changes) and bool(matcher.owners(changes))
 
 
 def _collect(session: Session, kind: str, record) -> dict[str, list[dict[str, Any]]]:
@@ -229,16 +260,12 @@ def _collect(session: Session, kind: str, record) -> dict[str, list[dict[str, An
     responses = list(session.exec(select(SurveyResponse).where(person_column == record.id)
                                   .order_by(SurveyResponse.date, SurveyResponse.id)).scalars())
     own_matches = {m.id for m in matches}
-    notes = [(s, r) for s, r in _notes_naming(session, matcher, _related_groups(session, kind, record))
-             if not (s == "match" and r.id in own_matches)]
-    note_groups = [getattr(note, _source(source)[3]) for source, note in notes]
-    groups = _group_codes(session, {m.group_id for m in matches} | {r.group_id for r in responses} | set(note_groups))
+    related = _related_groups(session, [(kind, record)])[(kind, record.id)]
+    notes = [n for n in _notes_in(session, related)
+             if matcher.names(n.text) and not (n.source == "match" and n.id in own_matches)]
+    groups = _group_codes(session, {m.group_id for m in matches} | {r.group_id for r in responses} | {n.group_id for n in notes})
     events = _audit_events_about(session, kind, record, matcher, [m.id for m in matches], [r.id for r in responses])
-    note_rows = [
-        _row(source=source, group_code=groups[group_id][0], date=getattr(note, _source(source)[4]),
-             text=getattr(note, _source(source)[2]))
-        for (source, note), group_id in zip(notes, note_groups, strict=True)
-    ]
+    note_rows = [_row(source=n.source, group_code=groups[n.group_id][0], date=n.date, text=n.text) for n in notes]
     return {
         "person": [_person_row(session, kind, record)],
         "matches": [_row(group_code=groups[m.group_id][0], group_name=groups[m.group_id][1], proposed_date=m.proposed_date,
@@ -276,61 +303,87 @@ def export_person(engine: Engine, scope: Scope, *, kind: str, person_id: int) ->
 
 
 def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]], reason: str) -> list[Erasure]:
-    """Erase ``people`` (``(kind, record)`` pairs, loaded in ``session``) inside the caller's transaction."""
+    """Erase ``people`` (``(kind, record)`` pairs, loaded in ``session``) inside the caller's transaction.
+
+    Works for one person or thousands alike: free text is read once per group and audit events once,
+    each compared with the phrases of everyone being erased at the same time.
+    """
+    keys = [(kind, r.id) for kind, r in people]
     matchers = {(kind, r.id): PersonMatcher.for_person(r, kind) for kind, r in people}
-    results: dict[tuple[str, int], dict[str, Any]] = {}
-    for kind, record in people:
-        key = (kind, record.id)
-        cleared: Counter[str] = Counter()
-        notes = _notes_naming(session, matchers[key], _related_groups(session, kind, record))
-        if kind == NEWCOMER:  # why their own matches ended is about them, named or not
-            own = session.exec(select(Match).where(Match.newcomer_id == record.id, Match.end_reason != "")).scalars()
-            notes += [("match", m) for m in own if all(m is not r for _, r in notes)]
-        for source, note in notes:
-            model = type(note)
-            session.execute(update(model).where(model.id == note.id)
-                            .values({_source(source)[2]: "", "version": model.version + 1})
+    per_group: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for key, groups in _related_groups(session, people).items():
+        for group_id in groups:
+            per_group[group_id].append(key)
+    group_matchers = {g: PersonMatcher.union(matchers[k] for k in owners) for g, owners in per_group.items()}
+
+    # Free text naming them; and why a newcomer's own matches ended, named or not.
+    to_clear: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
+    for note in _notes_in(session, per_group):
+        for owner in group_matchers[note.group_id].owners(note.text):
+            to_clear[(note.source, note.id)].add(owner)
+    for chunk in _chunks(r.id for kind, r in people if kind == NEWCOMER):
+        for match_id, newcomer_id in session.exec(
+            select(Match.id, Match.newcomer_id).where(Match.newcomer_id.in_(chunk), Match.end_reason != "")
+        ):
+            to_clear[("match", match_id)].add((NEWCOMER, newcomer_id))
+    cleared: dict[tuple[str, int], Counter[str]] = {key: Counter() for key in keys}
+    for source, spec in _NOTE_SOURCES.items():
+        ids = [i for (s, i) in to_clear if s == source]
+        for chunk in _chunks(ids):
+            model = spec.model
+            session.execute(update(model).where(model.id.in_(chunk)).values({spec.text: "", "version": model.version + 1})
                             .execution_options(synchronize_session=False))
-            cleared[source] += 1
-        fields = tuple(f for f in IDENTIFYING_FIELDS[kind] if getattr(record, f) not in (None, ""))
+        for note_id in ids:
+            for owner in to_clear[(source, note_id)]:
+                cleared[owner][source] += 1
+
+    fields = {}
+    for kind, record in people:
+        fields[(kind, record.id)] = tuple(f for f in IDENTIFYING_FIELDS[kind] if getattr(record, f) not in (None, ""))
         for name, value in erased_values(kind).items():
             setattr(record, name, value)
         record.erased = True
         record.version += 1
         session.add(record)
-        results[key] = {"fields": fields, "notes": dict(cleared), "events": 0}
 
-    union = PersonMatcher(())
-    for matcher in matchers.values():
-        union = union | matcher
+    # Earlier audit events: values naming them, and every identifying value on their own records.
+    everyone = PersonMatcher.union(matchers.values())
     own_fields = {(kind, r.id): IDENTIFYING_FIELDS[kind] for kind, r in people}
-    candidates = session.exec(select(AuditEvent).where(AuditEvent.changes.not_in(("", "{}")))).scalars()
-    for event in candidates:
-        changes = _changes(event)
+    scrubbed_events: Counter[tuple[str, int]] = Counter()
+    rewrites = []
+    for event_id, table, record_id, text in session.exec(
+        select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes)
+        .where(AuditEvent.changes.not_in(("", "{}")))
+    ):
+        changes = _changes(text)
         if not changes:
             continue
-        scrubbed = union.scrub(changes)
-        key = (event.table_name, event.record_id)
-        for name in own_fields.get(key, ()):
+        owners = everyone.owners(changes)
+        own = (table, record_id) if (table, record_id) in own_fields else None
+        if not owners and own is None:
+            continue
+        scrubbed = everyone.scrub(changes)
+        for name in own_fields.get(own, ()):
             if name in scrubbed:
                 scrubbed[name] = _erase_values(scrubbed[name])
-        if scrubbed == changes:
-            continue
-        event.changes = json.dumps(scrubbed, ensure_ascii=False, default=str)
-        session.add(event)
-        for person, matcher in matchers.items():  # whose values were in it (usually one person)
-            if person == key or matcher.scrub(changes) != changes:
-                results[person]["events"] += 1
+        if scrubbed != changes:
+            rewrites.append({"event_id": event_id, "scrubbed": json.dumps(scrubbed, ensure_ascii=False, default=str)})
+            for owner in owners | ({own} if own else set()):
+                scrubbed_events[owner] += 1
+    if rewrites:
+        table = AuditEvent.__table__  # Core: one statement run for every rewritten event
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("event_id")).values(changes=bindparam("scrubbed")), rewrites)
 
     erasures = []
     for kind, record in people:
-        result = results[(kind, record.id)]
+        key = (kind, record.id)
         audit.record(session, scope.username, "erase", record=record, changes={
-            "fields": ", ".join(result["fields"]), "reason": reason,
-            "notes_cleared": result["notes"], "audit_events_scrubbed": result["events"],
+            "fields": ", ".join(fields[key]), "reason": reason,
+            "notes_cleared": dict(cleared[key]), "audit_events_scrubbed": scrubbed_events[key],
         })
-        erasures.append(Erasure(kind=kind, person_id=record.id, code=record.code, fields=result["fields"],
-                                notes_cleared=result["notes"], audit_events_scrubbed=result["events"]))
+        erasures.append(Erasure(kind=kind, person_id=record.id, code=record.code, fields=fields[key],
+                                notes_cleared=dict(cleared[key]), audit_events_scrubbed=scrubbed_events[key]))
     return erasures
 
 
@@ -392,7 +445,7 @@ def anonymise_past_retention(
         due = retention_due(session.connection(), scope, as_of=as_of)
         keys = [(k, int(i)) for k, i in zip(due["kind"], due["person_id"], strict=True)
                 if wanted is None or (k, int(i)) in wanted]
-        records = [(kind, _load(session, kind, person_id, for_update=True)) for kind, person_id in keys]
+        records = _load_many(session, keys)
         erasures = _erase_in(session, scope, records, RETENTION) if records else []
     if erasures:
         checkpoint(engine)
