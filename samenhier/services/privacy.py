@@ -68,6 +68,7 @@ SECTIONS = ("person", "matches", "survey_responses", "notes", "audit_events")
 REQUEST, RETENTION = "request", "retention"
 """Why a person was erased (``reason`` in the ``erase`` audit event)."""
 
+
 class _NoteSource(NamedTuple):
     """A free-text field that may name people: its table's model, the text field, the column holding
     the group, and the date shown with it in an export."""
