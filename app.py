@@ -35,6 +35,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
             st.Page("views/manage.py", title=ui.t("nav.manage"), icon=":material/edit_note:", url_path="beheer"),
             st.Page("views/data.py", title=ui.t("nav.data"), icon=":material/database:", url_path="gegevens"),
             st.Page("views/audit.py", title=ui.t("nav.audit"), icon=":material/history:", url_path="audit"),
+            st.Page("views/privacy.py", title=ui.t("nav.privacy"), icon=":material/shield_person:", url_path="privacy"),
         ]
     return sections
 

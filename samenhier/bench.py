@@ -367,9 +367,11 @@ def build_store(url: str, scale: str, as_of: dt.date, *, seed: int = 7) -> tuple
             from samenhier.demo import load_demo
 
             load_demo(engine, as_of, seed=seed)
-    with engine.connect() as connection:
-        tables = ["welcome_group", "member", "newcomer", "match", "meeting", "survey_response"]
-        return {t: int(connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()) for t in tables}, built
+    from samenhier.models import Match, Meeting, Member, Newcomer, SurveyResponse, WelcomeGroup
+    from samenhier.queries.common import count_rows
+
+    tables = (WelcomeGroup, Member, Newcomer, Match, Meeting, SurveyResponse)
+    return {t.__tablename__: count_rows(engine, t) for t in tables}, built
 
 
 def bench_scopes(url: str):

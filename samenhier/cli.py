@@ -64,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Headline figures as of a date: counts, groups by status, pending matches, meetings per month, survey.")
     p.add_argument("--as-of", type=_date, help="peildatum YYYY-MM-DD (default: today, or $SAMENHIER_TODAY)")
     p.add_argument("--format", choices=("json", "text"), default="text")
+    p.add_argument("--shareable", action="store_true",
+                   help="for sharing outside the organisation (funders): figures about fewer than SAMENHIER_MIN_CELL_SIZE people (default 5) are left out")
+
+    p = sub.add_parser("retention", parents=[common], help="list (and anonymise) the people past the retention period",
+                       description="List the members and newcomers whose data is past the retention period "
+                                   "(SAMENHIER_RETENTION_MONTHS after their last activity, default 24), by code. "
+                                   "With --apply --yes: anonymise them all in one transaction (names, contact details and "
+                                   "notes naming them are erased; programme figures stay the same). Cannot be undone.")
+    p.add_argument("--as-of", type=_date, help="peildatum YYYY-MM-DD (default: today, or $SAMENHIER_TODAY)")
+    p.add_argument("--apply", action="store_true", help="anonymise the people listed (needs --yes)")
+    p.add_argument("--yes", action="store_true", help="confirm --apply: erasure cannot be undone")
 
     p = sub.add_parser("demo", parents=[common], help="fill an empty store with fictional demo data",
                        description="Generate realistic, fictional demo data (not the shared workbook). Refuses a store that already has groups.")
@@ -137,6 +148,34 @@ def _data_command(args: argparse.Namespace, engine, lang: str) -> int:
     return EXIT_OK
 
 
+def _retention(engine, args, lang: str) -> int:
+    """``retention [--apply --yes]``: the people past retention by code (names stay out of terminals and
+    cron mails), and with ``--apply --yes`` their anonymisation in one transaction."""
+    from samenhier.queries.privacy import retention_due
+    from samenhier.scope import Scope
+    from samenhier.services.privacy import anonymise_past_retention
+    from samenhier.settings import get_settings
+
+    if args.yes and not args.apply:
+        print(i18n.t("cli.retention.yes_without_apply", lang), file=sys.stderr)
+        return EXIT_USAGE
+    if args.apply and not args.yes:
+        print(i18n.t("cli.retention.confirm", lang), file=sys.stderr)
+        return EXIT_USAGE
+    as_of = args.as_of or today()
+    scope = Scope.coordinator(_username())
+    due = retention_due(engine, scope, as_of=as_of)
+    print(i18n.t("cli.retention.listed", lang, n=len(due), months=get_settings().retention_months,
+                 date=i18n.format_date(as_of, lang)))
+    for row in due.itertuples(index=False):
+        print(f"  {i18n.t('audit.table.' + row.kind, lang):<12} {row.code:<12} {row.last_activity.isoformat()}  "
+              f"{row.due_date.isoformat()}")
+    if args.apply and len(due):
+        done = anonymise_past_retention(engine, scope, as_of=as_of, confirm=True)
+        print(i18n.t("cli.retention.done", lang, n=len(done)))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -183,12 +222,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "report":
         from samenhier.queries.report import headline_report, report_text
 
-        report = headline_report(engine, args.as_of or today())
+        min_n = None
+        if args.shareable:
+            from samenhier.settings import get_settings
+
+            min_n = get_settings().min_cell_size
+        report = headline_report(engine, args.as_of or today(), min_n=min_n)
         if args.format == "json":
             print(json.dumps(report, ensure_ascii=False))
         else:
             print(report_text(report, lang), end="")
         return EXIT_OK
+    if args.command == "retention":
+        return _retention(engine, args, lang)
     if args.command == "demo":
         from samenhier.demo import load_demo
         from samenhier.models import WelcomeGroup

@@ -57,6 +57,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Overwrite deleted and replaced content with zeros (Debian's build does by default, others do
+    # not): an erased name must not survive in a free page of the file (see services/privacy.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -72,16 +75,21 @@ def _sqlite_begin(connection) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """A new engine for ``url`` (see :func:`database_url`), with foreign keys, WAL and a busy timeout on SQLite."""
+    """A new engine for ``url`` (see :func:`database_url`), with foreign keys, WAL and a busy timeout on SQLite.
+
+    ``hide_parameters``: SQL parameter values (names, e-mail addresses, notes) never appear in error
+    messages or SQL logging, so a traceback in the server's console or log carries no personal data.
+    """
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
         engine = create_engine(
-            resolved, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            resolved, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(resolved, pool_pre_ping=True)
+        engine = create_engine(resolved, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 
@@ -115,6 +123,20 @@ def write_engine(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     return engine
+
+
+def checkpoint(engine: Engine) -> bool:
+    """On SQLite: copy the write-ahead log into the database file and truncate it to zero bytes, so that
+    overwritten values (an erasure) do not linger in ``<db>-wal``. Returns True when the log was fully
+    checkpointed (False when a reader kept it busy, or not SQLite: nothing to do)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    raw = engine.raw_connection()  # autocommit (isolation_level None, see _sqlite_pragmas): no BEGIN around the PRAGMA
+    try:
+        busy, _log_frames, _copied = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    return busy == 0
 
 
 @contextmanager

@@ -4,7 +4,9 @@ The import is idempotent by the workbook's own keys: community builders by ``naa
 and newcomers by their code, matches by (``groep_code``, ``nieuwkomer_code``), surveys by
 (``respondent_code``, ``meting``), and meetings by (``groep_code``, ``datum``, ``soort``) plus their
 order within that key (the workbook may hold two meetings of one kind on one day). Importing the same
-workbook twice changes nothing; a changed row updates its record and raises its version.
+workbook twice changes nothing; a changed row updates its record and raises its version. A member or
+newcomer whose personal data was erased keeps it erased: their row is recognised by its code and
+counted as unchanged, however it reads.
 """
 
 from __future__ import annotations
@@ -205,6 +207,10 @@ class _Importer:
 
     def upsert(self, sheet: str, existing: Any | None, values: dict[str, Any], factory: type) -> Any:
         summary = self.summaries[sheet]
+        if existing is not None and getattr(existing, "erased", False):
+            # A person erased on request (services/privacy.py) is never filled in again from an old workbook.
+            summary.unchanged += 1
+            return existing
         if existing is None:
             record = factory(**values)
             self.session.add(record)
@@ -314,6 +320,7 @@ class _Importer:
             existing[row.code] = self.upsert(sheet, existing.get(row.code), values, Newcomer)
         self.session.flush()
         self.newcomers_by_code = {code: n.id for code, n in existing.items()}
+        self.erased_newcomers = {n.id for n in existing.values() if n.erased}
 
     def matches(self, rows: list[tuple[int, MatchRow]]) -> None:
         sheet = "koppelingen"
@@ -341,6 +348,8 @@ class _Importer:
                 group_id=group_id, newcomer_id=newcomer_id, proposed_date=row.proposed_date, started_date=row.started_date,
                 ended_date=row.ended_date, status=row.status, end_reason=row.end_reason,
             )
+            if newcomer_id in self.erased_newcomers:  # why it ended was cleared with their data
+                values["end_reason"] = ""
             self.upsert(sheet, existing.get((group_id, newcomer_id)), values, Match)
         self.session.flush()
 

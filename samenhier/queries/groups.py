@@ -28,6 +28,7 @@ from samenhier.models import (
     Wave,
     WelcomeGroup,
 )
+from samenhier.privacy import initials
 from samenhier.queries.common import read_frame
 from samenhier.rules import GROUP_YEAR_MONTHS, group_year_months
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
@@ -279,7 +280,9 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
     - ``members``: code, first_name, last_name, email, phone, role, joined_date, vog_date — contact
       person first;
     - ``matches``: newcomer_code, first_name, last_name, household_size, country_of_origin, languages,
-      proposed_date, started_date, ended_date, status, end_reason — newest first;
+      proposed_date, started_date, ended_date, status, end_reason — newest first; for a community
+      builder a declined proposal's newcomer shows as initials only (``first_name`` ``K. H.``, last
+      name, country and languages empty: :func:`samenhier.privacy.initials`);
     - ``meetings``: id, date, kind, duration_minutes, members_present, newcomers_present, note — newest first;
     - ``surveys``: wave, role (nieuwkomer/lid), responses (count) — in wave order;
     - ``timeline``: event (signup/training/proposed/started/ended), date — in date order.
@@ -316,6 +319,13 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
         .where(Match.group_id == group_id)
         .order_by(Match.proposed_date.desc()),
     )
+    if not scope.is_coordinator:
+        # Minimal display: a community builder sees in full only the newcomers of their group. One whose
+        # proposal was declined is not (or no longer) theirs: initials only, no household details.
+        declined = matches["status"] == MatchStatus.DECLINED.value
+        matches.loc[declined, "first_name"] = [initials(f, last) for f, last in
+                                               zip(matches.loc[declined, "first_name"], matches.loc[declined, "last_name"], strict=True)]
+        matches.loc[declined, ["last_name", "country_of_origin", "languages"]] = ""
     meetings = read_frame(
         engine,
         select(Meeting.id, Meeting.date, Meeting.kind, Meeting.duration_minutes, Meeting.members_present, Meeting.newcomers_present, Meeting.note)

@@ -170,7 +170,12 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 
 def builder_options(engine: Engine, scope: Scope) -> dict[int, str]:
-    """Community builders a group or account may be linked to: id → name (not archived), by name."""
+    """Community builders a group or account may be linked to: id → name (not archived), by name.
+
+    Raises:
+        AccessDenied: not a coordinator (linking is theirs; a community builder has no use for the list).
+    """
+    scope.require_coordinator()
     with engine.connect() as c:
         rows = c.execute(select(CommunityBuilder.id, CommunityBuilder.name).where(CommunityBuilder.archived.is_(False))
                          .order_by(CommunityBuilder.name)).all()

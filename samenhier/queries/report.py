@@ -17,6 +17,15 @@ Definitions (issue "Data layer"):
   self-reported change question with ``minder``.
 
 Shares are fractions 0–1 rounded to 4 decimals (null when the denominator is 0).
+
+For sharing outside the organisation (funders, municipalities: ``report --shareable``) the report is
+made with ``min_n`` (``Settings.min_cell_size``, default 5) and describes nobody who could be picked
+out (:func:`samenhier.privacy.suppress_count`, :func:`~samenhier.privacy.suppress_statistic`): counts of
+people (``leden``, ``nieuwkomers``, ``koppelingen``, ``enquetes``; per municipality
+``newcomers_waiting`` and ``waiting_past_three_years``; the survey's ``responses`` and ``scored``) of
+1 to ``min_n`` − 1 become null, and a median or share over fewer than ``min_n`` people becomes null.
+Counts of groups, community builders and meetings are not about people and stay. Such a report has
+``suppressed_below: min_n``.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from samenhier.models import (
     Wave,
     WelcomeGroup,
 )
+from samenhier.privacy import suppress_count, suppress_statistic
 from samenhier.queries.common import month_of, read_frame
 from samenhier.rules import eligibility_end
 from samenhier.settings import get_settings
@@ -55,8 +65,9 @@ def _share(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def headline_report(engine: Engine, as_of: dt.date) -> dict[str, Any]:
-    """The report as one JSON-ready dict (keys and definitions in this module's docstring)."""
+def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None) -> dict[str, Any]:
+    """The report as one JSON-ready dict (keys and definitions in this module's docstring); with
+    ``min_n``, the shareable version in which figures about fewer than ``min_n`` people are null."""
     with engine.connect() as c:
         def count(model, date_column=None) -> int:
             query = select(func.count()).select_from(model)
@@ -138,7 +149,7 @@ def headline_report(engine: Engine, as_of: dt.date) -> dict[str, Any]:
         "newcomers_share_lonely_end": share_lonely(Wave.END),
         "share_loneliness_decreased": _share(int((end["self_reported_change"] == SelfReportedChange.LESS.value).sum()), len(end)),
     }
-    return {
+    report = {
         "as_of": as_of.isoformat(),
         "counts": counts,
         "groups_by_status": groups_by_status,
@@ -146,15 +157,62 @@ def headline_report(engine: Engine, as_of: dt.date) -> dict[str, Any]:
         "meetings_per_month": meetings_per_month,
         "survey": survey,
     }
+    if min_n is None:
+        return report
+    denominators = {
+        "newcomers_share_lonely_baseline": len(scored[has_total & newcomer & (scored["wave"] == Wave.BASELINE.value)]),
+        "newcomers_share_lonely_end": len(scored[has_total & newcomer & (scored["wave"] == Wave.END.value)]),
+        "share_loneliness_decreased": len(end),
+    }
+    return _shareable(report, min_n, denominators)
+
+
+PEOPLE_COUNTS = ("leden", "nieuwkomers", "koppelingen", "enquetes")
+"""The ``counts`` that count people (or one person's match or survey answer)."""
+
+
+def _shareable(report: dict[str, Any], min_n: int, denominators: dict[str, int]) -> dict[str, Any]:
+    """``report`` with every figure about fewer than ``min_n`` people null (rules in the module docstring)."""
+    out = {**report, "counts": dict(report["counts"]), "survey": dict(report["survey"]), "suppressed_below": min_n}
+    for key in PEOPLE_COUNTS:
+        out["counts"][key] = suppress_count(out["counts"][key], min_n)
+    out["pending_matches"] = {
+        municipality: {
+            **p,
+            "newcomers_waiting": suppress_count(p["newcomers_waiting"], min_n),
+            "waiting_past_three_years": suppress_count(p["waiting_past_three_years"], min_n),
+            "median_wait_days": suppress_statistic(p["median_wait_days"], p["newcomers_waiting"], min_n),
+        }
+        for municipality, p in report["pending_matches"].items()
+    }
+    survey = out["survey"]
+    for key, n in denominators.items():
+        survey[key] = suppress_statistic(survey[key], n, min_n)
+    survey["responses"] = suppress_count(survey["responses"], min_n)
+    survey["scored"] = suppress_count(survey["scored"], min_n)
+    return out
 
 
 def report_text(report: dict[str, Any], lang: str | None = None) -> str:
-    """The report for people, in ``lang``: headings, aligned counts, percentages."""
+    """The report for people, in ``lang``: headings, aligned counts, percentages (a suppressed figure,
+    see :func:`headline_report` with ``min_n``, shows as ``<5``)."""
     t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
     as_of = dt.date.fromisoformat(report["as_of"])
-    lines = [t("report.title", date=i18n.format_date(as_of, lang)), "", t("report.counts")]
+    below = report.get("suppressed_below")
+    hidden = f"<{below}" if below else "–"
+
+    def number(value) -> str:
+        return hidden if value is None else i18n.format_number(value, lang)
+
+    def plain(value):
+        return hidden if value is None else value
+
+    lines = [t("report.title", date=i18n.format_date(as_of, lang))]
+    if below:
+        lines.append(t("report.shareable", n=below))
+    lines += ["", t("report.counts")]
     for key, value in report["counts"].items():
-        lines.append(f"  {t('report.count.' + key):<28} {i18n.format_number(value, lang):>8}")
+        lines.append(f"  {t('report.count.' + key):<28} {number(value):>8}")
     lines += ["", t("report.groups_by_status")]
     for municipality, statuses in report["groups_by_status"].items():
         parts = ", ".join(f"{i18n.label('group_status', s, lang)} {n}" for s, n in statuses.items() if n)
@@ -162,15 +220,17 @@ def report_text(report: dict[str, Any], lang: str | None = None) -> str:
     lines += ["", t("report.pending")]
     for municipality, p in report["pending_matches"].items():
         median = "–" if p["median_wait_days"] is None else i18n.format_number(p["median_wait_days"], lang)
-        lines.append("  " + t("report.pending_line", municipality=f"{municipality:<14}", newcomers=p["newcomers_waiting"],
-                              past=p["waiting_past_three_years"], groups=p["groups_waiting"], median=median))
+        if p["median_wait_days"] is None and below and p["newcomers_waiting"] != 0:
+            median = hidden
+        lines.append("  " + t("report.pending_line", municipality=f"{municipality:<14}", newcomers=plain(p["newcomers_waiting"]),
+                              past=plain(p["waiting_past_three_years"]), groups=p["groups_waiting"], median=median))
     months = report["meetings_per_month"]
     lines += ["", t("report.meetings_per_month", months=len(months), total=i18n.format_number(sum(months.values()), lang))]
     for month in list(months)[-12:]:
         lines.append(f"  {month}  {months[month]:>4}")
     s = report["survey"]
-    lines += ["", t("report.survey", responses=s["responses"], scored=s["scored"])]
+    lines += ["", t("report.survey", responses=plain(s["responses"]), scored=plain(s["scored"]))]
     for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "share_loneliness_decreased"):
-        value = "–" if s[key] is None else i18n.format_share(s[key], lang, decimals=1)
+        value = hidden if s[key] is None else i18n.format_share(s[key], lang, decimals=1)
         lines.append(f"  {t('report.' + key):<44} {value:>7}")
     return "\n".join(lines) + "\n"

@@ -29,7 +29,8 @@ Validation rules (each with its ``validation.<code>`` message):
   ``status_final``); a status after training needs a training date (``training_required``);
 - ``name_taken`` (community builder), ``username_taken``, ``password_too_short``, ``builder_required``,
   ``own_account`` (a coordinator cannot demote or deactivate themself), ``last_coordinator``;
-- ``archived``: an archived record is read-only until restored.
+- ``archived``: an archived record is read-only until restored; ``erased``: a member or newcomer whose
+  personal data was erased (:mod:`samenhier.services.privacy`) stays read-only.
 
 Group size (``min_group_size``–``max_group_size`` members, settings) is a *warning*, not a block:
 :attr:`Saved.warnings` carries a ``group_size`` :class:`FieldError` after a member change leaves a
@@ -677,6 +678,8 @@ def _update(
         _conflict_if_changed(record, before, expected_version, original)
         if getattr(record, "archived", False):
             raise ValidationFailed([FieldError("archived", "archived")])
+        if getattr(record, "erased", False):  # erased on request (services/privacy.py): its names stay gone
+            raise ValidationFailed([FieldError("erased", "erased")])
         clean, errors = kind.validate(session, {**before, **changes}, before, record.id)
         if errors:
             raise ValidationFailed(errors)

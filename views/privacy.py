@@ -1,0 +1,142 @@
+"""Privacy (coordinators): one person's data — export it for a subject-access request, or erase it on
+request — and the people past the retention period, anonymised in one step after confirmation.
+
+Reads via samenhier.queries.privacy, writes via samenhier.services.privacy, files via
+samenhier.io.subject_access. What is erased and what stays is decided there (and in samenhier.privacy).
+"""
+
+import pandas as pd
+import streamlit as st
+
+from samenhier import i18n, ui
+from samenhier.forms import flash, show_flash
+from samenhier.io import subject_access
+from samenhier.privacy import PERSON_KINDS
+from samenhier.queries import privacy as q
+from samenhier.queries.records import search_frame
+from samenhier.scope import AccessDenied
+from samenhier.services import privacy as s
+from samenhier.services.common import ValidationFailed, VersionConflict
+
+EXPORT_KEY = "privacy_export"
+MAX_OPTIONS = 200
+"""People offered in the chooser at once; a search narrows a national store down."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+scope = ui.require_scope()
+if not scope.is_coordinator:
+    ui.denied()
+engine = ui.engine()
+as_of = ui.as_of()
+lang = ui.current_language()
+show_flash()
+st.title(ui.t("privacy.title"))
+st.caption(ui.t("privacy.intro"))
+
+
+def kind_label(kind: str) -> str:
+    return ui.t("audit.table.member") if kind == "member" else ui.t("audit.table.newcomer")
+
+
+def show_errors(failed: ValidationFailed) -> None:
+    for error in failed.errors:
+        st.error(error.message(lang))
+
+
+tab_person, tab_retention = st.tabs([ui.t("privacy.tab.person"), ui.t("privacy.tab.retention")])
+
+with tab_person:
+    kind = st.radio(ui.t("privacy.kind"), PERSON_KINDS, format_func=kind_label, horizontal=True, key="privacy_kind")
+    people = ui.cached(q.people)(scope, kind=kind)
+    search = st.text_input(ui.t("privacy.search"), key="privacy_search", placeholder=ui.t("privacy.search_hint"))
+    found = search_frame(people, search, ["code", "name", "groups", "municipality"])
+    if len(found) > MAX_OPTIONS:
+        st.caption(ui.t("privacy.narrow", shown=MAX_OPTIONS, total=len(found)))
+        found = found.head(MAX_OPTIONS)
+    if found.empty:
+        st.info(ui.t("privacy.none_found"))
+    else:
+        labels = dict(zip(found["person_id"], found["code"] + " · " + found["name"], strict=True))
+        person_id = int(st.selectbox(ui.t("privacy.person"), list(found["person_id"]), format_func=lambda i: labels[i],
+                                     key=f"privacy_person_{kind}"))
+        person = people.set_index("person_id").loc[person_id]
+        st.caption(" · ".join(part for part in (
+            ui.md(person["code"]), ui.md(person["groups"]), ui.md(person["municipality"]),
+            i18n.label("newcomer_status" if kind == "newcomer" else "member_role", person["status"]),
+            ui.t("privacy.archived") if person["archived"] else "", ui.t("privacy.erased") if person["erased"] else "",
+        ) if part))
+
+        st.subheader(ui.t("privacy.export.title"))
+        st.write(ui.t("privacy.export.text"))
+        export_for = f"{kind}-{person_id}"
+        if st.button(ui.t("privacy.export.button"), key=f"privacy_export_{export_for}", icon=":material/download:"):
+            try:
+                st.session_state[EXPORT_KEY] = (export_for, s.export_person(engine, scope, kind=kind, person_id=person_id))
+            except AccessDenied:
+                ui.denied()
+        held = st.session_state.get(EXPORT_KEY)
+        if held and held[0] == export_for:
+            export = held[1]
+            st.success(ui.t("privacy.export.ready", **{k: len(v) for k, v in export.sections.items()}))
+            left, right = st.columns(2)
+            left.download_button(ui.t("privacy.export.json"), subject_access.to_json(export),
+                                 file_name=subject_access.file_name(export, "json"), mime="application/json",
+                                 key=f"privacy_json_{export_for}")
+            right.download_button(ui.t("privacy.export.xlsx"), subject_access.to_xlsx(export, lang),
+                                  file_name=subject_access.file_name(export, "xlsx"), mime=XLSX, key=f"privacy_xlsx_{export_for}")
+
+        st.subheader(ui.t("privacy.erase.title"))
+        if person["erased"]:
+            st.info(ui.t("privacy.erase.already"))
+        else:
+            st.write(ui.t(f"privacy.erase.text.{kind}"))
+            with st.form(f"privacy_erase_{export_for}"):
+                typed = st.text_input(ui.t("privacy.erase.confirm", code=ui.md(person["code"])), key=f"privacy_erase_code_{export_for}")
+                submitted = st.form_submit_button(ui.t("privacy.erase.button"), type="primary", icon=":material/delete_forever:")
+            if submitted:
+                try:
+                    done = s.erase_person(engine, scope, kind=kind, person_id=person_id, expected_version=int(person["version"]),
+                                          confirm_code=typed)
+                except ValidationFailed as failed:
+                    show_errors(failed)
+                except VersionConflict:
+                    ui.clear_caches()
+                    st.warning(ui.t("privacy.conflict"))
+                except AccessDenied:
+                    ui.denied()
+                else:
+                    ui.clear_caches()
+                    st.session_state.pop(EXPORT_KEY, None)
+                    flash("success", ui.t("privacy.erase.done", code=ui.md(done.code), notes=sum(done.notes_cleared.values()),
+                                          events=done.audit_events_scrubbed))
+                    st.rerun()
+
+with tab_retention:
+    st.write(ui.t("privacy.retention.rule", months=ui.settings().retention_months))
+    due = ui.cached(q.retention_due)(scope, as_of=as_of)
+    if due.empty:
+        st.success(ui.t("privacy.retention.none", date=ui.fmt_date(as_of)))
+    else:
+        st.dataframe(pd.DataFrame({
+            "kind": due["kind"].map(kind_label), "code": due["code"], "name": due["name"], "municipality": due["municipality"],
+            "last_activity": pd.to_datetime(due["last_activity"]), "due_date": pd.to_datetime(due["due_date"]),
+        }), hide_index=True, width="stretch", height=360, column_config={
+            "kind": ui.t("privacy.kind"), "code": ui.t("col.code"), "name": ui.t("col.name"),
+            "municipality": ui.t("col.municipality"), "last_activity": ui.date_column(ui.t("privacy.col.last_activity")),
+            "due_date": ui.date_column(ui.t("privacy.col.due_date")),
+        })
+        with st.form("privacy_retention"):
+            confirm = st.checkbox(ui.t("privacy.retention.confirm", n=len(due)), key="privacy_retention_confirm")
+            submitted = st.form_submit_button(ui.t("privacy.retention.button", n=len(due)), type="primary")
+        if submitted:
+            try:
+                done = s.anonymise_past_retention(engine, scope, as_of=as_of, confirm=confirm,
+                                                  people=list(zip(due["kind"], due["person_id"], strict=True)))
+            except ValidationFailed as failed:
+                show_errors(failed)
+            else:
+                ui.clear_caches()
+                flash("success", ui.t("privacy.retention.done", n=len(done)))
+                st.rerun()
+    erased = ui.cached(q.erased_counts)(scope)
+    st.caption(ui.t("privacy.erased_so_far", newcomers=erased["newcomer"], members=erased["member"]))
