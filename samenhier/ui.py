@@ -71,6 +71,11 @@ def current_scope() -> Scope | None:
     if time.time() - last_seen > timeout:
         logout(reason="timeout")
         return None
+    from samenhier.services.users import account_is_usable
+
+    if not account_is_usable(engine(), scope):  # deactivated, locked or removed since this session logged in
+        logout(reason="account")
+        return None
     st.session_state[LAST_SEEN_KEY] = time.time()
     return scope
 
@@ -110,9 +115,21 @@ def as_of() -> dt.date:
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=512)
-def _cached_call(name: str, _fn: Callable[..., T], url: str, scope: Scope, args: tuple, kwargs_items: tuple) -> T:
-    # ``name`` is in the key (every wrapped query shares this one cached function); ``_fn`` is not hashed.
+def _cached_call(name: str, _fn: Callable[..., T], url: str, version: tuple, scope: Scope, args: tuple, kwargs_items: tuple) -> T:
+    # ``name`` is in the key (every wrapped query shares this one cached function); ``_fn`` is not hashed;
+    # ``version`` (see data_version) makes a write by anyone — another session, the CLI, a restore — a miss.
     return _fn(_engine(url), scope, *args, **dict(kwargs_items))
+
+
+def data_version(store: Engine) -> tuple:
+    """What identifies the store's content: every write is audited, so the audit trail's size, newest id and
+    newest time change with every write — in this app, another browser session, the CLI or a restore."""
+    from sqlalchemy import func, select
+
+    from samenhier.models import AuditEvent
+
+    with store.connect() as connection:
+        return tuple(connection.execute(select(func.count(), func.max(AuditEvent.id), func.max(AuditEvent.at))).one())
 
 
 def cached(fn: Callable[..., T]) -> Callable[..., T]:
@@ -126,7 +143,8 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     def wrapper(scope: Scope, *args: Any, **kwargs: Any) -> T:
-        return _cached_call(name, fn, database_url(), scope, args, tuple(sorted(kwargs.items())))
+        url = database_url()
+        return _cached_call(name, fn, url, data_version(_engine(url)), scope, args, tuple(sorted(kwargs.items())))
 
     wrapper.__doc__ = fn.__doc__
     return wrapper

@@ -240,8 +240,11 @@ def login_form() -> None:
     from samenhier.services.users import LoginFailed, authenticate
 
     st.title(ui.t("login.title"))
-    if st.session_state.pop("logout_reason", "") == "timeout":
+    reason = st.session_state.pop("logout_reason", "")
+    if reason == "timeout":
         st.info(ui.t("login.timed_out"))
+    elif reason == "account":
+        st.warning(ui.t("login.account_ended"))
     with st.form("login"):
         username = st.text_input(ui.t("login.username"), key="login_username")
         password = st.text_input(ui.t("login.password"), type="password", key="login_password")

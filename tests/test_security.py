@@ -690,3 +690,32 @@ def test_script_and_img_in_names_render_as_text_on_the_privacy_page(workbook_eng
     assert "<b>" not in caption
     retention = at.dataframe[0].value
     assert any(XSS in name for name in retention["name"])  # in a table: shown as typed, never as markup
+
+
+def test_deactivating_an_account_ends_its_open_session(engine):
+    from samenhier.scope import Scope as _Scope
+
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    create_user(engine, "bert", PASSWORD, "coordinator")
+    at = run_app(_Scope.coordinator("bert"))
+    assert at.session_state["scope"].username == "bert"
+    with engine.begin() as c:
+        c.execute(text("UPDATE user_account SET active = 0 WHERE username = 'bert'"))
+    at.run()
+    assert "scope" not in at.session_state
+    assert "gedeactiveerd" in " ".join(w.value for w in at.warning)
+
+
+def test_a_write_elsewhere_is_seen_at_once_despite_the_cache(workbook_engine):
+    # The CLI, a restore or another session writes; the next page run must not show cached figures.
+    create_user(workbook_engine, "anna", PASSWORD, "coordinator")
+    at = run_app(Scope.coordinator("anna"))
+    before = int(at.metric[0].value)
+    from samenhier.services import audit
+
+    with Session(workbook_engine) as session:  # as the CLI would: a status change, audited
+        session.exec(text("UPDATE welcome_group SET status = 'actief' WHERE code = '0518-001'"))
+        audit.record(session, "cli", "update", table_name="welcome_group", changes={"status": ["afgerond", "actief"]})
+        session.commit()
+    at.run()
+    assert int(at.metric[0].value) == before + 1

@@ -136,3 +136,12 @@ def authenticate(engine: Engine, username: str, password: str) -> Scope:
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
+
+
+def account_is_usable(engine: Engine, scope: Scope) -> bool:
+    """True while the logged-in account still exists and is active (checked on every page run, so
+    deactivating an account takes effect in sessions that are already open). A lock after failed logins
+    does not end open sessions: those failures may be someone else's guesses."""
+    with Session(engine) as session:
+        active = session.exec(select(UserAccount.active).where(UserAccount.username == scope.username)).first()
+    return bool(active)
