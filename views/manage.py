@@ -43,8 +43,12 @@ def choose_record(name: str, ids: list, label) -> object:
     if f"{key}_pending" in st.session_state:
         st.session_state[key] = st.session_state.pop(f"{key}_pending")
     options = [NEW, *ids]
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = None
+    # Set the choice on every run, so that the browser is sent its label as it is now. Otherwise, after the
+    # open record's label changed (a group renamed, by this user or a colleague), the browser keeps the old
+    # label and answers with it on the next click; that matches no option, the record closes and the click
+    # (a save, "re-apply my changes") is lost.
+    current = st.session_state.get(key)
+    st.session_state[key] = current if current in options else None
     return st.selectbox(ui.t("manage.open"), options, key=key, placeholder=ui.t("manage.open_hint"),
                         format_func=lambda v: ui.t(f"manage.new.{name}") if v == NEW else label(v))
 
