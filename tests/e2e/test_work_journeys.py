@@ -2,8 +2,9 @@
 see it in the heatmap, propose and accept a match, enter a survey response, and edit a group while a
 colleague edits it too (a conflict, then re-applying).
 
-One app server for the module (``workbook_app``); every test logs in on its own page and works on
-records no other test here touches. Expected values come from the workbook, read with pandas.
+One app server for the module (``workbook_app``, and for the meeting journey a second one on PostgreSQL);
+every test logs in on its own page and works on records no other test here touches. Expected values
+come from the workbook, read with pandas.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def group_name(sheets, code: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- meetings
 
-def test_community_builder_logs_a_meeting_and_sees_it_in_the_heatmap(page: Page, workbook_app, sheets):
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_community_builder_logs_a_meeting_and_sees_it_in_the_heatmap(page: Page, request, store, sheets):
+    """Also on PostgreSQL: the app on a database of the throwaway test server (skipped without PostgreSQL)."""
+    workbook_app = request.getfixturevalue("workbook_app" if store == "sqlite" else "postgres_workbook_app")
     code = "0599-014"  # Leyla Aydın's group, in its year
     row = f"{code} · {group_name(sheets, code)}"
     week = f"{AS_OF.isocalendar().year}-W{AS_OF.isocalendar().week:02d}"  # the meeting is logged on the as-of date
