@@ -17,6 +17,8 @@ from e2e.conftest import PASSWORD, RESULTS
 from e2e_helpers import choose, expect_text, heatmap_cell, log_in_again, main, nav, open_tab, settle
 from playwright.sync_api import Browser, Page, expect
 
+from samenhier import PROJECT_ROOT
+
 AS_OF = dt.date(2026, 11, 15)  # the app's SAMENHIER_TODAY (tests/e2e/conftest.py)
 
 
@@ -199,3 +201,23 @@ def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(page: 
         raise
     finally:
         colleague.close()
+
+
+# ----------------------------------------------------------------------------------------------- export
+
+@pytest.mark.skipif(not (PROJECT_ROOT / "views" / "data.py").exists(), reason="no Gegevens page (export) in this version yet")
+def test_coordinator_downloads_an_export_that_holds_the_workbooks_records(page: Page, workbook_app, sheets, tmp_path):
+    log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
+    nav(page, "Gegevens")
+    panel = open_tab(page, "Exporteren")
+    panel.get_by_text("Excel-werkboek (.xlsx)").click()
+    settle(page)
+    with page.expect_download(timeout=60_000) as download:
+        panel.get_by_role("button", name="Export downloaden").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "samenhier-export-2026-11-15.xlsx"
+    exported = pd.read_excel(path, sheet_name=None, dtype=object)
+    # every group and member of the workbook is in it, by code (the other tests here add no groups or members)
+    for sheet, code in (("groepen", "groep_code"), ("leden", "lid_code"), ("nieuwkomers", "nieuwkomer_code")):
+        assert set(exported[sheet][code].astype(str).str.strip()) == set(sheets[sheet][code].dropna().astype(str).str.strip()), sheet
