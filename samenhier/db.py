@@ -3,6 +3,10 @@
 The database URL comes from ``SAMENHIER_DATABASE_URL`` (default ``sqlite:///db/samenhier.db``,
 relative to the project root). Opening the store runs Alembic ``upgrade head``, so an older database
 file is upgraded in place, never recreated.
+
+Two databases are supported: SQLite (one machine) and PostgreSQL
+(``postgresql+psycopg://user:password@host/database``, for several coordinators on one shared
+server). Write transactions behave the same on both: one writer at a time (see :func:`write_engine`).
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ def database_url(override: str | None = None) -> str:
     return url
 
 
-SQLITE_BEGIN_OPTION = "samenhier_sqlite_begin"
-"""Execution option naming how a transaction starts on SQLite: ``DEFERRED`` (default) or ``IMMEDIATE``."""
+WRITE_BEGIN_OPTION = "samenhier_write_begin"
+"""Execution option naming how a transaction starts: ``DEFERRED`` (default, reads) or ``IMMEDIATE`` (writes:
+BEGIN IMMEDIATE on SQLite, the write lock on PostgreSQL)."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -70,12 +75,26 @@ def _sqlite_begin(connection) -> None:
     # timeout does not help, the conflict is logical. IMMEDIATE takes the write lock at BEGIN, where
     # the busy timeout does apply, so concurrent writers queue instead of failing. Reads stay DEFERRED
     # (WAL lets them run beside the one writer).
-    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+    mode = connection.get_execution_options().get(WRITE_BEGIN_OPTION, "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+POSTGRES_WRITE_LOCK = 0x5A4D_4E48  # "SMNH": the advisory lock every write transaction takes on PostgreSQL
+
+
+def _postgres_begin(connection) -> None:
+    # PostgreSQL's counterpart of BEGIN IMMEDIATE: a write transaction first takes one transaction-level
+    # advisory lock (released at commit or rollback), so writers queue one after the other exactly as on
+    # SQLite. Without it two READ COMMITTED transactions could both read "version 3" or "next code
+    # L0412" and both write. Reads take no lock (MVCC), as with WAL on SQLite.
+    if connection.get_execution_options().get(WRITE_BEGIN_OPTION) == "IMMEDIATE":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": POSTGRES_WRITE_LOCK})
+
+
 def make_engine(url: str | None = None) -> Engine:
-    """A new engine for ``url`` (see :func:`database_url`), with foreign keys, WAL and a busy timeout on SQLite.
+    """A new engine for ``url`` (see :func:`database_url`): on SQLite with foreign keys, WAL and a busy
+    timeout; on PostgreSQL with a connection check on checkout. Write transactions begin as described
+    in :func:`write_engine`.
 
     ``hide_parameters``: SQL parameter values (names, e-mail addresses, notes) never appear in error
     messages or SQL logging, so a traceback in the server's console or log carries no personal data.
@@ -90,6 +109,8 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(resolved, pool_pre_ping=True, hide_parameters=True)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "begin", _postgres_begin)
     return engine
 
 
@@ -101,8 +122,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (Alembic ``upgrade head``); safe to run again."""
-    with engine.begin() as connection:
+    """Bring the schema to the newest migration (Alembic ``upgrade head``); safe to run again.
+
+    On PostgreSQL the migration holds the write lock (see :func:`write_engine`): of two processes
+    starting at once, the second waits and then finds the schema up to date.
+    """
+    with write_engine(engine).begin() as connection:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
@@ -119,9 +144,10 @@ def get_engine(url: str | None = None) -> Engine:
 def write_engine(engine: Engine) -> Engine:
     """``engine`` for write transactions: on SQLite they start with ``BEGIN IMMEDIATE`` (see
     :func:`_sqlite_begin`), so a read-then-write transaction waits for the write lock (up to the busy
-    timeout) instead of failing with "database is locked". Same pool and connections as ``engine``."""
-    if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    timeout) instead of failing with "database is locked"; on PostgreSQL they first take one advisory
+    lock (see :func:`_postgres_begin`), with the same effect. Same pool and connections as ``engine``."""
+    if engine.dialect.name in ("sqlite", "postgresql"):
+        return engine.execution_options(**{WRITE_BEGIN_OPTION: "IMMEDIATE"})
     return engine
 
 
@@ -143,7 +169,7 @@ def checkpoint(engine: Engine) -> bool:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One short write transaction: commits when the block ends, rolls back on any exception.
 
-    On SQLite the transaction begins IMMEDIATE (see :func:`write_engine`): writers queue for the one
+    The transaction takes the write lock first (see :func:`write_engine`): writers queue for the one
     write lock; a version check made inside the block cannot be raced by another writer.
     """
     with Session(write_engine(engine), expire_on_commit=False) as session:

@@ -20,7 +20,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -182,6 +182,13 @@ def load_national(engine: Engine, as_of: dt.date, *, seed: int = 7, size: Nation
             _insert(connection, model, table_rows)
         connection.execute(insert(AuditEvent), [{"at": now_utc(), "username": "demo", "action": "import", "table_name": "*",
                                                  "record_code": f"national demo seed {seed}", "changes": "{}", "record_id": None}])
+        if connection.dialect.name == "postgresql":
+            # The rows carry their own ids, which PostgreSQL's id sequences do not see: move each sequence
+            # past the largest id, or the next record made in the app would collide with one of these.
+            for model in rows:
+                largest = connection.execute(select(func.max(model.id))).scalar_one()
+                connection.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :largest)"),
+                                   {"table": model.__tablename__, "largest": largest})
     return {model.__tablename__: len(table_rows) for model, table_rows in rows.items()}
 
 

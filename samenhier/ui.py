@@ -73,7 +73,7 @@ def current_scope() -> Scope | None:
         return None
     from samenhier.services.users import account_is_usable
 
-    if not account_is_usable(engine(), scope):  # deactivated, locked or removed since this session logged in
+    if not account_is_usable(engine(), scope.username):  # deactivated, locked or removed since this session logged in
         logout(reason="account")
         return None
     st.session_state[LAST_SEEN_KEY] = time.time()

@@ -14,9 +14,11 @@ AS_OF = "2026-11-15"
 
 
 def cli_env(database: os.PathLike | str) -> dict[str, str]:
-    """This process's environment without any SAMENHIER_* setting, pointed at ``database`` with a fixed clock."""
+    """This process's environment without any SAMENHIER_* setting, pointed at ``database`` (a SQLite file's
+    path, or a ``postgresql+psycopg://`` URL) with a fixed clock."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAMENHIER_")}
-    env.update(SAMENHIER_DATABASE_URL=f"sqlite:///{database}", SAMENHIER_TODAY=AS_OF, SAMENHIER_LANG="nl",
+    url = str(database) if str(database).startswith("postgresql") else f"sqlite:///{database}"
+    env.update(SAMENHIER_DATABASE_URL=url, SAMENHIER_TODAY=AS_OF, SAMENHIER_LANG="nl",
                PYTHONPATH=str(PROJECT_ROOT))
     return env
 

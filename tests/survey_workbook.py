@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from samenhier import PROJECT_ROOT
 from samenhier.db import get_engine, make_engine
+from samenhier.models import WelcomeGroup
 
 WORKBOOK = PROJECT_ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"
 
@@ -113,10 +114,22 @@ def _surveyed_template() -> Path:
 def surveyed_store(db_url: str) -> Iterator[Engine]:
     """Copy the workbook store to ``db_url`` (the test's own file, from the ``db_url`` fixture) and yield an engine.
 
+    On PostgreSQL (``db_url`` is then the test's own database, with the workbook imported when the
+    fixture is named ``surveyed_engine``, see tests/conftest.py) the account is created in it instead.
     Use in a test module as ``@pytest.fixture def surveyed_engine(db_url): yield from surveyed_store(db_url)``.
     """
-    shutil.copy(_surveyed_template(), make_url(db_url).database)
-    engine = get_engine(db_url)
+    if make_url(db_url).get_backend_name() == "sqlite":
+        shutil.copy(_surveyed_template(), make_url(db_url).database)
+        engine = get_engine(db_url)
+    else:
+        from samenhier.io.workbook import import_paths
+        from samenhier.queries.common import count_rows
+        from samenhier.services.users import create_user
+
+        engine = get_engine(db_url)
+        if count_rows(engine, WelcomeGroup) == 0:
+            import_paths(engine, [WORKBOOK], username="test")
+        create_user(engine, *COORDINATOR, "coordinator")
     yield engine
     engine.dispose()
     get_engine.cache_clear()

@@ -15,6 +15,8 @@ from samenhier.queries.audit import audit_events, audit_options, describe_change
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import progress, records, users
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 ANNA = Scope.coordinator("anna")
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from sqlmodel import Session, select
 
 from samenhier.models import AuditEvent, Member, ProgressNote
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services import progress, records
+
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
 
 THREADS, WRITES = 8, 50
 

@@ -22,6 +22,8 @@ from samenhier.services.common import ValidationFailed, VersionConflict
 from samenhier.services.matches import accept_match, decline_match, end_match, propose_match
 from tests.matching_helpers import AS_OF, D, two_city_store
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 COORDINATOR = Scope.coordinator("coord")
 
 

@@ -15,6 +15,8 @@ from samenhier.scope import AccessDenied, Filters, Scope
 from samenhier.services.matches import propose_match
 from tests.matching_helpers import AS_OF, D, Store, two_city_store
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 COORDINATOR = Scope.coordinator("coord")
 
 

@@ -20,6 +20,8 @@ from samenhier.rules import group_year_month
 from samenhier.scope import AccessDenied, Filters
 from samenhier.settings import get_settings
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 AS_OF = dt.date(2026, 11, 15)
 D = dt.date.fromisoformat
 

@@ -18,6 +18,8 @@ from samenhier.scope import AccessDenied
 from samenhier.services import meetings as svc
 from samenhier.services.common import ValidationFailed, VersionConflict
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 D = dt.date.fromisoformat
 VALID = dict(date=D("2026-11-14"), kind="online", duration_minutes=60, members_present=3, newcomers_present=2, note="")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
@@ -25,8 +26,9 @@ def _to(engine, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-def test_store_at_0001_upgrades_and_keeps_its_data(tmp_path, workbook_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+@pytest.mark.both_backends
+def test_store_at_0001_upgrades_and_keeps_its_data(db_url, workbook_path):
+    engine = make_engine(db_url)
     migrate(engine)
     import_paths(engine, [workbook_path], username="test")
     before = headline_report(engine, dt.date(2026, 11, 15))

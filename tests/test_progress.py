@@ -18,6 +18,8 @@ from samenhier.services.common import ValidationFailed, VersionConflict
 from samenhier.settings import get_settings
 from samenhier.todos import Todo, group_todos
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 AS_OF = dt.date(2026, 11, 15)
 COORDINATOR = Scope.coordinator("anna")
 

@@ -17,6 +17,8 @@ from samenhier.services import records
 from samenhier.services.common import ValidationFailed, VersionConflict
 from samenhier.services.records import HasHistory, is_dutch_phone_number
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 COORDINATOR = Scope.coordinator("anna")
 D = dt.date
 

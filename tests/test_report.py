@@ -23,10 +23,18 @@ EMOTIONAL = ["leegte", "mis_mensen", "in_de_steek"]  # ja / min of meer = 1, nee
 SOCIAL = ["terugvallen", "vertrouwen", "verbonden"]  # nee / min of meer = 1, ja = 0
 
 
-@pytest.fixture(scope="module")
-def cli_store(tmp_path_factory, workbook_path) -> dict[str, str]:
-    """A store filled by ``python -m samenhier import <workbook>``; returns the environment that points at it."""
-    env = cli_env(tmp_path_factory.mktemp("report") / "samenhier.db")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def cli_store(request, tmp_path_factory, workbook_path) -> dict[str, str]:
+    """A store filled by ``python -m samenhier import <workbook>``; returns the environment that points at it.
+
+    Once a SQLite file, once an empty PostgreSQL database (the import migrates it first).
+    """
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        env = cli_env(server.create_database("report_cli"))
+        request.addfinalizer(lambda: server.drop_database("report_cli"))
+    else:
+        env = cli_env(tmp_path_factory.mktemp("report") / "samenhier.db")
     done = run_cli("import", str(workbook_path), env=env)
     assert done.returncode == 0, done.stderr
     return env

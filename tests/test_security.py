@@ -50,6 +50,7 @@ def own_codes(sheets, name: str) -> set[str]:
 # -- role scoping in the query layer ------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_group_queries_return_only_the_builders_groups(workbook_engine, sheets):
     scope = builder(workbook_engine, "Joris Kramer")
     overview = group_queries.group_overview(workbook_engine, scope, as_of=AS_OF)
@@ -61,6 +62,7 @@ def test_group_queries_return_only_the_builders_groups(workbook_engine, sheets):
     assert kpis.active_groups == expected_active
 
 
+@pytest.mark.both_backends
 def test_group_detail_of_another_builders_group_is_denied(workbook_engine, sheets):
     scope = builder(workbook_engine, "Joris Kramer")
     other = sorted(own_codes(sheets, "Leyla Aydın"))[0]
@@ -70,6 +72,7 @@ def test_group_detail_of_another_builders_group_is_denied(workbook_engine, sheet
         group_queries.group_detail(workbook_engine, scope, "9999-999")
 
 
+@pytest.mark.both_backends
 def test_builder_account_without_link_sees_nothing(workbook_engine):
     unlinked = Scope(username="x", role=Scope.community_builder("x", 1).role, community_builder_id=None)
     assert group_queries.group_overview(workbook_engine, unlinked, as_of=AS_OF).empty
@@ -78,6 +81,7 @@ def test_builder_account_without_link_sees_nothing(workbook_engine):
 # -- login limiting and password storage --------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_account_locks_after_repeated_failures_even_for_the_right_password(engine, monkeypatch):
     monkeypatch.setenv("SAMENHIER_LOGIN_MAX_FAILURES", "3")
     users.get_settings.cache_clear()
@@ -93,6 +97,7 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(engin
     assert authenticate(engine, "anna", PASSWORD).username == "anna"
 
 
+@pytest.mark.both_backends
 def test_failed_logins_are_audited_without_the_password(engine):
     create_user(engine, "anna", PASSWORD, "coordinator")
     with pytest.raises(LoginFailed):
@@ -103,6 +108,7 @@ def test_failed_logins_are_audited_without_the_password(engine):
     assert "geheim-fout-123" not in rows[0].changes
 
 
+@pytest.mark.both_backends
 def test_passwords_are_stored_as_argon2id_with_at_least_owasp_minimum_cost(engine):
     create_user(engine, "anna", PASSWORD, "coordinator")
     with Session(engine) as s:

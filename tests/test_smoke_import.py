@@ -1,7 +1,11 @@
 import datetime as dt
 
+import pytest
+
 from samenhier.io.workbook import import_paths
 from samenhier.queries.report import headline_report
+
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
 
 
 def test_workbook_imports_all_rows(workbook_engine):

@@ -98,9 +98,10 @@ def test_feel_at_home_is_the_answer_itself():
             feel_at_home(bad)
 
 
-def test_sql_scoring_equals_python_scoring_for_every_answer_pattern(tmp_path):
+@pytest.mark.both_backends
+def test_sql_scoring_equals_python_scoring_for_every_answer_pattern(db_url):
     """All 4^6 = 4096 patterns of ja / min of meer / nee / unanswered, scored by SQL and by Python."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'patterns.db'}")
+    engine = create_engine(db_url)
     table = Table("patterns", MetaData(), *(Column(item, String, nullable=True) for item in LONELINESS_ITEMS))
     table.metadata.create_all(engine)
     patterns = [dict(zip(LONELINESS_ITEMS, p, strict=True)) for p in itertools.product([None, "ja", "min of meer", "nee"], repeat=6)]

@@ -24,6 +24,8 @@ from tests.survey_workbook import (
     wilson_by_hand,
 )
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 AS_OF = dt.date(2026, 11, 15)
 COORDINATOR = Scope.coordinator("coordinator")
 B, M, E = Wave.BASELINE, Wave.MIDTERM, Wave.END

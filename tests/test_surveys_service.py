@@ -16,6 +16,8 @@ from samenhier.services.common import ValidationFailed, VersionConflict
 from samenhier.services.surveys import save_survey_response
 from tests.survey_workbook import surveyed_store
 
+pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
+
 COORDINATOR = Scope.coordinator("coordinator")
 NOT_LONELY = {"emptiness": "nee", "fall_back_on": "ja", "trust": "ja", "miss_people": "nee", "connected": "ja", "abandoned": "nee"}
 

@@ -48,13 +48,18 @@ def choose_record(name: str, ids: list, label) -> object:
         st.session_state[key] = st.session_state.pop(f"{key}_pending")
     current = st.session_state.get(key)
     if current != NEW and current not in set(ids):
-        st.session_state[key] = current = None
+        current = None
     offered = ids[:PICK_LIMIT]
     if len(ids) > PICK_LIMIT:
         if current not in (None, NEW) and current not in set(offered):
             offered = [current, *offered]
         lang = ui.current_language()
         st.caption(ui.t("picker.count", shown=i18n.format_number(PICK_LIMIT, lang), total=i18n.format_number(len(ids), lang)))
+    # Set the choice on every run, so that the browser is sent its label as it is now. Otherwise, after the
+    # open record's label changed (a group renamed, by this user or a colleague), the browser keeps the old
+    # label and answers with it on the next click; that matches no option, the record closes and the click
+    # (a save, "re-apply my changes") is lost.
+    st.session_state[key] = current
     return st.selectbox(ui.t("manage.open"), [NEW, *offered], key=key, placeholder=ui.t("manage.open_hint"),
                         format_func=lambda v: ui.t(f"manage.new.{name}") if v == NEW else label(v))
 

@@ -32,8 +32,9 @@ DATE_FORMAT = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
 
 st.title(ui.t("matching.title"))
 st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
+flash_slot = st.empty()  # always there: a message that comes and goes must not shift the tabs below (they would reset)
 if flash := st.session_state.pop(FLASH_KEY, None):
-    st.success(flash)
+    flash_slot.success(flash)
 
 FIELD_LABELS = {
     "newcomer": ui.t("matching.field.newcomer"), "group": ui.t("matching.field.group"),
@@ -252,6 +253,12 @@ with tabs["matches"]:
             r.match_id: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name} · {i18n.label('match_status', r.status)}"
             for r in here.itertuples()
         }
+        # Keep the chosen match chosen when its label changes (accepted: "voorgesteld" → "actief"): set it on every
+        # run, so the browser gets the new label instead of answering with the old one, which matches no option.
+        if st.session_state.get("match_pick") in labels:
+            st.session_state["match_pick"] = st.session_state["match_pick"]
+        else:
+            st.session_state.pop("match_pick", None)
         match_id = st.selectbox(ui.t("matching.choose_match"), list(labels), format_func=labels.get, key="match_pick")
         match = here[here["match_id"] == match_id].iloc[0]
         version = int(match["version"])

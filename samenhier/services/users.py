@@ -138,10 +138,10 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 
-def account_is_usable(engine: Engine, scope: Scope) -> bool:
+def account_is_usable(engine: Engine, username: str) -> bool:
     """True while the logged-in account still exists and is active (checked on every page run, so
     deactivating an account takes effect in sessions that are already open). A lock after failed logins
     does not end open sessions: those failures may be someone else's guesses."""
     with Session(engine) as session:
-        active = session.exec(select(UserAccount.active).where(UserAccount.username == scope.username)).first()
+        active = session.exec(select(UserAccount.active).where(UserAccount.username == username)).first()
     return bool(active)

@@ -51,8 +51,8 @@ def _free_port() -> int:
 class AppServer:
     """A running `streamlit run app.py` on its own store."""
 
-    def __init__(self, folder: Path, *, today: str = "2026-11-15"):
-        self.db_url = f"sqlite:///{folder / 'e2e.db'}"
+    def __init__(self, folder: Path, *, today: str = "2026-11-15", db_url: str | None = None):
+        self.db_url = db_url or f"sqlite:///{folder / 'e2e.db'}"
         self.env = {**os.environ, "SAMENHIER_DATABASE_URL": self.db_url, "SAMENHIER_TODAY": today,
                     "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0"}
         self.port = _free_port()
@@ -89,16 +89,30 @@ class AppServer:
                 self.process.kill()
 
 
-@pytest.fixture(scope="module")
-def workbook_app(tmp_path_factory, workbook_path):
-    """The app on a store with the shared workbook, a coordinator 'coordinator' and a community builder 'leyla'."""
-    server = AppServer(tmp_path_factory.mktemp("e2e"))
+def _workbook_app(folder: Path, workbook_path: Path, db_url: str | None = None):
+    server = AppServer(folder, db_url=db_url)
     server.cli("import", str(workbook_path))
     server.cli("create-user", "coordinator", "--role", "coordinator", input=PASSWORD + "\n")
     server.cli("create-user", "leyla", "--role", "community_builder", "--community-builder", "Leyla Aydın", input=PASSWORD + "\n")
-    server.start()
+    return server.start()
+
+
+@pytest.fixture(scope="module")
+def workbook_app(tmp_path_factory, workbook_path):
+    """The app on a store with the shared workbook, a coordinator 'coordinator' and a community builder 'leyla'."""
+    server = _workbook_app(tmp_path_factory.mktemp("e2e"), workbook_path)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres_workbook_app(tmp_path_factory, workbook_path, postgres_server):
+    """Like ``workbook_app``, on an empty PostgreSQL database (the import migrates it) of the test server."""
+    name = f"e2e_{tmp_path_factory.mktemp('pg').name}".lower().replace("-", "_")
+    server = _workbook_app(tmp_path_factory.mktemp("e2e"), workbook_path, postgres_server.create_database(name))
+    yield server
+    server.stop()
+    postgres_server.drop_database(name)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from e2e.conftest import PASSWORD
 from e2e_helpers import expect_text, log_in, nav, open_app, settle
 from playwright.sync_api import Page, expect
@@ -67,3 +69,28 @@ def test_language_switch(page: Page, workbook_app):
     settle(page)
     expect_text(page, "Welcome groups overview")
     expect_text(page, "As of: November 15, 2026")
+
+
+def test_first_run_imports_the_shared_workbook_through_the_upload(page: Page, fresh_app, workbook_path, workbook_sheets):
+    open_app(page, fresh_app.url)
+    page.get_by_label("Gebruikersnaam").fill("anna")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Wachtwoord herhalen").fill(PASSWORD)
+    page.get_by_role("button", name="Account aanmaken").click()
+    settle(page)
+    expect_text(page, "Welkom bij Samen Hier")
+    page.get_by_role("tab", name="Werkboek importeren").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(workbook_path)
+    settle(page)
+    expect_text(page, "Controle geslaagd")
+    # the preview: one row per sheet, every row of the workbook new (read with pandas: fully empty rows dropped);
+    # the table is drawn on a canvas, its cells are in the page as an accessible (hidden) table
+    preview = page.locator('[data-testid="stDataFrame"]').first
+    for sheet in ("groepen", "leden", "bijeenkomsten", "enquetes"):
+        row = preview.locator("tr").filter(has=page.locator('td[aria-colindex="1"]', has_text=re.compile(f"^{sheet}$")))
+        expect(row.locator('td[aria-colindex="2"]')).to_have_text(str(len(workbook_sheets[sheet])))
+    expect_text(page, "Er staan nog geen groepen")  # nothing imported yet
+    page.get_by_role("button", name="Importeren").click()
+    settle(page)
+    groups = len(workbook_sheets["groepen"])
+    expect_text(page, f"{groups} van {groups} groepen")
