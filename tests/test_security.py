@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 from apptest_helpers import run_app
 from argon2 import PasswordHasher
-from conftest import WORKBOOK
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -475,7 +474,7 @@ def _service_cases(s) -> dict[str, object]:
                                                                          newcomers_present=1),
         "privacy.anonymise_past_retention": lambda e, sc: privacy.anonymise_past_retention(e, sc, as_of=day, confirm=True),
         # Coordinator-only data actions: a community builder is refused before anything is read or written.
-        "data.import_files": lambda e, sc: data.import_files(e, sc, paths=[WORKBOOK], dry_run=True),
+        "data.import_files": lambda e, sc: data.import_files(e, sc, paths=[PROJECT_ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"], dry_run=True),
         "data.export_store": lambda e, sc: data.export_store(e, sc, fmt="csv"),
         "data.export_to_disk": lambda e, sc: data.export_to_disk(e, sc, path=scratch / "export", fmt="csv"),
         "data.backup_now": lambda e, sc: data.backup_now(e, sc, folder=scratch),
