@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from samenhier import i18n
 from samenhier.clock import today
-from samenhier.db import get_engine
+from samenhier.db import get_engine, sqlite_file
 from samenhier.models import UserRole
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -195,6 +195,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_bench(args.scale, runs=args.runs, pages=args.pages, store=Path(args.store) if args.store else None,
                            import_rows=args.import_rows, output=output)
         return EXIT_INVALID if any(p.error for p in result.pages) else EXIT_OK
+    try:
+        today()
+    except ValueError as exc:  # SAMENHIER_TODAY is not a date
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    reads_only = args.command in ("report", "export", "backup", "restore", "retention") or (
+        args.command == "import" and args.dry_run)
+    store_file = sqlite_file(args.database_url)
+    if reads_only and store_file is not None and not store_file.exists():
+        # A mistyped --database-url must not create an empty store and report zeros from it.
+        print(i18n.t("cli.no_store", lang, path=store_file), file=sys.stderr)
+        return EXIT_INVALID
     try:
         engine = get_engine(args.database_url)
     except Exception as exc:  # a bad URL or an unreadable file: say which, not a traceback

