@@ -48,6 +48,19 @@ class DemoSize:
 DEMO = DemoSize(municipalities=4, groups_per_municipality=12, builders_per_municipality=1)
 
 
+def status_for_age(rng: random.Random, age: int, *, active_weight: int = 4, completed_weight: int = 5) -> GroupStatus:
+    """A plausible status for a group that signed up ``age`` days ago: older groups are further along their
+    life cycle (recruiting or training in the first two months, then waiting, then mostly active in their
+    year, mostly completed after it; a few stop). The weights set how common active / completed are."""
+    if age < 60:
+        return rng.choice([GroupStatus.RECRUITING, GroupStatus.TRAINING])
+    if age < 120:
+        return rng.choice([GroupStatus.TRAINING, GroupStatus.AWAITING_MATCH])
+    if age < 480:
+        return rng.choice([GroupStatus.ACTIVE] * active_weight + [GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED])
+    return rng.choice([GroupStatus.COMPLETED] * completed_weight + [GroupStatus.STOPPED])
+
+
 def demo_frames(as_of: dt.date, *, seed: int = 7, size: DemoSize = DEMO) -> dict[str, pd.DataFrame]:
     """The seven sheets (workbook column names) of a fictional programme as of ``as_of``."""
     rng = random.Random(seed)
@@ -66,15 +79,7 @@ def demo_frames(as_of: dt.date, *, seed: int = 7, size: DemoSize = DEMO) -> dict
             code = f"{cbs[2:]}-{g + 1:03d}"
             signup = as_of - dt.timedelta(days=rng.randint(20, 900))
             age = (as_of - signup).days
-            # Older groups are further along their life cycle.
-            if age < 60:
-                status = rng.choice([GroupStatus.RECRUITING, GroupStatus.TRAINING])
-            elif age < 120:
-                status = rng.choice([GroupStatus.TRAINING, GroupStatus.AWAITING_MATCH])
-            elif age < 480:
-                status = rng.choice([GroupStatus.ACTIVE] * 4 + [GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED])
-            else:
-                status = rng.choice([GroupStatus.COMPLETED] * 5 + [GroupStatus.STOPPED])
+            status = status_for_age(rng, age)
             training = signup + dt.timedelta(days=rng.randint(25, 50)) if status not in (GroupStatus.RECRUITING,) else None
             if training and training > as_of:
                 training = None

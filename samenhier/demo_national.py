@@ -25,7 +25,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from samenhier.clock import now_utc
-from samenhier.demo import BUILDERS, FIRST_NAMES_NL, LAST_NAMES_NL, NEIGHBOURHOODS, NEWCOMERS, NOTES
+from samenhier.demo import (
+    BUILDERS,
+    FIRST_NAMES_NL,
+    LAST_NAMES_NL,
+    NEIGHBOURHOODS,
+    NEWCOMERS,
+    NOTES,
+    status_for_age,
+)
 from samenhier.models import (
     LONELINESS_ITEMS,
     AuditEvent,
@@ -97,14 +105,7 @@ def load_national(engine: Engine, as_of: dt.date, *, seed: int = 7, size: Nation
         m_id = rng.randint(1, len(municipalities))
         signup = start_of_programme + dt.timedelta(days=int((group_id / size.groups) * (as_of - start_of_programme).days * 0.97))
         age = (as_of - signup).days
-        if age < 60:
-            status = rng.choice([GroupStatus.RECRUITING, GroupStatus.TRAINING])
-        elif age < 120:
-            status = rng.choice([GroupStatus.TRAINING, GroupStatus.AWAITING_MATCH])
-        elif age < 480:
-            status = rng.choice([GroupStatus.ACTIVE] * 5 + [GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED])
-        else:
-            status = rng.choice([GroupStatus.COMPLETED] * 6 + [GroupStatus.STOPPED])
+        status = status_for_age(rng, age, active_weight=5, completed_weight=6)
         training = signup + dt.timedelta(days=rng.randint(25, 50)) if status != GroupStatus.RECRUITING and age > 50 else None
         rows[WelcomeGroup].append({
             "id": group_id, "code": f"{municipalities[m_id - 1][1][2:]}-{group_id:05d}", "name": f"Welkomgroep {rng.choice(NEIGHBOURHOODS)} {group_id}",
