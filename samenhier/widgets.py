@@ -87,7 +87,8 @@ def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK
     Up to ``limit`` options it is a plain selectbox. A longer list (5,000 groups at national scale)
     gets a search field first, and the selectbox offers the first ``limit`` options whose text contains
     the search (case- and accent-insensitive), so the browser gets a few hundred options, not thousands.
-    ``default`` (e.g. the group of a deep link) is offered first whenever it is one of ``options``.
+    ``default`` (e.g. the group of a deep link) and the current choice are always offered (first), so a
+    search without matches never leaves the selectbox empty.
     """
     values = list(options)
     if len(values) > limit:
@@ -99,8 +100,9 @@ def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK
         values = values[:limit]
         st.caption(ui.t("picker.count", shown=i18n.format_number(len(values), ui.current_language()),
                         total=i18n.format_number(total, ui.current_language())))
-    if default in options and default not in values:
-        values = [default, *values]
+    for kept in (st.session_state.get(key), default):
+        if kept is not None and kept in options and kept not in values:
+            values = [kept, *values]
     index = values.index(default) if default in values else 0
     return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key)
 

@@ -225,6 +225,11 @@ def test_pick_searches_long_lists_and_keeps_the_default():
     box = at.selectbox(key="group")
     expected = [f"G{i:04d}" for i in range(500) if i % 2 and f" {i}".startswith(" 4")]  # "Noord 4…", case-insensitive
     assert [o.split(" · ")[0] for o in box.options] == ["G0450", *expected]
+    at.selectbox(key="group").set_value("G0041").run()
+    at.text_input(key="group_search").set_value("bestaat niet").run()  # no match: the choices made stay offered
+    box = at.selectbox(key="group")
+    assert [o.split(" · ")[0] for o in box.options] == ["G0450", "G0041"] and box.value == "G0041"
+    assert "0 van 0" in at.caption[0].value
     at.session_state["n"] = 20  # a short list: a plain selectbox, no search field
     at.session_state["default"] = None
     at.run()
