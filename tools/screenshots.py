@@ -35,6 +35,8 @@ PAGES = {  # file name in docs/ → url path of the page (navigated to through t
     "enquetes": "enquetes",
     "mijn-groepen": "mijn-groepen",
     "beheer": "beheer",
+    "gegevens": "gegevens",
+    "privacy": "privacy",
     "audit": "audit",
 }
 DEEP_LINK_GROUP = "0599-013"

@@ -20,7 +20,7 @@ from samenhier.services.common import ValidationFailed, VersionConflict
 
 EXPORT_KEY = "privacy_export"
 MAX_OPTIONS = 200
-"""People offered in the chooser at once; a search narrows a national store down."""
+# People offered in the chooser at once; a search narrows a national store down.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 scope = ui.require_scope()
