@@ -108,6 +108,23 @@ def history_and_actions(name: str, table: str, record_id: int, values: dict, *, 
                 st.text(text)
 
 
+def edit_record(name: str, table: str, title: str, fields, values: dict, record_id: int, id_arg: str, *,
+                update, archive, restore, delete) -> None:
+    """An existing record of section ``name``: its form, and below it archive / restore / delete and its
+    history. The four services are called as ``service(engine, scope, <id_arg>=record_id, …)``."""
+    ids = {id_arg: record_id}
+    st.subheader(title)
+    if values["archived"]:
+        st.info(ui.t("manage.is_archived"))
+    record_form(f"{name}-{record_id}", fields, values,
+                save=lambda ch, snap: update(engine, scope, **ids, expected_version=snap["version"], changes=ch, original=snap),
+                submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"), read_only=values["archived"])
+    history_and_actions(name, table, record_id, values,
+                        archive=lambda v: archive(engine, scope, **ids, expected_version=v),
+                        restore=lambda v: restore(engine, scope, **ids, expected_version=v),
+                        delete=lambda v: delete(engine, scope, **ids, expected_version=v))
+
+
 def forget_all(prefix: str) -> None:
     for key in [k for k in st.session_state if str(k).startswith(prefix + "-")]:
         del st.session_state[key]
@@ -172,17 +189,8 @@ if section == "groups":
             values = q.group_record(engine, scope, int(choice))
         except ui.AccessDenied:
             ui.denied()
-        st.subheader(f"{values['code']} · {values['name']}")
-        if values["archived"]:
-            st.info(ui.t("manage.is_archived"))
-        record_form(f"groups-{choice}", group_fields(values["status"]), values,
-                    save=lambda ch, snap: s.update_group(engine, scope, group_id=int(choice), expected_version=snap["version"],
-                                                         changes=ch, original=snap),
-                    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"), read_only=values["archived"])
-        history_and_actions("groups", "welcome_group", int(choice), values,
-                            archive=lambda v: s.archive_group(engine, scope, group_id=int(choice), expected_version=v),
-                            restore=lambda v: s.restore_group(engine, scope, group_id=int(choice), expected_version=v),
-                            delete=lambda v: s.delete_group(engine, scope, group_id=int(choice), expected_version=v))
+        edit_record("groups", "welcome_group", f"{values['code']} · {values['name']}", group_fields(values["status"]), values, int(choice), "group_id",
+                    update=s.update_group, archive=s.archive_group, restore=s.restore_group, delete=s.delete_group)
 
 # ---------------------------------------------------------------------------------------------- members
 elif section == "members":
@@ -254,17 +262,8 @@ elif section == "members":
             values = q.member_record(engine, scope, int(choice))
         except ui.AccessDenied:
             ui.denied()
-        st.subheader(f"{values['code']} · {values['first_name']} {values['last_name']}")
-        if values["archived"]:
-            st.info(ui.t("manage.is_archived"))
-        record_form(f"members-{choice}", fields, values,
-                    save=lambda ch, snap: s.update_member(engine, scope, member_id=int(choice), expected_version=snap["version"],
-                                                          changes=ch, original=snap),
-                    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"), read_only=values["archived"])
-        history_and_actions("members", "member", int(choice), values,
-                            archive=lambda v: s.archive_member(engine, scope, member_id=int(choice), expected_version=v),
-                            restore=lambda v: s.restore_member(engine, scope, member_id=int(choice), expected_version=v),
-                            delete=lambda v: s.delete_member(engine, scope, member_id=int(choice), expected_version=v))
+        edit_record("members", "member", f"{values['code']} · {values['first_name']} {values['last_name']}", fields, values, int(choice), "member_id",
+                    update=s.update_member, archive=s.archive_member, restore=s.restore_member, delete=s.delete_member)
 
 # -------------------------------------------------------------------------------------------- newcomers
 elif section == "newcomers":
@@ -307,17 +306,8 @@ elif section == "newcomers":
                     saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("newcomers", saved.id))
     elif choice is not None:
         values = q.newcomer_record(engine, scope, int(choice))
-        st.subheader(f"{values['code']} · {values['first_name']} {values['last_name']}")
-        if values["archived"]:
-            st.info(ui.t("manage.is_archived"))
-        record_form(f"newcomers-{choice}", fields, values,
-                    save=lambda ch, snap: s.update_newcomer(engine, scope, newcomer_id=int(choice), expected_version=snap["version"],
-                                                            changes=ch, original=snap),
-                    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"), read_only=values["archived"])
-        history_and_actions("newcomers", "newcomer", int(choice), values,
-                            archive=lambda v: s.archive_newcomer(engine, scope, newcomer_id=int(choice), expected_version=v),
-                            restore=lambda v: s.restore_newcomer(engine, scope, newcomer_id=int(choice), expected_version=v),
-                            delete=lambda v: s.delete_newcomer(engine, scope, newcomer_id=int(choice), expected_version=v))
+        edit_record("newcomers", "newcomer", f"{values['code']} · {values['first_name']} {values['last_name']}", fields, values, int(choice), "newcomer_id",
+                    update=s.update_newcomer, archive=s.archive_newcomer, restore=s.restore_newcomer, delete=s.delete_newcomer)
 
 # ------------------------------------------------------------------------------------- community builders
 elif section == "builders":
@@ -340,17 +330,8 @@ elif section == "builders":
                     on_saved=lambda saved: select_later("builders", saved.id))
     elif choice is not None:
         values = q.builder_record(engine, scope, int(choice))
-        st.subheader(values["name"])
-        if values["archived"]:
-            st.info(ui.t("manage.is_archived"))
-        record_form(f"builders-{choice}", fields, values,
-                    save=lambda ch, snap: s.update_builder(engine, scope, builder_id=int(choice), expected_version=snap["version"],
-                                                           changes=ch, original=snap),
-                    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"), read_only=values["archived"])
-        history_and_actions("builders", "community_builder", int(choice), values,
-                            archive=lambda v: s.archive_builder(engine, scope, builder_id=int(choice), expected_version=v),
-                            restore=lambda v: s.restore_builder(engine, scope, builder_id=int(choice), expected_version=v),
-                            delete=lambda v: s.delete_builder(engine, scope, builder_id=int(choice), expected_version=v))
+        edit_record("builders", "community_builder", values["name"], fields, values, int(choice), "builder_id",
+                    update=s.update_builder, archive=s.archive_builder, restore=s.restore_builder, delete=s.delete_builder)
 
 # ------------------------------------------------------------------------------------------------ users
 else:
