@@ -19,9 +19,8 @@ from sqlalchemy import inspect
 from samenhier import PROJECT_ROOT
 from samenhier.db import get_engine, make_engine, migrate
 from samenhier.settings import get_settings
+from sample_data import WORKBOOK, require_workbook
 
-WORKBOOK = PROJECT_ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"
-"""The coordinator's workbook, as shipped beside the project (never edited)."""
 AS_OF = "2026-11-15"
 """The as-of date the workbook's figures are checked for (its last meeting is on this day)."""
 
@@ -145,9 +144,10 @@ def _test_settings(monkeypatch):
 
 @pytest.fixture(scope="session")
 def workbook_path() -> Path:
-    if not WORKBOOK.is_file():
-        pytest.fail(f"the shared workbook is missing at {WORKBOOK}")
-    return WORKBOOK
+    try:
+        return require_workbook()
+    except FileNotFoundError as missing:
+        pytest.fail(str(missing))
 
 
 WORKBOOK_FIXTURES = frozenset({"workbook_engine", "surveyed_engine"})

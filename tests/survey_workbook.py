@@ -25,7 +25,7 @@ from samenhier import PROJECT_ROOT
 from samenhier.db import get_engine, make_engine
 from samenhier.models import WelcomeGroup
 
-WORKBOOK = PROJECT_ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"
+from sample_data import WORKBOOK
 
 # Workbook column → (store item, kind). Emotional: ja / min of meer → 1; social: nee / min of meer → 1.
 ITEMS = {

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from samenhier import PROJECT_ROOT
+from sample_data import WORKBOOK
 from samenhier.backup import (
     BackupError,
     auto_backup,
@@ -193,7 +194,7 @@ def _truncated(path: Path, backup: Path) -> Path:
 
 REFUSALS = {
     "text": (lambda p, b: (p.write_text("dit is geen database"), p)[1], "not_a_database"),
-    "workbook": (lambda p, b: (shutil.copy(PROJECT_ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx", p), p)[1], "not_a_database"),
+    "workbook": (lambda p, b: (shutil.copy(WORKBOOK, p), p)[1], "not_a_database"),
     "other_sqlite": (lambda p, b: _sqlite_file(p), "not_samenhier"),
     "newer_schema": (_newer, "newer_schema"),
     "damaged": (_damaged, "corrupt"),

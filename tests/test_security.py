@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from samenhier import PROJECT_ROOT
+from sample_data import WORKBOOK
 from samenhier.models import UserAccount
 from samenhier.queries import groups as group_queries
 from samenhier.scope import AccessDenied, Filters, Scope
@@ -474,7 +475,7 @@ def _service_cases(s) -> dict[str, object]:
                                                                          newcomers_present=1),
         "privacy.anonymise_past_retention": lambda e, sc: privacy.anonymise_past_retention(e, sc, as_of=day, confirm=True),
         # Coordinator-only data actions: a community builder is refused before anything is read or written.
-        "data.import_files": lambda e, sc: data.import_files(e, sc, paths=[PROJECT_ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"], dry_run=True),
+        "data.import_files": lambda e, sc: data.import_files(e, sc, paths=[WORKBOOK], dry_run=True),
         "data.export_store": lambda e, sc: data.export_store(e, sc, fmt="csv"),
         "data.export_to_disk": lambda e, sc: data.export_to_disk(e, sc, path=scratch / "export", fmt="csv"),
         "data.backup_now": lambda e, sc: data.backup_now(e, sc, folder=scratch),

@@ -25,7 +25,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 CHROMIUM = os.environ.get("SAMENHIER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-WORKBOOK = ROOT.parent / "shared" / "data" / "samenhier-voorbeeld.xlsx"
+WORKBOOK = ROOT / "tests" / "data" / "samenhier-voorbeeld.xlsx"
 PASSWORD = "schermafdruk-wachtwoord"
 PAGES = {  # file name in docs/ → url path of the page (navigated to through the sidebar, keeping the session)
     "groep": "groep",  # first: the deep link opened before logging in lands here
