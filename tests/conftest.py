@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sample_data import require_workbook
 from sqlalchemy import inspect
 
-from samenhier import PROJECT_ROOT
 from samenhier.db import get_engine, make_engine, migrate
 from samenhier.settings import get_settings
-from sample_data import WORKBOOK, require_workbook
 
 AS_OF = "2026-11-15"
 """The as-of date the workbook's figures are checked for (its last meeting is on this day)."""

@@ -19,13 +19,11 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+from sample_data import WORKBOOK
 from sqlalchemy.engine import Engine, make_url
 
-from samenhier import PROJECT_ROOT
 from samenhier.db import get_engine, make_engine
 from samenhier.models import WelcomeGroup
-
-from sample_data import WORKBOOK
 
 # Workbook column → (store item, kind). Emotional: ja / min of meer → 1; social: nee / min of meer → 1.
 ITEMS = {

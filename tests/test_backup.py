@@ -16,11 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 from cli_helpers import cli_env, query, run_cli
+from sample_data import WORKBOOK
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from samenhier import PROJECT_ROOT
-from sample_data import WORKBOOK
 from samenhier.backup import (
     BackupError,
     auto_backup,

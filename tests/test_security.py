@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 from apptest_helpers import run_app
 from argon2 import PasswordHasher
+from sample_data import WORKBOOK
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from samenhier import PROJECT_ROOT
-from sample_data import WORKBOOK
 from samenhier.models import UserAccount
 from samenhier.queries import groups as group_queries
 from samenhier.scope import AccessDenied, Filters, Scope
