@@ -53,7 +53,8 @@ if scope is None:
     st.stop()
 
 with st.sidebar:
-    st.markdown(f"**{ui.md(scope.username)}** · {ui.t('user_role.' + scope.role.value)}")
+    reach = f" · {ui.md(', '.join(scope.municipalities))}" if scope.municipalities else ""
+    st.markdown(f"**{ui.md(scope.username)}** · {ui.t('user_role.' + scope.role.value)}{reach}")
     if st.button(ui.t("common.logout"), icon=":material/logout:", key="logout"):
         ui.logout()
         st.rerun()

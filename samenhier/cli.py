@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="login name")
     p.add_argument("--role", required=True, choices=[r.value for r in UserRole])
     p.add_argument("--community-builder", metavar="NAME", help="for role community_builder: their name as in the workbook")
+    p.add_argument("--municipality", metavar="NAME", action="append", default=[],
+                   help="for role coordinator: a municipality they coordinate (repeat for several); none: a national coordinator")
     return parser
 
 
@@ -269,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             password = _read_password()
-            create_user(engine, args.name, password, args.role, community_builder=args.community_builder, actor="cli")
+            create_user(engine, args.name, password, args.role, community_builder=args.community_builder,
+                        municipalities=args.municipality, actor="cli")
         except (UserError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INVALID

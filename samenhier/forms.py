@@ -38,7 +38,8 @@ MIN_DATE, MAX_DATE = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
 @dataclass(frozen=True)
 class FormField:
     """One input of a form: ``name`` (the service's field), ``label`` (shown text), ``kind`` (text,
-    textarea, password, date, select, int, checkbox), ``options`` and ``format_func`` for a select."""
+    textarea, password, date, select, multiselect, int, checkbox), ``options`` and ``format_func`` for a
+    (multi)select."""
 
     name: str
     label: str
@@ -88,6 +89,8 @@ def _key(prefix: str, name: str) -> str:
 
 
 def _empty(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return not value
     return value is None or value is pd.NaT or value == "" or (not isinstance(value, str | dt.date) and pd.isna(value))
 
 
@@ -105,6 +108,8 @@ def _to_widget(field: FormField, value: Any) -> Any:
         return "" if _empty(value) else str(value)
     if field.kind == "checkbox":
         return bool(value)
+    if field.kind == "multiselect":
+        return list(value or [])
     if field.kind == "int":
         return None if _empty(value) else int(value)
     if field.kind == "date":
@@ -116,6 +121,8 @@ def show_value(field: FormField, value: Any) -> str:
     """A value as people read it: dates in the session's language, options by their label, empty as ``–``."""
     if field.kind == "checkbox":
         return "✓" if value else "✗"
+    if field.kind == "multiselect":
+        return ", ".join(map(str, value)) if value else "–"
     if _empty(value):
         return "–"
     if field.kind == "date":
@@ -164,6 +171,9 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         if current not in options:  # e.g. a builder archived since: keep showing the stored value
             options = [current, *options]
         st.selectbox(label, options, format_func=lambda v: show_value(field, v), **common)
+    elif field.kind == "multiselect":
+        st.multiselect(label, list(field.options), format_func=lambda v: show_value(field, v) if field.format_func else str(v),
+                       placeholder=ui.t("common.choose_options"), **common)
     elif field.kind == "int":
         st.number_input(label, step=1, **common)
     elif field.kind == "checkbox":

@@ -12,7 +12,8 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, MetaData, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 # Named constraints, so that Alembic batch migrations on SQLite can find them again.
 SQLModel.metadata = MetaData(
@@ -283,6 +284,14 @@ class SurveyResponse(SQLModel, table=True):
     version: int = 1
 
 
+class UserMunicipality(SQLModel, table=True):
+    """The municipalities of a municipality coordinator's account (none: a national coordinator)."""
+
+    __tablename__ = "user_municipality"
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id", primary_key=True)
+
+
 class UserAccount(SQLModel, table=True):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -301,6 +310,10 @@ class UserAccount(SQLModel, table=True):
     active: bool = True
     created_at: dt.datetime
     version: int = 1
+    # Spelled out for SQLAlchemy: this module's postponed annotations hide the generic argument from SQLModel.
+    municipalities: list[Municipality] = Relationship(
+        sa_relationship=relationship("Municipality", secondary="user_municipality", order_by="Municipality.name"))
+    """A coordinator's municipalities; none: a national coordinator (see samenhier.scope)."""
 
 
 class AuditEvent(SQLModel, table=True):

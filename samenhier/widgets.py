@@ -229,7 +229,7 @@ def onboarding(engine: Engine) -> None:
             from samenhier.demo import load_demo
 
             scope = ui.require_scope()
-            scope.require_coordinator()
+            scope.require_national()
             load_demo(engine, ui.as_of(), username=scope.username)
             ui.clear_caches()
             st.rerun()

@@ -355,6 +355,7 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "progress.group_members": ("denied", lambda e, sc: progress.group_members(e, sc, s.group)),
         "progress.group_progress": ("scoped", lambda e, sc: progress.group_progress(e, sc, filters, as_of=AS_OF)),
         "progress.meeting_cadence": ("denied", lambda e, sc: progress.meeting_cadence(e, sc, s.group, as_of=AS_OF)),
+        "records.account_municipality_options": ("denied", lambda e, sc: records.account_municipality_options(e, sc)),
         "records.builder_options": ("denied", lambda e, sc: records.builder_options(e, sc)),
         "records.builder_record": ("denied", lambda e, sc: records.builder_record(e, sc, s.other_builder)),
         "records.builders_table": ("denied", lambda e, sc: records.builders_table(e, sc)),

@@ -22,7 +22,10 @@ tab_import, tab_export, tab_backup = st.tabs([ui.t("data.tab.import"), ui.t("dat
 
 with tab_import:
     st.write(ui.t("data.import.intro"))
-    workbook_import(engine, key="data_import")
+    if scope.is_national:
+        workbook_import(engine, key="data_import")
+    else:
+        st.info(ui.t("data.national_only"))
 
 with tab_export:
     st.write(ui.t("data.export.intro"))
@@ -39,6 +42,9 @@ with tab_export:
     )
 
 with tab_backup:
+    if not scope.is_national:
+        st.info(ui.t("data.national_only"))
+        st.stop()  # the last tab: nothing after it is skipped
     try:
         folder = backup.backup_dir(engine, ui.settings().backup_dir)
     except backup.BackupError as exc:

@@ -337,18 +337,22 @@ elif section == "builders":
 else:
     builders = ui.cached(q.builder_options)(scope)
     table = q.search_frame(ui.cached(q.users_table)(scope), search_box("users"), ["username", "community_builder"])
-    st.dataframe(table.assign(role=table["role"].map(lambda v: ui.t(f"user_role.{v}")))[
-        ["username", "role", "community_builder", "active", "locked"]], hide_index=True, width="stretch", column_config={
-            "username": ui.t("field.username"), "role": ui.t("col.role"), "community_builder": ui.t("col.community_builder"),
-            "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")})
+    national = ui.t("user_scope.national")
+    st.dataframe(table.assign(role=table["role"].map(lambda v: ui.t(f"user_role.{v}")), municipalities=[
+        m or (national if r == UserRole.COORDINATOR.value else "–") for m, r in zip(table["municipalities"], table["role"], strict=True)])[
+        ["username", "role", "municipalities", "community_builder", "active", "locked"]], hide_index=True, width="stretch", column_config={
+            "username": ui.t("field.username"), "role": ui.t("col.role"), "municipalities": ui.t("field.municipalities"),
+            "community_builder": ui.t("col.community_builder"), "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")})
     labels = dict(zip(table["user_id"], table["username"], strict=True))
     choice = choose_record("users", list(table["user_id"]), lambda v: labels.get(v, str(v)))
     fields = [f("role", "select", options=[x.value for x in UserRole], format_func=lambda v: ui.t(f"user_role.{v}"), required=True),
               f("community_builder_id", "select", options=[None, *builders], format_func=lambda v: builders.get(v, str(v)),
-                help=ui.t("manage.builder_help"))]
+                help=ui.t("manage.builder_help")),
+              f("municipalities", "multiselect", options=ui.cached(q.account_municipality_options)(scope),
+                help=ui.t("manage.users.municipalities_help"))]
     if choice == NEW:
         record_form("users-new", [f("username", required=True), f("password", "password", required=True), *fields],
-                    {"role": UserRole.COMMUNITY_BUILDER.value, "active": True},
+                    {"role": UserRole.COMMUNITY_BUILDER.value, "active": True, "municipalities": list(scope.municipalities)},
                     save=lambda ch, _: s.create_user_account(engine, scope, values=ch), submit_label=ui.t("manage.create"),
                     saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("users", saved.id))
     elif choice is not None:

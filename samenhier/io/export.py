@@ -86,8 +86,11 @@ def export_frames(engine: Engine, scope: Scope, filters: Filters = Filters()) ->
 
     Raises:
         AccessDenied: ``scope`` is not a coordinator (the export holds every newcomer's personal data).
+
+    A municipality coordinator's export is narrowed to their municipalities, as if filtered by them.
     """
     scope.require_coordinator()
+    filters = scope.narrow(filters)
     groups = visible_groups(scope, filters, include_archived=True)
     filtered = bool(filters.municipalities or filters.variants)
     group = WelcomeGroup.__table__.alias("g")

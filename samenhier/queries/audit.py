@@ -1,4 +1,9 @@
-"""Reads of the audit trail (coordinators only): who did what to which record, when, and what changed."""
+"""Reads of the audit trail (coordinators only): who did what to which record, when, and what changed.
+
+A municipality coordinator sees the events about the records and accounts of their municipalities
+(:func:`events_in_reach`); events about records since deleted, about other municipalities and about
+the whole store (imports, backups: table ``*``) are for national coordinators.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.engine import Engine
 
 from samenhier.clock import AMSTERDAM
-from samenhier.models import AuditEvent
+from samenhier.models import (
+    AuditEvent,
+    CommunityBuilder,
+    Match,
+    Meeting,
+    Member,
+    Newcomer,
+    ProgressNote,
+    SurveyResponse,
+    WelcomeGroup,
+)
 from samenhier.queries.common import read_frame
-from samenhier.scope import Scope
+from samenhier.scope import Scope, in_reach, visible_accounts, visible_groups
 
 AUDIT_COLUMNS = ["id", "at", "username", "action", "table_name", "record_id", "record_code", "changes"]
 
@@ -29,6 +44,26 @@ class AuditPage:
 
 def _local_midnight_utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=AMSTERDAM).astimezone(dt.UTC)
+
+
+def events_in_reach(scope: Scope) -> ColumnElement[bool]:
+    """A SQL condition on :class:`AuditEvent`: the event is about a record or account within ``scope``'s reach
+    (always true for a national coordinator)."""
+    if scope.is_national:
+        return true()
+    groups = visible_groups(scope, include_archived=True)
+
+    def about(model, ids) -> ColumnElement[bool]:
+        return and_(AuditEvent.table_name == model.__tablename__, AuditEvent.record_id.in_(ids))
+
+    return or_(
+        about(WelcomeGroup, groups),
+        *(about(model, select(model.id).where(model.group_id.in_(groups)))
+          for model in (Member, Match, Meeting, SurveyResponse, ProgressNote)),
+        about(Newcomer, select(Newcomer.id).where(in_reach(Newcomer.municipality_id, scope))),
+        about(CommunityBuilder, select(CommunityBuilder.id).where(in_reach(CommunityBuilder.municipality_id, scope))),
+        and_(AuditEvent.table_name == "user_account", AuditEvent.record_id.in_(visible_accounts(scope))),
+    )
 
 
 def audit_events(
@@ -52,7 +87,7 @@ def audit_events(
         AccessDenied: not a coordinator.
     """
     scope.require_coordinator()
-    conditions = []
+    conditions = [events_in_reach(scope)]
     if since is not None:
         conditions.append(AuditEvent.at >= _local_midnight_utc(since))
     if until is not None:
@@ -90,7 +125,7 @@ def audit_options(engine: Engine, scope: Scope) -> dict[str, list[str]]:
     scope.require_coordinator()
     with engine.connect() as c:
         def distinct(column) -> list[str]:
-            return sorted(v for v in c.execute(select(column).distinct()).scalars() if v)
+            return sorted(v for v in c.execute(select(column).where(events_in_reach(scope)).distinct()).scalars() if v)
 
         return {"usernames": distinct(AuditEvent.username), "actions": distinct(AuditEvent.action),
                 "tables": distinct(AuditEvent.table_name)}

@@ -31,7 +31,7 @@ from samenhier.models import (
 from samenhier.privacy import initials
 from samenhier.queries.common import read_frame
 from samenhier.rules import GROUP_YEAR_MONTHS, group_year_months
-from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
+from samenhier.scope import AccessDenied, Filters, Scope, in_reach, visible_groups
 from samenhier.settings import get_settings
 
 OVERVIEW_COLUMNS = [
@@ -204,7 +204,8 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
         newcomers = 0
         if scope.is_coordinator:
             query = select(func.count()).select_from(Newcomer).where(
-                Newcomer.status == NewcomerStatus.WAITING.value, Newcomer.archived.is_(False)
+                Newcomer.status == NewcomerStatus.WAITING.value, Newcomer.archived.is_(False),
+                in_reach(Newcomer.municipality_id, scope),
             )
             if filters.municipalities:
                 query = query.join(Municipality, Municipality.id == Newcomer.municipality_id).where(

@@ -43,7 +43,7 @@ from samenhier.models import (
 )
 from samenhier.queries.common import read_frame
 from samenhier.rules import eligibility_end
-from samenhier.scope import Filters, Scope, visible_groups
+from samenhier.scope import Filters, Scope, in_reach, visible_groups, visible_municipality_ids
 from samenhier.settings import get_settings
 
 
@@ -122,10 +122,10 @@ def _newcomer_municipality_filter(query, filters: Filters):
 def _scope_municipalities(scope: Scope, filters: Filters):
     """A ``SELECT municipality.id`` of the municipalities whose queue ``scope`` may see in aggregate.
 
-    Coordinator: every municipality. Community builder: those of their groups and their own.
+    Coordinator: every municipality in their reach. Community builder: those of their groups and their own.
     """
     if scope.is_coordinator:
-        query = select(Municipality.id)
+        query = visible_municipality_ids(scope)
     else:
         query = union(
             select(WelcomeGroup.municipality_id.label("id")).where(WelcomeGroup.id.in_(visible_groups(scope))),
@@ -196,7 +196,7 @@ def waiting_newcomers(
         AccessDenied: the scope is not a coordinator (waiting newcomers are in nobody's group).
     """
     scope.require_coordinator()
-    frame = _waiting_newcomer_rows(engine, filters)
+    frame = _waiting_newcomer_rows(engine, filters, None if scope.is_national else visible_municipality_ids(scope))
     if municipality is not None:
         frame = frame[frame["municipality"] == municipality].copy()
     if frame.empty:
@@ -297,7 +297,7 @@ def queue_summary(engine: Engine, scope: Scope, filters: Filters = Filters(), *,
     there (too few people to report on), and groups are their own groups only.
     """
     settings = get_settings()
-    newcomers = _waiting_newcomer_rows(engine, filters, None if scope.is_coordinator else _scope_municipalities(scope, filters))
+    newcomers = _waiting_newcomer_rows(engine, filters, None if scope.is_national else _scope_municipalities(scope, filters))
     if not newcomers.empty:
         newcomers = _with_eligibility(newcomers, as_of)
     groups = waiting_groups(engine, scope, filters, as_of=as_of)
@@ -459,7 +459,9 @@ def funnel(
         .where(Newcomer.archived.is_(False), Newcomer.registration_date >= start, Newcomer.registration_date <= end)
     )
     cohort_query = _newcomer_municipality_filter(cohort_query, filters)
-    if not scope.is_coordinator:
+    if scope.is_coordinator:
+        cohort_query = cohort_query.where(in_reach(Newcomer.municipality_id, scope))
+    else:
         cohort_query = cohort_query.where(Newcomer.id.in_(select(Match.newcomer_id).where(Match.group_id.in_(groups))))
     cohort = read_frame(engine, cohort_query)
     if cohort.empty:

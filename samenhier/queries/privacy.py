@@ -44,7 +44,7 @@ from samenhier.models import (
 )
 from samenhier.privacy import MEMBER, NEWCOMER, PERSON_KINDS, retention_due_date
 from samenhier.queries.common import read_frame
-from samenhier.scope import Scope
+from samenhier.scope import Scope, in_reach
 from samenhier.settings import get_settings
 
 PEOPLE_COLUMNS = ["person_id", "code", "name", "groups", "municipality", "status", "archived", "erased", "version"]
@@ -93,6 +93,7 @@ def people(engine: Engine, scope: Scope, *, kind: str) -> pd.DataFrame:
                    Newcomer.version)
             .join(Municipality, Municipality.id == Newcomer.municipality_id)
             .outerjoin(groups, groups.c.newcomer_id == Newcomer.id)
+            .where(in_reach(Newcomer.municipality_id, scope))
             .order_by(Newcomer.code)
         )
     elif kind == MEMBER:
@@ -102,6 +103,7 @@ def people(engine: Engine, scope: Scope, *, kind: str) -> pd.DataFrame:
                    Member.version)
             .join(WelcomeGroup, WelcomeGroup.id == Member.group_id)
             .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+            .where(in_reach(WelcomeGroup.municipality_id, scope))
             .order_by(Member.code)
         )
     else:
@@ -195,6 +197,7 @@ def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) 
     Columns: ``kind`` (``newcomer``/``member``), ``person_id``, ``code``, ``name``, ``municipality``,
     ``last_activity`` (date), ``due_date`` (last activity + ``retention_months``; on or before
     ``as_of``), ``version``. ``engine`` may also be a connection (to decide inside a write transaction).
+    A municipality coordinator gets the people of their municipalities only.
 
     Raises:
         AccessDenied: not a coordinator.
@@ -214,6 +217,8 @@ def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) 
                 rows.append({**{k: record[k] for k in ("kind", "person_id", "code", "name", "municipality", "version")},
                              "last_activity": last, "due_date": due})
     frame = pd.DataFrame(rows, columns=RETENTION_COLUMNS)
+    if scope.municipalities:  # a municipality coordinator: their people only
+        frame = frame[frame["municipality"].isin(scope.municipalities)]
     if frame.empty:
         return frame
     frame["name"] = frame["name"].str.strip()

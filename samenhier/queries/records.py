@@ -2,7 +2,9 @@
 form values (with its ``version``, for conflict detection).
 
 Groups and members are restricted to :func:`~samenhier.scope.visible_groups`; newcomers, community
-builders and accounts are for coordinators only (:class:`~samenhier.scope.AccessDenied` otherwise).
+builders and accounts are for coordinators only (:class:`~samenhier.scope.AccessDenied` otherwise), and
+for a municipality coordinator only those of their municipalities (:func:`~samenhier.scope.in_reach`,
+:func:`~samenhier.scope.visible_accounts`).
 The form values use the keys of :mod:`samenhier.services.records` (municipality by name, related
 records by id), so a form can hand them back unchanged.
 """
@@ -18,10 +20,18 @@ from sqlmodel import Session
 
 from samenhier.clock import now_utc
 from samenhier.io.rows import fold_vocabulary
-from samenhier.models import CommunityBuilder, Member, Municipality, Newcomer, UserAccount, WelcomeGroup
+from samenhier.models import (
+    CommunityBuilder,
+    Member,
+    Municipality,
+    Newcomer,
+    UserAccount,
+    UserMunicipality,
+    WelcomeGroup,
+)
 from samenhier.municipalities import MUNICIPALITIES
 from samenhier.queries.common import read_frame
-from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
+from samenhier.scope import AccessDenied, Filters, Scope, in_reach, visible_accounts, visible_groups
 from samenhier.services import records as record_services
 
 
@@ -106,6 +116,7 @@ def newcomers_table(engine: Engine, scope: Scope, filters: Filters = Filters(), 
             Newcomer.phone, Newcomer.archived, Newcomer.version,
         )
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
+        .where(in_reach(Newcomer.municipality_id, scope))
         .order_by(Newcomer.code)
     )
     if filters.municipalities:
@@ -137,6 +148,7 @@ def builders_table(engine: Engine, scope: Scope, *, include_archived: bool = Fal
         )
         .outerjoin(Municipality, Municipality.id == CommunityBuilder.municipality_id)
         .outerjoin(groups, groups.c.community_builder_id == CommunityBuilder.id)
+        .where(in_reach(CommunityBuilder.municipality_id, scope))
         .order_by(CommunityBuilder.name)
     )
     if not include_archived:
@@ -148,7 +160,9 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Login accounts (coordinators only), by username.
 
     Columns: ``user_id``, ``username``, ``role``, ``community_builder_id``, ``community_builder``,
-    ``active``, ``locked`` (locked out after failed logins, now), ``created_at``, ``version``.
+    ``municipalities`` (a coordinator's, joined by ``, ``; empty: national), ``active``, ``locked`` (locked
+    out after failed logins, now), ``created_at``, ``version``. A municipality coordinator gets the accounts
+    of :func:`~samenhier.scope.visible_accounts` only.
 
     Raises:
         AccessDenied: not a coordinator.
@@ -162,11 +176,28 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
             UserAccount.created_at, UserAccount.version,
         )
         .outerjoin(CommunityBuilder, CommunityBuilder.id == UserAccount.community_builder_id)
+        .where(UserAccount.id.in_(visible_accounts(scope)))
         .order_by(func.lower(UserAccount.username))
     ))
     frame["community_builder_id"] = frame["community_builder_id"].astype("Int64")
     frame["locked"] = frame["locked"].fillna(False).astype(bool)
+    reach = read_frame(engine, select(UserMunicipality.user_id, Municipality.name)
+                       .join(Municipality, Municipality.id == UserMunicipality.municipality_id).order_by(Municipality.name))
+    names = reach.groupby("user_id")["name"].agg(", ".join).to_dict() if len(reach) else {}
+    frame.insert(5, "municipalities", [names.get(u, "") for u in frame["user_id"]])
     return frame
+
+
+def account_municipality_options(engine: Engine, scope: Scope) -> list[str]:
+    """Municipalities a coordinator account may be given by ``scope``: every municipality in the store for a
+    national coordinator, their own for a municipality coordinator, by name.
+
+    Raises:
+        AccessDenied: not a coordinator.
+    """
+    scope.require_coordinator()
+    with engine.connect() as c:
+        return list(c.execute(select(Municipality.name).where(in_reach(Municipality.id, scope)).order_by(Municipality.name)).scalars())
 
 
 def builder_options(engine: Engine, scope: Scope) -> dict[int, str]:
@@ -178,7 +209,7 @@ def builder_options(engine: Engine, scope: Scope) -> dict[int, str]:
     scope.require_coordinator()
     with engine.connect() as c:
         rows = c.execute(select(CommunityBuilder.id, CommunityBuilder.name).where(CommunityBuilder.archived.is_(False))
-                         .order_by(CommunityBuilder.name)).all()
+                         .where(in_reach(CommunityBuilder.municipality_id, scope)).order_by(CommunityBuilder.name)).all()
     return {int(i): n for i, n in rows}
 
 
@@ -203,6 +234,13 @@ def _visible_group_ids(engine: Engine, scope: Scope) -> set[int]:
         return set(c.execute(visible_groups(scope, include_archived=True)).scalars())
 
 
+def _reachable(engine: Engine, scope: Scope, model, record_id: int) -> bool:
+    """Whether a newcomer's or community builder's municipality is within the coordinator's reach."""
+    scope.require_coordinator()
+    with engine.connect() as c:
+        return c.execute(select(model.id).where(model.id == record_id, in_reach(model.municipality_id, scope))).first() is not None
+
+
 def group_record(engine: Engine, scope: Scope, group_id: int) -> dict[str, Any]:
     """A group's form values: code, name, municipality, variant, status, community_builder_id,
     signup_date, training_completed_date, notes, archived, version.
@@ -223,18 +261,22 @@ def member_record(engine: Engine, scope: Scope, member_id: int) -> dict[str, Any
 
 def newcomer_record(engine: Engine, scope: Scope, newcomer_id: int) -> dict[str, Any]:
     """A newcomer's form values (the fields of :func:`samenhier.services.records.create_newcomer`,
-    archived, version). Raises AccessDenied for anyone but a coordinator."""
-    scope.require_coordinator()
-    return _form_values(engine, Newcomer, newcomer_id, lambda n: True)
+    archived, version). Raises AccessDenied for anyone but a coordinator of the newcomer's municipality."""
+    reachable = _reachable(engine, scope, Newcomer, newcomer_id)
+    return _form_values(engine, Newcomer, newcomer_id, lambda n: reachable)
 
 
 def builder_record(engine: Engine, scope: Scope, builder_id: int) -> dict[str, Any]:
-    """A community builder's form values: name, email, municipality, languages, archived, version (coordinators only)."""
-    scope.require_coordinator()
-    return _form_values(engine, CommunityBuilder, builder_id, lambda b: True)
+    """A community builder's form values: name, email, municipality, languages, archived, version (coordinators
+    of the builder's municipality only)."""
+    reachable = _reachable(engine, scope, CommunityBuilder, builder_id)
+    return _form_values(engine, CommunityBuilder, builder_id, lambda b: reachable)
 
 
 def user_record(engine: Engine, scope: Scope, user_id: int) -> dict[str, Any]:
-    """An account's form values: username, role, community_builder_id, active, version (coordinators only)."""
+    """An account's form values: username, role, community_builder_id, active, version (coordinators only;
+    a municipality coordinator only for the accounts of :func:`~samenhier.scope.visible_accounts`)."""
     scope.require_coordinator()
-    return _form_values(engine, UserAccount, user_id, lambda u: True)
+    with engine.connect() as c:
+        visible = c.execute(select(UserAccount.id).where(UserAccount.id == user_id, UserAccount.id.in_(visible_accounts(scope)))).first()
+    return _form_values(engine, UserAccount, user_id, lambda u: visible is not None)

@@ -17,8 +17,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from samenhier import i18n
-from samenhier.models import WelcomeGroup
-from samenhier.scope import AccessDenied, Scope, visible_groups
+from samenhier.models import CommunityBuilder, Member, Municipality, UserAccount, UserRole, WelcomeGroup
+from samenhier.scope import AccessDenied, Scope, visible_accounts, visible_groups
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,32 @@ def check_version(record: SQLModel, expected_version: int, original: Mapping[str
 def snapshot(record: SQLModel) -> dict[str, Any]:
     """The record's field values (for audit before/after)."""
     return record.model_dump()
+
+
+def record_in_reach(session: Session, scope: Scope, record: Any) -> bool:
+    """Whether a coordinator's reach (:meth:`Scope.covers`) includes ``record``: a welcome group, member,
+    newcomer or community builder by its municipality (a member by their group's), an account by
+    :func:`~samenhier.scope.visible_accounts` (a coordinator account: all its municipalities within reach).
+    Always True for a national coordinator; community builders are checked by group instead
+    (:func:`require_group_access`)."""
+    if scope.is_national:
+        return True
+    if isinstance(record, UserAccount):
+        if record.role == UserRole.COORDINATOR.value:  # within reach when all its municipalities are (validated by the account form)
+            names = {m.name for m in record.municipalities}
+            return bool(names) and names <= set(scope.municipalities)
+        if record.id is None:  # a new builder account: by the builder's municipality
+            builder = session.get(CommunityBuilder, record.community_builder_id)
+            return builder is not None and scope.covers(_municipality_name(session, builder.municipality_id))
+        return session.exec(select(UserAccount.id).where(UserAccount.id == record.id, UserAccount.id.in_(visible_accounts(scope)))).first() is not None
+    if isinstance(record, Member):
+        group = session.get(WelcomeGroup, record.group_id)
+        municipality_id = group.municipality_id if group is not None else None
+    else:  # WelcomeGroup, Newcomer, CommunityBuilder
+        municipality_id = record.municipality_id
+    return scope.covers(_municipality_name(session, municipality_id))
+
+
+def _municipality_name(session: Session, municipality_id: int | None) -> str | None:
+    municipality = session.get(Municipality, municipality_id) if municipality_id is not None else None
+    return municipality.name if municipality is not None else None

@@ -25,10 +25,11 @@ def import_files(engine: Engine, scope: Scope, *, paths: Iterable[str | Path], d
     with ``dry_run`` only report what would change.
 
     Raises:
-        AccessDenied: not a coordinator.
+        AccessDenied: not a national coordinator (a workbook may hold every municipality's records; imports
+            by municipality coordinators are not supported yet).
         ImportFailed: every problem in the files; nothing written.
     """
-    scope.require_coordinator()
+    scope.require_national()
     return import_paths(engine, paths, username=scope.username, dry_run=dry_run)
 
 
@@ -81,11 +82,11 @@ def backup_now(engine: Engine, scope: Scope, *, folder: str | Path | None = None
     ``target`` (a file, or an existing folder). Give one of the two.
 
     Raises:
-        AccessDenied: not a coordinator.
+        AccessDenied: not a national coordinator (a backup holds every municipality).
         BackupError: ``unsupported`` (not SQLite) or ``failed``.
         ValueError: neither or both of ``folder`` and ``target``.
     """
-    scope.require_coordinator()
+    scope.require_national()
     if (folder is None) == (target is None):
         raise ValueError("give either folder or target")
     made = backup.backup_into(engine, folder) if folder is not None else backup.make_backup(engine, target)
@@ -98,10 +99,10 @@ def restore(engine: Engine, scope: Scope, *, source: str | Path, safety_dir: str
     ``safety_dir`` first. The audit event is written into the restored store.
 
     Raises:
-        AccessDenied: not a coordinator.
+        AccessDenied: not a national coordinator (a restore replaces every municipality's data).
         BackupError: the backup is refused or cannot be copied; the store is unchanged.
     """
-    scope.require_coordinator()
+    scope.require_national()
     result = backup.restore_backup(engine, source, safety_dir=safety_dir)
     _record(engine, scope, "restore", Path(source).name, {
         "file": Path(source).name, "revision": result.info.revision, "safety_copy": str(result.safety_copy),

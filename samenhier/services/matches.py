@@ -68,6 +68,7 @@ from samenhier.services.common import (
     ValidationFailed,
     VersionConflict,
     check_version,
+    record_in_reach,
     require_group_access,
     snapshot,
 )
@@ -181,7 +182,7 @@ def propose_match(
     with session_scope(engine) as session:
         group = require_group_access(session, scope, group_id)
         newcomer = session.get(Newcomer, newcomer_id)
-        if newcomer is None:
+        if newcomer is None or not record_in_reach(session, scope, newcomer):  # one answer for both
             raise AccessDenied(f"newcomer {newcomer_id} does not exist")
         errors: list[FieldError] = []
         if newcomer.archived or newcomer.status != NewcomerStatus.WAITING.value:

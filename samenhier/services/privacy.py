@@ -60,7 +60,7 @@ from samenhier.privacy import (
 from samenhier.queries.privacy import retention_due
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
-from samenhier.services.common import FieldError, ValidationFailed, VersionConflict
+from samenhier.services.common import FieldError, ValidationFailed, VersionConflict, record_in_reach
 
 MODELS = {MEMBER: Member, NEWCOMER: Newcomer}
 SECTIONS = ("person", "matches", "survey_responses", "notes", "audit_events")
@@ -133,10 +133,10 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"kind must be one of {PERSON_KINDS}, not {kind!r}")
 
 
-def _load(session: Session, kind: str, person_id: int, *, for_update: bool = False):
+def _load(session: Session, kind: str, person_id: int, scope: Scope, *, for_update: bool = False):
     _check_kind(kind)
     record = session.get(MODELS[kind], person_id, with_for_update=for_update)
-    if record is None:
+    if record is None or not record_in_reach(session, scope, record):  # one answer for both
         raise AccessDenied(f"{kind} {person_id} does not exist")
     return record
 
@@ -293,7 +293,7 @@ def export_person(engine: Engine, scope: Scope, *, kind: str, person_id: int) ->
     scope.require_coordinator()
     _check_kind(kind)
     with session_scope(engine) as session:
-        record = _load(session, kind, person_id)
+        record = _load(session, kind, person_id, scope)
         sections = _collect(session, kind, record)
         event = audit.record(session, scope.username, "export", record=record, changes={})
         return PersonExport(kind=kind, person_id=record.id, code=record.code, created_at=event.at,
@@ -410,7 +410,7 @@ def erase_person(
     scope.require_coordinator()
     _check_kind(kind)
     with session_scope(engine) as session:
-        record = _load(session, kind, person_id, for_update=True)
+        record = _load(session, kind, person_id, scope, for_update=True)
         errors = []
         if record.erased:
             errors.append(FieldError("person", "erased"))

@@ -81,7 +81,7 @@ from samenhier.municipalities import MUNICIPALITIES, canonical_municipality
 from samenhier.rules import GROUP_TRANSITIONS, TRAINED_STATUSES
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
-from samenhier.services.common import FieldError, Label, ValidationFailed, VersionConflict
+from samenhier.services.common import FieldError, Label, ValidationFailed, VersionConflict, record_in_reach
 from samenhier.services.users import HASHER, MIN_PASSWORD_LENGTH
 from samenhier.settings import get_settings
 
@@ -519,8 +519,8 @@ _BUILDER = _Kind(
 
 
 def _user_values(session: Session, u: UserAccount) -> dict[str, Any]:
-    return {"username": u.username, "role": u.role, "community_builder_id": u.community_builder_id, "active": u.active,
-            "version": u.version}
+    return {"username": u.username, "role": u.role, "community_builder_id": u.community_builder_id,
+            "municipalities": sorted(m.name for m in u.municipalities), "active": u.active, "version": u.version}
 
 
 def _active_coordinators(session: Session, *, other_than: int | None) -> int:
@@ -546,6 +546,7 @@ def _user_validator(scope: Scope):
                 c.error("community_builder_id", "builder_required")
             elif builder is None or (builder.archived and (before is None or before["community_builder_id"] != builder_id)):
                 c.error("community_builder_id", "choice")
+        municipalities = _account_municipalities(session, scope, c, v, before, role)
         active = bool(v.get("active", True))
         if before is not None:
             demoted = before["role"] == UserRole.COORDINATOR.value and before["active"] and (
@@ -556,7 +557,7 @@ def _user_validator(scope: Scope):
                 c.error("role" if role != before["role"] else "active", "last_coordinator")
         if c.errors:
             return {}, c.errors
-        clean = dict(role=role, community_builder_id=builder_id, active=active)
+        clean = dict(role=role, community_builder_id=builder_id, municipalities=municipalities, active=active)
         if before is None:
             clean.update(username=username, password_hash=HASHER.hash(v["password"]), created_at=now_utc())
         return clean, []
@@ -564,7 +565,27 @@ def _user_validator(scope: Scope):
     return validate
 
 
-USER_FIELDS = ("role", "community_builder_id", "active")
+def _account_municipalities(session: Session, scope: Scope, c: _Checker, v: Mapping[str, Any], before: Mapping[str, Any] | None,
+                            role: str | None) -> list[Municipality]:
+    """The account's municipalities (a coordinator's reach; none: national). A municipality coordinator gives
+    only their own, never none (that would be a national account), and cannot change their own account's."""
+    names = sorted({str(n) for n in (v.get("municipalities") or ())})
+    rows = [session.exec(select(Municipality).where(Municipality.name == n)).first() for n in names]
+    if any(r is None for r in rows):
+        c.error("municipalities", "choice")
+        return []
+    if names and role != UserRole.COORDINATOR.value:
+        c.error("municipalities", "coordinator_only")
+    elif not scope.is_national:
+        own_account = before is not None and fold_vocabulary(before["username"]) == fold_vocabulary(scope.username)
+        if own_account and names != list(before["municipalities"]):
+            c.error("municipalities", "own_municipalities")
+        elif role == UserRole.COORDINATOR.value and (not names or not set(names) <= set(scope.municipalities)):
+            c.error("municipalities", "beyond_scope")
+    return rows if role == UserRole.COORDINATOR.value else []
+
+
+USER_FIELDS = ("role", "community_builder_id", "municipalities", "active")
 
 
 def _user_kind(scope: Scope) -> _Kind:
@@ -599,8 +620,13 @@ def _audit(session: Session, scope: Scope, kind: _Kind, action: str, record: Any
 
 
 def _coordinator_only(scope: Scope) -> Callable[[Session, Any], None]:
-    def check(_session: Session, _record: Any) -> None:
+    """The access check of every record action: a coordinator, and for a municipality coordinator a record
+    of their municipalities (called with the record as stored, and again with the record as it would be
+    saved, so a record cannot be moved or created outside their reach either)."""
+    def check(session: Session, record: Any) -> None:
         scope.require_coordinator()
+        if record is not None and not scope.is_national and not record_in_reach(session, scope, record):
+            raise AccessDenied(f"{record.__tablename__} {record.id} is outside {scope.username}'s municipalities")
 
     return check
 
@@ -648,6 +674,7 @@ def _create(engine: Engine, scope: Scope, kind: _Kind, values: Mapping[str, Any]
         if errors:
             raise ValidationFailed(errors)
         record = kind.model(**clean)
+        authorize(session, record)
         session.add(record)
         unique_field = "code" if "code" in clean else ("username" if "username" in clean else "name")
         _flush_unique(session, unique_field, "code_taken" if unique_field == "code" else f"{unique_field}_taken",
@@ -688,6 +715,7 @@ def _update(
             return Saved(record.id, kind.label(record), record.version)
         for k, v in changed.items():
             setattr(record, k, v)
+        authorize(session, record)  # not moved out of the user's reach
         if extra is not None:
             extra(record)
         record.version += 1
@@ -747,6 +775,7 @@ def record_history(engine: Engine, scope: Scope, *, table: str, record_id: int) 
         record = session.get(kind.model, record_id)
         if record is None:
             raise AccessDenied(f"{table} {record_id} does not exist")
+        _coordinator_only(scope)(session, record)
         return kind.history(session, record)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 from samenhier.clock import now_utc
 from samenhier.db import write_engine
 from samenhier.io.rows import fold_vocabulary
-from samenhier.models import CommunityBuilder, UserAccount, UserRole
+from samenhier.models import CommunityBuilder, Municipality, UserAccount, UserRole
 from samenhier.scope import Scope
 from samenhier.services import audit
 from samenhier.settings import get_settings
@@ -49,17 +50,25 @@ def create_user(
     role: UserRole | str,
     *,
     community_builder: str | None = None,
+    municipalities: Sequence[str] = (),
     actor: str = "setup",
+    actor_scope: Scope | None = None,
 ) -> Scope:
     """Create an account and return its scope.
 
     ``community_builder`` (the name as on the community_builders sheet) is required for role
     ``community_builder``: that links the account to the groups the builder guides.
+    ``municipalities`` (names or aliases, e.g. ``'s-Gravenhage``) make a coordinator a municipality
+    coordinator; none means a national coordinator. ``actor_scope``, when given, is the account
+    creating this one: a municipality coordinator may only create accounts within their own
+    municipalities (no national ones), and only for builders of those municipalities.
 
     Raises:
         UserError: empty or taken username (``username``), password shorter than
             :data:`MIN_PASSWORD_LENGTH` (``password``), unknown role (``role``), missing or unknown
-            community builder (``community_builder``).
+            community builder (``community_builder``), unknown municipality or municipalities on a
+            builder account (``municipalities``), a municipality coordinator creating an account
+            beyond their own municipalities (``municipalities``, code ``beyond_scope``).
     """
     username = username.strip()
     if not username:
@@ -73,6 +82,9 @@ def create_user(
     with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
         if session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first():
             raise UserError("username", "taken", f"username {username!r} is already taken")
+        municipality_rows = _municipalities(session, municipalities) if municipalities else []
+        if municipality_rows and role != UserRole.COORDINATOR:
+            raise UserError("municipalities", "coordinator_only", "only a coordinator account has municipalities")
         builder_id = None
         if role == UserRole.COMMUNITY_BUILDER:
             if not community_builder:
@@ -82,15 +94,56 @@ def create_user(
             if builder is None:
                 raise UserError("community_builder", "unknown", f"no community builder named {community_builder!r}")
             builder_id = builder.id
+        if actor_scope is not None:
+            _check_within(session, actor_scope, role, [m.name for m in municipality_rows], builder_id)
         user = UserAccount(
             username=username, password_hash=HASHER.hash(password), role=role.value,
             community_builder_id=builder_id, created_at=now_utc(),
         )
+        user.municipalities = municipality_rows
         session.add(user)
         session.flush()
-        audit.record(session, actor, "create", record=user, after={"username": username, "role": role.value, "community_builder_id": builder_id})
+        names = sorted(m.name for m in municipality_rows)
+        audit.record(session, actor, "create", record=user, after={"username": username, "role": role.value, "community_builder_id": builder_id,
+                                                                  **({"municipalities": ", ".join(names)} if names else {})})
         session.commit()
-        return Scope(username=username, role=role, community_builder_id=builder_id)
+        return Scope(username=username, role=role, community_builder_id=builder_id, municipalities=tuple(names))
+
+
+def _municipalities(session: Session, names: Sequence[str]) -> list[Municipality]:
+    """The municipalities named (aliases as in the workbook accepted). Raises UserError naming an unknown one."""
+    from samenhier.municipalities import canonical_municipality
+
+    found = []
+    for name in names:
+        canonical = canonical_municipality(name)
+        row = session.exec(select(Municipality).where(Municipality.name == canonical)).first() if canonical else None
+        if row is None:
+            raise UserError("municipalities", "unknown", f"unknown municipality {name!r}")
+        if row not in found:
+            found.append(row)
+    return found
+
+
+def _check_within(session: Session, actor: Scope, role: UserRole, municipalities: Sequence[str], builder_id: int | None) -> None:
+    """A municipality coordinator may make accounts only inside their own reach (issue: partner organisations)."""
+    actor.require_coordinator()
+    if actor.is_national:
+        return
+    if role == UserRole.COORDINATOR and (not municipalities or not set(municipalities) <= set(actor.municipalities)):
+        raise UserError("municipalities", "beyond_scope", "a municipality coordinator can only create accounts for their own municipalities")
+    if role == UserRole.COMMUNITY_BUILDER:
+        builder_town = session.exec(select(Municipality.name).join(CommunityBuilder, CommunityBuilder.municipality_id == Municipality.id)
+                                    .where(CommunityBuilder.id == builder_id)).first()
+        if not actor.covers(builder_town):
+            raise UserError("community_builder", "beyond_scope", "this community builder works outside your municipalities")
+
+
+def account_scope(session: Session, user: UserAccount) -> Scope:
+    """The :class:`Scope` of an account as the store has it now (role, builder, municipalities)."""
+    names = tuple(sorted(m.name for m in user.municipalities))
+    return Scope(username=user.username, role=UserRole(user.role), community_builder_id=user.community_builder_id,
+                 municipalities=names if user.role == UserRole.COORDINATOR else ())
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Scope:
@@ -129,8 +182,9 @@ def authenticate(engine: Engine, username: str, password: str) -> Scope:
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)
         audit.record(session, user.username, "login", record=user, changes={})
+        scope = account_scope(session, user)
         session.commit()
-        return Scope(username=user.username, role=UserRole(user.role), community_builder_id=user.community_builder_id)
+        return scope
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
