@@ -202,11 +202,11 @@ def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
 # Programme -------------------------------------------------------------------------------------------
 
 def _running(matches: pd.DataFrame, first: dt.date, last: dt.date) -> pd.Series:
-    return (matches["started_date"] <= last) & matches["ended_date"].map(lambda d: d is None or d >= first)
+    return ((matches["started_date"] <= last) & matches["ended_date"].map(lambda d: d is None or d >= first)).astype(bool)
 
 
 def _programme(engine, matches, groups_q, filters, first, last, years, min_n) -> dict[str, Any]:
-    in_period = lambda column: column.map(lambda d: d is not None and first <= d <= last)  # noqa: E731
+    in_period = lambda column: column.map(lambda d: d is not None and first <= d <= last).astype(bool)  # noqa: E731
     started = matches[in_period(matches["started_date"])]
     completed = matches[(matches["status"] == MatchStatus.COMPLETED.value) & in_period(matches["ended_date"])]
     stopped = matches[(matches["status"] == MatchStatus.STOPPED.value) & in_period(matches["ended_date"])]
@@ -257,12 +257,12 @@ def _programme(engine, matches, groups_q, filters, first, last, years, min_n) ->
         return (candidates["registration_date"] <= day_of) & np.array([fs is None or fs > d for fs, d in zip(candidates["first_start"], day_of, strict=True)], dtype=bool)
 
     waiting_end = candidates[waiting_on(pd.Series([last] * len(candidates), index=candidates.index))]
-    matched = newcomers[newcomers["first_start"].map(lambda d: d is not None and first <= d <= last)]
+    matched = newcomers[newcomers["first_start"].map(lambda d: d is not None and first <= d <= last).astype(bool)]
     # Only newcomers of the selected groups' matches count as matched in a filtered report.
     matched = matched[matched["id"].isin(started["newcomer_id"])]
     waits = [(fs - reg).days for fs, reg in zip(matched["first_start"], matched["registration_date"], strict=True)]
     past_day = candidates["arrival_date"].map(lambda a: eligibility_end(a, years) + dt.timedelta(days=1))
-    passed = candidates[past_day.map(lambda d: first <= d <= last) & waiting_on(past_day)]
+    passed = candidates[past_day.map(lambda d: first <= d <= last).astype(bool) & waiting_on(past_day)]
 
     def show(n):
         return hide_count(n, min_n)
@@ -301,7 +301,7 @@ def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[s
     responses["role"] = np.where(responses["newcomer_id"].notna(), RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value)
     responses["person_id"] = responses["newcomer_id"].fillna(responses["member_id"]).astype(int)
     scored = score_frame(responses)
-    in_period = scored["date"].map(lambda d: first <= d)
+    in_period = scored["date"].map(lambda d: first <= d).astype(bool)
     waves = {}
     for wave in Wave:
         waves[wave.value] = {}
@@ -343,7 +343,7 @@ def _wave_block(part: pd.DataFrame, min_n: int) -> dict[str, Any]:
 def _pairs(scored: pd.DataFrame, role: str, first: dt.date) -> pd.DataFrame:
     """One row per person of ``role`` with an eindmeting in the period and a nulmeting in the same group."""
     mine = scored[scored["role"] == role]
-    end = mine[(mine["wave"] == Wave.END.value) & mine["date"].map(lambda d: d >= first)]
+    end = mine[(mine["wave"] == Wave.END.value) & mine["date"].map(lambda d: d >= first).astype(bool)]
     base = mine[mine["wave"] == Wave.BASELINE.value]
     return base.merge(end, on=["person_id", "group_id"], suffixes=("_base", "_end"))
 
