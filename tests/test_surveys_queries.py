@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from samenhier.models import CommunityBuilder, Match, Member, SurveyResponse, Wave, WelcomeGroup
 from samenhier.queries import surveys as q
-from samenhier.rules import survey_waves_reached
+from samenhier.rules import survey_waves_reached, survey_waves_reached_columns
 from samenhier.scope import AccessDenied, Filters, Scope
 from samenhier.survey_stats import LONELY
 from tests.survey_workbook import (
@@ -61,6 +61,21 @@ def surveyed_engine(db_url):
 def test_survey_waves_reached(started, ended, status, as_of, expected):
     to_date = lambda s: None if s is None else dt.date.fromisoformat(s)  # noqa: E731
     assert survey_waves_reached(to_date(started), to_date(ended), status, to_date(as_of)) == expected
+
+
+def test_eindmeting_is_due_after_the_grace_period():
+    """Issue 18: end surveys are dated up to weeks after the end date, so the eindmeting is due from the end
+    date plus the grace period (0034-011 ended 2026-11-12; on 2026-11-15 its end survey is not yet due)."""
+    D = dt.date
+    assert Wave.END not in survey_waves_reached(D(2025, 11, 12), D(2026, 11, 12), "afgerond", D(2026, 11, 15), grace_days=30)
+    assert Wave.END not in survey_waves_reached(D(2025, 11, 12), D(2026, 11, 12), "afgerond", D(2026, 12, 11), grace_days=30)
+    assert Wave.END in survey_waves_reached(D(2025, 11, 12), D(2026, 11, 12), "afgerond", D(2026, 12, 12), grace_days=30)
+    # still running: twelve months after the start (12 Nov 2026) plus 30 days = 12 Dec 2026
+    assert Wave.END not in survey_waves_reached(D(2025, 11, 12), None, "actief", D(2026, 12, 11), grace_days=30)
+    assert Wave.END in survey_waves_reached(D(2025, 11, 12), None, "actief", D(2026, 12, 12), grace_days=30)
+    columns = survey_waves_reached_columns(pd.Series([D(2025, 11, 12)] * 2), pd.Series([D(2026, 11, 12), None]),
+                                           pd.Series(["afgerond", "actief"]), D(2026, 12, 11), grace_days=30)
+    assert not columns["eindmeting"].any()
 
 
 # Loneliness per wave -----------------------------------------------------------------------------

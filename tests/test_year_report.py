@@ -10,7 +10,6 @@ items is written again here from shared/data/README.md.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import statistics

@@ -26,7 +26,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from samenhier import i18n
 from samenhier.reports.content import Chart, Heading, Headline, Paragraph, Report, Table
 
 TEMPLATE = Path(__file__).parent / "templates" / "jaarverslag.docx"
@@ -233,7 +232,7 @@ def _pdf_table(pdf: FPDF, block: Table) -> None:
     # Column widths follow the longest text in each column (headings may wrap at a word: count their
     # longest word, plus a little for the full heading), the label column at least a fifth of the page.
     widths = []
-    for i, column in enumerate(frame.columns):
+    for column in frame.columns:
         cells = max([len(str(v)) for v in frame[column]] or [1])
         heading = math.ceil(1.3 * max(len(w) for w in str(column).split() or [""]))  # bold is wider
         widths.append(max(cells, heading, min(len(str(column)), 14)) + 2)
@@ -265,5 +264,3 @@ def render(report: Report, fmt: str) -> bytes:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def language_of(lang: str | None) -> str:
-    return lang or i18n.get_language()
