@@ -235,7 +235,7 @@ def _pdf_table(pdf: FPDF, block: Table) -> None:
     for column in frame.columns:
         cells = max([len(str(v)) for v in frame[column]] or [1])
         heading = math.ceil(1.3 * max(len(w) for w in str(column).split() or [""]))  # bold is wider
-        widths.append(max(cells, heading, min(len(str(column)), 14)) + 2)
+        widths.append(max(cells, heading, min(len(str(column)), 14), 4) + 2)
     widths[0] = max(widths[0], sum(widths) * (0.34 if columns <= 3 else 0.2))
     widths = [w / sum(widths) for w in widths]
     with pdf.table(col_widths=tuple(w * 100 for w in widths), text_align=("LEFT", *("RIGHT",) * (columns - 1)),
