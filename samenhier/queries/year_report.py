@@ -94,7 +94,6 @@ from samenhier.models import (
     SelfReportedChange,
     SurveyResponse,
     Wave,
-    WelcomeGroup,
 )
 from samenhier.queries.common import read_frame
 from samenhier.rules import GROUP_YEAR_MONTHS, eligibility_end
@@ -143,9 +142,13 @@ def year_figures(
     ``year``, ``period`` (``{from, to}`` ISO dates), ``filters`` (``{municipalities, variants}``),
     ``suppressed_below``, ``programme`` and ``survey``. ``min_n`` defaults to ``Settings.min_cell_size``.
 
+    The year report goes to funders and municipalities and covers the waiting queue: coordinators only.
+
     Raises:
+        AccessDenied: ``scope`` is not a coordinator.
         ValueError: the year has not begun on ``as_of``.
     """
+    scope.require_coordinator()
     first, last = period_of(year, as_of)
     settings = get_settings()
     min_n = settings.min_cell_size if min_n is None else min_n
@@ -413,7 +416,3 @@ def municipality_names(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return sorted(connection.execute(select(Municipality.name)).scalars())
 
-
-def group_count(engine: Engine, scope: Scope, filters: Filters = Filters()) -> int:
-    """How many groups (archived too) the figures are about."""
-    return len(read_frame(engine, select(WelcomeGroup.id).where(WelcomeGroup.id.in_(visible_groups(scope, filters, include_archived=True)))))
