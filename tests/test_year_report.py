@@ -471,3 +471,15 @@ def test_text_report(cli_store, report):
 def test_formats_other_than_text_and_json_need_a_year(cli_store):
     done = run_cli("report", "--format", "pdf", env=cli_store)
     assert done.returncode == 2 and "--year" in done.stderr
+
+
+@pytest.mark.both_backends
+def test_year_figures_on_both_backends(imported_engine, workbook_sheets):
+    """The query itself, on SQLite and on PostgreSQL, gives the workbook's figures (dates come back as dates)."""
+    from samenhier.queries.year_report import year_figures
+    from samenhier.scope import Scope
+
+    figures = year_figures(imported_engine, Scope.coordinator(), year=2026, as_of=AS_OF)
+    expected = expected_year(workbook_sheets)
+    assert figures["programme"] == expected["programme"]
+    assert figures["survey"] == expected["survey"]
