@@ -104,6 +104,8 @@ def hide(n: int) -> int | None:
 
 
 def parts(counts: dict, n: int) -> dict:
+    if n == 0:
+        return counts  # nobody: zeros, nothing to hide
     return protect_parts(counts, MIN_N) if n >= MIN_N else dict.fromkeys(counts)
 
 
@@ -483,3 +485,31 @@ def test_year_figures_on_both_backends(imported_engine, workbook_sheets):
     expected = expected_year(workbook_sheets)
     assert figures["programme"] == expected["programme"]
     assert figures["survey"] == expected["survey"]
+
+
+def test_word_uses_a_restyled_template(cli_store, tmp_path):
+    """A coordinator's own copy of the template (header text, Title colour changed in Word) is used when
+    SAMENHIER_REPORT_TEMPLATE points at it; a missing template is named in the error."""
+    from docx import Document
+    from docx.shared import RGBColor
+
+    from samenhier.reports.render import TEMPLATE
+
+    own = Document(str(TEMPLATE))
+    own.sections[0].header.paragraphs[0].text = "Gemeente Almere — subsidieverantwoording"
+    own.styles["Title"].font.color.rgb = RGBColor(0xAA, 0x00, 0x00)
+    own.add_paragraph("Voorwoord van de coördinator.")
+    template = tmp_path / "mijn-sjabloon.docx"
+    own.save(str(template))
+    target = tmp_path / "verslag.docx"
+    env = {**cli_store, "SAMENHIER_REPORT_TEMPLATE": str(template)}
+    done = run_cli("report", "--year", "2026", "--format", "docx", "--output", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    document = Document(str(target))
+    assert document.sections[0].header.paragraphs[0].text == "Gemeente Almere — subsidieverantwoording"
+    assert document.styles["Title"].font.color.rgb == RGBColor(0xAA, 0x00, 0x00)
+    assert document.paragraphs[0].text == "Voorwoord van de coördinator."  # the template's own text comes first
+    assert document.paragraphs[1].text == "Jaarverslag Samen Hier 2026"
+    missing = run_cli("report", "--year", "2026", "--format", "docx", "--output", str(target),
+                      env={**cli_store, "SAMENHIER_REPORT_TEMPLATE": str(tmp_path / "weg.docx")})
+    assert missing.returncode == 1 and "weg.docx" in missing.stderr

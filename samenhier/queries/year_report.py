@@ -194,6 +194,14 @@ def protect_parts(parts: dict[Any, int], min_n: int) -> dict[Any, int | None]:
     return {k: (None if k in hidden else int(v)) for k, v in parts.items()}
 
 
+def _parts(counts: dict[Any, int], n: int, min_n: int) -> dict[Any, int | None]:
+    """:func:`protect_parts` of a table over ``n`` people: all hidden when ``n`` is below ``min_n`` (but
+    all zeros shown when nobody is in it)."""
+    if n == 0:
+        return {k: 0 for k in counts}
+    return protect_parts(counts, min_n) if n >= min_n else dict.fromkeys(counts)
+
+
 def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
     """``{n, k, share, ci_low, ci_high}`` (Wilson 95%), all None when n is below ``min_n``."""
     if n < min_n:
@@ -317,7 +325,7 @@ def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[s
         answers = {c.value: int((part["self_reported_change"] == c.value).sum()) for c in SelfReportedChange}
         n = len(part)
         less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n)
-        change[role] = {"n": hide_count(n, min_n), "answers": protect_parts(answers, min_n) if n >= min_n else dict.fromkeys(answers),
+        change[role] = {"n": hide_count(n, min_n), "answers": _parts(answers, n, min_n),
                         "share_less": less["share"], "ci_low": less["ci_low"], "ci_high": less["ci_high"]}
     paired = {role: _paired(scored, role, first, min_n) for role in ROLES}
     attrition = {role: _attrition(scored, matches, role, first, last, grace_days, min_n) for role in ROLES}
@@ -337,8 +345,8 @@ def _wave_block(part: pd.DataFrame, min_n: int) -> dict[str, Any]:
         "lonely": _share_block(int((total >= 2).sum()), len(total), min_n),
         "emotional": _share_block(int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n),
         "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n),
-        "bands": protect_parts(bands, min_n) if len(total) >= min_n else dict.fromkeys(bands),
-        "feel_at_home": {**at_home, "distribution": protect_parts(distribution, min_n) if len(home) >= min_n else dict.fromkeys(distribution),
+        "bands": _parts(bands, len(total), min_n),
+        "feel_at_home": {**at_home, "distribution": _parts(distribution, len(home), min_n),
                          "all_same": bool(len(home) >= min_n and home.nunique() == 1)},
     }
 
@@ -372,7 +380,7 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int) -> dict
     loneliness = _change_block(pairs["total_base"], pairs["total_end"], min_n)
     both = pairs[pairs["band_base"].notna() & pairs["band_end"].notna()]
     cells = {(b, e): int(((both["band_base"] == b) & (both["band_end"] == e)).sum()) for b in BANDS for e in BANDS}
-    shown = protect_parts(cells, min_n) if len(both) >= min_n else dict.fromkeys(cells)
+    shown = _parts(cells, len(both), min_n)
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
     home = _change_block(pairs["feel_at_home_base"], pairs["feel_at_home_end"], min_n)
     kept = pairs[pairs["feel_at_home_base"].notna() & pairs["feel_at_home_end"].notna()]
@@ -408,7 +416,7 @@ def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[st
             counts["missing" if due <= last else "still_running"] += 1
     n = counts["baseline"]
     parts = {k: counts[k] for k in ("with_end", "still_running", "stopped", "missing")}
-    return {"baseline": hide_count(n, min_n), **(protect_parts(parts, min_n) if n >= min_n else dict.fromkeys(parts))}
+    return {"baseline": hide_count(n, min_n), **_parts(parts, n, min_n)}
 
 
 def municipality_names(engine: Engine) -> list[str]:

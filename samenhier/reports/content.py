@@ -92,12 +92,16 @@ class _Cells:
             return self.hidden, self.hidden
         return value, i18n.format_number(value, self.lang, decimals=decimals)
 
-    def share(self, value) -> tuple[Any, str]:
+    def share(self, value, n: int | None = None) -> tuple[Any, str]:
+        if n == 0:  # nobody to share over: no figure, nothing hidden
+            return "–", "–"
         if value is None:
             return self.hidden, self.hidden
         return value, i18n.format_share(value, self.lang)
 
-    def interval(self, low, high, percent: bool = True) -> tuple[Any, str]:
+    def interval(self, low, high, percent: bool = True, n: int | None = None) -> tuple[Any, str]:
+        if n == 0:
+            return "–", "–"
         if low is None or high is None:
             return self.hidden, self.hidden
         fmt = (lambda v: i18n.format_share(v, self.lang)) if percent else (lambda v: _signed(v, self.lang))
@@ -163,9 +167,10 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
         for wave in Wave:
             w = s["waves"][wave.value][role]
             label = (i18n.label("wave", wave.value, lang),) * 2
-            rows.append([label, c.number(w["responses"]), c.number(w["lonely"]["n"]), c.share(w["lonely"]["share"]),
-                         c.interval(w["lonely"]["ci_low"], w["lonely"]["ci_high"]), c.share(w["emotional"]["share"]),
-                         c.share(w["social"]["share"]), c.share(w["feel_at_home"]["share"])])
+            rows.append([label, c.number(w["responses"]), c.number(w["lonely"]["n"]), c.share(w["lonely"]["share"], w["lonely"]["n"]),
+                         c.interval(w["lonely"]["ci_low"], w["lonely"]["ci_high"], n=w["lonely"]["n"]),
+                         c.share(w["emotional"]["share"], w["emotional"]["n"]), c.share(w["social"]["share"], w["social"]["n"]),
+                         c.share(w["feel_at_home"]["share"], w["feel_at_home"]["n"])])
             bands.append([label, *(c.number(w["bands"][b]) for b in BANDS)])
             home.append([label, *(c.number(w["feel_at_home"]["distribution"][str(v)]) for v in range(1, 6))])
             if w["feel_at_home"].get("all_same"):
@@ -189,8 +194,8 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     for role in ROLES:
         ch = s["self_reported_change"][role]
         rows.append([(i18n.label("respondent_role", role, lang),) * 2, c.number(ch["n"]),
-                     *(c.number(ch["answers"][a.value]) for a in SelfReportedChange), c.share(ch["share_less"]),
-                     c.interval(ch["ci_low"], ch["ci_high"])])
+                     *(c.number(ch["answers"][a.value]) for a in SelfReportedChange), c.share(ch["share_less"], ch["n"]),
+                     c.interval(ch["ci_low"], ch["ci_high"], n=ch["n"])])
     add(_table("zelf_gerapporteerd", t("year.table.self_reported"),
                [t("year.col.role"), t("year.col.n"), *(i18n.label("change", a.value, lang) for a in SelfReportedChange),
                 t("year.col.share_less"), t("year.col.ci")], rows))
