@@ -396,15 +396,20 @@ def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[st
     ends = set(zip(mine.loc[mine["wave"] == Wave.END.value, "person_id"], mine.loc[mine["wave"] == Wave.END.value, "group_id"], strict=True))
     running = matches[_running(matches, first, last)]
     grace = dt.timedelta(days=grace_days)
+    # Each baseline's match, looked up in dicts (not a frame filter per row: thousands of baselines nationally).
+    by_key: dict[tuple, list] = {}
+    for m in running.sort_values("started_date").to_dict("records"):
+        key = (m["newcomer_id"], m["group_id"]) if role == RespondentRole.NEWCOMER.value else m["group_id"]
+        by_key.setdefault(key, []).append(m)
     counts = Counter()
     for row in base.itertuples():
         if role == RespondentRole.NEWCOMER.value:
-            match = running[(running["newcomer_id"] == row.person_id) & (running["group_id"] == row.group_id)]
+            candidates = by_key.get((row.person_id, row.group_id), [])
         else:
-            match = running[(running["group_id"] == row.group_id) & (running["started_date"] <= row.date + dt.timedelta(days=31))]
-        if match.empty:
+            candidates = [m for m in by_key.get(row.group_id, []) if m["started_date"] <= row.date + dt.timedelta(days=31)]
+        if not candidates:
             continue
-        m = match.sort_values("started_date").iloc[-1]
+        m = candidates[-1]
         counts["baseline"] += 1
         if (row.person_id, row.group_id) in ends:
             counts["with_end"] += 1
