@@ -110,10 +110,21 @@ def parts(counts: dict, n: int) -> dict:
 
 
 def share_block(k: int, n: int) -> dict:
-    if n < MIN_N:
-        return {"n": None if n else 0, "k": None, "share": None, "ci_low": None, "ci_high": None}
+    # shown only over 5+ people and when neither the k inside nor the n - k outside is a group of 1-4
+    if n < MIN_N or 0 < k < MIN_N or 0 < n - k < MIN_N:
+        return {"n": n if n >= MIN_N else (None if n else 0), "k": None, "share": None, "ci_low": None, "ci_high": None}
     ci = stats.binomtest(k, n).proportion_ci(method="wilson")
     return {"n": n, "k": k, "share": round(k / n, 4), "ci_low": round(ci.low, 4), "ci_high": round(ci.high, 4)}
+
+
+def split_parts(counts: dict, inside: list, n: int) -> dict:
+    """A table split by a shown share: each side protected against its own (then known) total."""
+    k = sum(counts[key] for key in inside)
+    if share_block(k, n)["share"] is None or n == 0:
+        return parts(counts, n)
+    inner = protect_parts({key: counts[key] for key in counts if key in inside}, MIN_N)
+    outer = protect_parts({key: counts[key] for key in counts if key not in inside}, MIN_N)
+    return {key: inner.get(key, outer.get(key)) for key in counts}
 
 
 def in_period(d) -> bool:
@@ -236,9 +247,9 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
                 "lonely": share_block(sum(t >= 2 for t in total), len(total)),
                 "emotional": share_block(sum(e >= 2 for e in emo), len(emo)),
                 "social": share_block(sum(s >= 2 for s in soc), len(soc)),
-                "bands": parts({b: sum(band(t) == b for t in total) for b in BANDS}, len(total)),
+                "bands": split_parts({b: sum(band(t) == b for t in total) for b in BANDS}, BANDS[1:], len(total)),
                 "feel_at_home": {**share_block(sum(h >= 4 for h in home), len(home)),
-                                 "distribution": parts({str(v): home.count(v) for v in range(1, 6)}, len(home)),
+                                 "distribution": split_parts({str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home)),
                                  "all_same": len(home) >= MIN_N and len(set(home)) == 1},
             }
     change = {}
@@ -246,7 +257,7 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
         part = this_year[(this_year["wave"] == "eindmeting") & (this_year["role"] == role) & this_year["change"].notna()]
         answers = {a: int((part["change"] == a).sum()) for a in ("minder", "gelijk", "meer")}
         less = share_block(answers["minder"], len(part))
-        change[role] = {"n": hide(len(part)), "answers": parts(answers, len(part)), "share_less": less["share"],
+        change[role] = {"n": hide(len(part)), "answers": split_parts(answers, ["minder"], len(part)), "share_less": less["share"],
                         "ci_low": less["ci_low"], "ci_high": less["ci_high"]}
     paired = {role: expected_paired(surveys, role) for role in ROLES}
     attrition = {role: expected_attrition(surveys, matches, role) for role in ROLES}

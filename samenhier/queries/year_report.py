@@ -58,12 +58,16 @@ responses in the selected groups (scored as :mod:`samenhier.loneliness`):
 
 **Small numbers** (``min_n`` = ``Settings.min_cell_size``, default 5): a count of 1 to ``min_n`` − 1
 people (households, people, volunteers, matches, newcomers, responses, n) is null; a share, mean,
-median or test over fewer than ``min_n`` people is null together with its n. Tables whose parts add up
+median or test over fewer than ``min_n`` people is null together with its n; a share is also null when
+the people in it (k) or outside it (n − k) number 1 … ``min_n`` − 1, since share and n would give them
+away (:func:`share_shown`). Tables whose parts add up
 to a shown total (stop reasons, bands, feel-at-home answers, self-reported change, attrition, the
 before/after band table) get *complementary suppression*: when a part is hidden, the smallest other
 non-zero parts are hidden too until at least two parts are hidden and together they count at least
 ``min_n`` people, so that no hidden part can be worked out by subtracting the shown parts from the
-total (:func:`protect_parts`). Zero is shown (it describes nobody). Meetings and hours are about
+total (:func:`protect_parts`); where a shown share splits such a table in two (lonely = the moderate
+and severe bands; at home = answers 4–5; "minder"), each side is protected against its own total.
+Zero is shown (it describes nobody). Meetings and hours are about
 groups and stay. ``suppressed_below`` names ``min_n``.
 """
 
@@ -202,10 +206,28 @@ def _parts(counts: dict[Any, int], n: int, min_n: int) -> dict[Any, int | None]:
     return protect_parts(counts, min_n) if n >= min_n else dict.fromkeys(counts)
 
 
+def share_shown(k: int, n: int, min_n: int) -> bool:
+    """A share k/n may be shown: at least ``min_n`` people, and neither the k in it nor the n − k outside
+    it is a group of 1 … ``min_n`` − 1 (the share and n would give that group's size away)."""
+    return n >= min_n and not 0 < k < min_n and not 0 < n - k < min_n
+
+
+def _split_parts(counts: dict[Any, int], inside: tuple, n: int, min_n: int) -> dict[Any, int | None]:
+    """The parts of a table whose ``inside`` parts add up to a share's k: when the share is shown (so k and
+    n − k are known), each side is protected against its own known total; else the whole table."""
+    k = sum(counts[key] for key in inside)
+    if n == 0 or not share_shown(k, n, min_n):
+        return _parts(counts, n, min_n)
+    inner = protect_parts({key: v for key, v in counts.items() if key in inside}, min_n)
+    outer = protect_parts({key: v for key, v in counts.items() if key not in inside}, min_n)
+    return {key: inner[key] if key in inside else outer[key] for key in counts}
+
+
 def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
-    """``{n, k, share, ci_low, ci_high}`` (Wilson 95%), all None when n is below ``min_n``."""
-    if n < min_n:
-        return {"n": None if n else 0, "k": None, "share": None, "ci_low": None, "ci_high": None}
+    """``{n, k, share, ci_low, ci_high}`` (Wilson 95%); n None when below ``min_n``, the rest None unless
+    :func:`share_shown`."""
+    if not share_shown(k, n, min_n):
+        return {"n": int(n) if n >= min_n else (None if n else 0), "k": None, "share": None, "ci_low": None, "ci_high": None}
     low, high = wilson_interval(k, n)
     return {"n": int(n), "k": int(k), "share": round(k / n, 4), "ci_low": round(low, 4), "ci_high": round(high, 4)}
 
@@ -325,7 +347,7 @@ def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[s
         answers = {c.value: int((part["self_reported_change"] == c.value).sum()) for c in SelfReportedChange}
         n = len(part)
         less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n)
-        change[role] = {"n": hide_count(n, min_n), "answers": _parts(answers, n, min_n),
+        change[role] = {"n": hide_count(n, min_n), "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n),
                         "share_less": less["share"], "ci_low": less["ci_low"], "ci_high": less["ci_high"]}
     paired = {role: _paired(scored, role, first, min_n) for role in ROLES}
     attrition = {role: _attrition(scored, matches, role, first, last, grace_days, min_n) for role in ROLES}
@@ -345,8 +367,8 @@ def _wave_block(part: pd.DataFrame, min_n: int) -> dict[str, Any]:
         "lonely": _share_block(int((total >= 2).sum()), len(total), min_n),
         "emotional": _share_block(int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n),
         "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n),
-        "bands": _parts(bands, len(total), min_n),
-        "feel_at_home": {**at_home, "distribution": _parts(distribution, len(home), min_n),
+        "bands": _split_parts(bands, (Band.MODERATE.value, Band.SEVERE.value), len(total), min_n),
+        "feel_at_home": {**at_home, "distribution": _split_parts(distribution, tuple(str(v) for v in AT_HOME), len(home), min_n),
                          "all_same": bool(len(home) >= min_n and home.nunique() == 1)},
     }
 

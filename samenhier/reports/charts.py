@@ -41,6 +41,11 @@ def meetings_chart(per_month: dict[str, int], lang: str) -> bytes:
     return _png(fig)
 
 
+def has_lonely_shares(waves: dict[str, Any]) -> bool:
+    """Whether :func:`lonely_chart` has anything to draw (a share not suppressed)."""
+    return any(waves[w.value][r]["lonely"]["share"] is not None for w in Wave for r in ROLES)
+
+
 def lonely_chart(waves: dict[str, Any], lang: str) -> bytes:
     """Share lonely per wave and role with its 95% interval (error bars), the roles side by side."""
     fig, ax = plt.subplots(figsize=SIZE)
@@ -55,8 +60,9 @@ def lonely_chart(waves: dict[str, Any], lang: str) -> bytes:
             ys.append(100 * block["share"])
             errors[0].append(100 * (block["share"] - block["ci_low"]))
             errors[1].append(100 * (block["ci_high"] - block["share"]))
-        ax.bar(xs, ys, width=width, yerr=errors, capsize=3, color=ROLE_COLOURS[role],
-               label=i18n.t(f"surveys.people.{role}", lang))
+        if xs:  # a role whose every share is suppressed is not drawn (nor in the legend)
+            ax.bar(xs, ys, width=width, yerr=errors, capsize=3, color=ROLE_COLOURS[role],
+                   label=i18n.t(f"surveys.people.{role}", lang))
     ax.set_xticks(range(len(Wave)), [i18n.label("wave", w.value, lang) for w in Wave])
     ax.set_ylim(0, 100)
     ax.set_ylabel(i18n.t("year.chart.lonely_axis", lang))

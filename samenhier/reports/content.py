@@ -184,9 +184,9 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
                    [t("year.col.wave"), *(str(v) for v in range(1, 6))], home))
         if warnings:
             add(Paragraph(t("year.warning.all_same_answer", people=people, wave=", ".join(warnings)), "warning"))
-    if charts:
-        from samenhier.reports.charts import lonely_chart
+    from samenhier.reports.charts import has_lonely_shares, lonely_chart
 
+    if charts and has_lonely_shares(s["waves"]):
         add(Chart("lonely", t("year.chart.lonely"), lonely_chart(s["waves"], lang)))
 
     add(Heading(t("year.section.change"), 2))
