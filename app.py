@@ -34,6 +34,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
         sections[ui.t("nav.section.admin")] = [
             st.Page("views/manage.py", title=ui.t("nav.manage"), icon=":material/edit_note:", url_path="beheer"),
             st.Page("views/data.py", title=ui.t("nav.data"), icon=":material/database:", url_path="gegevens"),
+            st.Page("views/year_report.py", title=ui.t("nav.year_report"), icon=":material/summarize:", url_path="jaarverslag"),
             st.Page("views/audit.py", title=ui.t("nav.audit"), icon=":material/history:", url_path="audit"),
             st.Page("views/privacy.py", title=ui.t("nav.privacy"), icon=":material/shield_person:", url_path="privacy"),
         ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from samenhier import i18n
 from samenhier.clock import today
 from samenhier.db import get_engine, sqlite_file
-from samenhier.models import UserRole
+from samenhier.models import UserRole, Variant
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -60,10 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
                                    "copy of the current store in the backup folder, then replace the store's content by the backup.")
     p.add_argument("path", metavar="PATH", help="the backup file")
 
-    p = sub.add_parser("report", parents=[common], help="the programme's headline figures",
-                       description="Headline figures as of a date: counts, groups by status, pending matches, meetings per month, survey.")
+    p = sub.add_parser("report", parents=[common], help="the programme's headline figures, or the year report (--year)",
+                       description="Headline figures as of a date: counts, groups by status, pending matches, meetings per month, survey. "
+                                   "With --year: the year report for funders and municipalities (figures of that year, honest survey "
+                                   "summaries; figures about fewer than SAMENHIER_MIN_CELL_SIZE people left out), as text, JSON (the "
+                                   "headline object gains a 'year' object), Excel, Word or PDF.")
     p.add_argument("--as-of", type=_date, help="peildatum YYYY-MM-DD (default: today, or $SAMENHIER_TODAY)")
-    p.add_argument("--format", choices=("json", "text"), default="text")
+    p.add_argument("--format", choices=("json", "text", "xlsx", "docx", "pdf"), default="text",
+                   help="text (default), json; with --year also xlsx, docx, pdf")
+    p.add_argument("--year", type=int, metavar="YYYY", help="the year report of this calendar year (up to the as-of date)")
+    p.add_argument("--municipality", nargs="+", metavar="NAME", default=[], help="with --year: only these municipalities")
+    p.add_argument("--variant", nargs="+", metavar="V", default=[], choices=[v.value for v in Variant],
+                   help="with --year: only these programme variants")
+    p.add_argument("--output", metavar="PATH", help="write the report to this file (default for xlsx/docx/pdf: jaarverslag-YYYY.<format>)")
     p.add_argument("--shareable", action="store_true",
                    help="for sharing outside the organisation (funders): figures about fewer than SAMENHIER_MIN_CELL_SIZE people (default 5) are left out")
 
@@ -178,6 +187,56 @@ def _retention(engine, args, lang: str) -> int:
     return EXIT_OK
 
 
+def _year_report(engine, args, lang: str, parser: argparse.ArgumentParser) -> int:
+    """``report --year YYYY [--municipality …] [--variant …] [--format …] [--output PATH]``."""
+    from pathlib import Path
+
+    from samenhier.queries.report import headline_report
+    from samenhier.queries.year_report import municipality_names, year_figures
+    from samenhier.reports import content, render
+    from samenhier.scope import Filters, Scope
+
+    if args.year is None:
+        parser.error("--municipality, --variant, --output and the formats xlsx, docx and pdf need --year")
+    if args.shareable:
+        parser.error("--shareable is for the headline report; the year report always leaves out small numbers")
+    known = municipality_names(engine)
+    unknown = [m for m in args.municipality if m not in known]
+    if unknown:
+        print(i18n.t("cli.year.unknown_municipality", lang, names=", ".join(unknown), known=", ".join(known)), file=sys.stderr)
+        return EXIT_INVALID
+    as_of = args.as_of or today()
+    filters = Filters(municipalities=tuple(args.municipality), variants=tuple(args.variant))
+    try:
+        figures = year_figures(engine, Scope.coordinator(_username()), year=args.year, as_of=as_of, filters=filters)
+    except ValueError as exc:
+        print(i18n.t("cli.year.not_begun", lang, year=args.year, date=i18n.format_date(as_of, lang)) + f" ({exc})", file=sys.stderr)
+        return EXIT_INVALID
+    if args.format == "json":
+        report = {"as_of": as_of.isoformat()}
+        if not (filters.municipalities or filters.variants):  # the headline figures are programme-wide
+            report = headline_report(engine, as_of)
+        data = (json.dumps({**report, "year": figures}, ensure_ascii=False) + "\n").encode("utf-8")
+    else:
+        document = content.build(figures, lang, charts=args.format != "text")
+        try:
+            data = render.render(document, args.format)
+        except FileNotFoundError as exc:  # a configured Word template that is not there
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    output = args.output or (f"jaarverslag-{args.year}.{args.format}" if args.format in ("xlsx", "docx", "pdf") else None)
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return EXIT_OK
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(i18n.t("cli.year.written", lang, path=output))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -233,6 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.command in ("export", "backup", "restore"):
         return _data_command(args, engine, lang)
+    if args.command == "report" and (args.year is not None or args.format in ("xlsx", "docx", "pdf") or args.municipality
+                                      or args.variant or args.output):
+        return _year_report(engine, args, lang, parser)
     if args.command == "report":
         from samenhier.queries.report import headline_report, report_text
 

@@ -67,7 +67,7 @@ def group_year_months(starts, as_of: dt.date):
 
 
 def survey_waves_reached(
-    started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date
+    started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date, *, grace_days: int = 0
 ) -> tuple[Wave, ...]:
     """The survey waves a match has reached on ``as_of``, in wave order.
 
@@ -77,9 +77,11 @@ def survey_waves_reached(
     - nulmeting: the match started on or before ``as_of``;
     - tussenmeting: six months after the start lie on or before ``as_of`` and the match was still
       running then (not ended before that day);
-    - eindmeting: the match completed its year (status ``afgerond``, ended on or before ``as_of``),
-      or it is still running and twelve months since the start are over on ``as_of``. A match that
-      stopped early (``gestopt``) never reaches the end wave.
+    - eindmeting: the match completed its year (status ``afgerond``) and ``grace_days`` have passed
+      since it ended, or it is still running and twelve months since the start plus ``grace_days``
+      are over on ``as_of``. A match that stopped early (``gestopt``) never reaches the end wave. End
+      surveys are dated up to a few weeks after the end date (issue 18: 0034-011 ended 2026-11-12,
+      its answers come later), so callers pass ``Settings.end_survey_grace_days`` (default 30).
 
     Months are calendar months (``relativedelta``: a start on 31 August reaches six months on
     28/29 February). A proposed or declined match (no start date) reaches nothing.
@@ -91,21 +93,23 @@ def survey_waves_reached(
     midterm = started + relativedelta(months=MIDTERM_MONTHS)
     if midterm <= as_of and (ended_by_as_of is None or ended_by_as_of >= midterm):
         reached.append(Wave.MIDTERM)
+    grace = dt.timedelta(days=grace_days)
     if ended_by_as_of is not None:
-        if status == MatchStatus.COMPLETED.value:
+        if status == MatchStatus.COMPLETED.value and ended_by_as_of + grace <= as_of:
             reached.append(Wave.END)
-    elif status != MatchStatus.STOPPED.value and started + relativedelta(months=GROUP_YEAR_MONTHS) <= as_of:
+    elif status != MatchStatus.STOPPED.value and started + relativedelta(months=GROUP_YEAR_MONTHS) + grace <= as_of:
         reached.append(Wave.END)
     return tuple(reached)
 
 
-def survey_waves_reached_columns(started, ended, status, as_of: dt.date):
+def survey_waves_reached_columns(started, ended, status, as_of: dt.date, *, grace_days: int = 0):
     """:func:`survey_waves_reached` for whole columns at once (pandas, no Python loop per match).
 
     ``started``, ``ended`` (dates or missing) and ``status`` (stored words) are aligned pandas Series.
     Returns a DataFrame on the same index with one boolean column per :class:`~samenhier.models.Wave`
     value (``nulmeting``, ``tussenmeting``, ``eindmeting``): True where the match has reached that wave
-    on ``as_of``, by the same rules (calendar months clipped to the month's end, as ``relativedelta``).
+    on ``as_of``, by the same rules (calendar months clipped to the month's end, as ``relativedelta``;
+    the eindmeting ``grace_days`` after the end).
     """
     import pandas as pd
 
@@ -116,10 +120,11 @@ def survey_waves_reached_columns(started, ended, status, as_of: dt.date):
     begun = start.notna() & (start <= day) & ~status.isin([MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value])
     ended_by_as_of = end.where(end <= day)
     midterm = start + pd.DateOffset(months=MIDTERM_MONTHS)
-    year_over = start + pd.DateOffset(months=GROUP_YEAR_MONTHS)
+    grace = pd.Timedelta(days=grace_days)
+    year_over = start + pd.DateOffset(months=GROUP_YEAR_MONTHS) + grace
     reached_midterm = begun & (midterm <= day) & (ended_by_as_of.isna() | (ended_by_as_of >= midterm))
     reached_end = begun & (
-        (ended_by_as_of.notna() & (status == MatchStatus.COMPLETED.value))
+        (ended_by_as_of.notna() & (status == MatchStatus.COMPLETED.value) & (ended_by_as_of + grace <= day))
         | (ended_by_as_of.isna() & (status != MatchStatus.STOPPED.value) & (year_over <= day))
     )
     return pd.DataFrame({Wave.BASELINE.value: begun, Wave.MIDTERM.value: reached_midterm, Wave.END.value: reached_end},

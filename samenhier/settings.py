@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=3, ge=1, description="a group with fewer members gets a warning")
     max_group_size: int = Field(default=6, ge=1, description="a group with more members gets a warning")
     min_cell_size: int = Field(default=5, ge=1, description="aggregates over fewer people are suppressed")
+    end_survey_grace_days: int = Field(default=30, ge=0, description="the eindmeting counts as due this many days after a group year ends (end surveys are dated up to a few weeks after the end)")
+    report_template: str | None = Field(default=None, description="Word template of the year report (default samenhier/reports/templates/jaarverslag.docx)")
     retention_months: int = Field(default=24, ge=1, description="months after the last activity with a person that their data is kept (see samenhier.queries.privacy)")
     login_max_failures: int = Field(default=5, ge=1, description="failed logins before an account is locked")
     login_lock_minutes: int = Field(default=15, ge=1, description="how long a locked account stays locked")

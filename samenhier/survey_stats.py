@@ -8,10 +8,17 @@ SQL and hand the counts to these functions; the page shows what they return.
   computed by ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``. Unlike the textbook
   ``p ± 1.96·√(p(1−p)/n)`` it stays inside 0–1 and behaves with small n and shares near 0 or 1.
 - Paired change (eindmeting − nulmeting per person) gets the mean with a 95% **t interval**
-  (mean ± t(0.975, n−1) · sd/√n) and a two-sided **Wilcoxon signed-rank test**
-  (``scipy.stats.wilcoxon`` with its defaults: zero differences are dropped — Wilcoxon's own
-  convention — and the p-value is exact/permutation for small n, normal approximation otherwise).
-  The scores are short ordinal scales, so the signed-rank test, not a t-test, is the test we report.
+  (mean ± t(0.975, n−1) · sd/√n), a two-sided **Wilcoxon signed-rank test** with Pratt's treatment
+  of zero differences (``scipy.stats.wilcoxon(d, zero_method="pratt")``: the people whose score did
+  not change are ranked too and then left out of the sums, J. W. Pratt 1959, JASA 54:655–667 — "no
+  change" is a real outcome on a 0–6 scale, 55 of 128 member pairs in the workbook; Wilcoxon's own
+  convention of dropping them overstates the change) and a two-sided **sign test** (of the people
+  whose score changed, how many went down against up; ``scipy.stats.binomtest(down, down + up)``).
+  The scores are short ordinal scales, so these tests, not a t-test, are the tests we report.
+  A p-value is "the chance of a difference at least this large if nothing really changed".
+- :func:`interval_warning` flags an interval of zero width and answers that are all the same (every
+  member +1 on feeling at home gives "+1,0 to +1,0", which says the data look odd, not that the
+  change is certain).
 - Figures over fewer than ``Settings.min_cell_size`` people are suppressed (:func:`suppress_small`):
   privacy, and too few to mean anything.
 - The summary sentences (:func:`response_summary`, …) turn those figures into one plain sentence in
@@ -90,8 +97,9 @@ class PairedChange:
 
     ``n`` people; ``mean`` change (score points; negative = lower at the end) with its t interval
     ``ci_low``–``ci_high``; ``decreased``/``same``/``increased``: people whose score went down, stayed,
-    went up; ``statistic`` and ``p_value`` of the two-sided Wilcoxon signed-rank test (NaN when there
-    are no people or every difference is 0); ``nonzero``: the differences the test used.
+    went up; ``statistic`` and ``p_value`` of the two-sided Wilcoxon signed-rank test, zero differences
+    by Pratt's method (NaN when there are no people or every difference is 0); ``nonzero``: people
+    whose score changed; ``sign_p_value``: two-sided sign test over those (NaN when nobody changed).
     """
 
     n: int
@@ -104,13 +112,20 @@ class PairedChange:
     statistic: float
     p_value: float
     nonzero: int
+    sign_p_value: float = math.nan
+
+    @property
+    def all_same(self) -> bool:
+        """Every person changed by the same amount (the interval then has zero width)."""
+        return self.n >= 2 and self.ci_low == self.ci_high
 
 
 def paired_change(differences: Sequence[float], confidence: float = CONFIDENCE) -> PairedChange:
     """The :class:`PairedChange` of per-person differences (end − baseline). NaNs are left out.
 
     The interval is the t interval of the mean (NaN for fewer than 2 people; a single point when every
-    difference is the same); the test is ``scipy.stats.wilcoxon(differences)`` (see the module notes).
+    difference is the same); the tests are ``scipy.stats.wilcoxon(differences, zero_method="pratt")`` and
+    the sign test (see the module notes).
     """
     d = np.asarray(differences, dtype=float)
     d = d[~np.isnan(d)]
@@ -128,15 +143,25 @@ def paired_change(differences: Sequence[float], confidence: float = CONFIDENCE) 
         else:
             low, high = (float(v) for v in stats.t.interval(confidence, df=n - 1, loc=mean, scale=sd / math.sqrt(n)))
     nonzero = int((d != 0).sum())
+    decreased, increased = int((d < 0).sum()), int((d > 0).sum())
     if nonzero:
-        test = stats.wilcoxon(d)
+        test = stats.wilcoxon(d, zero_method="pratt")
         statistic, p_value = float(test.statistic), float(test.pvalue)
+        sign_p = float(stats.binomtest(decreased, decreased + increased).pvalue)
     else:
-        statistic = p_value = nan
+        statistic = p_value = sign_p = nan
     return PairedChange(
-        n=n, mean=mean, ci_low=low, ci_high=high, decreased=int((d < 0).sum()), same=int((d == 0).sum()),
-        increased=int((d > 0).sum()), statistic=statistic, p_value=p_value, nonzero=nonzero,
+        n=n, mean=mean, ci_low=low, ci_high=high, decreased=decreased, same=int((d == 0).sum()),
+        increased=increased, statistic=statistic, p_value=p_value, nonzero=nonzero, sign_p_value=sign_p,
     )
+
+
+def interval_warning(low: float, high: float, n: int | None = None) -> bool:
+    """True when a 95% interval has zero width (``low == high``) over 2 or more people: every answer or
+    change was the same, so the interval says the data look odd, not that the figure is certain."""
+    if low != low or high != high:  # NaN: no interval to warn about
+        return False
+    return low == high and (n is None or n >= 2)
 
 
 def paired_change_from_counts(changes: Sequence[int], people: Sequence[int]) -> PairedChange:
@@ -255,6 +280,8 @@ def paired_summary(summary: pd.DataFrame, role: str, lang: str | None = None) ->
             same=int(row["same"]), up=int(row["increased"]), mean=_signed(row["mean_change"], lang),
             low=_signed(row["ci_low"], lang), high=_signed(row["ci_high"], lang), test=_p_phrase(row["p_value"], lang),
         ))
+        if interval_warning(row["ci_low"], row["ci_high"], int(row["n"])):
+            sentences.append(_t("surveys.summary.all_same", lang))
     return " ".join(sentences)
 
 

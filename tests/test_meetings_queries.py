@@ -272,3 +272,23 @@ def test_programme_monthly_counts_stop_at_the_month_each_municipality_reached(en
     # Almere: T-003 started 1 October → 15 November is in month 2. Den Haag: T-005 (1 June) is in month 6.
     assert months == {"Almere": 2, "Den Haag": 6}
     assert monthly[(monthly["municipality"] == "Almere") & (monthly["month"] == 1)]["meetings"].sum() == 1
+
+
+def test_programme_year_counts_the_anniversary_in_month_12(workbook_engine, workbook_sheets):
+    """Issue 18: a meeting on the anniversary of the start (the day a completed year usually ends) belongs to
+    month 12; three in the workbook. Start and meeting dates read from the workbook with pandas."""
+    from samenhier.scope import Scope
+
+    matches = workbook_sheets["koppelingen"]
+    meetings = workbook_sheets["bijeenkomsten"]
+    for code, anniversary in (("0392-010", dt.date(2025, 12, 29)), ("0392-017", dt.date(2021, 6, 8)), ("0518-014", dt.date(2023, 3, 30))):
+        start = pd.Timestamp(matches.loc[matches["groep_code"].str.strip() == code, "gestart_op"].iloc[0]).date()
+        assert start.replace(year=start.year + 1) == anniversary
+        held = {pd.Timestamp(d).date() for d in meetings.loc[meetings["groep_code"].str.strip() == code, "datum"]}
+        assert anniversary in held
+        grid = q.programme_heatmap(workbook_engine, Scope.coordinator(), year=start.year, as_of=AS_OF)
+        month12 = grid[(grid["code"] == code) & (grid["month"] == 12)].iloc[0]
+        assert anniversary in [d for d, _kind in month12["details"]]
+        expected = sum(start.replace(year=start.year + 1, month=start.month) > d >= (pd.Timestamp(start) + pd.DateOffset(months=11)).date()
+                       for d in held) + 1
+        assert month12["meetings"] == expected

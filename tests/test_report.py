@@ -193,13 +193,34 @@ def test_survey(report, workbook_sheets):
         return share(int((part["total"] >= 2).sum()), len(part))
 
     end = surveys[(surveys["meting"].str.strip() == "eindmeting") & surveys["eenzaamheid_verandering"].notna()]
+    roles = end["rol"].str.strip()
+
+    def less(part: pd.DataFrame) -> float | None:
+        return share(int((part["eenzaamheid_verandering"].str.strip() == "minder").sum()), len(part))
+
+    # The same newcomers at both waves (same person, same group), scored at both.
+    keys = ["respondent_code", "groep_code"]
+    base = newcomers[newcomers["meting"].str.strip() == "nulmeting"][[*keys, "total"]]
+    pairs = base.merge(newcomers[newcomers["meting"].str.strip() == "eindmeting"][[*keys, "total"]], on=keys)
     expected = {
         "responses": len(surveys),
         "scored": len(scored),
         "newcomers_share_lonely_baseline": lonely_share("nulmeting"),
         "newcomers_share_lonely_end": lonely_share("eindmeting"),
-        "share_loneliness_decreased": share(int((end["eenzaamheid_verandering"].str.strip() == "minder").sum()), len(end)),
+        "newcomers_paired": {"n": len(pairs), "share_lonely_baseline": share(int((pairs["total_x"] >= 2).sum()), len(pairs)),
+                             "share_lonely_end": share(int((pairs["total_y"] >= 2).sum()), len(pairs))},
+        "newcomers_share_loneliness_decreased": less(end[roles == "nieuwkomer"]),
+        "members_share_loneliness_decreased": less(end[roles == "lid"]),
+        "n": {
+            "newcomers_share_lonely_baseline": int((newcomers["meting"].str.strip() == "nulmeting").sum()),
+            "newcomers_share_lonely_end": int((newcomers["meting"].str.strip() == "eindmeting").sum()),
+            "newcomers_share_loneliness_decreased": int((roles == "nieuwkomer").sum()),
+            "members_share_loneliness_decreased": int((roles == "lid").sum()),
+        },
     }
+    # The figures the issue's check found (issue 18): never pooled, and the paired newcomers named.
+    assert (expected["n"]["newcomers_share_loneliness_decreased"], expected["n"]["members_share_loneliness_decreased"]) == (44, 166)
+    assert expected["newcomers_paired"]["n"] == 39 and expected["newcomers_paired"]["share_lonely_baseline"] == 1.0
     assert report["survey"] == expected
     # the workbook has unscored responses, so the missing-item rule is exercised
     assert expected["scored"] < expected["responses"]

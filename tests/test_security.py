@@ -317,6 +317,7 @@ def scoped_store(tmp_path_factory, _imported_template):
 
 def _query_cases(s) -> dict[str, tuple[str, object]]:
     """``module.function`` → (``scoped``: returns only the builder's own / ``denied``: AccessDenied, call)."""
+    import samenhier.queries.year_report as year_report
     from samenhier.queries import audit, groups, matching, meetings, privacy, progress, records, surveys
 
     filters = Filters()
@@ -376,6 +377,7 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "surveys.survey_cohorts": ("scoped", lambda e, sc: surveys.survey_cohorts(e, sc, filters)),
         "surveys.survey_response": ("scoped", lambda e, sc: surveys.survey_response(
             e, sc, role="lid", person_id=s.respondent[0], wave=s.respondent[2])),
+        "year_report.year_figures": ("denied", lambda e, sc: year_report.year_figures(e, sc, year=2026, as_of=AS_OF)),
     }
 
 

@@ -23,6 +23,7 @@ from samenhier.models import LONELINESS_ITEMS
 from samenhier.survey_stats import (
     add_shares,
     format_p_value,
+    interval_warning,
     paired_change,
     paired_change_from_counts,
     paired_summary,
@@ -162,17 +163,22 @@ def test_paired_change_by_hand():
     assert result.ci_low == pytest.approx(-2.4841, abs=1e-4)
     assert result.ci_high == pytest.approx(0.4841, abs=1e-4)
     assert (result.decreased, result.same, result.increased) == (4, 1, 1)
-    # Wilcoxon, zeros dropped: |d| = 2 1 1 1 3 → ranks 4, 2, 2, 2, 5 (ties averaged); the only
-    # positive difference (+1) has rank 2, so T+ = 2, T− = 13, statistic min = 2.
+    # Wilcoxon with Pratt's zeros (J. W. Pratt 1959): rank all |d| = 2 1 1 0 1 3 → 0 gets rank 1, the
+    # three 1s ranks 2–4 (average 3), 2 → 5, 3 → 6; the zero's rank is then dropped. The only positive
+    # difference (+1) has rank 3, so T+ = 3, T− = 5 + 3 + 3 + 6 = 17, statistic min = 3.
     assert result.nonzero == 5
-    assert result.statistic == 2
-    # p-value: under H0 each of the 2^5 = 32 sign patterns of the ranks is equally likely. T+ ≤ 2 only
-    # for no positive rank or one of the three rank-2 differences positive: 4 patterns; two-sided
+    assert result.statistic == 3
+    # p-value: under H0 each of the 2^5 = 32 sign patterns of the ranks 5 3 3 3 6 is equally likely. T+ ≤ 3
+    # only for no positive rank or one of the three rank-3 differences positive: 4 patterns; two-sided
     # p = 2 · 4/32 = 0.25. The same by enumeration:
-    ranks = [4, 2, 2, 2, 5]
+    ranks = [5, 3, 3, 3, 6]
     sums = [sum(r for r, s in zip(ranks, signs, strict=True) if s) for signs in itertools.product([0, 1], repeat=5)]
-    assert sum(s <= 2 for s in sums) == 4
+    assert sum(s <= 3 for s in sums) == 4
     assert result.p_value == pytest.approx(2 * 4 / 32)
+    # Sign test: of the 5 who changed, 4 went down and 1 up; under H0 Binomial(5, ½):
+    # P(X ≤ 1) + P(X ≥ 4) = (1 + 5 + 5 + 1)/32 = 0.375.
+    assert result.sign_p_value == pytest.approx(12 / 32)
+    assert not result.all_same
 
 
 def test_paired_change_matches_scipy_on_the_exact_textbook_case():
@@ -193,6 +199,8 @@ def test_paired_change_edge_cases():
     assert unchanged.mean == 0 and unchanged.same == 5 and math.isnan(unchanged.p_value)
     constant = paired_change([1, 1, 1, 1, 1])
     assert (constant.ci_low, constant.ci_high) == (1, 1)
+    assert constant.all_same and interval_warning(constant.ci_low, constant.ci_high, constant.n)
+    assert not interval_warning(-0.5, 0.5, 10) and not interval_warning(math.nan, math.nan, 0)
     # five positive differences, all ranks positive: exact two-sided p = 2 · 1/32
     assert constant.p_value == pytest.approx(2 / 32)
     one = paired_change([2])

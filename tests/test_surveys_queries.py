@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from samenhier.models import CommunityBuilder, Match, Member, SurveyResponse, Wave, WelcomeGroup
 from samenhier.queries import surveys as q
-from samenhier.rules import survey_waves_reached
+from samenhier.rules import survey_waves_reached, survey_waves_reached_columns
 from samenhier.scope import AccessDenied, Filters, Scope
 from samenhier.survey_stats import LONELY
 from tests.survey_workbook import (
@@ -61,6 +61,21 @@ def surveyed_engine(db_url):
 def test_survey_waves_reached(started, ended, status, as_of, expected):
     to_date = lambda s: None if s is None else dt.date.fromisoformat(s)  # noqa: E731
     assert survey_waves_reached(to_date(started), to_date(ended), status, to_date(as_of)) == expected
+
+
+def test_eindmeting_is_due_after_the_grace_period():
+    """Issue 18: end surveys are dated up to weeks after the end date, so the eindmeting is due from the end
+    date plus the grace period (0034-011 ended 2026-11-12; on 2026-11-15 its end survey is not yet due)."""
+    D = dt.date
+    assert Wave.END not in survey_waves_reached(D(2025, 11, 12), D(2026, 11, 12), "afgerond", D(2026, 11, 15), grace_days=30)
+    assert Wave.END not in survey_waves_reached(D(2025, 11, 12), D(2026, 11, 12), "afgerond", D(2026, 12, 11), grace_days=30)
+    assert Wave.END in survey_waves_reached(D(2025, 11, 12), D(2026, 11, 12), "afgerond", D(2026, 12, 12), grace_days=30)
+    # still running: twelve months after the start (12 Nov 2026) plus 30 days = 12 Dec 2026
+    assert Wave.END not in survey_waves_reached(D(2025, 11, 12), None, "actief", D(2026, 12, 11), grace_days=30)
+    assert Wave.END in survey_waves_reached(D(2025, 11, 12), None, "actief", D(2026, 12, 12), grace_days=30)
+    columns = survey_waves_reached_columns(pd.Series([D(2025, 11, 12)] * 2), pd.Series([D(2026, 11, 12), None]),
+                                           pd.Series(["afgerond", "actief"]), D(2026, 12, 11), grace_days=30)
+    assert not columns["eindmeting"].any()
 
 
 # Loneliness per wave -----------------------------------------------------------------------------
@@ -115,9 +130,11 @@ def test_paired_changes_match_the_workbook_and_scipy(surveyed_engine, role):
         half = stats.t.ppf(0.975, len(change) - 1) * change.std(ddof=1) / math.sqrt(len(change))
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((change.mean() - half, change.mean() + half))
         if (change != 0).any():
-            test = stats.wilcoxon(change)
+            test = stats.wilcoxon(change, zero_method="pratt")  # "no change" counts (issue 18)
             assert row["statistic"] == pytest.approx(test.statistic)
             assert row["p_value"] == pytest.approx(test.pvalue)
+            down, up = int((change < 0).sum()), int((change > 0).sum())
+            assert row["sign_p_value"] == pytest.approx(stats.binomtest(down, down + up).pvalue)
         distribution = result.distribution[(result.distribution["role"] == role) & (result.distribution["measure"] == measure)]
         assert dict(zip(distribution["change"], distribution["people"], strict=True)) == pd.Series(change).value_counts().to_dict()
 
@@ -173,9 +190,12 @@ def test_response_rates_match_the_workbook(surveyed_engine):
     assert totals.loc[("nulmeting", "nieuwkomer"), "responses"] == (base["rol"] == "nieuwkomer").sum()
     assert totals.loc[("nulmeting", "lid"), "invited"] == len(members_invited)
     assert totals.loc[("nulmeting", "lid"), "responses"] == (base["rol"] == "lid").sum()
-    # eindmeting: newcomers of matches that completed their year by the as-of date, or run past twelve months
-    ended = (matches["status"] == "afgerond") & (matches["beeindigd_op"] <= pd.Timestamp(AS_OF))
-    running_long = (matches["status"] == "actief") & (matches["gestart_op"] + pd.DateOffset(months=12) <= pd.Timestamp(AS_OF))
+    # eindmeting: newcomers of matches that completed their year 30 days (the grace period, default) before
+    # the as-of date, or run past twelve months and 30 days (issue 18: 0034-011 ended 2026-11-12, not due yet)
+    grace = pd.Timedelta(days=30)
+    ended = (matches["status"] == "afgerond") & (matches["beeindigd_op"] + grace <= pd.Timestamp(AS_OF))
+    running_long = (matches["status"] == "actief") & (matches["gestart_op"] + pd.DateOffset(months=12) + grace <= pd.Timestamp(AS_OF))
+    assert "N0065" not in set(matches.loc[ended, "nieuwkomer_code"])  # 0034-011, ended 2026-11-12
     end = responses[responses["meting"] == "eindmeting"]
     end_newcomers = set(matches.loc[ended | running_long, "nieuwkomer_code"]) | set(end.loc[end["rol"] == "nieuwkomer", "respondent_code"])
     assert totals.loc[("eindmeting", "nieuwkomer"), "invited"] == len(end_newcomers)

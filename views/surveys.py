@@ -156,6 +156,7 @@ with tab_paired:
                          for s, lo, hi in zip(summary["suppressed"], summary["ci_low"], summary["ci_high"], strict=True)],
             "decreased": summary["decreased"], "same": summary["same"], "increased": summary["increased"],
             "p": summary["p_value"].map(lambda p: format_p_value(p, lang)),
+            "sign_p": summary["sign_p_value"].map(lambda p: format_p_value(p, lang)),
         }), hide_index=True, width="stretch", column_config={
             "role": ui.t("col.role"), "measure": ui.t("surveys.col.measure"),
             "n": st.column_config.NumberColumn(ui.t("surveys.col.people"), format="%d"),
@@ -165,6 +166,7 @@ with tab_paired:
             "same": st.column_config.NumberColumn(ui.t("surveys.col.same"), format="%d"),
             "increased": st.column_config.NumberColumn(ui.t("surveys.col.increased"), format="%d"),
             "p": st.column_config.TextColumn(ui.t("surveys.col.p"), help=ui.t("surveys.col.p_help")),
+            "sign_p": st.column_config.TextColumn(ui.t("surveys.col.sign_p"), help=ui.t("surveys.col.sign_p_help")),
         }, key="table_paired")
 
 with tab_end:

@@ -278,6 +278,8 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, d
             stop = min(stop, match.ended_date + dt.timedelta(days=1))
         for month in range(1, GROUP_YEAR_MONTHS + 1):
             low, high = programme_month_bounds(match.start_date, month)
+            if month == GROUP_YEAR_MONTHS:  # the anniversary itself belongs to month 12 (issue 18)
+                high += dt.timedelta(days=1)
             high = min(high, stop)
             if low < high:
                 bins.append((int(match.match_id), int(match.group_id), month, low, high))
@@ -310,7 +312,9 @@ def programme_heatmap(
 
     One row per match (a group year; not declined, group visible) and month 1–12. A meeting counts in
     month *k* of a match when it lies in that month (:func:`programme_month_bounds`), not after the
-    match ended and not after ``as_of``.
+    match ended and not after ``as_of``. A meeting on the anniversary of the start (start + 12 months,
+    the day a completed year usually ends) counts in month 12: the year ends with it (issue 18; three
+    in the workbook, e.g. 0392-010 on 2025-12-29).
 
     Columns: ``match_id``, ``group_id``, ``code``, ``name``, ``municipality``, ``start_date``,
     ``ended_date`` (None while running), ``month`` (1–12), ``meetings`` (count, 0 when none),

@@ -13,8 +13,12 @@ Definitions (issue "Data layer"):
 - ``meetings_per_month``: meetings per calendar month ``YYYY-MM`` up to the as-of date, every month
   from the first meeting's to the as-of month present (0 where none);
 - ``survey``: responses; scored (with a total loneliness score); share lonely (total ≥ 2) among scored
-  newcomer responses at baseline and at the end; share of end-wave responses that answered the
-  self-reported change question with ``minder``.
+  newcomer responses at baseline and at the end (all responses of each wave: *not* the same people);
+  ``newcomers_paired``: the newcomers with a scored nulmeting and eindmeting in the same group, ``n``
+  and their share lonely at each; per role (never pooled, issue 18), the share of end-wave responses
+  that answered the self-reported change question with ``minder``
+  (``newcomers_share_loneliness_decreased``, ``members_share_loneliness_decreased``); ``n``: the
+  denominator of every share.
 
 Shares are fractions 0–1 rounded to 4 decimals (null when the denominator is 0).
 
@@ -130,7 +134,7 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
 
     responses = read_frame(
         engine,
-        select(SurveyResponse.wave, SurveyResponse.newcomer_id, SurveyResponse.self_reported_change,
+        select(SurveyResponse.wave, SurveyResponse.newcomer_id, SurveyResponse.group_id, SurveyResponse.self_reported_change,
                *[getattr(SurveyResponse, i) for i in LONELINESS_ITEMS]).where(SurveyResponse.date <= as_of),
     )
     scored = score_frame(responses)
@@ -142,12 +146,36 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
         return _share(int((part["total"] >= 2).sum()), len(part))
 
     end = scored[(scored["wave"] == Wave.END.value) & scored["self_reported_change"].notna()]
+
+    def share_less(people: pd.DataFrame) -> float | None:
+        return _share(int((people["self_reported_change"] == SelfReportedChange.LESS.value).sum()), len(people))
+
+    def lonely_n(wave: Wave) -> int:
+        return len(scored[has_total & newcomer & (scored["wave"] == wave.value)])
+
+    keys = ["newcomer_id", "group_id"]
+    base = scored[has_total & newcomer & (scored["wave"] == Wave.BASELINE.value)][[*keys, "total"]]
+    pairs = base.merge(scored[has_total & newcomer & (scored["wave"] == Wave.END.value)][[*keys, "total"]], on=keys,
+                       suffixes=("_base", "_end"))
+    end_newcomers, end_members = end[end["newcomer_id"].notna()], end[end["newcomer_id"].isna()]
     survey = {
         "responses": len(scored),
         "scored": int(has_total.sum()),
         "newcomers_share_lonely_baseline": share_lonely(Wave.BASELINE),
         "newcomers_share_lonely_end": share_lonely(Wave.END),
-        "share_loneliness_decreased": _share(int((end["self_reported_change"] == SelfReportedChange.LESS.value).sum()), len(end)),
+        "newcomers_paired": {
+            "n": len(pairs),
+            "share_lonely_baseline": _share(int((pairs["total_base"] >= 2).sum()), len(pairs)),
+            "share_lonely_end": _share(int((pairs["total_end"] >= 2).sum()), len(pairs)),
+        },
+        "newcomers_share_loneliness_decreased": share_less(end_newcomers),
+        "members_share_loneliness_decreased": share_less(end_members),
+        "n": {
+            "newcomers_share_lonely_baseline": lonely_n(Wave.BASELINE),
+            "newcomers_share_lonely_end": lonely_n(Wave.END),
+            "newcomers_share_loneliness_decreased": len(end_newcomers),
+            "members_share_loneliness_decreased": len(end_members),
+        },
     }
     report = {
         "as_of": as_of.isoformat(),
@@ -159,11 +187,7 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
     }
     if min_n is None:
         return report
-    denominators = {
-        "newcomers_share_lonely_baseline": len(scored[has_total & newcomer & (scored["wave"] == Wave.BASELINE.value)]),
-        "newcomers_share_lonely_end": len(scored[has_total & newcomer & (scored["wave"] == Wave.END.value)]),
-        "share_loneliness_decreased": len(end),
-    }
+    denominators = dict(survey["n"])
     return _shareable(report, min_n, denominators)
 
 
@@ -188,6 +212,12 @@ def _shareable(report: dict[str, Any], min_n: int, denominators: dict[str, int])
     survey = out["survey"]
     for key, n in denominators.items():
         survey[key] = suppress_statistic(survey[key], n, min_n)
+    survey["n"] = {key: suppress_count(n, min_n) for key, n in denominators.items()}
+    paired = dict(survey["newcomers_paired"])
+    for key in ("share_lonely_baseline", "share_lonely_end"):
+        paired[key] = suppress_statistic(paired[key], paired["n"], min_n)
+    paired["n"] = suppress_count(paired["n"], min_n)
+    survey["newcomers_paired"] = paired
     survey["responses"] = suppress_count(survey["responses"], min_n)
     survey["scored"] = suppress_count(survey["scored"], min_n)
     return out
@@ -230,7 +260,12 @@ def report_text(report: dict[str, Any], lang: str | None = None) -> str:
         lines.append(f"  {month}  {months[month]:>4}")
     s = report["survey"]
     lines += ["", t("report.survey", responses=plain(s["responses"]), scored=plain(s["scored"]))]
-    for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "share_loneliness_decreased"):
+    for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "newcomers_share_loneliness_decreased",
+                "members_share_loneliness_decreased"):
         value = hidden if s[key] is None else i18n.format_share(s[key], lang, decimals=1)
-        lines.append(f"  {t('report.' + key):<44} {value:>7}")
+        lines.append(f"  {t('report.' + key):<58} {value:>7}  n = {plain(s['n'][key])}")
+    paired = s["newcomers_paired"]
+    lines.append("  " + t("report.newcomers_paired", n=plain(paired["n"]),
+                          baseline=hidden if paired["share_lonely_baseline"] is None else i18n.format_share(paired["share_lonely_baseline"], lang, decimals=1),
+                          end=hidden if paired["share_lonely_end"] is None else i18n.format_share(paired["share_lonely_end"], lang, decimals=1)))
     return "\n".join(lines) + "\n"

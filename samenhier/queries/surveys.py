@@ -145,7 +145,8 @@ def response_rates(
 ) -> ResponseRates:
     """Responses / people in groups that reached each wave, per municipality and role.
 
-    A group reached a wave when one of its matches did (:func:`samenhier.rules.survey_waves_reached`)
+    A group reached a wave when one of its matches did (:func:`samenhier.rules.survey_waves_reached`,
+    the eindmeting ``Settings.end_survey_grace_days`` after the end)
     or when anyone in it answered that wave. Its people for that wave are its members (not archived)
     and the newcomers of its matches that reached the wave; anyone who answered the wave in the group
     counts as invited too (an archived member, a newcomer whose match stopped earlier), so a rate never
@@ -166,7 +167,8 @@ def response_rates(
         .where(Match.group_id.in_(groups), Match.started_date.is_not(None), Match.status != MatchStatus.DECLINED.value),
     )
     # One row per match and wave it reached (the rule applied to whole columns, not match by match).
-    waves = survey_waves_reached_columns(matches["started_date"], matches["ended_date"], matches["status"], as_of)
+    waves = survey_waves_reached_columns(matches["started_date"], matches["ended_date"], matches["status"], as_of,
+                                         grace_days=get_settings().end_survey_grace_days)
     reached = pd.concat(
         [matches.loc[waves[wave.value], ["group_id", "newcomer_id"]].assign(wave=wave.value) for wave in Wave],
         ignore_index=True,
@@ -295,7 +297,8 @@ class PairedChanges:
     ``summary``: one row per role and measure (``loneliness``: total 0–6; ``feel_at_home``: 1–5) with
     ``n`` (people with both scores), ``baseline_mean``, ``end_mean``, ``mean_change`` (end − baseline,
     points; negative = lower at the end), ``ci_low``/``ci_high`` (t interval, 95%), ``decreased``,
-    ``same``, ``increased`` (people), ``statistic``/``p_value`` (Wilcoxon signed-rank, two-sided),
+    ``same``, ``increased`` (people), ``statistic``/``p_value`` (Wilcoxon signed-rank, two-sided, zero
+    changes by Pratt's method), ``sign_p_value`` (sign test, two-sided),
     ``suppressed`` (n below ``Settings.min_cell_size``: every figure but n is then NaN).
 
     ``pairs``: role, measure, baseline, end (scores), people — how many people moved from each baseline
@@ -310,7 +313,7 @@ class PairedChanges:
 
 
 SUMMARY_FIGURES = ["baseline_mean", "end_mean", "mean_change", "ci_low", "ci_high", "decreased", "same", "increased",
-                   "statistic", "p_value"]
+                   "statistic", "p_value", "sign_p_value"]
 
 
 def paired_changes(
@@ -349,7 +352,7 @@ def paired_changes(
             role=role, measure=measure, n=n,
             baseline_mean=float((part["baseline"] * part["people"]).sum() / n), end_mean=float((part["end"] * part["people"]).sum() / n),
             mean_change=change.mean, ci_low=change.ci_low, ci_high=change.ci_high, decreased=change.decreased, same=change.same,
-            increased=change.increased, statistic=change.statistic, p_value=change.p_value,
+            increased=change.increased, statistic=change.statistic, p_value=change.p_value, sign_p_value=change.sign_p_value,
         ))
     summary = pd.DataFrame(rows, columns=["role", "measure", "n", *SUMMARY_FIGURES])
     summary = suppress_small(summary.astype({"n": int}), n="n", columns=SUMMARY_FIGURES, min_n=_min_n())
