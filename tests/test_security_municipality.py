@@ -293,3 +293,13 @@ def test_accounts_section_offers_their_municipalities_and_data_page_says_what_is
     assert "Importeren, back-ups en herstellen doet een landelijk coördinator" in texts(at)
     at = run_app(ROTTERDAM, lang="en", page="views/data.py")
     assert "Imports, backups and restores are done by a national coordinator" in texts(at)
+
+
+def test_year_report_of_a_rotterdam_coordinator_equals_the_national_report_filtered_on_rotterdam(city_store):
+    from samenhier.queries.year_report import year_figures
+
+    own = year_figures(city_store.engine, ROTTERDAM, year=2026, as_of=AS_OF)
+    filtered = year_figures(city_store.engine, NATIONAL, year=2026, as_of=AS_OF, filters=Filters(municipalities=("Rotterdam",)))
+    everyone = year_figures(city_store.engine, NATIONAL, year=2026, as_of=AS_OF)
+    assert own["programme"] == filtered["programme"]
+    assert own["programme"] != everyone["programme"]

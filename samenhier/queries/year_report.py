@@ -151,8 +151,11 @@ def year_figures(
     Raises:
         AccessDenied: ``scope`` is not a coordinator.
         ValueError: the year has not begun on ``as_of``.
+
+    A municipality coordinator's report covers their municipalities only (:meth:`Scope.narrow`).
     """
     scope.require_coordinator()
+    filters = scope.narrow(filters)
     first, last = period_of(year, as_of)
     settings = get_settings()
     min_n = settings.min_cell_size if min_n is None else min_n
