@@ -7,11 +7,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.forms import FormField, edited_records, flash, record_form, run_action, show_flash
 from samenhier.models import GroupStatus, MemberRole, NewcomerStatus, UserRole, Variant
 from samenhier.queries import records as q
-from samenhier.queries.audit import audit_events, describe_changes
+from samenhier.queries.audit import audit_events, readable_events
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.services import records as s
 from samenhier.services.common import ValidationFailed, VersionConflict
@@ -101,11 +101,10 @@ def history_and_actions(name: str, table: str, record_id: int, values: dict, *, 
         events = audit_events(engine, scope, record=(table, record_id), limit=50).events
         if events.empty:
             st.caption(ui.t("manage.no_history"))
-        for event in events.itertuples():
-            st.markdown(f"**{event.at:%d-%m-%Y %H:%M}** · {event.username} · {ui.t('audit.action.' + event.action)}")
-            text = describe_changes(event.changes, field_label=lambda k: ui.t(f"field.{k}"))
-            if text:
-                st.text(text)
+        for event in readable_events(engine, events, ui.current_language()).itertuples():
+            st.markdown(f"**{formatting.datetime_text(event.at)}** · {ui.md(event.username)} · {event.action}")
+            if event.changes:
+                st.text(event.changes)
 
 
 def edit_record(name: str, table: str, title: str, fields, values: dict, record_id: int, id_arg: str, *,
