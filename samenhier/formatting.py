@@ -245,8 +245,8 @@ def readable_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame
         column = shown[name]
         if pd.api.types.is_bool_dtype(column):
             shown[name] = [yes_no(v, lang) for v in column]
-        elif column.dtype == object:
-            shown[name] = [
+        elif column.dtype == object or pd.api.types.is_string_dtype(column):
+            shown[name] = pd.Series([
                 EMPTY if is_empty(v) else yes_no(v, lang) if isinstance(v, bool) else v for v in column
-            ]
+            ], index=shown.index, dtype=object)
     return shown

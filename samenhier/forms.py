@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-from samenhier import ui
+from samenhier import formatting, ui
 from samenhier.scope import AccessDenied
 from samenhier.services.common import ValidationFailed, VersionConflict
 
@@ -164,7 +164,7 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         st.text_area(label, **common)
     elif field.kind == "date":
         st.date_input(label, min_value=MIN_DATE, max_value=MAX_DATE,
-                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD", **common)
+                      format=formatting.date_input_format(ui.current_language()), **common)
     elif field.kind == "select":
         options = list(field.options)
         current = st.session_state.get(key)

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import matching as charts
 from samenhier.matching import COMPONENTS, Weights, points
 from samenhier.models import MatchStatus
@@ -28,7 +28,7 @@ filters = ui.current_filters()
 as_of = ui.as_of()
 lang = ui.current_language()
 settings = ui.settings()
-DATE_FORMAT = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+DATE_FORMAT = formatting.date_input_format(lang)
 
 st.title(ui.t("matching.title"))
 st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))

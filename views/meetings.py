@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_month_names
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import meetings as meeting_charts
 from samenhier.models import MeetingKind
 from samenhier.queries import meetings as meeting_queries
@@ -31,7 +31,7 @@ scope = ui.require_scope()
 filters = ui.current_filters()
 as_of = ui.as_of()
 lang = ui.current_language()
-date_format = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+date_format = formatting.date_input_format(lang)
 kind_labels = {k: i18n.label("meeting_kind", k, lang) for k in KINDS}
 
 

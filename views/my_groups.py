@@ -5,7 +5,7 @@ samenhier.services.progress; deep link ``?group=<code>``."""
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts.progress import meeting_cadence as cadence_chart
 from samenhier.forms import forget_version, run_action, show_flash, snapshot_version
 from samenhier.models import CheckInAssessment, GroupStatus
@@ -102,7 +102,7 @@ with left:
         st.subheader(ui.t("progress.training"))
         with st.form(f"training-{group_id}"):
             day = st.date_input(ui.t("field.training_completed_date"), value=None, key=f"training-{group_id}-date",
-                                max_value=as_of, format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD")
+                                max_value=as_of, format=formatting.date_input_format(lang))
             advance = st.checkbox(ui.t("progress.training_advance"), value=True, key=f"training-{group_id}-advance")
             if st.form_submit_button(ui.t("progress.training_save")):
                 show_errors(run_action(
@@ -120,7 +120,7 @@ with left:
         with st.form(f"vog-{group_id}"):
             member_id = st.selectbox(ui.t("progress.vog_member"), list(labels), format_func=lambda v: labels[v], key=f"vog-{group_id}-member")
             day = st.date_input(ui.t("col.vog"), value=as_of, max_value=as_of, key=f"vog-{group_id}-date",
-                                format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD")
+                                format=formatting.date_input_format(lang))
             if st.form_submit_button(ui.t("progress.vog_save")):
                 member_version = snapshot_version(f"member-{member_id}", members.set_index("member_id").loc[member_id, "version"])
                 show_errors(run_action(
@@ -131,7 +131,7 @@ with right:
     st.subheader(ui.t("progress.check_in"))
     with st.form(f"checkin-{group_id}"):
         day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, key=f"checkin-{group_id}-date",
-                            format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD")
+                            format=formatting.date_input_format(lang))
         assessment = st.radio(ui.t("progress.assessment"), [x.value for x in CheckInAssessment], key=f"checkin-{group_id}-assessment",
                               format_func=lambda v: i18n.label("check_in", v), horizontal=True)
         text = st.text_area(ui.t("progress.note"), key=f"checkin-{group_id}-text")

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import surveys as survey_charts
 from samenhier.models import LONELINESS_ITEMS, Answer, SelfReportedChange, Wave
 from samenhier.queries import records as record_queries
@@ -251,7 +251,7 @@ with tab_entry:
     form_key = f"survey_form_{group_id}_{role}_{person_id}_{wave}_{existing.get('version', 0)}"
     with st.form(form_key):
         date = st.date_input(ui.t("col.date"), value=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1),
-                             format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD", key=f"{form_key}_date")
+                             format=formatting.date_input_format(lang), key=f"{form_key}_date")
         st.markdown(f"**{ui.t('surveys.entry.items')}**")
         answers = {
             item: st.radio(ui.t(f"surveys.item.{item}"), ANSWER_OPTIONS, index=option_index(ANSWER_OPTIONS, existing.get(item)),

@@ -251,9 +251,6 @@ def readable_events(engine: Engine, events: pd.DataFrame, lang: str) -> pd.DataF
         vocabulary = _VOCABULARY.get((table, field)) or _ANY_TABLE_VOCABULARY.get(field)
         if vocabulary and isinstance(value, str):
             return _translated(f"{vocabulary}.{value}", lang) or value
-        if isinstance(value, dict):
-            return ", ".join(f"{_translated('audit.sub.' + str(k), lang) or k} {formatting.value_text(v, lang)}"
-                             for k, v in value.items()) or formatting.EMPTY
         if isinstance(value, list):
             return ", ".join(value_text(table, field, v) for v in value) or _translated("audit.all", lang) or formatting.EMPTY
         return formatting.value_text(value, lang)
@@ -265,17 +262,20 @@ def readable_events(engine: Engine, events: pd.DataFrame, lang: str) -> pd.DataF
         "record_type": [_translated(f"audit.table.{tb}", lang) or formatting.EMPTY for tb in events["table_name"]],
         "record": [record_text(tb, rid, code) for tb, rid, code in zip(events["table_name"], events["record_id"], events["record_code"], strict=True)],
         "changes": [describe_changes(c, field_label=lambda f: field_label(f, lang),
-                                     value_text=lambda f, v, tb=tb: value_text(tb, f, v), pairs=tb != "*")
+                                     value_text=lambda f, v, tb=tb: value_text(tb, f, v), pairs=tb != "*",
+                                     sub_label=lambda k: _translated(f"audit.sub.{k}", lang) or str(k))
                     for c, tb in zip(events["changes"], events["table_name"], strict=True)],
     }, columns=READABLE_COLUMNS)
 
 
-def describe_changes(changes: dict[str, Any], *, field_label=lambda f: f, value_text=lambda f, v: str(v), pairs: bool = True) -> str:
+def describe_changes(
+    changes: dict[str, Any], *, field_label=lambda f: f, value_text=lambda f, v: str(v), sub_label=lambda k: k, pairs: bool = True,
+) -> str:
     """``changes`` as one line for people: ``name: Oud → Nieuw; status: werving → training``.
 
     ``field_label(field)`` names a field, ``value_text(field, value)`` shows a value (None and "" show
     as ``–``). A value that is not a ``[before, after]`` pair (an import's per-sheet counts, an erasure's
-    facts) is shown through ``value_text`` as well; with ``pairs`` False no list is read as a pair (the
+    facts) is shown through ``value_text`` as well, a dict as ``sub_label(key) value, …``; with ``pairs`` False no list is read as a pair (the
     events of the whole store, table ``*``, hold lists such as the municipalities of an export).
     """
     parts = []
@@ -283,6 +283,10 @@ def describe_changes(changes: dict[str, Any], *, field_label=lambda f: f, value_
         if pairs and isinstance(change, list) and len(change) == 2:
             before, after = (formatting.EMPTY if formatting.is_empty(v) else value_text(field, v) for v in change)
             parts.append(f"{field_label(field)}: {before} → {after}")
+        elif isinstance(change, dict):
+            parts.append(f"{field_label(field)}: " + (", ".join(
+                f"{sub_label(k)} {formatting.EMPTY if formatting.is_empty(v) else value_text(field, v)}" for k, v in change.items()
+            ) or formatting.EMPTY))
         else:
             parts.append(f"{field_label(field)}: {formatting.EMPTY if formatting.is_empty(change) else value_text(field, change)}")
     return "; ".join(parts)
