@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from samenhier.formatting import format_date, format_number, format_share  # noqa: F401  (formatting lives there)
+from samenhier.formatting import format_date, format_number, format_share, plural_form  # noqa: F401  (formatting lives there)
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -60,8 +60,20 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
     """The text for ``key`` in ``lang`` (default: the current language), with ``params`` filled in.
 
     A key missing from the catalog comes back as the key itself, so a gap is visible, never a crash.
+    With a whole number ``n`` among ``params``, the message ``<key>.<plural form>`` is used when the
+    catalog has it (CLDR plural rules via Babel: ``<key>.one`` for ``n`` = 1 in Dutch and English), so
+    ``"{n} personen"`` can read ``"1 persoon"``.
     """
-    text = translations(lang or get_language()).gettext(key)
+    lang = lang or get_language()
+    catalog = translations(lang)
+    n = params.get("n")
+    if isinstance(n, int) and not isinstance(n, bool):
+        plural_key = f"{key}.{plural_form(n, lang)}"
+        text = catalog.gettext(plural_key)
+        if text == plural_key:
+            text = catalog.gettext(key)
+    else:
+        text = catalog.gettext(key)
     if params:
         try:
             text = text.format(**params)

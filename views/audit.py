@@ -37,6 +37,6 @@ st.dataframe(readable_events(engine, page.events, lang), hide_index=True, width=
     "at": st.column_config.DatetimeColumn(ui.t("audit.at"), format=formatting.datetime_input_format(lang)),
     "username": ui.t("audit.user"), "action": ui.t("audit.action"), "record_type": ui.t("audit.record_type"),
     "record": ui.t("audit.record"), "changes": st.column_config.TextColumn(ui.t("audit.changes"), width="large"),
-})
+}, placeholder=formatting.EMPTY)
 st.caption(ui.t("audit.count", shown=formatting.format_number(len(page.events), lang),
                 total=formatting.format_number(page.total, lang)))

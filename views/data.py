@@ -83,7 +83,7 @@ with tab_backup:
                 "created": st.column_config.DatetimeColumn(
                     ui.t("data.backup.col.created"), format=formatting.datetime_input_format(lang)),
                 "size": st.column_config.NumberColumn(ui.t("data.backup.col.size"), format="%.1f"),
-            },
+            }, placeholder=formatting.EMPTY
         )
 
     st.subheader(ui.t("data.restore.title"))

@@ -152,7 +152,7 @@ def cadence_tab() -> None:
         for name in ("match_started", "last_meeting"):
             if name in shown:
                 shown[name] = pd.to_datetime(shown[name])
-        return st.dataframe(shown, hide_index=True, width="stretch", column_config=columns)
+        return st.dataframe(shown, hide_index=True, width="stretch", column_config=columns, placeholder=formatting.EMPTY)
 
     if frame.empty:
         st.info(ui.t("meetings.cadence.none"))
@@ -177,7 +177,8 @@ def log_tab(groups) -> None:
             st.session_state.pop(f"meetings_log_{name}", None)
     group_id = group_picker(groups, "meetings_log_group")
     limits = groups.set_index("group_id").loc[group_id]
-    st.caption(ui.t("meetings.log.limits", members=int(limits["members"]), household=int(limits["household_size"])))
+    st.caption(ui.t("meetings.log.limits", members=formatting.count(int(limits["members"]), "member"),
+                    household=formatting.count(int(limits["household_size"]), "person")))
     with st.form("meetings_log_form"):
         date = st.date_input(ui.t("col.date"), value=as_of, min_value=EARLIEST_DATE, format=date_format, key="meetings_log_date")
         kind = st.selectbox(ui.t("col.kind"), KINDS, format_func=lambda k: i18n.label("meeting_kind", k), key="meetings_log_kind")

@@ -40,7 +40,7 @@ st.dataframe(pd.DataFrame({
     "code": ui.t("col.code"), "name": ui.t("col.name"), "status": ui.t("col.status"), "month": ui.t("col.month"),
     "last_meeting": ui.date_column(ui.t("col.last_meeting")), "last_check_in": ui.t("progress.col.check_in"),
     "todos": ui.t("progress.col.todos"),
-})
+}, placeholder=formatting.EMPTY)
 
 choices = dict(zip(groups["code"].tolist(), (groups["code"] + " · " + groups["name"]).tolist(), strict=True))
 wanted = st.query_params.get("group")
