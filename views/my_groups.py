@@ -72,7 +72,8 @@ for todo in row["todos"]:
 
 st.subheader(ui.t("progress.cadence"))
 cadence = ui.cached(q.meeting_cadence)(scope, group_id, as_of=as_of)
-st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings")),
+st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings"),
+                              partial_month=f"{as_of:%Y-%m}", partial_label=ui.t("charts.partial_month")),
                 config={"displayModeBar": False}, key=f"cadence-{group_id}")
 st.caption(ui.t("progress.cadence_rule", days=ui.settings().inactive_after_days))
 
