@@ -131,8 +131,8 @@ def _partial_marks(month_labels: Sequence[str], partial_month: int | None, parti
     return dict(
         shapes=[dict(type="rect", xref="x", yref="paper", x0=partial_month - 1.5, x1=partial_month - 0.5, y0=0, y1=1,
                      fillcolor="#f2f2f2", line=dict(width=0), layer="below")],
-        annotations=[dict(text=partial_label, x=label, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
-                          font=dict(size=11, color="#555"))],
+        annotations=[dict(text=partial_label, x=label, xref="x", y=1, yref="paper", yanchor="top", showarrow=False,
+                          textangle=-90, font=dict(size=11, color="#555"))],
     )
 
 

@@ -24,8 +24,9 @@ def meeting_cadence(cadence: pd.DataFrame, *, axis_title: str, hover: str, parti
         hovertemplate="%{x}: " + hover + "<extra></extra>",
     ))
     largest = float(cadence["meetings"].max()) if len(cadence) else 0.0
-    fig.update_layout(yaxis_title=axis_title, xaxis=dict(type="category"), yaxis=integer_axis(largest))
+    fig.update_layout(yaxis_title=axis_title, xaxis=dict(type="category"),
+                      yaxis=dict(integer_axis(largest), range=[0, largest * 1.2 + 0.5]))  # room for the numbers on top
     if partial_month in months:
-        fig.add_annotation(text=partial_label, x=partial_month, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+        fig.add_annotation(text=partial_label, x=partial_month, xref="x", y=1, yref="paper", yanchor="top", showarrow=False,
                            font=dict(size=11, color="#555"))
     return layout(fig, height=260)
