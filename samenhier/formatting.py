@@ -197,7 +197,7 @@ def yes_no(value: Any, lang: str | None = None) -> str:
         return EMPTY
     from samenhier import i18n
 
-    return i18n.t("common.yes" if bool(value) else "common.no", _lang(lang))
+    return i18n.t("common.yes", _lang(lang)) if bool(value) else i18n.t("common.no", _lang(lang))
 
 
 def value_text(value: Any, lang: str | None = None) -> str:

@@ -122,7 +122,7 @@ def year_tab() -> None:
                 st.caption(ui.t("meetings.monthly.per_group_caption"))
             st.plotly_chart(meeting_charts.meetings_by_municipality(
                 monthly, month_labels=month_labels, partial_month=partial_month, partial_label=ui.t("charts.partial_month"),
-                groups=per_group, axis_title=ui.t("meetings.axis.per_group" if per_group is not None else "meetings.axis.meetings")),
+                groups=per_group, axis_title=ui.t("meetings.axis.per_group") if per_group is not None else ui.t("meetings.axis.meetings")),
                 config={"displayModeBar": False}, key="meetings_by_municipality")
     with right:
         st.subheader(ui.t("meetings.monthly.by_kind"))
