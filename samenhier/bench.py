@@ -60,7 +60,16 @@ DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 BLANK_PAGE = 'import streamlit as st\nst.write("")\n'
 IMPORT_ROWS = 50_000
 LIBRARIES = ("streamlit", "pandas", "numpy", "SQLAlchemy", "sqlmodel", "plotly", "pyarrow", "scipy")
-GOALS = {"warm_ms": 150, "cold_ms": 1500, "ratio": 3.0, "import_s": 30, "rss_mib": 1024}
+GOALS = {"warm_ms": 150, "cold_ms": 1500, "ratio": 3.0, "import_s": 30, "rss_mib": 1024, "login_ms": 2000}
+PAGE_STATES: dict[str, list[tuple[str, dict]]] = {
+    "views/manage.py": [(section, {"manage_section": section}) for section in ("members", "newcomers", "builders", "users")],
+    "views/meetings.py": [("programme", {"meetings_view": "programme"})],
+}
+"""The states of a page that its default run does not show, by name: session state set before the run
+(Beheer's sections, the meetings page's programme year). The tabs of ``st.tabs`` all run in the default
+run; tabs that run only when open (``?tab=``) are listed here with ``{"?tab": key}``."""
+BENCH_PASSWORD = "bench-" + "x" * 16
+"""Password of the benchmark's accounts (a throwaway store: the browser timing logs in with it)."""
 """The issue's goals (national scale, 2-core machine): shown beside the figures, never asserted."""
 
 
@@ -80,6 +89,7 @@ class PageResult:
 
     page: str
     role: str
+    state: str = ""
     cold_ms: float | None = None
     warm_ms: float | None = None
     cold_runs: list[float] = field(default_factory=list)
@@ -89,6 +99,9 @@ class PageResult:
     peak_rss_mib: float | None = None
     payload: Payload = field(default_factory=Payload)
     error: str = ""
+    title: str = ""
+    browser_first_ms: float | None = None
+    browser_again_ms: float | None = None
 
 
 @dataclass
@@ -109,6 +122,8 @@ class BenchResult:
     load_before: str = ""
     load_after: str = ""
     seconds: float = 0.0
+    login_settled_ms: float | None = None
+    browser_note: str = ""
 
 
 # ---------------------------------------------------------------------------------------------- machine
@@ -304,15 +319,16 @@ def _errors(at) -> str:
     return "; ".join(p.splitlines()[0] for p in problems)[:300]
 
 
-def time_page(page: str | None, scope, *, runs: int, script: str | None = None) -> PageResult:
+def time_page(page: str | None, scope, *, runs: int, script: str | None = None, state: tuple[str, dict] | None = None) -> PageResult:
     """Cold and warm medians of ``runs`` full runs of ``page`` (``views/x.py``) for ``scope``.
 
-    ``script`` instead of a page: the source of a standalone app (the blank floor).
+    ``script`` instead of a page: the source of a standalone app (the blank floor). ``state``: a name and
+    the session state (or ``?tab`` query parameter) of a non-default state of the page (:data:`PAGE_STATES`).
     """
     from streamlit.testing.v1 import AppTest
 
     role = "-" if scope is None else scope.role.value
-    result = PageResult(page=page or "(blank)", role=role)
+    result = PageResult(page=page or "(blank)", role=role, state=state[0] if state else "")
     resettable = _reset_peak_rss()
     if script is not None:
         at = AppTest.from_string(script, default_timeout=600)
@@ -323,6 +339,11 @@ def time_page(page: str | None, scope, *, runs: int, script: str | None = None) 
         at.session_state["last_seen"] = time.time()
         at.run()  # the navigation is registered on the first run; then the page can be chosen
         at.switch_page(page)
+        for key, value in (state[1] if state else {}).items():
+            if key.startswith("?"):
+                at.query_params[key[1:]] = value
+            else:
+                at.session_state[key] = value
     cold_cpu, warm_cpu = [], []
     for _ in range(runs):
         _clear_caches()
@@ -343,6 +364,7 @@ def time_page(page: str | None, scope, *, runs: int, script: str | None = None) 
     result.peak_rss_mib = _peak_rss_mib(resettable)
     result.payload = page_payload(at)
     result.error = _errors(at)
+    result.title = str(at.title[0].value) if len(at.title) else ""
     return result
 
 
@@ -388,9 +410,9 @@ def bench_scopes(url: str):
             "GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1").one()
         taken = {r[0] for r in connection.exec_driver_sql("SELECT username FROM user_account")}
     if not count_users(engine) or "bench-coordinator" not in taken:
-        create_user(engine, "bench-coordinator", "bench-" + "x" * 16, "coordinator", actor="bench")
+        create_user(engine, "bench-coordinator", BENCH_PASSWORD, "coordinator", actor="bench")
     if "bench-builder" not in taken:
-        create_user(engine, "bench-builder", "bench-" + "x" * 16, "community_builder", community_builder=builder_name, actor="bench")
+        create_user(engine, "bench-builder", BENCH_PASSWORD, "community_builder", community_builder=builder_name, actor="bench")
     return Scope.coordinator("bench-coordinator"), Scope.community_builder("bench-builder", builder_id)
 
 
@@ -466,6 +488,123 @@ def time_import(url: str, rows: int, as_of: dt.date, folder: Path) -> tuple[floa
     return seconds, method
 
 
+# ---------------------------------------------------------------------------------------------- browser
+
+CHROMIUM = os.environ.get("SAMENHIER_CHROMIUM") or "/usr/bin/chromium"
+_SETTLED = """(title) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]') || document.querySelector('[data-stale="true"]')) return false;
+  const h1 = document.querySelector('[data-testid="stMain"] h1');
+  return !title || (h1 !== null && h1.textContent.trim().startsWith(title));
+}"""
+"""True once Streamlit is idle with no stale element left and the page's title is shown."""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def app_server(url: str) -> Iterator[str]:
+    """``streamlit run app.py`` on the benchmark store, on a free port of 127.0.0.1; yields its address."""
+    import subprocess
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "SAMENHIER_DATABASE_URL": url, "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless=true", f"--server.port={port}",
+         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{address}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline or process.poll() is not None:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.3)
+        yield address
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def browser_times(url: str, pages: list[PageResult]) -> tuple[float | None, str]:
+    """Time-to-settled in a real browser (Playwright driving Debian's Chromium, 1440 × 900) against
+    ``streamlit run`` on the store at ``url``, as the benchmark coordinator.
+
+    The clock starts at the click (Inloggen, or the page's link in the sidebar) and stops when Streamlit
+    is idle, no element is stale and the page's title is on screen. Per page of ``pages`` (the
+    coordinator's, in their default state) it fills ``browser_first_ms`` (first visit after login: the
+    server's caches are cold for that page; for the overview, the login itself) and ``browser_again_ms``
+    (the second visit, caches warm).
+    Returns the milliseconds from clicking Inloggen to the first page settled, and a note (empty, or
+    why no browser figures were taken).
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None, "no browser figures: Playwright is not installed (requirements-dev.txt)"
+    if not Path(CHROMIUM).exists():
+        return None, f"no browser figures: Chromium not found at {CHROMIUM}"
+    shown = [p for p in pages if p.role == "coordinator" and not p.state and not p.error and p.title]
+    with app_server(url) as address, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(address)
+            page.wait_for_function(_SETTLED, arg="", timeout=120_000)
+            page.get_by_label("Gebruikersnaam").fill("bench-coordinator")
+            page.get_by_label("Wachtwoord", exact=True).fill(BENCH_PASSWORD)
+            first_title = next((p.title for p in shown if p.page.endswith("overview.py")), "")
+
+            def timed(action, title: str) -> float:
+                started = time.perf_counter()
+                action()
+                page.wait_for_function(_SETTLED, arg=title, timeout=120_000, polling=16)
+                return (time.perf_counter() - started) * 1000
+
+            login = timed(lambda: page.get_by_role("button", name="Inloggen").click(), first_title)
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            links = {}
+            for result in shown:  # the default page's link is the app's root address, not its url_path
+                link = nav.locator(f'a[href$="/{_url_path(result.page)}"]')
+                links[result.page] = link if link.count() else nav.locator("a").first
+            for result in shown:  # the overview's first visit is the login itself
+                if result.page.endswith("overview.py"):
+                    result.browser_first_ms = login
+            for visit in ("browser_first_ms", "browser_again_ms"):
+                for result in [p for p in shown if not p.page.endswith("overview.py")] + [p for p in shown if p.page.endswith("overview.py")]:
+                    if getattr(result, visit) is None:
+                        setattr(result, visit, timed(lambda r=result: links[r.page].click(), result.title))
+        finally:
+            browser.close()
+    return login, ""
+
+
+def _url_path(page: str) -> str:
+    """The ``url_path`` of a page script in ``app.py`` (``views/overview.py`` → ``overzicht``)."""
+    source = APP.read_text(encoding="utf-8")
+    match = re.search(r'st\.Page\("' + re.escape(page) + r'".*?url_path="([^"]+)"', source)
+    return match.group(1) if match else Path(page).stem
+
+
 # ---------------------------------------------------------------------------------------------- report
 
 
@@ -491,19 +630,27 @@ def render(result: BenchResult) -> str:
         "- store: " + ", ".join(f"{t} {n:,}" for t, n in result.counts.items())
         + ("" if result.build_seconds is None else f"; generated in {result.build_seconds:,.1f} s"),
         "",
-        "| page | role | cold median ms | warm median ms | cold CPU ms | warm CPU ms | cold runs ms | warm runs ms | peak RSS MiB | largest payload | page bytes |",
-        "|---|---|--:|--:|--:|--:|---|---|--:|---|--:|",
+        "| page | role | cold median ms | warm median ms | cold CPU ms | warm CPU ms | browser first visit ms | browser again ms "
+        "| cold runs ms | warm runs ms | peak RSS MiB | largest payload | page bytes |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|---|--:|---|--:|",
     ]
     for p in result.pages:
         payload = f"{p.payload.kind} {p.payload.shape}, {p.payload.bytes:,} B" if p.payload.kind else "–"
         if p.error:
             payload = f"ERROR: {p.error}"
         lines.append(
-            f"| {_page_name(p.page)} | {p.role} | {_ms(p.cold_ms)} | {_ms(p.warm_ms)} | {_ms(p.cold_cpu_ms)} | {_ms(p.warm_cpu_ms)} | "
+            f"| {_page_name(p.page)}{f' · {p.state}' if p.state else ''} | {p.role} | {_ms(p.cold_ms)} | {_ms(p.warm_ms)} | "
+            f"{_ms(p.cold_cpu_ms)} | {_ms(p.warm_cpu_ms)} | {_ms(p.browser_first_ms)} | {_ms(p.browser_again_ms)} | "
             f"{' '.join(_ms(x) for x in p.cold_runs)} | {' '.join(_ms(x) for x in p.warm_runs)} | "
             f"{'–' if p.peak_rss_mib is None else f'{p.peak_rss_mib:,.0f}'} | {payload} | {p.payload.total_bytes:,} |"
         )
     lines.append("")
+    if result.login_settled_ms is not None:
+        lines.append(f"- in the browser (Chromium, 1440 × 900, `streamlit run` on this store): from clicking *Inloggen* to the "
+                     f"first page settled **{result.login_settled_ms:,.0f} ms** (goal ≤ {GOALS['login_ms']:,} ms); per page the "
+                     "first visit after login (server caches cold) and the second (warm), click to settled")
+    elif result.browser_note:
+        lines.append(f"- {result.browser_note}")
     if result.import_seconds is not None:
         lines.append(f"- import of a {result.import_method}: **{result.import_seconds:,.1f} s** (goal ≤ {GOALS['import_s']} s); "
                      f"peak RSS during the import {_ms(result.import_peak_rss_mib)} MiB")
@@ -520,16 +667,17 @@ def render_ratios(demo: dict, national: dict) -> str:
              f"demo measured {demo['started']}, national {national['started']}.", "",
              "| page | role | demo cold ms | national cold ms | ratio | demo cold CPU ms | national cold CPU ms | CPU ratio |",
              "|---|---|--:|--:|--:|--:|--:|--:|"]
-    demo_pages = {(p["page"], p["role"]): p for p in demo["pages"]}
+    demo_pages = {(p["page"], p["role"], p.get("state", "")): p for p in demo["pages"]}
 
     def ratio(a, b) -> str:
         return f"{a / b:.2f}" if a is not None and b else "–"
 
     for p in national["pages"]:
-        d = demo_pages.get((p["page"], p["role"]))
+        d = demo_pages.get((p["page"], p["role"], p.get("state", "")))
         if not d or d.get("cold_ms") is None or p.get("cold_ms") is None:
             continue
-        lines.append(f"| {_page_name(p['page'])} | {p['role']} | {_ms(d['cold_ms'])} | {_ms(p['cold_ms'])} | "
+        name = _page_name(p["page"]) + (f" · {p['state']}" if p.get("state") else "")
+        lines.append(f"| {name} | {p['role']} | {_ms(d['cold_ms'])} | {_ms(p['cold_ms'])} | "
                      f"{ratio(p['cold_ms'], d['cold_ms'])} | {_ms(d.get('cold_cpu_ms'))} | {_ms(p.get('cold_cpu_ms'))} | "
                      f"{ratio(p.get('cold_cpu_ms'), d.get('cold_cpu_ms'))} |")
     lines.append("")
@@ -542,7 +690,9 @@ Written by `python -m samenhier bench [--scale demo|national]` (see `samenhier/b
 measured and how). Times are server-side: one full run of the app script with the page, as
 Streamlit's AppTest runs it; *cold* right after the caches were cleared, *warm* with them filled.
 Goals at national scale on a 2-core machine: warm ≤ 150 ms, cold ≤ 1.5 s, national cold / demo cold
-≤ 3, import of 50,000 meetings ≤ 30 s, peak RSS ≤ 1 GiB. The machine may be shared: see the load average.
+≤ 3, import of 50,000 meetings ≤ 30 s, peak RSS ≤ 1 GiB, first page after login settled in the browser
+≤ 2 s. The browser columns are click-to-settled times in Chromium against `streamlit run` on the same
+store. The machine may be shared: see the load average.
 """
 
 
@@ -586,11 +736,13 @@ def write_report(result: BenchResult, path: Path) -> None:
 def run_bench(
     scale: str = "demo", *, runs: int = 5, pages: list[str] | None = None, store: Path | None = None,
     import_rows: int = IMPORT_ROWS, output: Path | None = DOCS, seed: int = 7, echo: Callable[[str], None] = print,
+    browser: bool = True,
 ) -> BenchResult:
     """Build (or reuse) a store of ``scale``, time every page and the import; print and write the report.
 
     ``pages``: page names to keep (e.g. ``["overview"]``; the blank floor always runs); ``import_rows=0``
-    skips the import; ``output=None`` writes no file.
+    skips the import; ``output=None`` writes no file; ``browser=False`` skips the browser timing
+    (:func:`browser_times`).
     """
     from streamlit.logger import set_log_level
 
@@ -617,15 +769,24 @@ def run_bench(
         wanted = coordinator_pages()
         if pages:
             wanted = [p for p in wanted if _page_name(p) in pages]
-        plan: list[tuple[str | None, object, str | None]] = [(None, None, BLANK_PAGE)]
-        plan += [(page, coordinator, None) for page in wanted]
+        plan: list[tuple[str | None, object, str | None, tuple | None]] = [(None, None, BLANK_PAGE, None)]
+        for page in wanted:
+            plan.append((page, coordinator, None, None))
+            plan += [(page, coordinator, None, state) for state in PAGE_STATES.get(page, [])]
         if not pages or "overview" in pages:
-            plan.append(("views/overview.py", builder, None))
+            plan.append(("views/overview.py", builder, None, None))
         results = []
         with server_like_script_cache():
-            for page, scope, script in plan:
-                echo(f"  {page or '(blank)'} as {getattr(scope, 'role', '-')} …")
-                results.append(time_page(page, scope, runs=runs, script=script))
+            for page, scope, script, state in plan:
+                echo(f"  {page or '(blank)'}{f' ({state[0]})' if state else ''} as {getattr(scope, 'role', '-')} …")
+                results.append(time_page(page, scope, runs=runs, script=script, state=state))
+        login_ms, browser_note = None, "browser timing skipped (--no-browser)"
+        if browser:
+            echo("  in the browser …")
+            try:
+                login_ms, browser_note = browser_times(url, results)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports a failure, it does not stop on it
+                browser_note = f"browser timing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         page_peak = max((p.peak_rss_mib or 0 for p in results), default=0)
         import_seconds = method = import_peak = None
         if import_rows:
@@ -641,7 +802,7 @@ def run_bench(
         counts=counts, build_seconds=build_seconds, machine=machine_info(), pages=results, import_seconds=import_seconds,
         import_rows=import_rows if import_seconds is not None else 0, import_method=method or "",
         import_peak_rss_mib=import_peak, process_peak_rss_mib=page_peak or None, load_before=load_before, load_after=_load_average(),
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, login_settled_ms=login_ms, browser_note=browser_note,
     )
     echo(render(result))
     if output is not None:

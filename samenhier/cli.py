@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--import-rows", type=int, default=50_000, help="meetings in the timed import (0: skip; default 50,000)")
     p.add_argument("--output", metavar="PATH", help="report file (default docs/benchmarks.md)")
     p.add_argument("--no-write", action="store_true", help="only print the table")
+    p.add_argument("--no-browser", action="store_true", help="skip the timing in a real browser (Playwright + Chromium)")
 
     p = sub.add_parser("create-user", parents=[common], help="create a login account",
                        description="Create an account. The password is asked twice, or read from standard input when that is not a terminal.")
@@ -254,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("bench builds its own store; use --store PATH to keep it")
         output = None if args.no_write else Path(args.output) if args.output else DOCS
         result = run_bench(args.scale, runs=args.runs, pages=args.pages, store=Path(args.store) if args.store else None,
-                           import_rows=args.import_rows, output=output)
+                           import_rows=args.import_rows, output=output, browser=not args.no_browser)
         return EXIT_INVALID if any(p.error for p in result.pages) else EXIT_OK
     try:
         today()

@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-from samenhier import ui
+from samenhier import formatting, ui
 from samenhier.scope import AccessDenied
 from samenhier.services.common import ValidationFailed, VersionConflict
 
@@ -164,13 +164,14 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         st.text_area(label, **common)
     elif field.kind == "date":
         st.date_input(label, min_value=MIN_DATE, max_value=MAX_DATE,
-                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD", **common)
+                      format=formatting.date_input_format(ui.current_language()), **common)
     elif field.kind == "select":
         options = list(field.options)
         current = st.session_state.get(key)
         if current not in options:  # e.g. a builder archived since: keep showing the stored value
             options = [current, *options]
-        st.selectbox(label, options, format_func=lambda v: show_value(field, v), **common)
+        # A stored None reads as "no choice" to Streamlit, which then shows its English placeholder: show "–".
+        st.selectbox(label, options, format_func=lambda v: show_value(field, v), placeholder=formatting.EMPTY, **common)
     elif field.kind == "multiselect":
         st.multiselect(label, list(field.options), format_func=lambda v: show_value(field, v) if field.format_func else str(v),
                        placeholder=ui.t("common.choose_options"), **common)
@@ -222,7 +223,7 @@ def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on
                          "mine": show_value(field, value)})
     st.dataframe(pd.DataFrame(rows, columns=["field", "then", "now", "mine"]), hide_index=True, width="stretch", column_config={
         "field": ui.t("forms.col.field"), "then": ui.t("forms.col.then"), "now": ui.t("forms.col.now"), "mine": ui.t("forms.col.mine"),
-    })
+    }, placeholder=formatting.EMPTY)
     reload_col, apply_col = st.columns(2)
     if reload_col.button(ui.t("forms.reload"), key=_key(prefix, "reload"), icon=":material/refresh:"):
         forget(prefix, fields)

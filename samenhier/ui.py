@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.clock import today
 from samenhier.db import database_url, get_engine
 from samenhier.scope import AccessDenied, Filters, Scope
@@ -180,7 +180,7 @@ def fmt_date(value: Any) -> str:
 
 def date_column(label: str) -> Any:
     """A sortable date column in the language's numeric style (nl ``DD-MM-YYYY``, en ``YYYY-MM-DD``)."""
-    fmt = "DD-MM-YYYY" if current_language() == "nl" else "YYYY-MM-DD"
+    fmt = formatting.date_input_format(current_language())
     return st.column_config.DateColumn(label, format=fmt)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.io.rows import fold_vocabulary
 from samenhier.io.workbook import ImportFailed, ImportResult
 from samenhier.models import Municipality, Variant, WelcomeGroup
@@ -119,12 +119,12 @@ def issues_frame(failed: ImportFailed) -> pd.DataFrame:
 def _import_preview(result: ImportResult) -> None:
     frame = result.as_frame()
     frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged")]
-    st.dataframe(frame, hide_index=True)
+    st.dataframe(frame, hide_index=True, placeholder=formatting.EMPTY)
 
 
 def _import_refused(failed: ImportFailed) -> None:
     st.error(ui.t("import.refused", n=len(failed.issues)))
-    st.dataframe(issues_frame(failed), hide_index=True, width="stretch")
+    st.dataframe(issues_frame(failed), hide_index=True, width="stretch", placeholder=formatting.EMPTY)
 
 
 def _saved_uploads(uploads, folder: str) -> list[Path]:

@@ -84,7 +84,8 @@ HEATMAP_CELL = """([row, column]) => {
   if (!plot) return undefined;
   const trace = plot.data[0], r = trace.y.indexOf(row), c = trace.x.indexOf(column);
   if (r < 0 || c < 0) return undefined;
-  return trace.z[r][c];
+  const v = trace.z[r][c];
+  return v > 0 ? v : null;  // 0: no meeting, -1: outside the group's year — both drawn without a number
 }"""
 
 

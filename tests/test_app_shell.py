@@ -155,7 +155,7 @@ def test_community_builder_gets_nothing_for_another_builders_group_by_url(store,
     at = run_app(builder_scope(store, "Leyla Aydın"), page="views/group.py", query={"group": other})
     assert not at.exception
     shown = texts(at)
-    assert "bestaat niet of u heeft er geen toegang toe" in shown
+    assert "bestaat niet of je hebt er geen toegang toe" in shown
     assert groups.loc[groups["groep_code"] == other, "naam"].iloc[0] not in shown
 
 

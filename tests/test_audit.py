@@ -11,9 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from samenhier.models import AuditEvent
-from samenhier.queries.audit import audit_events, audit_options, describe_changes
+from samenhier.queries.audit import audit_events, audit_options, describe_changes, readable_events
 from samenhier.scope import AccessDenied, Scope
-from samenhier.services import progress, records, users
+from samenhier.services import data, matches, privacy, progress, records, users
+from samenhier.services.matches import propose_match
 
 pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
 
@@ -119,3 +120,59 @@ def test_audit_query_filters_and_access(engine):
 def test_describe_changes():
     assert describe_changes({"name": ["Oud", "Nieuw"], "vog_date": [None, "2026-02-03"]}) == "name: Oud → Nieuw; vog_date: – → 2026-02-03"
     assert describe_changes({"groepen": {"new": 2, "changed": 0}}) == "groepen: new 2, changed 0"
+
+
+def test_describe_changes_counts_per_sheet():
+    assert describe_changes({"groepen": {"new": 2, "changed": 0}}, sub_label={"new": "nieuw", "changed": "gewijzigd"}.get) == \
+        "groepen: nieuw 2, gewijzigd 0"
+
+
+def _readable(engine, lang="nl", **filters):
+    return readable_events(engine, audit_events(engine, ANNA, **filters).events, lang)
+
+
+def test_readable_trail_names_actions_records_and_values_in_words(engine):
+    from tests.matching_helpers import two_city_store
+
+    store = two_city_store(engine)
+    match_id = propose_match(engine, ANNA, newcomer_id=store.ids["NH1"], group_id=store.ids["H1"], proposed_date=dt.date(2026, 11, 1))
+    matches.accept_match(engine, ANNA, match_id=match_id, started_date=dt.date(2026, 11, 10), expected_version=1)
+    trail, english = _readable(engine), _readable(engine, "en")
+    assert list(trail.columns) == ["at", "username", "action", "record_type", "record", "changes"]
+    # newest first: the group became active, the newcomer matched, the match started, the proposal
+    assert list(trail["action"]) == ["status groep gewijzigd", "nieuwkomer gekoppeld", "koppeling gestart", "koppeling voorgesteld"]
+    assert list(trail["record_type"]) == ["welkomgroep", "nieuwkomer", "koppeling", "koppeling"]
+    assert list(trail["record"]) == ["H1 Groep H1", "NH1 Nieuw NH1", "H1 ↔ NH1", "H1 ↔ NH1"]
+    assert trail["changes"].iloc[0] == "Status: wacht op match → actief"
+    assert english["changes"].iloc[0] == "Status: awaiting match → active"
+    started = trail["changes"].iloc[2]
+    assert "Gestart op: – → 10-11-2026" in started and "Status:" in started
+    proposal = trail["changes"].iloc[3]
+    # ids of other records read as their code and name; dates dd-mm-jjjj
+    assert "Groep: – → H1 Groep H1" in proposal and "Nieuwkomer: – → NH1 Nieuw NH1" in proposal
+    assert "Voorgesteld op: – → 01-11-2026" in proposal
+    assert list(english["action"])[2:] == ["match started", "match proposed"]
+    assert "Started on: – → 2026-11-10" in english["changes"].iloc[2]
+    for text in [*trail["changes"], *english["changes"], *trail["record"]]:
+        for raw in ("None", "True", "False", "nan", "group_id", "_id"):
+            assert raw not in text, (raw, text)
+
+
+def test_readable_trail_yes_no_and_the_right_word_for_exports(engine):
+    users.create_user(engine, "anna", "geheim-wachtwoord", "coordinator", actor="setup")
+    records.create_user_account(engine, ANNA, values=dict(username="bert", password="b" * 12, role="coordinator"))
+    data.export_store(engine, ANNA, fmt="xlsx")
+    group = _group(engine)
+    member = records.create_member(engine, ANNA, values=dict(
+        code="", group_id=group.id, first_name="Kees", last_name="Peters", email=None, phone="06-12345678", role="lid",
+        joined_date=dt.date(2026, 1, 10), vog_date=None))
+    privacy.export_person(engine, ANNA, kind="member", person_id=member.id)
+    trail = _readable(engine)
+    assert list(trail["action"])[:3] == ["inzage-export", "aangemaakt", "aangemaakt"]
+    assert trail["record"].iloc[0] == "L0001 Kees Peters"
+    export = trail[trail["record_type"] == "werkboek"].iloc[0]
+    assert (export["action"], export["record"]) == ("export", "XLSX")
+    assert "Gemeenten: alle" in export["changes"] and "groepen 0, leden 0" in export["changes"]
+    account = trail[trail["record"] == "bert"].iloc[0]
+    assert "Actief: – → Ja" in account["changes"] and "Rol: – → coördinator" in account["changes"]
+    assert "Gearchiveerd: – → Nee" in trail[trail["record"] == "0518-001 Welkomgroep Test"].iloc[-1]["changes"]

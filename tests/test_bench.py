@@ -13,7 +13,7 @@ from samenhier.bench import BenchResult, PageResult, Payload, coordinator_pages,
 
 def test_bench_demo_prints_and_writes_the_table_for_one_page(tmp_path):
     report = tmp_path / "benchmarks.md"
-    done = run_cli("bench", "--scale", "demo", "--pages", "overview", "--runs", "1", "--import-rows", "0",
+    done = run_cli("bench", "--scale", "demo", "--pages", "overview", "--runs", "1", "--import-rows", "0", "--no-browser",
                    "--store", str(tmp_path / "demo.db"), "--output", str(report), env=cli_env(tmp_path / "unused.db"))
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]

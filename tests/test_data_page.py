@@ -77,7 +77,7 @@ def test_only_coordinators_get_the_page(store):
     at = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=60)
     at.session_state["lang"], at.session_state["scope"], at.session_state["last_seen"] = "nl", builder, time.time()
     at.run()
-    assert "Dit record bestaat niet of u heeft er geen toegang toe." in texts(at)
+    assert "Dit record bestaat niet of je hebt er geen toegang toe." in texts(at)
     assert not at.title and not at.file_uploader and not at.button
 
 

@@ -83,7 +83,7 @@ def test_two_sessions_one_wins_the_other_is_told(workbook_engine):
     _submit(bert, "Opslaan").click().run()
     assert not bert.exception
     shown = texts(bert)
-    assert "Iemand anders heeft dit record gewijzigd nadat u het opende" in shown
+    assert "Iemand anders heeft dit record gewijzigd nadat je het opende" in shown
     conflict = bert.dataframe[-1].value
     assert list(conflict.iloc[0]) == ["Naam", group.name, "Welkomgroep Anna", ""]
     assert list(conflict.iloc[1]) == ["Notities", "", group.notes, "Notitie van Bert"]
@@ -146,7 +146,7 @@ def test_builder_sees_only_own_groups_and_no_manage_page(workbook_engine):
     joris = _joris(workbook_engine)
     at = run_app(joris, page="views/my_groups.py", query={"group": "0518-022"})  # Samira's group
     assert not at.exception
-    assert "Dit record bestaat niet of u heeft er geen toegang toe." in texts(at)
+    assert "Dit record bestaat niet of je hebt er geen toegang toe." in texts(at)
     options = set(at.selectbox(key="progress_group").options)
     assert options and all(o.startswith("0392-") for o in options)
     with pytest.raises(ValueError, match="Could not find a navigation page") as exc:

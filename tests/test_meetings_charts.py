@@ -25,8 +25,8 @@ def test_heatmap_keeps_every_week_and_leaves_empty_weeks_empty():
     trace = fig.data[0]
     assert list(trace.x) == weeks  # W03 has no meeting anywhere and is still on the axis
     assert list(trace.y) == ["B", "A"]  # rows in the grid's order, not sorted
-    assert [list(r) for r in trace.z] == [[2, None, None], [None, None, None]]
-    assert trace.customdata[0][0] == "2025-12-29:online;2026-01-02:groepsactiviteit"
+    assert [list(r) for r in trace.z] == [[2, 0, 0], [0, 0, 0]]  # 0: no meeting (white), not "outside the year"
+    assert list(trace.customdata[0][0]) == ["2", "2025-12-29:online;2026-01-02:groepsactiviteit"]
     assert fig.layout.xaxis.type == "category"
 
 

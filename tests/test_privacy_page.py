@@ -114,7 +114,7 @@ def test_retention_needs_the_box_ticked_then_anonymises_the_list(store, dump_tab
     button = f"Anonimiseer {len(due)} personen"
     before = dump_tables(store)
     next(b for b in at.button if b.label == button).click().run()
-    assert "Vink eerst aan dat u de lijst hebt gecontroleerd." in [e.value for e in at.error]
+    assert "Vink eerst aan dat je de lijst hebt gecontroleerd." in [e.value for e in at.error]
     assert dump_tables(store) == before
     at.checkbox(key="privacy_retention_confirm").check()
     next(b for b in at.button if b.label == button).click().run()

@@ -230,7 +230,7 @@ def test_own_account_and_last_coordinator(engine):
     anna = records.create_user_account(engine, COORDINATOR, values=dict(username="anna", password="x" * 12, role="coordinator"))
     with pytest.raises(ValidationFailed) as exc:
         records.update_user_account(engine, COORDINATOR, user_id=anna.id, expected_version=1, changes={"active": False})
-    assert only_error(exc) == ("active", "U kunt uw eigen account niet deactiveren of een andere rol geven.")
+    assert only_error(exc) == ("active", "Je kunt je eigen account niet deactiveren of een andere rol geven.")
     with pytest.raises(ValidationFailed) as exc:
         records.update_user_account(engine, Scope.coordinator("bert"), user_id=anna.id, expected_version=1, changes={"active": False})
     assert only_error(exc) == ("active", "Dit is de laatste actieve coördinator; maak eerst een ander account coördinator.")

@@ -348,6 +348,7 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "meetings.week_heatmap": ("scoped", lambda e, sc: meetings.week_heatmap(e, sc, filters, year=2025)),
         "meetings.week_heatmap_size": ("scoped", lambda e, sc: meetings.week_heatmap_size(e, sc, filters, year=2025)),
         "meetings.programme_heatmap_size": ("scoped", lambda e, sc: meetings.programme_heatmap_size(e, sc, filters, year=2025)),
+        "meetings.programme_groups_reached": ("scoped", lambda e, sc: meetings.programme_groups_reached(e, sc, filters, year=2025, as_of=AS_OF)),
         "privacy.people": ("denied", lambda e, sc: privacy.people(e, sc, kind="newcomer")),
         "privacy.retention_due": ("denied", lambda e, sc: privacy.retention_due(e, sc, as_of=AS_OF)),
         "privacy.erased_counts": ("denied", lambda e, sc: privacy.erased_counts(e, sc)),
@@ -425,7 +426,7 @@ def test_a_community_builder_receives_nothing_of_other_groups_from_any_query(sco
     # the scope's doing, not an empty query. These name nobody for anyone (counts, shares, years).
     assert set(aggregate_only) <= {
         "groups.kpis", "matching.funnel", "matching.queue_summary", "meetings.meeting_years", "meetings.monthly_counts",
-        "meetings.programme_monthly_counts", "meetings.week_heatmap_size", "meetings.programme_heatmap_size", "surveys.end_of_year", "surveys.loneliness_by_wave", "surveys.paired_changes",
+        "meetings.programme_monthly_counts", "meetings.week_heatmap_size", "meetings.programme_heatmap_size", "meetings.programme_groups_reached", "surveys.end_of_year", "surveys.loneliness_by_wave", "surveys.paired_changes",
         "surveys.response_rates", "surveys.survey_cohorts", "surveys.survey_response",
     }, aggregate_only
 

@@ -75,11 +75,16 @@ def start_app(url: str, port: int, today: str) -> subprocess.Popen:
     raise RuntimeError("streamlit did not start")
 
 
+IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+
+
 def settle(page: Page) -> None:
-    """Wait until Streamlit has finished running the script and charts have drawn."""
+    """Wait until Streamlit has finished running the script (and a rerun it started), and charts have drawn."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    page.wait_for_timeout(1500)
+    for _ in range(2):
+        page.wait_for_selector(IDLE, timeout=120_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+        page.wait_for_timeout(750)
 
 
 def main() -> int:
@@ -87,6 +92,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--today", default="2026-11-15", help="SAMENHIER_TODAY for the figures")
     parser.add_argument("--lang", default="nl", choices=["nl", "en"])
+    parser.add_argument("--size", default="1400x1600", help="viewport WIDTHxHEIGHT (e.g. 1440x900, or 390x844 for a phone)")
+    parser.add_argument("--suffix", default="", help="added to each file name (e.g. -390 for the phone size)")
     parser.add_argument("pages", nargs="*", help="only these (names in docs/)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +104,8 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1600})
+                width, height = (int(x) for x in args.size.lower().split("x"))
+                page = browser.new_page(viewport={"width": width, "height": height})
                 base = f"http://127.0.0.1:{port}"
                 # Open a deep link before logging in: after login the app must land on that group.
                 page.goto(f"{base}/groep?group={DEEP_LINK_GROUP}")
@@ -108,10 +116,14 @@ def main() -> int:
                 page.get_by_label("Gebruikersnaam" if args.lang == "nl" else "Username").fill("coordinator")
                 page.get_by_label("Wachtwoord" if args.lang == "nl" else "Password", exact=True).fill(PASSWORD)
                 page.keyboard.press("Enter")
+                page.wait_for_selector('[data-testid="stSidebarNav"]', state="attached", timeout=120_000)  # logged in
                 settle(page)
                 for name, path in PAGES.items():
                     if args.pages and name not in args.pages:
                         continue
+                    if width < 640 and page.locator('[data-testid="stSidebarNav"]').is_hidden():  # phone: open the menu
+                        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+                        page.wait_for_timeout(300)
                     nav = page.locator('[data-testid="stSidebarNav"] a')
                     link = nav.first if name == "overzicht" else page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
                     if link.count() == 0:
@@ -120,7 +132,10 @@ def main() -> int:
                     if name != "groep":  # the group page is where the deep link landed
                         link.first.click()
                     settle(page)
-                    suffix = "" if args.lang == "nl" else "-en"
+                    if width < 640 and page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').count():
+                        page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').first.click()
+                        page.wait_for_timeout(300)
+                    suffix = ("" if args.lang == "nl" else "-en") + args.suffix
                     target = args.out / f"{name}{suffix}.png"
                     page.screenshot(path=str(target), full_page=True)
                     print(target)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from samenhier import backup, i18n, ui
+from samenhier import backup, formatting, i18n, ui
 from samenhier.io.export import FORMATS, XLSX_MIME, ZIP_MIME
 from samenhier.services import data as data_service
 from samenhier.widgets import workbook_import
@@ -81,9 +81,9 @@ with tab_backup:
             column_config={
                 "file": ui.t("data.backup.col.file"), "kind": ui.t("data.backup.col.kind"),
                 "created": st.column_config.DatetimeColumn(
-                    ui.t("data.backup.col.created"), format="DD-MM-YYYY HH:mm" if lang == "nl" else "YYYY-MM-DD HH:mm"),
+                    ui.t("data.backup.col.created"), format=formatting.datetime_input_format(lang)),
                 "size": st.column_config.NumberColumn(ui.t("data.backup.col.size"), format="%.1f"),
-            },
+            }, placeholder=formatting.EMPTY
         )
 
     st.subheader(ui.t("data.restore.title"))

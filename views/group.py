@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.queries import groups as group_queries
 from samenhier.scope import AccessDenied
 from samenhier.widgets import pick
@@ -42,7 +42,7 @@ members = detail.members.assign(
 st.dataframe(members, hide_index=True, width="stretch", column_config={
     "code": ui.t("col.code"), "name": ui.t("col.name"), "role": ui.t("col.role"), "email": ui.t("col.email"),
     "phone": ui.t("col.phone"), "joined_date": ui.date_column(ui.t("col.joined")), "vog_date": ui.date_column(ui.t("col.vog")),
-})
+}, placeholder=formatting.EMPTY)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t("group.newcomer"))
@@ -66,7 +66,7 @@ with right:
         st.dataframe(detail.surveys.assign(
             wave=detail.surveys["wave"].map(lambda w: i18n.label("wave", w)),
             role=detail.surveys["role"].map(lambda r: i18n.label("respondent_role", r)),
-        ), hide_index=True, column_config={"wave": ui.t("col.wave"), "role": ui.t("col.role"), "responses": ui.t("col.responses")})
+        ), hide_index=True, column_config={"wave": ui.t("col.wave"), "role": ui.t("col.role"), "responses": ui.t("col.responses")}, placeholder=formatting.EMPTY)
     st.subheader(ui.t("group.notes"))
     st.text(g["notes"] or "–")
 
@@ -77,4 +77,4 @@ meetings = detail.meetings.assign(
 st.dataframe(meetings, hide_index=True, width="stretch", column_config={
     "date": ui.date_column(ui.t("col.date")), "kind": ui.t("col.kind"), "duration_minutes": ui.t("col.duration"),
     "members_present": ui.t("col.members_present"), "newcomers_present": ui.t("col.newcomers_present"), "note": ui.t("col.note"),
-})
+}, placeholder=formatting.EMPTY)

@@ -7,11 +7,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.forms import FormField, edited_records, flash, record_form, run_action, show_flash
 from samenhier.models import GroupStatus, MemberRole, NewcomerStatus, UserRole, Variant
 from samenhier.queries import records as q
-from samenhier.queries.audit import audit_events, describe_changes
+from samenhier.queries.audit import audit_events, readable_events
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.services import records as s
 from samenhier.services.common import ValidationFailed, VersionConflict
@@ -101,11 +101,10 @@ def history_and_actions(name: str, table: str, record_id: int, values: dict, *, 
         events = audit_events(engine, scope, record=(table, record_id), limit=50).events
         if events.empty:
             st.caption(ui.t("manage.no_history"))
-        for event in events.itertuples():
-            st.markdown(f"**{event.at:%d-%m-%Y %H:%M}** · {event.username} · {ui.t('audit.action.' + event.action)}")
-            text = describe_changes(event.changes, field_label=lambda k: ui.t(f"field.{k}"))
-            if text:
-                st.text(text)
+        for event in readable_events(engine, events, ui.current_language()).itertuples():
+            st.markdown(f"**{formatting.datetime_text(event.at)}** · {ui.md(event.username)} · {event.action}")
+            if event.changes:
+                st.text(event.changes)
 
 
 def edit_record(name: str, table: str, title: str, fields, values: dict, record_id: int, id_arg: str, *,
@@ -156,12 +155,12 @@ if section == "groups":
     page = paginate(table, key="manage_groups_page")
     st.dataframe(page.assign(
         status=page["status"].map(lambda v: i18n.label("group_status", v)), variant=page["variant"].map(lambda v: i18n.label("variant", v)),
-        signup_date=pd.to_datetime(page["signup_date"]),
+        signup_date=pd.to_datetime(page["signup_date"]), archived=page["archived"].map(formatting.yes_no),
     )[["code", "name", "municipality", "variant", "status", "community_builder", "members", "signup_date", "archived"]],
         hide_index=True, width="stretch", height=280, column_config={
             "code": ui.t("col.code"), "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "variant": ui.t("field.variant"),
             "status": ui.t("col.status"), "community_builder": ui.t("col.community_builder"), "members": ui.t("manage.col.members"),
-            "signup_date": ui.date_column(ui.t("field.signup_date")), "archived": ui.t("field.archived")})
+            "signup_date": ui.date_column(ui.t("field.signup_date")), "archived": ui.t("field.archived")}, placeholder=formatting.EMPTY)
     st.caption(ui.t("manage.count", n=len(table)))
     labels = dict(zip(table["group_id"], table["code"] + " · " + table["name"], strict=True))
     choice = choose_record("groups", list(table["group_id"]), lambda v: labels.get(v, str(v)))
@@ -223,7 +222,7 @@ elif section == "members":
                    column_order=["code", "group_code", "first_name", "last_name", "email", "phone", "vog_date"],
                    column_config={"code": ui.t("col.code"), "group_code": ui.t("field.group_id"), "first_name": ui.t("field.first_name"),
                                   "last_name": ui.t("field.last_name"), "email": ui.t("col.email"), "phone": ui.t("col.phone"),
-                                  "vog_date": ui.date_column(ui.t("col.vog"))})
+                                  "vog_date": ui.date_column(ui.t("col.vog"))}, placeholder=formatting.EMPTY)
     edits = edited_records(shown, st.session_state.get(editor_key, {}).get("edited_rows", {}),
                            id_column="member_id", date_columns=["vog_date"])
     if edits and st.button(ui.t("manage.bulk_save", n=len(edits)), key="manage_members_bulk_save", type="primary"):
@@ -282,12 +281,12 @@ elif section == "newcomers":
     page = paginate(table, key="manage_newcomers_page")
     st.dataframe(page.assign(status=page["status"].map(lambda v: i18n.label("newcomer_status", v)),
                              registration_date=pd.to_datetime(page["registration_date"]))[
-        ["code", "first_name", "last_name", "municipality", "country_of_origin", "household_size", "registration_date", "status", "archived"]],
+        ["code", "first_name", "last_name", "municipality", "country_of_origin", "household_size", "registration_date", "status", "archived"]].pipe(formatting.readable_frame),
         hide_index=True, width="stretch", height=280, column_config={
             "code": ui.t("col.code"), "first_name": ui.t("field.first_name"), "last_name": ui.t("field.last_name"),
             "municipality": ui.t("col.municipality"), "country_of_origin": ui.t("field.country_of_origin"),
             "household_size": ui.t("field.household_size"), "registration_date": ui.date_column(ui.t("field.registration_date")),
-            "status": ui.t("col.status"), "archived": ui.t("field.archived")})
+            "status": ui.t("col.status"), "archived": ui.t("field.archived")}, placeholder=formatting.EMPTY)
     st.caption(ui.t("manage.count", n=len(table)))
     labels = dict(zip(table["newcomer_id"], table["code"] + " · " + table["first_name"] + " " + table["last_name"], strict=True))
     choice = choose_record("newcomers", list(table["newcomer_id"]), lambda v: labels.get(v, str(v)))
@@ -317,9 +316,9 @@ elif section == "builders":
     with right:
         archived = show_archived("builders")
     table = q.search_frame(ui.cached(q.builders_table)(scope, include_archived=archived), search, ["name", "email", "municipality", "languages"])
-    st.dataframe(table[["name", "email", "municipality", "languages", "groups", "archived"]], hide_index=True, width="stretch",
+    st.dataframe(formatting.readable_frame(table[["name", "email", "municipality", "languages", "groups", "archived"]]), hide_index=True, width="stretch",
                  column_config={"name": ui.t("col.name"), "email": ui.t("col.email"), "municipality": ui.t("col.municipality"),
-                                "languages": ui.t("field.languages"), "groups": ui.t("manage.col.groups"), "archived": ui.t("field.archived")})
+                                "languages": ui.t("field.languages"), "groups": ui.t("manage.col.groups"), "archived": ui.t("field.archived")}, placeholder=formatting.EMPTY)
     labels = dict(zip(table["builder_id"], table["name"], strict=True))
     choice = choose_record("builders", list(table["builder_id"]), lambda v: labels.get(v, str(v)))
     fields = [f("name", required=True), f("email"), f("municipality", "select", options=q.municipality_names(), required=True),
@@ -340,9 +339,11 @@ else:
     national = ui.t("user_scope.national")
     st.dataframe(table.assign(role=table["role"].map(lambda v: ui.t(f"user_role.{v}")), municipalities=[
         m or (national if r == UserRole.COORDINATOR.value else "–") for m, r in zip(table["municipalities"], table["role"], strict=True)])[
-        ["username", "role", "municipalities", "community_builder", "active", "locked"]], hide_index=True, width="stretch", column_config={
+        ["username", "role", "municipalities", "community_builder", "active", "locked"]].pipe(formatting.readable_frame), hide_index=True,
+        width="stretch", column_config={
             "username": ui.t("field.username"), "role": ui.t("col.role"), "municipalities": ui.t("field.municipalities"),
-            "community_builder": ui.t("col.community_builder"), "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")})
+            "community_builder": ui.t("col.community_builder"), "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")},
+        placeholder=formatting.EMPTY)
     labels = dict(zip(table["user_id"], table["username"], strict=True))
     choice = choose_record("users", list(table["user_id"]), lambda v: labels.get(v, str(v)))
     fields = [f("role", "select", options=[x.value for x in UserRole], format_func=lambda v: ui.t(f"user_role.{v}"), required=True),

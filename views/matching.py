@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import matching as charts
 from samenhier.matching import COMPONENTS, Weights, points
 from samenhier.models import MatchStatus
@@ -28,7 +28,7 @@ filters = ui.current_filters()
 as_of = ui.as_of()
 lang = ui.current_language()
 settings = ui.settings()
-DATE_FORMAT = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+DATE_FORMAT = formatting.date_input_format(lang)
 
 st.title(ui.t("matching.title"))
 st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
@@ -116,7 +116,7 @@ st.dataframe(
         "newcomer_wait_p90": right_aligned(ui.t("matching.col.newcomer_wait_p90")),
         "groups_waiting": ui.t("matching.col.groups_waiting"), "group_wait_median": right_aligned(ui.t("matching.col.group_wait_median")),
         "group_wait_p90": right_aligned(ui.t("matching.col.group_wait_p90")), "proposals": ui.t("matching.col.proposals"),
-    },
+    }, placeholder=formatting.EMPTY
 )
 
 # ------------------------------------------------------------------------------------------ one municipality
@@ -149,7 +149,7 @@ with tabs["queue"]:
             "eligibility_end": ui.date_column(ui.t("matching.col.eligibility_end")),
             "days_left": st.column_config.NumberColumn(ui.t("matching.col.days_left"), format="%d"),
             "flag": ui.t("matching.col.flag"), "proposed_group": ui.t("matching.col.proposed_group"),
-        })
+        }, placeholder=formatting.EMPTY)
         st.caption(ui.t("matching.flag_legend", days=settings.urgent_days_left, years=settings.eligibility_years))
     else:
         mine = summary[summary["municipality"] == municipality]
@@ -170,7 +170,7 @@ with tabs["queue"]:
         "training_completed_date": ui.date_column(ui.t("matching.col.training_completed")),
         "wait_days": st.column_config.NumberColumn(ui.t("matching.col.wait_days"), format="%d"),
         "proposed_newcomer": ui.t("matching.col.proposed_newcomer"),
-    })
+    }, placeholder=formatting.EMPTY)
     st.caption(ui.t("matching.groups_languages_note"))
 
 if scope.is_coordinator:
@@ -248,7 +248,7 @@ with tabs["matches"]:
             "household_size": ui.t("matching.col.household"), "status": ui.t("col.status"),
             "proposed_date": ui.date_column(ui.t("matching.field.proposed_date")),
             "started_date": ui.date_column(ui.t("matching.field.started_date")),
-        })
+        }, placeholder=formatting.EMPTY)
         labels = {
             r.match_id: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name} · {i18n.label('match_status', r.status)}"
             for r in here.itertuples()
@@ -316,5 +316,5 @@ with tabs["funnel"]:
                      hide_index=True, width="stretch", column_config={
                          "municipality": ui.t("col.municipality"), "step": ui.t("matching.col.step"),
                          "newcomers": ui.t("matching.col.newcomers"), "median_days": right_aligned(ui.t("matching.col.median_days")),
-                     })
+                     }, placeholder=formatting.EMPTY)
         st.caption(ui.t("matching.funnel_medians"))

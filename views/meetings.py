@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_month_names
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import meetings as meeting_charts
 from samenhier.models import MeetingKind
 from samenhier.queries import meetings as meeting_queries
@@ -31,7 +31,7 @@ scope = ui.require_scope()
 filters = ui.current_filters()
 as_of = ui.as_of()
 lang = ui.current_language()
-date_format = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+date_format = formatting.date_input_format(lang)
 kind_labels = {k: i18n.label("meeting_kind", k, lang) for k in KINDS}
 
 
@@ -82,6 +82,7 @@ def year_tab() -> None:
         x_title = ui.t("meetings.axis.week")
         title, caption = ui.t("meetings.heatmap.title.calendar", year=year), ui.t("meetings.heatmap.caption.calendar")
         empty = ui.t("meetings.heatmap.none.calendar", year=year)
+        per_group, partial_month = None, as_of.month if year == as_of.year else None
     else:
         year = right.selectbox(ui.t("meetings.cohort_year"), years, key="meetings_year")
         grid = ui.cached(meeting_queries.programme_heatmap)(scope, filters, year=year, as_of=as_of, max_rows=MAX_HEATMAP_ROWS)
@@ -93,6 +94,7 @@ def year_tab() -> None:
         x_title = ui.t("meetings.axis.programme_month")
         title, caption = ui.t("meetings.heatmap.title.programme", year=year), ui.t("meetings.heatmap.caption.programme", year=year)
         empty = ui.t("meetings.heatmap.none.programme", year=year)
+        per_group, partial_month = ui.cached(meeting_queries.programme_groups_reached)(scope, filters, year=year, as_of=as_of), None
 
     st.subheader(title)
     if grid.empty:
@@ -105,6 +107,8 @@ def year_tab() -> None:
             meeting_charts.meeting_heatmap(
                 grid, row_key=row_key, row_label=row_label, column=column, columns=columns, column_labels=column_labels,
                 describe=describe, x_title=x_title, colour_title=ui.t("meetings.axis.meetings"),
+                outside=meeting_queries.outside_group_year(grid, as_of=as_of),
+                level_labels=(ui.t("meetings.heatmap.outside"), ui.t("meetings.heatmap.no_meeting")),
             ),
             config={"displayModeBar": False}, key="meetings_heatmap",
         )
@@ -114,8 +118,11 @@ def year_tab() -> None:
         if monthly.empty:
             st.info(ui.t("meetings.monthly.none"))
         else:
+            if per_group is not None:
+                st.caption(ui.t("meetings.monthly.per_group_caption"))
             st.plotly_chart(meeting_charts.meetings_by_municipality(
-                monthly, month_labels=month_labels, axis_title=ui.t("meetings.axis.meetings")),
+                monthly, month_labels=month_labels, partial_month=partial_month, partial_label=ui.t("charts.partial_month"),
+                groups=per_group, axis_title=ui.t("meetings.axis.per_group") if per_group is not None else ui.t("meetings.axis.meetings")),
                 config={"displayModeBar": False}, key="meetings_by_municipality")
     with right:
         st.subheader(ui.t("meetings.monthly.by_kind"))
@@ -124,7 +131,7 @@ def year_tab() -> None:
         else:
             st.plotly_chart(meeting_charts.meetings_by_kind(
                 monthly, month_labels=month_labels, kind_label=lambda k: i18n.label("meeting_kind", k),
-                axis_title=ui.t("meetings.axis.meetings")),
+                axis_title=ui.t("meetings.axis.meetings"), partial_month=partial_month, partial_label=ui.t("charts.partial_month")),
                 config={"displayModeBar": False}, key="meetings_by_kind")
 
 
@@ -152,7 +159,7 @@ def cadence_tab() -> None:
         for name in ("match_started", "last_meeting"):
             if name in shown:
                 shown[name] = pd.to_datetime(shown[name])
-        return st.dataframe(shown, hide_index=True, width="stretch", column_config=columns)
+        return st.dataframe(shown, hide_index=True, width="stretch", column_config=columns, placeholder=formatting.EMPTY)
 
     if frame.empty:
         st.info(ui.t("meetings.cadence.none"))
@@ -177,7 +184,8 @@ def log_tab(groups) -> None:
             st.session_state.pop(f"meetings_log_{name}", None)
     group_id = group_picker(groups, "meetings_log_group")
     limits = groups.set_index("group_id").loc[group_id]
-    st.caption(ui.t("meetings.log.limits", members=int(limits["members"]), household=int(limits["household_size"])))
+    st.caption(ui.t("meetings.log.limits", members=formatting.count(int(limits["members"]), "member"),
+                    household=formatting.count(int(limits["household_size"]), "person")))
     with st.form("meetings_log_form"):
         date = st.date_input(ui.t("col.date"), value=as_of, min_value=EARLIEST_DATE, format=date_format, key="meetings_log_date")
         kind = st.selectbox(ui.t("col.kind"), KINDS, format_func=lambda k: i18n.label("meeting_kind", k), key="meetings_log_kind")

@@ -5,7 +5,7 @@ samenhier.services.progress; deep link ``?group=<code>``."""
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts.progress import meeting_cadence as cadence_chart
 from samenhier.forms import forget_version, run_action, show_flash, snapshot_version
 from samenhier.models import CheckInAssessment, GroupStatus
@@ -40,7 +40,7 @@ st.dataframe(pd.DataFrame({
     "code": ui.t("col.code"), "name": ui.t("col.name"), "status": ui.t("col.status"), "month": ui.t("col.month"),
     "last_meeting": ui.date_column(ui.t("col.last_meeting")), "last_check_in": ui.t("progress.col.check_in"),
     "todos": ui.t("progress.col.todos"),
-})
+}, placeholder=formatting.EMPTY)
 
 choices = dict(zip(groups["code"].tolist(), (groups["code"] + " · " + groups["name"]).tolist(), strict=True))
 wanted = st.query_params.get("group")
@@ -72,7 +72,8 @@ for todo in row["todos"]:
 
 st.subheader(ui.t("progress.cadence"))
 cadence = ui.cached(q.meeting_cadence)(scope, group_id, as_of=as_of)
-st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings")),
+st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings"),
+                              partial_month=f"{as_of:%Y-%m}", partial_label=ui.t("charts.partial_month")),
                 config={"displayModeBar": False}, key=f"cadence-{group_id}")
 st.caption(ui.t("progress.cadence_rule", days=ui.settings().inactive_after_days))
 
@@ -102,7 +103,7 @@ with left:
         st.subheader(ui.t("progress.training"))
         with st.form(f"training-{group_id}"):
             day = st.date_input(ui.t("field.training_completed_date"), value=None, key=f"training-{group_id}-date",
-                                max_value=as_of, format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD")
+                                max_value=as_of, format=formatting.date_input_format(lang))
             advance = st.checkbox(ui.t("progress.training_advance"), value=True, key=f"training-{group_id}-advance")
             if st.form_submit_button(ui.t("progress.training_save")):
                 show_errors(run_action(
@@ -120,7 +121,7 @@ with left:
         with st.form(f"vog-{group_id}"):
             member_id = st.selectbox(ui.t("progress.vog_member"), list(labels), format_func=lambda v: labels[v], key=f"vog-{group_id}-member")
             day = st.date_input(ui.t("col.vog"), value=as_of, max_value=as_of, key=f"vog-{group_id}-date",
-                                format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD")
+                                format=formatting.date_input_format(lang))
             if st.form_submit_button(ui.t("progress.vog_save")):
                 member_version = snapshot_version(f"member-{member_id}", members.set_index("member_id").loc[member_id, "version"])
                 show_errors(run_action(
@@ -131,7 +132,7 @@ with right:
     st.subheader(ui.t("progress.check_in"))
     with st.form(f"checkin-{group_id}"):
         day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, key=f"checkin-{group_id}-date",
-                            format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD")
+                            format=formatting.date_input_format(lang))
         assessment = st.radio(ui.t("progress.assessment"), [x.value for x in CheckInAssessment], key=f"checkin-{group_id}-assessment",
                               format_func=lambda v: i18n.label("check_in", v), horizontal=True)
         text = st.text_area(ui.t("progress.note"), key=f"checkin-{group_id}-text")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import groups as group_charts
 from samenhier.queries import groups as group_queries
 from samenhier.widgets import download_buttons, onboarding, paginate
@@ -70,7 +70,7 @@ st.dataframe(
         "last_meeting": ui.date_column(ui.t("col.last_meeting")),
         "days_since": st.column_config.NumberColumn(ui.t("col.days_since"), format="%d"),
         "health": ui.t("col.health"),
-    },
+    }, placeholder=formatting.EMPTY
 )
 st.caption(ui.t("overview.count", shown=len(shown), total=len(overview)))
 download_buttons(table.assign(link=shown["code"].to_numpy()).rename(columns={

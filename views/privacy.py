@@ -8,7 +8,7 @@ samenhier.io.subject_access. What is erased and what stays is decided there (and
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.forms import flash, show_flash
 from samenhier.io import subject_access
 from samenhier.privacy import PERSON_KINDS
@@ -124,7 +124,7 @@ with tab_retention:
             "kind": ui.t("privacy.kind"), "code": ui.t("col.code"), "name": ui.t("col.name"),
             "municipality": ui.t("col.municipality"), "last_activity": ui.date_column(ui.t("privacy.col.last_activity")),
             "due_date": ui.date_column(ui.t("privacy.col.due_date")),
-        })
+        }, placeholder=formatting.EMPTY)
         with st.form("privacy_retention"):
             confirm = st.checkbox(ui.t("privacy.retention.confirm", n=len(due)), key="privacy_retention_confirm")
             submitted = st.form_submit_button(ui.t("privacy.retention.button", n=len(due)), type="primary")

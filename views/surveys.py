@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, i18n, ui
 from samenhier.charts import surveys as survey_charts
 from samenhier.models import LONELINESS_ITEMS, Answer, SelfReportedChange, Wave
 from samenhier.queries import records as record_queries
@@ -96,7 +96,7 @@ with tab_response:
             "wave": ui.t("col.wave"), "role": ui.t("col.role"), "municipality": ui.t("col.municipality"),
             "invited": ui.t("surveys.col.invited"), "responses": st.column_config.NumberColumn(ui.t("col.responses"), format="%d"),
             "rate": st.column_config.NumberColumn(ui.t("surveys.col.rate"), format="%.0f%%"), "note": ui.t("surveys.col.note"),
-        }, key="table_response")
+        }, key="table_response", placeholder=formatting.EMPTY)
 
 with tab_waves:
     st.subheader(ui.t("surveys.waves.title"))
@@ -121,7 +121,7 @@ with tab_waves:
             "n": st.column_config.NumberColumn(ui.t("surveys.col.n"), help=ui.t("surveys.col.n_help"), format="%d"),
             "k": st.column_config.NumberColumn(ui.t("surveys.col.k"), format="%d"), "share": SHARE,
             "interval": ui.t("surveys.col.interval"),
-        }, key="table_waves")
+        }, key="table_waves", placeholder=formatting.EMPTY)
 
 with tab_paired:
     st.subheader(ui.t("surveys.paired.title"))
@@ -167,7 +167,7 @@ with tab_paired:
             "increased": st.column_config.NumberColumn(ui.t("surveys.col.increased"), format="%d"),
             "p": st.column_config.TextColumn(ui.t("surveys.col.p"), help=ui.t("surveys.col.p_help")),
             "sign_p": st.column_config.TextColumn(ui.t("surveys.col.sign_p"), help=ui.t("surveys.col.sign_p_help")),
-        }, key="table_paired")
+        }, key="table_paired", placeholder=formatting.EMPTY)
 
 with tab_end:
     st.subheader(ui.t("surveys.end.title"))
@@ -187,7 +187,7 @@ with tab_end:
             "n": st.column_config.NumberColumn(ui.t("surveys.col.n"), format="%d"),
             "k": st.column_config.NumberColumn(ui.t("surveys.col.k"), format="%d"), "share": SHARE,
             "interval": ui.t("surveys.col.interval"),
-        }, key="table_end")
+        }, key="table_end", placeholder=formatting.EMPTY)
     if not end.contacts.empty:
         st.dataframe(pd.DataFrame({
             "role": end.contacts["role"].map(lambda r: label("respondent_role", r)),
@@ -198,7 +198,7 @@ with tab_end:
             "mean": st.column_config.NumberColumn(ui.t("surveys.col.contacts_mean"), format="%.1f"),
             "median": st.column_config.NumberColumn(ui.t("surveys.col.contacts_median"), format="%.0f"),
             "note": ui.t("surveys.col.note"),
-        }, key="table_contacts")
+        }, key="table_contacts", placeholder=formatting.EMPTY)
 
 
 # Entering a response ------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ with tab_entry:
     form_key = f"survey_form_{group_id}_{role}_{person_id}_{wave}_{existing.get('version', 0)}"
     with st.form(form_key):
         date = st.date_input(ui.t("col.date"), value=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1),
-                             format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD", key=f"{form_key}_date")
+                             format=formatting.date_input_format(lang), key=f"{form_key}_date")
         st.markdown(f"**{ui.t('surveys.entry.items')}**")
         answers = {
             item: st.radio(ui.t(f"surveys.item.{item}"), ANSWER_OPTIONS, index=option_index(ANSWER_OPTIONS, existing.get(item)),

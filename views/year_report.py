@@ -64,6 +64,6 @@ with st.container(border=True):
                 st.markdown(ui.md(block.text))
         elif isinstance(block, content.Table):
             st.markdown(f"**{ui.md(block.title)}**")
-            st.dataframe(block.text, hide_index=True, width="stretch")
+            st.dataframe(block.text, hide_index=True, width="stretch", placeholder="–")
         elif isinstance(block, content.Chart):
             st.image(block.png, caption=block.title)

@@ -8,13 +8,12 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from samenhier.charts.style import layout
+from samenhier.charts.style import layout, municipality_colour
 
 NEWCOMER_COLOUR = "#e76f51"
 NEWCOMER_LIGHT = "#f5b9a8"
 GROUP_COLOUR = "#f2a541"
 GROUP_LIGHT = "#f9d8a6"
-FUNNEL_COLOUR = "#2a9d8f"
 FUNNEL_COLUMNS = 4
 """Funnels per row; more municipalities wrap to the next row."""
 FUNNEL_ROW_GAP = 60
@@ -71,7 +70,7 @@ def _domain(low: float, high: float) -> list[float]:
 
 
 def funnel(frame: pd.DataFrame, *, steps: tuple[str, ...], label: Callable[[str], str]) -> go.Figure:
-    """One small funnel per municipality over ``steps`` (e.g. registered → proposed → started → completed),
+    """One small funnel per municipality, in the municipality's colour, over ``steps`` (e.g. registered → proposed → started → completed),
     :data:`FUNNEL_COLUMNS` to a row, each step's count with its share of the first step.
 
     ``frame`` is :func:`samenhier.queries.matching.funnel`'s frame (``municipality``, ``step``,
@@ -106,7 +105,7 @@ def funnel(frame: pd.DataFrame, *, steps: tuple[str, ...], label: Callable[[str]
                            yanchor="bottom", showarrow=False, font=dict(size=16)))
         traces.append(dict(
             type="funnel", name=name, y=y_labels, x=counts.loc[name].tolist(), xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-            textinfo="value+percent initial", marker=dict(color=FUNNEL_COLOUR), showlegend=False,
+            textinfo="value+percent initial", marker=dict(color=municipality_colour(name)), showlegend=False,
             connector=dict(fillcolor="#d8efec"),
         ))
     fig = go.Figure(data=traces, layout=dict(annotations=titles, **axes))

@@ -7,16 +7,45 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from samenhier.charts.style import layout
+from samenhier.charts.style import (
+    PARTIAL_OPACITY,
+    PARTIAL_PATTERN,
+    integer_axis,
+    layout,
+    municipality_colour,
+    municipality_dash,
+)
 from samenhier.models import MeetingKind
 
-KIND_COLOURS = {
-    MeetingKind.GROUP_ACTIVITY.value: "#2a9d8f",
-    MeetingKind.ONE_TO_ONE.value: "#e9c46a",
-    MeetingKind.BUILDER_VISIT.value: "#f4a261",
-    MeetingKind.ONLINE.value: "#8d99ae",
+KIND_COLOURS = {  # Okabe–Ito colours (colour-blind safe)
+    MeetingKind.GROUP_ACTIVITY.value: "#009E73",
+    MeetingKind.ONE_TO_ONE.value: "#E69F00",
+    MeetingKind.BUILDER_VISIT.value: "#56B4E9",
+    MeetingKind.ONLINE.value: "#999999",
 }
-HEATMAP_SCALE = [[0.0, "#d8f0ec"], [0.5, "#2a9d8f"], [1.0, "#12463f"]]
+HEATMAP_LEVELS = ["#e4e4e4", "#ffffff", "#c6e3f5", "#6bb3e0", "#1f78b4", "#08306b"]
+"""Discrete heatmap colours: outside the group's year or in the future (grey), no meeting (white), 1, 2,
+3 and 4 or more meetings (light to dark blue, ColorBrewer "Blues": readable with colour blindness)."""
+OUTSIDE, NO_MEETING = -1, 0
+"""The heatmap's z of a cell outside the group's year (or in the future) and of a cell without a meeting;
+any other z is the number of meetings (colours step at 1, 2, 3 and 4 or more)."""
+TOP_LEVEL = 4
+"""Four meetings or more in one cell share the darkest colour."""
+
+
+def _z(count, outside: bool) -> int:
+    """The heatmap value of a cell: :data:`OUTSIDE`, :data:`NO_MEETING`, or the number of meetings."""
+    if outside:
+        return OUTSIDE
+    return NO_MEETING if count is None or pd.isna(count) else int(count)
+
+
+def _discrete_scale(levels: list[str]) -> list[list]:
+    """A plotly colourscale of flat steps, one per level (for zmin = OUTSIDE − ½, zmax = TOP_LEVEL + ½)."""
+    steps = []
+    for index, colour in enumerate(levels):
+        steps += [[index / len(levels), colour], [(index + 1) / len(levels), colour]]
+    return steps
 
 
 def _values(series: pd.Series) -> list[int | None]:
@@ -35,77 +64,142 @@ def meeting_heatmap(
     describe: Callable[[list], str],
     x_title: str,
     colour_title: str,
+    outside: pd.Series | None = None,
+    level_labels: Sequence[str] = ("outside the year", "no meeting"),
 ) -> go.Figure:
-    """Rows × columns of meeting counts; a cell without meetings stays empty (no colour).
+    """Rows × columns of meeting counts on a discrete scale: grey outside the group's year or in the
+    future (z = :data:`OUTSIDE`), white for no meeting (z = 0), then 1, 2, 3 and 4+ meetings (z = the count); municipalities named at the right of
+    their block of rows, in their own colour (:func:`~samenhier.charts.style.municipality_colour`).
 
     ``grid`` is long (one row per row × column, as from :func:`samenhier.queries.meetings.week_heatmap`
     or ``programme_heatmap``) with ``row_key`` (one value per heatmap row, rows kept in the order they
-    first appear), ``column`` (values from ``columns``), ``meetings`` (count) and ``details`` (list of
-    ``(date, kind)``). ``row_label`` makes a row's label from its first grid row (labels must be
-    unique); ``column_labels`` (default: ``columns`` as text) are the x categories — every one is on
-    the axis, also when no row has a meeting there; ``describe`` turns a cell's details into hover text.
+    first appear), ``column`` (values from ``columns``), ``meetings`` (count), ``details`` (list of
+    ``(date, kind)``) and ``municipality``. ``row_label`` makes a row's label from its first grid row
+    (labels must be unique); ``column_labels`` (default: ``columns`` as text) are the x categories —
+    every one is on the axis, also when no row has a meeting there; ``describe`` turns a cell's details
+    into hover text. ``outside`` (bool per grid row, as
+    :func:`samenhier.queries.meetings.outside_group_year`) marks the cells outside the group's year;
+    ``level_labels`` names the two lowest levels ("outside the year / future", "no meeting") in the
+    user's language.
     """
     labels = [str(c) for c in (column_labels if column_labels is not None else columns)]
     firsts = grid.drop_duplicates(row_key, keep="first")
     keys = list(firsts[row_key])
     y = [row_label(row) for _, row in firsts.iterrows()]
-    counts = grid.pivot(index=row_key, columns=column, values="meetings").reindex(index=keys, columns=list(columns))
-    details = grid.pivot(index=row_key, columns=column, values="details").reindex(index=keys, columns=list(columns))
-    z = [[None if pd.isna(v) or v == 0 else int(v) for v in row] for row in counts.to_numpy()]
+    cells = grid.assign(_outside=outside.to_numpy() if outside is not None else False)
+    counts = cells.pivot(index=row_key, columns=column, values="meetings").reindex(index=keys, columns=list(columns))
+    outside_grid = cells.pivot(index=row_key, columns=column, values="_outside").reindex(index=keys, columns=list(columns))
+    details = cells.pivot(index=row_key, columns=column, values="details").reindex(index=keys, columns=list(columns))
+    z = [[_z(c, bool(o) if not pd.isna(o) else False) for c, o in zip(count_row, outside_row, strict=True)]
+         for count_row, outside_row in zip(counts.to_numpy(), outside_grid.to_numpy(), strict=True)]
+    counts_text = [["" if pd.isna(c) else str(int(c)) for c in row] for row in counts.to_numpy()]
     text = [[describe(d) if isinstance(d, list) and d else "" for d in row] for row in details.to_numpy()]
+    customdata = [[[n, t] for n, t in zip(n_row, t_row, strict=True)] for n_row, t_row in zip(counts_text, text, strict=True)]
+    tick_text = [*level_labels, "1", "2", "3", f"{TOP_LEVEL}+"]
     # The trace as a dict: plotly validates it once (go.Figure(go.Heatmap(…)) validates 7,950 cells twice).
     fig = go.Figure(data=[dict(
-        type="heatmap", z=z, x=labels, y=y, customdata=text, colorscale=HEATMAP_SCALE, zmin=1, xgap=1, ygap=1,
-        hoverongaps=False, colorbar=dict(title=dict(text=colour_title), thickness=12, dtick=1, tickformat="d"),
-        hovertemplate="%{y}<br>%{x}: %{z}<br>%{customdata}<extra></extra>",
+        type="heatmap", z=z, x=labels, y=y, customdata=customdata, colorscale=_discrete_scale(HEATMAP_LEVELS),
+        zmin=OUTSIDE - 0.5, zmax=TOP_LEVEL + 0.5, xgap=1, ygap=1, hoverongaps=False,
+        colorbar=dict(title=dict(text=colour_title, side="top"), orientation="h", x=0, xanchor="left", y=-0.02, yanchor="top",
+                      thickness=12, len=0.6, tickvals=list(range(OUTSIDE, TOP_LEVEL + 1)), ticktext=tick_text),
+        hovertemplate="%{y}<br>%{x}: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
     )])
+    annotations, shapes = [], []
+    if "municipality" in firsts.columns:
+        names = list(firsts["municipality"])
+        for index, name in enumerate(names):
+            if index == 0 or names[index - 1] != name:
+                annotations.append(dict(text=f"<b>{name}</b>", x=1.0, xref="paper", xanchor="left", y=y[index], yref="y",
+                                        yanchor="middle", showarrow=False, font=dict(color=municipality_colour(name), size=12)))
+                if index:
+                    shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=index - 0.5, y1=index - 0.5,
+                                       line=dict(color="#555", width=1)))
     fig.update_layout(
         xaxis=dict(type="category", categoryorder="array", categoryarray=labels, title=x_title, tickangle=-60, side="top"),
         yaxis=dict(type="category", categoryorder="array", categoryarray=y, autorange="reversed"),
+        annotations=annotations, shapes=shapes,
     )
-    return layout(fig, height=160 + 22 * max(1, len(y)))
+    layout(fig, height=220 + 22 * max(1, len(y)))
+    return fig.update_layout(margin=dict(l=10, r=110, t=30, b=70))
+
+
+def _partial_marks(month_labels: Sequence[str], partial_month: int | None, partial_label: str) -> dict:
+    """Layout of the partial month: a light band behind it with ``partial_label`` on top."""
+    if partial_month is None:
+        return {}
+    label = month_labels[partial_month - 1]
+    return dict(
+        shapes=[dict(type="rect", xref="x", yref="paper", x0=partial_month - 1.5, x1=partial_month - 0.5, y0=0, y1=1,
+                     fillcolor="#f2f2f2", line=dict(width=0), layer="below")],
+        annotations=[dict(text=partial_label, x=label, xref="x", y=1, yref="paper", yanchor="top", showarrow=False,
+                          textangle=-90, font=dict(size=11, color="#555"))],
+    )
 
 
 def meetings_by_municipality(
-    monthly: pd.DataFrame, *, month_labels: Sequence[str], axis_title: str
+    monthly: pd.DataFrame, *, month_labels: Sequence[str], axis_title: str, partial_month: int | None = None,
+    partial_label: str = "", groups: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """One line per municipality: meetings per month (all kinds).
+    """One line per municipality, in its fixed colour and dash (:mod:`samenhier.charts.style`): meetings per month.
 
     ``monthly`` has columns ``municipality``, ``month`` (1–12), ``kind``, ``meetings`` (as from
     :func:`samenhier.queries.meetings.monthly_counts`); ``month_labels`` are the 12 x labels. Months
-    missing from ``monthly`` (not yet happened) have no point.
+    missing from ``monthly`` (not yet happened) have no point. ``partial_month`` (1–12) is the month
+    that is not over yet: its points are open circles under a band labelled ``partial_label``.
+    With ``groups`` (``municipality``, ``month``, ``groups``, as from
+    :func:`samenhier.queries.meetings.programme_groups_reached`) each point is meetings per group
+    that reached the month (two decimals), so later months do not fall only because fewer groups got there.
     """
     # One pivot and dict traces: with 40 municipalities, per-municipality pandas steps and add_scatter
     # calls cost more than everything else on the page.
     totals = monthly.pivot_table(index="municipality", columns="month", values="meetings", aggfunc="sum", sort=True)
     totals = totals.reindex(columns=range(1, 13))
-    fig = go.Figure(data=[
-        dict(type="scatter", x=list(month_labels), y=_values(row), name=str(municipality), mode="lines+markers",
-             hovertemplate="%{x}: %{y}<extra>" + str(municipality) + "</extra>")
-        for municipality, row in totals.iterrows()
-    ])
-    fig.update_layout(xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
-                      yaxis=dict(title=axis_title, rangemode="tozero"))
+    if groups is not None:
+        reached = groups.pivot_table(index="municipality", columns="month", values="groups", aggfunc="sum")
+        reached = reached.reindex(index=totals.index, columns=range(1, 13))
+        totals = (totals / reached).round(2)
+    symbols = ["circle-open" if m == partial_month else "circle" for m in range(1, 13)]
+    traces = []
+    for municipality, row in totals.iterrows():
+        name = str(municipality)
+        values = [None if pd.isna(v) else (float(v) if groups is not None else int(v)) for v in row]
+        traces.append(dict(
+            type="scatter", x=list(month_labels), y=values, name=name, mode="lines+markers",
+            line=dict(color=municipality_colour(name), dash=municipality_dash(name)),
+            marker=dict(color=municipality_colour(name), symbol=symbols, size=8),
+            hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
+        ))
+    fig = go.Figure(data=traces)
+    largest = float(totals.max().max()) if totals.notna().any().any() else 0.0
+    y_axis = dict(title=axis_title, rangemode="tozero") if groups is not None else dict(title=axis_title, **integer_axis(largest))
+    fig.update_layout(xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)), yaxis=y_axis,
+                      **_partial_marks(month_labels, partial_month, partial_label))
     return layout(fig)
 
 
 def meetings_by_kind(
-    monthly: pd.DataFrame, *, month_labels: Sequence[str], kind_label: Callable[[str], str], axis_title: str
+    monthly: pd.DataFrame, *, month_labels: Sequence[str], kind_label: Callable[[str], str], axis_title: str,
+    partial_month: int | None = None, partial_label: str = "",
 ) -> go.Figure:
     """Stacked bars: meetings per month, one colour per kind of meeting (vocabulary order).
 
     ``monthly`` as for :func:`meetings_by_municipality`; ``kind_label`` shows a stored kind in the
-    user's language. Months missing from ``monthly`` have no bar.
+    user's language. Months missing from ``monthly`` have no bar. The bars of ``partial_month`` (the
+    month not over yet) are hatched and lighter, under a band labelled ``partial_label``.
     """
     totals = monthly.groupby(["kind", "month"], as_index=False)["meetings"].sum()
+    patterns = [PARTIAL_PATTERN if m == partial_month else "" for m in range(1, 13)]
+    opacity = [PARTIAL_OPACITY if m == partial_month else 1.0 for m in range(1, 13)]
     fig = go.Figure()
     for kind in MeetingKind:
         part = totals[totals["kind"] == kind.value].set_index("month").reindex(range(1, 13))
         fig.add_bar(
             x=list(month_labels), y=_values(part["meetings"]), name=kind_label(kind.value),
-            marker_color=KIND_COLOURS[kind.value],
+            marker=dict(color=KIND_COLOURS[kind.value], pattern=dict(shape=patterns), opacity=opacity),
             hovertemplate="%{x}: %{y}<extra>" + kind_label(kind.value) + "</extra>",
         )
+    per_month = totals.groupby("month")["meetings"].sum()
+    largest = float(per_month.max()) if len(per_month) else 0.0
     fig.update_layout(barmode="stack", xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
-                      yaxis=dict(title=axis_title, rangemode="tozero"))
+                      yaxis=dict(title=axis_title, **integer_axis(largest)), **_partial_marks(month_labels, partial_month, partial_label))
     return layout(fig)

@@ -531,3 +531,58 @@ def group_meetings(engine: Engine, scope: Scope, group_id: int) -> pd.DataFrame:
     )
     frame["date"] = _as_dates(frame["date"])
     return frame
+
+
+# --- for the charts: the group's year and the groups behind a programme month ---------------------------
+
+def outside_group_year(grid: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
+    """Per cell of a heatmap grid: True where the cell lies outside the group's year or in the future, so
+    that "no meeting" (an empty cell inside the year) is told apart from "not expected" (index as ``grid``).
+
+    Calendar grid (:func:`week_heatmap`, column ``week``): the ISO week ends before the group year
+    starts (``start_date``), starts after its twelve months (:data:`~samenhier.rules.GROUP_YEAR_MONTHS`)
+    are over, or starts after ``as_of``. A group without a start has no year: only future weeks are outside.
+    Programme grid (:func:`programme_heatmap`, column ``month``): the programme month starts after
+    ``as_of`` or after the match ended (``ended_date``).
+    """
+    if grid.empty:
+        return pd.Series([], index=grid.index, dtype=bool)
+    if "week" in grid.columns:
+        monday = [dt.date.fromisocalendar(int(w[:4]), int(w[-2:]), 1) for w in grid["week"]]
+        outside = []
+        for first, start in zip(monday, grid["start_date"], strict=True):
+            last = first + dt.timedelta(days=6)
+            if first > as_of:
+                outside.append(True)
+            elif start is None or pd.isna(start):
+                outside.append(False)
+            else:
+                outside.append(last < start or first >= start + relativedelta(months=GROUP_YEAR_MONTHS))
+        return pd.Series(outside, index=grid.index, dtype=bool)
+    outside = []
+    for start, ended, month in zip(grid["start_date"], grid["ended_date"], grid["month"], strict=True):
+        first, _ = programme_month_bounds(start, int(month))
+        ended = None if ended is None or pd.isna(ended) else ended
+        outside.append(first > as_of or (ended is not None and first > ended))
+    return pd.Series(outside, index=grid.index, dtype=bool)
+
+
+def programme_groups_reached(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date
+) -> pd.DataFrame:
+    """How many group years (matches that started in ``year``, as :func:`programme_monthly_counts`) have
+    reached each programme month by ``as_of`` (or by their end): the denominator of "meetings per group".
+
+    Columns: ``municipality``, ``month`` (1–12), ``groups`` (count ≥ 1; months no group reached are left
+    out). A match reaches month *k* when month *k* has begun (:func:`programme_month_bounds`) on or
+    before ``as_of`` and on or before the day it ended.
+    """
+    cohort = _cohort(engine, scope, filters, year)
+    rows = []
+    for match in cohort.itertuples():
+        stop = as_of if match.ended_date is None else min(as_of, match.ended_date)
+        for month in range(1, GROUP_YEAR_MONTHS + 1):
+            if programme_month_bounds(match.start_date, month)[0] <= stop:
+                rows.append((match.municipality, month))
+    frame = pd.DataFrame(rows, columns=["municipality", "month"])
+    return frame.groupby(["municipality", "month"], as_index=False).size().rename(columns={"size": "groups"})

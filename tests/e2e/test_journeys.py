@@ -53,7 +53,7 @@ def test_deep_link_survives_the_login(page: Page, workbook_app):
 def test_community_builder_sees_only_own_groups_and_not_others_by_link(page: Page, workbook_app):
     open_app(page, f"{workbook_app.url}/groep?group=0518-001")  # Samira Benali's group
     log_in(page, "leyla", PASSWORD)
-    expect_text(page, "bestaat niet of u heeft er geen toegang toe")
+    expect_text(page, "bestaat niet of je hebt er geen toegang toe")
     nav(page, "Overzicht")
     expect_text(page, "Overzicht welkomgroepen")
     expect(page.get_by_text("Samira Benali")).to_have_count(0)
