@@ -15,17 +15,20 @@ from samenhier.models import AuditEvent
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
+    if isinstance(value, list | tuple) and not value:
+        return None  # an empty list (e.g. a builder account's municipalities) is no value, as None is
     return value
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
-    """``{field: [before, after]}`` for the fields whose value differs (``version`` left out)."""
+    """``{field: [before, after]}`` for the fields whose value differs (``version`` left out; an empty list
+    counts as no value)."""
     before, after = before or {}, after or {}
     fields = (set(before) | set(after)) - {"version", "id", "password_hash"}
     return {
         f: [_plain(before.get(f)), _plain(after.get(f))]
         for f in sorted(fields)
-        if before.get(f) != after.get(f)
+        if _plain(before.get(f)) != _plain(after.get(f))
     }
 
 
