@@ -524,3 +524,16 @@ def test_word_uses_a_restyled_template(cli_store, tmp_path):
     missing = run_cli("report", "--year", "2026", "--format", "docx", "--output", str(target),
                       env={**cli_store, "SAMENHIER_REPORT_TEMPLATE": str(tmp_path / "weg.docx")})
     assert missing.returncode == 1 and "weg.docx" in missing.stderr
+
+
+def test_a_municipality_coordinator_gets_their_municipality_only(imported_engine, workbook_sheets):
+    """A Rotterdam coordinator (issue 16) gets Rotterdam's figures, waiting queue included, whatever the filters."""
+    from samenhier.queries.year_report import year_figures
+    from samenhier.scope import Filters, Scope
+
+    rotterdam = Scope.coordinator("rina", municipalities=("Rotterdam",))
+    expected = expected_year(workbook_sheets, {"Rotterdam"})
+    for filters in (Filters(), Filters(municipalities=("Rotterdam", "Almere"))):
+        figures = year_figures(imported_engine, rotterdam, year=2026, as_of=AS_OF, filters=filters)
+        assert figures["programme"] == expected["programme"]
+        assert figures["survey"] == expected["survey"]

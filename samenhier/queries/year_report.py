@@ -4,7 +4,9 @@ and the Jaarverslag page.
 :func:`year_figures` returns one JSON-ready dict (the ``year`` object of ``report --year``). The
 *period* is 1 January up to and including 31 December of the year, or up to the as-of date when that
 comes first (a report on the running year). Only groups visible to the scope and in the filters
-(municipality, variant) count; archived groups count too (they were there in the year).
+(municipality, variant) count; archived groups count too (they were there in the year). A municipality
+coordinator's figures cover their municipalities only (groups by :func:`~samenhier.scope.visible_groups`,
+the waiting queue by :func:`~samenhier.scope.visible_municipality_ids`).
 
 Programme figures (``year["programme"]``):
 
@@ -101,7 +103,7 @@ from samenhier.models import (
 )
 from samenhier.queries.common import read_frame
 from samenhier.rules import GROUP_YEAR_MONTHS, eligibility_end
-from samenhier.scope import Filters, Scope, visible_groups
+from samenhier.scope import Filters, Scope, visible_groups, visible_municipality_ids
 from samenhier.settings import get_settings
 from samenhier.survey_stats import ROLES, paired_change, wilson_interval
 
@@ -169,7 +171,7 @@ def year_figures(
     )
     matches["started_date"] = _dates(matches["started_date"])
     matches["ended_date"] = _dates(matches["ended_date"])
-    programme = _programme(engine, matches, groups_q, filters, first, last, settings.eligibility_years, min_n)
+    programme = _programme(engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n)
     survey = _survey(engine, matches, groups_q, first, last, settings.end_survey_grace_days, min_n)
     return {
         "year": year, "period": {"from": first.isoformat(), "to": last.isoformat()},
@@ -241,7 +243,7 @@ def _running(matches: pd.DataFrame, first: dt.date, last: dt.date) -> pd.Series:
     return ((matches["started_date"] <= last) & matches["ended_date"].map(lambda d: d is None or d >= first)).astype(bool)
 
 
-def _programme(engine, matches, groups_q, filters, first, last, years, min_n) -> dict[str, Any]:
+def _programme(engine, scope, matches, groups_q, filters, first, last, years, min_n) -> dict[str, Any]:
     in_period = lambda column: column.map(lambda d: d is not None and first <= d <= last).astype(bool)  # noqa: E731
     started = matches[in_period(matches["started_date"])]
     completed = matches[(matches["status"] == MatchStatus.COMPLETED.value) & in_period(matches["ended_date"])]
@@ -275,10 +277,9 @@ def _programme(engine, matches, groups_q, filters, first, last, years, min_n) ->
     newcomers = read_frame(
         engine,
         select(Newcomer.id, Newcomer.arrival_date, Newcomer.registration_date, Newcomer.status, Municipality.name.label("municipality"))
-        .join(Municipality, Municipality.id == Newcomer.municipality_id),
+        .join(Municipality, Municipality.id == Newcomer.municipality_id)
+        .where(Newcomer.municipality_id.in_(visible_municipality_ids(scope, filters))),
     )
-    if filters.municipalities:
-        newcomers = newcomers[newcomers["municipality"].isin(filters.municipalities)]
     newcomers["arrival_date"] = _dates(newcomers["arrival_date"])
     newcomers["registration_date"] = _dates(newcomers["registration_date"])
     all_starts = read_frame(
