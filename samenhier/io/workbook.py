@@ -306,6 +306,20 @@ class _Placed:
     id: int
 
 
+@dataclass(frozen=True)
+class _RuleText:
+    """A broken rule in an import problem: its text in the reader's language; ``rule`` is its code."""
+
+    violation: Violation
+
+    @property
+    def rule(self) -> str:
+        return self.violation.rule
+
+    def describe(self, lang: str | None = None) -> str:
+        return self.violation.message(lang)
+
+
 class _LocatedRecords:
     """The records of a broken rule with where the input holds them: ``koppelingen, rij 75: koppeling 0518-022 ↔ N0084``."""
 
@@ -435,7 +449,7 @@ class _Importer:
         first = next((loc for _r, loc in located if loc is not None), None)
         sheet, row = first if first is not None else ("", None)
         return ImportIssue(sheet, row, None, violation.records[0].label, "consistency",
-                           {"rule": violation, "records": _LocatedRecords(tuple(located))})
+                           {"rule": _RuleText(violation), "records": _LocatedRecords(tuple(located))})
 
     # -- sheets, in dependency order --------------------------------------------------------------
 
@@ -647,6 +661,24 @@ class _Importer:
         self.session.flush()
 
 
+def backup_before_import(engine: Engine) -> Path | None:
+    """A backup of the store right before an import writes (``samenhier-voor-import-…db`` in the backup folder,
+    :func:`samenhier.backup.backup_dir`), so that the state before it can be restored. None for a store that
+    is not an SQLite file (PostgreSQL: use ``pg_dump``).
+
+    Raises:
+        BackupError: ``failed``: SQLite could not copy the store (the import is not started).
+    """
+    from samenhier import backup
+    from samenhier.settings import get_settings
+
+    try:
+        folder = backup.backup_dir(engine, get_settings().backup_dir)
+    except backup.BackupError:  # unsupported: not an SQLite file
+        return None
+    return backup.backup_into(engine, folder, kind=backup.BEFORE_IMPORT)
+
+
 def import_frames(
     engine: Engine, frames: Mapping[str, pd.DataFrame], *, username: str, dry_run: bool = False, source: str = "",
     on_conflict: str = "keep-app",
@@ -686,6 +718,7 @@ def import_frames(
             issues += row_issues
     if issues:
         raise ImportFailed(issues)
+    made = None if dry_run else backup_before_import(engine)
 
     with Session(write_engine(engine), expire_on_commit=False) as session:  # BEGIN IMMEDIATE: waits for other writers
         consistency.install(session, on_commit=False)  # tracks what the import writes; checked below, located per row
@@ -713,7 +746,7 @@ def import_frames(
             raise failed
         summaries = [importer.summaries[s] for s in SHEETS if s in frames]
         result = ImportResult(summaries, applied=not dry_run, changes=importer.changes, missing=importer.missing,
-                              on_conflict=on_conflict)
+                              on_conflict=on_conflict, backup=made)
         if dry_run:
             session.rollback()
             return result
