@@ -336,6 +336,21 @@ class _LocatedRecords:
         return "; ".join(parts)
 
 
+_RULE_COLUMN = {
+    ("meeting_members_present", "meeting"): "aanwezig_leden", ("active_match_group", "welcome_group"): "status",
+    ("active_match_group", "match"): "status", ("active_match_newcomer", "newcomer"): "status",
+    ("active_match_newcomer", "match"): "status", ("active_group_without_match", "welcome_group"): "status",
+    ("matched_newcomer_without_match", "newcomer"): "status", ("proposed_match_newcomer", "match"): "status",
+    ("proposed_match_group", "match"): "status", ("ended_match_end_date", "match"): "beeindigd_op",
+    ("running_match_end_date", "match"): "beeindigd_op", ("started_match_start_date", "match"): "gestart_op",
+    ("match_before_training", "match"): "voorgesteld_op", ("match_before_registration", "match"): "voorgesteld_op",
+    ("trained_group_training_date", "welcome_group"): "training_afgerond_op", ("group_contact_persons", "member"): "rol",
+    ("match_municipality", "match"): "groep_code", ("survey_member_group", "survey_response"): "groep_code",
+    ("survey_newcomer_group", "survey_response"): "groep_code",
+}
+"""The column that locates a broken rule on the sheet row of its first record (for the problem table)."""
+
+
 class _Importer:
     """Applies validated rows inside one session, counting new / changed / unchanged, collecting issues,
     field changes and conflicts with edits made in the app (see :func:`app_changes_since_import`)."""
@@ -446,9 +461,10 @@ class _Importer:
     def violation_issue(self, violation: Violation, where: Mapping[tuple[str, int], tuple[str, int]]) -> ImportIssue:
         """A broken consistency rule as an import problem, located at the first record the input holds."""
         located = [(r, where.get((r.table, r.id))) for r in violation.records]
-        first = next((loc for _r, loc in located if loc is not None), None)
-        sheet, row = first if first is not None else ("", None)
-        return ImportIssue(sheet, row, None, violation.records[0].label, "consistency",
+        first = next(((r, loc) for r, loc in located if loc is not None), None)
+        sheet, row = first[1] if first is not None else ("", None)
+        column = _RULE_COLUMN.get((violation.rule, first[0].table)) if first is not None else None
+        return ImportIssue(sheet, row, column, first[0].label if first is not None else violation.records[0].label, "consistency",
                            {"rule": _RuleText(violation), "records": _LocatedRecords(tuple(located))})
 
     # -- sheets, in dependency order --------------------------------------------------------------
@@ -523,6 +539,9 @@ class _Importer:
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "nieuwkomer_code"):
             if row.permit_date and row.permit_date < row.arrival_date:
                 self.issue(sheet, excel_row, "verblijfsvergunning_sinds", row.permit_date, "date_before", other="in_nederland_sinds")
+                continue
+            if row.registration_date < row.arrival_date:  # the form's registration_before_arrival
+                self.issue(sheet, excel_row, "aangemeld_op", row.registration_date, "date_before", other="in_nederland_sinds")
                 continue
             values = dict(
                 code=row.code, first_name=row.first_name, last_name=row.last_name, municipality_id=self.municipalities[row.municipality],
