@@ -62,6 +62,11 @@ from samenhier.municipalities import MUNICIPALITIES
 
 MEETING_FIELDS = ("duration_minutes", "members_present", "newcomers_present", "note")
 """A meeting's values besides its key (group, date, kind): what an import may change."""
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+"""Most bytes an .xlsx may unpack to (its XML), checked before it is parsed: spreadsheet XML is about ten
+times the CSV text of the same rows, so this matches :data:`samenhier.io.csv_files.MAX_UNPACKED_BYTES`."""
+MAX_ROWS = 150_000
+"""Most rows in one sheet (as :data:`samenhier.io.csv_files.MAX_ROWS`)."""
 FIRST_DATA_ROW = 2
 """Excel row number of a sheet's first data row (row 1 holds the column names)."""
 
@@ -166,19 +171,35 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
     Raises:
         ImportFailed: the file is missing or not a readable workbook, or a sheet is missing.
     """
+    import zipfile
+
+    from openpyxl import load_workbook
+
     path = Path(path)
     name = path.name
     if not path.is_file():
         raise ImportFailed([ImportIssue(name, None, None, str(path), "file_missing")])
     try:
-        frames = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds for a non-workbook
+        with zipfile.ZipFile(path) as archive:  # an .xlsx is a zip of XML: bound what it unpacks to before parsing
+            unpacked = sum(m.file_size for m in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise ImportFailed([ImportIssue(name, None, None, f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MB", "too_large")])
+        book = load_workbook(path, read_only=True)  # sheet names only; other sheets ("Uitleg") are never parsed
+        names = {fold_vocabulary(n): n for n in book.sheetnames}
+        book.close()
+        missing = [s for s in SHEETS if fold_vocabulary(s) not in names]
+        if missing:
+            raise ImportFailed([ImportIssue(s, None, None, "", "sheet_missing") for s in missing])
+        frames = pd.read_excel(path, sheet_name=[names[fold_vocabulary(s)] for s in SHEETS], dtype=object, engine="openpyxl")
+    except ImportFailed:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many kinds for a non-workbook
         raise ImportFailed([ImportIssue(name, None, None, type(exc).__name__, "not_a_workbook")]) from exc
-    by_folded = {fold_vocabulary(k): v for k, v in frames.items()}
-    missing = [s for s in SHEETS if fold_vocabulary(s) not in by_folded]
-    if missing:
-        raise ImportFailed([ImportIssue(s, None, None, "", "sheet_missing") for s in missing])
-    return {s: by_folded[fold_vocabulary(s)] for s in SHEETS}
+    result = {s: frames[names[fold_vocabulary(s)]] for s in SHEETS}
+    too_long = [s for s, f in result.items() if len(f) > MAX_ROWS]
+    if too_long:
+        raise ImportFailed([ImportIssue(s, None, None, name, "too_many_rows", {"limit": MAX_ROWS}) for s in too_long])
+    return result
 
 
 def _prepare(sheet: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ImportIssue]]:
