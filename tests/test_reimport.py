@@ -251,3 +251,27 @@ def test_cli_dry_run_lists_the_conflicts_by_code(imported_engine, workbook_path,
 
 
 
+
+
+def test_the_templates_extras_are_fine(imported_engine, workbook_path, tmp_path):
+    """Issue 22 item 3: an "Uitleg" sheet first (ignored), frozen header rows and Excel tables (ListObjects) on every
+    sheet. Built with openpyxl from the sample workbook; importing it changes nothing."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table
+
+    book = load_workbook(workbook_path)
+    explanation = book.create_sheet("Uitleg", 0)
+    explanation.append(["kolom", "betekenis"])
+    explanation.append(["groep_code", "vaste code van de groep"])
+    for number, sheet in enumerate(SHEETS):
+        ws = book[sheet]
+        ws.freeze_panes = "A2"
+        ws.add_table(Table(displayName=f"Tabel{number}", ref=f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"))
+    path = tmp_path / "sjabloon.xlsx"
+    book.save(path)
+    assert load_workbook(path)["groepen"].tables  # the tables were written
+
+    result = import_paths(imported_engine, [path], username="test", dry_run=True)
+    assert all(s.new == s.changed == 0 for s in result.sheets)
+    assert [s.sheet for s in result.sheets] == list(SHEETS)
