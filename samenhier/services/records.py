@@ -12,7 +12,9 @@ record queries in :mod:`samenhier.queries.records` return): a municipality by it
 builder by id, a member's group by id. An update takes only the fields that changed (``changes``),
 so re-applying an edit after a conflict never reverts fields someone else changed meanwhile.
 
-Validation rules (each with its ``validation.<code>`` message):
+Validation rules (each with its ``validation.<code>`` message; the rules for single values — lengths, e-mail,
+phone, codes, dates not in the future, household size, control characters — are :mod:`samenhier.fields`,
+shared with the import; rules between records are :mod:`samenhier.consistency`, checked before every commit):
 
 - ``required``; ``too_long`` (names 100, notes 2,000 characters);
 - ``email`` (syntax, via *email-validator*); ``phone``: a Dutch number — country code 31 and the length
