@@ -44,7 +44,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite database file."""
 AUTO, MANUAL, BEFORE_RESTORE = "auto", "handmatig", "voor-herstel"
 """Kinds of backup, as they appear in the file names ``samenhier-<kind>-<YYYYMMDD-HHMMSS>.db``."""
-_NAME = re.compile(r"^samenhier-(auto|handmatig|voor-herstel)-(\d{8}-\d{6})(?:-\d+)?\.db$")
+BEFORE_IMPORT = "voor-import"
+"""The backup every import takes right before it writes (samenhier.io.workbook.import_frames)."""
+_NAME = re.compile(r"^samenhier-(auto|handmatig|voor-herstel|voor-import)-(\d{8}-\d{6})(?:-\d+)?\.db$")
 _STAMP = "%Y%m%d-%H%M%S"
 AUTO_INTERVAL = dt.timedelta(days=1)
 COUNTED_TABLES = {"groups": "welcome_group", "members": "member", "newcomers": "newcomer", "meetings": "meeting"}

@@ -41,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "UTF-8 or Windows-1252), folders of such CSV files, or .zip files of them: all rows valid or "
                                    "nothing written. Importing the same data again changes nothing.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="workbook (.xlsx), CSV file, folder of CSV files, or .zip of CSV files")
-    p.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
+    p.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing; lists the conflicts "
+                                                          "with edits made in the app, by code")
+    p.add_argument("--on-conflict", choices=("keep-app", "take-workbook"), default="keep-app",
+                   help="a field changed in the app since the record's last import: keep-app (default) keeps the app's value, "
+                        "take-workbook writes the workbook's")
 
     p = sub.add_parser("export", parents=[common], help="export the store in the import layout (.xlsx or CSV files)",
                        description="Write every record in the layout the import reads: a workbook (.xlsx), or with --format csv a "
@@ -281,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from samenhier.io.workbook import ImportFailed, import_paths
 
         try:
-            result = import_paths(engine, args.paths, username=_username(), dry_run=args.dry_run)
+            result = import_paths(engine, args.paths, username=_username(), dry_run=args.dry_run, on_conflict=args.on_conflict)
         except ImportFailed as failed:
             print(i18n.t("cli.import.failed", lang, n=len(failed.issues)), file=sys.stderr)
             for issue in failed.issues:
@@ -290,6 +294,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(i18n.t("cli.import.dry_run", lang) if args.dry_run else i18n.t("cli.import.done", lang))
         for s in result.sheets:
             print("  " + i18n.t("cli.import.sheet", lang, sheet=f"{s.sheet:<20}", new=s.new, changed=s.changed, unchanged=s.unchanged))
+        if result.conflicts:
+            print(i18n.t(f"cli.import.conflicts.{args.on_conflict}", lang, n=len(result.conflicts)))
+            for c in result.conflicts:
+                print("  " + i18n.t("cli.import.conflict", lang, sheet=c.sheet, row=c.row, record=c.record, column=c.column,
+                                    before=c.before if c.before is not None else "", after=c.after if c.after is not None else ""))
+        if result.missing:
+            print(i18n.t("cli.import.missing", lang, n=len(result.missing)))
+            for m in result.missing:
+                print(f"  {m.sheet}: {m.record}")
+        if result.backup is not None:
+            print(i18n.t("cli.import.backup", lang, file=result.backup))
         return EXIT_OK
     if args.command in ("export", "backup", "restore"):
         return _data_command(args, engine, lang)

@@ -180,9 +180,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """One short write transaction: commits when the block ends, rolls back on any exception.
 
     The transaction takes the write lock first (see :func:`write_engine`): writers queue for the one
-    write lock; a version check made inside the block cannot be raced by another writer.
+    write lock; a version check made inside the block cannot be raced by another writer. Right before
+    the commit the store's consistency rules are checked for the records written in the block
+    (:mod:`samenhier.consistency`): a write that breaks one raises ``ConsistencyError`` and is rolled back.
     """
+    from samenhier import consistency  # imports the models, which need no engine: no cycle at module level
+
     with Session(write_engine(engine), expire_on_commit=False) as session:
+        consistency.install(session)
         try:
             yield session
             session.commit()

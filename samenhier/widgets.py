@@ -116,10 +116,37 @@ def issues_frame(failed: ImportFailed) -> pd.DataFrame:
     )
 
 
-def _import_preview(result: ImportResult) -> None:
+PREVIEW_CHANGES = 200
+"""Field changes shown on screen in an import preview; all of them are in its .xlsx download."""
+
+
+def _import_preview(result: ImportResult, *, key: str) -> None:
+    """Per sheet new / changed / unchanged (and conflicts), then every field the workbook changes (before → after,
+    conflicts marked: the first :data:`PREVIEW_CHANGES` on screen, all as .xlsx) and the records it no longer lists."""
+    from samenhier.io.export import XLSX_MIME, xlsx_bytes
+
     frame = result.as_frame()
-    frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged")]
+    frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged"),
+                     ui.t("import.col.conflicts")]
     st.dataframe(frame, hide_index=True, placeholder=formatting.EMPTY)
+    changes = result.changes_frame()
+    if not changes.empty:
+        shown = changes.copy()
+        applied_text = {True: ui.t("import.applied.yes"), False: ui.t("import.applied.no")}
+        shown["applied"] = shown["applied"].map(applied_text)
+        shown.columns = [ui.t("import.col.sheet"), ui.t("import.col.row"), ui.t("import.col.record"), ui.t("import.col.column"),
+                         ui.t("import.col.before"), ui.t("import.col.after"), ui.t("import.col.conflict"), ui.t("import.col.applied")]
+        st.subheader(ui.t("import.changes.title"))
+        st.caption(ui.t("import.changes.caption", shown=min(len(shown), PREVIEW_CHANGES), total=len(shown)))
+        st.dataframe(shown.head(PREVIEW_CHANGES), hide_index=True, width="stretch", placeholder=formatting.EMPTY)
+        st.download_button(ui.t("import.changes.download"), data=lambda: xlsx_bytes({"wijzigingen": shown}),
+                           file_name=f"import-wijzigingen-{ui.as_of().isoformat()}.xlsx", mime=XLSX_MIME,
+                           key=f"{key}_changes_xlsx", on_click="ignore", icon=":material/download:")
+    if result.missing:
+        with st.expander(ui.t("import.missing.title", n=len(result.missing))):
+            st.caption(ui.t("import.missing.caption"))
+            st.dataframe(pd.DataFrame([(m.sheet, m.record) for m in result.missing],
+                                      columns=[ui.t("import.col.sheet"), ui.t("import.col.record")]), hide_index=True)
 
 
 def _import_refused(failed: ImportFailed) -> None:
@@ -137,12 +164,27 @@ def _saved_uploads(uploads, folder: str) -> list[Path]:
     return paths
 
 
+def _import_done(done: ImportResult, *, key: str) -> None:
+    """What the import did: counts, conflicts kept or taken, the backup made before it, a link to its audit event."""
+    st.success(ui.t("import.done", new=sum(s.new for s in done.sheets), changed=sum(s.changed for s in done.sheets)))
+    if done.conflicts:
+        st.info(ui.t(f"import.done.conflicts.{done.on_conflict}", n=len(done.conflicts)))
+    if done.backup is not None:
+        st.caption(ui.t("import.done.backup", file=ui.md(done.backup.name)))
+    if done.audit_id is not None:
+        st.page_link("views/audit.py", label=ui.t("import.done.audit"), icon=":material/history:",
+                     query_params={"event": str(done.audit_id)})
+    _import_preview(done, key=f"{key}_done")
+
+
 def workbook_import(engine: Engine, *, key: str = "import") -> bool:
     """Upload a workbook (.xlsx), CSV files named like its sheets, or a .zip of them (several files at once);
-    show per sheet what would change (new / changed / unchanged) or every problem with sheet, row and
-    column; on confirmation import all or nothing (:func:`samenhier.services.data.import_files`).
+    show per sheet what would change (new / changed / unchanged, every field before → after, conflicts with
+    edits made in the app since the last import) or every problem with sheet, row and column; on confirmation
+    import all or nothing (:func:`samenhier.services.data.import_files`) with the chosen conflict rule
+    ("app wint", the default, or "werkboek wint").
 
-    The check runs once per set of files (kept in the session while the same files stay in the
+    The check runs once per set of files and choice (kept in the session while the same files stay in the
     uploader), not on every rerun of the page; the confirmed import checks everything again.
     After a successful import the app reruns with an empty uploader and the result on top.
     Returns False (kept for callers that rerun themselves).
@@ -153,37 +195,41 @@ def workbook_import(engine: Engine, *, key: str = "import") -> bool:
     round_key, done_key, preview_key = f"{key}_round", f"{key}_done", f"{key}_preview"
     done = st.session_state.pop(done_key, None)
     if done is not None:
-        st.success(ui.t("import.done", new=sum(s.new for s in done.sheets), changed=sum(s.changed for s in done.sheets)))
-        _import_preview(done)
+        _import_done(done, key=key)
     uploads = st.file_uploader(ui.t("import.upload"), type=["xlsx", "csv", "zip"], accept_multiple_files=True,
                                key=f"{key}_files_{st.session_state.get(round_key, 0)}")
     if not uploads:
         st.session_state.pop(preview_key, None)
         return False
-    signature = tuple((u.name, hashlib.sha256(u.getvalue()).hexdigest()) for u in uploads)
+    on_conflict = st.session_state.get(f"{key}_on_conflict", "keep-app")
+    signature = (tuple((u.name, hashlib.sha256(u.getvalue()).hexdigest()) for u in uploads), on_conflict)
     known = st.session_state.get(preview_key)
     if known is None or known[0] != signature:
         with tempfile.TemporaryDirectory() as folder:
             try:
-                outcome = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=True)
+                outcome = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=True, on_conflict=on_conflict)
             except ImportFailed as failed:
                 outcome = failed
         st.session_state[preview_key] = known = (signature, outcome)
     preview = known[1]
+    if not isinstance(preview, ImportFailed) and preview.conflicts or on_conflict != "keep-app":
+        st.radio(ui.t("import.on_conflict"), ("keep-app", "take-workbook"), key=f"{key}_on_conflict", horizontal=True,
+                 format_func=lambda choice: ui.t(f"import.on_conflict.{choice}"),
+                 captions=[ui.t("import.on_conflict.keep-app.help"), ui.t("import.on_conflict.take-workbook.help")])
     if isinstance(preview, ImportFailed):
         _import_refused(preview)
         return False
     if not any(s.new or s.changed for s in preview.sheets):
         st.info(ui.t("import.nothing_changes"))
-        _import_preview(preview)
+        _import_preview(preview, key=key)
         return False
     st.info(ui.t("import.preview"))
-    _import_preview(preview)
+    _import_preview(preview, key=key)
     if not st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
         return False
     with tempfile.TemporaryDirectory() as folder:
         try:
-            result = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False)
+            result = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False, on_conflict=on_conflict)
         except ImportFailed as failed:  # the store changed since the preview
             st.session_state.pop(preview_key, None)
             _import_refused(failed)

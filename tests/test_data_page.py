@@ -103,11 +103,16 @@ def test_csv_upload_shows_a_preview_and_writes_only_on_confirmation(store, workb
     assert not at.exception
     assert "Dit verandert er" in texts(at)
     preview = table_values(at)
-    assert list(preview.columns) == ["Werkblad", "Nieuw", "Gewijzigd", "Ongewijzigd"]
+    assert list(preview.columns) == ["Werkblad", "Nieuw", "Gewijzigd", "Ongewijzigd", "Conflicten"]
     rows = {r["Werkblad"]: (r["Nieuw"], r["Gewijzigd"], r["Ongewijzigd"]) for _, r in preview.iterrows()}
     n_meetings = len(workbook_sheets["bijeenkomsten"])
     assert rows["bijeenkomsten"] == (1, 1, n_meetings - 1)
     assert rows["groepen"] == (0, 0, len(workbook_sheets["groepen"]))
+    # field level: the one changed meeting, its duration before → after, on its CSV row (header = row 1)
+    fields = table_values(at, 1)
+    old = int(workbook_sheets["bijeenkomsten"].loc[changed, "duur_minuten"])
+    assert fields[["Werkblad", "Rij", "Kolom", "Nu", "Werkboek", "In de app gewijzigd"]].values.tolist() == [
+        ["bijeenkomsten", changed + 2, "duur_minuten", str(old), str(old + 5), False]]
     assert dump_tables(store) == before  # nothing written yet
 
     at.button(key="data_import_confirm").click()
@@ -117,7 +122,10 @@ def test_csv_upload_shows_a_preview_and_writes_only_on_confirmation(store, workb
     assert "De import is opgeslagen: 1 nieuw, 1 gewijzigd." in texts(at)
     assert count(store, "meeting") == n_meetings + 1
     with store.connect() as c:
-        assert c.execute(text("SELECT username, action FROM audit_event ORDER BY id DESC LIMIT 1")).one() == ("anna", "import")
+        event_id, username, action = c.execute(text("SELECT id, username, action FROM audit_event ORDER BY id DESC LIMIT 1")).one()
+    assert (username, action) == ("anna", "import")
+    [link] = [p for p in at.get("page_link") if "audittrail" in p.proto.label]
+    assert link.proto.page.endswith(f"audit?event={event_id}") or f"event={event_id}" in str(link.proto)
     assert not at.file_uploader[0].value  # an empty uploader for the next files
 
 

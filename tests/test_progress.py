@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
+from samenhier.consistency import ConsistencyError
 from samenhier.models import AuditEvent, CommunityBuilder, Member, ProgressNote, WelcomeGroup
 from samenhier.queries.common import count_rows
 from samenhier.queries.progress import check_ins, group_members, group_progress, meeting_cadence
@@ -45,9 +46,12 @@ def _new_group(engine, **overrides) -> records.Saved:
 
 ALLOWED = [  # the life cycle of DESIGN.md, by hand
     ("werving", "training"), ("werving", "gestopt"), ("training", "werving"), ("training", "wacht op match"),
-    ("wacht op match", "actief"), ("actief", "afgerond"), ("actief", "gestopt"), ("actief", "wacht op match"),
     ("afgerond", "wacht op match"),
 ]
+MATCH_WORKFLOW = [("wacht op match", "actief"), ("actief", "afgerond"), ("actief", "gestopt"), ("actief", "wacht op match")]
+"""Steps of the life cycle that go with a match (accept, end): the consistency rules (samenhier/consistency.py)
+refuse them as a bare status change, which would leave a running match with a group that is not 'actief', or an
+'actief' group without one (issue 15)."""
 REFUSED = [("werving", "actief"), ("werving", "afgerond"), ("training", "afgerond"), ("wacht op match", "afgerond"),
            ("afgerond", "actief"), ("gestopt", "werving"), ("gestopt", "actief")]
 
@@ -58,6 +62,18 @@ def test_allowed_status_change(engine, current, new):
     saved = progress.change_group_status(engine, COORDINATOR, group_id=group.id, expected_version=1, status=new)
     assert saved.version == 2
     assert _group(engine, group.code).status == new
+
+
+@pytest.mark.parametrize(("current", "new"), MATCH_WORKFLOW)
+def test_status_steps_of_the_match_workflow_are_refused_alone(imported_engine, workbook_sheets, current, new):
+    groups = workbook_sheets["groepen"]
+    code = groups.loc[groups["status"].str.strip().str.lower() == current, "groep_code"].iloc[0]
+    group = _group(imported_engine, code)
+    with pytest.raises(ConsistencyError) as exc:
+        progress.change_group_status(imported_engine, COORDINATOR, group_id=group.id, expected_version=group.version, status=new)
+    rule = "active_group_without_match" if new == "actief" else "active_match_group"
+    assert rule in {v.rule for v in exc.value.violations}
+    assert _group(imported_engine, code).status == current
 
 
 @pytest.mark.parametrize(("current", "new"), REFUSED)

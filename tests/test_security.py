@@ -729,3 +729,190 @@ def test_a_write_elsewhere_is_seen_at_once_despite_the_cache(workbook_engine):
         session.commit()
     at.run()
     assert int(at.metric[0].value) == before + 1
+
+
+# -- issue 21 items 4 and 5: bounded uploads, control characters, huge fields, exports of stored control characters ----
+
+
+def _zip_of(tmp_path, name: str, data: bytes) -> Path:
+    import zipfile
+
+    path = tmp_path / "upload.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return path
+
+
+def _no_parsing(monkeypatch):
+    """Make any CSV parsing fail the test: the checks must come before it."""
+    from samenhier.io import csv_files
+
+    def parsed(*_args, **_kwargs):
+        raise AssertionError("parsed before the size check")
+
+    monkeypatch.setattr(csv_files, "decode", parsed)
+
+
+def test_a_zip_bomb_is_refused_before_parsing(engine, tmp_path, monkeypatch):
+    """137 KB of zip unpacking to 45 MB of CSV took the server from 321 MB to 2.8 GB (issue 21)."""
+    from samenhier.io.csv_files import MAX_UNPACKED_BYTES
+    from samenhier.io.workbook import ImportFailed, import_paths
+
+    header = b"groep_code;datum;soort;duur_minuten;aanwezig_leden;aanwezig_nieuwkomers;notitie\n"
+    bomb = _zip_of(tmp_path, "bijeenkomsten.csv", header + b"0" * (45 * 2**20))
+    assert bomb.stat().st_size < 200_000 and 45 * 2**20 > MAX_UNPACKED_BYTES
+    _no_parsing(monkeypatch)
+    with pytest.raises(ImportFailed) as caught:
+        import_paths(engine, [bomb], username="test", dry_run=True)
+    assert [i.code for i in caught.value.issues] == ["too_large"]
+
+
+def test_too_many_rows_are_refused_before_parsing(engine, tmp_path, monkeypatch):
+    from samenhier.io.workbook import MAX_ROWS, ImportFailed, import_paths
+
+    path = tmp_path / "bijeenkomsten.csv"
+    path.write_bytes(b"groep_code;datum\n" + b";\n" * (MAX_ROWS + 2))
+    _no_parsing(monkeypatch)
+    with pytest.raises(ImportFailed) as caught:
+        import_paths(engine, [path], username="test", dry_run=True)
+    assert [(i.sheet, i.code) for i in caught.value.issues] == [("bijeenkomsten", "too_many_rows")]
+
+
+def test_an_xlsx_that_unpacks_too_far_is_refused_before_parsing(engine, tmp_path):
+    from samenhier.io.workbook import MAX_XLSX_UNPACKED_BYTES, ImportFailed, import_paths
+
+    bomb = _zip_of(tmp_path, "xl/worksheets/sheet1.xml", b" " * (MAX_XLSX_UNPACKED_BYTES + 1))
+    workbook = bomb.rename(tmp_path / "bom.xlsx")
+    with pytest.raises(ImportFailed) as caught:
+        import_paths(engine, [workbook], username="test", dry_run=True)
+    assert [i.code for i in caught.value.issues] == ["too_large"]
+
+
+_MEMORY_PROBE = """
+import resource, sys, zipfile
+from pathlib import Path
+from samenhier.db import make_engine, migrate
+from samenhier.io.csv_files import MAX_UNPACKED_BYTES
+from samenhier.io.workbook import MAX_ROWS, ImportFailed, import_paths
+folder = Path(sys.argv[1])
+line = "0518-001;12-03-2026;groepsactiviteit;120;4;1;samen gekookt en gewandeld in het park, veel gelachen\\n"
+rows = min(MAX_ROWS, (MAX_UNPACKED_BYTES - 200) // len(line))
+with zipfile.ZipFile(folder / "upload.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+    archive.writestr("bijeenkomsten.csv", "groep_code;datum;soort;duur_minuten;aanwezig_leden;aanwezig_nieuwkomers;notitie\\n" + line * rows)
+engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+migrate(engine)
+try:
+    import_paths(engine, [folder / "upload.zip"], username="probe", dry_run=True)  # every row refused: the worst case
+except ImportFailed as failed:
+    assert len(failed.issues) == rows, len(failed.issues)
+print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_an_upload_at_the_limits_stays_under_1_gib(tmp_path):
+    """The largest upload the limits let through (rows and bytes), every row refused (one problem per row): the
+    whole process peaks under 1 GiB (ru_maxrss of a fresh interpreter, so nothing else is counted)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(tmp_path)], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=600, env={**__import__("os").environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows, peak = map(int, done.stdout.split())
+    assert rows >= 100_000
+    assert peak < 2**30, f"peak {peak / 2**20:.0f} MiB"
+
+
+def _csv(sheet: str, frame: pd.DataFrame, *, bom: bool = False) -> bytes:
+    data = frame.to_csv(sep=";", index=False).encode("utf-8")
+    return (b"\xef\xbb\xbf" if bom else b"") + data
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x07"])
+def test_control_characters_in_notes_are_refused_with_a_location(imported_engine, workbook_sheets, char):
+    """NUL passed when the CSV started with a BOM; \\x01, ESC and BEL were stored (issue 21)."""
+    from samenhier.io.csv_files import read_csv_bytes
+    from samenhier.io.workbook import ImportFailed, import_frames
+
+    meetings = workbook_sheets["bijeenkomsten"].copy()
+    meetings["notitie"] = meetings["notitie"].astype(object)
+    meetings.loc[meetings.index[2], "notitie"] = f"samen{char}gekookt"
+    meetings.loc[meetings.index[3], "notitie"] = "regel 1\nregel\t2"  # tab and line break are fine in notes
+    sheet, frame = read_csv_bytes("bijeenkomsten.csv", _csv("bijeenkomsten", meetings, bom=True))
+    with pytest.raises(ImportFailed) as caught:
+        import_frames(imported_engine, {sheet: frame}, username="test")
+    assert [(i.sheet, i.row, i.column, i.code) for i in caught.value.issues] == [("bijeenkomsten", 4, "notitie", "control_character")]
+    assert f"U+{ord(char):04X}" in caught.value.issues[0].message("nl")
+
+
+def test_forms_refuse_control_characters_and_direction_overrides(workbook_engine, sheets):
+    from samenhier.services import records
+    from samenhier.services.common import ValidationFailed
+
+    group = sheets["groepen"].iloc[0]
+    with Session(workbook_engine) as session:
+        from samenhier.models import WelcomeGroup
+
+        stored = session.exec(select(WelcomeGroup).where(WelcomeGroup.code == group["groep_code"])).one()
+    coordinator = Scope.coordinator("coord")
+    with pytest.raises(ValidationFailed) as caught:
+        records.update_group(workbook_engine, coordinator, group_id=stored.id, expected_version=stored.version,
+                             changes={"notes": "bel\x07", "name": "Groep \u202eN0084"})
+    assert {(e.field, e.code) for e in caught.value.errors} == {("notes", "control_character"), ("name", "bidi_override")}
+
+
+def test_rtl_override_is_refused_in_imported_names_and_codes(engine, workbook_frames):
+    from samenhier.io.workbook import ImportFailed, import_frames
+
+    newcomers = workbook_frames["nieuwkomers"]
+    newcomers.loc[newcomers.index[0], "voornaam"] = "Rami\u202e"
+    newcomers.loc[newcomers.index[1], "nieuwkomer_code"] = "N\u202e0002"
+    with pytest.raises(ImportFailed) as caught:
+        import_frames(engine, workbook_frames, username="test")
+    found = {(i.sheet, i.row, i.column, i.code) for i in caught.value.issues}
+    assert {("nieuwkomers", 2, "voornaam", "bidi_override"), ("nieuwkomers", 3, "nieuwkomer_code", "bidi_override")} <= found
+
+
+def test_a_csv_field_over_the_csv_limit_gives_a_located_message(engine):
+    import csv
+
+    from samenhier.io.csv_files import read_csv_bytes
+    from samenhier.io.workbook import ImportFailed
+
+    huge = "x" * (csv.field_size_limit() + 1)
+    data = f"groep_code;datum;soort;duur_minuten;aanwezig_leden;aanwezig_nieuwkomers;notitie\n0518-001;1-2-2026;online;60;1;1;kort\n0518-001;2-2-2026;online;60;1;1;{huge}\n"
+    with pytest.raises(ImportFailed) as caught:
+        read_csv_bytes("bijeenkomsten.csv", data.encode())
+    [issue] = caught.value.issues
+    assert (issue.sheet, issue.row, issue.code) == ("bijeenkomsten", 3, "csv_field_too_large")
+    assert str(csv.field_size_limit()) in issue.describe("nl")
+
+
+def test_exports_never_crash_on_stored_control_characters(workbook_engine, sheets, caplog):
+    """Stored before the checks existed: openpyxl's IllegalCharacterError stopped the export (and showed the
+    person's name in the server log). Both exports now write the character as U+FFFD."""
+    import io
+    import logging
+
+    from openpyxl import load_workbook
+
+    from samenhier.io import export, subject_access
+    from samenhier.models import Newcomer
+    from samenhier.services.privacy import export_person
+
+    caplog.set_level(logging.DEBUG)
+    code = sheets["nieuwkomers"].iloc[0]["nieuwkomer_code"]
+    with workbook_engine.begin() as c:  # bypassing every check, as an old version could have stored it
+        c.execute(text("UPDATE newcomer SET first_name = :name WHERE code = :code"), {"name": "Zebu\x1blonia", "code": code})
+        c.execute(text("UPDATE welcome_group SET notes = :notes"), {"notes": "bel\x07 en \x01"})
+    coordinator = Scope.coordinator("coord")
+    book = load_workbook(io.BytesIO(export.xlsx_bytes(export.export_frames(workbook_engine, coordinator))))
+    names = [row[1] for row in book["nieuwkomers"].iter_rows(values_only=True)]
+    assert "Zebu\ufffdlonia" in names
+    with Session(workbook_engine) as session:
+        person = session.exec(select(Newcomer).where(Newcomer.code == code)).one()
+    document = export_person(workbook_engine, coordinator, kind="newcomer", person_id=person.id)
+    sheets_of_person = load_workbook(io.BytesIO(subject_access.to_xlsx(document, "nl")))
+    cells = [v for ws in sheets_of_person.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert any("Zebu\ufffdlonia" in v for v in cells)
+    assert "Zebu" not in caplog.text

@@ -31,8 +31,15 @@ tables = cols[4].multiselect(ui.t("audit.record_type"), options["tables"], key="
                              format_func=lambda v: label("audit.table", v))
 search = st.text_input(ui.t("audit.search"), key="audit_search", placeholder=ui.t("audit.search_hint"))
 
+wanted = st.query_params.get("event", "")
+event_id = int(wanted) if wanted.isdigit() else None  # ?event=ID: one event, e.g. the import just done
+if event_id is not None:
+    st.info(ui.t("audit.one_event", id=event_id))
+    if st.button(ui.t("audit.all_events"), key="audit_all_events"):
+        del st.query_params["event"]
+        st.rerun()
 page = audit_events(engine, scope, since=since, until=until, usernames=tuple(usernames), actions=tuple(actions),
-                    tables=tuple(tables), search=search, limit=500)
+                    tables=tuple(tables), search=search, limit=500, event_id=event_id)
 st.dataframe(readable_events(engine, page.events, lang), hide_index=True, width="stretch", height=560, column_config={
     "at": st.column_config.DatetimeColumn(ui.t("audit.at"), format=formatting.datetime_input_format(lang)),
     "username": ui.t("audit.user"), "action": ui.t("audit.action"), "record_type": ui.t("audit.record_type"),

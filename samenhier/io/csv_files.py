@@ -27,12 +27,17 @@ from pathlib import Path
 import pandas as pd
 
 from samenhier.io.rows import SHEETS, clean_text, fold_vocabulary, is_blank, required_columns
-from samenhier.io.workbook import FIRST_DATA_ROW, ImportFailed, ImportIssue, read_workbook
+from samenhier.io.workbook import FIRST_DATA_ROW, MAX_ROWS, ImportFailed, ImportIssue, read_workbook
 
 DELIMITERS = (";", ",")
 """Separators Excel writes: ``;`` where the decimal separator is a comma (nl), ``,`` elsewhere."""
-MAX_ZIP_BYTES = 500 * 1024 * 1024
-"""A zip whose CSV files would unpack to more than this is refused (protection against zip bombs)."""
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+"""Most bytes of CSV text one import reads (all files together, after unzipping). Checked before anything is
+parsed: a zip's members by their sizes (Python's zipfile never returns more than a member declares), a CSV
+file by its length. A programme's data is a few MB (the national benchmark's 50,000 meetings are 4 MB); the
+limit keeps the parsed rows well under 1 GiB of server memory (tests/test_security.py measures it)."""
+MAX_ZIP_BYTES = MAX_UNPACKED_BYTES
+# MAX_ROWS (samenhier.io.workbook): most rows in one CSV file or sheet, checked before parsing (by counting line ends).
 
 
 def sheet_for_name(file_name: str) -> str | None:
@@ -100,11 +105,24 @@ def read_csv_bytes(file_name: str, data: bytes) -> tuple[str, pd.DataFrame]:
     sheet = sheet_for_name(file_name)
     if sheet is None:
         raise ImportFailed([ImportIssue(file_name, None, None, Path(file_name).name, "csv_unknown_sheet", {"allowed": ", ".join(SHEETS)})])
+    if len(data) > MAX_UNPACKED_BYTES:  # before decoding or parsing anything
+        raise ImportFailed([ImportIssue(sheet, None, None, f"{MAX_UNPACKED_BYTES // 2**20} MB", "too_large")])
+    if data.count(b"\n") > MAX_ROWS + 1:
+        raise ImportFailed([ImportIssue(sheet, None, None, file_name, "too_many_rows", {"limit": MAX_ROWS})])
     text = decode(file_name, data)
     if not text.strip():
         raise ImportFailed([ImportIssue(sheet, None, None, file_name, "csv_empty")])
     delimiter = detect_delimiter(text, sheet)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL where the parser cannot take it, …
+        row = reader.line_num  # physical line: as a spreadsheet numbers rows unless a quoted cell spans lines
+        if "field larger than field limit" in str(exc):
+            raise ImportFailed([ImportIssue(sheet, row, None, "", "csv_field_too_large", {"limit": csv.field_size_limit()})]) from None
+        raise ImportFailed([ImportIssue(sheet, row, None, "", "csv_malformed", {"reason": str(exc)})]) from None
     header, body = records[0], records[1:]
     issues: list[ImportIssue] = []
     names = [clean_text(c) for c in header]
@@ -164,6 +182,7 @@ def read_sources(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
     frames: dict[str, pd.DataFrame] = {}
     origin: dict[str, str] = {}
     issues: list[ImportIssue] = []
+    total_bytes = 0
 
     def add(sheet: str, frame: pd.DataFrame, source: str) -> None:
         if sheet in frames:
@@ -192,6 +211,10 @@ def read_sources(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
         except ImportFailed as failed:
             issues += failed.issues
             continue
+        total_bytes += sum(len(data) for _name, data in members)
+        if total_bytes > MAX_UNPACKED_BYTES:  # all files of one import together, before parsing any
+            issues.append(ImportIssue(path.name, None, None, f"{MAX_UNPACKED_BYTES // 2**20} MB", "too_large"))
+            break
         for name, data in members:
             try:
                 sheet, frame = read_csv_bytes(name, data)

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from samenhier import fields
 from samenhier.models import (
     Answer,
     GroupStatus,
@@ -43,6 +44,10 @@ _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), ("d", "m", "y")),  # dd-mm-jjjj (Dutch Excel)
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),  # jjjj-mm-dd (ISO)
 )
+_MIDNIGHT = re.compile(r"^(\S+)[ T]0{1,2}:00(:00(\.0+)?)?$")
+"""A date written with a midnight time, as several tools export dates: ``2026-01-20 00:00:00``, ``20-1-2026 0:00``."""
+SHOWN_VALUE_LENGTH = 80
+"""A value longer than this is cut (with …) where a problem message shows it."""
 
 
 def is_blank(value: Any) -> bool:
@@ -73,7 +78,8 @@ def _error(code: str, value: Any, **ctx: Any) -> PydanticCustomError:
 def _show(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()[:10]
-    return clean_text(value)
+    text = clean_text(value)
+    return text if len(text) <= SHOWN_VALUE_LENGTH else text[:SHOWN_VALUE_LENGTH] + "…"
 
 
 def parse_date(value: Any) -> dt.date:
@@ -101,6 +107,8 @@ def _parse_date(value: Any) -> dt.date:
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise _error("date", value)
     text = clean_text(value)
+    if midnight := _MIDNIGHT.match(text):
+        text = midnight.group(1)
     for pattern, order in _DATE_PATTERNS:
         found = pattern.match(text)
         if found:
@@ -199,10 +207,34 @@ def _int(minimum: int | None = None, maximum: int | None = None):
     return lambda v: parse_int(v, minimum=minimum, maximum=maximum)
 
 
-Text = Annotated[str, BeforeValidator(_required(clean_text))]
-OptionalText = Annotated[str, BeforeValidator(clean_text)]
-Date = Annotated[dt.date, BeforeValidator(_required(parse_date))]
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_optional(parse_date))]
+def _rule(check, parser=clean_text, **kwargs):
+    """A parser followed by a field rule of :mod:`samenhier.fields` (the forms' rules), its error as an import error."""
+
+    def run(value: Any) -> Any:
+        parsed = parser(value)
+        if parsed == "" or parsed is None:
+            return parsed
+        try:
+            check(parsed, **kwargs)
+        except fields.FieldRuleError as broken:
+            raise _error(broken.code, value, **{k: str(v) for k, v in broken.params.items()}) from None
+        return parsed
+
+    return run
+
+
+Text = Annotated[str, BeforeValidator(_required(_rule(fields.check_text, name=True)))]
+"""A required name or other short text (at most 100 characters, no control or direction characters)."""
+OptionalText = Annotated[str, BeforeValidator(_rule(fields.check_text, name=True))]
+Code = Annotated[str, BeforeValidator(_required(_rule(fields.check_code)))]
+Languages = Annotated[str, BeforeValidator(_rule(fields.check_text, max_len=fields.MAX_LANGUAGES))]
+Notes = Annotated[str, BeforeValidator(_rule(fields.check_text, max_len=fields.MAX_TEXT, multiline=True))]
+Reason = Annotated[str, BeforeValidator(_rule(fields.check_text, max_len=fields.MAX_REASON, multiline=True))]
+Email = Annotated[str, BeforeValidator(_rule(fields.check_email))]
+Phone = Annotated[str, BeforeValidator(_rule(fields.check_phone))]
+Date = Annotated[dt.date, BeforeValidator(_required(_rule(fields.check_past, parse_date)))]
+"""A required date of something that happened: not after today."""
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_optional(_rule(fields.check_past, parse_date)))]
 MunicipalityName = Annotated[str, BeforeValidator(_required(parse_municipality))]
 AnswerValue = Annotated[str | None, BeforeValidator(parse_answer)]
 
@@ -215,13 +247,13 @@ class SheetRow(BaseModel):
 
 class CommunityBuilderRow(SheetRow):
     name: Text = Field(alias="naam")
-    email: OptionalText = Field(alias="e-mail", default="")
+    email: Email = Field(alias="e-mail", default="")
     municipality: MunicipalityName = Field(alias="gemeente")
-    languages: OptionalText = Field(alias="talen", default="")
+    languages: Languages = Field(alias="talen", default="")
 
 
 class GroupRow(SheetRow):
-    code: Text = Field(alias="groep_code")
+    code: Code = Field(alias="groep_code")
     name: Text = Field(alias="naam")
     municipality: MunicipalityName = Field(alias="gemeente")
     variant: Annotated[str, BeforeValidator(_vocab(Variant))] = Field(alias="variant")
@@ -229,35 +261,35 @@ class GroupRow(SheetRow):
     status: Annotated[str, BeforeValidator(_vocab(GroupStatus))] = Field(alias="status")
     signup_date: Date = Field(alias="aangemeld_op")
     training_completed_date: OptionalDate = Field(alias="training_afgerond_op", default=None)
-    notes: OptionalText = Field(alias="notities", default="")
+    notes: Notes = Field(alias="notities", default="")
 
 
 class MemberRow(SheetRow):
-    code: Text = Field(alias="lid_code")
+    code: Code = Field(alias="lid_code")
     group_code: Text = Field(alias="groep_code")
     first_name: Text = Field(alias="voornaam")
     last_name: OptionalText = Field(alias="achternaam", default="")
-    email: OptionalText = Field(alias="e-mail", default="")
-    phone: OptionalText = Field(alias="telefoon", default="")
+    email: Email = Field(alias="e-mail", default="")
+    phone: Phone = Field(alias="telefoon", default="")
     role: Annotated[str, BeforeValidator(_vocab(MemberRole))] = Field(alias="rol")
     joined_date: Date = Field(alias="lid_sinds")
     vog_date: OptionalDate = Field(alias="vog_datum", default=None)
 
 
 class NewcomerRow(SheetRow):
-    code: Text = Field(alias="nieuwkomer_code")
+    code: Code = Field(alias="nieuwkomer_code")
     first_name: Text = Field(alias="voornaam")
     last_name: OptionalText = Field(alias="achternaam", default="")
     municipality: MunicipalityName = Field(alias="gemeente")
     country_of_origin: OptionalText = Field(alias="land_van_herkomst", default="")
-    languages: OptionalText = Field(alias="talen", default="")
-    household_size: Annotated[int, BeforeValidator(_required(_int(1, 15)))] = Field(alias="huishoudgrootte")
+    languages: Languages = Field(alias="talen", default="")
+    household_size: Annotated[int, BeforeValidator(_required(_int(fields.HOUSEHOLD_MIN, fields.HOUSEHOLD_MAX)))] = Field(alias="huishoudgrootte")
     arrival_date: Date = Field(alias="in_nederland_sinds")
     permit_date: OptionalDate = Field(alias="verblijfsvergunning_sinds", default=None)
     registration_date: Date = Field(alias="aangemeld_op")
     status: Annotated[str, BeforeValidator(_vocab(NewcomerStatus))] = Field(alias="status")
-    email: OptionalText = Field(alias="e-mail", default="")
-    phone: OptionalText = Field(alias="telefoon", default="")
+    email: Email = Field(alias="e-mail", default="")
+    phone: Phone = Field(alias="telefoon", default="")
 
 
 class MatchRow(SheetRow):
@@ -267,7 +299,7 @@ class MatchRow(SheetRow):
     started_date: OptionalDate = Field(alias="gestart_op", default=None)
     ended_date: OptionalDate = Field(alias="beeindigd_op", default=None)
     status: Annotated[str, BeforeValidator(_vocab(MatchStatus))] = Field(alias="status")
-    end_reason: OptionalText = Field(alias="reden_einde", default="")
+    end_reason: Reason = Field(alias="reden_einde", default="")
 
 
 class MeetingRow(SheetRow):
@@ -277,7 +309,7 @@ class MeetingRow(SheetRow):
     duration_minutes: Annotated[int, BeforeValidator(_required(_int(1, 1440)))] = Field(alias="duur_minuten")
     members_present: Annotated[int, BeforeValidator(_required(_int(0, 99)))] = Field(alias="aanwezig_leden")
     newcomers_present: Annotated[int, BeforeValidator(_required(_int(0, 99)))] = Field(alias="aanwezig_nieuwkomers")
-    note: OptionalText = Field(alias="notitie", default="")
+    note: Notes = Field(alias="notitie", default="")
 
 
 class SurveyRow(SheetRow):

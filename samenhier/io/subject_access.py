@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from samenhier import i18n
@@ -55,7 +56,9 @@ def to_json(export: PersonExport) -> bytes:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # control characters stored before they were refused: shown as �, never a crash
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return value
 
 

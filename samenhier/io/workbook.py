@@ -21,13 +21,14 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from samenhier import i18n
+from samenhier import consistency, i18n
 from samenhier.clock import now_utc
+from samenhier.consistency import Violation
 from samenhier.db import write_engine
 from samenhier.io.formula import restore as restore_formula_text
 from samenhier.io.rows import (
@@ -61,6 +62,11 @@ from samenhier.municipalities import MUNICIPALITIES
 
 MEETING_FIELDS = ("duration_minutes", "members_present", "newcomers_present", "note")
 """A meeting's values besides its key (group, date, kind): what an import may change."""
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+"""Most bytes an .xlsx may unpack to (its XML), checked before it is parsed: spreadsheet XML is about ten
+times the CSV text of the same rows, so this matches :data:`samenhier.io.csv_files.MAX_UNPACKED_BYTES`."""
+MAX_ROWS = 150_000
+"""Most rows in one sheet (as :data:`samenhier.io.csv_files.MAX_ROWS`)."""
 FIRST_DATA_ROW = 2
 """Excel row number of a sheet's first data row (row 1 holds the column names)."""
 
@@ -78,7 +84,8 @@ class ImportIssue:
 
     def message(self, lang: str | None = None) -> str:
         """The reason in words, in ``lang`` (default: the current language)."""
-        return i18n.t(f"import.error.{self.code}", lang, value=self.value, **self.params)
+        params = {k: v.describe(lang) if callable(getattr(v, "describe", None)) else v for k, v in self.params.items()}
+        return i18n.t(f"import.error.{self.code}", lang, value=self.value, **params)
 
     def describe(self, lang: str | None = None) -> str:
         """``sheet, rij 5, kolom datum: 31-02-2025 — …`` in ``lang``."""
@@ -106,18 +113,53 @@ class SheetSummary:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    conflicts: int = 0
+    """Fields the workbook would change that were changed in the app since the record's last import."""
+    kept: int = 0
+    """Of those, the fields whose app value stays (``keep-app``)."""
 
 
 @dataclass
 class ImportResult:
-    """Per sheet, the rows that are new, changed and unchanged; ``applied`` is False for a preview."""
+    """Per sheet, the rows that are new, changed and unchanged; ``applied`` is False for a preview.
+
+    ``changes``: every field the workbook changes (or would), :class:`FieldChange`; ``missing``: records the
+    imported sheets no longer list (kept); ``on_conflict``: the choice made; ``audit_id``: the import's
+    audit event (None for a preview); ``backup``: the backup file made right before it (None when none).
+    """
 
     sheets: list[SheetSummary]
     applied: bool
+    changes: list[FieldChange] = field(default_factory=list)
+    missing: list[MissingRecord] = field(default_factory=list)
+    on_conflict: str = "keep-app"
+    audit_id: int | None = None
+    backup: Path | None = None
 
     def as_frame(self) -> pd.DataFrame:
-        """Columns: ``sheet``, ``new``, ``changed``, ``unchanged`` (row counts)."""
-        return pd.DataFrame([vars(s) for s in self.sheets], columns=["sheet", "new", "changed", "unchanged"])
+        """Columns: ``sheet``, ``new``, ``changed``, ``unchanged``, ``conflicts`` (row / field counts)."""
+        return pd.DataFrame([{k: getattr(s, k) for k in ("sheet", "new", "changed", "unchanged", "conflicts")} for s in self.sheets],
+                            columns=["sheet", "new", "changed", "unchanged", "conflicts"])
+
+    def changes_frame(self) -> pd.DataFrame:
+        """Columns: ``sheet``, ``row`` (Excel), ``record``, ``column``, ``before``, ``after``, ``conflict`` (bool),
+        ``applied`` (bool: False where the app's value is kept). Values as text, so the frame shows and exports as is."""
+        return pd.DataFrame(
+            [(c.sheet, c.row, c.record, c.column, _text(c.before), _text(c.after), c.conflict, c.applied) for c in self.changes],
+            columns=["sheet", "row", "record", "column", "before", "after", "conflict", "applied"],
+        )
+
+    @property
+    def conflicts(self) -> list[FieldChange]:
+        return [c for c in self.changes if c.conflict]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -129,19 +171,35 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
     Raises:
         ImportFailed: the file is missing or not a readable workbook, or a sheet is missing.
     """
+    import zipfile
+
+    from openpyxl import load_workbook
+
     path = Path(path)
     name = path.name
     if not path.is_file():
         raise ImportFailed([ImportIssue(name, None, None, str(path), "file_missing")])
     try:
-        frames = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds for a non-workbook
+        with zipfile.ZipFile(path) as archive:  # an .xlsx is a zip of XML: bound what it unpacks to before parsing
+            unpacked = sum(m.file_size for m in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise ImportFailed([ImportIssue(name, None, None, f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MB", "too_large")])
+        book = load_workbook(path, read_only=True)  # sheet names only; other sheets ("Uitleg") are never parsed
+        names = {fold_vocabulary(n): n for n in book.sheetnames}
+        book.close()
+        missing = [s for s in SHEETS if fold_vocabulary(s) not in names]
+        if missing:
+            raise ImportFailed([ImportIssue(s, None, None, "", "sheet_missing") for s in missing])
+        frames = pd.read_excel(path, sheet_name=[names[fold_vocabulary(s)] for s in SHEETS], dtype=object, engine="openpyxl")
+    except ImportFailed:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many kinds for a non-workbook
         raise ImportFailed([ImportIssue(name, None, None, type(exc).__name__, "not_a_workbook")]) from exc
-    by_folded = {fold_vocabulary(k): v for k, v in frames.items()}
-    missing = [s for s in SHEETS if fold_vocabulary(s) not in by_folded]
-    if missing:
-        raise ImportFailed([ImportIssue(s, None, None, "", "sheet_missing") for s in missing])
-    return {s: by_folded[fold_vocabulary(s)] for s in SHEETS}
+    result = {s: frames[names[fold_vocabulary(s)]] for s in SHEETS}
+    too_long = [s for s, f in result.items() if len(f) > MAX_ROWS]
+    if too_long:
+        raise ImportFailed([ImportIssue(s, None, None, name, "too_many_rows", {"limit": MAX_ROWS}) for s in too_long])
+    return result
 
 
 def _prepare(sheet: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ImportIssue]]:
@@ -184,14 +242,159 @@ def _key(text: str) -> str:
     return fold_vocabulary(text)
 
 
-class _Importer:
-    """Applies validated rows inside one session, counting new / changed / unchanged, collecting issues."""
+TABLE_OF_SHEET = {
+    "community_builders": "community_builder", "groepen": "welcome_group", "leden": "member", "nieuwkomers": "newcomer",
+    "koppelingen": "match", "bijeenkomsten": "meeting", "enquetes": "survey_response",
+}
+ON_CONFLICT = ("keep-app", "take-workbook")
+"""What an import does with a field changed in the app since the record's last import: ``keep-app``
+("app wint", the default) keeps the app's value; ``take-workbook`` ("werkboek wint") writes the workbook's."""
+_COLUMN_OF_ATTRIBUTE = {"municipality_id": "municipality", "community_builder_id": "community_builder",
+                        "group_id": "group_code", "newcomer_id": "newcomer_code", "member_id": "respondent_code"}
+_AUDIT_FIELD = {"municipality": "municipality_id", "community_builder": "community_builder_id", "group": "group_id"}
+"""Audit-trail field names (the forms' names, :mod:`samenhier.services.records`) → model attributes."""
+_APP_ACTIONS_IGNORED = ("import", "login", "login_failed", "export", "backup", "restore")
 
-    def __init__(self, session: Session):
+
+def column_of(sheet: str, attribute: str) -> str:
+    """The workbook column (Dutch) of a model attribute on ``sheet`` (``municipality_id`` → ``gemeente``)."""
+    name = _COLUMN_OF_ATTRIBUTE.get(attribute, attribute)
+    found = SHEETS[sheet].model_fields.get(name)
+    return found.alias if found is not None and found.alias else attribute
+
+
+def app_changes_since_import(session: Session) -> dict[tuple[str, int], set[str]]:
+    """``(table, record id)`` → model attributes changed in the app (any audited write but an import) after
+    the last import that held the record's sheet; a record created in the app since then has every field.
+
+    Source: the audit trail (:class:`~samenhier.models.AuditEvent`): an import event lists the sheets it
+    held (``changes`` keys), every service event names its record and ``{field: [before, after]}``.
+    """
+    last_import: dict[str, int] = {}
+    for event_id, changes in session.exec(select(AuditEvent.id, AuditEvent.changes).where(AuditEvent.action == "import")):
+        try:
+            sheets = json.loads(changes or "{}")
+        except ValueError:
+            continue
+        for sheet in sheets if isinstance(sheets, dict) else ():
+            if sheet in TABLE_OF_SHEET:
+                last_import[TABLE_OF_SHEET[sheet]] = max(event_id, last_import.get(TABLE_OF_SHEET[sheet], 0))
+    found: dict[tuple[str, int], set[str]] = defaultdict(set)
+    query = select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes).where(
+        AuditEvent.table_name.in_(list(TABLE_OF_SHEET.values())), AuditEvent.record_id.is_not(None),
+        AuditEvent.action.not_in(_APP_ACTIONS_IGNORED), AuditEvent.id > min(last_import.values(), default=0),
+    )
+    for event_id, table, record_id, changes in session.exec(query):
+        if event_id <= last_import.get(table, 0):
+            continue
+        try:
+            fields = json.loads(changes or "{}")
+        except ValueError:
+            fields = {}
+        found[(table, record_id)].update(_AUDIT_FIELD.get(f, f) for f in (fields if isinstance(fields, dict) else ()))
+    return dict(found)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field the workbook changes: ``sheet``, Excel ``row``, ``record`` (its code or key), ``column``
+    (Dutch), ``before`` → ``after`` (as people read them: names and codes, not ids), ``conflict`` (changed in
+    the app since the record's last import) and ``applied`` (written, or would be: False when the app's value
+    is kept)."""
+
+    sheet: str
+    row: int
+    record: str
+    column: str
+    before: Any
+    after: Any
+    conflict: bool
+    applied: bool
+
+
+@dataclass(frozen=True)
+class MissingRecord:
+    """A record in the store that the imported sheet no longer lists: reported, never deleted."""
+
+    sheet: str
+    record: str
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A record known only by its id (meetings are written in bulk, without ORM objects)."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class _RuleText:
+    """A broken rule in an import problem: its text in the reader's language; ``rule`` is its code."""
+
+    violation: Violation
+
+    @property
+    def rule(self) -> str:
+        return self.violation.rule
+
+    def describe(self, lang: str | None = None) -> str:
+        return self.violation.message(lang)
+
+
+class _LocatedRecords:
+    """The records of a broken rule with where the input holds them: ``koppelingen, rij 75: koppeling 0518-022 ↔ N0084``."""
+
+    def __init__(self, located: tuple):
+        self.located = located
+
+    def describe(self, lang: str | None = None) -> str:
+        parts = []
+        for ref, where in self.located:
+            text = ref.describe(lang)
+            if where is not None:
+                text = f"{where[0]}, {i18n.t('import.where.row', lang, row=where[1])}: {text}"
+            parts.append(text)
+        return "; ".join(parts)
+
+
+_RULE_COLUMN = {
+    ("meeting_members_present", "meeting"): "aanwezig_leden", ("active_match_group", "welcome_group"): "status",
+    ("active_match_group", "match"): "status", ("active_match_newcomer", "newcomer"): "status",
+    ("active_match_newcomer", "match"): "status", ("active_group_without_match", "welcome_group"): "status",
+    ("matched_newcomer_without_match", "newcomer"): "status", ("proposed_match_newcomer", "match"): "status",
+    ("proposed_match_group", "match"): "status", ("ended_match_end_date", "match"): "beeindigd_op",
+    ("running_match_end_date", "match"): "beeindigd_op", ("started_match_start_date", "match"): "gestart_op",
+    ("match_before_training", "match"): "voorgesteld_op", ("match_before_registration", "match"): "voorgesteld_op",
+    ("trained_group_training_date", "welcome_group"): "training_afgerond_op", ("group_contact_persons", "member"): "rol",
+    ("match_municipality", "match"): "groep_code", ("survey_member_group", "survey_response"): "groep_code",
+    ("survey_newcomer_group", "survey_response"): "groep_code",
+}
+"""The column that locates a broken rule on the sheet row of its first record (for the problem table)."""
+
+
+class _Importer:
+    """Applies validated rows inside one session, counting new / changed / unchanged, collecting issues,
+    field changes and conflicts with edits made in the app (see :func:`app_changes_since_import`)."""
+
+    def __init__(self, session: Session, *, on_conflict: str = "keep-app"):
+        if on_conflict not in ON_CONFLICT:
+            raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
         self.session = session
+        self.take_workbook = on_conflict == "take-workbook"
         self.issues: list[ImportIssue] = []
+        self.changes: list[FieldChange] = []
+        self.missing: list[MissingRecord] = []
         self.summaries: dict[str, SheetSummary] = {s: SheetSummary(s) for s in SHEETS}
+        self.placed: list[tuple[str, Any, str, int]] = []  # (table, record, sheet, Excel row) of every row applied
         self.municipalities = self._ensure_municipalities()
+        self.app_changed = app_changes_since_import(session)
+        # Every reference resolves from the store, so that any subset of sheets imports on its own;
+        # each sheet method refreshes the lookups it changes.
+        self.builders = {_key(name): i for i, name in session.exec(select(CommunityBuilder.id, CommunityBuilder.name))}
+        self.groups_by_code = dict(session.exec(select(WelcomeGroup.code, WelcomeGroup.id)).all())
+        self.members_by_code = dict(session.exec(select(Member.code, Member.id)).all())
+        self.newcomers_by_code = dict(session.exec(select(Newcomer.code, Newcomer.id)).all())
+        self.erased_newcomers = set(session.exec(select(Newcomer.id).where(Newcomer.erased.is_(True))).all())
 
     def _ensure_municipalities(self) -> dict[str, int]:
         existing = {m.name: m for m in self.session.exec(select(Municipality))}
@@ -205,8 +408,23 @@ class _Importer:
     def issue(self, sheet: str, row: int, column: str, value: Any, code: str, **params: Any) -> None:
         self.issues.append(ImportIssue(sheet, row, column, clean_text(value) if not isinstance(value, dt.date) else value.isoformat(), code, params))
 
-    def upsert(self, sheet: str, existing: Any | None, values: dict[str, Any], factory: type) -> Any:
+    def _readable(self, attribute: str, value: Any) -> Any:
+        """A value as the workbook shows it: ids of related records as their name or code."""
+        if value is None:
+            return None
+        if attribute == "municipality_id":
+            return next((n for n, i in self.municipalities.items() if i == value), value)
+        lookups = {"community_builder_id": (CommunityBuilder, "name"), "group_id": (WelcomeGroup, "code"),
+                   "newcomer_id": (Newcomer, "code"), "member_id": (Member, "code")}
+        if attribute in lookups:
+            model, name = lookups[attribute]
+            record = self.session.get(model, value)
+            return getattr(record, name) if record is not None else value
+        return value
+
+    def upsert(self, sheet: str, excel_row: int, label: str, existing: Any | None, values: dict[str, Any], factory: type) -> Any:
         summary = self.summaries[sheet]
+        table = TABLE_OF_SHEET[sheet]
         if existing is not None and getattr(existing, "erased", False):
             # A person erased on request (services/privacy.py) is never filled in again from an old workbook.
             summary.unchanged += 1
@@ -215,16 +433,35 @@ class _Importer:
             record = factory(**values)
             self.session.add(record)
             summary.new += 1
+            self.placed.append((table, record, sheet, excel_row))
             return record
+        self.placed.append((table, existing, sheet, excel_row))
         changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
-        if changed:
-            for k, v in changed.items():
+        app_fields = self.app_changed.get((table, existing.id), set())
+        taken = {}
+        for k, v in changed.items():
+            conflict = k in app_fields
+            applied = self.take_workbook or not conflict
+            self.changes.append(FieldChange(sheet, excel_row, label, column_of(sheet, k), self._readable(k, getattr(existing, k)),
+                                            self._readable(k, v), conflict, applied))
+            if applied:
+                taken[k] = v
+            else:
+                summary.kept += 1
+            summary.conflicts += conflict
+        if taken:
+            for k, v in taken.items():
                 setattr(existing, k, v)
             existing.version += 1
             summary.changed += 1
         else:
             summary.unchanged += 1
         return existing
+
+    def report_missing(self, sheet: str, stored: Mapping[Any, str], listed: Iterable[Any]) -> None:
+        """Records of ``sheet`` in the store (key → label) that the workbook no longer lists: reported, never deleted."""
+        listed = set(listed)
+        self.missing += [MissingRecord(sheet, label) for key, label in sorted(stored.items(), key=lambda kv: kv[1]) if key not in listed]
 
     def duplicates(self, sheet: str, rows: list[tuple[int, SheetRow]], key, column: str) -> list[tuple[int, SheetRow]]:
         seen: dict[Any, int] = {}
@@ -238,26 +475,39 @@ class _Importer:
                 kept.append((excel_row, row))
         return kept
 
+    def locations(self) -> dict[tuple[str, int], tuple[str, int]]:
+        """``(table, id)`` → ``(sheet, Excel row)`` of every record a row of the input was applied to."""
+        return {(table, record.id): (sheet, row) for table, record, sheet, row in self.placed if record.id is not None}
+
+    def violation_issue(self, violation: Violation, where: Mapping[tuple[str, int], tuple[str, int]]) -> ImportIssue:
+        """A broken consistency rule as an import problem, located at the first record the input holds."""
+        located = [(r, where.get((r.table, r.id))) for r in violation.records]
+        first = next(((r, loc) for r, loc in located if loc is not None), None)
+        sheet, row = first[1] if first is not None else ("", None)
+        column = _RULE_COLUMN.get((violation.rule, first[0].table)) if first is not None else None
+        return ImportIssue(sheet, row, column, first[0].label if first is not None else violation.records[0].label, "consistency",
+                           {"rule": _RuleText(violation), "records": _LocatedRecords(tuple(located))})
+
     # -- sheets, in dependency order --------------------------------------------------------------
 
     def community_builders(self, rows: list[tuple[int, CommunityBuilderRow]]) -> None:
         sheet = "community_builders"
-        if not rows:  # a partial import (e.g. only meetings): the names are enough, not every record
-            self.builders = {_key(name): i for i, name in self.session.exec(select(CommunityBuilder.id, CommunityBuilder.name))}
+        if not rows:  # a partial import (e.g. only meetings): the builders in the store serve (see __init__)
             return
         existing = {_key(b.name): b for b in self.session.exec(select(CommunityBuilder))}
-        for _excel_row, row in self.duplicates(sheet, rows, lambda r: _key(r.name), "naam"):
+        self.report_missing(sheet, {k: b.name for k, b in existing.items()}, (_key(r.name) for _, r in rows))
+        for excel_row, row in self.duplicates(sheet, rows, lambda r: _key(r.name), "naam"):
             values = dict(name=row.name, email=row.email or None, municipality_id=self.municipalities[row.municipality], languages=row.languages)
-            existing[_key(row.name)] = self.upsert(sheet, existing.get(_key(row.name)), values, CommunityBuilder)
+            existing[_key(row.name)] = self.upsert(sheet, excel_row, row.name, existing.get(_key(row.name)), values, CommunityBuilder)
         self.session.flush()
         self.builders = {k: b.id for k, b in existing.items()}
 
     def groups(self, rows: list[tuple[int, GroupRow]]) -> None:
         sheet = "groepen"
         if not rows:
-            self.groups_by_code = dict(self.session.exec(select(WelcomeGroup.code, WelcomeGroup.id)).all())
             return
         existing = {g.code: g for g in self.session.exec(select(WelcomeGroup))}
+        self.report_missing(sheet, {c: c for c in existing}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "groep_code"):
             builder_id = None
             if row.community_builder:
@@ -273,7 +523,7 @@ class _Importer:
                 status=row.status, community_builder_id=builder_id, signup_date=row.signup_date,
                 training_completed_date=row.training_completed_date, notes=row.notes,
             )
-            existing[row.code] = self.upsert(sheet, existing.get(row.code), values, WelcomeGroup)
+            existing[row.code] = self.upsert(sheet, excel_row, row.code, existing.get(row.code), values, WelcomeGroup)
         self.session.flush()
         self.groups_by_code = {code: g.id for code, g in existing.items()}
 
@@ -286,9 +536,9 @@ class _Importer:
     def members(self, rows: list[tuple[int, MemberRow]]) -> None:
         sheet = "leden"
         if not rows:
-            self.members_by_code = dict(self.session.exec(select(Member.code, Member.id)).all())
             return
         existing = {m.code: m for m in self.session.exec(select(Member))}
+        self.report_missing(sheet, {c: c for c in existing}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "lid_code"):
             group_id = self._group_id(sheet, excel_row, row.group_code)
             if group_id is None:
@@ -297,19 +547,22 @@ class _Importer:
                 code=row.code, group_id=group_id, first_name=row.first_name, last_name=row.last_name,
                 email=row.email or None, phone=row.phone or None, role=row.role, joined_date=row.joined_date, vog_date=row.vog_date,
             )
-            existing[row.code] = self.upsert(sheet, existing.get(row.code), values, Member)
+            existing[row.code] = self.upsert(sheet, excel_row, row.code, existing.get(row.code), values, Member)
         self.session.flush()
         self.members_by_code = {code: m.id for code, m in existing.items()}
 
     def newcomers(self, rows: list[tuple[int, NewcomerRow]]) -> None:
         sheet = "nieuwkomers"
         if not rows:
-            self.newcomers_by_code = dict(self.session.exec(select(Newcomer.code, Newcomer.id)).all())
             return
         existing = {n.code: n for n in self.session.exec(select(Newcomer))}
+        self.report_missing(sheet, {c: c for c in existing}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "nieuwkomer_code"):
             if row.permit_date and row.permit_date < row.arrival_date:
                 self.issue(sheet, excel_row, "verblijfsvergunning_sinds", row.permit_date, "date_before", other="in_nederland_sinds")
+                continue
+            if row.registration_date < row.arrival_date:  # the form's registration_before_arrival
+                self.issue(sheet, excel_row, "aangemeld_op", row.registration_date, "date_before", other="in_nederland_sinds")
                 continue
             values = dict(
                 code=row.code, first_name=row.first_name, last_name=row.last_name, municipality_id=self.municipalities[row.municipality],
@@ -317,7 +570,7 @@ class _Importer:
                 arrival_date=row.arrival_date, permit_date=row.permit_date, registration_date=row.registration_date,
                 status=row.status, email=row.email or None, phone=row.phone or None,
             )
-            existing[row.code] = self.upsert(sheet, existing.get(row.code), values, Newcomer)
+            existing[row.code] = self.upsert(sheet, excel_row, row.code, existing.get(row.code), values, Newcomer)
         self.session.flush()
         self.newcomers_by_code = {code: n.id for code, n in existing.items()}
         self.erased_newcomers = {n.id for n in existing.values() if n.erased}
@@ -327,6 +580,9 @@ class _Importer:
         if not rows:
             return
         existing = {(m.group_id, m.newcomer_id): m for m in self.session.exec(select(Match))}
+        codes = {i: c for c, i in self.groups_by_code.items()}, {i: c for c, i in self.newcomers_by_code.items()}
+        self.report_missing(sheet, {k: f"{codes[0].get(k[0])} ↔ {codes[1].get(k[1])}" for k in existing},
+                            ((self.groups_by_code.get(r.group_code), self.newcomers_by_code.get(r.newcomer_code)) for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: (r.group_code, r.newcomer_code), "nieuwkomer_code"):
             group_id = self._group_id(sheet, excel_row, row.group_code)
             newcomer_id = self.newcomers_by_code.get(row.newcomer_code)
@@ -350,7 +606,7 @@ class _Importer:
             )
             if newcomer_id in self.erased_newcomers:  # why it ended was cleared with their data
                 values["end_reason"] = ""
-            self.upsert(sheet, existing.get((group_id, newcomer_id)), values, Match)
+            self.upsert(sheet, excel_row, f"{row.group_code} ↔ {row.newcomer_code}", existing.get((group_id, newcomer_id)), values, Match)
         self.session.flush()
 
     def meetings(self, rows: list[tuple[int, MeetingRow]]) -> None:
@@ -364,17 +620,17 @@ class _Importer:
         for excel_row, row in rows:
             group_id = self._group_id(sheet, excel_row, row.group_code)
             if group_id is not None:
-                keyed.append((group_id, row))
+                keyed.append((excel_row, group_id, row))
         if not keyed:
             return
         stored = select(Meeting.id, Meeting.group_id, Meeting.date, Meeting.kind, *(getattr(Meeting, f) for f in MEETING_FIELDS),
-                        Meeting.version).where(Meeting.date >= min(r.date for _, r in keyed), Meeting.date <= max(r.date for _, r in keyed))
+                        Meeting.version).where(Meeting.date >= min(r.date for _, _, r in keyed), Meeting.date <= max(r.date for _, _, r in keyed))
         existing: dict[tuple, list] = defaultdict(list)
         for m in self.session.execute(stored.order_by(Meeting.id)):
             existing[(m.group_id, m.date, m.kind)].append(m)
         occurrence: dict[tuple, int] = defaultdict(int)
-        new, changed = [], []
-        for group_id, row in keyed:
+        new, changed, new_rows = [], [], []
+        for excel_row, group_id, row in keyed:
             key = (group_id, row.date, row.kind)
             nth = occurrence[key]
             occurrence[key] += 1
@@ -383,18 +639,37 @@ class _Importer:
                           newcomers_present=row.newcomers_present, note=row.note)
             if current is None:
                 new.append(dict(group_id=group_id, date=row.date, kind=row.kind, **values, version=1))
+                new_rows.append(excel_row)
                 summary.new += 1
                 continue
+            self.placed.append(("meeting", _Placed(current.id), sheet, excel_row))
             differs = {k: v for k, v in values.items() if getattr(current, k) != v}
-            if differs:
-                changed.append(dict(id=current.id, **differs, version=current.version + 1))
+            app_fields = self.app_changed.get(("meeting", current.id), set())
+            label = f"{row.group_code} {row.date.isoformat()} {row.kind}"
+            taken = {}
+            for k, v in differs.items():
+                conflict = k in app_fields
+                applied = self.take_workbook or not conflict
+                self.changes.append(FieldChange(sheet, excel_row, label, column_of(sheet, k), getattr(current, k), v, conflict, applied))
+                summary.conflicts += conflict
+                if applied:
+                    taken[k] = v
+                else:
+                    summary.kept += 1
+            if taken:
+                changed.append(dict(id=current.id, **taken, version=current.version + 1))
                 summary.changed += 1
             else:
                 summary.unchanged += 1
         if new:
+            last_id = self.session.execute(select(func.max(Meeting.id))).scalar() or 0
             self.session.execute(insert(Meeting), new)
+            new_ids = list(self.session.execute(select(Meeting.id).where(Meeting.id > last_id).order_by(Meeting.id)).scalars())
+            consistency.touch(self.session, "meeting", new_ids)  # bulk statements: the session does not see them
+            self.placed += [("meeting", _Placed(i), sheet, r) for i, r in zip(new_ids, new_rows, strict=False)]
         if changed:
             self.session.execute(update(Meeting), changed)  # ORM bulk UPDATE by primary key
+            consistency.touch(self.session, "meeting", (c["id"] for c in changed))
 
     def surveys(self, rows: list[tuple[int, SurveyRow]]) -> None:
         sheet = "enquetes"
@@ -421,25 +696,54 @@ class _Importer:
                 trust=row.trust, miss_people=row.miss_people, connected=row.connected, abandoned=row.abandoned,
                 feel_at_home=row.feel_at_home, self_reported_change=row.self_reported_change, new_contacts=row.new_contacts,
             )
-            self.upsert(sheet, existing.get((lookup_key, person_id, row.wave)), values, SurveyResponse)
+            self.upsert(sheet, excel_row, f"{row.respondent_code} {row.wave}", existing.get((lookup_key, person_id, row.wave)),
+                        values, SurveyResponse)
         self.session.flush()
 
 
+def backup_before_import(engine: Engine) -> Path | None:
+    """A backup of the store right before an import writes (``samenhier-voor-import-…db`` in the backup folder,
+    :func:`samenhier.backup.backup_dir`), so that the state before it can be restored. None for a store that
+    is not an SQLite file (PostgreSQL: use ``pg_dump``).
+
+    Raises:
+        BackupError: ``failed``: SQLite could not copy the store (the import is not started).
+    """
+    from samenhier import backup
+    from samenhier.settings import get_settings
+
+    try:
+        folder = backup.backup_dir(engine, get_settings().backup_dir)
+    except backup.BackupError:  # unsupported: not an SQLite file
+        return None
+    return backup.backup_into(engine, folder, kind=backup.BEFORE_IMPORT)
+
+
 def import_frames(
-    engine: Engine, frames: Mapping[str, pd.DataFrame], *, username: str, dry_run: bool = False, source: str = ""
+    engine: Engine, frames: Mapping[str, pd.DataFrame], *, username: str, dry_run: bool = False, source: str = "",
+    on_conflict: str = "keep-app",
 ) -> ImportResult:
     """Validate and import the seven sheets in one transaction (or, with ``dry_run``, only report what would change).
 
     ``frames`` maps sheet name → raw cells as read from the workbook (a sheet may be absent when
     importing a subset, e.g. only ``bijeenkomsten`` from a CSV; references then resolve against the
-    store). Nothing is written unless every row of every sheet is valid.
+    store). Nothing is written unless every row of every sheet is valid and the store, with the rows
+    applied, breaks none of the consistency rules (:mod:`samenhier.consistency`) for a record the import
+    writes.
+
+    ``on_conflict`` (see :data:`ON_CONFLICT`): for a field changed in the app since the record's last
+    import, ``keep-app`` keeps the app's value, ``take-workbook`` writes the workbook's. Records that a
+    sheet no longer lists are reported in :attr:`ImportResult.missing`, never deleted.
 
     Returns:
-        :class:`ImportResult` with per-sheet counts of new, changed and unchanged rows.
+        :class:`ImportResult` with per-sheet counts, every field change and conflict, and the missing records.
 
     Raises:
         ImportFailed: with every problem found (sheet, Excel row, column, value, reason).
+        ValueError: unknown ``on_conflict``.
     """
+    if on_conflict not in ON_CONFLICT:
+        raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
     issues: list[ImportIssue] = []
     validated: dict[str, list] = {}
     for sheet in SHEETS:
@@ -454,9 +758,11 @@ def import_frames(
             issues += row_issues
     if issues:
         raise ImportFailed(issues)
+    made = None if dry_run else backup_before_import(engine)
 
     with Session(write_engine(engine), expire_on_commit=False) as session:  # BEGIN IMMEDIATE: waits for other writers
-        importer = _Importer(session)
+        consistency.install(session, on_commit=False)  # tracks what the import writes; checked below, located per row
+        importer = _Importer(session, on_conflict=on_conflict)
         try:
             importer.community_builders(validated["community_builders"])
             importer.groups(validated["groepen"])
@@ -465,27 +771,39 @@ def import_frames(
             importer.matches(validated["koppelingen"])
             importer.meetings(validated["bijeenkomsten"])
             importer.surveys(validated["enquetes"])
+            session.flush()
         except IntegrityError as exc:
             session.rollback()
             raise ImportFailed([ImportIssue("", None, None, str(exc.orig), "constraint")]) from exc
         if importer.issues:
             session.rollback()
             raise ImportFailed(importer.issues)
+        broken = consistency.violations(session, consistency.touched_records(session))
+        if broken:
+            where = importer.locations()
+            failed = ImportFailed([importer.violation_issue(v, where) for v in broken])
+            session.rollback()
+            raise failed
         summaries = [importer.summaries[s] for s in SHEETS if s in frames]
+        result = ImportResult(summaries, applied=not dry_run, changes=importer.changes, missing=importer.missing,
+                              on_conflict=on_conflict, backup=made)
         if dry_run:
             session.rollback()
-            return ImportResult(summaries, applied=False)
-        session.add(
-            AuditEvent(
-                at=now_utc(), username=username, action="import", table_name="*", record_code=source,
-                changes=json.dumps({s.sheet: {"new": s.new, "changed": s.changed} for s in summaries}),
-            )
+            return result
+        event = AuditEvent(
+            at=now_utc(), username=username, action="import", table_name="*", record_code=source,
+            changes=json.dumps({s.sheet: {"new": s.new, "changed": s.changed, **({"conflicts": s.conflicts, "kept": s.kept}
+                                                                                  if s.conflicts else {})}
+                                for s in summaries}),
         )
+        session.add(event)
         session.commit()
-    return ImportResult(summaries, applied=True)
+        result.audit_id = event.id
+    return result
 
 
-def import_paths(engine: Engine, paths: Iterable[str | Path], *, username: str, dry_run: bool = False) -> ImportResult:
+def import_paths(engine: Engine, paths: Iterable[str | Path], *, username: str, dry_run: bool = False,
+                 on_conflict: str = "keep-app") -> ImportResult:
     """Import from disk: workbooks (.xlsx), CSV files named like a sheet, folders of CSV files, or .zip
     files of them (see :func:`samenhier.io.csv_files.read_sources`); then as :func:`import_frames`.
 
@@ -496,4 +814,5 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], *, username: str, 
 
     paths = list(paths)
     frames = read_sources(paths)
-    return import_frames(engine, frames, username=username, dry_run=dry_run, source=", ".join(Path(p).name for p in paths))
+    return import_frames(engine, frames, username=username, dry_run=dry_run, source=", ".join(Path(p).name for p in paths),
+                         on_conflict=on_conflict)

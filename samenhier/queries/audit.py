@@ -72,13 +72,13 @@ def events_in_reach(scope: Scope) -> ColumnElement[bool]:
 def audit_events(
     engine: Engine, scope: Scope, *, since: dt.date | None = None, until: dt.date | None = None,
     usernames: tuple[str, ...] = (), actions: tuple[str, ...] = (), tables: tuple[str, ...] = (), search: str = "",
-    record: tuple[str, int] | None = None, limit: int = 500,
+    record: tuple[str, int] | None = None, limit: int = 500, event_id: int | None = None,
 ) -> AuditPage:
     """Audit events, newest first, filtered in SQL.
 
     ``since`` / ``until``: calendar days in Europe/Amsterdam, both included; ``usernames``, ``actions``,
     ``tables``: any of (empty: all); ``search``: part of the record's code or the username
-    (case-insensitive); ``record``: ``(table_name, record_id)`` for one record's history.
+    (case-insensitive); ``record``: ``(table_name, record_id)`` for one record's history; ``event_id``: one event.
 
     Columns of :attr:`AuditPage.events`: ``id``, ``at`` (moment, Europe/Amsterdam, time-zone aware),
     ``username``, ``action`` (create, update, status_change, archive, restore, delete, activate,
@@ -91,6 +91,8 @@ def audit_events(
     """
     scope.require_coordinator()
     conditions = [events_in_reach(scope)]
+    if event_id is not None:  # one event, e.g. the import a page just reported (``?event=ID``)
+        conditions.append(AuditEvent.id == event_id)
     if since is not None:
         conditions.append(AuditEvent.at >= _local_midnight_utc(since))
     if until is not None:

@@ -34,6 +34,8 @@ def _render_param(value: Any, lang: str | None) -> Any:
     """A message parameter for people: dates as ``3 maart 2026``, :class:`Label` in ``lang``, lists joined."""
     if isinstance(value, Label):
         return i18n.label(value.vocabulary, value.value, lang)
+    if callable(getattr(value, "describe", None)):  # e.g. a broken consistency rule (samenhier.consistency.Violation)
+        return value.describe(lang)
     if isinstance(value, dt.date):
         return i18n.format_date(value, lang)
     if isinstance(value, list | tuple):

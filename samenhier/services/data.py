@@ -20,9 +20,11 @@ from samenhier.scope import Filters, Scope
 from samenhier.services import audit
 
 
-def import_files(engine: Engine, scope: Scope, *, paths: Iterable[str | Path], dry_run: bool) -> ImportResult:
+def import_files(engine: Engine, scope: Scope, *, paths: Iterable[str | Path], dry_run: bool,
+                 on_conflict: str = "keep-app") -> ImportResult:
     """Import workbooks, CSV files, folders or zips of CSV files (see :func:`samenhier.io.workbook.import_paths`);
-    with ``dry_run`` only report what would change.
+    with ``dry_run`` only report what would change. ``on_conflict``: ``keep-app`` or ``take-workbook`` for
+    fields changed in the app since the last import. A backup is taken right before the import writes.
 
     Raises:
         AccessDenied: not a national coordinator (a workbook may hold every municipality's records; imports
@@ -30,7 +32,7 @@ def import_files(engine: Engine, scope: Scope, *, paths: Iterable[str | Path], d
         ImportFailed: every problem in the files; nothing written.
     """
     scope.require_national()
-    return import_paths(engine, paths, username=scope.username, dry_run=dry_run)
+    return import_paths(engine, paths, username=scope.username, dry_run=dry_run, on_conflict=on_conflict)
 
 
 def _record(engine: Engine, scope: Scope, action: str, code: str, changes: dict) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from samenhier import fields
 from samenhier.clock import today
 from samenhier.db import session_scope
 from samenhier.io.rows import clean_text
@@ -178,6 +179,11 @@ def _validate(
     note = clean_text(values.get("note"))
     if len(note) > MAX_NOTE_LENGTH:
         errors.append(FieldError("note", "meetings.note_too_long", {"max": MAX_NOTE_LENGTH}))
+    else:
+        try:
+            fields.check_text(note, max_len=MAX_NOTE_LENGTH, multiline=True)  # the shared field rules (control characters)
+        except fields.FieldRuleError as broken:
+            errors.append(FieldError("note", broken.code, broken.params))
     clean["note"] = note
 
     duplicate = False

@@ -12,7 +12,9 @@ record queries in :mod:`samenhier.queries.records` return): a municipality by it
 builder by id, a member's group by id. An update takes only the fields that changed (``changes``),
 so re-applying an edit after a conflict never reverts fields someone else changed meanwhile.
 
-Validation rules (each with its ``validation.<code>`` message):
+Validation rules (each with its ``validation.<code>`` message; the rules for single values — lengths, e-mail,
+phone, codes, dates not in the future, household size, control characters — are :mod:`samenhier.fields`,
+shared with the import; rules between records are :mod:`samenhier.consistency`, checked before every commit):
 
 - ``required``; ``too_long`` (names 100, notes 2,000 characters);
 - ``email`` (syntax, via *email-validator*); ``phone``: a Dutch number — country code 31 and the length
@@ -50,14 +52,13 @@ from enum import StrEnum
 from typing import Any
 
 import pandas as pd
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from samenhier.clock import now_utc, today
+from samenhier import fields
+from samenhier.clock import now_utc
 from samenhier.db import session_scope
 from samenhier.io.rows import clean_text, fold_vocabulary
 from samenhier.models import (
@@ -85,12 +86,11 @@ from samenhier.services.common import FieldError, Label, ValidationFailed, Versi
 from samenhier.services.users import HASHER, MIN_PASSWORD_LENGTH
 from samenhier.settings import get_settings
 
-MAX_NAME = 100
-"""Longest name, code-like or short text field (characters)."""
-MAX_TEXT = 2000
-"""Longest free-text field (notes, check-ins; characters)."""
-CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
-_PHONE_CHARACTERS = re.compile(r"[0-9 +\-().]+")
+# The field rules themselves live in samenhier.fields (shared with the import); re-exported here for callers.
+MAX_NAME = fields.MAX_NAME
+MAX_TEXT = fields.MAX_TEXT
+CODE_PATTERN = fields.CODE_PATTERN
+is_dutch_phone_number = fields.is_dutch_phone_number
 
 
 @dataclass(frozen=True)
@@ -129,31 +129,36 @@ class _Checker:
     def failed(self, field: str) -> bool:
         return any(e.field == field for e in self.errors)
 
-    def text(self, field: str, *, required: bool = False, max_len: int = MAX_NAME) -> str:
+    def rule(self, field: str, check, value: Any, **kwargs: Any) -> Any:
+        """``check(value, **kwargs)`` (a rule of :mod:`samenhier.fields`); a broken rule becomes this field's error."""
+        try:
+            return check(value, **kwargs)
+        except fields.FieldRuleError as broken:
+            self.error(field, broken.code, **broken.params)
+            return value
+
+    def text(self, field: str, *, required: bool = False, max_len: int = MAX_NAME, multiline: bool | None = None) -> str:
+        """Cleaned text; ``multiline`` (default: for free text longer than a name) allows tabs and line breaks,
+        otherwise names and codes refuse bidirectional overrides too."""
         value = clean_text(self.values.get(field))
+        multiline = max_len > fields.MAX_LANGUAGES if multiline is None else multiline
         if required and not value:
             self.error(field, "required")
-        elif len(value) > max_len:
-            self.error(field, "too_long", max=max_len)
+        else:
+            self.rule(field, fields.check_text, value, max_len=max_len, multiline=multiline, name=not multiline)
         return value
 
     def email(self, field: str) -> str | None:
         value = clean_text(self.values.get(field))
         if not value:
             return None
-        try:
-            return validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError:
-            self.error(field, "email")
-            return value
+        return self.rule(field, fields.check_email, value)
 
     def phone(self, field: str) -> str | None:
         value = clean_text(self.values.get(field))
         if not value:
             return None
-        if not is_dutch_phone_number(value):
-            self.error(field, "phone")
-        return value
+        return self.rule(field, fields.check_phone, value)
 
     def date(self, field: str, *, required: bool = False, past: bool = True) -> dt.date | None:
         """A date (``date``, ``datetime``, pandas Timestamp or ISO text); ``past``: not after today."""
@@ -175,8 +180,8 @@ class _Checker:
         if not isinstance(value, dt.date):
             self.error(field, "date")
             return None
-        if past and value > today():
-            self.error(field, "future_date", today=today())
+        if past:
+            self.rule(field, fields.check_past, value)
         return value
 
     def choice(self, field: str, allowed: type[StrEnum] | Mapping[Any, Any], *, required: bool = True) -> Any:
@@ -206,32 +211,14 @@ class _Checker:
         value = clean_text(self.values.get(field))
         if not value:
             return ""  # generated by the caller
-        if not CODE_PATTERN.fullmatch(value):
-            self.error(field, "code_format")
+        self.rule(field, fields.check_code, value)
+        if self.failed(field):
+            pass
         elif session.exec(
             select(model.id).where(func.lower(model.code) == value.lower(), model.id != (record_id or -1))
         ).first() is not None:
             self.error(field, "code_taken", code=value)
         return value
-
-
-def is_dutch_phone_number(text: str) -> bool:
-    """True for a Dutch phone number as people write it: ``06-12345678``, ``+31 6 12345678``,
-    ``0031 6 1234 5678``, ``(070) 123 45 67``, ``+31 (0)20 123 4567``.
-
-    Parsed with *phonenumbers* (region NL); accepted when the country code is 31 and the number has the
-    length of a Dutch mobile or fixed-line number. Letters (vanity numbers, extensions) are refused.
-    """
-    if not _PHONE_CHARACTERS.fullmatch(text):
-        return False
-    try:
-        number = phonenumbers.parse(text, "NL")
-    except phonenumbers.NumberParseException:
-        return False
-    return number.country_code == 31 and (
-        phonenumbers.is_possible_number_for_type(number, phonenumbers.PhoneNumberType.MOBILE)
-        or phonenumbers.is_possible_number_for_type(number, phonenumbers.PhoneNumberType.FIXED_LINE)
-    )
 
 
 def _next_code(session: Session, column, prefix: str, width: int) -> str:
@@ -431,8 +418,8 @@ def _validate_newcomer(session: Session, v: dict[str, Any], before: dict[str, An
             size_number = float(size)
         except (TypeError, ValueError):
             size_number = float("nan")
-        if not (size_number.is_integer() and 1 <= size_number <= 15):
-            c.error("household_size", "household_size", min=1, max=15)
+        if not (size_number.is_integer() and fields.HOUSEHOLD_MIN <= size_number <= fields.HOUSEHOLD_MAX):
+            c.error("household_size", "household_size", min=fields.HOUSEHOLD_MIN, max=fields.HOUSEHOLD_MAX)
         else:
             size = int(size_number)
     arrival = c.date("arrival_date", required=True)

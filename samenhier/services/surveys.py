@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from samenhier import consistency
 from samenhier.clock import today
 from samenhier.db import write_engine
 from samenhier.loneliness import FEEL_AT_HOME_MAX, FEEL_AT_HOME_MIN
@@ -85,6 +86,7 @@ def save_survey_response(
     answers = dict(answers)
     errors: list[FieldError] = []
     with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
+        consistency.install(session)  # the store's rules, checked before the commit (as in db.session_scope)
         require_group_access(session, scope, group_id)
 
         if role not in (RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value):
