@@ -484,6 +484,7 @@ def _service_cases(s) -> dict[str, object]:
         "data.export_to_disk": lambda e, sc: data.export_to_disk(e, sc, path=scratch / "export", fmt="csv"),
         "data.backup_now": lambda e, sc: data.backup_now(e, sc, folder=scratch),
         "data.restore": lambda e, sc: data.restore(e, sc, source=scratch / "none.db", safety_dir=scratch),
+        "data.check_restore": lambda e, sc: data.check_restore(e, sc, source=scratch / "none.db"),
         "privacy.erase_person": lambda e, sc: privacy.erase_person(e, sc, kind="member", person_id=s.member, expected_version=1,
                                                                    confirm_code="x"),
         "privacy.export_person": lambda e, sc: privacy.export_person(e, sc, kind="member", person_id=s.member),
@@ -916,3 +917,162 @@ def test_exports_never_crash_on_stored_control_characters(workbook_engine, sheet
     cells = [v for ws in sheets_of_person.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
     assert any("Zebu\ufffdlonia" in v for v in cells)
     assert "Zebu" not in caplog.text
+
+# == issue 21: restores that cannot smuggle anything in (21.2) ==========================================
+#
+# A backup is an SQLite file anyone can edit. Before the fix a backup carrying a trigger, a view, an extra
+# table or a dropped column restored fine, and so did one with an extra coordinator account, unannounced.
+
+
+def _tampered_backup(engine, tmp_path, sql: str, name: str = "kandidaat.db") -> Path:
+    """A backup of ``engine``'s store with ``sql`` run on it afterwards (stdlib sqlite3, as an attacker would)."""
+    import sqlite3
+    from contextlib import closing
+
+    from samenhier.backup import make_backup
+
+    made = make_backup(engine, tmp_path / name)
+    with closing(sqlite3.connect(made)) as db:
+        db.executescript(sql)
+        db.commit()
+    return made
+
+
+def _schema_objects(engine) -> set[tuple[str, str]]:
+    with engine.connect() as c:
+        return {tuple(r) for r in c.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+
+
+TAMPERED = {
+    # keeps an erased person's name, e-mail, phone and country in a table erasure does not know
+    "shadow_table_trigger": """
+        CREATE TABLE schaduw (first_name TEXT, last_name TEXT, email TEXT, phone TEXT, country TEXT);
+        CREATE TRIGGER bewaar AFTER UPDATE ON newcomer BEGIN
+            INSERT INTO schaduw VALUES (old.first_name, old.last_name, old.email, old.phone, old.country_of_origin);
+        END;""",
+    # cuts the audit trail to one row
+    "audit_cutter": """
+        CREATE TRIGGER knip AFTER INSERT ON audit_event BEGIN DELETE FROM audit_event WHERE id <> new.id; END;""",
+    # blocks every write
+    "write_blocker": """
+        CREATE TRIGGER blokkeer BEFORE INSERT ON meeting BEGIN SELECT RAISE(ABORT, 'geblokkeerd'); END;""",
+    "view": "CREATE VIEW namen AS SELECT first_name, last_name FROM newcomer;",
+    "junk_table": "CREATE TABLE rommel (x BLOB); INSERT INTO rommel VALUES (randomblob(1000));",
+    "dropped_column": "ALTER TABLE newcomer DROP COLUMN phone;",
+    "extra_index": "CREATE INDEX ix_newcomer_first_name ON newcomer (first_name);",
+}
+
+
+@pytest.mark.parametrize("kind", list(TAMPERED))
+def test_restore_refuses_a_backup_whose_schema_is_not_exactly_a_known_revision(workbook_engine, tmp_path, dump_tables, kind):
+    from samenhier.backup import BackupError
+    from samenhier.services import data
+
+    coordinator = Scope.coordinator("anna")
+    candidate = _tampered_backup(workbook_engine, tmp_path, TAMPERED[kind])
+    before, objects = dump_tables(workbook_engine), _schema_objects(workbook_engine)
+
+    for attempt in (lambda: data.check_restore(workbook_engine, coordinator, source=candidate),
+                    lambda: data.restore(workbook_engine, coordinator, source=candidate, safety_dir=tmp_path / "veilig")):
+        with pytest.raises(BackupError) as refused:
+            attempt()
+        expected = "schema_mismatch" if kind == "dropped_column" else "unexpected_object"
+        assert refused.value.code == expected
+        assert refused.value.message("nl") != f"backup.error.{expected}"
+
+    assert dump_tables(workbook_engine) == before
+    assert _schema_objects(workbook_engine) == objects
+    assert not (tmp_path / "veilig").exists()  # refused before the safety copy
+
+
+def test_after_a_refused_trigger_backup_erasure_leaves_the_name_nowhere(workbook_engine, tmp_path, workbook_sheets):
+    """The attack end to end: the shadow-table trigger must not be in the store when a person is erased."""
+    from samenhier.backup import BackupError
+    from samenhier.models import Newcomer
+    from samenhier.services import data, privacy
+
+    coordinator = Scope.coordinator("anna")
+    candidate = _tampered_backup(workbook_engine, tmp_path, TAMPERED["shadow_table_trigger"])
+    with pytest.raises(BackupError):
+        data.restore(workbook_engine, coordinator, source=candidate, safety_dir=tmp_path / "veilig")
+    row = workbook_sheets["nieuwkomers"].iloc[0]
+    with Session(workbook_engine) as s:
+        person = s.exec(select(Newcomer).where(Newcomer.code == row["nieuwkomer_code"])).one()
+    privacy.erase_person(workbook_engine, coordinator, kind="newcomer", person_id=person.id, expected_version=person.version,
+                         confirm_code=person.code)
+    with workbook_engine.connect() as c:
+        tables = [r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for values in c.exec_driver_sql(f'SELECT * FROM "{table}"'):  # noqa: S608 — names from sqlite_master
+                shown = " ".join(map(str, values))
+                assert row["e-mail"] not in shown and f"{row['voornaam']} {row['achternaam']}" not in shown, table
+
+
+def test_restore_rebuilds_the_store_through_the_migrations(workbook_engine, tmp_path, dump_tables):
+    """A sound backup is copied table by table into a fresh store: same rows, same schema objects as the store's own."""
+    from samenhier.backup import make_backup
+    from samenhier.services import data
+
+    made = make_backup(workbook_engine, tmp_path / "goed.db")
+    before, objects = dump_tables(workbook_engine), _schema_objects(workbook_engine)
+    data.restore(workbook_engine, Scope.coordinator("anna"), source=made, safety_dir=tmp_path / "veilig")
+    after = dump_tables(workbook_engine)
+    assert _schema_objects(workbook_engine) == objects
+    assert {t: rows for t, rows in after.items() if t != "audit_event"} == {t: rows for t, rows in before.items() if t != "audit_event"}
+
+
+def test_restore_lists_account_changes_and_needs_them_confirmed(engine, tmp_path, dump_tables):
+    from samenhier.backup import AccountChange, BackupError, make_backup
+    from samenhier.services import data
+
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    create_user(engine, "bram", PASSWORD, "coordinator")
+    made = make_backup(engine, tmp_path / "backup.db")
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(made)) as db:  # an extra coordinator, and bram deactivated, in the backup only
+        hash_, created = db.execute("SELECT password_hash, created_at FROM user_account WHERE username = 'anna'").fetchone()
+        db.execute("INSERT INTO user_account (username, password_hash, role, failed_logins, active, created_at, version) "
+                   "VALUES ('indringer', ?, 'coordinator', 0, 1, ?, 1)", (hash_, created))
+        db.execute("UPDATE user_account SET active = 0 WHERE username = 'bram'")
+        db.commit()
+    create_user(engine, "carla", PASSWORD, "coordinator")  # made after the backup: the restore would remove it
+    coordinator = Scope.coordinator("anna")
+
+    info = data.check_restore(engine, coordinator, source=made)
+    assert info.accounts == (
+        AccountChange("bram", "changed", ("active",), role_before="coordinator", role_after="coordinator"),
+        AccountChange("carla", "removed", role_before="coordinator"),
+        AccountChange("indringer", "added", role_after="coordinator"),
+    )
+    assert info.accounts[2].describe("nl") == "indringer (coördinator) komt erbij"
+
+    before = dump_tables(engine)
+    for confirmed in ((), info.accounts[:2]):  # nothing confirmed, or not all of it
+        with pytest.raises(BackupError) as refused:
+            data.restore(engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=confirmed)
+        assert refused.value.code == "accounts_unconfirmed"
+        assert dump_tables(engine) == before
+
+    data.restore(engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=info.accounts)
+    with engine.connect() as c:
+        assert sorted(r[0] for r in c.exec_driver_sql("SELECT username FROM user_account")) == ["anna", "bram", "indringer"]
+        changes = c.exec_driver_sql("SELECT changes FROM audit_event WHERE action = 'restore'").scalar_one()
+    assert '"added": ["indringer"]' in changes and '"removed": ["carla"]' in changes and '"changed": ["bram"]' in changes
+
+
+def test_restore_refuses_a_300_mb_backup_before_reading_it(workbook_engine, tmp_path, dump_tables):
+    from samenhier.backup import BackupError
+    from samenhier.services import data
+
+    candidate = _tampered_backup(workbook_engine, tmp_path, "CREATE TABLE rommel (x BLOB); INSERT INTO rommel VALUES (zeroblob(300000000));")
+    assert candidate.stat().st_size > 300_000_000
+    before = dump_tables(workbook_engine)
+    with pytest.raises(BackupError) as refused:
+        data.check_restore(workbook_engine, Scope.coordinator("anna"), source=candidate)
+    assert refused.value.code == "too_large"
+    assert "200 MB" in refused.value.message("nl")
+    with pytest.raises(BackupError):
+        data.restore(workbook_engine, Scope.coordinator("anna"), source=candidate, safety_dir=tmp_path / "veilig")
+    assert dump_tables(workbook_engine) == before
