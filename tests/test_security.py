@@ -1076,3 +1076,79 @@ def test_restore_refuses_a_300_mb_backup_before_reading_it(workbook_engine, tmp_
     with pytest.raises(BackupError):
         data.restore(workbook_engine, Scope.coordinator("anna"), source=candidate, safety_dir=tmp_path / "veilig")
     assert dump_tables(workbook_engine) == before
+
+
+# == issue 21: erasure that reaches every note, and stays erased on import (21.6) =======================
+
+
+def _active_matches(engine) -> list[tuple[int, int]]:
+    """(newcomer id, group id) of every running match, by group id."""
+    with engine.connect() as c:
+        return [tuple(r) for r in c.exec_driver_sql("SELECT newcomer_id, group_id FROM \"match\" WHERE status = 'actief' ORDER BY group_id")]
+
+
+def _text_anywhere(engine, needles: tuple[str, ...]) -> list[str]:
+    """``table: value`` for every stored text value (any table) holding one of ``needles``, ignoring case."""
+    from sqlalchemy import inspect as sa_inspect
+
+    found = []
+    with engine.connect() as c:
+        for table in sa_inspect(c).get_table_names():
+            for row in c.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608 — names from the schema
+                for value in row:
+                    if isinstance(value, str) and any(n.casefold() in value.casefold() for n in needles):
+                        found.append(f"{table}: {value}")
+    return found
+
+
+@pytest.mark.both_backends
+def test_erasure_reaches_notes_in_every_group_surnames_and_possessives_and_a_later_import(workbook_engine, tmp_path):
+    from samenhier.models import Newcomer
+    from samenhier.services import data, meetings, privacy, progress, records
+
+    anna = Scope.coordinator("anna")
+    matches = _active_matches(workbook_engine)
+    (newcomer_id, her_group), other_a, other_b = matches[0], matches[1][1], matches[2][1]
+    records.update_newcomer(workbook_engine, anna, newcomer_id=newcomer_id, expected_version=1,
+                            changes={"first_name": "Zebulonia", "last_name": "Quagmirest"})
+    # The review's residues: a check-in in another group naming her, her surname alone in another group's
+    # meeting note, and the Dutch genitive in her own group's note (and so in its audit copy).
+    progress.add_check_in(workbook_engine, anna, group_id=other_a, date=AS_OF, assessment="goed",
+                          text="Samen met groep van Zebulonia Quagmirest gekookt")
+    meetings.log_meeting(workbook_engine, anna, group_id=other_b, date=AS_OF, kind="online", duration_minutes=30,
+                         members_present=1, newcomers_present=0, note="Quagmirest kwam langs")
+    meetings.log_meeting(workbook_engine, anna, group_id=her_group, date=AS_OF, kind="online", duration_minutes=30,
+                         members_present=1, newcomers_present=0, note="Zebulonias dochter speelde mee")
+    untouched = "Samen gekookt met de buren"
+    meetings.log_meeting(workbook_engine, anna, group_id=other_a, date=AS_OF, kind="online", duration_minutes=30,
+                         members_present=1, newcomers_present=0, note=untouched)
+    export = tmp_path / "export-voor-het-wissen.xlsx"
+    export.write_bytes(data.export_store(workbook_engine, anna, fmt="xlsx"))
+    with Session(workbook_engine) as s:
+        person = s.get(Newcomer, newcomer_id)
+
+    privacy.erase_person(workbook_engine, anna, kind="newcomer", person_id=newcomer_id, expected_version=person.version,
+                         confirm_code=person.code)
+    assert _text_anywhere(workbook_engine, ("Zebulonia", "Quagmirest")) == []
+    assert _text_anywhere(workbook_engine, (untouched,))  # a note naming nobody stays
+
+    # Importing the export made before the erasure brings none of it back.
+    data.import_files(workbook_engine, anna, paths=[export], dry_run=False)
+    assert _text_anywhere(workbook_engine, ("Zebulonia", "Quagmirest")) == []
+    with workbook_engine.connect() as c:
+        register = c.exec_driver_sql("SELECT kind, code_hash, phrase_hashes FROM erasure_register").all()
+    assert len(register) == 1 and register[0][0] == "newcomer"
+    assert "zebulonia" not in str(register).casefold() and person.code not in str(register)  # hashes only
+
+
+def test_the_register_recognises_names_without_holding_them():
+    from samenhier.privacy import PersonMatcher
+
+    person = SimpleNamespace(id=7, first_name="Daan", last_name="van der Berg", email="daan@voorbeeld.nl", phone="06-12345678")
+    plain = PersonMatcher.for_person(person, "member")
+    hashed = PersonMatcher.from_hashes([(plain.hashes(), "L0007")], longest=plain.longest)
+    for note in ("Berg kwam langs", "Daans fiets", "Daan's fiets", "familie Van der Berg", "belde 0612345678"):
+        assert plain.names(note) and hashed.names(note), note
+    for note in ("Bergen op Zoom", "Daantje", "samen gekookt"):
+        assert not plain.names(note) and not hashed.names(note), note
+    assert not any("daan" in h or "berg" in h for h in plain.hashes())
