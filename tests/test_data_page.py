@@ -259,7 +259,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(store, dump_tables):
     at.run()
     assert not at.exception
     # the file name is user data: shown as typed, its Markdown/HTML characters escaped
-    assert "Deze back-up wordt niet hersteld: '\\<img src=x onerror=alert\\(1\\)\\>\\.db' is geen SQLite\\-database" in texts(at)
+    assert "Deze back-up wordt niet hersteld: '\\<img src\\=x onerror\\=alert\\(1\\)\\>\\.db' is geen SQLite\\-database" in texts(at)
     assert not [b for b in at.button if (b.key or "").startswith("data_restore_confirm")]
     assert dump_tables(store) == before
 

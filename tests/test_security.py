@@ -1152,3 +1152,80 @@ def test_the_register_recognises_names_without_holding_them():
     for note in ("Bergen op Zoom", "Daantje", "samen gekookt"):
         assert not plain.names(note) and not hashed.names(note), note
     assert not any("daan" in h or "berg" in h for h in plain.hashes())
+
+
+# == issue 21.8: smaller points ========================================================================
+
+
+@pytest.mark.both_backends
+def test_a_rematched_newcomers_old_answers_cannot_be_read_or_overwritten_by_the_new_group(workbook_engine, sheets):
+    from samenhier.models import Newcomer, SurveyResponse
+    from samenhier.services import surveys
+    from samenhier.services.common import ValidationFailed, VersionConflict
+
+    answers, groups = sheets["enquetes"], sheets["groepen"]
+    old = answers[(answers["rol"] == "nieuwkomer") & (answers["meting"] == "nulmeting")].iloc[0]
+    builder_of = dict(zip(groups["groep_code"], groups["community_builder"], strict=True))
+    new_code = next(c for c, b in builder_of.items() if isinstance(b, str) and b != builder_of[old["groep_code"]])
+    with Session(workbook_engine) as s:
+        newcomer = s.exec(select(Newcomer).where(Newcomer.code == old["respondent_code"])).one()
+        response = s.exec(select(SurveyResponse).where(SurveyResponse.newcomer_id == newcomer.id,
+                                                       SurveyResponse.wave == "nulmeting")).one()
+    with workbook_engine.begin() as c:  # re-matched with a group of another community builder
+        new_group = c.execute(text("SELECT id FROM welcome_group WHERE code = :c"), {"c": new_code}).scalar_one()
+        c.execute(text("INSERT INTO \"match\" (group_id, newcomer_id, proposed_date, started_date, status, end_reason, version) "
+                       "VALUES (:g, :n, :d, :d, 'actief', '', 1)"), {"g": new_group, "n": newcomer.id, "d": dt.date(2026, 11, 1)})
+    new_builder = builder(workbook_engine, builder_of[new_code])
+    args = dict(group_id=new_group, role="nieuwkomer", person_id=newcomer.id, wave="nulmeting", date=dt.date(2026, 11, 10),
+                answers={"emptiness": "ja"})
+
+    for expected_version in (None, response.version):  # a conflict showing the old answers, or an overwrite
+        with pytest.raises(AccessDenied) as denied:
+            surveys.save_survey_response(workbook_engine, new_builder, **args, expected_version=expected_version)
+        assert not isinstance(denied.value, VersionConflict)
+    # an answer dated while the newcomer was in the old group does not belong to the new one
+    with pytest.raises(ValidationFailed) as refused:
+        surveys.save_survey_response(workbook_engine, new_builder, **{**args, "wave": "tussenmeting", "date": response.date})
+    assert [(e.field, e.code) for e in refused.value.errors] == [("person", "survey_person")]
+    with Session(workbook_engine) as s:
+        assert s.get(SurveyResponse, response.id) == response  # untouched, still in the old group
+
+
+@pytest.mark.both_backends
+def test_audit_search_treats_percent_and_underscore_as_text_and_survives_a_huge_search(engine):
+    from samenhier.queries.audit import audit_events
+
+    coordinator = create_user(engine, "anna", PASSWORD, "coordinator")
+    create_user(engine, "bram_x", PASSWORD, "coordinator")
+    create_user(engine, "bramax", PASSWORD, "coordinator")
+    def found(search: str) -> set[str]:
+        events = audit_events(engine, coordinator, search=search).events
+        return set(events["record_code"])
+
+    assert {"bram_x", "bramax"} <= found("")
+    assert found("%") == set()  # before: every event
+    assert found("bram_x") == {"bram_x"}  # before: bramax too ("_" is any character)
+    assert found("a" * 100_000) == set()  # before: "LIKE or GLOB pattern too complex" crashed the page
+
+
+def test_the_store_and_its_wal_and_shm_files_are_private_whoever_creates_them(tmp_path):
+    import os
+    import stat
+
+    from samenhier.db import get_engine
+
+    path = tmp_path / "nieuw.db"
+    before = os.umask(0o022)  # a usual login umask: new files readable by everyone
+    try:
+        engine = get_engine(f"sqlite:///{path}")
+        with engine.connect() as reader:  # an open connection keeps -wal and -shm in place
+            reader.exec_driver_sql("SELECT count(*) FROM welcome_group").all()
+            with engine.begin() as writer:
+                writer.exec_driver_sql("INSERT INTO municipality (name, cbs_code) VALUES ('Testdorp', 'GM9999')")
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir() if p.name.startswith("nieuw.db")}
+        engine.dispose()
+        get_engine.cache_clear()
+    finally:
+        os.umask(before)
+    assert set(modes) == {"nieuw.db", "nieuw.db-wal", "nieuw.db-shm"}
+    assert modes == dict.fromkeys(modes, 0o600)
