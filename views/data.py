@@ -114,7 +114,7 @@ with tab_backup:
                 if info.accounts:  # restoring replaces the accounts too: say which, before anything is replaced
                     st.warning(ui.t("data.restore.accounts", n=len(info.accounts)) + "\n\n" + "\n".join(
                         "- " + change.describe(lang, escape=ui.md) for change in info.accounts))
-                sure = st.checkbox(ui.t("data.restore.sure_accounts" if info.accounts else "data.restore.sure"),
+                sure = st.checkbox(ui.t("data.restore.sure_accounts") if info.accounts else ui.t("data.restore.sure"),
                                    key=f"data_restore_sure_{restore_round}")
                 if st.button(ui.t("data.restore.confirm"), type="primary", disabled=not sure, key=f"data_restore_confirm_{restore_round}"):
                     try:
