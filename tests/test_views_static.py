@@ -34,6 +34,9 @@ USER_FIELDS = {"name", "first_name", "last_name", "newcomer", "newcomer_name", "
 ESCAPES = {"md", "user_text"}
 """The escape helper (``ui.md`` is its Markdown form) and calls whose result is not user text."""
 SAFE_CALLS = ESCAPES | {"label", "fmt_date", "format_number", "format_date", "len", "int", "number"}
+NOT_USER_TEXT = {("block", "text")}
+"""``name.field`` that holds no user text: the year report's content blocks (samenhier/reports/content.py),
+made from translations and figures only."""
 
 
 def _user_data_outside_escape(node: ast.AST, inside_escape: bool = False) -> list[ast.AST]:
@@ -45,7 +48,8 @@ def _user_data_outside_escape(node: ast.AST, inside_escape: bool = False) -> lis
     if not inside_escape:
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in USER_FIELDS:
             return [node]
-        if isinstance(node, ast.Attribute) and node.attr in USER_FIELDS and not isinstance(node.ctx, ast.Store):
+        if isinstance(node, ast.Attribute) and node.attr in USER_FIELDS and not isinstance(node.ctx, ast.Store) \
+                and (getattr(node.value, "id", None), node.attr) not in NOT_USER_TEXT:
             return [node]
         if isinstance(node, ast.Name) and node.id in USER_FIELDS:
             return [node]

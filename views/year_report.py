@@ -57,9 +57,9 @@ with st.container(border=True):
                 tile.metric(label, value)
         elif isinstance(block, content.Paragraph):
             if block.style == "warning":
-                st.warning(ui.md(block.text))
+                st.warning(block.text)
             elif block.style == "note":
-                st.caption(ui.md(block.text))
+                st.caption(block.text)
             else:
                 st.markdown(ui.md(block.text))
         elif isinstance(block, content.Table):
