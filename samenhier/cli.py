@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check the backup (SQLite integrity check, Samen Hier schema not newer than this version), keep a "
                                    "copy of the current store in the backup folder, then replace the store's content by the backup.")
     p.add_argument("path", metavar="PATH", help="the backup file")
+    p.add_argument("--yes", action="store_true", help="go ahead when the backup adds, removes or changes accounts (they are "
+                                                       "listed first; without --yes you are asked, and refused when no one can answer)")
 
     p = sub.add_parser("report", parents=[common], help="the programme's headline figures, or the year report (--year)",
                        description="Headline figures as of a date: counts, groups by status, pending matches, meetings per month, survey. "
@@ -136,6 +138,14 @@ def _username() -> str:
         return "cli"
 
 
+def _confirmed(lang: str) -> bool:
+    """Ask on the terminal; False when standard input is not a terminal (a script must pass --yes)."""
+    if not sys.stdin.isatty():
+        return False
+    answer = input(i18n.t("cli.restore.ask", lang) + " ")
+    return answer.strip().casefold() in ("j", "ja", "y", "yes")
+
+
 def _data_command(args: argparse.Namespace, engine, lang: str) -> int:
     """``export``, ``backup`` and ``restore``, run as a coordinator named after the OS user."""
     from samenhier.backup import BackupError, backup_dir
@@ -153,7 +163,16 @@ def _data_command(args: argparse.Namespace, engine, lang: str) -> int:
             made = data.backup_now(engine, scope, **{"folder" if into_folder else "target": args.path})
             print(i18n.t("cli.backup.done", lang, path=made))
         else:
-            result = data.restore(engine, scope, source=args.path, safety_dir=backup_dir(engine, get_settings().backup_dir))
+            info = data.check_restore(engine, scope, source=args.path)
+            if info.accounts:
+                print(i18n.t("cli.restore.accounts", lang, n=len(info.accounts)))
+                for change in info.accounts:
+                    print("  " + change.describe(lang))
+                if not args.yes and not _confirmed(lang):
+                    print(i18n.t("cli.restore.not_confirmed", lang), file=sys.stderr)
+                    return EXIT_INVALID
+            result = data.restore(engine, scope, source=args.path, safety_dir=backup_dir(engine, get_settings().backup_dir),
+                                  confirmed_accounts=info.accounts)
             print(i18n.t("cli.restore.done", lang, path=args.path, safety=result.safety_copy))
     except BackupError as exc:
         print(i18n.t("cli.backup.failed", lang, reason=exc.message(lang)), file=sys.stderr)

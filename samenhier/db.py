@@ -140,14 +140,30 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+PRIVATE_UMASK = 0o077
+"""Files the app creates are readable and writable by their owner only (mode 0600): they hold personal data."""
+
+
+def restrict_new_files() -> None:
+    """Set the process's umask to :data:`PRIVATE_UMASK`, so that every file it creates from now on — the
+    SQLite store and its ``-wal``/``-shm`` files (whoever creates them first), backups, exports — is
+    readable by its owner only. Called when the store is opened (:func:`get_engine`), so the app and the
+    command line both start with it."""
+    os.umask(PRIVATE_UMASK)
+
+
 @cache
 def get_engine(url: str | None = None) -> Engine:
-    """The process-wide engine for ``url``, migrated to the newest schema on first use."""
+    """The process-wide engine for ``url``, migrated to the newest schema on first use; files of the
+    store are made readable by their owner only (:func:`restrict_new_files`, and a store made earlier
+    with a looser mode is tightened)."""
+    restrict_new_files()
     engine = make_engine(url)
     migrate(engine)
     path = sqlite_file(url)
-    if path is not None and path.exists():
-        path.chmod(0o600)  # personal data: readable by its owner only (SQLite gives -wal/-shm the same mode)
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if path is not None else ():
+        if file.exists():
+            file.chmod(0o600)  # personal data: readable by its owner only
     return engine
 
 

@@ -359,3 +359,18 @@ class ProgressNote(SQLModel, table=True):
     author: str
     created_at: dt.datetime
     version: int = 1
+
+
+class ErasureRegister(SQLModel, table=True):
+    """One erased person, without their data: hashes of their code and of the phrases that named them
+    (:func:`samenhier.privacy.phrase_hash`), so that an import can recognise text that would bring their
+    data back (issue 21.6). ``phrase_hashes`` is a JSON list; ``longest`` the most words of one phrase."""
+
+    __tablename__ = "erasure_register"
+    __table_args__ = (CheckConstraint("kind IN ('member', 'newcomer')", name="kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    code_hash: str = Field(index=True)
+    phrase_hashes: str = "[]"
+    longest: int = 0
+    erased_at: dt.datetime

@@ -10,8 +10,13 @@ Pure functions, no database and no Streamlit; :mod:`samenhier.queries.privacy` a
   date) and everything recorded about the programme (meetings, survey answers, matches) stays, so
   that the programme's figures do not change. The code (``N0001``, ``L0001``) stays as a pseudonym.
 - **Free text** (meeting notes, check-ins, group notes, reasons a match ended, audit values) is
-  cleared where it *names* the person: :class:`PersonMatcher` finds their first name, last name,
-  e-mail address or phone number as whole words, ignoring case and accents.
+  cleared where it *names* the person: :class:`PersonMatcher` finds their full name, first name alone,
+  last name alone (also without particles: ``Berg`` for ``van der Berg``), e-mail address or phone
+  number as whole words, ignoring case and accents, also in the possessive (``Zebulonias dochter``,
+  ``Anna's fiets``).
+- **The erasure register** keeps, per erased person, only hashes (:func:`phrase_hash`) of their code
+  and of those phrases — no names — so that a later import can recognise text that would bring an
+  erased person's data back (:meth:`PersonMatcher.from_hashes`).
 - **Retention**: :func:`retention_due_date` — ``retention_months`` (setting, default 24) after the
   last date recorded about the person; what counts as that date is in :mod:`samenhier.queries.privacy`.
 - **Suppression**: :func:`suppress_count` / :func:`suppress_statistic` — a figure about fewer than
@@ -21,6 +26,7 @@ Pure functions, no database and no Streamlit; :mod:`samenhier.queries.privacy` a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -76,6 +82,27 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 
 
+def phrase_hash(phrase: tuple[str, ...]) -> str:
+    """The erasure register's form of a phrase (a tuple of :func:`words`) or a code: hex SHA-256 of the
+    words joined by U+001F, prefixed by a domain label. A hash, not a secret: someone who guesses a name
+    can check it against the register; the register only never *shows* a name."""
+    return hashlib.sha256(("samenhier-erasure-register\x00" + "\x1f".join(phrase)).encode()).hexdigest()
+
+
+def code_hash(code: str) -> str:
+    """The erasure register's form of a person's code (``N0062``), case-insensitive."""
+    return phrase_hash(("code", str(code).strip().casefold()))
+
+
+def _possessive_variants(gram: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """``gram`` and, when its last word ends in ``s``, the same without that ``s``: the Dutch and English
+    possessive of a name (``zebulonias`` → ``zebulonia``). ``Anna's`` needs nothing: ``'s`` is a word of its own."""
+    last = gram[-1]
+    if len(last) > MIN_PHRASE_LENGTH and last.endswith("s"):
+        return gram, (*gram[:-1], last[:-1])
+    return (gram,)
+
+
 class PersonMatcher:
     """Finds free text that names people: one of their *phrases* — first name, last name, e-mail
     address, phone number — as whole words, ignoring case, accents and punctuation between the words
@@ -84,12 +111,35 @@ class PersonMatcher:
 
     Every phrase belongs to one or more *owners* (a person's key), so that one matcher for many people
     — ``a | b`` — can say whose name a text holds (:meth:`owners`). Texts are compared word by word
-    against a set of phrases, so matching many people costs no more than matching one.
+    against a set of phrases, so matching many people costs no more than matching one. A word ending
+    in ``s`` also counts without it (the possessive: "Zebulonias dochter").
+
+    A matcher made by :meth:`from_hashes` holds no phrases, only their :func:`phrase_hash` values (the
+    erasure register); it finds the same texts.
     """
 
-    def __init__(self, phrases: dict[tuple[str, ...], frozenset[Any]] | None = None):
+    def __init__(self, phrases: dict[Any, frozenset[Any]] | None = None, *, hashed: bool = False, longest: int | None = None):
         self._phrases = dict(phrases or {})
-        self._longest = max((len(p) for p in self._phrases), default=0)
+        self._hashed = hashed
+        self._longest = longest if longest is not None else max((len(p) for p in self._phrases), default=0)
+
+    @classmethod
+    def from_hashes(cls, entries: Iterable[tuple[Iterable[str], Any]], longest: int) -> PersonMatcher:
+        """A matcher for phrases known only by their :func:`phrase_hash`: ``entries`` are (hashes, owner)
+        pairs; ``longest`` is the most words any of the phrases has."""
+        phrases: dict[Any, set[Any]] = {}
+        for hashes, owner in entries:
+            for h in hashes:
+                phrases.setdefault(h, set()).add(owner)
+        return cls({h: frozenset(o) for h, o in phrases.items()}, hashed=True, longest=longest)
+
+    def hashes(self) -> list[str]:
+        """The :func:`phrase_hash` of every phrase (what the erasure register keeps), sorted."""
+        return sorted(p if self._hashed else phrase_hash(p) for p in self._phrases)
+
+    @property
+    def longest(self) -> int:
+        return self._longest
 
     @classmethod
     def for_values(cls, values: Iterable[Any], owner: Any = None) -> PersonMatcher:
@@ -108,7 +158,10 @@ class PersonMatcher:
         """A matcher for a member or newcomer record's name and contact values (not the country or
         languages: they are not names); the owner is ``(kind, record.id)``."""
         fields = [f for f in IDENTIFYING_FIELDS[kind] if f in ("first_name", "last_name", "email", "phone")]
-        return cls.for_values((getattr(record, f) for f in fields), owner=(kind, record.id))
+        last = str(record.last_name or "")
+        core = " ".join(w for w in last.replace("-", " ").split() if w.casefold() not in _PARTICLES)  # "van der Berg" → "Berg"
+        values = [*(getattr(record, f) for f in fields), core, f"{record.first_name or ''} {last}"]
+        return cls.for_values(values, owner=(kind, record.id))
 
     @property
     def phrases(self) -> set[tuple[str, ...]]:
@@ -120,11 +173,16 @@ class PersonMatcher:
     @classmethod
     def union(cls, matchers: Iterable[PersonMatcher]) -> PersonMatcher:
         """One matcher for the phrases of all ``matchers`` (each phrase keeps all its owners)."""
+        matchers = list(matchers)
         merged: dict[tuple[str, ...], set[Any]] = {}
         for matcher in matchers:
             for phrase, owners in matcher._phrases.items():
                 merged.setdefault(phrase, set()).update(owners)
-        return cls({phrase: frozenset(owners) for phrase, owners in merged.items()})
+        hashed = {m._hashed for m in matchers}
+        if len(hashed) > 1:
+            raise ValueError("cannot join a hashed matcher with a plain one")
+        return cls({phrase: frozenset(owners) for phrase, owners in merged.items()}, hashed=hashed == {True},
+                   longest=max((m._longest for m in matchers), default=0))
 
     def owners(self, value: Any) -> set[Any]:
         """Whose phrases occur in ``value``: a string, or every string in a list or dict (not the keys)."""
@@ -132,10 +190,12 @@ class PersonMatcher:
             found: set[Any] = set()
             if not value or not self._phrases:
                 return found
+            key = phrase_hash if self._hashed else (lambda gram: gram)
             for text_words in {words(value), words(_DIGIT_SEPARATORS.sub("", fold(value)))}:
                 for size in range(1, self._longest + 1):
                     for start in range(len(text_words) - size + 1):
-                        found |= self._phrases.get(text_words[start:start + size], frozenset())
+                        for gram in _possessive_variants(text_words[start:start + size]):
+                            found |= self._phrases.get(key(gram), frozenset())
             return found
         if isinstance(value, list):
             return set().union(*(self.owners(v) for v in value)) if value else set()

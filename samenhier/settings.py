@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     session_timeout_minutes: int = Field(default=30, ge=1, description="log out after this long without activity")
     backup_dir: str | None = Field(default=None, description="folder for backups (default: backups/ beside the database file, db/backups)")
     backup_keep: int = Field(default=14, ge=0, description="automatic daily backups to keep; 0 turns them off")
+    restore_max_mb: int = Field(default=200, ge=1, description="largest backup file a restore accepts (MB); a national store is well under it")
 
 
 @cache

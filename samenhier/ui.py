@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from samenhier import formatting, i18n
 from samenhier.clock import today
 from samenhier.db import database_url, get_engine
+from samenhier.escape import MARKDOWN, user_text
 from samenhier.scope import AccessDenied, Filters, Scope
 from samenhier.settings import get_settings
 
@@ -160,13 +161,10 @@ def settings():
     return get_settings()
 
 
-_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$"})
-
-
 def md(text: Any) -> str:
-    """User data made inert inside st.markdown: every Markdown/HTML special character backslash-escaped,
-    so a name like ``[x](javascript:…)`` or ``<img onerror=…>`` shows as typed."""
-    return "" if text is None else str(text).translate(_MARKDOWN_SPECIALS)
+    """User data made inert inside st.markdown and every other element that reads Markdown: the one
+    escape helper, :func:`samenhier.escape.user_text` (links, images, autolinks and HTML show as typed)."""
+    return user_text(text, MARKDOWN)
 
 
 def fmt_date(value: Any) -> str:

@@ -314,3 +314,22 @@ def test_cli_backup_and_restore(imported_engine, tmp_path):
     assert done.returncode == 0, done.stderr
     assert query(database, "SELECT count(*) FROM meeting")[0][0] == meetings
     assert list((database.parent / "backups").glob("samenhier-voor-herstel-*.db"))  # the safety copy, in the default folder
+
+
+def test_cli_restore_lists_account_changes_and_asks(imported_engine, tmp_path):
+    from samenhier.services.users import create_user
+
+    database = store_file(imported_engine)
+    env = cli_env(database)
+    made = make_backup(imported_engine, tmp_path / "zonder-accounts.db")
+    create_user(imported_engine, "lena", "een-lang-wachtwoord", "coordinator")  # not in the backup: the restore removes it
+
+    asked = run_cli("restore", str(made), env=env)  # standard input is no terminal: nobody can answer
+    assert asked.returncode == 1, asked.stdout
+    assert "De back-up verandert 1 account(s):" in asked.stdout and "lena (coördinator) verdwijnt" in asked.stdout
+    assert "Niet hersteld" in asked.stderr
+    assert query(database, "SELECT username FROM user_account") == [("lena",)]
+
+    done = run_cli("restore", str(made), "--yes", env=env)
+    assert done.returncode == 0, done.stderr
+    assert query(database, "SELECT username FROM user_account") == []

@@ -259,7 +259,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(store, dump_tables):
     at.run()
     assert not at.exception
     # the file name is user data: shown as typed, its Markdown/HTML characters escaped
-    assert "Deze back-up wordt niet hersteld: '\\<img src=x onerror=alert\\(1\\)\\>\\.db' is geen SQLite\\-database" in texts(at)
+    assert "Deze back-up wordt niet hersteld: '\\<img src\\=x onerror\\=alert\\(1\\)\\>\\.db' is geen SQLite\\-database" in texts(at)
     assert not [b for b in at.button if (b.key or "").startswith("data_restore_confirm")]
     assert dump_tables(store) == before
 
@@ -316,3 +316,26 @@ def test_overview_offers_the_table_it_shows_for_download(store, workbook_sheets,
 def test_overview_download_buttons(store):
     at = run_app(ANNA)
     assert [b.label for b in at.get("download_button")] == ["Excel (.xlsx)", "CSV"]
+
+
+def test_restore_shows_the_account_changes_before_replacing_anything(store):
+    folder = backups_folder(store)
+    folder.mkdir(exist_ok=True)
+    made = make_backup(store, folder)
+    create_user(store, "nieuwe_collega", "een-lang-wachtwoord", "coordinator")
+
+    at = run_app(ANNA, page=PAGE)
+    at.selectbox(key="data_restore_choice_0").set_value(made.name)
+    at.run()
+    assert not at.exception
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("Deze back-up verandert 1 account(s)")
+    assert f"- {md('nieuwe_collega')} (coördinator) verdwijnt" in warning  # the name escaped: it is user text
+    assert at.checkbox(key="data_restore_sure_0").label.endswith("ook de accounts hierboven")
+    at.checkbox(key="data_restore_sure_0").check()
+    at.run()
+    at.button(key="data_restore_confirm_0").click()
+    at.run()
+    assert not at.exception
+    assert f"Hersteld uit {md(made.name)}" in texts(at)
+    assert count(store, "user_account") == 1

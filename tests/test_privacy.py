@@ -331,7 +331,7 @@ def test_erasing_a_newcomer_removes_their_identifying_values_from_the_database_f
     assert headline_report(engine, AS_OF) == report_before
     after = dump_tables(engine)
     changed = {t for t in before if before[t] != after[t]}
-    assert changed == {"newcomer", "meeting", "welcome_group", "audit_event"}  # matches, surveys, members untouched
+    assert changed == {"newcomer", "meeting", "welcome_group", "audit_event", "erasure_register"}  # matches, surveys, members untouched
 
 
 def test_erasure_changes_exactly_the_identifying_fields_and_notes_naming_the_person(planted, dump_tables):
@@ -350,7 +350,7 @@ def test_erasure_changes_exactly_the_identifying_fields_and_notes_naming_the_per
     }
     assert notes == {""}  # his check-in named him
     after = dump_tables(engine)
-    assert {t for t in before if before[t] != after[t]} == {"member", "progress_note", "audit_event"}
+    assert {t for t in before if before[t] != after[t]} == {"member", "progress_note", "audit_event", "erasure_register"}
     # Every other member row is as it was.
     assert [r for r in before["member"] if r[0] != kees] == [r for r in after["member"] if r[0] != kees]
     # Other people named Kees or Peters keep their names: the count of cells holding them drops by his.

@@ -484,6 +484,7 @@ def _service_cases(s) -> dict[str, object]:
         "data.export_to_disk": lambda e, sc: data.export_to_disk(e, sc, path=scratch / "export", fmt="csv"),
         "data.backup_now": lambda e, sc: data.backup_now(e, sc, folder=scratch),
         "data.restore": lambda e, sc: data.restore(e, sc, source=scratch / "none.db", safety_dir=scratch),
+        "data.check_restore": lambda e, sc: data.check_restore(e, sc, source=scratch / "none.db"),
         "privacy.erase_person": lambda e, sc: privacy.erase_person(e, sc, kind="member", person_id=s.member, expected_version=1,
                                                                    confirm_code="x"),
         "privacy.export_person": lambda e, sc: privacy.export_person(e, sc, kind="member", person_id=s.member),
@@ -916,3 +917,315 @@ def test_exports_never_crash_on_stored_control_characters(workbook_engine, sheet
     cells = [v for ws in sheets_of_person.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
     assert any("Zebu\ufffdlonia" in v for v in cells)
     assert "Zebu" not in caplog.text
+
+# == issue 21: restores that cannot smuggle anything in (21.2) ==========================================
+#
+# A backup is an SQLite file anyone can edit. Before the fix a backup carrying a trigger, a view, an extra
+# table or a dropped column restored fine, and so did one with an extra coordinator account, unannounced.
+
+
+def _tampered_backup(engine, tmp_path, sql: str, name: str = "kandidaat.db") -> Path:
+    """A backup of ``engine``'s store with ``sql`` run on it afterwards (stdlib sqlite3, as an attacker would)."""
+    import sqlite3
+    from contextlib import closing
+
+    from samenhier.backup import make_backup
+
+    made = make_backup(engine, tmp_path / name)
+    with closing(sqlite3.connect(made)) as db:
+        db.executescript(sql)
+        db.commit()
+    return made
+
+
+def _schema_objects(engine) -> set[tuple[str, str]]:
+    with engine.connect() as c:
+        return {tuple(r) for r in c.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+
+
+TAMPERED = {
+    # keeps an erased person's name, e-mail, phone and country in a table erasure does not know
+    "shadow_table_trigger": """
+        CREATE TABLE schaduw (first_name TEXT, last_name TEXT, email TEXT, phone TEXT, country TEXT);
+        CREATE TRIGGER bewaar AFTER UPDATE ON newcomer BEGIN
+            INSERT INTO schaduw VALUES (old.first_name, old.last_name, old.email, old.phone, old.country_of_origin);
+        END;""",
+    # cuts the audit trail to one row
+    "audit_cutter": """
+        CREATE TRIGGER knip AFTER INSERT ON audit_event BEGIN DELETE FROM audit_event WHERE id <> new.id; END;""",
+    # blocks every write
+    "write_blocker": """
+        CREATE TRIGGER blokkeer BEFORE INSERT ON meeting BEGIN SELECT RAISE(ABORT, 'geblokkeerd'); END;""",
+    "view": "CREATE VIEW namen AS SELECT first_name, last_name FROM newcomer;",
+    "junk_table": "CREATE TABLE rommel (x BLOB); INSERT INTO rommel VALUES (randomblob(1000));",
+    "dropped_column": "ALTER TABLE newcomer DROP COLUMN phone;",
+    "extra_index": "CREATE INDEX ix_newcomer_first_name ON newcomer (first_name);",
+}
+
+
+@pytest.mark.parametrize("kind", list(TAMPERED))
+def test_restore_refuses_a_backup_whose_schema_is_not_exactly_a_known_revision(workbook_engine, tmp_path, dump_tables, kind):
+    from samenhier.backup import BackupError
+    from samenhier.services import data
+
+    coordinator = Scope.coordinator("anna")
+    candidate = _tampered_backup(workbook_engine, tmp_path, TAMPERED[kind])
+    before, objects = dump_tables(workbook_engine), _schema_objects(workbook_engine)
+
+    for attempt in (lambda: data.check_restore(workbook_engine, coordinator, source=candidate),
+                    lambda: data.restore(workbook_engine, coordinator, source=candidate, safety_dir=tmp_path / "veilig")):
+        with pytest.raises(BackupError) as refused:
+            attempt()
+        expected = "schema_mismatch" if kind == "dropped_column" else "unexpected_object"
+        assert refused.value.code == expected
+        assert refused.value.message("nl") != f"backup.error.{expected}"
+
+    assert dump_tables(workbook_engine) == before
+    assert _schema_objects(workbook_engine) == objects
+    assert not (tmp_path / "veilig").exists()  # refused before the safety copy
+
+
+def test_after_a_refused_trigger_backup_erasure_leaves_the_name_nowhere(workbook_engine, tmp_path, workbook_sheets):
+    """The attack end to end: the shadow-table trigger must not be in the store when a person is erased."""
+    from samenhier.backup import BackupError
+    from samenhier.models import Newcomer
+    from samenhier.services import data, privacy
+
+    coordinator = Scope.coordinator("anna")
+    candidate = _tampered_backup(workbook_engine, tmp_path, TAMPERED["shadow_table_trigger"])
+    with pytest.raises(BackupError):
+        data.restore(workbook_engine, coordinator, source=candidate, safety_dir=tmp_path / "veilig")
+    row = workbook_sheets["nieuwkomers"].iloc[0]
+    with Session(workbook_engine) as s:
+        person = s.exec(select(Newcomer).where(Newcomer.code == row["nieuwkomer_code"])).one()
+    privacy.erase_person(workbook_engine, coordinator, kind="newcomer", person_id=person.id, expected_version=person.version,
+                         confirm_code=person.code)
+    with workbook_engine.connect() as c:
+        tables = [r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for values in c.exec_driver_sql(f'SELECT * FROM "{table}"'):  # noqa: S608 — names from sqlite_master
+                shown = " ".join(map(str, values))
+                assert row["e-mail"] not in shown and f"{row['voornaam']} {row['achternaam']}" not in shown, table
+
+
+def test_restore_rebuilds_the_store_through_the_migrations(workbook_engine, tmp_path, dump_tables):
+    """A sound backup is copied table by table into a fresh store: same rows, same schema objects as the store's own."""
+    from samenhier.backup import make_backup
+    from samenhier.services import data
+
+    made = make_backup(workbook_engine, tmp_path / "goed.db")
+    before, objects = dump_tables(workbook_engine), _schema_objects(workbook_engine)
+    data.restore(workbook_engine, Scope.coordinator("anna"), source=made, safety_dir=tmp_path / "veilig")
+    after = dump_tables(workbook_engine)
+    assert _schema_objects(workbook_engine) == objects
+    assert {t: rows for t, rows in after.items() if t != "audit_event"} == {t: rows for t, rows in before.items() if t != "audit_event"}
+
+
+def test_restore_lists_account_changes_and_needs_them_confirmed(engine, tmp_path, dump_tables):
+    from samenhier.backup import AccountChange, BackupError, make_backup
+    from samenhier.services import data
+
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    create_user(engine, "bram", PASSWORD, "coordinator")
+    made = make_backup(engine, tmp_path / "backup.db")
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(made)) as db:  # an extra coordinator, and bram deactivated, in the backup only
+        hash_, created = db.execute("SELECT password_hash, created_at FROM user_account WHERE username = 'anna'").fetchone()
+        db.execute("INSERT INTO user_account (username, password_hash, role, failed_logins, active, created_at, version) "
+                   "VALUES ('indringer', ?, 'coordinator', 0, 1, ?, 1)", (hash_, created))
+        db.execute("UPDATE user_account SET active = 0 WHERE username = 'bram'")
+        db.commit()
+    create_user(engine, "carla", PASSWORD, "coordinator")  # made after the backup: the restore would remove it
+    coordinator = Scope.coordinator("anna")
+
+    info = data.check_restore(engine, coordinator, source=made)
+    assert info.accounts == (
+        AccountChange("bram", "changed", ("active",), role_before="coordinator", role_after="coordinator"),
+        AccountChange("carla", "removed", role_before="coordinator"),
+        AccountChange("indringer", "added", role_after="coordinator"),
+    )
+    assert info.accounts[2].describe("nl") == "indringer (coördinator) komt erbij"
+
+    before = dump_tables(engine)
+    for confirmed in ((), info.accounts[:2]):  # nothing confirmed, or not all of it
+        with pytest.raises(BackupError) as refused:
+            data.restore(engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=confirmed)
+        assert refused.value.code == "accounts_unconfirmed"
+        assert dump_tables(engine) == before
+
+    data.restore(engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=info.accounts)
+    with engine.connect() as c:
+        assert sorted(r[0] for r in c.exec_driver_sql("SELECT username FROM user_account")) == ["anna", "bram", "indringer"]
+        changes = c.exec_driver_sql("SELECT changes FROM audit_event WHERE action = 'restore'").scalar_one()
+    assert '"added": ["indringer"]' in changes and '"removed": ["carla"]' in changes and '"changed": ["bram"]' in changes
+
+
+def test_restore_refuses_a_300_mb_backup_before_reading_it(workbook_engine, tmp_path, dump_tables):
+    from samenhier.backup import BackupError
+    from samenhier.services import data
+
+    candidate = _tampered_backup(workbook_engine, tmp_path, "CREATE TABLE rommel (x BLOB); INSERT INTO rommel VALUES (zeroblob(300000000));")
+    assert candidate.stat().st_size > 300_000_000
+    before = dump_tables(workbook_engine)
+    with pytest.raises(BackupError) as refused:
+        data.check_restore(workbook_engine, Scope.coordinator("anna"), source=candidate)
+    assert refused.value.code == "too_large"
+    assert "200 MB" in refused.value.message("nl")
+    with pytest.raises(BackupError):
+        data.restore(workbook_engine, Scope.coordinator("anna"), source=candidate, safety_dir=tmp_path / "veilig")
+    assert dump_tables(workbook_engine) == before
+
+
+# == issue 21: erasure that reaches every note, and stays erased on import (21.6) =======================
+
+
+def _active_matches(engine) -> list[tuple[int, int]]:
+    """(newcomer id, group id) of every running match, by group id."""
+    with engine.connect() as c:
+        return [tuple(r) for r in c.exec_driver_sql("SELECT newcomer_id, group_id FROM \"match\" WHERE status = 'actief' ORDER BY group_id")]
+
+
+def _text_anywhere(engine, needles: tuple[str, ...]) -> list[str]:
+    """``table: value`` for every stored text value (any table) holding one of ``needles``, ignoring case."""
+    from sqlalchemy import inspect as sa_inspect
+
+    found = []
+    with engine.connect() as c:
+        for table in sa_inspect(c).get_table_names():
+            for row in c.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608 — names from the schema
+                for value in row:
+                    if isinstance(value, str) and any(n.casefold() in value.casefold() for n in needles):
+                        found.append(f"{table}: {value}")
+    return found
+
+
+@pytest.mark.both_backends
+def test_erasure_reaches_notes_in_every_group_surnames_and_possessives_and_a_later_import(workbook_engine, tmp_path):
+    from samenhier.models import Newcomer
+    from samenhier.services import data, meetings, privacy, progress, records
+
+    anna = Scope.coordinator("anna")
+    matches = _active_matches(workbook_engine)
+    (newcomer_id, her_group), other_a, other_b = matches[0], matches[1][1], matches[2][1]
+    records.update_newcomer(workbook_engine, anna, newcomer_id=newcomer_id, expected_version=1,
+                            changes={"first_name": "Zebulonia", "last_name": "Quagmirest"})
+    # The review's residues: a check-in in another group naming her, her surname alone in another group's
+    # meeting note, and the Dutch genitive in her own group's note (and so in its audit copy).
+    progress.add_check_in(workbook_engine, anna, group_id=other_a, date=AS_OF, assessment="goed",
+                          text="Samen met groep van Zebulonia Quagmirest gekookt")
+    meetings.log_meeting(workbook_engine, anna, group_id=other_b, date=AS_OF, kind="online", duration_minutes=30,
+                         members_present=1, newcomers_present=0, note="Quagmirest kwam langs")
+    meetings.log_meeting(workbook_engine, anna, group_id=her_group, date=AS_OF, kind="online", duration_minutes=30,
+                         members_present=1, newcomers_present=0, note="Zebulonias dochter speelde mee")
+    untouched = "Samen gekookt met de buren"
+    meetings.log_meeting(workbook_engine, anna, group_id=other_a, date=AS_OF, kind="online", duration_minutes=30,
+                         members_present=1, newcomers_present=0, note=untouched)
+    export = tmp_path / "export-voor-het-wissen.xlsx"
+    export.write_bytes(data.export_store(workbook_engine, anna, fmt="xlsx"))
+    with Session(workbook_engine) as s:
+        person = s.get(Newcomer, newcomer_id)
+
+    privacy.erase_person(workbook_engine, anna, kind="newcomer", person_id=newcomer_id, expected_version=person.version,
+                         confirm_code=person.code)
+    assert _text_anywhere(workbook_engine, ("Zebulonia", "Quagmirest")) == []
+    assert _text_anywhere(workbook_engine, (untouched,))  # a note naming nobody stays
+
+    # Importing the export made before the erasure brings none of it back.
+    data.import_files(workbook_engine, anna, paths=[export], dry_run=False)
+    assert _text_anywhere(workbook_engine, ("Zebulonia", "Quagmirest")) == []
+    with workbook_engine.connect() as c:
+        register = c.exec_driver_sql("SELECT kind, code_hash, phrase_hashes FROM erasure_register").all()
+    assert len(register) == 1 and register[0][0] == "newcomer"
+    assert "zebulonia" not in str(register).casefold() and person.code not in str(register)  # hashes only
+
+
+def test_the_register_recognises_names_without_holding_them():
+    from samenhier.privacy import PersonMatcher
+
+    person = SimpleNamespace(id=7, first_name="Daan", last_name="van der Berg", email="daan@voorbeeld.nl", phone="06-12345678")
+    plain = PersonMatcher.for_person(person, "member")
+    hashed = PersonMatcher.from_hashes([(plain.hashes(), "L0007")], longest=plain.longest)
+    for note in ("Berg kwam langs", "Daans fiets", "Daan's fiets", "familie Van der Berg", "belde 0612345678"):
+        assert plain.names(note) and hashed.names(note), note
+    for note in ("Bergen op Zoom", "Daantje", "samen gekookt"):
+        assert not plain.names(note) and not hashed.names(note), note
+    assert not any("daan" in h or "berg" in h for h in plain.hashes())
+
+
+# == issue 21.8: smaller points ========================================================================
+
+
+@pytest.mark.both_backends
+def test_a_rematched_newcomers_old_answers_cannot_be_read_or_overwritten_by_the_new_group(workbook_engine, sheets):
+    from samenhier.models import Newcomer, SurveyResponse
+    from samenhier.services import surveys
+    from samenhier.services.common import ValidationFailed, VersionConflict
+
+    answers, groups = sheets["enquetes"], sheets["groepen"]
+    old = answers[(answers["rol"] == "nieuwkomer") & (answers["meting"] == "nulmeting")].iloc[0]
+    builder_of = dict(zip(groups["groep_code"], groups["community_builder"], strict=True))
+    new_code = next(c for c, b in builder_of.items() if isinstance(b, str) and b != builder_of[old["groep_code"]])
+    with Session(workbook_engine) as s:
+        newcomer = s.exec(select(Newcomer).where(Newcomer.code == old["respondent_code"])).one()
+        response = s.exec(select(SurveyResponse).where(SurveyResponse.newcomer_id == newcomer.id,
+                                                       SurveyResponse.wave == "nulmeting")).one()
+    with workbook_engine.begin() as c:  # re-matched with a group of another community builder
+        new_group = c.execute(text("SELECT id FROM welcome_group WHERE code = :c"), {"c": new_code}).scalar_one()
+        c.execute(text("INSERT INTO \"match\" (group_id, newcomer_id, proposed_date, started_date, status, end_reason, version) "
+                       "VALUES (:g, :n, :d, :d, 'actief', '', 1)"), {"g": new_group, "n": newcomer.id, "d": dt.date(2026, 11, 1)})
+    new_builder = builder(workbook_engine, builder_of[new_code])
+    args = dict(group_id=new_group, role="nieuwkomer", person_id=newcomer.id, wave="nulmeting", date=dt.date(2026, 11, 10),
+                answers={"emptiness": "ja"})
+
+    for expected_version in (None, response.version):  # a conflict showing the old answers, or an overwrite
+        with pytest.raises(AccessDenied) as denied:
+            surveys.save_survey_response(workbook_engine, new_builder, **args, expected_version=expected_version)
+        assert not isinstance(denied.value, VersionConflict)
+    # an answer dated while the newcomer was in the old group does not belong to the new one
+    with pytest.raises(ValidationFailed) as refused:
+        surveys.save_survey_response(workbook_engine, new_builder, **{**args, "wave": "tussenmeting", "date": response.date})
+    assert [(e.field, e.code) for e in refused.value.errors] == [("person", "survey_person")]
+    with Session(workbook_engine) as s:
+        assert s.get(SurveyResponse, response.id) == response  # untouched, still in the old group
+
+
+@pytest.mark.both_backends
+def test_audit_search_treats_percent_and_underscore_as_text_and_survives_a_huge_search(engine):
+    from samenhier.queries.audit import audit_events
+
+    coordinator = create_user(engine, "anna", PASSWORD, "coordinator")
+    create_user(engine, "bram_x", PASSWORD, "coordinator")
+    create_user(engine, "bramax", PASSWORD, "coordinator")
+    def found(search: str) -> set[str]:
+        events = audit_events(engine, coordinator, search=search).events
+        return set(events["record_code"])
+
+    assert {"bram_x", "bramax"} <= found("")
+    assert found("%") == set()  # before: every event
+    assert found("bram_x") == {"bram_x"}  # before: bramax too ("_" is any character)
+    assert found("a" * 100_000) == set()  # before: "LIKE or GLOB pattern too complex" crashed the page
+
+
+def test_the_store_and_its_wal_and_shm_files_are_private_whoever_creates_them(tmp_path):
+    import os
+    import stat
+
+    from samenhier.db import get_engine
+
+    path = tmp_path / "nieuw.db"
+    before = os.umask(0o022)  # a usual login umask: new files readable by everyone
+    try:
+        engine = get_engine(f"sqlite:///{path}")
+        with engine.connect() as reader:  # an open connection keeps -wal and -shm in place
+            reader.exec_driver_sql("SELECT count(*) FROM welcome_group").all()
+            with engine.begin() as writer:
+                writer.exec_driver_sql("INSERT INTO municipality (name, cbs_code) VALUES ('Testdorp', 'GM9999')")
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir() if p.name.startswith("nieuw.db")}
+        engine.dispose()
+        get_engine.cache_clear()
+    finally:
+        os.umask(before)
+    assert set(modes) == {"nieuw.db", "nieuw.db-wal", "nieuw.db-shm"}
+    assert modes == dict.fromkeys(modes, 0o600)

@@ -4,7 +4,7 @@ Reads via samenhier.queries.audit (not cached: the trail grows with every login)
 import streamlit as st
 
 from samenhier import formatting, ui
-from samenhier.queries.audit import audit_events, audit_options, readable_events
+from samenhier.queries.audit import MAX_SEARCH_LENGTH, audit_events, audit_options, readable_events
 
 scope = ui.require_scope()
 if not scope.is_coordinator:
@@ -29,7 +29,8 @@ actions = cols[3].multiselect(ui.t("audit.action"), options["actions"], key="aud
                               format_func=lambda v: label("audit.action", v))
 tables = cols[4].multiselect(ui.t("audit.record_type"), options["tables"], key="audit_tables", placeholder=ui.t("filters.all"),
                              format_func=lambda v: label("audit.table", v))
-search = st.text_input(ui.t("audit.search"), key="audit_search", placeholder=ui.t("audit.search_hint"))
+search = st.text_input(ui.t("audit.search"), key="audit_search", placeholder=ui.t("audit.search_hint"),
+                       max_chars=MAX_SEARCH_LENGTH)
 
 wanted = st.query_params.get("event", "")
 event_id = int(wanted) if wanted.isdigit() else None  # ?event=ID: one event, e.g. the import just done

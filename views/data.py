@@ -104,17 +104,21 @@ with tab_backup:
             source = folder / choice
         if source is not None:
             try:
-                info = backup.check_backup(source)
+                info = data_service.check_restore(engine, scope, source=source)
             except backup.BackupError as exc:
                 st.error(ui.t("data.restore.refused", reason=ui.md(exc.message(lang))))
             else:
                 st.success(ui.t("data.restore.checked", revision=ui.md(info.revision), **{k: i18n.format_number(v, lang) for k, v in info.counts.items()}))
                 if not info.up_to_date:
                     st.info(ui.t("data.restore.older"))
-                sure = st.checkbox(ui.t("data.restore.sure"), key=f"data_restore_sure_{restore_round}")
+                if info.accounts:  # restoring replaces the accounts too: say which, before anything is replaced
+                    st.warning(ui.t("data.restore.accounts", n=len(info.accounts)) + "\n\n" + "\n".join(
+                        "- " + change.describe(lang, escape=ui.md) for change in info.accounts))
+                sure = st.checkbox(ui.t("data.restore.sure_accounts") if info.accounts else ui.t("data.restore.sure"),
+                                   key=f"data_restore_sure_{restore_round}")
                 if st.button(ui.t("data.restore.confirm"), type="primary", disabled=not sure, key=f"data_restore_confirm_{restore_round}"):
                     try:
-                        result = data_service.restore(engine, scope, source=source, safety_dir=folder)
+                        result = data_service.restore(engine, scope, source=source, safety_dir=folder, confirmed_accounts=info.accounts)
                     except backup.BackupError as exc:
                         st.error(ui.t("data.restore.refused", reason=ui.md(exc.message(lang))))
                     else:

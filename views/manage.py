@@ -358,7 +358,7 @@ else:
                     saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("users", saved.id))
     elif choice is not None:
         values = q.user_record(engine, scope, int(choice))
-        st.subheader(values["username"])
+        st.subheader(ui.md(values["username"]))
         if not values["active"]:
             st.info(ui.t("manage.inactive"))
         prefix = f"users-{choice}"

@@ -186,10 +186,10 @@ if scope.is_coordinator:
             share = points({name: getattr(row, name) for name in COMPONENTS}, weights)
             with st.container(border=True):
                 head, action = st.columns([5, 1])
-                head.markdown(ui.t("matching.suggestion", newcomer=f"{row.newcomer_code} {row.newcomer_name}",
-                                   group=f"{row.group_code} {row.group_name}", score=number(row.score)))
+                head.markdown(ui.t("matching.suggestion", newcomer=ui.md(f"{row.newcomer_code} {row.newcomer_name}"),
+                                   group=ui.md(f"{row.group_code} {row.group_name}"), score=number(row.score)))
                 why = [
-                    ui.t("matching.why.language", languages=row.shared_languages, points=number(share["language"]))
+                    ui.t("matching.why.language", languages=ui.md(row.shared_languages), points=number(share["language"]))
                     if row.shared_languages else ui.t("matching.why.no_language", points=number(share["language"])),
                     ui.t("matching.why.household", household=row.household_size, members=row.members, points=number(share["household"])),
                     ui.t("matching.why.days_left", days=row.days_left, points=number(share["urgency"])),

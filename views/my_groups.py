@@ -52,10 +52,10 @@ row = groups.set_index("code").loc[code]
 group_id = int(row["group_id"])
 version = snapshot_version(f"group-{group_id}", row["version"])
 
-st.header(row["name"])
-parts = [code, i18n.label("group_status", row["status"])]
+st.header(ui.md(row["name"]), anchor=False)
+parts = [ui.md(code), i18n.label("group_status", row["status"])]
 if not pd.isna(row["newcomer_id"]):
-    parts.append(ui.t("progress.with_newcomer", name=row["newcomer"], month=row["month"]))
+    parts.append(ui.t("progress.with_newcomer", name=ui.md(row["newcomer"]), month=row["month"]))
 st.caption(" · ".join(parts))
 lang = ui.current_language()
 tiles = st.columns(4)
@@ -145,6 +145,6 @@ with right:
     if notes.empty:
         st.caption(ui.t("progress.no_check_ins"))
     for note in notes.itertuples():
-        st.markdown(f"**{ui.fmt_date(note.date)}** · {i18n.label('check_in', note.assessment)} · {note.author}")
+        st.markdown(f"**{ui.fmt_date(note.date)}** · {i18n.label('check_in', note.assessment)} · {ui.md(note.author)}")
         if note.text:
             st.text(note.text)

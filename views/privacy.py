@@ -139,4 +139,5 @@ with tab_retention:
                 flash("success", ui.t("privacy.retention.done", n=len(done)))
                 st.rerun()
     erased = ui.cached(q.erased_counts)(scope)
-    st.caption(ui.t("privacy.erased_so_far", newcomers=erased["newcomer"], members=erased["member"]))
+    st.caption(ui.t("privacy.erased_so_far", newcomers=i18n.format_number(erased["newcomer"], lang),
+                    members=i18n.format_number(erased["member"], lang)))

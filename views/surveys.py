@@ -285,5 +285,5 @@ with tab_entry:
             ui.denied()
         else:
             ui.clear_caches()
-            st.session_state["survey_saved"] = ui.t("surveys.entry.saved", name=person["name"], wave=label("wave", wave))
+            st.session_state["survey_saved"] = ui.t("surveys.entry.saved", name=ui.md(person["name"]), wave=label("wave", wave))
             st.rerun()

@@ -15,6 +15,7 @@ from samenhier.charts.style import (
     municipality_colour,
     municipality_dash,
 )
+from samenhier.escape import PLOTLY, user_text
 from samenhier.models import MeetingKind
 
 KIND_COLOURS = {  # Okabe–Ito colours (colour-blind safe)
@@ -85,7 +86,7 @@ def meeting_heatmap(
     labels = [str(c) for c in (column_labels if column_labels is not None else columns)]
     firsts = grid.drop_duplicates(row_key, keep="first")
     keys = list(firsts[row_key])
-    y = [row_label(row) for _, row in firsts.iterrows()]
+    y = [user_text(row_label(row), PLOTLY) for _, row in firsts.iterrows()]  # group names: user text, not Plotly HTML
     cells = grid.assign(_outside=outside.to_numpy() if outside is not None else False)
     counts = cells.pivot(index=row_key, columns=column, values="meetings").reindex(index=keys, columns=list(columns))
     outside_grid = cells.pivot(index=row_key, columns=column, values="_outside").reindex(index=keys, columns=list(columns))

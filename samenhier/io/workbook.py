@@ -763,6 +763,12 @@ def import_frames(
     with Session(write_engine(engine), expire_on_commit=False) as session:  # BEGIN IMMEDIATE: waits for other writers
         consistency.install(session, on_commit=False)  # tracks what the import writes; checked below, located per row
         importer = _Importer(session, on_conflict=on_conflict)
+        # -- hardening (issue 21.6): rows that would bring an erased person's data back are scrubbed first,
+        #    using the erasure register (samenhier/services/privacy.py). Keep this call when restructuring io/.
+        from samenhier.services.privacy import scrub_erased_rows
+
+        scrub_erased_rows(session, validated)
+        # -- end hardening
         try:
             importer.community_builders(validated["community_builders"])
             importer.groups(validated["groepen"])

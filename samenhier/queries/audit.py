@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.engine import Engine
 
 from samenhier import formatting, i18n
@@ -69,6 +69,15 @@ def events_in_reach(scope: Scope) -> ColumnElement[bool]:
     )
 
 
+MAX_SEARCH_LENGTH = 200
+"""Longest search text of the audit trail; longer finds nothing (no code or user name is that long)."""
+
+
+def like_escape(text: str) -> str:
+    """``text`` for a LIKE pattern with ``ESCAPE '\\'``: ``%``, ``_`` and ``\\`` match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def audit_events(
     engine: Engine, scope: Scope, *, since: dt.date | None = None, until: dt.date | None = None,
     usernames: tuple[str, ...] = (), actions: tuple[str, ...] = (), tables: tuple[str, ...] = (), search: str = "",
@@ -104,8 +113,12 @@ def audit_events(
     if tables:
         conditions.append(AuditEvent.table_name.in_(tables))
     if search.strip():
-        needle = f"%{search.strip().lower()}%"
-        conditions.append(or_(func.lower(AuditEvent.record_code).like(needle), func.lower(AuditEvent.username).like(needle)))
+        if len(search.strip()) > MAX_SEARCH_LENGTH:  # no code or user name is this long (and SQLite refuses huge patterns)
+            conditions.append(false())
+        else:
+            needle = "%" + like_escape(search.strip().lower()) + "%"
+            conditions.append(or_(func.lower(AuditEvent.record_code).like(needle, escape="\\"),
+                                  func.lower(AuditEvent.username).like(needle, escape="\\")))
     if record is not None:
         conditions.extend([AuditEvent.table_name == record[0], AuditEvent.record_id == record[1]])
     with engine.connect() as c:

@@ -96,18 +96,37 @@ def backup_now(engine: Engine, scope: Scope, *, folder: str | Path | None = None
     return made
 
 
-def restore(engine: Engine, scope: Scope, *, source: str | Path, safety_dir: str | Path) -> backup.RestoreResult:
-    """Replace the store by the backup ``source`` after checking it; the store as it was is kept in
-    ``safety_dir`` first. The audit event is written into the restored store.
+def check_restore(engine: Engine, scope: Scope, *, source: str | Path) -> backup.BackupInfo:
+    """Check the backup ``source`` before restoring it (:func:`samenhier.backup.check_backup`) and list the
+    accounts restoring it would add, remove or change (:attr:`~samenhier.backup.BackupInfo.accounts`):
+    show those to the user and pass them to :func:`restore` once confirmed. Reads only.
 
     Raises:
         AccessDenied: not a national coordinator (a restore replaces every municipality's data).
-        BackupError: the backup is refused or cannot be copied; the store is unchanged.
+        BackupError: the backup is refused; ``unsupported`` for a store that is not SQLite.
     """
     scope.require_national()
-    result = backup.restore_backup(engine, source, safety_dir=safety_dir)
+    return backup.check_backup(source, engine)
+
+
+def restore(engine: Engine, scope: Scope, *, source: str | Path, safety_dir: str | Path,
+            confirmed_accounts: tuple[backup.AccountChange, ...] = ()) -> backup.RestoreResult:
+    """Replace the store by the backup ``source`` after checking and rebuilding it; the store as it was is
+    kept in ``safety_dir`` first. ``confirmed_accounts``: the account changes from :func:`check_restore`
+    that the user confirmed; the restore is refused unless they are exactly the changes it would make.
+    The audit event (written into the restored store) lists the account changes by name.
+
+    Raises:
+        AccessDenied: not a national coordinator (a restore replaces every municipality's data).
+        BackupError: the backup is refused (``accounts_unconfirmed``: other account changes than
+            confirmed) or cannot be copied; the store is unchanged.
+    """
+    scope.require_national()
+    result = backup.restore_backup(engine, source, safety_dir=safety_dir, confirmed_accounts=confirmed_accounts)
     _record(engine, scope, "restore", Path(source).name, {
         "file": Path(source).name, "revision": result.info.revision, "safety_copy": str(result.safety_copy),
         "counts": dict(result.info.counts),
+        "accounts": {change: [a.username for a in result.info.accounts if a.change == change]
+                     for change in ("added", "removed", "changed") if any(a.change == change for a in result.info.accounts)},
     })
     return result

@@ -9,11 +9,15 @@ Erasure, in one short write transaction with its audit event:
 1. the person's identifying fields (:data:`samenhier.privacy.IDENTIFYING_FIELDS`) are replaced
    (names → ``[gewist]``, contact fields → NULL, country and languages → empty), ``erased`` is set
    and ``version`` raised; code, dates, household size, municipality, status, role and VOG date stay;
-2. free text in the person's groups that names them is cleared (meeting notes, check-ins, the
-   group's notes, reasons a match ended), and for a newcomer the reasons their own matches ended;
+2. free text in *every* group that names them is cleared (meeting notes, check-ins, the groups' notes,
+   reasons a match ended) — by full name, first name or last name alone, e-mail, phone, possessives
+   included (:class:`samenhier.privacy.PersonMatcher`) — and for a newcomer the reasons their own
+   matches ended;
 3. earlier audit events are scrubbed: on the person's own record every identifying value, anywhere
    else every value that names them, becomes ``[gewist]``;
-4. an ``erase`` audit event records *that* it happened (which fields, how many notes and audit
+4. the erasure register gets a row with hashes of their code and name phrases (no names), which a later
+   import uses to scrub rows that would bring their data back (:func:`scrub_erased_rows`);
+5. an ``erase`` audit event records *that* it happened (which fields, how many notes and audit
    events, and why) but none of the erased values.
 
 Meetings, matches and survey answers stay as they were, so every programme figure stays the same.
@@ -35,10 +39,12 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from samenhier.clock import now_utc
 from samenhier.db import checkpoint, session_scope
 from samenhier.models import (
     LONELINESS_ITEMS,
     AuditEvent,
+    ErasureRegister,
     Match,
     Meeting,
     Member,
@@ -55,6 +61,7 @@ from samenhier.privacy import (
     NEWCOMER,
     PERSON_KINDS,
     PersonMatcher,
+    code_hash,
     erased_values,
 )
 from samenhier.queries.privacy import retention_due
@@ -188,12 +195,17 @@ def _related_groups(session: Session, people: Sequence[tuple[str, Any]]) -> dict
     return related
 
 
-def _notes_in(session: Session, group_ids: Iterable[int]) -> list[_Note]:
-    """Every non-empty free text (:data:`_NOTE_SOURCES`) of the groups, read without loading records."""
+def _notes_in(session: Session, group_ids: Iterable[int] | None) -> list[_Note]:
+    """Every non-empty free text (:data:`_NOTE_SOURCES`) of the groups (None: of every group), read without
+    loading records."""
     notes = []
     for source, spec in _NOTE_SOURCES.items():
         model = spec.model
         group, text = getattr(model, spec.group), getattr(model, spec.text)
+        if group_ids is None:
+            rows = session.exec(select(model.id, group, getattr(model, spec.date), text).where(text != ""))
+            notes += [_Note(source, *row) for row in rows]
+            continue
         for chunk in _chunks(group_ids):
             rows = session.exec(select(model.id, group, getattr(model, spec.date), text).where(group.in_(chunk), text != ""))
             notes += [_Note(source, *row) for row in rows]
@@ -311,16 +323,13 @@ def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]],
     """
     keys = [(kind, r.id) for kind, r in people]
     matchers = {(kind, r.id): PersonMatcher.for_person(r, kind) for kind, r in people}
-    per_group: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for key, groups in _related_groups(session, people).items():
-        for group_id in groups:
-            per_group[group_id].append(key)
-    group_matchers = {g: PersonMatcher.union(matchers[k] for k in owners) for g, owners in per_group.items()}
+    everyone = PersonMatcher.union(matchers.values())
 
-    # Free text naming them; and why a newcomer's own matches ended, named or not.
+    # Free text naming them, in every group (a check-in in another group names them too); and why a
+    # newcomer's own matches ended, named or not.
     to_clear: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
-    for note in _notes_in(session, per_group):
-        for owner in group_matchers[note.group_id].owners(note.text):
+    for note in _notes_in(session, None):
+        for owner in everyone.owners(note.text):
             to_clear[(note.source, note.id)].add(owner)
     for chunk in _chunks(r.id for kind, r in people if kind == NEWCOMER):
         for match_id, newcomer_id in session.exec(
@@ -348,7 +357,6 @@ def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]],
         session.add(record)
 
     # Earlier audit events: values naming them, and every identifying value on their own records.
-    everyone = PersonMatcher.union(matchers.values())
     own_fields = {(kind, r.id): IDENTIFYING_FIELDS[kind] for kind, r in people}
     scrubbed_events: Counter[tuple[str, int]] = Counter()
     rewrites = []
@@ -375,6 +383,11 @@ def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]],
         table = AuditEvent.__table__  # Core: one statement run for every rewritten event
         session.connection().execute(
             update(table).where(table.c.id == bindparam("event_id")).values(changes=bindparam("scrubbed")), rewrites)
+
+    # The erasure register: hashes only, so that an import can recognise their data (scrub_erased_rows).
+    erased_at = now_utc()
+    session.add_all([ErasureRegister(kind=kind, code_hash=code_hash(record.code), phrase_hashes=json.dumps(matchers[(kind, record.id)].hashes()),
+                                     longest=matchers[(kind, record.id)].longest, erased_at=erased_at) for kind, record in people])
 
     erasures = []
     for kind, record in people:
@@ -451,3 +464,43 @@ def anonymise_past_retention(
     if erasures:
         checkpoint(engine)
     return erasures
+
+
+# --------------------------------------------------------------------------------------------- imports
+
+
+_IMPORT_TEXT_FIELDS = {"groepen": "notes", "bijeenkomsten": "note", "koppelingen": "end_reason"}
+"""Free-text fields of the import's rows (sheet → field of its row model) that may name people."""
+_IMPORT_PEOPLE = {"leden": MEMBER, "nieuwkomers": NEWCOMER}
+
+
+def scrub_erased_rows(session: Session, rows: dict[str, list[tuple[int, Any]]]) -> int:
+    """Keep an import from bringing an erased person's data back (issue 21.6), using the erasure register:
+    in ``rows`` (sheet → validated ``(excel_row, row)`` pairs, as :func:`samenhier.io.workbook.import_frames`
+    has them) free text that names an erased person (:data:`_IMPORT_TEXT_FIELDS`; found as erasure finds
+    it, possessives included) becomes empty — as erasure left it — and a member or newcomer row with an
+    erased person's code gets the erased values (:func:`samenhier.privacy.erased_values`) instead of its
+    identifying fields. Rows are replaced in place; nothing is written.
+
+    Returns:
+        How many rows were scrubbed.
+    """
+    register = session.exec(select(ErasureRegister.kind, ErasureRegister.code_hash, ErasureRegister.phrase_hashes,
+                                   ErasureRegister.longest)).all()
+    if not register:
+        return 0
+    matcher = PersonMatcher.from_hashes(((json.loads(hashes), code) for _kind, code, hashes, _n in register),
+                                        longest=max(n for *_rest, n in register))
+    erased_codes = {(kind, code) for kind, code, _h, _n in register}
+    scrubbed = 0
+    for sheet, text_field in _IMPORT_TEXT_FIELDS.items():
+        for i, (excel_row, row) in enumerate(rows.get(sheet, [])):
+            if matcher.names(getattr(row, text_field, None)):
+                rows[sheet][i] = (excel_row, row.model_copy(update={text_field: ""}))
+                scrubbed += 1
+    for sheet, kind in _IMPORT_PEOPLE.items():
+        for i, (excel_row, row) in enumerate(rows.get(sheet, [])):
+            if (kind, code_hash(row.code)) in erased_codes:
+                rows[sheet][i] = (excel_row, row.model_copy(update=erased_values(kind)))
+                scrubbed += 1
+    return scrubbed

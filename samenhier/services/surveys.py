@@ -30,7 +30,7 @@ from samenhier.models import (
     SurveyResponse,
     Wave,
 )
-from samenhier.scope import Scope
+from samenhier.scope import Scope, visible_groups
 from samenhier.services import audit
 from samenhier.services.common import (
     FieldError,
@@ -72,7 +72,9 @@ def save_survey_response(
 
     If the person already has a response in this wave, it is replaced (its version bumped) and the
     audit event lists the changed fields; otherwise a response is added. Rules checked, all at once:
-    the person belongs to the group (a member of it, or the newcomer of one of its matches); the date
+    the person belonged to the group at the survey's date (a member of it, or a newcomer whose group
+    it then was: see :func:`_belongs_to_group`); a response this person gave in another group is only
+    replaced by a user who may see that group (else AccessDenied, as for any group not theirs); the date
     is given and not after today; waves keep their order — a response is dated after this person's
     responses in earlier waves and before those in later waves (no eindmeting before the nulmeting);
     at least one question is answered; every answer is one of the allowed values.
@@ -91,7 +93,7 @@ def save_survey_response(
 
         if role not in (RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value):
             errors.append(FieldError("person", "survey_person"))
-        elif not _belongs_to_group(session, role, person_id, group_id):
+        elif not _belongs_to_group(session, role, person_id, group_id, date):
             errors.append(FieldError("person", "survey_person"))
         if wave not in {w.value for w in Wave}:
             errors.append(FieldError("wave", "survey_wave"))
@@ -130,6 +132,12 @@ def save_survey_response(
         if not any(e.field in ("person", "wave") for e in errors):
             others = session.exec(select(SurveyResponse).where(person_column == person_id)).all()
             existing = next((r for r in others if r.wave == wave), None)
+            if existing is not None and existing.group_id != group_id:
+                # The answer was given in another group (a re-matched newcomer): only who may see that group
+                # may replace it; anyone else gets the same answer as for any group not theirs.
+                require_group_access(session, scope, existing.group_id)
+            visible = set(session.execute(visible_groups(scope, include_archived=True)).scalars().all())
+            others = [r for r in others if r.group_id in visible]  # no dates of another group's answers in messages
             if date is not None:
                 errors += _wave_order_errors(wave, date, [r for r in others if r.wave != wave])
         if errors:
@@ -174,17 +182,26 @@ def save_survey_response(
         return int(response.id)
 
 
-def _belongs_to_group(session: Session, role: str, person_id: int, group_id: int) -> bool:
+def _belongs_to_group(session: Session, role: str, person_id: int, group_id: int, date: dt.date | None) -> bool:
+    """Whether the respondent belonged to ``group_id`` at ``date``: a member (not erased) of that group; a
+    newcomer (not erased) whose group at that date it was — the group of their latest match (not declined)
+    proposed on or before ``date``, else of their first match (an answer given just before the proposal).
+    Without a date: any match (not declined) with the group."""
     if role == RespondentRole.MEMBER.value:
         member = session.get(Member, person_id)
         return member is not None and member.group_id == group_id and not member.erased
     newcomer = session.get(Newcomer, person_id)
     if newcomer is None or newcomer.erased:
         return False
-    match = session.exec(
-        select(Match.id).where(Match.group_id == group_id, Match.newcomer_id == person_id, Match.status != MatchStatus.DECLINED.value)
-    ).first()
-    return match is not None
+    matches = session.exec(
+        select(Match.group_id, Match.proposed_date).where(Match.newcomer_id == person_id, Match.status != MatchStatus.DECLINED.value)
+        .order_by(Match.proposed_date, Match.id)
+    ).all()
+    if date is None:
+        return any(g == group_id for g, _ in matches)
+    before = [g for g, proposed in matches if proposed <= date]
+    group_at = before[-1] if before else (matches[0][0] if matches else None)
+    return group_at == group_id
 
 
 def _wave_order_errors(wave: str, date: dt.date, others: list[SurveyResponse]) -> list[FieldError]:
