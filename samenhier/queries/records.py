@@ -160,9 +160,10 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Login accounts (coordinators only), by username.
 
     Columns: ``user_id``, ``username``, ``role``, ``community_builder_id``, ``community_builder``,
-    ``municipalities`` (a coordinator's, joined by ``, ``; empty: national), ``active``, ``locked`` (locked
-    out after failed logins, now), ``created_at``, ``version``. A municipality coordinator gets the accounts
-    of :func:`~samenhier.scope.visible_accounts` only.
+    ``municipalities`` (a coordinator's, joined by ``, ``; empty: national), ``email`` (the account's own;
+    None: a builder's account uses the builder's), ``weekly_digest``, ``active``, ``locked`` (locked out after
+    failed logins, now), ``created_at``, ``version``. A municipality coordinator gets the accounts of
+    :func:`~samenhier.scope.visible_accounts` only.
 
     Raises:
         AccessDenied: not a coordinator.
@@ -171,7 +172,7 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
     frame = read_frame(engine, (
         select(
             UserAccount.id.label("user_id"), UserAccount.username, UserAccount.role, UserAccount.community_builder_id,
-            CommunityBuilder.name.label("community_builder"), UserAccount.active,
+            CommunityBuilder.name.label("community_builder"), UserAccount.email, UserAccount.weekly_digest, UserAccount.active,
             and_(UserAccount.locked_until.is_not(None), UserAccount.locked_until > now_utc()).label("locked"),
             UserAccount.created_at, UserAccount.version,
         )

@@ -57,7 +57,7 @@ def downgrade() -> None:
     """Downgrade schema."""
     op.drop_table('digest_delivery')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_user_account_language', type_='check')
+        batch_op.drop_constraint(op.f('ck_user_account_language'), type_='check')
         batch_op.drop_column('language')
         batch_op.drop_column('weekly_digest')
         batch_op.drop_column('email')
