@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", metavar="ADDRESS", help="where the weekly digest goes (default for a community builder: "
                                                       "the builder's address in the workbook)")
 
+    p = sub.add_parser("template", parents=[common], help="write an empty workbook to fill in (drop-down lists, an Uitleg sheet)",
+                       description="Write an empty workbook in the import layout: a first sheet Uitleg explaining every column "
+                                   "(in the --lang language), the seven sheets with their headers, drop-down lists for every "
+                                   "closed column and dates formatted dd-mm-jjjj. Fill it in and import it.")
+    p.add_argument("path", metavar="PATH", help="the .xlsx file to write")
+
     p = sub.add_parser("notify", parents=[common], help="e-mail this week's to-do digest to every account that wants it",
                        description="Send each active account with the weekly digest on its to-dos (community builders: their "
                                    "groups; coordinators: the programme's reminders), at most once per ISO week; a failed send "
@@ -323,6 +329,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_bench(args.scale, runs=args.runs, pages=args.pages, store=Path(args.store) if args.store else None,
                            import_rows=args.import_rows, output=output, browser=not args.no_browser)
         return EXIT_INVALID if any(p.error for p in result.pages) else EXIT_OK
+    if args.command == "template":  # needs no store
+        from pathlib import Path
+
+        from samenhier.io.template import template_bytes
+
+        try:
+            Path(args.path).write_bytes(template_bytes(lang))
+        except OSError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        print(i18n.t("cli.template.done", lang, path=args.path))
+        return EXIT_OK
     try:
         today()
     except ValueError as exc:  # SAMENHIER_TODAY is not a date
