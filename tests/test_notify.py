@@ -131,6 +131,7 @@ def deliveries(engine) -> list[tuple]:
 # --------------------------------------------------------------------------- the example
 
 
+@pytest.mark.both_backends
 def test_samira_gets_one_digest_at_her_workbook_address_naming_her_quiet_group_only(imported_engine, sheets, smtp):
     builder_account(imported_engine, SAMIRA)  # no --email: the builder's address from the workbook
     builder_account(imported_engine, "Tekle Mehari")
@@ -243,6 +244,7 @@ def test_a_builder_without_todos_gets_no_mail(engine, smtp):
 # --------------------------------------------------------------------------- reliability
 
 
+@pytest.mark.both_backends
 def test_a_failed_send_is_reported_kept_and_retried_by_the_next_run(imported_engine, sheets, smtp):
     builder_account(imported_engine, SAMIRA)
     builder_account(imported_engine, "Tekle Mehari")
