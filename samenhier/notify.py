@@ -10,7 +10,9 @@ README), never inside the Streamlit process. One run:
    coordinator the programme's reminders. Nothing to do: no mail;
 3. sends it once per ISO week (``2026-W51``): a row in ``digest_delivery`` per account and week says
    it went out, so a second run in the same week sends nothing again; a failed send is kept as
-   ``failed`` and retried by the next run (the run reports it and exits non-zero);
+   ``failed`` and retried by the next run (the run reports it and exits non-zero). A digest is marked
+   ``sending`` before it goes out, so two runs at once never both send it; a run that died in the
+   middle of a send leaves it ``sending``, and a run more than :data:`BUSY_MINUTES` later sends it again;
 4. records every send and every failure in the audit trail: the recipient account and the week, never
    the content or the address.
 
@@ -33,6 +35,7 @@ from urllib.parse import quote
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from samenhier import i18n
@@ -415,7 +418,10 @@ def run_notify(
             if dry_run:
                 report(Outcome(recipient.username, recipient.address, "would_send", subject, text))
                 continue
-            attempt = _claim(engine, recipient, week)
+            try:
+                attempt = _claim(engine, recipient, week)
+            except IntegrityError:  # another run inserted this week's row at the same moment: it sends
+                attempt = None
             if attempt is None:
                 report(Outcome(recipient.username, recipient.address, "busy"))
                 continue

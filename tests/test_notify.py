@@ -441,3 +441,20 @@ def test_create_user_refuses_an_invalid_address(engine):
     with Session(engine) as s:
         assert s.exec(select(UserAccount)).all() == []
         assert s.exec(select(DigestDelivery)).all() == []
+
+
+def test_a_digest_another_run_is_sending_is_left_alone_until_that_run_is_clearly_gone(imported_engine, sheets, smtp):
+    builder_account(imported_engine, SAMIRA)
+    with Session(imported_engine) as s:
+        user_id = s.exec(select(UserAccount.id).where(UserAccount.username == "samira")).one()
+        s.add(DigestDelivery(user_id=user_id, iso_week="2026-W51", status="sending", attempts=1,
+                             last_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)))
+        s.commit()
+    assert [o.status for o in run_notify(imported_engine, as_of=AS_OF).outcomes] == ["busy"]
+    assert smtp.messages == []
+    with imported_engine.begin() as c:  # that run died 11 minutes ago, in the middle of its send
+        c.execute(text("UPDATE digest_delivery SET last_attempt_at = :t"),
+                  {"t": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11)})
+    assert [o.status for o in run_notify(imported_engine, as_of=AS_OF).outcomes] == ["sent"]
+    assert deliveries(imported_engine) == [("samira", "2026-W51", "sent", 2)]
+    assert len(smtp.to(builder_email(sheets, SAMIRA))) == 1
