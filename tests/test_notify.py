@@ -26,7 +26,7 @@ from samenhier.models import AuditEvent, CommunityBuilder, DigestDelivery, UserA
 from samenhier.notify import MailNotConfigured, iso_week, run_notify
 from samenhier.queries.records import account_settings
 from samenhier.scope import AccessDenied, Scope
-from samenhier.services import progress, records
+from samenhier.services import matches, progress, records
 from samenhier.services.common import ValidationFailed
 from samenhier.services.users import create_user
 from samenhier.settings import get_settings
@@ -173,14 +173,31 @@ def test_the_command_line_sends_once_and_a_second_run_sends_nothing(imported_eng
 
 def test_coordinator_gets_the_programme_reminders(imported_engine, sheets, smtp):
     create_user(imported_engine, "anna", PASSWORD, "coordinator", email="anna@samenhier.example")
-    # A proposal unanswered for 15 days, and a serious concern on 0518-019.
+    # Two proposals, unanswered for 15 and for 14 days, and a serious concern on 0518-019.
+    anna = Scope.coordinator("anna")
     with imported_engine.connect() as c:
         group_id = c.execute(text("SELECT id FROM welcome_group WHERE code = '0518-019'")).scalar_one()
-    progress.add_check_in(imported_engine, Scope.coordinator("anna"), group_id=group_id, date=dt.date(2026, 11, 15),
+        waiting_groups = c.execute(text("SELECT g.id, g.code, g.municipality_id FROM welcome_group g "
+                                        "WHERE g.status = 'wacht op match' ORDER BY g.code")).all()
+        proposals = []
+        for group in waiting_groups:
+            newcomer = c.execute(text("SELECT id, code FROM newcomer WHERE status = 'wacht' AND municipality_id = :m "
+                                      "ORDER BY code"), {"m": group.municipality_id}).first()
+            if newcomer is not None and newcomer.code not in {p[2] for p in proposals}:
+                proposals.append((group.id, group.code, newcomer.code, newcomer.id))
+    (old_group, old_code, old_newcomer, old_id), (new_group, new_code, _, new_id) = proposals[:2]
+    matches.propose_match(imported_engine, anna, newcomer_id=old_id, group_id=old_group,
+                          proposed_date=AS_OF - dt.timedelta(days=15), confirm_past_eligibility=True)
+    matches.propose_match(imported_engine, anna, newcomer_id=new_id, group_id=new_group,
+                          proposed_date=AS_OF - dt.timedelta(days=14), confirm_past_eligibility=True)
+    progress.add_check_in(imported_engine, anna, group_id=group_id, date=dt.date(2026, 11, 15),
                           assessment="ernstige zorgen", text="zorgen")
     run_notify(imported_engine, as_of=AS_OF)
     [mail] = smtp.to("anna@samenhier.example")
     text_part = body(mail)
+    assert "Voorstellen zonder antwoord na 14 dagen (1)" in text_part
+    assert f"{old_code} · " in text_part and f"voorstel met nieuwkomer {old_newcomer} van 5 december 2026, 15 dagen geleden" in text_part
+    assert f"{new_code} · " not in text_part
 
     # Newcomers waiting with fewer than 90 days of eligibility left (three years after arrival), by code.
     newcomers = sheets["nieuwkomers"]
@@ -197,6 +214,15 @@ def test_coordinator_gets_the_programme_reminders(imported_engine, sheets, smtp)
     assert "0518-019 · " in text_part and "geen bijeenkomst in 44 dagen" in text_part
     assert "Check-ins met ernstige zorgen (1)" in text_part
     assert "zorgen bij de check-in van 15 november 2026" in text_part
+    # End surveys overdue: running matches past their 12 months whose newcomer has no eindmeting.
+    koppelingen, enquetes = sheets["koppelingen"], sheets["enquetes"]
+    ended = set(enquetes.loc[enquetes["meting"].str.strip().str.lower() == "eindmeting", "respondent_code"])
+    running = koppelingen[koppelingen["status"].str.strip() == "actief"]
+    overdue = sorted(r.groep_code for r in running.itertuples()
+                     if r.gestart_op.date() + relativedelta(months=12) <= AS_OF and r.nieuwkomer_code not in ended)
+    section = text_part.split("Eindmetingen over tijd")[1]
+    assert section.startswith(f" ({len(overdue)})") and overdue
+    assert sorted(line[2:10] for line in section.splitlines() if line.startswith("- ")) == overdue
 
 
 def test_builder_digest_lists_every_open_todo_of_their_groups_with_a_link(imported_engine, smtp):
@@ -458,3 +484,14 @@ def test_a_digest_another_run_is_sending_is_left_alone_until_that_run_is_clearly
     assert [o.status for o in run_notify(imported_engine, as_of=AS_OF).outcomes] == ["sent"]
     assert deliveries(imported_engine) == [("samira", "2026-W51", "sent", 2)]
     assert len(smtp.to(builder_email(sheets, SAMIRA))) == 1
+
+
+def test_create_user_on_the_command_line_takes_an_address(engine):
+    env = cli_env(engine.url.database)
+    run = run_cli("create-user", "anna", "--role", "coordinator", "--email", "anna@samenhier.example", env=env, stdin=PASSWORD + "\n")
+    assert run.returncode == 0, run.stderr
+    refused = run_cli("create-user", "bram", "--role", "coordinator", "--email", "geen-adres", env=env, stdin=PASSWORD + "\n")
+    assert refused.returncode == 1 and "e-mail" in refused.stderr
+    with Session(engine) as s:
+        assert [(u.username, u.email, u.weekly_digest) for u in s.exec(select(UserAccount))] == [
+            ("anna", "anna@samenhier.example", True)]
