@@ -186,3 +186,20 @@ def test_gegevens_offers_the_template_for_download(engine):
     at = run_app(Scope.coordinator("anna"), page="views/data.py")
     assert not at.exception, [e.value for e in at.exception]
     assert "Leeg werkboek (sjabloon)" in [b.label for b in at.get("download_button")]
+
+
+def test_the_workbook_guide_describes_every_sheet_and_column():
+    """docs/werkboek.md and the import layout do not drift apart: each sheet has its section, and each
+    of its columns a row there (column names in backticks, several may share a row)."""
+    import re
+
+    from samenhier import PROJECT_ROOT
+    from samenhier.io.export import SHEET_COLUMNS
+
+    guide = (PROJECT_ROOT / "docs" / "werkboek.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^### (\w+) — .*?\n(.*?)(?=^### |^The six statements|\Z)", guide, flags=re.M | re.S))
+    assert list(sections) == SHEETS
+    for sheet, columns in SHEET_COLUMNS.items():
+        first_cells = re.findall(r"^\|((?: ?`[^`]+`,?)+) \|", sections[sheet], flags=re.M)
+        names = {name for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)}
+        assert set(columns) <= names, f"{sheet}: {sorted(set(columns) - names)} not in docs/werkboek.md"
