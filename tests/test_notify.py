@@ -495,3 +495,17 @@ def test_create_user_on_the_command_line_takes_an_address(engine):
     with Session(engine) as s:
         assert [(u.username, u.email, u.weekly_digest) for u in s.exec(select(UserAccount))] == [
             ("anna", "anna@samenhier.example", True)]
+
+
+def test_a_municipality_coordinators_digest_stays_within_their_municipality(imported_engine, sheets, smtp):
+    create_user(imported_engine, "rosa", PASSWORD, "coordinator", municipalities=["Rotterdam"], email="rosa@samenhier.example")
+    create_user(imported_engine, "anna", PASSWORD, "coordinator", email="anna@samenhier.example")
+    run_notify(imported_engine, as_of=AS_OF)
+    rosa, anna = everything(smtp.to("rosa@samenhier.example")[0]), everything(smtp.to("anna@samenhier.example")[0])
+    groups, newcomers = sheets["groepen"], sheets["nieuwkomers"]
+    elsewhere = {r.groep_code.strip() for r in groups.itertuples() if r.gemeente.strip().lower() != "rotterdam"}
+    assert elsewhere and len(elsewhere) < len(groups)
+    elsewhere |= {r.nieuwkomer_code for r in newcomers.itertuples() if r.gemeente.strip().lower() != "rotterdam"}
+    assert [code for code in elsewhere if code in rosa] == []
+    assert [code for code in elsewhere if code in anna]  # the national coordinator's digest does name them
+    assert "0599-013" in rosa  # Rotterdam's quietest group (52 days)
