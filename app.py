@@ -29,6 +29,7 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
             st.Page("views/matching.py", title=ui.t("nav.matching"), icon=":material/handshake:", url_path="koppelen"),
             st.Page("views/surveys.py", title=ui.t("nav.surveys"), icon=":material/fact_check:", url_path="enquetes"),
             st.Page("views/my_groups.py", title=ui.t("nav.my_groups"), icon=":material/task_alt:", url_path="mijn-groepen"),
+            st.Page("views/my_settings.py", title=ui.t("nav.settings"), icon=":material/settings:", url_path="instellingen"),
         ],
     }
     if role == UserRole.COORDINATOR:

@@ -118,6 +118,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--community-builder", metavar="NAME", help="for role community_builder: their name as in the workbook")
     p.add_argument("--municipality", metavar="NAME", action="append", default=[],
                    help="for role coordinator: a municipality they coordinate (repeat for several); none: a national coordinator")
+    p.add_argument("--email", metavar="ADDRESS", help="where the weekly digest goes (default for a community builder: "
+                                                      "the builder's address in the workbook)")
+
+    p = sub.add_parser("template", parents=[common], help="write an empty workbook to fill in (drop-down lists, an Uitleg sheet)",
+                       description="Write an empty workbook in the import layout: a first sheet Uitleg explaining every column "
+                                   "(in the --lang language), the seven sheets with their headers, drop-down lists for every "
+                                   "closed column and dates formatted dd-mm-jjjj. Fill it in and import it.")
+    p.add_argument("path", metavar="PATH", help="the .xlsx file to write")
+
+    p = sub.add_parser("notify", parents=[common], help="e-mail this week's to-do digest to every account that wants it",
+                       description="Send each active account with the weekly digest on its to-dos (community builders: their "
+                                   "groups; coordinators: the programme's reminders), at most once per ISO week; a failed send "
+                                   "is retried by the next run. Run it from the operating system's scheduler (see the README). "
+                                   "Mail server: SAMENHIER_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, SAMENHIER_MAIL_FROM; "
+                                   "links: SAMENHIER_APP_URL. Exit code 1 when the mail server is not set or a send failed.")
+    p.add_argument("--as-of", type=_date, help="peildatum YYYY-MM-DD (default: today, or $SAMENHIER_TODAY)")
+    p.add_argument("--dry-run", action="store_true", help="print what would be sent and to whom; send and store nothing")
     return parser
 
 
@@ -261,6 +278,38 @@ def _year_report(engine, args, lang: str, parser: argparse.ArgumentParser) -> in
     return EXIT_OK
 
 
+def _notify(engine, args, lang: str) -> int:
+    """``notify [--as-of DATE] [--dry-run]``: this week's digests (samenhier.notify); a line per account."""
+    from samenhier.notify import MailNotConfigured, run_notify
+
+    if args.dry_run:
+        print(i18n.t("cli.notify.dry_run", lang))
+
+    def show(outcome) -> None:
+        status = i18n.t(f"cli.notify.status.{outcome.status}", lang, error=outcome.error)
+        print(f"  {outcome.username:<20} {outcome.address or '-':<36} {status}")
+        if outcome.status == "would_send":
+            print(f"    {outcome.subject}")
+            print("".join(f"    | {line}\n" for line in outcome.text.splitlines()), end="")
+
+    try:
+        result = run_notify(engine, as_of=args.as_of or today(), dry_run=args.dry_run, actor=f"notify ({_username()})",
+                            progress=show)
+    except MailNotConfigured:
+        print(i18n.t("cli.notify.no_host", lang), file=sys.stderr)
+        return EXIT_INVALID
+    if args.dry_run:
+        print(i18n.t("cli.notify.summary_dry_run", lang, week=result.week, n=result.count("would_send")))
+        return EXIT_OK
+    sent = result.count("sent")
+    print(i18n.t("cli.notify.summary", lang, week=result.week, sent=sent, failed=len(result.failed),
+                 other=len(result.outcomes) - sent - len(result.failed)))
+    if result.failed:
+        print(i18n.t("cli.notify.failed", lang, n=len(result.failed)), file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -280,12 +329,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_bench(args.scale, runs=args.runs, pages=args.pages, store=Path(args.store) if args.store else None,
                            import_rows=args.import_rows, output=output, browser=not args.no_browser)
         return EXIT_INVALID if any(p.error for p in result.pages) else EXIT_OK
+    if args.command == "template":  # needs no store
+        from pathlib import Path
+
+        from samenhier.io.template import template_bytes
+
+        try:
+            Path(args.path).write_bytes(template_bytes(lang))
+        except OSError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        print(i18n.t("cli.template.done", lang, path=args.path))
+        return EXIT_OK
     try:
         today()
     except ValueError as exc:  # SAMENHIER_TODAY is not a date
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    reads_only = args.command in ("report", "export", "backup", "restore", "retention") or (
+    reads_only = args.command in ("report", "export", "backup", "restore", "retention", "notify") or (
         args.command == "import" and args.dry_run)
     store_file = sqlite_file(args.database_url)
     if reads_only and store_file is not None and not store_file.exists():
@@ -346,6 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "retention":
         return _retention(engine, args, lang)
+    if args.command == "notify":
+        return _notify(engine, args, lang)
     if args.command == "demo":
         from samenhier.demo import load_demo
         from samenhier.models import WelcomeGroup
@@ -369,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             password = _read_password()
             create_user(engine, args.name, password, args.role, community_builder=args.community_builder,
-                        municipalities=args.municipality, actor="cli")
+                        municipalities=args.municipality, actor="cli", email=args.email)
         except (UserError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INVALID

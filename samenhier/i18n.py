@@ -22,6 +22,8 @@ from samenhier.formatting import format_date, format_number, format_share, plura
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+"""Each language by its own name (for choosing one)."""
 LOCALES_DIR = Path(__file__).parent / "locales"
 _current: ContextVar[str] = ContextVar("samenhier_language", default=DEFAULT_LANGUAGE)
 

@@ -299,6 +299,7 @@ class UserAccount(SQLModel, table=True):
         CheckConstraint(
             "role <> 'community_builder' OR community_builder_id IS NOT NULL", name="builder_linked"
         ),
+        CheckConstraint("language IN ('nl', 'en')", name="language"),
     )
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True)
@@ -314,6 +315,42 @@ class UserAccount(SQLModel, table=True):
     municipalities: list[Municipality] = Relationship(
         sa_relationship=relationship("Municipality", secondary="user_municipality", order_by="Municipality.name"))
     """A coordinator's municipalities; none: a national coordinator (see samenhier.scope)."""
+    # Reminders by e-mail (migration 0005): where the weekly digest goes, whether the account wants it,
+    # and the language it is written in.
+    email: str | None = None
+    weekly_digest: bool = True
+    language: str = "nl"
+
+
+class DigestStatus(StrEnum):
+    """State of one account's weekly digest: being sent, sent, or failed (retried on the next run)."""
+
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class DigestDelivery(SQLModel, table=True):
+    """The weekly digest of one account in one ISO week (``2026-W51``): at most one is sent per week.
+
+    Holds no content of the mail: who, which week, the state, attempts, and a short technical reason
+    for a failure (an SMTP code or error class, never an address or to-do).
+    """
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (
+        CheckConstraint(_in("status", DigestStatus), name="status"),
+        CheckConstraint("attempts >= 1", name="attempts"),
+        UniqueConstraint("user_id", "iso_week", name="uq_digest_delivery_user_week"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    iso_week: str
+    status: str
+    attempts: int = 1
+    last_attempt_at: dt.datetime
+    sent_at: dt.datetime | None = None
+    error: str = ""
 
 
 class AuditEvent(SQLModel, table=True):

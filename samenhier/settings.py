@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     backup_dir: str | None = Field(default=None, description="folder for backups (default: backups/ beside the database file, db/backups)")
     backup_keep: int = Field(default=14, ge=0, description="automatic daily backups to keep; 0 turns them off")
     restore_max_mb: int = Field(default=200, ge=1, description="largest backup file a restore accepts (MB); a national store is well under it")
+    # Reminders by e-mail (python -m samenhier notify): the outgoing mail server and the dashboard's address.
+    smtp_host: str | None = Field(default=None, description="outgoing mail server; without it `notify` sends nothing and exits 1")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="port of the mail server (587: submission with STARTTLS)")
+    smtp_user: str | None = Field(default=None, description="login name at the mail server (none: no login)")
+    smtp_password: SecretStr | None = Field(default=None, description="password at the mail server (never logged)")
+    smtp_starttls: bool = Field(default=True, description="switch the connection to TLS (STARTTLS) before logging in and sending")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="give up on an unresponsive mail server after this long")
+    mail_from: str | None = Field(default=None, description="sender address of the digests (default: the SMTP user, else samenhier@<host>)")
+    proposal_reminder_days: int = Field(default=14, ge=1, description="the coordinator's digest lists match proposals unanswered for longer")
+    app_url: str = Field(default="http://127.0.0.1:8501", description="the dashboard's address, for the links in e-mails")
 
 
 @cache

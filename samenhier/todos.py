@@ -12,7 +12,9 @@ Rules (issue "Editing", point 2; thresholds are settings, see :mod:`samenhier.se
   is due in the last month of the year;
 - ``vog_missing``: a group that is forming or running (``werving``, ``training``, ``wacht op match``,
   ``actief``) with members (not archived) whose VOG has not arrived;
-- ``group_size``: such a group with fewer than ``min_group_size`` or more than ``max_group_size`` members.
+- ``group_size``: such a group with fewer than ``min_group_size`` or more than ``max_group_size`` members;
+- ``some_concerns`` / ``serious_concerns``: such a group whose newest check-in says ``enkele zorgen`` /
+  ``ernstige zorgen`` — the concern stays open until a newer check-in says otherwise (issue 17, item 4).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from samenhier.models import GroupStatus
+from samenhier.models import CheckInAssessment, GroupStatus
 from samenhier.settings import Settings
 
 OPEN_STATUSES = frozenset({GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value, GroupStatus.AWAITING_MATCH.value,
@@ -39,14 +41,15 @@ class Todo:
 
 def group_todos(
     *, status: str, quiet_days: int | None, month: int | None, has_newcomer: bool, has_baseline: bool, has_end: bool,
-    members: int, members_without_vog: int, settings: Settings,
+    members: int, members_without_vog: int, settings: Settings, last_assessment: str | None = None,
 ) -> list[Todo]:
     """The open to-dos of one group, most pressing first.
 
     ``quiet_days``: days since the last meeting (or since the match started, without meetings; None
     when neither exists); ``month``: month of the group year (None when no match runs);
     ``has_newcomer``: a match is running; ``has_baseline`` / ``has_end``: its newcomer answered the
-    baseline / end survey; ``members`` and ``members_without_vog``: counts of members not archived.
+    baseline / end survey; ``members`` and ``members_without_vog``: counts of members not archived;
+    ``last_assessment``: the assessment of the group's newest check-in (None without check-ins).
     """
     todos: list[Todo] = []
     active = status == _ACTIVE
@@ -60,4 +63,9 @@ def group_todos(
         todos.append(Todo("vog_missing", {"n": members_without_vog}))
     if status in OPEN_STATUSES and not settings.min_group_size <= members <= settings.max_group_size:
         todos.append(Todo("group_size", {"n": members, "min": settings.min_group_size, "max": settings.max_group_size}))
+    if status in OPEN_STATUSES and last_assessment in _CONCERNS:
+        todos.append(Todo(_CONCERNS[last_assessment]))
     return todos
+
+
+_CONCERNS = {CheckInAssessment.SOME_CONCERNS.value: "some_concerns", CheckInAssessment.SERIOUS_CONCERNS.value: "serious_concerns"}

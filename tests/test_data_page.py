@@ -196,7 +196,7 @@ def test_export_offers_both_formats_and_names_the_filters(store):
     at = run_app(ANNA, page=PAGE)
     assert "Alle groepen: er staan geen filters aan in de zijbalk." in texts(at)
     assert at.radio(key="data_export_format").options == ["Excel-werkboek (.xlsx)", "CSV-bestanden voor Excel (.zip, één bestand per werkblad)"]
-    assert [b.label for b in at.get("download_button")] == ["Export downloaden"]
+    assert [b.label for b in at.get("download_button")] == ["Leeg werkboek (sjabloon)", "Export downloaden"]
     at.radio(key="data_export_format").set_value("csv")
     at.multiselect(key="filter_municipalities").set_value(["Haarlem"])
     at.run()

@@ -317,6 +317,7 @@ def scoped_store(tmp_path_factory, _imported_template):
 
 def _query_cases(s) -> dict[str, tuple[str, object]]:
     """``module.function`` → (``scoped``: returns only the builder's own / ``denied``: AccessDenied, call)."""
+    import samenhier.queries.digest as digest
     import samenhier.queries.year_report as year_report
     from samenhier.queries import audit, groups, matching, meetings, privacy, progress, records, surveys
 
@@ -324,6 +325,8 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
     return {
         "audit.audit_events": ("denied", lambda e, sc: audit.audit_events(e, sc)),
         "audit.audit_options": ("denied", lambda e, sc: audit.audit_options(e, sc)),
+        "digest.builder_digest": ("scoped", lambda e, sc: digest.builder_digest(e, sc, as_of=AS_OF)),
+        "digest.coordinator_digest": ("denied", lambda e, sc: digest.coordinator_digest(e, sc, as_of=AS_OF)),
         "groups.group_overview": ("scoped", lambda e, sc: groups.group_overview(e, sc, filters, as_of=AS_OF)),
         "groups.kpis": ("scoped", lambda e, sc: groups.kpis(e, sc, filters, as_of=AS_OF)),
         "groups.group_detail": ("denied", lambda e, sc: groups.group_detail(e, sc, s.group_code)),
@@ -368,6 +371,8 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "records.members_table": ("scoped", lambda e, sc: records.members_table(e, sc, filters, include_archived=True)),
         "records.newcomer_record": ("denied", lambda e, sc: records.newcomer_record(e, sc, s.newcomer)),
         "records.newcomers_table": ("denied", lambda e, sc: records.newcomers_table(e, sc, filters)),
+        # Only the caller's own account; the builder here has none (removed since the login): refused.
+        "records.account_settings (no account)": ("denied", lambda e, sc: records.account_settings(e, sc)),
         "records.user_record": ("denied", lambda e, sc: records.user_record(e, sc, 1)),
         "records.users_table": ("denied", lambda e, sc: records.users_table(e, sc)),
         "surveys.end_of_year": ("scoped", lambda e, sc: surveys.end_of_year(e, sc, filters, as_of=AS_OF)),
@@ -528,6 +533,8 @@ def _service_cases(s) -> dict[str, object]:
                                                                      changes={"phone": "06-12345678"}),
         "records.update_newcomer": lambda e, sc: records.update_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1,
                                                                          changes={"languages": "Nederlands"}),
+        "records.update_account_settings": lambda e, sc: records.update_account_settings(
+            e, sc, user_id=1, expected_version=1, changes={"weekly_digest": False}),
         "records.update_user_account": lambda e, sc: records.update_user_account(e, sc, user_id=1, expected_version=1,
                                                                                  changes={"active": False}),
         "surveys.save_survey_response": lambda e, sc: surveys.save_survey_response(

@@ -8,6 +8,7 @@ import streamlit as st
 
 from samenhier import backup, formatting, i18n, ui
 from samenhier.io.export import FORMATS, XLSX_MIME, ZIP_MIME
+from samenhier.io.template import template_bytes
 from samenhier.services import data as data_service
 from samenhier.widgets import workbook_import
 
@@ -22,6 +23,9 @@ tab_import, tab_export, tab_backup = st.tabs([ui.t("data.tab.import"), ui.t("dat
 
 with tab_import:
     st.write(ui.t("data.import.intro"))
+    st.download_button(ui.t("data.template.download"), help=ui.t("data.template.help"), icon=":material/table_view:",
+                       data=lambda: template_bytes(lang), file_name=f"samenhier-{ui.t('data.template.file')}.xlsx",
+                       mime=XLSX_MIME, key="data_template_download", on_click="ignore")
     if scope.is_national:
         workbook_import(engine, key="data_import")
     else:

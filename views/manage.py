@@ -339,10 +339,11 @@ else:
     national = ui.t("user_scope.national")
     st.dataframe(table.assign(role=table["role"].map(lambda v: ui.t(f"user_role.{v}")), municipalities=[
         m or (national if r == UserRole.COORDINATOR.value else "–") for m, r in zip(table["municipalities"], table["role"], strict=True)])[
-        ["username", "role", "municipalities", "community_builder", "active", "locked"]].pipe(formatting.readable_frame), hide_index=True,
-        width="stretch", column_config={
+        ["username", "role", "municipalities", "community_builder", "email", "weekly_digest", "active", "locked"]].pipe(
+            formatting.readable_frame), hide_index=True, width="stretch", column_config={
             "username": ui.t("field.username"), "role": ui.t("col.role"), "municipalities": ui.t("field.municipalities"),
-            "community_builder": ui.t("col.community_builder"), "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")},
+            "community_builder": ui.t("col.community_builder"), "email": ui.t("field.email"),
+            "weekly_digest": ui.t("field.weekly_digest"), "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")},
         placeholder=formatting.EMPTY)
     labels = dict(zip(table["user_id"], table["username"], strict=True))
     choice = choose_record("users", list(table["user_id"]), lambda v: labels.get(v, str(v)))
@@ -350,10 +351,14 @@ else:
               f("community_builder_id", "select", options=[None, *builders], format_func=lambda v: builders.get(v, str(v)),
                 help=ui.t("manage.builder_help")),
               f("municipalities", "multiselect", options=ui.cached(q.account_municipality_options)(scope),
-                help=ui.t("manage.users.municipalities_help"))]
+                help=ui.t("manage.users.municipalities_help")),
+              # Reminders by e-mail (issue 17): where the weekly digest goes, whether it is sent, its language.
+              f("email", help=ui.t("settings.email_help")), f("weekly_digest", "checkbox", help=ui.t("settings.digest_help")),
+              f("language", "select", options=list(i18n.LANGUAGE_NAMES), format_func=i18n.LANGUAGE_NAMES.get)]
     if choice == NEW:
         record_form("users-new", [f("username", required=True), f("password", "password", required=True), *fields],
-                    {"role": UserRole.COMMUNITY_BUILDER.value, "active": True, "municipalities": list(scope.municipalities)},
+                    {"role": UserRole.COMMUNITY_BUILDER.value, "active": True, "municipalities": list(scope.municipalities),
+                     "weekly_digest": True, "language": "nl"},
                     save=lambda ch, _: s.create_user_account(engine, scope, values=ch), submit_label=ui.t("manage.create"),
                     saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("users", saved.id))
     elif choice is not None:

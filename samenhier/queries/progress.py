@@ -132,6 +132,7 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
             month=None if pd.isna(row.month) else int(row.month), has_newcomer=not pd.isna(row.newcomer_id),
             has_baseline=bool(row.has_baseline), has_end=bool(row.has_end), members=int(row.members),
             members_without_vog=int(row.members_without_vog), settings=settings,
+            last_assessment=None if pd.isna(row.last_assessment) else row.last_assessment,
         )
     frame["todos"] = todos
     status_rank = {s: i for i, s in enumerate(WORK_ORDER)}

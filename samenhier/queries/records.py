@@ -160,9 +160,10 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Login accounts (coordinators only), by username.
 
     Columns: ``user_id``, ``username``, ``role``, ``community_builder_id``, ``community_builder``,
-    ``municipalities`` (a coordinator's, joined by ``, ``; empty: national), ``active``, ``locked`` (locked
-    out after failed logins, now), ``created_at``, ``version``. A municipality coordinator gets the accounts
-    of :func:`~samenhier.scope.visible_accounts` only.
+    ``municipalities`` (a coordinator's, joined by ``, ``; empty: national), ``email`` (the account's own;
+    None: a builder's account uses the builder's), ``weekly_digest``, ``active``, ``locked`` (locked out after
+    failed logins, now), ``created_at``, ``version``. A municipality coordinator gets the accounts of
+    :func:`~samenhier.scope.visible_accounts` only.
 
     Raises:
         AccessDenied: not a coordinator.
@@ -171,7 +172,7 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
     frame = read_frame(engine, (
         select(
             UserAccount.id.label("user_id"), UserAccount.username, UserAccount.role, UserAccount.community_builder_id,
-            CommunityBuilder.name.label("community_builder"), UserAccount.active,
+            CommunityBuilder.name.label("community_builder"), UserAccount.email, UserAccount.weekly_digest, UserAccount.active,
             and_(UserAccount.locked_until.is_not(None), UserAccount.locked_until > now_utc()).label("locked"),
             UserAccount.created_at, UserAccount.version,
         )
@@ -274,9 +275,29 @@ def builder_record(engine: Engine, scope: Scope, builder_id: int) -> dict[str, A
 
 
 def user_record(engine: Engine, scope: Scope, user_id: int) -> dict[str, Any]:
-    """An account's form values: username, role, community_builder_id, active, version (coordinators only;
+    """An account's form values: username, role, community_builder_id, active, email, weekly_digest, language,
+    version (coordinators only;
     a municipality coordinator only for the accounts of :func:`~samenhier.scope.visible_accounts`)."""
     scope.require_coordinator()
     with engine.connect() as c:
         visible = c.execute(select(UserAccount.id).where(UserAccount.id == user_id, UserAccount.id.in_(visible_accounts(scope)))).first()
     return _form_values(engine, UserAccount, user_id, lambda u: visible is not None)
+
+
+def account_settings(engine: Engine, scope: Scope) -> dict[str, Any]:
+    """The logged-in user's own account, for "Mijn instellingen": ``user_id``, ``username``, ``email``,
+    ``weekly_digest``, ``language``, ``version``, and ``builder_email`` (the linked community builder's
+    address, used for the digest when ``email`` is empty; None otherwise).
+
+    Raises:
+        AccessDenied: no account of that name (removed since the login).
+    """
+    with Session(engine) as session:
+        account = session.scalars(select(UserAccount).where(func.lower(UserAccount.username) == scope.username.lower())).first()
+        if account is None:
+            raise AccessDenied(f"no account {scope.username!r}")
+        builder = session.get(CommunityBuilder, account.community_builder_id) if account.community_builder_id else None
+        values = record_services.form_values(session, account)
+        return {"user_id": account.id, "username": account.username, "email": values["email"],
+                "weekly_digest": values["weekly_digest"], "language": values["language"], "version": values["version"],
+                "builder_email": builder.email if builder is not None else None}

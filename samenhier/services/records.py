@@ -507,7 +507,8 @@ _BUILDER = _Kind(
 
 def _user_values(session: Session, u: UserAccount) -> dict[str, Any]:
     return {"username": u.username, "role": u.role, "community_builder_id": u.community_builder_id,
-            "municipalities": sorted(m.name for m in u.municipalities), "active": u.active, "version": u.version}
+            "municipalities": sorted(m.name for m in u.municipalities), "active": u.active,
+            "email": u.email, "weekly_digest": u.weekly_digest, "language": u.language, "version": u.version}
 
 
 def _active_coordinators(session: Session, *, other_than: int | None) -> int:
@@ -535,6 +536,14 @@ def _user_validator(scope: Scope):
                 c.error("community_builder_id", "choice")
         municipalities = _account_municipalities(session, scope, c, v, before, role)
         active = bool(v.get("active", True))
+        email = c.email("email")
+        if email is None and before is None and role == UserRole.COMMUNITY_BUILDER.value and not c.failed("community_builder_id"):
+            builder = session.get(CommunityBuilder, builder_id)
+            email = builder.email if builder is not None else None  # the builder's address, as in the workbook
+        weekly_digest = v.get("weekly_digest", True)
+        if not isinstance(weekly_digest, bool):
+            c.error("weekly_digest", "choice")
+        language = c.choice("language", {"nl": "nl", "en": "en"}, required=False) or "nl"
         if before is not None:
             demoted = before["role"] == UserRole.COORDINATOR.value and before["active"] and (
                 role != UserRole.COORDINATOR.value or not active)
@@ -544,7 +553,8 @@ def _user_validator(scope: Scope):
                 c.error("role" if role != before["role"] else "active", "last_coordinator")
         if c.errors:
             return {}, c.errors
-        clean = dict(role=role, community_builder_id=builder_id, municipalities=municipalities, active=active)
+        clean = dict(role=role, community_builder_id=builder_id, municipalities=municipalities, active=active, email=email,
+                     weekly_digest=weekly_digest, language=language)
         if before is None:
             clean.update(username=username, password_hash=HASHER.hash(v["password"]), created_at=now_utc())
         return clean, []
@@ -572,7 +582,9 @@ def _account_municipalities(session: Session, scope: Scope, c: _Checker, v: Mapp
     return rows if role == UserRole.COORDINATOR.value else []
 
 
-USER_FIELDS = ("role", "community_builder_id", "municipalities", "active")
+USER_FIELDS = ("role", "community_builder_id", "municipalities", "active", "email", "weekly_digest", "language")
+ACCOUNT_SETTINGS_FIELDS = ("email", "weekly_digest", "language")
+"""What an account holder may change on their own account (:func:`update_account_settings`)."""
 
 
 def _user_kind(scope: Scope) -> _Kind:
@@ -934,7 +946,9 @@ def delete_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_ve
 def create_user_account(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> Saved:
     """Add a login account. ``values``: ``username``, ``password`` (at least
     :data:`~samenhier.services.users.MIN_PASSWORD_LENGTH` characters, stored as an Argon2 hash),
-    ``role``, ``community_builder_id`` (required for role ``community_builder``), ``active``.
+    ``role``, ``community_builder_id`` (required for role ``community_builder``), ``active``; optional
+    ``email`` (a community builder's account without one takes the builder's address), ``weekly_digest``
+    (default True) and ``language`` (``nl``, default, or ``en``).
 
     Raises:
         AccessDenied: not a coordinator. ValidationFailed: see the module's rules.
@@ -944,7 +958,8 @@ def create_user_account(engine: Engine, scope: Scope, *, values: Mapping[str, An
 
 def update_user_account(engine: Engine, scope: Scope, *, user_id: int, expected_version: int, changes: Mapping[str, Any],
                         original: Mapping[str, Any] | None = None) -> Saved:
-    """Change an account's ``role``, ``community_builder_id`` or ``active``. A coordinator cannot
+    """Change an account's ``role``, ``community_builder_id``, ``active``, ``email``, ``weekly_digest`` or
+    ``language`` (see :func:`update_account_settings`). A coordinator cannot
     demote or deactivate their own account, nor the last active coordinator. Raises as :func:`update_group`."""
     kind = _user_kind(scope)
     action = None
@@ -952,6 +967,25 @@ def update_user_account(engine: Engine, scope: Scope, *, user_id: int, expected_
         action = "activate" if changes["active"] else "deactivate"
     return _update(engine, scope, kind, user_id, expected_version, changes, original,
                    authorize=_coordinator_only(scope), action=action)
+
+
+def update_account_settings(engine: Engine, scope: Scope, *, user_id: int, expected_version: int,
+                            changes: Mapping[str, Any], original: Mapping[str, Any] | None = None) -> Saved:
+    """Change an account's e-mail settings: ``email`` (where the weekly digest goes; empty: none — a
+    community builder's account then uses the builder's address), ``weekly_digest`` (True/False) and
+    ``language`` (``nl``/``en``: of the digest). Any user on their own account; a coordinator on any.
+
+    Raises:
+        AccessDenied: another user's account (for a community builder), or no such account.
+        ValidationFailed: ``email`` (not an e-mail address), ``choice`` (language, weekly_digest).
+        VersionConflict: the account changed since ``expected_version``.
+    """
+    def own_or_coordinator(_session: Session, record: UserAccount) -> None:
+        if not scope.is_coordinator and fold_vocabulary(record.username) != fold_vocabulary(scope.username):
+            raise AccessDenied(f"account {record.id} is not {scope.username}'s")
+
+    return _update(engine, scope, _user_kind(scope), user_id, expected_version, changes, original,
+                   authorize=own_or_coordinator, allowed=frozenset(ACCOUNT_SETTINGS_FIELDS))
 
 
 def reset_password(engine: Engine, scope: Scope, *, user_id: int, expected_version: int, new_password: str) -> Saved:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -53,6 +54,7 @@ def create_user(
     municipalities: Sequence[str] = (),
     actor: str = "setup",
     actor_scope: Scope | None = None,
+    email: str | None = None,
 ) -> Scope:
     """Create an account and return its scope.
 
@@ -61,14 +63,16 @@ def create_user(
     ``municipalities`` (names or aliases, e.g. ``'s-Gravenhage``) make a coordinator a municipality
     coordinator; none means a national coordinator. ``actor_scope``, when given, is the account
     creating this one: a municipality coordinator may only create accounts within their own
-    municipalities (no national ones), and only for builders of those municipalities.
+    municipalities (no national ones), and only for builders of those municipalities. ``email``: where the
+    weekly digest goes; a community builder's account without one takes the builder's address.
 
     Raises:
         UserError: empty or taken username (``username``), password shorter than
             :data:`MIN_PASSWORD_LENGTH` (``password``), unknown role (``role``), missing or unknown
             community builder (``community_builder``), unknown municipality or municipalities on a
             builder account (``municipalities``), a municipality coordinator creating an account
-            beyond their own municipalities (``municipalities``, code ``beyond_scope``).
+            beyond their own municipalities (``municipalities``, code ``beyond_scope``), an
+            invalid e-mail address (``email``).
     """
     username = username.strip()
     if not username:
@@ -79,6 +83,13 @@ def create_user(
         role = UserRole(role)
     except ValueError:
         raise UserError("role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}") from None
+    if email is not None and email.strip():
+        try:
+            email = validate_email(email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise UserError("email", "invalid", f"{email!r} is not an e-mail address") from None
+    else:
+        email = None
     with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
         if session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first():
             raise UserError("username", "taken", f"username {username!r} is already taken")
@@ -94,11 +105,12 @@ def create_user(
             if builder is None:
                 raise UserError("community_builder", "unknown", f"no community builder named {community_builder!r}")
             builder_id = builder.id
+            email = email or builder.email
         if actor_scope is not None:
             _check_within(session, actor_scope, role, [m.name for m in municipality_rows], builder_id)
         user = UserAccount(
             username=username, password_hash=HASHER.hash(password), role=role.value,
-            community_builder_id=builder_id, created_at=now_utc(),
+            community_builder_id=builder_id, created_at=now_utc(), email=email,
         )
         user.municipalities = municipality_rows
         session.add(user)
