@@ -151,8 +151,28 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+DEFAULT_PAGE_ALIASES = ("/overzicht", "/overzicht/")
+"""Addresses of the default page (Overzicht). Streamlit serves the default page at ``/`` only; opened at its own
+``url_path`` it answers with a "Page not found" dialog before showing it. These are redirected to ``/``."""
+
+
+class DefaultPageRedirectMiddleware:
+    """Redirect a browser's GET of :data:`DEFAULT_PAGE_ALIASES` to ``/`` (query kept), so a bookmark or typed
+    ``/overzicht`` opens the overview without a "Page not found" dialog."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"] in DEFAULT_PAGE_ALIASES:
+            query = scope.get("query_string", b"").decode("latin-1")
+            await RedirectResponse("/" + (f"?{query}" if query else ""), 307)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def middleware() -> list:
-    """Middleware for ``st.App(middleware=…)``."""
+    """Middleware for ``st.App(middleware=…)``: security headers, and ``/overzicht`` redirected to ``/``."""
     from starlette.middleware import Middleware
 
-    return [Middleware(SecurityHeadersMiddleware)]
+    return [Middleware(SecurityHeadersMiddleware), Middleware(DefaultPageRedirectMiddleware)]
