@@ -56,7 +56,18 @@ def current_language() -> str:
 
 
 def apply_language() -> str:
-    """Make the session's language current for this script run; returns it."""
+    """Make the session's language current for this script run; returns it. A new browser session (a reload,
+    a new tab, the page after logging in) starts in the language chosen at the login (the ``samenhier_lang``
+    cookie that the login route sets)."""
+    if LANG_KEY not in st.session_state:
+        from samenhier.web import LANG_COOKIE
+
+        try:
+            remembered = st.context.cookies.get(LANG_COOKIE)
+        except Exception:  # no browser context
+            remembered = None
+        if isinstance(remembered, str) and remembered in i18n.LANGUAGES:
+            st.session_state[LANG_KEY] = remembered
     lang = current_language()
     i18n.set_language(lang)
     return lang

@@ -22,7 +22,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from samenhier.i18n import LANGUAGES
+
 COOKIE = "samenhier_session"
+LANG_COOKIE = "samenhier_lang"
+"""The language chosen on the login form, so the page after the login (a new browser session) keeps it."""
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"
 LOGIN_OUTCOME_PARAM = "login"
@@ -105,6 +109,10 @@ async def login(request: Request) -> Response:
         return RedirectResponse(_with_params(target, **{LOGIN_OUTCOME_PARAM: "busy"}), 303)
     response = RedirectResponse(target, 303)
     _set_cookie(response, request, outcome.token)
+    lang = str(form.get("ui_language") or "")  # not "lang": DOMPurify drops names that shadow form properties
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                            path="/", max_age=365 * 24 * 3600)
     return response
 
 

@@ -328,6 +328,7 @@ def _cookie_login_form() -> None:
   <label for="sh-login-password">{escape(ui.t("login.password"))}</label>
   <input id="sh-login-password" name="password" type="password" autocomplete="current-password" required maxlength="1000">
   <input type="hidden" name="next" value="{escape(_current_path())}">
+  <input type="hidden" name="ui_language" value="{escape(ui.current_language())}">
   <button type="submit">{escape(ui.t("login.submit"))}</button>
 </form>
 <style>

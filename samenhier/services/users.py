@@ -290,7 +290,7 @@ def _login_transaction(engine: Engine) -> Iterator[Session]:
         if dialect == "sqlite":
             connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
         elif dialect == "postgresql":
-            connection.exec_driver_sql(f"SET lock_timeout = {wait_ms}")
+            connection.exec_driver_sql("SELECT set_config('lock_timeout', %(ms)s, false)", {"ms": f"{wait_ms}ms"})
         connection.commit()
         connection.execution_options(**{WRITE_BEGIN_OPTION: "IMMEDIATE"})
         try:
