@@ -75,3 +75,18 @@ def test_login_route_refuses_a_post_from_another_site(workbook_app):
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status == 403
+
+
+def test_a_page_clears_itself_when_its_session_ends_without_a_click(page: Page, workbook_app):
+    """The idle watcher (issue 21 item 8): once the session has ended — here by a logout in another tab, the
+    same check as the idle timeout — the open page shows the login by itself, within IDLE_CHECK_SECONDS."""
+    from samenhier.ui import IDLE_CHECK_SECONDS
+
+    open_app(page, workbook_app.url + "/groep?group=0518-001")
+    log_in(page, "coordinator", PASSWORD)
+    other = page.context.new_page()
+    open_app(other, workbook_app.url)
+    other.get_by_role("button", name="Uitloggen").click()
+    settle(other)
+    expect(page.get_by_label("Gebruikersnaam")).to_be_visible(timeout=(IDLE_CHECK_SECONDS + 15) * 1000)
+    assert page.get_by_text("Khaled Hamdan").count() == 0  # the group's newcomer is no longer on screen
