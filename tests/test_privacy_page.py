@@ -32,7 +32,7 @@ def _fresh_caches():
 
 @pytest.fixture
 def store(imported_engine):
-    create_user(imported_engine, "anna", "anna-wachtwoord", "coordinator")
+    create_user(imported_engine, "anna", "anna-haar-wachtwoord", "coordinator")
     create_user(imported_engine, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
     return imported_engine
 
