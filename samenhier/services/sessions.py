@@ -175,3 +175,22 @@ def revoke_user(session: Session, user_id: int, reason: str) -> None:
     reset, a change of role or scope)."""
     session.exec(update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
                  .values(revoked_at=now_utc(), revoked_reason=reason))
+
+
+def snapshot(engine: Engine) -> list[dict]:
+    """Every session row of the store (for :func:`carry_over` across a restore)."""
+    with Session(engine) as session:
+        return [row.model_dump() for row in session.exec(select(UserSession))]
+
+
+def carry_over(engine: Engine, rows: list[dict]) -> None:
+    """Put the sessions that were open before a restore back into the restored store: logins are not data, and
+    a backup would otherwise log everyone out (or bring back sessions that had ended). Rows whose account id is
+    not in the restored store are dropped; the others are checked at their next run as always, so a session
+    whose account differs in the backup — another name, role, builder or password, or inactive — ends then."""
+    with session_scope(engine) as session:
+        session.exec(delete(UserSession))
+        known = set(session.exec(select(UserAccount.id)).all())
+        for row in rows:
+            if row["user_id"] in known:
+                session.add(UserSession(**row))
