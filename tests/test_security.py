@@ -82,7 +82,7 @@ def test_builder_account_without_link_sees_nothing(workbook_engine):
 
 
 @pytest.mark.both_backends
-def test_account_locks_after_repeated_failures_even_for_the_right_password(engine, monkeypatch):
+def test_a_guessing_client_waits_even_with_the_right_password(engine, monkeypatch):
     monkeypatch.setenv("SAMENHIER_LOGIN_MAX_FAILURES", "3")
     users.get_settings.cache_clear()
     create_user(engine, "anna", PASSWORD, "coordinator")
@@ -90,8 +90,8 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(engin
         with pytest.raises(LoginFailed):
             authenticate(engine, "anna", "fout-wachtwoord")
     with pytest.raises(LoginFailed):
-        authenticate(engine, "anna", PASSWORD)  # locked
-    # Fifteen minutes later (the default lock) the right password works again.
+        authenticate(engine, "anna", PASSWORD)  # this client must wait (another client would not)
+    # After the wait (at most fifteen minutes, the default) the right password works again.
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
     monkeypatch.setattr(users, "now_utc", lambda: later)
     assert authenticate(engine, "anna", PASSWORD).username == "anna"
