@@ -8,6 +8,7 @@ only as long as its browser tab (no cookie, so no reload or new tab).
 
 import streamlit as st
 
-from samenhier.web import middleware, routes
+from samenhier import web
 
-app = st.App("app.py", routes=routes(), middleware=middleware())
+web.MOUNTED = True  # the login form posts to the routes below (app.py runs in this process)
+app = st.App("app.py", routes=web.routes(), middleware=web.middleware())

@@ -132,9 +132,7 @@ async def logout(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    """The login and logout routes for ``st.App(routes=…)``; marks this process as serving them."""
-    global MOUNTED
-    MOUNTED = True
+    """The login and logout routes for ``st.App(routes=…)`` (``serve.py`` also sets :data:`MOUNTED`)."""
     return [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"])]
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from samenhier import PROJECT_ROOT
 from samenhier.clock import now_utc
 from samenhier.db import database_url, get_engine, session_scope
-from samenhier.models import UserAccount
+from samenhier.models import Municipality, UserAccount
 from samenhier.scope import Scope
 from samenhier.services import sessions
 
@@ -39,9 +39,11 @@ def login_session(scope: Scope) -> str:
         if user is None:
             user = UserAccount(username=scope.username, password_hash=_unusable_hash(), role=scope.role.value,
                                community_builder_id=scope.community_builder_id, created_at=now_utc())
+            if scope.municipalities:  # a municipality coordinator (issue 16)
+                user.municipalities = list(session.exec(select(Municipality).where(Municipality.name.in_(scope.municipalities))))
             session.add(user)
             session.flush()
-        elif (user.role, user.community_builder_id) != (scope.role.value, scope.community_builder_id):
+        if sessions.scope_of(user) != scope:
             raise AssertionError(f"account {scope.username!r} exists with other rights than {scope}")
         return sessions.create(session, user)
 

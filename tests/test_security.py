@@ -1488,7 +1488,7 @@ def test_user_names_are_nfkc_normalised_and_log_in_either_way(engine):
     assert authenticate(engine, "ａｎｎａ", PASSWORD).username == "anna"
 
 
-@pytest.mark.parametrize("name", ["аnna", "anna<script>", "an na", "a", "anna\u202e", "ánna", "-anna", "x" * 41])
+@pytest.mark.parametrize("name", ["аnna", "anna<script>", "an na", "anna\u202e", "ánna", "-anna", "x" * 41])
 def test_user_names_outside_the_allowed_characters_are_refused(engine, name):
     with pytest.raises(users.UserError) as refused:
         create_user(engine, name, PASSWORD, "coordinator")

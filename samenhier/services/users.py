@@ -100,7 +100,7 @@ def create_user(
     if not username:
         raise UserError("username", "required", "username is required")
     if not USERNAME_PATTERN.fullmatch(username):
-        raise UserError("username", "invalid", "a username has 2-40 of the characters a-z, 0-9, '.', '_', '-' and starts with a letter or digit")
+        raise UserError("username", "invalid", "a username has 1-40 of the characters a-z, 0-9, '.', '_', '-' and starts with a letter or digit")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError("password", "too_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     if password_is_weak(password, username):
@@ -188,8 +188,8 @@ def account_scope(session: Session, user: UserAccount) -> Scope:
 
 # -- names and passwords --------------------------------------------------------------------------------
 
-USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
-"""A new account's name after :func:`normalize_username`: 2–40 characters from a-z, 0-9, ``.``, ``_``, ``-``.
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
+"""A new account's name after :func:`normalize_username`: 1–40 characters from a-z, 0-9, ``.``, ``_``, ``-``.
 No other scripts, so no Cyrillic "а" for a Latin "a"; ASCII look-alikes are caught by :func:`confusable_with`."""
 
 _SKELETON_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
