@@ -514,14 +514,14 @@ def _free_port() -> int:
 
 @contextmanager
 def app_server(url: str) -> Iterator[str]:
-    """``streamlit run app.py`` on the benchmark store, on a free port of 127.0.0.1; yields its address."""
+    """``streamlit run serve.py`` (app.py with the login routes, as `make run`) on the benchmark store, on a free port of 127.0.0.1; yields its address."""
     import subprocess
     import urllib.request
 
     port = _free_port()
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url, "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless=true", f"--server.port={port}",
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "serve.py"), "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
