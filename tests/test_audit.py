@@ -160,7 +160,7 @@ def test_readable_trail_names_actions_records_and_values_in_words(engine):
 
 def test_readable_trail_yes_no_and_the_right_word_for_exports(engine):
     users.create_user(engine, "anna", "geheim-wachtwoord", "coordinator", actor="setup")
-    records.create_user_account(engine, ANNA, values=dict(username="bert", password="b" * 12, role="coordinator"))
+    records.create_user_account(engine, ANNA, values=dict(username="bert", password="bert-zijn-wachtwoord", role="coordinator"))
     data.export_store(engine, ANNA, fmt="xlsx")
     group = _group(engine)
     member = records.create_member(engine, ANNA, values=dict(
