@@ -1241,7 +1241,6 @@ def test_the_store_and_its_wal_and_shm_files_are_private_whoever_creates_them(tm
         os.umask(before)
     assert set(modes) == {"nieuw.db", "nieuw.db-wal", "nieuw.db-shm"}
     assert modes == dict.fromkeys(modes, 0o600)
-=======
 
 # -- sessions: rights from the store on every run (issue 21 item 1) -----------------------------------
 

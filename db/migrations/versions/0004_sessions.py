@@ -7,7 +7,7 @@ keys hashed). Existing tables and columns are kept; ``user_account.failed_logins
 are no longer used for locking (a lock per account let a stranger lock a user out by name).
 
 Revision ID: 0004
-Revises: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0006'
+down_revision: str | Sequence[str] | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
