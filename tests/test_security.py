@@ -1305,15 +1305,17 @@ def test_a_role_changed_outside_the_app_ends_the_session_too(engine):
 
 
 def test_after_a_restore_that_lacks_the_account_its_session_ends(engine, tmp_path):
-    from samenhier.backup import backup_into, restore_backup
+    from samenhier.backup import backup_into, check_backup, restore_backup
     from samenhier.services import sessions
 
     create_user(engine, "boris", PASSWORD, "coordinator")
     before = backup_into(engine, tmp_path / "backups")
     create_user(engine, "anna", PASSWORD, "coordinator")
     token = users.log_in(engine, "anna", PASSWORD).token
+    boris = users.log_in(engine, "boris", PASSWORD).token
     assert sessions.resume(engine, token).scope == Scope.coordinator("anna")
-    restore_backup(engine, before, safety_dir=tmp_path / "safety")
+    restore_backup(engine, before, safety_dir=tmp_path / "safety", confirmed_accounts=tuple(check_backup(before, engine).accounts))
+    assert sessions.resume(engine, boris).scope == Scope.coordinator("boris")  # unchanged in the backup: stays
     assert sessions.resume(engine, token).scope is None
 
 
