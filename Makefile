@@ -17,7 +17,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m samenhier init-db
-	$(PY) -m streamlit run app.py --server.port=$(PORT)
+	$(PY) -m streamlit run serve.py --server.port=$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest

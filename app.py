@@ -61,6 +61,7 @@ with st.sidebar:
     if st.button(ui.t("common.logout"), icon=":material/logout:", key="logout"):
         ui.logout()
         st.rerun()
+    ui.end_session_when_idle()
     language_switch()
     sidebar_filters(engine)
 

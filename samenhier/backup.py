@@ -464,17 +464,21 @@ def restore_backup(engine: Engine, source: str | Path, *, safety_dir: str | Path
     source = Path(source)
     if source.exists() and live.exists() and source.resolve() == live.resolve():
         raise BackupError("same_file", source.name)
+    from samenhier.services import sessions
+
     with tempfile.TemporaryDirectory() as folder:
         rebuilt, info = _prepare(source, Path(folder), live)
         if tuple(info.accounts) != tuple(confirmed_accounts):
             raise BackupError("accounts_unconfirmed", ", ".join(a.username for a in info.accounts)[:300])
         safety = backup_into(engine, safety_dir, kind=BEFORE_RESTORE)
+        open_sessions = sessions.snapshot(engine)
         try:
             with closing(sqlite3.connect(rebuilt)) as src, closing(sqlite3.connect(live, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as dst:
                 src.backup(dst)  # one step, in one write transaction of the live store: all or nothing
         except sqlite3.Error as exc:
             raise BackupError("failed", str(exc)) from exc
     engine.dispose()  # pooled connections reopen on the restored store
+    sessions.carry_over(engine, open_sessions)  # logins are not data; each is checked against the restored accounts
     return RestoreResult(info=info, safety_copy=safety)
 
 

@@ -68,7 +68,7 @@ PAGE_STATES: dict[str, list[tuple[str, dict]]] = {
 """The states of a page that its default run does not show, by name: session state set before the run
 (Beheer's sections, the meetings page's programme year). The tabs of ``st.tabs`` all run in the default
 run; tabs that run only when open (``?tab=``) are listed here with ``{"?tab": key}``."""
-BENCH_PASSWORD = "bench-" + "x" * 16
+BENCH_PASSWORD = "bench-lang-genoeg-wachtwoord"  # passes the password-strength rule (zxcvbn)
 """Password of the benchmark's accounts (a throwaway store: the browser timing logs in with it)."""
 """The issue's goals (national scale, 2-core machine): shown beside the figures, never asserted."""
 
@@ -335,8 +335,11 @@ def time_page(page: str | None, scope, *, runs: int, script: str | None = None, 
     else:
         at = AppTest.from_file(str(APP), default_timeout=600)
         at.session_state["lang"] = "nl"
-        at.session_state["scope"] = scope
-        at.session_state["last_seen"] = time.time()
+        if scope is not None:  # a real session, as a browser gets at login (rights come from the store)
+            from samenhier.db import database_url, get_engine
+            from samenhier.services.sessions import start
+
+            at.session_state["session_token"] = start(get_engine(database_url()), scope.username)
         at.run()  # the navigation is registered on the first run; then the page can be chosen
         at.switch_page(page)
         for key, value in (state[1] if state else {}).items():
@@ -511,14 +514,14 @@ def _free_port() -> int:
 
 @contextmanager
 def app_server(url: str) -> Iterator[str]:
-    """``streamlit run app.py`` on the benchmark store, on a free port of 127.0.0.1; yields its address."""
+    """``streamlit run serve.py`` (app.py with the login routes, as `make run`) on the benchmark store, on a free port of 127.0.0.1; yields its address."""
     import subprocess
     import urllib.request
 
     port = _free_port()
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url, "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless=true", f"--server.port={port}",
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "serve.py"), "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

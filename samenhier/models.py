@@ -353,6 +353,41 @@ class DigestDelivery(SQLModel, table=True):
     error: str = ""
 
 
+class UserSession(SQLModel, table=True):
+    """A login that survives reloads and new tabs: the browser holds a random token (in an HttpOnly cookie),
+    the store only its SHA-256 (``token_hash``), so a copy of the database opens no session.
+
+    ``rights`` fingerprints what the session was granted (account id, name, role, linked builder, password
+    hash); a session whose account no longer matches it — role, scope or password changed, or the account
+    gone after a restore — ends (see :mod:`samenhier.services.sessions`)."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    rights: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str = ""
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted per client and per account-from-that-client (never per account alone, so a
+    stranger who knows a name cannot lock its owner out). ``key`` is a SHA-256 of the kind and the value
+    (no addresses or names in clear); ``audited`` is the failure count last written to the audit trail."""
+
+    __tablename__ = "login_throttle"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    failures: int = 0
+    first_failure_at: dt.datetime
+    last_failure_at: dt.datetime
+    blocked_until: dt.datetime | None = None
+    audited: int = 0
+
+
 class AuditEvent(SQLModel, table=True):
     """Who did what to which record, when; ``changes`` is JSON ``{field: [before, after]}``."""
 

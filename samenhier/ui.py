@@ -56,43 +56,112 @@ def current_language() -> str:
 
 
 def apply_language() -> str:
-    """Make the session's language current for this script run; returns it."""
+    """Make the session's language current for this script run; returns it. A new browser session (a reload,
+    a new tab, the page after logging in) starts in the language chosen at the login (the ``samenhier_lang``
+    cookie that the login route sets)."""
+    if LANG_KEY not in st.session_state:
+        from samenhier.web import LANG_COOKIE
+
+        try:
+            remembered = st.context.cookies.get(LANG_COOKIE)
+        except Exception:  # no browser context
+            remembered = None
+        if isinstance(remembered, str) and remembered in i18n.LANGUAGES:
+            st.session_state[LANG_KEY] = remembered
     lang = current_language()
     i18n.set_language(lang)
     return lang
 
 
-def current_scope() -> Scope | None:
-    """The logged-in user's scope, or None (also None once the session has been idle too long)."""
-    scope = st.session_state.get(SCOPE_KEY)
-    if scope is None:
-        return None
-    timeout = get_settings().session_timeout_minutes * 60
-    last_seen = st.session_state.get(LAST_SEEN_KEY, time.time())
-    if time.time() - last_seen > timeout:
-        logout(reason="timeout")
-        return None
-    from samenhier.services.users import account_is_usable
+TOKEN_KEY = "session_token"
+"""Session state key of a token from the in-tab login form (when the cookie routes are not served: AppTest,
+``streamlit run app.py``). Only the server writes session state, so it is as trustworthy as the cookie."""
+LOGOUT_REASON_KEY = "logout_reason"
 
-    if not account_is_usable(engine(), scope.username):  # deactivated, locked or removed since this session logged in
-        logout(reason="account")
+
+def session_token() -> str | None:
+    """This browser's session token: from the tab's own login, else the HttpOnly cookie (read-only to us)."""
+    from samenhier.web import COOKIE
+
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        return token
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser context (bare script run)
         return None
+    return token if isinstance(token, str) and token else None
+
+
+def current_scope() -> Scope | None:
+    """The logged-in user's scope, built from the store on every call (:func:`samenhier.services.sessions.resume`):
+    role, linked builder and active as they are now. None without a valid session (never logged in, logged
+    out in another tab, idle too long, account deactivated, its rights changed, or gone after a restore);
+    then the reason is kept for the login form."""
+    from samenhier.services.sessions import resume
+
+    token = session_token()
+    if token is None:
+        st.session_state.pop(SCOPE_KEY, None)
+        return None
+    resumed = resume(engine(), token)
+    if resumed.scope is None:
+        _forget_user(resumed.reason)
+        return None
+    st.session_state[SCOPE_KEY] = resumed.scope  # this run's derived scope (never read back as a grant)
     st.session_state[LAST_SEEN_KEY] = time.time()
-    return scope
+    return resumed.scope
+
+
+def session_seconds_left() -> float:
+    """Seconds until this browser's session ends by itself (0 when it already has); does not count as activity."""
+    from samenhier.services.sessions import resume
+
+    return resume(engine(), session_token(), touch=False).seconds_left
+
+
+IDLE_CHECK_SECONDS = 20
+"""How often an open page checks whether its session has ended (idle timeout, logout in another tab)."""
+
+
+@st.fragment(run_every=IDLE_CHECK_SECONDS)
+def end_session_when_idle() -> None:
+    """Clear the screen by itself once the session has ended — after the idle timeout, or a logout in another
+    tab — instead of at the next click: a fragment that reruns every :data:`IDLE_CHECK_SECONDS` and, when no
+    time is left, reruns the whole app (which then shows the login). It draws nothing and is not activity."""
+    if session_token() is not None and session_seconds_left() <= 0:
+        st.rerun(scope="app")
 
 
 def login(scope: Scope) -> None:
-    st.session_state[SCOPE_KEY] = scope
+    """Start a session for the (just created or checked) account of ``scope`` in this tab."""
+    from samenhier.services.sessions import start
+
+    login_token(start(engine(), scope.username))
+
+
+def login_token(token: str) -> None:
+    """Remember a session token from a login made in this tab (see :data:`TOKEN_KEY`)."""
+    st.session_state.pop(LOGOUT_REASON_KEY, None)
+    st.session_state[TOKEN_KEY] = token
     st.session_state[LAST_SEEN_KEY] = time.time()
 
 
-def logout(reason: str = "") -> None:
-    """Forget the user (and every cached view of this session)."""
+def _forget_user(reason: str = "") -> None:
     for key in list(st.session_state.keys()):
         if key not in (LANG_KEY,):
             del st.session_state[key]
-    if reason:
-        st.session_state["logout_reason"] = reason
+    if reason and reason not in ("missing", "logout"):
+        st.session_state[LOGOUT_REASON_KEY] = reason
+
+
+def logout(reason: str = "") -> None:
+    """End the session in the store — every tab that shares it asks for the login at its next run — and forget
+    the user (and every cached view) in this one."""
+    from samenhier.services.sessions import revoke
+
+    revoke(engine(), session_token(), reason or "logout")
+    _forget_user(reason)
 
 
 def require_scope() -> Scope:

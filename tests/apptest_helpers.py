@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import time
+import functools
 
 import streamlit as st
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from samenhier import PROJECT_ROOT
+from samenhier.clock import now_utc
+from samenhier.db import database_url, get_engine, session_scope
+from samenhier.models import Municipality, UserAccount
 from samenhier.scope import Scope
+from samenhier.services import sessions
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -18,13 +23,37 @@ def clear_streamlit_caches() -> None:
     st.cache_resource.clear()
 
 
+@functools.cache
+def _unusable_hash() -> str:
+    from samenhier.services.users import HASHER
+
+    return HASHER.hash("apptest account: logs in through login_session only")
+
+
+def login_session(scope: Scope) -> str:
+    """A real session (:mod:`samenhier.services.sessions`) for the account of ``scope`` in the test's store
+    (SAMENHIER_DATABASE_URL), making the account first if the test did not; returns its token. The app then
+    derives the scope from the store like for any browser."""
+    with session_scope(get_engine(database_url())) as session:
+        user = session.exec(select(UserAccount).where(UserAccount.username == scope.username)).first()
+        if user is None:
+            user = UserAccount(username=scope.username, password_hash=_unusable_hash(), role=scope.role.value,
+                               community_builder_id=scope.community_builder_id, created_at=now_utc())
+            if scope.municipalities:  # a municipality coordinator (issue 16)
+                user.municipalities = list(session.exec(select(Municipality).where(Municipality.name.in_(scope.municipalities))))
+            session.add(user)
+            session.flush()
+        if sessions.scope_of(user) != scope:
+            raise AssertionError(f"account {scope.username!r} exists with other rights than {scope}")
+        return sessions.create(session, user)
+
+
 def run_app(scope: Scope | None = None, *, lang: str = "nl", page: str | None = None, query: dict | None = None) -> AppTest:
     """Run app.py once, logged in as ``scope`` (None: not logged in), optionally on ``page`` (e.g. "views/group.py")."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     if scope is not None:
-        at.session_state["scope"] = scope
-        at.session_state["last_seen"] = time.time()
+        at.session_state["session_token"] = login_session(scope)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()

@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 from apptest_helpers import run_app, texts
+from sqlalchemy import text as sql
 from sqlmodel import Session, select
 
 from samenhier.models import CommunityBuilder
@@ -215,7 +216,9 @@ def test_each_page_runs_for_each_role(store):
 
 def test_session_times_out_after_inactivity(store):
     at = run_app(Scope.coordinator("anna"))
-    at.session_state["last_seen"] = dt.datetime.now().timestamp() - 31 * 60
+    idle_since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)  # the default timeout is 30 minutes
+    with store.begin() as c:
+        c.execute(sql("UPDATE user_session SET last_seen_at = :t"), {"t": idle_since})
     at.run()
     assert "scope" not in at.session_state
     assert "niet actief" in texts(at)

@@ -152,11 +152,11 @@ def test_create_user_refuses_a_short_password(store, password):
 
 def test_create_user_refuses_a_taken_name_and_an_unknown_builder(store):
     path, env = store
-    assert run_cli("create-user", "anna", "--role", "coordinator", env=env, stdin="wachtwoord-1234\n").returncode == 0
+    assert run_cli("create-user", "anna", "--role", "coordinator", env=env, stdin="lange-wachtwoord-1234\n").returncode == 0
     again = run_cli("create-user", "ANNA", "--role", "coordinator", env=env, stdin="wachtwoord-5678\n")
     assert again.returncode == 1
     builder = run_cli("create-user", "cb", "--role", "community_builder", "--community-builder", "Niemand",
-                      env=env, stdin="wachtwoord-1234\n")
+                      env=env, stdin="lange-wachtwoord-1234\n")
     assert builder.returncode == 1 and "Niemand" in builder.stderr
     assert query(path, "SELECT username FROM user_account") == [("anna",)]
 

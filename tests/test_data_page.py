@@ -10,13 +10,12 @@ import csv
 import datetime as dt
 import io
 import sqlite3
-import time
 from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from apptest_helpers import run_app, texts
+from apptest_helpers import login_session, run_app, texts
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
@@ -75,7 +74,7 @@ def test_only_coordinators_get_the_page(store):
         run_app(builder, page=PAGE)  # not in a community builder's navigation
     # and should the page be reached some other way, it refuses by itself
     at = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=60)
-    at.session_state["lang"], at.session_state["scope"], at.session_state["last_seen"] = "nl", builder, time.time()
+    at.session_state["lang"], at.session_state["session_token"] = "nl", login_session(builder)
     at.run()
     assert "Dit record bestaat niet of je hebt er geen toegang toe." in texts(at)
     assert not at.title and not at.file_uploader and not at.button
@@ -94,9 +93,8 @@ def test_csv_upload_shows_a_preview_and_writes_only_on_confirmation(store, workb
         "aanwezig_leden": 3, "aanwezig_nieuwkomers": 1, "notitie": "nieuw"}
     meetings = pd.concat([meetings, pd.DataFrame([new_row])], ignore_index=True)
     files = [(f"{s}.csv", sheet_csv(meetings if s == "bijeenkomsten" else workbook_sheets[s]), "text/csv") for s in SHEETS]
-    before = dump_tables(store)
-
     at = run_app(ANNA, page=PAGE)
+    before = dump_tables(store)  # after the login (which adds a session row)
     at.file_uploader[0].set_value(files)
     at.run()
 
@@ -134,9 +132,8 @@ def test_an_invalid_upload_lists_every_problem_and_writes_nothing(store, workboo
     meetings.loc[7, "datum"] = "31-02-2025"
     members = workbook_sheets["leden"].copy().astype(object)
     members.loc[3, "rol"] = "voorzitter"
-    before = dump_tables(store)
-
     at = run_app(ANNA, page=PAGE)
+    before = dump_tables(store)  # after the login (which adds a session row)
     at.file_uploader[0].set_value([("bijeenkomsten.csv", sheet_csv(meetings), "text/csv"),
                                    ("Leden.csv", sheet_csv(members), "text/csv")])
     at.run()
@@ -253,8 +250,8 @@ def test_restore_from_the_folder_after_checking_and_confirming(store, dump_table
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(store, dump_tables):
-    before = dump_tables(store)
     at = run_app(ANNA, page=PAGE)
+    before = dump_tables(store)  # after the login (which adds a session row)
     at.file_uploader[1].set_value(("<img src=x onerror=alert(1)>.db", b"dit is geen database", "application/octet-stream"))
     at.run()
     assert not at.exception

@@ -4,8 +4,6 @@ the audit trail."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
@@ -14,7 +12,7 @@ from samenhier.models import AuditEvent, CommunityBuilder, ProgressNote, Welcome
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
-from tests.apptest_helpers import APP, run_app, texts
+from tests.apptest_helpers import APP, login_session, run_app, texts
 
 ANNA = Scope.coordinator("anna")
 
@@ -22,7 +20,7 @@ ANNA = Scope.coordinator("anna")
 @pytest.fixture
 def workbook_engine(workbook_engine):
     """The workbook's store with accounts (without any, the app shows its first-run setup)."""
-    create_user(workbook_engine, "anna", "anna-wachtwoord", "coordinator")
+    create_user(workbook_engine, "anna", "anna-haar-wachtwoord", "coordinator")
     create_user(workbook_engine, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
     return workbook_engine
 
@@ -215,8 +213,7 @@ def test_every_section_opens_a_record_in_english(workbook_engine, section):
         first_id = c.execute(text(f"SELECT id FROM {table} ORDER BY lower({column}) LIMIT 1")).scalar_one()
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"
-    at.session_state["scope"] = ANNA
-    at.session_state["last_seen"] = time.time()
+    at.session_state["session_token"] = login_session(ANNA)
     at.session_state["manage_section"] = section
     at.session_state[f"manage_{section}_open"] = first_id
     at.run()

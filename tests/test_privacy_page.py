@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
-from apptest_helpers import clear_streamlit_caches, run_app, texts
+from apptest_helpers import clear_streamlit_caches, login_session, run_app, texts
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
@@ -32,7 +31,7 @@ def _fresh_caches():
 
 @pytest.fixture
 def store(imported_engine):
-    create_user(imported_engine, "anna", "anna-wachtwoord", "coordinator")
+    create_user(imported_engine, "anna", "anna-haar-wachtwoord", "coordinator")
     create_user(imported_engine, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
     return imported_engine
 
@@ -73,7 +72,7 @@ def test_only_coordinators_have_the_page(store):
         run_app(builder, page="views/privacy.py")  # not in a community builder's navigation
     # and the page itself refuses them, were it reached some other way
     page = AppTest.from_file(str(PROJECT_ROOT / "views" / "privacy.py"), default_timeout=60)
-    page.session_state["scope"], page.session_state["last_seen"] = builder, time.time()
+    page.session_state["session_token"] = login_session(builder)
     page.run()
     assert not page.title and not page.dataframe and not page.button
     assert [e.value for e in page.error] == [i18n.t("common.not_found_or_denied", "nl")]

@@ -213,7 +213,7 @@ def test_archived_record_is_read_only(engine, group):
 
 
 def test_username_taken_password_too_short_builder_required(engine):
-    records.create_user_account(engine, COORDINATOR, values=dict(username="Anna", password="x" * 12, role="coordinator"))
+    records.create_user_account(engine, COORDINATOR, values=dict(username="Anna", password="x-lang-genoeg-wachtwoord", role="coordinator"))
     with pytest.raises(ValidationFailed) as exc:
         records.create_user_account(engine, COORDINATOR, values=dict(username="anna", password="kort", role="community_builder",
                                                                      community_builder_id=None))
@@ -227,14 +227,14 @@ def test_username_taken_password_too_short_builder_required(engine):
 
 
 def test_own_account_and_last_coordinator(engine):
-    anna = records.create_user_account(engine, COORDINATOR, values=dict(username="anna", password="x" * 12, role="coordinator"))
+    anna = records.create_user_account(engine, COORDINATOR, values=dict(username="anna", password="x-lang-genoeg-wachtwoord", role="coordinator"))
     with pytest.raises(ValidationFailed) as exc:
         records.update_user_account(engine, COORDINATOR, user_id=anna.id, expected_version=1, changes={"active": False})
     assert only_error(exc) == ("active", "Je kunt je eigen account niet deactiveren of een andere rol geven.")
     with pytest.raises(ValidationFailed) as exc:
         records.update_user_account(engine, Scope.coordinator("bert"), user_id=anna.id, expected_version=1, changes={"active": False})
     assert only_error(exc) == ("active", "Dit is de laatste actieve coördinator; maak eerst een ander account coördinator.")
-    records.create_user_account(engine, COORDINATOR, values=dict(username="bert", password="y" * 12, role="coordinator"))
+    records.create_user_account(engine, COORDINATOR, values=dict(username="bert", password="y-lang-genoeg-wachtwoord", role="coordinator"))
     saved = records.update_user_account(engine, Scope.coordinator("bert"), user_id=anna.id, expected_version=1, changes={"active": False})
     assert saved.version == 2
 

@@ -82,7 +82,7 @@ def test_builder_account_without_link_sees_nothing(workbook_engine):
 
 
 @pytest.mark.both_backends
-def test_account_locks_after_repeated_failures_even_for_the_right_password(engine, monkeypatch):
+def test_a_guessing_client_waits_even_with_the_right_password(engine, monkeypatch):
     monkeypatch.setenv("SAMENHIER_LOGIN_MAX_FAILURES", "3")
     users.get_settings.cache_clear()
     create_user(engine, "anna", PASSWORD, "coordinator")
@@ -90,8 +90,8 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(engin
         with pytest.raises(LoginFailed):
             authenticate(engine, "anna", "fout-wachtwoord")
     with pytest.raises(LoginFailed):
-        authenticate(engine, "anna", PASSWORD)  # locked
-    # Fifteen minutes later (the default lock) the right password works again.
+        authenticate(engine, "anna", PASSWORD)  # this client must wait (another client would not)
+    # After the wait (at most fifteen minutes, the default) the right password works again.
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
     monkeypatch.setattr(users, "now_utc", lambda: later)
     assert authenticate(engine, "anna", PASSWORD).username == "anna"
@@ -625,7 +625,10 @@ def test_sql_is_only_run_with_parameters():
     formatted text. The two exceptions are db.py's connection settings, built from constants."""
     allowed = {("samenhier/db.py", 'f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"'), ("samenhier/db.py", 'f"BEGIN {mode}"'),
                # table names from the constant COUNTED_TABLES, never from input
-               ("samenhier/backup.py", """f'SELECT count(*) FROM "{t}"'""")}
+               ("samenhier/backup.py", """f'SELECT count(*) FROM "{t}"'"""),
+               # the login's shorter wait for the write lock: an int from the settings (PRAGMA takes no parameters)
+               ("samenhier/services/users.py", 'f"PRAGMA busy_timeout={wait_ms}"'),
+               ("samenhier/services/users.py", 'f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"')}
     offenders, calls = [], 0
     for path in [PROJECT_ROOT / "app.py", *PROJECT_ROOT.joinpath("views").glob("*.py"), *PROJECT_ROOT.joinpath("samenhier").rglob("*.py")]:
         source = path.read_text(encoding="utf-8")
@@ -925,7 +928,9 @@ def test_exports_never_crash_on_stored_control_characters(workbook_engine, sheet
     assert any("Zebu\ufffdlonia" in v for v in cells)
     assert "Zebu" not in caplog.text
 
-# == issue 21: restores that cannot smuggle anything in (21.2) ==========================================
+# == issue 21: restores that cannot smuggle anything in (21.2) ===================================
+
+
 #
 # A backup is an SQLite file anyone can edit. Before the fix a backup carrying a trigger, a view, an extra
 # table or a dropped column restored fine, and so did one with an extra coordinator account, unannounced.
@@ -1236,3 +1241,286 @@ def test_the_store_and_its_wal_and_shm_files_are_private_whoever_creates_them(tm
         os.umask(before)
     assert set(modes) == {"nieuw.db", "nieuw.db-wal", "nieuw.db-shm"}
     assert modes == dict.fromkeys(modes, 0o600)
+
+# -- sessions: rights from the store on every run (issue 21 item 1) -----------------------------------
+
+
+def _second_coordinator(engine) -> Scope:
+    return create_user(engine, "boris", PASSWORD, "coordinator")
+
+
+def _builder_id(engine, name: str) -> int:
+    from samenhier.models import CommunityBuilder
+
+    with Session(engine) as s:
+        return s.exec(select(CommunityBuilder.id).where(CommunityBuilder.name == name)).one()
+
+
+def _user(engine, username: str) -> UserAccount:
+    with Session(engine) as s:
+        return s.exec(select(UserAccount).where(UserAccount.username == username)).one()
+
+
+@pytest.mark.both_backends
+def test_a_demoted_coordinator_loses_coordinator_access_in_the_open_session(workbook_engine):
+    from samenhier.services import records, sessions
+
+    create_user(workbook_engine, "anna", PASSWORD, "coordinator")
+    boris = _second_coordinator(workbook_engine)
+    token = users.log_in(workbook_engine, "anna", PASSWORD).token
+    assert sessions.resume(workbook_engine, token).scope.is_coordinator
+    anna = _user(workbook_engine, "anna")
+    records.update_user_account(workbook_engine, boris, user_id=anna.id, expected_version=anna.version,
+                                changes={"role": "community_builder", "community_builder_id": _builder_id(workbook_engine, "Joris Kramer")})
+    resumed = sessions.resume(workbook_engine, token)
+    assert resumed.scope is None and resumed.reason == "rights"
+    # The session stays ended; a new login gets the new, smaller rights.
+    assert sessions.resume(workbook_engine, token).scope is None
+    assert users.authenticate(workbook_engine, "anna", PASSWORD).role.value == "community_builder"
+
+
+@pytest.mark.both_backends
+def test_a_password_reset_ends_the_open_sessions(engine):
+    from samenhier.services import records, sessions
+
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    boris = _second_coordinator(engine)
+    tabs = [users.log_in(engine, "anna", PASSWORD).token for _ in range(2)]  # two browsers
+    anna = _user(engine, "anna")
+    records.reset_password(engine, boris, user_id=anna.id, expected_version=anna.version, new_password="nieuw-lang-wachtwoord")
+    assert [sessions.resume(engine, t).scope for t in tabs] == [None, None]
+
+
+@pytest.mark.both_backends
+def test_a_role_changed_outside_the_app_ends_the_session_too(engine):
+    """Rights are not remembered per session: a change made directly in the store (a script, another
+    program) is seen on the next run."""
+    from samenhier.services import sessions
+
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    token = users.log_in(engine, "anna", PASSWORD).token
+    with engine.begin() as c:
+        c.execute(text("UPDATE user_account SET active = false WHERE username = 'anna'"))
+    assert sessions.resume(engine, token).reason == "account"
+
+
+def test_after_a_restore_that_lacks_the_account_its_session_ends(engine, tmp_path):
+    from samenhier.backup import backup_into, check_backup, restore_backup
+    from samenhier.services import sessions
+
+    create_user(engine, "boris", PASSWORD, "coordinator")
+    before = backup_into(engine, tmp_path / "backups")
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    token = users.log_in(engine, "anna", PASSWORD).token
+    boris = users.log_in(engine, "boris", PASSWORD).token
+    assert sessions.resume(engine, token).scope == Scope.coordinator("anna")
+    restore_backup(engine, before, safety_dir=tmp_path / "safety", confirmed_accounts=tuple(check_backup(before, engine).accounts))
+    assert sessions.resume(engine, boris).scope == Scope.coordinator("boris")  # unchanged in the backup: stays
+    assert sessions.resume(engine, token).scope is None
+
+
+def test_an_open_app_session_follows_a_demotion_on_its_next_run(workbook_engine):
+    """The attack of 21.1 in the app: a coordinator's open page, demoted meanwhile, gets no coordinator page."""
+    from samenhier.services import records
+
+    boris = _second_coordinator(workbook_engine)
+    at = run_app(Scope.coordinator("anna"))
+    assert at.session_state["scope"].is_coordinator
+    anna = _user(workbook_engine, "anna")
+    records.update_user_account(workbook_engine, boris, user_id=anna.id, expected_version=anna.version,
+                                changes={"role": "community_builder", "community_builder_id": _builder_id(workbook_engine, "Joris Kramer")})
+    at.run()
+    assert "scope" not in at.session_state
+    assert any("gewijzigd" in w.value for w in at.warning)
+    assert at.text_input(key="login_password")  # the login form, not a page
+
+
+@pytest.mark.both_backends
+def test_session_tokens_are_stored_only_as_hashes(engine):
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    token = users.log_in(engine, "anna", PASSWORD).token
+    assert len(token) >= 43  # 32 random bytes, URL-safe
+    with engine.connect() as c:
+        stored = [str(v) for row in c.execute(text("SELECT * FROM user_session")).all() for v in row]
+    assert not any(token in v for v in stored)
+    import hashlib
+
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
+
+
+# -- login throttling and a busy store (issue 21 item 7) ------------------------------------------------
+
+
+@pytest.mark.both_backends
+def test_a_stranger_cannot_lock_a_user_out_by_knowing_the_name(engine):
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    for _ in range(20):
+        with pytest.raises(LoginFailed):
+            users.log_in(engine, "anna", "geraden-wachtwoord", client="203.0.113.9")
+    # Anna, at her own computer, logs in at once.
+    assert users.log_in(engine, "anna", PASSWORD, client="192.0.2.10").scope.username == "anna"
+    # The guesser's computer waits, even with the right password, and is told so.
+    with pytest.raises(users.LoginThrottled) as refused:
+        users.log_in(engine, "anna", PASSWORD, client="203.0.113.9")
+    assert refused.value.retry_after >= 20  # 30 s after the fifth failure
+
+
+@pytest.mark.both_backends
+def test_one_client_guessing_many_names_is_slowed_down(engine):
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    with pytest.raises(users.LoginThrottled):
+        for number in range(30):  # four times login_max_failures over any names, then a wait
+            with pytest.raises(LoginFailed):
+                users.log_in(engine, f"naam{number}", "geraden-wachtwoord", client="203.0.113.9")
+            if number >= 19:
+                users.log_in(engine, "anna", PASSWORD, client="203.0.113.9")
+
+
+@pytest.mark.both_backends
+def test_repeated_failed_logins_are_summarised_in_the_audit_trail(engine):
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    for _ in range(200):
+        with pytest.raises(LoginFailed):
+            users.log_in(engine, "anna", "geraden-wachtwoord", client="203.0.113.9")
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT changes FROM audit_event WHERE action = 'login_failed'")).scalars().all()
+    assert 1 <= len(rows) <= 3  # was one row per attempt (200)
+    assert '"attempts": 5' in rows[-1]  # the summary says how many
+
+
+def _hold_write_lock(engine):
+    """Another connection holding the store's write lock (as a long import does); returns it (roll back to free)."""
+    from samenhier.db import write_engine
+
+    connection = write_engine(engine).connect()
+    connection.begin()
+    connection.exec_driver_sql("SELECT 1")
+    return connection
+
+
+@pytest.mark.both_backends
+def test_password_is_checked_outside_the_write_transaction(engine, monkeypatch):
+    """Argon2 takes a noticeable time; under the old BEGIN IMMEDIATE every other write waited for it."""
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    monkeypatch.setenv("SAMENHIER_LOGIN_BUSY_SECONDS", "0.3")
+    users.get_settings.cache_clear()
+    seen = []
+
+    class Spy(PasswordHasher):
+        def verify(self, hash, password):  # noqa: A002 (argon2's own parameter name)
+            try:  # can another writer get the lock while the password is checked?
+                with users._login_transaction(engine) as s:
+                    s.exec(text("SELECT 1"))
+                seen.append("free")
+            except Exception as exc:  # noqa: BLE001
+                seen.append(type(exc).__name__)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(users, "HASHER", Spy())
+    users.log_in(engine, "anna", PASSWORD)
+    with pytest.raises(LoginFailed):
+        users.log_in(engine, "anna", "fout-wachtwoord-1")
+    assert seen == ["free", "free"]
+
+
+@pytest.mark.both_backends
+def test_a_login_behind_a_long_write_says_busy_instead_of_crashing(engine, monkeypatch):
+    import time as clock
+
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    monkeypatch.setenv("SAMENHIER_LOGIN_BUSY_SECONDS", "0.5")
+    users.get_settings.cache_clear()
+    holder = _hold_write_lock(engine)
+    try:
+        started = clock.monotonic()
+        with pytest.raises(users.LoginBusy):
+            users.log_in(engine, "anna", PASSWORD)
+        assert clock.monotonic() - started < 5  # not the store's 15 s busy timeout
+    finally:
+        holder.rollback()
+        holder.close()
+    assert users.log_in(engine, "anna", PASSWORD).scope.username == "anna"  # and then it works
+
+
+def test_the_login_form_shows_busy_a_moment_please(engine, monkeypatch):
+    create_user(engine, "anna", PASSWORD, "coordinator")
+    monkeypatch.setenv("SAMENHIER_LOGIN_BUSY_SECONDS", "0.3")
+    users.get_settings.cache_clear()
+    at = run_app()
+    holder = _hold_write_lock(engine)
+    try:
+        at.text_input(key="login_username").input("anna")
+        at.text_input(key="login_password").input(PASSWORD)
+        at.button[0].click()
+        at.run()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not at.exception
+    assert any("Bezig, een moment" in i.value for i in at.info)
+    assert "scope" not in at.session_state
+
+
+# -- account points (issue 21 item 8) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["password123", "wachtwoord123", "welkom12345", "1234567890", "qwertyuiop12", "samenhier2026"])
+def test_common_and_weak_passwords_are_refused(engine, weak):
+    with pytest.raises(users.UserError) as refused:
+        create_user(engine, "anna", weak, "coordinator")
+    assert (refused.value.field, refused.value.code) == ("password", "weak")
+
+
+def test_weak_passwords_are_refused_in_beheer_and_on_reset(engine):
+    from samenhier.services import records
+    from samenhier.services.common import ValidationFailed
+
+    boris = _second_coordinator(engine)
+    with pytest.raises(ValidationFailed) as refused:
+        records.create_user_account(engine, boris, values={"username": "anna", "password": "welkom12345", "role": "coordinator"})
+    assert [e.code for e in refused.value.errors] == ["password_weak"]
+    me = _user(engine, "boris")
+    with pytest.raises(ValidationFailed):
+        records.reset_password(engine, boris, user_id=me.id, expected_version=me.version, new_password="wachtwoord123")
+
+
+def test_user_names_are_nfkc_normalised_and_log_in_either_way(engine):
+    assert create_user(engine, "ＡＮＮＡ", PASSWORD, "coordinator").username == "anna"  # full-width letters
+    assert authenticate(engine, "ａｎｎａ", PASSWORD).username == "anna"
+
+
+@pytest.mark.parametrize("name", ["аnna", "anna<script>", "an na", "anna\u202e", "ánna", "-anna", "x" * 41])
+def test_user_names_outside_the_allowed_characters_are_refused(engine, name):
+    with pytest.raises(users.UserError) as refused:
+        create_user(engine, name, PASSWORD, "coordinator")
+    assert refused.value.code == "invalid"
+
+
+@pytest.mark.parametrize(("existing", "lookalike"), [("maria", "rnaria"), ("lisa", "l1sa"), ("j.devries", "jdevries"),
+                                                     ("anna", "anna."), ("boris", "b0ris"), ("willem", "wilIem")])
+def test_user_names_confusable_with_an_existing_one_are_refused(engine, existing, lookalike):
+    create_user(engine, existing, PASSWORD, "coordinator")
+    with pytest.raises(users.UserError) as refused:
+        create_user(engine, lookalike, PASSWORD, "coordinator")
+    assert refused.value.code in ("confusable", "taken")
+
+
+def test_confusable_names_are_refused_in_beheer(engine):
+    from samenhier.services import records
+    from samenhier.services.common import ValidationFailed
+
+    boris = _second_coordinator(engine)
+    with pytest.raises(ValidationFailed) as refused:
+        records.create_user_account(engine, boris, values={"username": "b0ris", "password": PASSWORD, "role": "coordinator"})
+    assert [e.code for e in refused.value.errors] == ["username_confusable"]
+
+
+def test_the_page_clears_itself_after_the_idle_timeout():
+    """The app registers a watcher that reruns the whole app once the session has no time left, so an idle
+    screen with personal data clears without a click (the browser journey checks it after a logout elsewhere)."""
+    from samenhier import ui
+
+    source = (PROJECT_ROOT / "app.py").read_text(encoding="utf-8")
+    assert "ui.end_session_when_idle()" in source
+    assert ui.IDLE_CHECK_SECONDS <= 60
+    assert "run_every" in inspect.getsource(ui).split("def end_session_when_idle")[0].rsplit("\n\n", 2)[-1]

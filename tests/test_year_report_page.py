@@ -4,10 +4,8 @@ sidebar filters, English; coordinators only."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from apptest_helpers import run_app, texts
+from apptest_helpers import login_session, run_app, texts
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from test_year_report import expected_year
@@ -23,7 +21,7 @@ PAGE = "views/year_report.py"
 
 @pytest.fixture
 def store(imported_engine):
-    create_user(imported_engine, "anna", "anna-wachtwoord", "coordinator")
+    create_user(imported_engine, "anna", "anna-haar-wachtwoord", "coordinator")
     return imported_engine
 
 
@@ -77,7 +75,7 @@ def test_only_coordinators(store):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         run_app(builder, page=PAGE)
     page = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=60)
-    page.session_state["scope"], page.session_state["last_seen"] = builder, time.time()
+    page.session_state["session_token"] = login_session(builder)
     page.run()
     assert not page.title and not page.metric
     assert [e.value for e in page.error] == [i18n.t("common.not_found_or_denied", "nl")]

@@ -1,6 +1,6 @@
 """Refresh the screenshots in docs/ (`make screenshots`): the app on the shared workbook, in headless Chromium.
 
-Starts `streamlit run app.py` on a free port with a throwaway store (the workbook imported, one
+Starts `streamlit run serve.py` on a free port with a throwaway store (the workbook imported, one
 coordinator account), logs in through the login form, and saves one PNG per page.
 Needs Debian's chromium (/usr/bin/chromium) and the Python package playwright (no browser download).
 """
@@ -60,7 +60,7 @@ def prepare_store(folder: Path) -> str:
 def start_app(url: str, port: int, today: str) -> subprocess.Popen:
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url, "SAMENHIER_TODAY": today}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -83,7 +83,15 @@ from samenhier.rules import GROUP_TRANSITIONS, TRAINED_STATUSES
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
 from samenhier.services.common import FieldError, Label, ValidationFailed, VersionConflict, record_in_reach
-from samenhier.services.users import HASHER, MIN_PASSWORD_LENGTH
+from samenhier.services.sessions import revoke_user
+from samenhier.services.users import (
+    HASHER,
+    MIN_PASSWORD_LENGTH,
+    USERNAME_PATTERN,
+    confusable_with,
+    normalize_username,
+    password_is_weak,
+)
 from samenhier.settings import get_settings
 
 # The field rules themselves live in samenhier.fields (shared with the import); re-exported here for callers.
@@ -521,11 +529,18 @@ def _user_validator(scope: Scope):
         c = _Checker(v)
         username = before["username"] if before else c.text("username", required=True, max_len=80)
         if before is None and username and not c.failed("username"):
+            username = normalize_username(username)
             taken = session.exec(select(UserAccount.id).where(func.lower(UserAccount.username) == username.lower())).first()
             if taken is not None:
                 c.error("username", "username_taken")
+            elif not USERNAME_PATTERN.fullmatch(username):
+                c.error("username", "username_invalid")
+            elif confusable_with(username, session.exec(select(UserAccount.username)).all()):
+                c.error("username", "username_confusable")
         if before is None and len(v.get("password") or "") < MIN_PASSWORD_LENGTH:
             c.error("password", "password_too_short", n=MIN_PASSWORD_LENGTH)
+        elif before is None and password_is_weak(v["password"], username or ""):
+            c.error("password", "password_weak")
         role = c.choice("role", UserRole)
         builder_id = v.get("community_builder_id") if role == UserRole.COMMUNITY_BUILDER.value else None
         if role == UserRole.COMMUNITY_BUILDER.value:
@@ -1000,8 +1015,11 @@ def reset_password(engine: Engine, scope: Scope, *, user_id: int, expected_versi
     kind = _user_kind(scope)
     with session_scope(engine) as session:
         user = _load(session, kind, user_id, _coordinator_only(scope))
+        if password_is_weak(new_password, user.username):
+            raise ValidationFailed([FieldError("password", "password_weak", {})])
         _conflict_if_changed(user, kind.values(session, user), expected_version, None)
         user.password_hash = HASHER.hash(new_password)
+        revoke_user(session, user.id, "rights")  # the old password's sessions end (the fingerprint would too)
         user.failed_logins = 0
         user.locked_until = None
         user.version += 1

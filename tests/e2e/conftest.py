@@ -65,7 +65,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={self.port}",
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless=true", f"--server.port={self.port}",
              "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
             cwd=PROJECT_ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
