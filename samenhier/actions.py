@@ -75,7 +75,7 @@ PICK_LIMIT = 300
 NEW = "new"
 
 __all__ = ["NEW", "FormField", "Outcome", "Shown", "action_button", "action_form", "choose_later", "drop_choice", "feedback",
-           "forget_form", "pick", "run", "tabs", "tell"]
+           "forget_form", "link_section", "pick", "run", "tabs", "tell"]
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -407,3 +407,19 @@ def tabs(key: str, sections: Mapping[str, str]) -> dict[str, Any]:
     if st.query_params.get("tab") != open_slug:
         st.query_params["tab"] = open_slug
     return dict(zip(slugs, containers, strict=True))
+
+
+def link_section(key: str, slugs: Sequence[str]) -> Callable[[str], None]:
+    """A ``?tab=`` deep link for a page whose sections are a keyed widget of slugs (e.g. Beheer's radio):
+    call before drawing the widget ``key`` (a link or typed URL chooses the section), and call the
+    returned function with the chosen slug after it (the URL follows the choice)."""
+    wanted, url_key = st.query_params.get("tab"), f"{key}-url"
+    if wanted in slugs and st.session_state.get(url_key) != wanted:
+        st.session_state[key] = wanted
+
+    def follow(chosen: str) -> None:
+        st.session_state[url_key] = chosen
+        if st.query_params.get("tab") != chosen:
+            st.query_params["tab"] = chosen
+
+    return follow

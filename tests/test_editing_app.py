@@ -265,3 +265,12 @@ def test_training_completed_through_my_groups(workbook_engine):
     assert "De training is vastgelegd." in texts(at)
     stored = _group(workbook_engine, "0034-014")
     assert (stored.status, stored.training_completed_date, stored.version) == ("wacht op match", dt.date(2026, 11, 10), group.version + 1)
+
+
+def test_a_section_opens_from_its_link_and_the_link_follows_the_section(workbook_engine):
+    at = run_app(ANNA, page="views/manage.py", query={"tab": "newcomers"})
+    assert at.radio(key="manage_section").value == "newcomers"
+    assert at.query_params["tab"] in (["newcomers"], "newcomers")
+    at.radio(key="manage_section").set_value("builders").run()
+    assert at.radio(key="manage_section").value == "builders"
+    assert at.query_params["tab"] in (["builders"], "builders")

@@ -25,8 +25,10 @@ filters = ui.current_filters()
 st.title(ui.t("manage.title"))
 
 SECTIONS = ["groups", "members", "newcomers", "builders", "users"]
+follow_section = actions.link_section("manage_section", SECTIONS)  # ?tab=members opens that section
 section = st.radio(ui.t("manage.section"), SECTIONS, horizontal=True, key="manage_section",
                    format_func=lambda k: ui.t(f"manage.section.{k}"), label_visibility="collapsed")
+follow_section(section)
 NEW = "new"
 
 
