@@ -288,6 +288,8 @@ def _widget(base: str, f: FormField) -> None:
                          **({"index": None} if fresh else {}), **common)
         else:
             st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **({"index": None} if fresh else {}), **common)
+    elif f.kind == "multiselect":
+        st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"), **common)
     elif f.kind == "checkbox":
         st.checkbox(label, **common)
     else:  # pragma: no cover - a programming error
