@@ -117,7 +117,9 @@ def test_field_errors_show_at_the_field_and_keep_the_input(store):
     button(at, "koppeling A1 ↔ NA1 beëindigen").click().run()
     at.button(key=f"{key}-confirm").click().run()
     assert at.text_input(key=f"{key}-reason").value == "x" * 501
-    assert len(at.error) == 1 and "500" in at.error[0].value  # validation.match_reason_too_long names the limit
+    errors = [e.value for e in at.error]
+    assert len(errors) == 2 and "500" in errors[0]  # under the reason: validation.match_reason_too_long names the limit
+    assert errors[1] == "Niet opgeslagen: verbeter de gemarkeerde velden."  # forms.fix_errors, by the button
     assert statuses(store)[store.ids["almere"]][0] == MatchStatus.ACTIVE.value
 
 

@@ -168,14 +168,16 @@ def test_invalid_proposal_says_why_writes_nothing_and_keeps_the_input(store):
     form = f"propose-{group_id}-{newcomer_id}"
     at.date_input(key=f"{form}-proposed_date").set_value(dt.date(2026, 10, 1))
     at.button(key=f"{form}-submit").click().run()
-    assert [e.value for e in at.error] == ["Het voorstel ligt vóór het einde van de training van de groep."]  # under the date
+    assert [e.value for e in at.error] == ["Het voorstel ligt vóór het einde van de training van de groep.",  # under the date
+                                           "Niet opgeslagen: verbeter de gemarkeerde velden."]
     assert count_rows(store, Match) == before
     assert at.date_input(key=f"{form}-proposed_date").value == dt.date(2026, 10, 1)  # the form keeps what was entered
 
     at.date_input(key=f"{form}-proposed_date").set_value(dt.date(2026, 10, 25))  # after training, but past her three years
     at.button(key=f"{form}-submit").click().run()
     assert [e.value for e in at.error] == [
-        "Deze nieuwkomer is langer dan 3 jaar in Nederland en komt niet meer in aanmerking; bevestig als je toch wilt koppelen."
+        "Deze nieuwkomer is langer dan 3 jaar in Nederland en komt niet meer in aanmerking; bevestig als je toch wilt koppelen.",
+        "Niet opgeslagen: verbeter de gemarkeerde velden.",
     ]
     assert count_rows(store, Match) == before
 

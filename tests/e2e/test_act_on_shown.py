@@ -200,3 +200,12 @@ def test_survey_entry_forgets_the_person_of_another_group(page: Page, workbook_a
     expect(panel.get_by_role("combobox", name="Persoon", exact=True)).to_have_value("")
     expect(panel.get_by_role("button", name=re.compile("opslaan$"))).to_have_count(0)
     assert rows(store, "survey_response") == before
+
+
+def test_a_tab_opens_from_its_link_and_the_link_follows_the_tab(page: Page, workbook_app):
+    log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
+    page.goto(f"{workbook_app.url}/koppelen?tab=funnel")
+    settle(page)
+    expect(main(page).get_by_role("tab", name="Trechter", exact=True)).to_have_attribute("aria-selected", "true")
+    open_tab(page, "Koppelingen")
+    expect(page).to_have_url(re.compile(r"/koppelen\?tab=matches$"))
