@@ -14,7 +14,7 @@ import re
 
 import pytest
 from e2e.conftest import PASSWORD
-from e2e_helpers import choose, expect_text, log_in_again, main, nav, open_tab, settle
+from e2e_helpers import choose, expect_text, log_in, log_in_again, main, nav, open_app, open_tab, settle
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 
@@ -203,9 +203,8 @@ def test_survey_entry_forgets_the_person_of_another_group(page: Page, workbook_a
 
 
 def test_a_tab_opens_from_its_link_and_the_link_follows_the_tab(page: Page, workbook_app):
-    log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
-    page.goto(f"{workbook_app.url}/koppelen?tab=funnel")
-    settle(page)
+    open_app(page, f"{workbook_app.url}/koppelen?tab=funnel")  # a link opened in a new browser session survives the login
+    log_in(page, "coordinator", PASSWORD)
     expect(main(page).get_by_role("tab", name="Trechter", exact=True)).to_have_attribute("aria-selected", "true")
     open_tab(page, "Koppelingen")
     expect(page).to_have_url(re.compile(r"/koppelen\?tab=matches$"))
