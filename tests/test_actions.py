@@ -48,7 +48,8 @@ def end_match_page():
 @pytest.fixture
 def store(engine):
     store = two_city_store(engine)
-    store.match("haarlem", "H1", "NH1", status=MatchStatus.ACTIVE.value, proposed=D(2026, 3, 1), started=D(2026, 3, 15))
+    # consistent with the store's rules: proposed after the newcomer registered (NH1: 2026-05-01) and the training (H1: 2026-03-01)
+    store.match("haarlem", "H1", "NH1", status=MatchStatus.ACTIVE.value, proposed=D(2026, 5, 10), started=D(2026, 5, 20))
     store.match("almere", "A1", "NA1", status=MatchStatus.ACTIVE.value, proposed=D(2026, 10, 5), started=D(2026, 10, 10))
     return store
 
@@ -99,6 +100,7 @@ def test_end_asks_naming_the_record_then_ends_exactly_that_one(store):
     assert [w.value for w in at.warning] == ["koppeling H1 ↔ NH1 echt beëindigen?"]
     assert statuses(store) == before  # asked, nothing written yet
     at.button(key=f"end-{store.ids['haarlem']}-confirm").click().run()
+    assert not at.error, [e.value for e in at.error]
     after = statuses(store)
     assert after[store.ids["haarlem"]] == (MatchStatus.COMPLETED.value, before[store.ids["haarlem"]][1] + 1)
     assert after[store.ids["almere"]] == before[store.ids["almere"]]
@@ -174,9 +176,9 @@ def log_meeting_page():
 def test_saved_form_is_cleared_and_the_same_values_again_ask_first(store):
     from samenhier.models import Meeting
 
-    with Session(store.engine) as session:  # H1 is in its year since 2026-03-15, so a meeting can be logged
+    with Session(store.engine) as session:  # H1 is in its year since 2026-05-20, so a meeting can be logged
         h1 = session.get(Match, store.ids["haarlem"])
-        assert h1.started_date == D(2026, 3, 15)
+        assert h1.started_date == D(2026, 5, 20)
     at = AppTest.from_function(log_meeting_page, default_timeout=30)
     at.run()
     key = f"log-{store.ids['H1']}"
