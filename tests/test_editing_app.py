@@ -14,6 +14,7 @@ from samenhier.models import AuditEvent, CommunityBuilder, ProgressNote, Welcome
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
+from samenhier.ui import md
 from tests.apptest_helpers import APP, run_app, texts
 
 ANNA = Scope.coordinator("anna")
@@ -49,8 +50,8 @@ def test_edit_a_group_and_see_it_on_the_overview(workbook_engine):
     at.text_input(key=f"groups-{group.id}-name").set_value("Welkomgroep Zonnebloem")
     _submit(at, "Opslaan").click().run()
     assert not at.exception
-    assert f"0518-001 · {group.name} is opgeslagen." in [x.value for x in at.success]
-    assert [x.value for x in at.toast] == [f"0518-001 · {group.name} is opgeslagen."]
+    assert f"{md(f'0518-001 · {group.name}')} is opgeslagen." in [x.value for x in at.success]
+    assert [x.value for x in at.toast] == [f"{md(f'0518-001 · {group.name}')} is opgeslagen."]
     assert _group(workbook_engine, "0518-001").name == "Welkomgroep Zonnebloem"
     at.switch_page("views/overview.py").run()
     table = at.dataframe[0].value
@@ -92,7 +93,7 @@ def test_two_sessions_one_wins_the_other_is_told(workbook_engine):
     stored = _group(workbook_engine, "0518-002")
     assert (stored.name, stored.notes, stored.version) == ("Welkomgroep Anna", group.notes, group.version + 1)
     _submit(bert, "Mijn wijzigingen opnieuw toepassen").click().run()
-    assert "0518-002 · Welkomgroep Anna is opgeslagen." in [x.value for x in bert.success]
+    assert f"{md('0518-002 · Welkomgroep Anna')} is opgeslagen." in [x.value for x in bert.success]
     stored = _group(workbook_engine, "0518-002")
     assert (stored.name, stored.notes, stored.version) == ("Welkomgroep Anna", "Notitie van Bert", group.version + 2)
 
@@ -121,9 +122,9 @@ def test_create_with_generated_code_then_delete_after_confirmation(workbook_engi
     created = _group(workbook_engine, "0518-025")  # the workbook's Den Haag groups end at 0518-024
     assert at.selectbox(key="manage_groups_open").value == created.id
     at.button(key=f"groups-delete-{created.id}-button").click().run()
-    assert "0518-025 · Welkomgroep Nieuw definitief verwijderen?" in texts(at)
+    assert f"{md('0518-025 · Welkomgroep Nieuw')} definitief verwijderen?" in texts(at)
     at.button(key=f"groups-delete-{created.id}-confirm").click().run()
-    assert "0518-025 · Welkomgroep Nieuw is verwijderd." in [x.value for x in at.success]
+    assert f"{md('0518-025 · Welkomgroep Nieuw')} is verwijderd." in [x.value for x in at.success]
     assert at.selectbox(key="manage_groups_open").value is None
     with Session(workbook_engine) as session:
         assert session.exec(select(WelcomeGroup).where(WelcomeGroup.code == "0518-025")).first() is None
@@ -135,7 +136,7 @@ def test_group_with_history_offers_archive_not_delete(workbook_engine):
     assert "Heeft geschiedenis" in " ".join(c.value for c in at.caption)
     assert not [b for b in at.button if b.key == f"groups-delete-{group.id}-button"]
     at.button(key=f"groups-archive-{group.id}-button").click().run()
-    assert f"0518-001 · {group.name} is gearchiveerd." in [x.value for x in at.success]
+    assert f"{md(f'0518-001 · {group.name}')} is gearchiveerd." in [x.value for x in at.success]
     assert _group(workbook_engine, "0518-001").archived
 
 

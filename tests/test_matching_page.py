@@ -13,6 +13,7 @@ from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.matches import propose_match
 from samenhier.services.users import create_user
+from samenhier.ui import md
 from tests.apptest_helpers import open_tab, run_app, texts
 
 PAGE = "views/matching.py"
@@ -126,8 +127,8 @@ def test_propose_and_accept_moves_both_out_of_the_queue(store):
     at.button(key=f"accept-{match.id}-submit").click().run()
     no_errors(at)
     name = f"Koppeling 0392-022 ↔ N0098 {newcomer_name}"
-    assert [s.value for s in at.success] == [f"{name} is gestart."]
-    assert [t.value for t in at.toast] == [f"{name} is gestart."]
+    assert [s.value for s in at.success] == [f"{md(name)} is gestart."]  # user text in Markdown: escaped
+    assert [t.value for t in at.toast] == [f"{md(name)} is gestart."]
     assert at.selectbox(key="match_pick").value is None  # after accepting, "end" is not the next thing offered
     at = open_tab(at, "matching", "Wachtrij")
     assert "N0098" not in set(shown_table(at, "newcomers")["code"])
@@ -155,7 +156,7 @@ def test_a_suggestion_is_proposed_with_one_click(store):
         match = session.exec(select(Match).where(Match.status == "voorgesteld")).one()
     assert (match.newcomer_id, match.group_id, match.proposed_date) == (newcomer_id, group_id, AS_OF)
     assert "Geen suggesties" in texts(at)  # the only group now has a running proposal
-    assert len(at.success) == 1 and at.success[0].value.startswith("Koppeling 0034-013 ↔ N0086 ")
+    assert len(at.success) == 1 and at.success[0].value.startswith(md("Koppeling 0034-013 ↔ N0086 "))
 
 
 def test_invalid_proposal_says_why_writes_nothing_and_keeps_the_input(store):

@@ -17,6 +17,7 @@ from samenhier.queries.common import count_rows
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import meetings as meeting_service
 from samenhier.services.users import create_user
+from samenhier.ui import md
 
 PAGE = "views/meetings.py"
 GROUP = "0518-019"  # active, Den Haag, guided by Samira Benali
@@ -104,7 +105,7 @@ def test_logged_meeting_is_counted_in_heatmap_monthly_charts_and_overview(app_st
     assert not at.exception
     assert count_rows(engine, Meeting) == rows + 1
     name = f"groep {GROUP} {groups.loc[groups['groep_code'] == GROUP, 'naam'].iloc[0].strip()}"
-    assert [s.value for s in at.success] == [f"Bijeenkomst vastgelegd: {name}, 14 november 2026, online."]
+    assert [s.value for s in at.success] == [f"Bijeenkomst vastgelegd: {md(name)}, 14 november 2026, online."]
     # The form is empty again for the next meeting.
     assert at.number_input(key=log_key(gid, "duration_minutes")).value is None
     open_tab(at, "meetings", "Jaaroverzicht")

@@ -18,6 +18,7 @@ from samenhier.privacy import ERASED
 from samenhier.queries import privacy as privacy_queries
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
+from samenhier.ui import md
 
 ANNA = Scope.coordinator("anna")
 AS_OF = dt.date(2026, 11, 15)
@@ -97,8 +98,8 @@ def test_erasure_with_a_wrong_code_writes_nothing_and_with_the_right_code_erases
     name = f"N0059 · {person.first_name} {person.last_name}"
     at.text_input(key=f"{form}-confirm_code").input("N0058")
     at.button(key=f"{form}-submit").click().run()
-    assert [w.value for w in at.warning] == [f"De gegevens van {name} echt definitief wissen? Dit kan niet ongedaan worden gemaakt."]
-    assert at.button(key=f"{form}-confirm").label == f"Gegevens van {name} definitief wissen"
+    assert [w.value for w in at.warning] == [f"De gegevens van {md(name)} echt definitief wissen? Dit kan niet ongedaan worden gemaakt."]
+    assert at.button(key=f"{form}-confirm").label == f"Gegevens van {md(name)} definitief wissen"
     at.button(key=f"{form}-confirm").click().run()
     assert "Typ precies de code N0059 om te bevestigen." in [e.value for e in at.error]
     assert dump_tables(store) == before
@@ -107,7 +108,7 @@ def test_erasure_with_a_wrong_code_writes_nothing_and_with_the_right_code_erases
     assert dump_tables(store) == before  # asking is not erasing
     at.button(key=f"{form}-confirm").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == [f"De gegevens van {name} zijn gewist."]
+    assert [s.value for s in at.success] == [f"De gegevens van {md(name)} zijn gewist."]
     assert "De gegevens van N0059 zijn gewist (0 notities leeggemaakt, 0 audit-gebeurtenissen geschoond)." in [i.value for i in at.info]
     assert newcomer(store, "N0059").first_name == ERASED
     assert "De gegevens van deze persoon zijn al gewist." in [i.value for i in at.info]

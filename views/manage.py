@@ -61,21 +61,21 @@ def history_and_actions(name: str, table: str, record: actions.Shown, values: di
     slot = open_key(name)
     with cols[0]:
         if values["archived"]:
-            actions.action_button(f"{name}-restore", record, label=ui.t("manage.restore_named", name=record.name),
-                                  icon=":material/unarchive:", slot=slot, done_text=ui.t("manage.restored_named", name=record.name),
+            actions.action_button(f"{name}-restore", record, label=ui.t("manage.restore_named", name=ui.md(record.name)),
+                                  icon=":material/unarchive:", slot=slot, done_text=ui.t("manage.restored_named", name=ui.md(record.name)),
                                   call=lambda shown, _: restore(shown.version))
         else:
-            actions.action_button(f"{name}-archive", record, label=ui.t("manage.archive_named", name=record.name),
-                                  icon=":material/archive:", slot=slot, done_text=ui.t("manage.archived_named", name=record.name),
+            actions.action_button(f"{name}-archive", record, label=ui.t("manage.archive_named", name=ui.md(record.name)),
+                                  icon=":material/archive:", slot=slot, done_text=ui.t("manage.archived_named", name=ui.md(record.name)),
                                   call=lambda shown, _: archive(shown.version))
     with cols[1]:
         if delete and history:
             st.caption(ui.t("manage.has_history", what=", ".join(ui.t(f"manage.history.{k}", n=n) for k, n in history.items())))
         elif delete:
-            actions.action_button(f"{name}-delete", record, label=ui.t("manage.delete_named", name=record.name),
+            actions.action_button(f"{name}-delete", record, label=ui.t("manage.delete_named", name=ui.md(record.name)),
                                   icon=":material/delete_forever:", destructive=True, slot=slot,
-                                  confirm_text=ui.t("manage.delete_confirm_named", name=record.name),
-                                  done_text=ui.t("manage.deleted_named", name=record.name),
+                                  confirm_text=ui.t("manage.delete_confirm_named", name=ui.md(record.name)),
+                                  done_text=ui.t("manage.deleted_named", name=ui.md(record.name)),
                                   call=lambda shown, _: delete(shown.version), on_done=lambda _: actions.drop_choice(slot))
     with st.expander(ui.t("manage.history")):
         events = audit_events(engine, scope, record=(table, record.id), limit=50).events
@@ -345,24 +345,24 @@ else:
         record_form(prefix, fields, values,
                     save=lambda ch, snap: s.update_user_account(engine, scope, user_id=int(choice), expected_version=snap["version"],
                                                                 changes=ch, original=snap),
-                    submit_label=ui.t("manage.save_named", name=values["username"]),
-                    saved_text=ui.t("manage.saved_named", name=values["username"]))
+                    submit_label=ui.t("manage.save_named", name=ui.md(values["username"])),
+                    saved_text=ui.t("manage.saved_named", name=ui.md(values["username"])))
         account = actions.Shown(int(choice), int(st.session_state.get(f"{prefix}-opened", values)["version"]), values["username"])
         if values["active"]:
             actions.action_button(
-                "users-deactivate", account, label=ui.t("manage.deactivate_named", name=account.name), icon=":material/person_off:",
-                destructive=True, confirm_text=ui.t("manage.deactivate_confirm", name=account.name),
-                done_text=ui.t("manage.deactivated_named", name=account.name), slot=open_key("users"),
+                "users-deactivate", account, label=ui.t("manage.deactivate_named", name=ui.md(account.name)), icon=":material/person_off:",
+                destructive=True, confirm_text=ui.t("manage.deactivate_confirm", name=ui.md(account.name)),
+                done_text=ui.t("manage.deactivated_named", name=ui.md(account.name)), slot=open_key("users"),
                 call=lambda shown, _: s.update_user_account(engine, scope, user_id=shown.id, expected_version=shown.version,
                                                             changes={"active": False}))
         else:
             actions.action_button(
-                "users-activate", account, label=ui.t("manage.activate_named", name=account.name), icon=":material/person:",
-                done_text=ui.t("manage.activated_named", name=account.name), slot=open_key("users"),
+                "users-activate", account, label=ui.t("manage.activate_named", name=ui.md(account.name)), icon=":material/person:",
+                done_text=ui.t("manage.activated_named", name=ui.md(account.name)), slot=open_key("users"),
                 call=lambda shown, _: s.update_user_account(engine, scope, user_id=shown.id, expected_version=shown.version,
                                                             changes={"active": True}))
         actions.action_form(
             "users-password", account, fields=[FormField("new_password", ui.t("manage.new_password"), "password")],
-            submit_label=ui.t("manage.reset_password_named", name=account.name), check_repeat=False,
-            done_text=ui.t("manage.password_done_named", name=account.name),
+            submit_label=ui.t("manage.reset_password_named", name=ui.md(account.name)), check_repeat=False,
+            done_text=ui.t("manage.password_done_named", name=ui.md(account.name)),
             call=lambda shown, values: s.reset_password(engine, scope, user_id=shown.id, expected_version=shown.version, **values))

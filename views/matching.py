@@ -171,11 +171,11 @@ def suggestions_tab() -> None:
                      points=number(share["waiting"])),
             ]
             head.markdown("\n".join(f"- {line}" for line in why))
-            name = ui.t("matching.match_name", group=row.group_code, newcomer=f"{row.newcomer_code} {row.newcomer_name}")
+            name = f"{ui.t('matching.choose_match')} {row.group_code} ↔ {row.newcomer_code} {row.newcomer_name}"
             with action:
                 actions.action_button(
                     f"suggest-{row.group_id}", actions.Shown(int(row.newcomer_id), None, name), slot="suggestions",
-                    label=ui.t("matching.propose"), icon=":material/handshake:", done_text=ui.t("matching.proposed_named", name=name),
+                    label=ui.t("matching.propose"), icon=":material/handshake:", done_text=ui.t("matching.proposed_named", name=ui.md(name)),
                     call=lambda shown, _, group_id=int(row.group_id): services.propose_match(
                         ui.engine(), scope, newcomer_id=shown.id, group_id=group_id, proposed_date=as_of),
                 )
@@ -183,7 +183,7 @@ def suggestions_tab() -> None:
 
 def match_name(row) -> str:
     """A match as people name it: group code ↔ newcomer code and name."""
-    return ui.t("matching.match_name", group=row["group_code"], newcomer=f"{row['newcomer_code']} {row['newcomer_name']}")
+    return f"{ui.t('matching.choose_match')} {row['group_code']} ↔ {row['newcomer_code']} {row['newcomer_name']}"
 
 
 def match_call(service, **fixed):
@@ -213,7 +213,7 @@ def propose_section() -> None:
     if newcomer is None or group is None:
         st.caption(ui.t("matching.propose_choose"))
         return
-    name = ui.t("matching.match_name", group=group["code"], newcomer=f"{newcomer['code']} {newcomer['name']}")
+    name = f"{ui.t('matching.choose_match')} {group['code']} ↔ {newcomer['code']} {newcomer['name']}"
     pair = actions.Shown(int(newcomer["newcomer_id"]), None, name)
     group_id = int(group["group_id"])
     actions.action_form(
@@ -222,7 +222,7 @@ def propose_section() -> None:
                 FormField("confirm_second", ui.t("matching.field.confirm_second"), "checkbox"),
                 FormField("confirm_past_eligibility", ui.t("matching.field.confirm_past_eligibility"), "checkbox")],
         call=lambda shown, values: services.propose_match(ui.engine(), scope, newcomer_id=shown.id, group_id=group_id, **values),
-        submit_label=ui.t("matching.propose_named", name=name), done_text=ui.t("matching.proposed_named", name=name),
+        submit_label=ui.t("matching.propose_named", name=ui.md(name)), done_text=ui.t("matching.proposed_named", name=ui.md(name)),
         field_labels=FIELD_LABELS, on_done=lambda _: (actions.drop_choice("propose_newcomer"), actions.drop_choice("propose_group")),
     )
 
@@ -240,8 +240,8 @@ def match_actions(here) -> None:
             actions.action_form(
                 "accept", match, slot="match_pick", title=ui.t("matching.accept_title"), intro=ui.t("matching.accept_help"),
                 fields=[FormField("started_date", ui.t("matching.field.started_date"), "date", default=as_of)],
-                call=match_call(services.accept_match), submit_label=ui.t("matching.accept_named", name=match.name),
-                done_text=ui.t("matching.accepted_named", name=match.name), field_labels=FIELD_LABELS,
+                call=match_call(services.accept_match), submit_label=ui.t("matching.accept_named", name=ui.md(match.name)),
+                done_text=ui.t("matching.accepted_named", name=ui.md(match.name)), field_labels=FIELD_LABELS,
                 on_done=lambda _: actions.drop_choice("match_pick"),  # the next action offered is not "end"
             )
         with decline_col:
@@ -249,9 +249,9 @@ def match_actions(here) -> None:
                 "decline", match, slot="match_pick", title=ui.t("matching.decline_title"), destructive=True, icon=":material/block:",
                 fields=[FormField("declined_date", ui.t("matching.field.declined_date"), "date", default=as_of),
                         FormField("reason", ui.t("matching.field.reason"), required=True, max_chars=services.MAX_REASON_LENGTH)],
-                call=match_call(services.decline_match), submit_label=ui.t("matching.decline_named", name=match.name),
-                done_text=ui.t("matching.declined_named", name=match.name), field_labels=FIELD_LABELS,
-                confirm_text=ui.t("matching.decline_confirm", name=match.name),
+                call=match_call(services.decline_match), submit_label=ui.t("matching.decline_named", name=ui.md(match.name)),
+                done_text=ui.t("matching.declined_named", name=ui.md(match.name)), field_labels=FIELD_LABELS,
+                confirm_text=ui.t("matching.decline_confirm", name=ui.md(match.name)),
             )
         return
     actions.action_form(
@@ -266,8 +266,8 @@ def match_actions(here) -> None:
         ],
         call=lambda shown, values: services.end_match(ui.engine(), scope, match_id=shown.id, expected_version=shown.version,
                                                       **{**values, "group_status": values["group_status"] or None}),
-        submit_label=ui.t("matching.end_named", name=match.name), done_text=ui.t("matching.ended_named", name=match.name),
-        confirm_text=ui.t("matching.end_confirm", name=match.name), field_labels=FIELD_LABELS,
+        submit_label=ui.t("matching.end_named", name=ui.md(match.name)), done_text=ui.t("matching.ended_named", name=ui.md(match.name)),
+        confirm_text=ui.t("matching.end_confirm", name=ui.md(match.name)), field_labels=FIELD_LABELS,
     )
 
 

@@ -170,7 +170,7 @@ def meeting_fields(limits, row=None) -> list[FormField]:
 
 
 def group_name(limits) -> str:
-    return ui.t("meetings.group_name", code=limits["code"], name=limits["name"])
+    return f"{ui.t('meetings.field.group').lower()} {limits['code']} {limits['name']}"
 
 
 def choose_group(groups, key: str):
@@ -191,8 +191,8 @@ def log_tab(groups) -> None:
     actions.action_form(
         "meetings_log", group, fields=meeting_fields(limits), field_labels=FIELD_TEXTS, confirm_flag="confirm_duplicate",
         call=lambda shown, values: meeting_service.log_meeting(ui.engine(), scope, group_id=shown.id, **values),
-        submit_label=ui.t("meetings.log.submit_named", name=group.name),
-        done_text=lambda values: ui.t("meetings.log.saved", group=group.name, date=ui.fmt_date(values["date"]),
+        submit_label=ui.t("meetings.log.submit_named", name=ui.md(group.name)),
+        done_text=lambda values: ui.t("meetings.log.saved", group=ui.md(group.name), date=ui.fmt_date(values["date"]),
                                       kind=kind_labels.get(values["kind"], values["kind"])),
     )
 
@@ -226,13 +226,13 @@ def edit_tab(groups) -> None:
         "meetings_edit", meeting, fields=meeting_fields(limits, row), field_labels=FIELD_TEXTS, confirm_flag="confirm_duplicate",
         call=lambda shown, values: meeting_service.update_meeting(ui.engine(), scope, meeting_id=shown.id, expected_version=shown.version,
                                                                   original=original, **values),
-        submit_label=ui.t("meetings.edit.submit_named", name=meeting.name), done_text=ui.t("meetings.edit.saved_named", name=meeting.name),
+        submit_label=ui.t("meetings.edit.submit_named", name=ui.md(meeting.name)), done_text=ui.t("meetings.edit.saved_named", name=ui.md(meeting.name)),
         slot=pick_key, reload_on_conflict=True,
     )
     actions.action_button(
-        "meetings_delete", meeting, label=ui.t("meetings.delete_named", name=meeting.name), icon=":material/delete:", destructive=True,
+        "meetings_delete", meeting, label=ui.t("meetings.delete_named", name=ui.md(meeting.name)), icon=":material/delete:", destructive=True,
         call=lambda shown, _: meeting_service.delete_meeting(ui.engine(), scope, meeting_id=shown.id, expected_version=shown.version),
-        confirm_text=ui.t("meetings.delete.question_named", name=meeting.name), done_text=ui.t("meetings.delete.done_named", name=meeting.name),
+        confirm_text=ui.t("meetings.delete.question_named", name=ui.md(meeting.name)), done_text=ui.t("meetings.delete.done_named", name=ui.md(meeting.name)),
         slot=pick_key,
     )
 

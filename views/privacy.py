@@ -95,8 +95,8 @@ def person_tab() -> None:
         fields=[FormField("confirm_code", ui.t("privacy.erase.confirm", code=ui.md(person["code"])))],
         call=lambda record, values: s.erase_person(engine, scope, kind=kind, person_id=record.id, expected_version=record.version,
                                                    **values),
-        submit_label=ui.t("privacy.erase.button_named", name=shown.name), confirm_text=ui.t("privacy.erase.question", name=shown.name),
-        done_text=ui.t("privacy.erase.done_named", name=shown.name), slot=f"privacy_person_{kind}", on_done=erased,
+        submit_label=ui.t("privacy.erase.button_named", name=ui.md(shown.name)), confirm_text=ui.t("privacy.erase.question", name=ui.md(shown.name)),
+        done_text=ui.t("privacy.erase.done_named", name=ui.md(shown.name)), slot=f"privacy_person_{kind}", on_done=erased,
     )
 
 

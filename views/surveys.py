@@ -243,7 +243,7 @@ def entry_tab() -> None:
     if existing is not None:
         st.warning(ui.t("surveys.entry.replaces", wave=label("wave", wave), date=ui.fmt_date(existing["date"])))
     existing = existing or {}
-    name = ui.t("surveys.entry.name", wave=label("wave", wave), person=f"{person['name']} ({person['code']})")
+    name = f"{label('wave', wave)} · {person['name']} ({person['code']})"
     response = actions.Shown(respondent_key(role, person_id), existing.get("version"), name)
     fields = [
         FormField("date", ui.t("col.date"), "date", default=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1)),
@@ -270,7 +270,7 @@ def entry_tab() -> None:
 
     actions.action_form(
         f"survey-{group_id}-{wave}-{existing.get('version', 0)}", response, fields=fields, call=save, reload_on_conflict=True,
-        submit_label=ui.t("surveys.entry.save_named", name=name),
+        submit_label=ui.t("surveys.entry.save_named", name=ui.md(name)),
         done_text=ui.t("surveys.entry.saved", name=ui.md(person["name"]), wave=label("wave", wave)),
         field_labels={f: ui.t(f"surveys.field.{f}") for f in ("date", "answers", "feel_at_home", "self_reported_change", "new_contacts")},
         slot=f"survey_entry_person_{group_id}",

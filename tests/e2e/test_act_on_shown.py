@@ -194,7 +194,7 @@ def test_survey_entry_forgets_the_person_of_another_group(page: Page, workbook_a
     person.click()
     page.get_by_role("option").first.click()
     settle(page)
-    expect(panel.get_by_role("button", name=re.compile("^nulmeting van .* opslaan$"))).to_be_visible()
+    expect(panel.get_by_role("button", name=re.compile("^nulmeting · .* opslaan$"))).to_be_visible()
 
     choose(page, panel, "Groep", "0518-003")
     expect(panel.get_by_role("combobox", name="Persoon", exact=True)).to_have_value("")

@@ -151,7 +151,7 @@ def test_community_builder_enters_a_survey_response(page: Page, workbook_app, sh
     for question, answer in ITEMS.items():
         panel.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
     panel.get_by_role("radiogroup", name="Ik voel me thuis in mijn woonplaats").get_by_text("4", exact=True).click()
-    panel.get_by_role("button", name=f"tussenmeting van {first} {last} ({person}) opslaan").click()
+    panel.get_by_role("button", name=f"tussenmeting · {first} {last} ({person}) opslaan").click()
     settle(page)
     expect_text(page, f"Opgeslagen: tussenmeting van {first} {last}.")
     # read back from the store: the person's answered waves now include today's tussenmeting
