@@ -98,7 +98,7 @@ def edit_record(name: str, table: str, title: str, fields, values: dict, record_
     prefix = f"{name}-{record_id}"
     record_form(prefix, fields, values,
                 save=lambda ch, snap: update(engine, scope, **ids, expected_version=snap["version"], changes=ch, original=snap),
-                submit_label=ui.t("manage.save_named", name=title), saved_text=ui.t("manage.saved_named", name=title),
+                submit_label=ui.t("manage.save_named", name=ui.md(title)), saved_text=ui.t("manage.saved_named", name=ui.md(title)),
                 read_only=values["archived"])
     # the version the form was opened with: archiving or deleting a record someone changed since is refused
     record = actions.Shown(record_id, int(st.session_state.get(f"{prefix}-opened", values)["version"]), title)
