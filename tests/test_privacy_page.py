@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from apptest_helpers import clear_streamlit_caches, login_session, run_app, texts
+from apptest_helpers import clear_streamlit_caches, login_session, open_tab, run_app, texts
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
@@ -17,6 +17,7 @@ from samenhier.privacy import ERASED
 from samenhier.queries import privacy as privacy_queries
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
+from samenhier.ui import md
 
 ANNA = Scope.coordinator("anna")
 AS_OF = dt.date(2026, 11, 15)
@@ -92,14 +93,22 @@ def test_export_is_offered_as_json_and_excel_and_audited(store):
 def test_erasure_with_a_wrong_code_writes_nothing_and_with_the_right_code_erases(store, dump_tables):
     at, person = open_person(store, "N0059")
     before = dump_tables(store)
-    at.text_input(key=f"privacy_erase_code_newcomer-{person.id}").input("N0058")
-    next(b for b in at.button if b.label == "Gegevens definitief wissen").click().run()
+    form = f"privacy_erase_newcomer-{person.id}"
+    name = f"N0059 · {person.first_name} {person.last_name}"
+    at.text_input(key=f"{form}-confirm_code").input("N0058")
+    at.button(key=f"{form}-submit").click().run()
+    assert [w.value for w in at.warning] == [f"De gegevens van {md(name)} echt definitief wissen? Dit kan niet ongedaan worden gemaakt."]
+    assert at.button(key=f"{form}-confirm").label == f"Gegevens van {md(name)} definitief wissen"
+    at.button(key=f"{form}-confirm").click().run()
     assert "Typ precies de code N0059 om te bevestigen." in [e.value for e in at.error]
     assert dump_tables(store) == before
-    at.text_input(key=f"privacy_erase_code_newcomer-{person.id}").input("N0059")
-    next(b for b in at.button if b.label == "Gegevens definitief wissen").click().run()
+    at.text_input(key=f"{form}-confirm_code").input("N0059")
+    at.button(key=f"{form}-submit").click().run()
+    assert dump_tables(store) == before  # asking is not erasing
+    at.button(key=f"{form}-confirm").click().run()
     assert not at.exception
-    assert "De gegevens van N0059 zijn gewist (0 notities leeggemaakt, 0 audit-gebeurtenissen geschoond)." in [s.value for s in at.success]
+    assert [s.value for s in at.success] == [f"De gegevens van {md(name)} zijn gewist."]
+    assert "De gegevens van N0059 zijn gewist (0 notities leeggemaakt, 0 audit-gebeurtenissen geschoond)." in [i.value for i in at.info]
     assert newcomer(store, "N0059").first_name == ERASED
     assert "De gegevens van deze persoon zijn al gewist." in [i.value for i in at.info]
     erase = [e for e in audit_actions(store) if e == "erase"]
@@ -108,14 +117,14 @@ def test_erasure_with_a_wrong_code_writes_nothing_and_with_the_right_code_erases
 
 def test_retention_needs_the_box_ticked_then_anonymises_the_list(store, dump_tables):
     due = privacy_queries.retention_due(store, ANNA, as_of=AS_OF)
-    at = run_app(ANNA, page="views/privacy.py")
+    at = open_tab(run_app(ANNA, page="views/privacy.py"), "privacy", "Bewaartermijn")
     assert len(at.dataframe[0].value) == len(due)
     button = f"Anonimiseer {len(due)} personen"
     before = dump_tables(store)
     next(b for b in at.button if b.label == button).click().run()
     assert "Vink eerst aan dat je de lijst hebt gecontroleerd." in [e.value for e in at.error]
     assert dump_tables(store) == before
-    at.checkbox(key="privacy_retention_confirm").check()
+    at.checkbox(key=f"privacy_retention-{len(due)}-confirm").check()
     next(b for b in at.button if b.label == button).click().run()
     assert not at.exception
     assert f"{len(due)} personen geanonimiseerd." in [s.value for s in at.success]
@@ -131,6 +140,8 @@ def test_page_in_english(store):
     at = run_app(ANNA, lang="en", page="views/privacy.py")
     assert not at.exception
     assert "Privacy (GDPR)" in [t.value for t in at.title]
+    # the retention tab opened from its deep link (a rerun from the test would re-send the kind radio's English label)
+    at = run_app(ANNA, lang="en", page="views/privacy.py", query={"tab": "retention"})
     assert "Retention: 24 months after the last activity." in texts(at)
 
 

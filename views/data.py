@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from samenhier import backup, formatting, i18n, ui
+from samenhier import actions, backup, formatting, i18n, ui
 from samenhier.io.export import FORMATS, XLSX_MIME, ZIP_MIME
 from samenhier.io.template import template_bytes
 from samenhier.services import data as data_service
@@ -19,19 +19,21 @@ engine = ui.engine()
 lang = ui.current_language()
 
 st.title(ui.t("data.title"))
-tab_import, tab_export, tab_backup = st.tabs([ui.t("data.tab.import"), ui.t("data.tab.export"), ui.t("data.tab.backup")])
+tabs = actions.tabs("data", {"import": ui.t("data.tab.import"), "export": ui.t("data.tab.export"), "backup": ui.t("data.tab.backup")})
 
-with tab_import:
-    st.write(ui.t("data.import.intro"))
-    st.download_button(ui.t("data.template.download"), help=ui.t("data.template.help"), icon=":material/table_view:",
-                       data=lambda: template_bytes(lang), file_name=f"samenhier-{ui.t('data.template.file')}.xlsx",
-                       mime=XLSX_MIME, key="data_template_download", on_click="ignore")
-    if scope.is_national:
-        workbook_import(engine, key="data_import")
-    else:
-        st.info(ui.t("data.national_only"))
+if tabs["import"].open:  # only the open tab runs
+    with tabs["import"]:
+        st.write(ui.t("data.import.intro"))
+        st.download_button(ui.t("data.template.download"), help=ui.t("data.template.help"), icon=":material/table_view:",
+                           data=lambda: template_bytes(lang), file_name=f"samenhier-{ui.t('data.template.file')}.xlsx",
+                           mime=XLSX_MIME, key="data_template_download", on_click="ignore")
+        if scope.is_national:
+            workbook_import(engine, key="data_import")
+        else:
+            st.info(ui.t("data.national_only"))
 
-with tab_export:
+
+def export_tab() -> None:
     st.write(ui.t("data.export.intro"))
     filters = ui.current_filters()
     chosen = [*filters.municipalities, *(i18n.label("variant", v) for v in filters.variants)]
@@ -45,7 +47,12 @@ with tab_export:
         file_name=f"samenhier-export-{ui.as_of().isoformat()}.{extension}", mime=XLSX_MIME if fmt == "xlsx" else ZIP_MIME,
     )
 
-with tab_backup:
+if tabs["export"].open:
+    with tabs["export"]:
+        export_tab()
+if not tabs["backup"].open:
+    st.stop()  # the backup tab is the page's last part
+with tabs["backup"]:
     if not scope.is_national:
         st.info(ui.t("data.national_only"))
         st.stop()  # the last tab: nothing after it is skipped

@@ -8,15 +8,14 @@ samenhier.io.subject_access. What is erased and what stays is decided there (and
 import pandas as pd
 import streamlit as st
 
-from samenhier import formatting, i18n, ui
-from samenhier.forms import flash, show_flash
+from samenhier import actions, formatting, i18n, ui
+from samenhier.forms import FormField
 from samenhier.io import subject_access
 from samenhier.privacy import PERSON_KINDS
 from samenhier.queries import privacy as q
 from samenhier.queries.records import search_frame
 from samenhier.scope import AccessDenied
 from samenhier.services import privacy as s
-from samenhier.services.common import ValidationFailed, VersionConflict
 
 EXPORT_KEY = "privacy_export"
 MAX_OPTIONS = 200
@@ -29,7 +28,6 @@ if not scope.is_coordinator:
 engine = ui.engine()
 as_of = ui.as_of()
 lang = ui.current_language()
-show_flash()
 st.title(ui.t("privacy.title"))
 st.caption(ui.t("privacy.intro"))
 
@@ -38,14 +36,7 @@ def kind_label(kind: str) -> str:
     return ui.t("audit.table.member") if kind == "member" else ui.t("audit.table.newcomer")
 
 
-def show_errors(failed: ValidationFailed) -> None:
-    for error in failed.errors:
-        st.error(error.message(lang))
-
-
-tab_person, tab_retention = st.tabs([ui.t("privacy.tab.person"), ui.t("privacy.tab.retention")])
-
-with tab_person:
+def person_tab() -> None:
     kind = st.radio(ui.t("privacy.kind"), PERSON_KINDS, format_func=kind_label, horizontal=True, key="privacy_kind")
     people = ui.cached(q.people)(scope, kind=kind)
     search = st.text_input(ui.t("privacy.search"), key="privacy_search", placeholder=ui.t("privacy.search_hint"))
@@ -55,65 +46,64 @@ with tab_person:
         found = found.head(MAX_OPTIONS)
     if found.empty:
         st.info(ui.t("privacy.none_found"))
-    else:
-        labels = dict(zip(found["person_id"], found["code"] + " · " + found["name"], strict=True))
-        person_id = int(st.selectbox(ui.t("privacy.person"), list(found["person_id"]), format_func=lambda i: labels[i],
-                                     key=f"privacy_person_{kind}"))
-        person = people.set_index("person_id").loc[person_id]
-        st.caption(" · ".join(part for part in (
-            ui.md(person["code"]), ui.md(person["groups"]), ui.md(person["municipality"]),
-            i18n.label("newcomer_status" if kind == "newcomer" else "member_role", person["status"]),
-            ui.t("privacy.archived") if person["archived"] else "", ui.t("privacy.erased") if person["erased"] else "",
-        ) if part))
+        actions.feedback(f"privacy_person_{kind}")
+        return
+    person = actions.pick(found, key=f"privacy_person_{kind}", id_column="person_id", label=ui.t("privacy.person"),
+                          format_row=lambda r: f"{r.code} · {r.name}", limit=MAX_OPTIONS)
+    if person is None:
+        return
+    person_id = int(person["person_id"])
+    st.caption(" · ".join(part for part in (
+        ui.md(person["code"]), ui.md(person["groups"]), ui.md(person["municipality"]),
+        i18n.label("newcomer_status" if kind == "newcomer" else "member_role", person["status"]),
+        ui.t("privacy.archived") if person["archived"] else "", ui.t("privacy.erased") if person["erased"] else "",
+    ) if part))
 
-        st.subheader(ui.t("privacy.export.title"))
-        st.write(ui.t("privacy.export.text"))
-        export_for = f"{kind}-{person_id}"
-        if st.button(ui.t("privacy.export.button"), key=f"privacy_export_{export_for}", icon=":material/download:"):
-            try:
-                st.session_state[EXPORT_KEY] = (export_for, s.export_person(engine, scope, kind=kind, person_id=person_id))
-            except AccessDenied:
-                ui.denied()
-        held = st.session_state.get(EXPORT_KEY)
-        if held and held[0] == export_for:
-            export = held[1]
-            st.success(ui.t("privacy.export.ready", **{k: len(v) for k, v in export.sections.items()}))
-            left, right = st.columns(2)
-            left.download_button(ui.t("privacy.export.json"), subject_access.to_json(export),
-                                 file_name=subject_access.file_name(export, "json"), mime="application/json",
-                                 key=f"privacy_json_{export_for}")
-            right.download_button(ui.t("privacy.export.xlsx"), subject_access.to_xlsx(export, lang),
-                                  file_name=subject_access.file_name(export, "xlsx"), mime=XLSX, key=f"privacy_xlsx_{export_for}")
+    st.subheader(ui.t("privacy.export.title"))
+    st.write(ui.t("privacy.export.text"))
+    export_for = f"{kind}-{person_id}"
+    if st.button(ui.t("privacy.export.button"), key=f"privacy_export_{export_for}", icon=":material/download:"):
+        try:
+            st.session_state[EXPORT_KEY] = (export_for, s.export_person(engine, scope, kind=kind, person_id=person_id))
+        except AccessDenied:
+            ui.denied()
+    held = st.session_state.get(EXPORT_KEY)
+    if held and held[0] == export_for:
+        export = held[1]
+        st.success(ui.t("privacy.export.ready", **{k: len(v) for k, v in export.sections.items()}))
+        left, right = st.columns(2)
+        left.download_button(ui.t("privacy.export.json"), subject_access.to_json(export),
+                             file_name=subject_access.file_name(export, "json"), mime="application/json",
+                             key=f"privacy_json_{export_for}")
+        right.download_button(ui.t("privacy.export.xlsx"), subject_access.to_xlsx(export, lang),
+                              file_name=subject_access.file_name(export, "xlsx"), mime=XLSX, key=f"privacy_xlsx_{export_for}")
 
-        st.subheader(ui.t("privacy.erase.title"))
-        if person["erased"]:
-            st.info(ui.t("privacy.erase.already"))
-        else:
-            st.write(ui.t(f"privacy.erase.text.{kind}"))
-            with st.form(f"privacy_erase_{export_for}"):
-                typed = st.text_input(ui.t("privacy.erase.confirm", code=ui.md(person["code"])), key=f"privacy_erase_code_{export_for}")
-                submitted = st.form_submit_button(ui.t("privacy.erase.button"), type="primary", icon=":material/delete_forever:")
-            if submitted:
-                try:
-                    done = s.erase_person(engine, scope, kind=kind, person_id=person_id, expected_version=int(person["version"]),
-                                          confirm_code=typed)
-                except ValidationFailed as failed:
-                    show_errors(failed)
-                except VersionConflict:
-                    ui.clear_caches()
-                    st.warning(ui.t("privacy.conflict"))
-                except AccessDenied:
-                    ui.denied()
-                else:
-                    ui.clear_caches()
-                    st.session_state.pop(EXPORT_KEY, None)
-                    flash("success", ui.t("privacy.erase.done", code=ui.md(done.code), notes=sum(done.notes_cleared.values()),
-                                          events=done.audit_events_scrubbed))
-                    st.rerun()
+    st.subheader(ui.t("privacy.erase.title"))
+    if person["erased"]:
+        st.info(ui.t("privacy.erase.already"))
+        return
+    st.write(ui.t(f"privacy.erase.text.{kind}"))
+    shown = actions.Shown(person_id, int(person["version"]), f"{person['code']} · {person['name']}")
 
-with tab_retention:
+    def erased(done) -> None:
+        st.session_state.pop(EXPORT_KEY, None)
+        actions.tell(f"privacy_person_{kind}", "info", ui.t("privacy.erase.done", code=ui.md(done.code),
+                                                            notes=sum(done.notes_cleared.values()), events=done.audit_events_scrubbed))
+
+    actions.action_form(
+        f"privacy_erase_{kind}", shown, destructive=True, icon=":material/delete_forever:", check_repeat=False,
+        fields=[FormField("confirm_code", ui.t("privacy.erase.confirm", code=ui.md(person["code"])))],
+        call=lambda record, values: s.erase_person(engine, scope, kind=kind, person_id=record.id, expected_version=record.version,
+                                                   **values),
+        submit_label=ui.t("privacy.erase.button_named", name=ui.md(shown.name)), confirm_text=ui.t("privacy.erase.question", name=ui.md(shown.name)),
+        done_text=ui.t("privacy.erase.done_named", name=ui.md(shown.name)), slot=f"privacy_person_{kind}", on_done=erased,
+    )
+
+
+def retention_tab() -> None:
     st.write(ui.t("privacy.retention.rule", months=ui.settings().retention_months))
     due = ui.cached(q.retention_due)(scope, as_of=as_of)
+    actions.feedback("privacy_retention")
     if due.empty:
         st.success(ui.t("privacy.retention.none", date=ui.fmt_date(as_of)))
     else:
@@ -125,19 +115,22 @@ with tab_retention:
             "municipality": ui.t("col.municipality"), "last_activity": ui.date_column(ui.t("privacy.col.last_activity")),
             "due_date": ui.date_column(ui.t("privacy.col.due_date")),
         }, placeholder=formatting.EMPTY)
-        with st.form("privacy_retention"):
-            confirm = st.checkbox(ui.t("privacy.retention.confirm", n=len(due)), key="privacy_retention_confirm")
-            submitted = st.form_submit_button(ui.t("privacy.retention.button", n=len(due)), type="primary")
-        if submitted:
-            try:
-                done = s.anonymise_past_retention(engine, scope, as_of=as_of, confirm=confirm,
-                                                  people=list(zip(due["kind"], due["person_id"], strict=True)))
-            except ValidationFailed as failed:
-                show_errors(failed)
-            else:
-                ui.clear_caches()
-                flash("success", ui.t("privacy.retention.done", n=len(done)))
-                st.rerun()
+        people = list(zip(due["kind"], due["person_id"], strict=True))  # exactly the people listed above go with the click
+        listed = actions.Shown(len(people), None, ui.t("privacy.retention.name", n=len(people)))
+        actions.action_form(
+            "privacy_retention", listed, destructive=True, icon=":material/delete_forever:", check_repeat=False,
+            fields=[FormField("confirm", ui.t("privacy.retention.confirm", n=len(due)), "checkbox")],
+            call=lambda _, values: s.anonymise_past_retention(engine, scope, as_of=as_of, people=people, **values),
+            submit_label=ui.t("privacy.retention.button", n=len(due)),  # the ticked box is the confirmation
+            done_text=ui.t("privacy.retention.done", n=len(due)), slot="privacy_retention",
+        )
     erased = ui.cached(q.erased_counts)(scope)
     st.caption(ui.t("privacy.erased_so_far", newcomers=i18n.format_number(erased["newcomer"], lang),
                     members=i18n.format_number(erased["member"], lang)))
+
+
+sections = {"person": ui.t("privacy.tab.person"), "retention": ui.t("privacy.tab.retention")}
+for slug, tab in actions.tabs("privacy", sections).items():
+    if tab.open:
+        with tab:
+            (person_tab if slug == "person" else retention_tab)()
