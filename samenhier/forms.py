@@ -38,8 +38,13 @@ MIN_DATE, MAX_DATE = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
 @dataclass(frozen=True)
 class FormField:
     """One input of a form: ``name`` (the service's field), ``label`` (shown text), ``kind`` (text,
-    textarea, password, date, select, multiselect, int, checkbox), ``options`` and ``format_func`` for a
-    (multi)select."""
+    textarea, password, date, select, multiselect, radio, int, checkbox), ``options`` and ``format_func``
+    for a (multi)select or radio.
+
+    Used by :func:`record_form` and by :func:`samenhier.actions.action_form`, which also reads
+    ``default`` (the value a fresh form starts with; None leaves a select/radio unchosen),
+    ``min_value``/``max_value``/``step`` (int, date), ``max_chars`` (text) and ``horizontal`` (radio).
+    """
 
     name: str
     label: str
@@ -48,6 +53,12 @@ class FormField:
     format_func: Callable[[Any], str] | None = None
     required: bool = False
     help: str | None = None
+    default: Any = None
+    min_value: Any = None
+    max_value: Any = None
+    step: Any = None
+    max_chars: int | None = None
+    horizontal: bool = True
 
 
 # ------------------------------------------------------------------------------------------ messages
