@@ -6,15 +6,15 @@ meetings, check-ins, timeline and surveys. What is offered and which action reso
 decided in samenhier.hub; reads via samenhier.queries, writes via samenhier.services.
 """
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from samenhier import hub, i18n, ui
+from samenhier import actions, hub, i18n, ui
 from samenhier.charts.progress import meeting_cadence as cadence_chart
 from samenhier.current_group import current_group, group_picker
-from samenhier.forms import FormField, record_form, run_action, show_flash
+from samenhier.feedback import Shown
+from samenhier.forms import FormField, record_form, show_flash
 from samenhier.models import (
     LONELINESS_ITEMS,
     Answer,
@@ -34,6 +34,7 @@ from samenhier.services import matches as match_service
 from samenhier.services import meetings as meeting_service
 from samenhier.services import progress as progress_service
 from samenhier.services import records as record_service
+from samenhier.services.common import FieldError, ValidationFailed
 from samenhier.services.matches import END_OUTCOMES, GROUP_STATUSES_AFTER_END
 from samenhier.services.surveys import save_survey_response
 
@@ -68,9 +69,6 @@ header.title(ui.md(g["name"]))
 header.caption(" · ".join(ui.md(part) for part in [
     g["code"], g["municipality"], i18n.label("variant", g["variant"]), g["community_builder"] or ui.t("group.no_builder"),
 ]))
-toast = st.session_state.pop("hub_toast", None)
-if toast:
-    st.toast(toast, icon=":material/check_circle:")
 
 tiles = st.columns(4)
 tiles[0].metric(ui.t("col.status"), i18n.label("group_status", g["status"]))
@@ -86,7 +84,7 @@ current_match = next((m for m in matches.itertuples() if m.status != MatchStatus
 running = current_match if current_match is not None and current_match.status in (MatchStatus.PROPOSED.value, MatchStatus.ACTIVE.value) else None
 people = ui.cached(survey_queries.respondents)(scope, group_id)
 members = ui.cached(progress_queries.group_members)(scope, group_id)
-actions = [] if row is None else hub.hub_actions(
+offered = [] if row is None else hub.hub_actions(
     status=g["status"], is_coordinator=scope.is_coordinator,
     match_started=bool(matches.loc[matches["status"] != MatchStatus.DECLINED.value, "started_date"].notna().any()),
     respondents=len(people), match_status=None if running is None else running.status,
@@ -95,49 +93,23 @@ actions = [] if row is None else hub.hub_actions(
 )
 asked = st.query_params.get("action")
 if asked:
-    if asked in actions:
+    if asked in offered:
         st.session_state[ACTION_KEY] = asked
     del st.query_params["action"]
-if st.session_state.get(ACTION_KEY) not in actions:
+if st.session_state.get(ACTION_KEY) not in offered:
     st.session_state.pop(ACTION_KEY, None)
 
 
-def form_key(name: str, field: str = "") -> str:
-    """Widget key of a field of action ``name`` for this group; a new round (after a save) clears the form."""
-    return f"hub-{name}-{group_id}-{st.session_state.get(f'hub-{name}-round', 0)}-{field}"
-
-
-def field_errors(name: str, field: str) -> None:
-    for message in st.session_state.get(f"hub-{name}-errors", {}).get(field, []):
-        st.error(message)
-
-
-def act(name: str, call, done_text: str, fields: tuple[str, ...]) -> None:
-    """Run a write of action ``name``; errors go to their fields (or above the button), success clears the form."""
-    def done(_result) -> None:
-        st.session_state.pop(f"hub-{name}-errors", None)
-        st.session_state[f"hub-{name}-round"] = st.session_state.get(f"hub-{name}-round", 0) + 1
-        st.session_state["hub_toast"] = done_text
-
-    errors = run_action(call, done_text=done_text, on_done=done, on_conflict=lambda: st.session_state.pop(f"hub-{name}-errors", None))
-    if errors:
-        st.session_state[f"hub-{name}-errors"] = errors
-        st.rerun()
-
-
-def other_errors(name: str, fields: tuple[str, ...]) -> None:
-    for field, messages in st.session_state.get(f"hub-{name}-errors", {}).items():
-        if field not in fields:
-            for message in messages:
-                st.error(message)
+PERSON_KEY, WAVE_KEY = f"hub-survey-person-{group_id}", f"hub-survey-wave-{group_id}"
+SLOT = "hub"  # every action's feedback: under the action's form, where the user just clicked
 
 
 def choose(action: str, **prefill) -> None:
     """A to-do's button: open its action, with what the to-do already knows filled in."""
     st.session_state[ACTION_KEY] = action
     if action == "survey":
-        st.session_state[form_key("survey", "person")] = f"{prefill['role']}:{prefill['person_id']}"
-        st.session_state[form_key("survey", "wave")] = prefill["wave"]
+        st.session_state[PERSON_KEY] = f"{prefill['role']}:{prefill['person_id']}"
+        st.session_state[WAVE_KEY] = prefill["wave"]
 
 
 # ------------------------------------------------------------------------------------------------ to-dos
@@ -152,7 +124,7 @@ for number, todo in enumerate(todos):
     resolve = hub.todo_action(todo, newcomer_id=newcomer_id)
     text_col, button_col = st.columns([3, 1], vertical_alignment="center")
     text_col.warning(ui.t(f"todo.{todo.code}", **todo.params))
-    if resolve.action in actions:
+    if resolve.action in offered:
         button_col.button(ui.t(f"hub.todo.{todo.code}"), key=f"hub-todo-{group_id}-{number}", on_click=choose,
                           args=(resolve.action,), kwargs=resolve.params, width="stretch")
     elif resolve.action == "members" and scope.is_coordinator:
@@ -160,253 +132,212 @@ for number, todo in enumerate(todos):
 
 # ----------------------------------------------------------------------------------------------- actions
 action = None
-if actions:
-    action = st.segmented_control(ui.t("hub.actions"), actions, key=ACTION_KEY, format_func=lambda a: ui.t(f"hub.action.{a}"))
-show_flash()  # feedback of the last write, here by the form rather than at the top of the page
+if offered:
+    action = st.segmented_control(ui.t("hub.actions"), offered, key=ACTION_KEY, format_func=lambda a: ui.t(f"hub.action.{a}"))
+group_shown = Shown(group_id, int(g["version"]), label)  # the group as this run drew it
+under_group = Shown(group_id, None, label)  # a meeting, check-in or survey answer added to the group
+
+
+def date_field(name: str, text: str, *, default=None, required: bool = True) -> FormField:
+    return FormField(name, text, "date", default=default, max_value=as_of, required=required)
 
 
 def meeting_form() -> None:
     # the upper bounds of the present counts, as the service checks them (samenhier.services.meetings.group_limits)
-    limits = (len(members), 1 if current_match is None or pd.isna(current_match.household_size) else int(current_match.household_size))
-    st.caption(ui.t("meetings.log.limits", members=limits[0], household=limits[1]))
-    duplicate = st.session_state.get(f"hub-meeting-{group_id}-duplicate")
-    with st.form(form_key("meeting", "form"), border=True):
-        day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, format=date_format, key=form_key("meeting", "date"))
-        field_errors("meeting", "date")
-        kind = st.selectbox(ui.t("col.kind"), [k.value for k in MeetingKind], key=form_key("meeting", "kind"),
-                            format_func=lambda k: i18n.label("meeting_kind", k))
-        field_errors("meeting", "kind")
-        duration = st.number_input(ui.t("col.duration"), min_value=0, value=None, step=15, key=form_key("meeting", "duration"))
-        field_errors("meeting", "duration_minutes")
-        left, right = st.columns(2)
-        with left:
-            present = st.number_input(ui.t("col.members_present"), min_value=0, value=None, step=1, key=form_key("meeting", "members"),
-                                      help=ui.t("meetings.field.max", max=limits[0]))
-            field_errors("meeting", "members_present")
-        with right:
-            newcomers = st.number_input(ui.t("col.newcomers_present"), min_value=0, value=None, step=1, key=form_key("meeting", "newcomers"),
-                                        help=ui.t("meetings.field.max", max=limits[1]))
-            field_errors("meeting", "newcomers_present")
-        note = st.text_area(ui.t("col.note"), max_chars=meeting_service.MAX_NOTE_LENGTH, key=form_key("meeting", "note"))
-        field_errors("meeting", "note")
-        confirm = False
-        if duplicate:
-            st.warning(ui.t("validation.meetings.duplicate"))
-            confirm = st.checkbox(ui.t("meetings.duplicate_confirm"), key=form_key("meeting", "confirm"))
-        other_errors("meeting", ("date", "kind", "duration_minutes", "members_present", "newcomers_present", "note"))
-        submitted = st.form_submit_button(ui.t("hub.meeting.submit", group=g["code"]), type="primary")
-    if submitted:
-        try:
-            act("meeting", lambda: meeting_service.log_meeting(
-                engine, scope, group_id=group_id, date=day, kind=kind, duration_minutes=duration, members_present=present,
-                newcomers_present=newcomers, note=note, confirm_duplicate=bool(confirm)),
-                ui.t("meetings.log.saved", group=label, date=ui.fmt_date(day), kind=i18n.label("meeting_kind", kind)), ())
-        except meeting_service.ConfirmationNeeded:
-            st.session_state[f"hub-meeting-{group_id}-duplicate"] = True
-            st.rerun()
+    household = 1 if current_match is None or pd.isna(current_match.household_size) else int(current_match.household_size)
+    st.caption(ui.t("meetings.log.limits", members=len(members), household=household))
+    kinds = [k.value for k in MeetingKind]
+    actions.action_form(
+        "hub-meeting", under_group, slot=SLOT, confirm_flag="confirm_duplicate",
+        fields=[
+            date_field("date", ui.t("col.date"), default=as_of),
+            FormField("kind", ui.t("col.kind"), "select", options=kinds, format_func=lambda k: i18n.label("meeting_kind", k),
+                      default=kinds[0], required=True),
+            FormField("duration_minutes", ui.t("col.duration"), "int", min_value=0, step=15),
+            FormField("members_present", ui.t("col.members_present"), "int", min_value=0,
+                      help=ui.t("meetings.field.max", max=len(members))),
+            FormField("newcomers_present", ui.t("col.newcomers_present"), "int", min_value=0,
+                      help=ui.t("meetings.field.max", max=household)),
+            FormField("note", ui.t("col.note"), "textarea", max_chars=meeting_service.MAX_NOTE_LENGTH),
+        ],
+        call=lambda shown, v: meeting_service.log_meeting(engine, scope, group_id=shown.id, date=v["date"], kind=v["kind"],
+                                                          duration_minutes=v["duration_minutes"], members_present=v["members_present"],
+                                                          newcomers_present=v["newcomers_present"], note=v["note"] or "",
+                                                          confirm_duplicate=bool(v.get("confirm_duplicate"))),
+        submit_label=ui.t("hub.meeting.submit", group=g["code"]),
+        done_text=ui.t("hub.meeting.done", group=label),
+    )
 
 
 def check_in_form() -> None:
-    with st.form(form_key("check_in", "form")):
-        day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, format=date_format, key=form_key("check_in", "date"))
-        field_errors("check_in", "date")
-        assessment = st.radio(ui.t("progress.assessment"), [x.value for x in CheckInAssessment], index=None, horizontal=True,
-                              key=form_key("check_in", "assessment"), format_func=lambda v: i18n.label("check_in", v))
-        field_errors("check_in", "assessment")
-        text = st.text_area(ui.t("progress.note"), key=form_key("check_in", "text"))
-        field_errors("check_in", "text")
-        other_errors("check_in", ("date", "assessment", "text"))
-        submitted = st.form_submit_button(ui.t("hub.check_in.submit", group=g["code"]), type="primary")
-    if submitted:
-        act("check_in", lambda: progress_service.add_check_in(engine, scope, group_id=group_id, date=day, assessment=assessment, text=text),
-            ui.t("hub.check_in.done", group=label), ())
-
-
-ANSWERS = [None, *(a.value for a in Answer)]
-CHANGES = [None, *(c.value for c in SelfReportedChange)]
-HOME = [None, 1, 2, 3, 4, 5]
-
-
-def not_answered(show):
-    return lambda v: ui.t("surveys.entry.not_answered") if v is None else show(v)
+    actions.action_form(
+        "hub-checkin", under_group, slot=SLOT,
+        fields=[
+            date_field("date", ui.t("col.date"), default=as_of),
+            FormField("assessment", ui.t("progress.assessment"), "radio", options=[x.value for x in CheckInAssessment],
+                      format_func=lambda v: i18n.label("check_in", v), required=True),
+            FormField("text", ui.t("progress.note"), "textarea"),
+        ],
+        call=lambda shown, v: progress_service.add_check_in(engine, scope, group_id=shown.id, date=v["date"],
+                                                            assessment=v["assessment"], text=v["text"] or ""),
+        submit_label=ui.t("hub.check_in.submit", group=g["code"]),
+        done_text=ui.t("hub.check_in.done", group=label),
+    )
 
 
 def survey_form() -> None:
     keys = [f"{r}:{p}" for r, p in zip(people["role"], people["person_id"], strict=True)]
     described = {f"{p.role}:{p.person_id}": f"{p.name} ({p.code}) · {i18n.label('respondent_role', p.role)}" for p in people.itertuples()}
-    if st.session_state.get(form_key("survey", "person")) not in keys:
-        st.session_state.pop(form_key("survey", "person"), None)
-    person_key = st.selectbox(ui.t("surveys.entry.person"), keys, format_func=described.get, key=form_key("survey", "person"))
+    if st.session_state.get(PERSON_KEY) not in keys:
+        st.session_state.pop(PERSON_KEY, None)
+    person_key = st.selectbox(ui.t("surveys.entry.person"), keys, format_func=described.get, key=PERSON_KEY)
     role, person_id = person_key.split(":")[0], int(person_key.split(":")[1])
     person = people[(people["role"] == role) & (people["person_id"] == person_id)].iloc[0]
     answered = [f"{i18n.label('wave', w.value)} {ui.fmt_date(person[w.value])}" for w in Wave if person[w.value] is not None]
     st.caption(ui.t("surveys.entry.answered", waves=", ".join(answered)) if answered else ui.t("surveys.entry.answered_none"))
-    wave = st.radio(ui.t("col.wave"), [w.value for w in Wave], horizontal=True, key=form_key("survey", "wave"),
-                    format_func=lambda w: i18n.label("wave", w))
+    wave = st.radio(ui.t("col.wave"), [w.value for w in Wave], horizontal=True, key=WAVE_KEY, format_func=lambda w: i18n.label("wave", w))
     existing = survey_queries.survey_response(engine, scope, role=role, person_id=person_id, wave=wave) or {}
     if existing:
         st.warning(ui.t("surveys.entry.replaces", wave=i18n.label("wave", wave), date=ui.fmt_date(existing["date"])))
-    key = form_key("survey", f"{role}-{person_id}-{wave}-{existing.get('version', 0)}")
-    with st.form(key):
-        day = st.date_input(ui.t("col.date"), value=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1), max_value=as_of,
-                            format=date_format, key=f"{key}-date")
-        field_errors("survey", "date")
-        st.markdown(f"**{ui.t('surveys.entry.items')}**")
-        answers = {item: st.radio(ui.t(f"surveys.item.{item}"), ANSWERS, index=ANSWERS.index(existing.get(item)), horizontal=True,
-                                  format_func=not_answered(lambda a: i18n.label("answer", a)), key=f"{key}-{item}")
-                   for item in LONELINESS_ITEMS}
-        field_errors("survey", "answers")
-        home = st.radio(ui.t("surveys.item.feel_at_home"), HOME, index=HOME.index(existing.get("feel_at_home")), horizontal=True,
-                        format_func=not_answered(str), key=f"{key}-home")
-        change = contacts = None
-        if wave == Wave.END.value:
-            change = st.radio(ui.t("surveys.item.self_reported_change"), CHANGES, horizontal=True,
-                              index=CHANGES.index(existing.get("self_reported_change")),
-                              format_func=not_answered(lambda c: i18n.label("change", c)), key=f"{key}-change")
-            contacts = st.number_input(ui.t("surveys.item.new_contacts"), min_value=0, step=1, value=existing.get("new_contacts"),
-                                       key=f"{key}-contacts")
-        other_errors("survey", ("date", "answers"))
-        submitted = st.form_submit_button(ui.t("hub.survey.submit", wave=i18n.label("wave", wave), name=person["name"]), type="primary")
-    if submitted:
-        act("survey", lambda: save_survey_response(
-            engine, scope, group_id=group_id, role=role, person_id=person_id, wave=wave, date=day, answers=answers,
-            feel_at_home=home, self_reported_change=change, new_contacts=None if contacts is None else int(contacts),
-            expected_version=existing.get("version")),
-            ui.t("surveys.entry.saved", name=person["name"], wave=i18n.label("wave", wave)), ())
+    fields = [date_field("date", ui.t("col.date"), default=pd.Timestamp(existing.get("date") or as_of).date())]
+    fields += [FormField(item, ui.t(f"surveys.item.{item}"), "radio", options=[a.value for a in Answer],
+                         format_func=lambda a: i18n.label("answer", a), default=existing.get(item)) for item in LONELINESS_ITEMS]
+    fields.append(FormField("feel_at_home", ui.t("surveys.item.feel_at_home"), "radio", options=[1, 2, 3, 4, 5],
+                            default=existing.get("feel_at_home")))
+    if wave == Wave.END.value:
+        fields += [FormField("self_reported_change", ui.t("surveys.item.self_reported_change"), "radio",
+                             options=[c.value for c in SelfReportedChange], format_func=lambda c: i18n.label("change", c),
+                             default=existing.get("self_reported_change")),
+                   FormField("new_contacts", ui.t("surveys.item.new_contacts"), "int", min_value=0, default=existing.get("new_contacts"))]
+    name = f"{person['name']} ({person['code']})"
+    who = Shown(group_id, existing.get("version"), name)  # expected_version: the response as shown (None: none yet)
+    actions.action_form(
+        f"hub-survey-{role}-{person_id}-{wave}", who, slot=SLOT, fields=fields,
+        field_labels={"person": ui.t("surveys.field.person"), "wave": ui.t("surveys.field.wave"), "answers": ui.t("surveys.field.answers")},
+        call=lambda shown, v: save_survey_response(
+            engine, scope, group_id=shown.id, role=role, person_id=person_id, wave=wave, date=v["date"],
+            answers={item: v[item] for item in LONELINESS_ITEMS}, feel_at_home=v["feel_at_home"],
+            self_reported_change=v.get("self_reported_change"),
+            new_contacts=None if v.get("new_contacts") is None else int(v["new_contacts"]), expected_version=shown.version),
+        submit_label=ui.t("hub.survey.submit", wave=i18n.label("wave", wave), name=person["name"]),
+        done_text=ui.t("surveys.entry.saved", name=name, wave=i18n.label("wave", wave)),
+    )
 
 
 def status_form() -> None:
-    with st.form(form_key("status", "form")):
-        new = st.selectbox(ui.t("progress.new_status"), hub.allowed_statuses(g["status"]), index=None, key=form_key("status", "new"),
-                           placeholder=ui.t("hub.status.placeholder"), format_func=lambda v: i18n.label("group_status", v))
-        field_errors("status", "status")
-        other_errors("status", ("status",))
-        submitted = st.form_submit_button(ui.t("hub.status.submit", group=g["code"]), type="primary")
-    if submitted:
-        act("status", lambda: progress_service.change_group_status(engine, scope, group_id=group_id, expected_version=int(g["version"]),
-                                                                     status=new),
-            ui.t("hub.status.done", group=label, status=i18n.label("group_status", new) if new else "–"), ())
+    actions.action_form(
+        "hub-status", group_shown, slot=SLOT,
+        fields=[FormField("status", ui.t("progress.new_status"), "select", options=hub.allowed_statuses(g["status"]),
+                          format_func=lambda v: i18n.label("group_status", v), required=True)],
+        call=lambda shown, v: progress_service.change_group_status(engine, scope, group_id=shown.id, expected_version=shown.version,
+                                                                   status=v["status"]),
+        submit_label=ui.t("hub.status.submit", group=g["code"]),
+        done_text=ui.t("hub.status.done", group=label),
+    )
 
 
 def match_form() -> None:
     decisions = hub.match_decisions(None if running is None else running.status, group_status=g["status"],
                                     is_coordinator=scope.is_coordinator)
-    if running is not None:
-        pair = f"{g['code']} ↔ {running.newcomer_code}"
-        st.markdown(f"**{ui.md(pair)}** · {ui.md(running.first_name)} {ui.md(running.last_name)} · "
-                    f"{i18n.label('match_status', running.status)}")
-    decision = decisions[0] if len(decisions) == 1 else st.segmented_control(
-        ui.t("hub.match.decision"), decisions, key=form_key("match", "decision"), format_func=lambda d: ui.t(f"matching.{d}"))
-    if decision == "propose":
+    if "propose" in decisions:
         waiting = ui.cached(match_queries.waiting_newcomers)(scope, Filters(), as_of=as_of, municipality=g["municipality"])
         waiting = waiting[waiting["proposed_group"].isna()]
         if waiting.empty:
             st.info(ui.t("hub.match.none_waiting", municipality=g["municipality"]))
             return
-        names = dict(zip(waiting["newcomer_id"], waiting["code"] + " · " + waiting["name"], strict=True))
-        errors = st.session_state.get("hub-match-errors", {})
-        with st.form(form_key("match", "propose")):
-            newcomer = st.selectbox(ui.t("hub.match.newcomer"), list(names), index=None, format_func=names.get,
-                                    key=form_key("match", "newcomer"), placeholder=ui.t("hub.match.choose_newcomer"))
-            field_errors("match", "newcomer")
-            day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, format=date_format, key=form_key("match", "proposed"))
-            field_errors("match", "proposed_date")
-            second = past = False
-            if "confirm_second" in errors:
-                second = st.checkbox(ui.t("hub.match.confirm_second"), key=form_key("match", "second"))
-            if "confirm_past_eligibility" in errors:
-                past = st.checkbox(ui.t("hub.match.confirm_past"), key=form_key("match", "past"))
-            other_errors("match", ("newcomer", "proposed_date"))
-            submitted = st.form_submit_button(ui.t("hub.match.propose_submit", group=g["code"]), type="primary")
-        if submitted:
-            act("match", lambda: match_service.propose_match(
-                engine, scope, newcomer_id=int(newcomer) if newcomer is not None else -1, group_id=group_id, proposed_date=day,
-                confirm_second=second, confirm_past_eligibility=past),
-                ui.t("hub.match.proposed", pair=f"{g['code']} ↔ {names.get(newcomer, '')}"), ())
+        names = dict(zip(waiting["newcomer_id"].astype(int), waiting["code"] + " · " + waiting["name"], strict=True))
+        asked = st.session_state.get(f"hub-propose-{group_id}-errors", {})
+        fields = [FormField("newcomer", ui.t("hub.match.newcomer"), "select", options=list(names), format_func=names.get, required=True),
+                  date_field("proposed_date", ui.t("col.date"), default=as_of)]
+        if "confirm_second" in asked or st.session_state.get(f"hub-propose-{group_id}-confirm_second"):
+            fields.append(FormField("confirm_second", ui.t("hub.match.confirm_second"), "checkbox"))
+        if "confirm_past_eligibility" in asked or st.session_state.get(f"hub-propose-{group_id}-confirm_past_eligibility"):
+            fields.append(FormField("confirm_past_eligibility", ui.t("hub.match.confirm_past"), "checkbox"))
+        actions.action_form(
+            "hub-propose", under_group, slot=SLOT, fields=fields,
+            call=lambda shown, v: match_service.propose_match(
+                engine, scope, newcomer_id=-1 if v["newcomer"] is None else int(v["newcomer"]), group_id=shown.id,
+                proposed_date=v["proposed_date"], confirm_second=bool(v.get("confirm_second")),
+                confirm_past_eligibility=bool(v.get("confirm_past_eligibility"))),
+            submit_label=ui.t("hub.match.propose_submit", group=g["code"]),
+            done_text=ui.t("hub.match.proposed", pair=g["code"]),
+        )
         return
-    if running is None or decision is None:
+    if running is None:
         return
-    match_id, version = int(running.match_id), int(running.version)
-    if decision == "accept":
-        with st.form(form_key("match", "accept")):
-            st.caption(ui.t("matching.accept_help"))
-            day = st.date_input(ui.t("hub.match.started"), value=as_of, max_value=as_of, format=date_format, key=form_key("match", "started"))
-            field_errors("match", "started_date")
-            other_errors("match", ("started_date",))
-            submitted = st.form_submit_button(ui.t("hub.match.accept_submit", pair=pair), type="primary")
-        if submitted:
-            act("match", lambda: match_service.accept_match(engine, scope, match_id=match_id, started_date=day, expected_version=version),
-                ui.t("hub.match.accepted", pair=pair), ())
-    elif decision == "decline":
-        with st.form(form_key("match", "decline")):
-            day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, format=date_format, key=form_key("match", "declined"))
-            field_errors("match", "declined_date")
-            reason = st.text_input(ui.t("hub.match.reason"), key=form_key("match", "decline_reason"))
-            field_errors("match", "reason")
-            sure = st.checkbox(ui.t("hub.match.confirm_decline", pair=pair), key=form_key("match", "decline_sure"))
-            other_errors("match", ("declined_date", "reason"))
-            submitted = st.form_submit_button(ui.t("hub.match.decline_submit", pair=pair), type="primary", icon=":material/block:")
-        if submitted:
-            if not sure:
-                st.warning(ui.t("hub.confirm_first"))
-                return
-            act("match", lambda: match_service.decline_match(engine, scope, match_id=match_id, declined_date=day, reason=reason,
-                                                              expected_version=version),
-                ui.t("hub.match.declined", pair=pair), ())
-    elif decision == "end":
-        with st.form(form_key("match", "end")):
-            outcome = st.radio(ui.t("hub.match.outcome"), list(END_OUTCOMES), index=None, horizontal=True, key=form_key("match", "outcome"),
-                               format_func=lambda o: i18n.label("match_status", o))
-            field_errors("match", "outcome")
-            day = st.date_input(ui.t("col.date"), value=as_of, max_value=as_of, format=date_format, key=form_key("match", "ended"))
-            field_errors("match", "ended_date")
-            reason = st.text_input(ui.t("hub.match.reason"), help=ui.t("matching.end_reason_help"), key=form_key("match", "end_reason"))
-            field_errors("match", "reason")
-            after = st.selectbox(ui.t("hub.match.group_after"), list(GROUP_STATUSES_AFTER_END), index=None, key=form_key("match", "after"),
-                                 placeholder=ui.t("hub.match.group_after_default"), format_func=lambda v: i18n.label("group_status", v))
-            field_errors("match", "group_status")
-            sure = st.checkbox(ui.t("hub.match.confirm_end", pair=pair), key=form_key("match", "end_sure"))
-            other_errors("match", ("outcome", "ended_date", "reason", "group_status"))
-            submitted = st.form_submit_button(ui.t("hub.match.end_submit", pair=pair), type="primary", icon=":material/stop_circle:")
-        if submitted:
-            if not sure:
-                st.warning(ui.t("hub.confirm_first"))
-                return
-            act("match", lambda: match_service.end_match(engine, scope, match_id=match_id, outcome=outcome or "", ended_date=day,
-                                                          reason=reason, expected_version=version, group_status=after),
-                ui.t("hub.match.ended", pair=pair), ())
+    pair = f"{g['code']} ↔ {running.newcomer_code}"
+    match = Shown(int(running.match_id), int(running.version), ui.t("hub.match.name", pair=pair))
+    st.markdown(f"**{ui.md(pair)}** · {ui.md(running.first_name)} {ui.md(running.last_name)} · {i18n.label('match_status', running.status)}")
+    if running.status == MatchStatus.PROPOSED.value:
+        accept_col, decline_col = st.columns(2)
+        with accept_col:
+            actions.action_form(
+                "hub-accept", match, slot=SLOT, title=ui.t("matching.accept_title"), intro=ui.t("matching.accept_help"),
+                fields=[date_field("started_date", ui.t("hub.match.started"), default=as_of)],
+                call=lambda shown, v: match_service.accept_match(engine, scope, match_id=shown.id, started_date=v["started_date"],
+                                                                 expected_version=shown.version),
+                submit_label=ui.t("hub.match.accept_submit", pair=pair), done_text=ui.t("hub.match.accepted", pair=pair),
+            )
+        with decline_col:
+            actions.action_form(
+                "hub-decline", match, slot=SLOT, title=ui.t("matching.decline_title"), destructive=True,
+                fields=[date_field("declined_date", ui.t("col.date"), default=as_of),
+                        FormField("reason", ui.t("hub.match.reason"), "text", required=True)],
+                call=lambda shown, v: match_service.decline_match(engine, scope, match_id=shown.id, declined_date=v["declined_date"],
+                                                                  reason=v["reason"] or "", expected_version=shown.version),
+                submit_label=ui.t("hub.match.decline_submit", pair=pair), done_text=ui.t("hub.match.declined", pair=pair),
+                confirm_text=ui.t("hub.match.confirm_decline", pair=pair),
+            )
+    elif running.status == MatchStatus.ACTIVE.value:
+        actions.action_form(
+            "hub-end", match, slot=SLOT, title=ui.t("matching.end_title"), destructive=True,
+            fields=[FormField("outcome", ui.t("hub.match.outcome"), "radio", options=list(END_OUTCOMES),
+                              format_func=lambda o: i18n.label("match_status", o), required=True),
+                    date_field("ended_date", ui.t("col.date"), default=as_of),
+                    FormField("reason", ui.t("hub.match.reason"), "text", help=ui.t("matching.end_reason_help")),
+                    FormField("group_status", ui.t("hub.match.group_after"), "select", options=list(GROUP_STATUSES_AFTER_END),
+                              format_func=lambda v: i18n.label("group_status", v), help=ui.t("hub.match.group_after_default"))],
+            call=lambda shown, v: match_service.end_match(engine, scope, match_id=shown.id, outcome=v["outcome"] or "",
+                                                          ended_date=v["ended_date"], reason=v["reason"] or "",
+                                                          expected_version=shown.version, group_status=v["group_status"]),
+            submit_label=ui.t("hub.match.end_submit", pair=pair), done_text=ui.t("hub.match.ended", pair=pair),
+            confirm_text=ui.t("hub.match.confirm_end", pair=pair),
+        )
 
 
 def vog_form() -> None:
     waiting = members[members["vog_date"].isna()]
-    names = dict(zip(waiting["member_id"], waiting["code"] + " · " + waiting["name"], strict=True))
-    with st.form(form_key("vog", "form")):
-        member_id = st.selectbox(ui.t("progress.vog_member"), list(names), format_func=names.get, key=form_key("vog", "member"))
-        day = st.date_input(ui.t("col.vog"), value=as_of, max_value=as_of, format=date_format, key=form_key("vog", "date"))
-        field_errors("vog", "vog_date")
-        other_errors("vog", ("vog_date",))
-        submitted = st.form_submit_button(ui.t("progress.vog_save"), type="primary")
-    if submitted:
-        version = int(members.set_index("member_id").loc[member_id, "version"])
-        act("vog", lambda: progress_service.record_vog(engine, scope, member_id=int(member_id), expected_version=version, vog_date=day),
-            ui.t("hub.vog.done", member=names[member_id]), ())
+    names = dict(zip(waiting["member_id"].astype(int), waiting["code"] + " · " + waiting["name"], strict=True))
+    versions = dict(zip(waiting["member_id"].astype(int), waiting["version"].astype(int), strict=True))  # as drawn
+
+    def record(shown: Shown, v: dict):
+        if v["member"] is None:
+            raise ValidationFailed([FieldError("member", "required")])
+        return progress_service.record_vog(engine, scope, member_id=int(v["member"]), expected_version=versions[int(v["member"])],
+                                           vog_date=v["vog_date"])
+
+    actions.action_form(
+        "hub-vog", under_group, slot=SLOT,
+        fields=[FormField("member", ui.t("progress.vog_member"), "select", options=list(names), format_func=names.get, required=True),
+                date_field("vog_date", ui.t("col.vog"), default=as_of)],
+        call=record, submit_label=ui.t("progress.vog_save"), done_text=ui.t("hub.vog.done", group=label),
+    )
 
 
 def training_form() -> None:
-    with st.form(form_key("training", "form")):
-        day = st.date_input(ui.t("field.training_completed_date"), value=None, max_value=as_of, format=date_format,
-                            key=form_key("training", "date"))
-        field_errors("training", "training_completed_date")
-        advance = st.checkbox(ui.t("progress.training_advance"), value=True, key=form_key("training", "advance"))
-        other_errors("training", ("training_completed_date",))
-        submitted = st.form_submit_button(ui.t("progress.training_save"), type="primary")
-    if submitted:
-        act("training", lambda: progress_service.record_training_completed(
-            engine, scope, group_id=group_id, expected_version=int(g["version"]), training_completed_date=day, advance_status=advance),
-            ui.t("hub.training.done", group=label), ())
+    actions.action_form(
+        "hub-training", group_shown, slot=SLOT,
+        fields=[date_field("training_completed_date", ui.t("field.training_completed_date")),
+                FormField("advance_status", ui.t("progress.training_advance"), "checkbox", default=True)],
+        call=lambda shown, v: progress_service.record_training_completed(
+            engine, scope, group_id=shown.id, expected_version=shown.version, training_completed_date=v["training_completed_date"],
+            advance_status=bool(v["advance_status"])),
+        submit_label=ui.t("progress.training_save"), done_text=ui.t("hub.training.done", group=label),
+    )
 
 
 def edit_form() -> None:
+    """The group's record, as in Beheer (kept input, field errors, and a colleague's change shown, not overwritten)."""
     builders = ui.cached(record_queries.builder_options)(scope)
     values = record_queries.group_record(engine, scope, group_id)
     fields = [
@@ -421,12 +352,14 @@ def edit_form() -> None:
                 save=lambda ch, snap: record_service.update_group(engine, scope, group_id=group_id, expected_version=snap["version"],
                                                                   changes=ch, original=snap),
                 submit_label=ui.t("hub.edit.submit", group=g["code"]), saved_text=ui.t("hub.edit.done", group=label))
+    show_flash()
 
 
 FORMS = {"meeting": meeting_form, "check_in": check_in_form, "survey": survey_form, "status": status_form, "match": match_form,
          "vog": vog_form, "training": training_form, "edit": edit_form}
 if action is not None:
     FORMS[action]()
+actions.feedback(SLOT)
 
 # -------------------------------------------------------------------------------------------- what it is
 left, right = st.columns([3, 2])
