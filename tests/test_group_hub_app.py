@@ -216,8 +216,8 @@ def test_coordinator_proposes_then_accepts_a_match(store):
 
 
 def test_coordinator_declines_a_proposal_after_confirming_in_english(store):
-    from samenhier.services.matches import propose_match
     from samenhier.queries.matching import waiting_newcomers
+    from samenhier.services.matches import propose_match
 
     g = group(store, "0392-020")
     newcomer = waiting_newcomers(store, ANNA, as_of=dt.date(2026, 11, 15), municipality="Haarlem").iloc[0]
