@@ -66,16 +66,15 @@ row = progress.iloc[0] if len(progress) else None  # None: an archived group (sh
 label = f"{g['code']} · {g['name']}"
 
 header.title(ui.md(g["name"]))
-header.caption(" · ".join(ui.md(part) for part in [
+header.markdown(f":blue-badge[{ui.md(i18n.label('group_status', g['status']))}] " + " · ".join(ui.md(part) for part in [
     g["code"], g["municipality"], i18n.label("variant", g["variant"]), g["community_builder"] or ui.t("group.no_builder"),
 ]))
 
-tiles = st.columns(4)
-tiles[0].metric(ui.t("col.status"), i18n.label("group_status", g["status"]))
-tiles[1].metric(ui.t("col.month"), hub.month_text(None if row is None else row["month"]) or "–")
+tiles = st.columns(3)
+tiles[0].metric(ui.t("col.month"), hub.month_text(None if row is None else row["month"]) or "–")
 days = None if row is None or pd.isna(row["days_since_meeting"]) else int(row["days_since_meeting"])
-tiles[2].metric(ui.t("col.days_since"), "–" if days is None else i18n.format_number(days, lang))
-tiles[3].metric(ui.t("progress.col.check_in"),
+tiles[1].metric(ui.t("col.days_since"), "–" if days is None else i18n.format_number(days, lang))
+tiles[2].metric(ui.t("progress.col.check_in"),
                 "–" if row is None or not isinstance(row["last_assessment"], str) else i18n.label("check_in", row["last_assessment"]))
 
 # ------------------------------------------------------------------------------------------ what can be done
