@@ -65,17 +65,19 @@ progress = ui.cached(progress_queries.group_progress)(scope, Filters(), as_of=as
 row = progress.iloc[0] if len(progress) else None  # None: an archived group (shown, not worked on)
 label = f"{g['code']} · {g['name']}"
 
-header.title(ui.md(g["name"]))
+header.header(ui.md(g["name"]))
 header.markdown(f":blue-badge[{ui.md(i18n.label('group_status', g['status']))}] " + " · ".join(ui.md(part) for part in [
     g["code"], g["municipality"], i18n.label("variant", g["variant"]), g["community_builder"] or ui.t("group.no_builder"),
 ]))
 
-tiles = st.columns(3)
-tiles[0].metric(ui.t("col.month"), hub.month_text(None if row is None else row["month"]) or "–")
 days = None if row is None or pd.isna(row["days_since_meeting"]) else int(row["days_since_meeting"])
-tiles[1].metric(ui.t("col.days_since"), "–" if days is None else i18n.format_number(days, lang))
-tiles[2].metric(ui.t("progress.col.check_in"),
-                "–" if row is None or not isinstance(row["last_assessment"], str) else i18n.label("check_in", row["last_assessment"]))
+assessment = None if row is None or not isinstance(row["last_assessment"], str) else i18n.label("check_in", row["last_assessment"])
+# One line of facts rather than metric tiles: on a phone tiles stack and push the actions off the screen.
+st.markdown(" · ".join([
+    f"{ui.t('col.month')} **{hub.month_text(None if row is None else row['month']) or '–'}**",
+    f"{ui.t('col.days_since')} **{'–' if days is None else i18n.format_number(days, lang)}**",
+    f"{ui.t('progress.col.check_in')} **{assessment or '–'}**",
+]))
 
 # ------------------------------------------------------------------------------------------ what can be done
 matches = detail.matches
@@ -121,13 +123,15 @@ elif not todos:
 newcomer_id = None if row is None or pd.isna(row["newcomer_id"]) else int(row["newcomer_id"])
 for number, todo in enumerate(todos):
     resolve = hub.todo_action(todo, newcomer_id=newcomer_id)
-    text_col, button_col = st.columns([3, 1], vertical_alignment="center")
-    text_col.warning(ui.t(f"todo.{todo.code}", **todo.params))
+    text = ui.t(f"todo.{todo.code}", **todo.params)
+    # One tap per to-do: the button says what is wrong and opens the action that resolves it.
     if resolve.action in offered:
-        button_col.button(ui.t(f"hub.todo.{todo.code}"), key=f"hub-todo-{group_id}-{number}", on_click=choose,
-                          args=(resolve.action,), kwargs=resolve.params, width="stretch")
+        st.button(f"{text} → {ui.t(f'hub.todo.{todo.code}')}", key=f"hub-todo-{group_id}-{number}", on_click=choose,
+                  args=(resolve.action,), kwargs=resolve.params, icon=":material/warning:", width="stretch")
     elif resolve.action == "members" and scope.is_coordinator:
-        button_col.page_link("views/manage.py", label=ui.t("hub.todo.group_size"), icon=":material/edit_note:")
+        st.page_link("views/manage.py", label=f"{text} → {ui.t('hub.todo.group_size')}", icon=":material/warning:")
+    else:
+        st.warning(text, icon=":material/warning:")
 
 # ----------------------------------------------------------------------------------------------- actions
 action = None
@@ -417,6 +421,7 @@ st.dataframe(meetings, hide_index=True, width="stretch", height=min(400, 38 + 35
     "members_present": ui.t("col.members_present"), "newcomers_present": ui.t("col.newcomers_present"), "note": ui.t("col.note"),
 })
 if row is not None:
+    st.subheader(ui.t("progress.cadence"))
     cadence = ui.cached(progress_queries.meeting_cadence)(scope, group_id, as_of=as_of)
     st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings")),
                     config={"displayModeBar": False}, key=f"cadence-{group_id}")
