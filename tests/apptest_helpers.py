@@ -41,3 +41,9 @@ def texts(at: AppTest) -> str:
         parts += [str(e.value) for e in at.get(kind)]
     parts += [m.label for m in at.metric]
     return "\n".join(parts)
+
+
+def open_tab(at: AppTest, page_key: str, label: str) -> AppTest:
+    """Open the tab ``label`` of the page's tabs (``samenhier.actions.tabs(page_key, …)``) and run: only the open tab runs."""
+    at.session_state[f"tabs-{page_key}"] = label
+    return at.run()

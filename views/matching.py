@@ -10,16 +10,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import actions, i18n, ui
 from samenhier.charts import matching as charts
+from samenhier.forms import FormField
 from samenhier.matching import COMPONENTS, Weights, points
 from samenhier.models import MatchStatus
 from samenhier.queries import matching as queries
-from samenhier.scope import AccessDenied
 from samenhier.services import matches as services
-from samenhier.services.common import ValidationFailed, VersionConflict
 
-FLASH_KEY = "matching_flash"
 URGENT_BACKGROUND = "background-color: #fde2c8"
 NOT_ELIGIBLE_BACKGROUND = "background-color: #e4e4e4; color: #555555"
 
@@ -32,9 +30,6 @@ DATE_FORMAT = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
 
 st.title(ui.t("matching.title"))
 st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
-flash_slot = st.empty()  # always there: a message that comes and goes must not shift the tabs below (they would reset)
-if flash := st.session_state.pop(FLASH_KEY, None):
-    flash_slot.success(flash)
 
 FIELD_LABELS = {
     "newcomer": ui.t("matching.field.newcomer"), "group": ui.t("matching.field.group"),
@@ -45,24 +40,6 @@ FIELD_LABELS = {
     "outcome": ui.t("matching.field.outcome"), "group_status": ui.t("matching.field.group_status"),
     "status": ui.t("matching.field.status"),
 }
-
-
-def write(action, success_text: str, **kwargs) -> None:
-    """Run a service call; on success clear the caches and rerun with ``success_text``, else say why."""
-    try:
-        action(ui.engine(), scope, **kwargs)
-    except ValidationFailed as failed:
-        for error in failed.errors:
-            st.error(f"{FIELD_LABELS.get(error.field, error.field)}: {error.message(lang)}")
-    except VersionConflict:
-        ui.clear_caches()
-        st.warning(ui.t("matching.conflict"))
-    except AccessDenied:
-        st.error(ui.t("common.not_found_or_denied"))
-    else:
-        ui.clear_caches()
-        st.session_state[FLASH_KEY] = success_text
-        st.rerun()
 
 
 def as_datetime(values: pd.Series) -> pd.Series:
@@ -122,13 +99,9 @@ st.dataframe(
 # ------------------------------------------------------------------------------------------ one municipality
 municipalities = sorted(set(summary["municipality"]) | set(running["municipality"]))
 municipality = st.selectbox(ui.t("matching.choose_municipality"), municipalities, key="matching_municipality")
-tab_names = [ui.t("matching.tab.queue")]
-if scope.is_coordinator:
-    tab_names.append(ui.t("matching.tab.suggestions"))
-tab_names += [ui.t("matching.tab.matches"), ui.t("matching.tab.funnel")]
-tabs = dict(zip(["queue", *(["suggestions"] if scope.is_coordinator else []), "matches", "funnel"], st.tabs(tab_names), strict=True))
 
-with tabs["queue"]:
+
+def queue_tab() -> None:
     if scope.is_coordinator:
         newcomers = ui.cached(queries.waiting_newcomers)(scope, filters, as_of=as_of, municipality=municipality)
         st.subheader(ui.t("matching.newcomers_waiting", n=len(newcomers)))
@@ -173,64 +146,134 @@ with tabs["queue"]:
     })
     st.caption(ui.t("matching.groups_languages_note"))
 
-if scope.is_coordinator:
-    with tabs["suggestions"]:
-        weights = Weights.from_settings()
-        st.caption(ui.t("matching.suggestions_intro", language=i18n.format_number(weights.language, lang),
-                        household=i18n.format_number(weights.household, lang), urgency=i18n.format_number(weights.urgency, lang),
-                        waiting=i18n.format_number(weights.waiting, lang)))
-        suggested = ui.cached(queries.suggestions)(scope, filters, as_of=as_of, municipality=municipality)
-        if suggested.empty:
-            st.info(ui.t("matching.no_suggestions"))
-        for row in suggested.itertuples(index=False):
-            share = points({name: getattr(row, name) for name in COMPONENTS}, weights)
-            with st.container(border=True):
-                head, action = st.columns([5, 1])
-                head.markdown(ui.t("matching.suggestion", newcomer=f"{row.newcomer_code} {row.newcomer_name}",
-                                   group=f"{row.group_code} {row.group_name}", score=number(row.score)))
-                why = [
-                    ui.t("matching.why.language", languages=row.shared_languages, points=number(share["language"]))
-                    if row.shared_languages else ui.t("matching.why.no_language", points=number(share["language"])),
-                    ui.t("matching.why.household", household=row.household_size, members=row.members, points=number(share["household"])),
-                    ui.t("matching.why.days_left", days=row.days_left, points=number(share["urgency"])),
-                    ui.t("matching.why.waiting", newcomer=row.newcomer_wait_days, group=number(row.group_wait_days),
-                         points=number(share["waiting"])),
-                ]
-                head.markdown("\n".join(f"- {line}" for line in why))
-                if action.button(ui.t("matching.propose"), key=f"suggest_{row.newcomer_id}_{row.group_id}", type="primary"):
-                    write(services.propose_match, ui.t("matching.proposed_done"), newcomer_id=int(row.newcomer_id),
-                          group_id=int(row.group_id), proposed_date=as_of)
 
-with tabs["matches"]:
+def suggestions_tab() -> None:
+    weights = Weights.from_settings()
+    st.caption(ui.t("matching.suggestions_intro", language=i18n.format_number(weights.language, lang),
+                    household=i18n.format_number(weights.household, lang), urgency=i18n.format_number(weights.urgency, lang),
+                    waiting=i18n.format_number(weights.waiting, lang)))
+    suggested = ui.cached(queries.suggestions)(scope, filters, as_of=as_of, municipality=municipality)
+    actions.feedback("suggestions")
+    if suggested.empty:
+        st.info(ui.t("matching.no_suggestions"))
+    for row in suggested.itertuples(index=False):
+        share = points({name: getattr(row, name) for name in COMPONENTS}, weights)
+        with st.container(border=True):
+            head, action = st.columns([5, 1])
+            head.markdown(ui.t("matching.suggestion", newcomer=f"{row.newcomer_code} {row.newcomer_name}",
+                               group=f"{row.group_code} {row.group_name}", score=number(row.score)))
+            why = [
+                ui.t("matching.why.language", languages=row.shared_languages, points=number(share["language"]))
+                if row.shared_languages else ui.t("matching.why.no_language", points=number(share["language"])),
+                ui.t("matching.why.household", household=row.household_size, members=row.members, points=number(share["household"])),
+                ui.t("matching.why.days_left", days=row.days_left, points=number(share["urgency"])),
+                ui.t("matching.why.waiting", newcomer=row.newcomer_wait_days, group=number(row.group_wait_days),
+                     points=number(share["waiting"])),
+            ]
+            head.markdown("\n".join(f"- {line}" for line in why))
+            name = ui.t("matching.match_name", group=row.group_code, newcomer=f"{row.newcomer_code} {row.newcomer_name}")
+            with action:
+                actions.action_button(
+                    f"suggest-{row.group_id}", actions.Shown(int(row.newcomer_id), None, name), slot="suggestions",
+                    label=ui.t("matching.propose"), icon=":material/handshake:", done_text=ui.t("matching.proposed_named", name=name),
+                    call=lambda shown, _, group_id=int(row.group_id): services.propose_match(
+                        ui.engine(), scope, newcomer_id=shown.id, group_id=group_id, proposed_date=as_of),
+                )
+
+
+def match_name(row) -> str:
+    """A match as people name it: group code ↔ newcomer code and name."""
+    return ui.t("matching.match_name", group=row["group_code"], newcomer=f"{row['newcomer_code']} {row['newcomer_name']}")
+
+
+def match_call(service, **fixed):
+    """A service call on the shown match: its id and the version that was rendered go with every write."""
+    return lambda shown, values: service(ui.engine(), scope, match_id=shown.id, expected_version=shown.version, **fixed, **values)
+
+
+def propose_section() -> None:
+    st.subheader(ui.t("matching.propose_title"))
+    candidates = ui.cached(queries.waiting_newcomers)(scope, filters, as_of=as_of, municipality=municipality)
+    candidates = candidates[candidates["proposed_group"].isna()]
+    targets = ui.cached(queries.proposable_groups)(scope, filters, as_of=as_of, municipality=municipality)
+    if candidates.empty or targets.empty:
+        st.info(ui.t("matching.propose_nothing"))
+        actions.feedback("propose")
+        return
+    left, right = st.columns(2)
+    with left:
+        newcomer = actions.pick(candidates, key="propose_newcomer", id_column="newcomer_id", label=ui.t("matching.field.newcomer"),
+                                format_row=lambda r: f"{r.code} · {r.name} · " + (
+                                    ui.t("matching.flag.not_eligible") if r.days_left < 0 else ui.t("matching.days_left", days=r.days_left)))
+    with right:
+        group = actions.pick(targets, key="propose_group", id_column="group_id", label=ui.t("matching.field.group"),
+                             format_row=lambda r: f"{r.code} · {r.name} · {i18n.label('group_status', r.status)}"
+                             + (f" · {ui.t('matching.running', n=r.running_matches)}" if r.running_matches else ""))
+    actions.feedback("propose")
+    if newcomer is None or group is None:
+        st.caption(ui.t("matching.propose_choose"))
+        return
+    name = ui.t("matching.match_name", group=group["code"], newcomer=f"{newcomer['code']} {newcomer['name']}")
+    pair = actions.Shown(int(newcomer["newcomer_id"]), None, name)
+    group_id = int(group["group_id"])
+    actions.action_form(
+        f"propose-{group_id}", pair, slot="propose",
+        fields=[FormField("proposed_date", ui.t("matching.field.proposed_date"), "date", default=as_of),
+                FormField("confirm_second", ui.t("matching.field.confirm_second"), "checkbox"),
+                FormField("confirm_past_eligibility", ui.t("matching.field.confirm_past_eligibility"), "checkbox")],
+        call=lambda shown, values: services.propose_match(ui.engine(), scope, newcomer_id=shown.id, group_id=group_id, **values),
+        submit_label=ui.t("matching.propose_named", name=name), done_text=ui.t("matching.proposed_named", name=name),
+        field_labels=FIELD_LABELS, on_done=lambda _: (actions.drop_choice("propose_newcomer"), actions.drop_choice("propose_group")),
+    )
+
+
+def match_actions(here) -> None:
+    """The running matches shown above: choose one, then accept / decline it (proposed) or end it (active)."""
+    row = actions.pick(here, key="match_pick", id_column="match_id", label=ui.t("matching.choose_match"),
+                       format_row=lambda r: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name} · {i18n.label('match_status', r.status)}")
+    if row is None:
+        return
+    match = actions.Shown(int(row["match_id"]), int(row["version"]), match_name(row))
+    if row["status"] == MatchStatus.PROPOSED.value:
+        accept_col, decline_col = st.columns(2)
+        with accept_col:
+            actions.action_form(
+                "accept", match, slot="match_pick", title=ui.t("matching.accept_title"), intro=ui.t("matching.accept_help"),
+                fields=[FormField("started_date", ui.t("matching.field.started_date"), "date", default=as_of)],
+                call=match_call(services.accept_match), submit_label=ui.t("matching.accept_named", name=match.name),
+                done_text=ui.t("matching.accepted_named", name=match.name), field_labels=FIELD_LABELS,
+                on_done=lambda _: actions.drop_choice("match_pick"),  # the next action offered is not "end"
+            )
+        with decline_col:
+            actions.action_form(
+                "decline", match, slot="match_pick", title=ui.t("matching.decline_title"), destructive=True, icon=":material/block:",
+                fields=[FormField("declined_date", ui.t("matching.field.declined_date"), "date", default=as_of),
+                        FormField("reason", ui.t("matching.field.reason"), required=True, max_chars=services.MAX_REASON_LENGTH)],
+                call=match_call(services.decline_match), submit_label=ui.t("matching.decline_named", name=match.name),
+                done_text=ui.t("matching.declined_named", name=match.name), field_labels=FIELD_LABELS,
+                confirm_text=ui.t("matching.decline_confirm", name=match.name),
+            )
+        return
+    actions.action_form(
+        "end", match, slot="match_pick", title=ui.t("matching.end_title"), destructive=True, icon=":material/stop_circle:",
+        fields=[
+            FormField("outcome", ui.t("matching.field.outcome"), "radio", options=list(services.END_OUTCOMES), required=True,
+                      format_func=lambda s: i18n.label("match_status", s)),
+            FormField("ended_date", ui.t("matching.field.ended_date"), "date", default=as_of),
+            FormField("reason", ui.t("matching.field.reason"), max_chars=services.MAX_REASON_LENGTH, help=ui.t("matching.end_reason_help")),
+            FormField("group_status", ui.t("matching.field.group_status"), "select", options=["", *services.GROUP_STATUSES_AFTER_END],
+                      default="", format_func=lambda s: ui.t("matching.group_status_default") if not s else i18n.label("group_status", s)),
+        ],
+        call=lambda shown, values: services.end_match(ui.engine(), scope, match_id=shown.id, expected_version=shown.version,
+                                                      **{**values, "group_status": values["group_status"] or None}),
+        submit_label=ui.t("matching.end_named", name=match.name), done_text=ui.t("matching.ended_named", name=match.name),
+        confirm_text=ui.t("matching.end_confirm", name=match.name), field_labels=FIELD_LABELS,
+    )
+
+
+def matches_tab() -> None:
     if scope.is_coordinator:
-        st.subheader(ui.t("matching.propose_title"))
-        candidates = ui.cached(queries.waiting_newcomers)(scope, filters, as_of=as_of, municipality=municipality)
-        candidates = candidates[candidates["proposed_group"].isna()]
-        targets = ui.cached(queries.proposable_groups)(scope, filters, as_of=as_of, municipality=municipality)
-        if candidates.empty or targets.empty:
-            st.info(ui.t("matching.propose_nothing"))
-        else:
-            newcomer_text = {
-                r.newcomer_id: f"{r.code} · {r.name} · " + (ui.t("matching.flag.not_eligible") if r.days_left < 0
-                                                            else ui.t("matching.days_left", days=r.days_left))
-                for r in candidates.itertuples()
-            }
-            group_text = {
-                r.group_id: f"{r.code} · {r.name} · {i18n.label('group_status', r.status)}"
-                + (f" · {ui.t('matching.running', n=r.running_matches)}" if r.running_matches else "")
-                for r in targets.itertuples()
-            }
-            with st.form("propose_form"):
-                newcomer_id = st.selectbox(ui.t("matching.field.newcomer"), list(newcomer_text), format_func=newcomer_text.get,
-                                           key="propose_newcomer")
-                group_id = st.selectbox(ui.t("matching.field.group"), list(group_text), format_func=group_text.get, key="propose_group")
-                proposed_date = st.date_input(ui.t("matching.field.proposed_date"), value=as_of, format=DATE_FORMAT,
-                                              key="propose_date")
-                confirm_second = st.checkbox(ui.t("matching.field.confirm_second"), key="propose_confirm_second")
-                confirm_past = st.checkbox(ui.t("matching.field.confirm_past_eligibility"), key="propose_confirm_past")
-                if st.form_submit_button(ui.t("matching.propose"), type="primary", key="propose_submit"):
-                    write(services.propose_match, ui.t("matching.proposed_done"), newcomer_id=int(newcomer_id), group_id=int(group_id),
-                          proposed_date=proposed_date, confirm_second=confirm_second, confirm_past_eligibility=confirm_past)
+        propose_section()
     else:
         st.caption(ui.t("matching.builder_actions"))
 
@@ -238,6 +281,7 @@ with tabs["matches"]:
     st.subheader(ui.t("matching.running_title", n=len(here)))
     if here.empty:
         st.info(ui.t("matching.no_running"))
+        actions.feedback("match_pick")
     else:
         st.dataframe(pd.DataFrame({
             "group": here["group_code"] + " " + here["group_name"], "newcomer": here["newcomer_code"] + " " + here["newcomer_name"],
@@ -249,53 +293,9 @@ with tabs["matches"]:
             "proposed_date": ui.date_column(ui.t("matching.field.proposed_date")),
             "started_date": ui.date_column(ui.t("matching.field.started_date")),
         })
-        labels = {
-            r.match_id: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name} · {i18n.label('match_status', r.status)}"
-            for r in here.itertuples()
-        }
-        # Keep the chosen match chosen when its label changes (accepted: "voorgesteld" → "actief"): set it on every
-        # run, so the browser gets the new label instead of answering with the old one, which matches no option.
-        if st.session_state.get("match_pick") in labels:
-            st.session_state["match_pick"] = st.session_state["match_pick"]
-        else:
-            st.session_state.pop("match_pick", None)
-        match_id = st.selectbox(ui.t("matching.choose_match"), list(labels), format_func=labels.get, key="match_pick")
-        match = here[here["match_id"] == match_id].iloc[0]
-        version = int(match["version"])
-        if match["status"] == MatchStatus.PROPOSED.value:
-            accept_col, decline_col = st.columns(2)
-            with accept_col, st.form(f"accept_{match_id}"):
-                st.markdown(f"**{ui.t('matching.accept_title')}**")
-                st.caption(ui.t("matching.accept_help"))
-                started = st.date_input(ui.t("matching.field.started_date"), value=as_of, format=DATE_FORMAT, key=f"accept_date_{match_id}")
-                if st.form_submit_button(ui.t("matching.accept"), type="primary", key=f"accept_submit_{match_id}"):
-                    write(services.accept_match, ui.t("matching.accepted_done"), match_id=int(match_id), started_date=started,
-                          expected_version=version)
-            with decline_col, st.form(f"decline_{match_id}"):
-                st.markdown(f"**{ui.t('matching.decline_title')}**")
-                declined = st.date_input(ui.t("matching.field.declined_date"), value=as_of, format=DATE_FORMAT,
-                                         key=f"decline_date_{match_id}")
-                reason = st.text_input(ui.t("matching.field.reason"), key=f"decline_reason_{match_id}", max_chars=services.MAX_REASON_LENGTH)
-                if st.form_submit_button(ui.t("matching.decline"), key=f"decline_submit_{match_id}"):
-                    write(services.decline_match, ui.t("matching.declined_done"), match_id=int(match_id), declined_date=declined,
-                          reason=reason, expected_version=version)
-        else:
-            with st.form(f"end_{match_id}"):
-                st.markdown(f"**{ui.t('matching.end_title')}**")
-                outcome = st.radio(ui.t("matching.field.outcome"), list(services.END_OUTCOMES), horizontal=True,
-                                   format_func=lambda s: i18n.label("match_status", s), key=f"end_outcome_{match_id}")
-                ended = st.date_input(ui.t("matching.field.ended_date"), value=as_of, format=DATE_FORMAT, key=f"end_date_{match_id}")
-                reason = st.text_input(ui.t("matching.field.reason"), key=f"end_reason_{match_id}", max_chars=services.MAX_REASON_LENGTH,
-                                       help=ui.t("matching.end_reason_help"))
-                group_next = st.selectbox(
-                    ui.t("matching.field.group_status"), ["", *services.GROUP_STATUSES_AFTER_END], key=f"end_group_{match_id}",
-                    format_func=lambda s: ui.t("matching.group_status_default") if not s else i18n.label("group_status", s),
-                )
-                if st.form_submit_button(ui.t("matching.end"), type="primary", key=f"end_submit_{match_id}"):
-                    write(services.end_match, ui.t("matching.ended_done"), match_id=int(match_id), outcome=outcome, ended_date=ended,
-                          reason=reason, expected_version=version, group_status=group_next or None)
+        match_actions(here)
 
-with tabs["funnel"]:
+def funnel_tab() -> None:
     st.caption(ui.t("matching.funnel_intro"))
     start_col, end_col = st.columns(2)
     period_start = start_col.date_input(ui.t("matching.period_start"), value=as_of - dt.timedelta(days=730), format=DATE_FORMAT,
@@ -318,3 +318,14 @@ with tabs["funnel"]:
                          "newcomers": ui.t("matching.col.newcomers"), "median_days": right_aligned(ui.t("matching.col.median_days")),
                      })
         st.caption(ui.t("matching.funnel_medians"))
+
+
+sections = {"queue": ui.t("matching.tab.queue")}
+if scope.is_coordinator:
+    sections["suggestions"] = ui.t("matching.tab.suggestions")
+sections |= {"matches": ui.t("matching.tab.matches"), "funnel": ui.t("matching.tab.funnel")}
+draw = {"queue": queue_tab, "suggestions": suggestions_tab, "matches": matches_tab, "funnel": funnel_tab}
+for slug, tab in actions.tabs("matching", sections).items():
+    if tab.open:  # only the open tab runs its queries and charts
+        with tab:
+            draw[slug]()
