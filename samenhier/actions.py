@@ -128,7 +128,7 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     labels = {int(getattr(r, id_column)): format_row(r) for r in frame.itertuples(index=False)}
     chosen = st.session_state.get(key)
     if chosen is not None and chosen not in labels:
-        st.session_state.pop(key, None)
+        st.session_state[key] = None  # set, not popped: the browser must be told to show nothing chosen
     elif chosen is not None:
         st.session_state[key] = chosen  # re-assert: its label may have changed (proposed → active), keep it chosen
     extra = {} if key in st.session_state else {"index": None}
@@ -142,7 +142,7 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
 
 def drop_choice(key: str) -> None:
     """Forget the choice of :func:`pick` ``(key=key)`` (e.g. after a write, so the next action is not offered)."""
-    st.session_state.pop(key, None)
+    st.session_state[key] = None
 
 
 # ---------------------------------------------------------------------------------------------- forms
