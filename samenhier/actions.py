@@ -19,6 +19,7 @@ Usage (a page)::
     from samenhier import actions
     from samenhier.feedback import Shown
     from samenhier.forms import FormField
+from samenhier.io.rows import fold_vocabulary
 
     row = actions.pick(here, key="match_pick", id_column="match_id", label=ui.t("matching.choose_match"),
                        format_row=lambda r: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name}")
@@ -50,9 +51,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from samenhier import ui
+from samenhier import i18n, ui
 from samenhier.feedback import (
     CONFIRM,
+    CONFLICT,
     INVALID,
     SAVED,
     Outcome,
@@ -64,10 +66,12 @@ from samenhier.feedback import (
     split_errors,
 )
 from samenhier.forms import FormField
+from samenhier.io.rows import fold_vocabulary
 
 FEEDBACK_KEY = "actions-feedback"
 LAST_KEY = "actions-last"
 MIN_DATE, MAX_DATE = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
+PICK_LIMIT = 300
 
 __all__ = ["FormField", "Outcome", "Shown", "action_button", "action_form", "drop_choice", "feedback", "forget_form",
            "pick", "run", "tabs", "tell"]
@@ -96,7 +100,7 @@ def _told(outcome: Outcome, shown: Shown | None, slot: str, done_text: str) -> N
         for warning in outcome.warnings:
             tell(slot, "warning", warning)
     elif (text := outcome_text(outcome, shown, ui.current_language())) is not None:
-        tell(slot, "error" if outcome.status != "conflict" else "warning", text)
+        tell(slot, "error" if outcome.status != CONFLICT else "warning", text)
 
 
 def run(slot: str, call: Callable[[], Any], *, done_text: str, shown: Shown | None = None,
@@ -106,7 +110,7 @@ def run(slot: str, call: Callable[[], Any], *, done_text: str, shown: Shown | No
     errors are the caller's to show)."""
     outcome = attempt(call, ui.current_language())
     _told(outcome, shown, slot, done_text)
-    if outcome.status in (SAVED, "conflict"):
+    if outcome.status in (SAVED, CONFLICT):
         ui.clear_caches()
     if outcome.ok and on_done is not None:
         on_done(outcome.result)
@@ -117,22 +121,34 @@ def run(slot: str, call: Callable[[], Any], *, done_text: str, shown: Shown | No
 
 
 def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_row: Callable[[Any], str],
-         help: str | None = None, placeholder: str | None = None) -> pd.Series | None:
+         help: str | None = None, placeholder: str | None = None, limit: int = PICK_LIMIT) -> pd.Series | None:
     """Choose one record of ``frame`` (the rows the page shows), by id; returns its row or None.
 
     Nothing is chosen at first. When the chosen id is not in ``frame`` any more (a filter, the
     municipality, a write elsewhere), the choice is dropped and None comes back, so no action can
     reach a record that is not on screen. ``format_row`` gets a row as a named tuple. Messages left
-    for ``key`` (see ``slot`` of :func:`action_form`) are shown under the picker.
+    for ``key`` (see ``slot`` of :func:`action_form`) are shown under the picker. More than ``limit``
+    rows (national scale) get a search field first; the list then offers the first ``limit`` rows
+    whose text contains the search, and the current choice (a search does not drop it).
     """
     labels = {int(getattr(r, id_column)): format_row(r) for r in frame.itertuples(index=False)}
+    offered = list(labels)
+    if len(offered) > limit:
+        needle = fold_vocabulary(st.text_input(ui.t("picker.search"), key=f"{key}_search"))
+        if needle:
+            offered = [i for i in offered if needle in fold_vocabulary(labels[i])]
+        total, offered = len(offered), offered[:limit]
+        lang = ui.current_language()
+        st.caption(ui.t("picker.count", shown=i18n.format_number(len(offered), lang), total=i18n.format_number(total, lang)))
     chosen = st.session_state.get(key)
     if chosen is not None and chosen not in labels:
         st.session_state[key] = None  # set, not popped: the browser must be told to show nothing chosen
     elif chosen is not None:
         st.session_state[key] = chosen  # re-assert: its label may have changed (proposed → active), keep it chosen
     extra = {} if key in st.session_state else {"index": None}
-    choice = st.selectbox(label, list(labels), format_func=labels.get, key=key, help=help,
+    if chosen in labels and chosen not in offered:
+        offered = [chosen, *offered]
+    choice = st.selectbox(label, offered, format_func=labels.get, key=key, help=help,
                           placeholder=placeholder or ui.t("actions.choose"), **extra)
     feedback(key)
     if choice is None:
@@ -153,7 +169,7 @@ class _Spec:
     key: str
     fields: Sequence[FormField]
     call: Callable[[Shown, dict], Any]
-    done_text: str
+    done_text: str | Callable[[dict], str]
     slot: str
     confirm_text: str | None = None
     confirm_label: str | None = None
@@ -162,6 +178,7 @@ class _Spec:
     clear_on_success: bool = True
     on_done: Callable[[Any], None] | None = None
     field_labels: Mapping[str, str] = field(default_factory=dict)
+    reload_on_conflict: bool = False
 
 
 def _base(key: str, shown: Shown) -> str:
@@ -203,8 +220,11 @@ def _execute(spec: _Spec, shown: Shown, values: dict, *, confirmed: bool = False
         if spec.clear_on_success:
             forget_form(spec.key, shown, spec.fields)
         st.session_state.setdefault(LAST_KEY, {})[spec.key] = fingerprint(spec.key, shown.id, values)
-    _told(outcome, shown, spec.slot, spec.done_text)
-    if outcome.status in (SAVED, "conflict"):
+    if outcome.status == CONFLICT and spec.reload_on_conflict:
+        forget_form(spec.key, shown, spec.fields)  # the form shows the record as it is now
+    done_text = spec.done_text(values) if callable(spec.done_text) else spec.done_text
+    _told(outcome, shown, spec.slot, done_text)
+    if outcome.status in (SAVED, CONFLICT):
         ui.clear_caches()
     if outcome.ok and spec.on_done is not None:
         spec.on_done(outcome.result)
@@ -260,10 +280,11 @@ def _widget(base: str, f: FormField) -> None:
 
 def action_form(
     key: str, shown: Shown, *, fields: Sequence[FormField], call: Callable[[Shown, dict], Any], submit_label: str,
-    done_text: str, confirm_text: str | None = None, confirm_label: str | None = None, confirm_flag: str | None = None,
-    slot: str | None = None, icon: str | None = None, destructive: bool = False, title: str | None = None,
-    intro: str | None = None, field_labels: Mapping[str, str] | None = None, check_repeat: bool = True,
-    clear_on_success: bool = True, on_done: Callable[[Any], None] | None = None, border: bool = True,
+    done_text: str | Callable[[dict], str], confirm_text: str | None = None, confirm_label: str | None = None,
+    confirm_flag: str | None = None, slot: str | None = None, icon: str | None = None, destructive: bool = False,
+    title: str | None = None, intro: str | None = None, field_labels: Mapping[str, str] | None = None,
+    check_repeat: bool = True, clear_on_success: bool = True, on_done: Callable[[Any], None] | None = None,
+    border: bool = True, reload_on_conflict: bool = False,
 ) -> None:
     """Draw a form that writes ``shown`` and handle its submission (see the module docstring).
 
@@ -273,11 +294,14 @@ def action_form(
     service that raises ConfirmationNeeded wants set to True once the user confirmed. ``destructive``
     draws the button secondary with a warning icon unless ``icon`` is given (Streamlit has no red
     button). Messages go to ``slot`` (default ``key``), shown under the form. ``field_labels`` name
-    fields that the form does not show when the service finds them wrong.
+    fields that the form does not show when the service finds them wrong. ``done_text`` may be a
+    function of the submitted values. ``reload_on_conflict`` (edit forms whose fields start from the
+    record): after a version conflict the form forgets the input and shows the record as it is now.
     """
     spec = _Spec(key=key, fields=list(fields), call=call, done_text=done_text, slot=slot or key, confirm_text=confirm_text,
                  confirm_label=confirm_label, confirm_flag=confirm_flag, check_repeat=check_repeat,
-                 clear_on_success=clear_on_success, on_done=on_done, field_labels=dict(field_labels or {}))
+                 clear_on_success=clear_on_success, on_done=on_done, field_labels=dict(field_labels or {}),
+                 reload_on_conflict=reload_on_conflict)
     base = _base(key, shown)
     errors = st.session_state.get(f"{base}-errors", {})
     at_field, general = split_errors(errors, [f.name for f in fields], spec.field_labels)
@@ -293,7 +317,7 @@ def action_form(
         for message in general:
             st.error(message)
         if errors:
-            st.caption(ui.t("forms.fix_errors"))
+            st.error(ui.t("forms.fix_errors"))
         st.form_submit_button(submit_label, type="secondary" if destructive else "primary", key=f"{base}-submit",
                               icon=icon or (":material/warning:" if destructive else None), on_click=_submitted,
                               args=(spec, shown))

@@ -9,7 +9,7 @@ import json
 
 import pandas as pd
 import pytest
-from apptest_helpers import run_app, texts
+from apptest_helpers import open_tab, run_app, texts
 from sqlmodel import Session, select
 
 from samenhier.models import AuditEvent, CommunityBuilder, Meeting, WelcomeGroup
@@ -59,16 +59,23 @@ def trace_y(figure: dict, name: str, month: int) -> int:
     return trace["y"][month - 1]
 
 
-def fill_log_form(at, *, group: int | None = None, date=DAY, kind="online", duration=60, members=2, newcomers=1, note=""):
-    if group is not None:
+def log_key(group: int, name: str) -> str:
+    """The widget key of a field of the log form of ``group`` (samenhier.actions: ``{form}-{record id}-{field}``)."""
+    return f"meetings_log-{group}-{name}"
+
+
+def fill_log_form(at, *, group: int, date=DAY, kind="online", duration=60, members=2, newcomers=1, note=""):
+    if at.session_state["tabs-meetings-slug"] != "log":
+        open_tab(at, "meetings", "Bijeenkomst vastleggen")
+    if at.selectbox(key="meetings_log_group").value != group:
         at.selectbox(key="meetings_log_group").set_value(group).run()
-    at.date_input(key="meetings_log_date").set_value(date)
-    at.selectbox(key="meetings_log_kind").set_value(kind)
-    at.number_input(key="meetings_log_duration").set_value(duration)
-    at.number_input(key="meetings_log_members").set_value(members)
-    at.number_input(key="meetings_log_newcomers").set_value(newcomers)
-    at.text_area(key="meetings_log_note").set_value(note)
-    at.button(key="meetings_log_submit").click().run()
+    at.date_input(key=log_key(group, "date")).set_value(date)
+    at.selectbox(key=log_key(group, "kind")).set_value(kind)
+    at.number_input(key=log_key(group, "duration_minutes")).set_value(duration)
+    at.number_input(key=log_key(group, "members_present")).set_value(members)
+    at.number_input(key=log_key(group, "newcomers_present")).set_value(newcomers)
+    at.text_area(key=log_key(group, "note")).set_value(note)
+    at.button(key=log_key(group, "submit")).click().run()
     return at
 
 
@@ -92,16 +99,19 @@ def test_logged_meeting_is_counted_in_heatmap_monthly_charts_and_overview(app_st
     assert len(before["heatmap"]["data"][0]["x"]) == 53 and before["heatmap"]["data"][0]["x"][0] == "2026-W01"
 
     rows = count_rows(engine, Meeting)
-    fill_log_form(at, group=group_id(engine, GROUP), note="Samen naar de bibliotheek")
+    gid = group_id(engine, GROUP)
+    fill_log_form(at, group=gid, note="Samen naar de bibliotheek")
     assert not at.exception
     assert count_rows(engine, Meeting) == rows + 1
-    assert any("Bijeenkomst vastgelegd" in s.value for s in at.success)
+    name = f"groep {GROUP} {groups.loc[groups['groep_code'] == GROUP, 'naam'].iloc[0].strip()}"
+    assert [s.value for s in at.success] == [f"Bijeenkomst vastgelegd: {name}, 14 november 2026, online."]
+    # The form is empty again for the next meeting.
+    assert at.number_input(key=log_key(gid, "duration_minutes")).value is None
+    open_tab(at, "meetings", "Jaaroverzicht")
     after = charts(at)
     assert heatmap_cell(after["heatmap"], GROUP, "2026-W46") == in_week + 1
     assert trace_y(after["bar"], "online", 11) == online_nov + 1
     assert trace_y(after["scatter"], "Den Haag", 11) == den_haag_nov + 1
-    # The form is empty again for the next meeting.
-    assert at.number_input(key="meetings_log_duration").value is None
 
     at.switch_page("views/overview.py").run()
     tile = next(m for m in at.metric if m.label == "Bijeenkomsten (30 dagen)")
@@ -116,9 +126,10 @@ def test_community_builder_logs_only_for_own_groups(app_store, sheets):
 
     at = run_app(builder, page=PAGE)
     assert not at.exception
+    heatmap = charts(at)["heatmap"]["data"][0]
+    open_tab(at, "meetings", "Bijeenkomst vastleggen")
     options = at.selectbox(key="meetings_log_group").options
     assert {o.split(" · ")[0] for o in options} == own
-    heatmap = charts(at)["heatmap"]["data"][0]
     assert {label.split(" · ")[0] for label in heatmap["y"]} <= set(groups.loc[groups["community_builder"] == BUILDER, "groep_code"])
 
     # Calling the service directly for another builder's group is refused too, and writes nothing.
@@ -140,9 +151,9 @@ def test_builder_scope_is_linked_to_the_workbook_builder(app_store):
     ("changes", "expected"),
     [
         ({"date": dt.date(2026, 11, 16)}, "de datum ligt in de toekomst (vandaag is het 15 november 2026)"),
-        ({"members": 99}, "Leden aanwezig: moet tussen 0 en"),
-        ({"newcomers": 9}, "Nieuwkomers aanwezig: moet tussen 0 en"),
-        ({"duration": None}, "Duur (min): vul dit veld in"),
+        ({"members": 99}, "moet tussen 0 en"),
+        ({"newcomers": 9}, "moet tussen 0 en"),
+        ({"duration": None}, "vul dit veld in"),
         ({"duration": 2000}, "de duur moet tussen 1 en 1440 minuten liggen"),
         ({"date": dt.date(2020, 1, 1)}, "de datum ligt vóór de start van de koppeling"),
     ],
@@ -151,16 +162,17 @@ def test_invalid_input_shows_a_message_keeps_the_form_and_writes_nothing(app_sto
     engine, _builder = app_store
     at = run_app(Scope.coordinator("coco"), page=PAGE)
     before = (count_rows(engine, Meeting), count_rows(engine, AuditEvent))
-    fill_log_form(at, group=group_id(engine, GROUP), **changes)
+    gid = group_id(engine, GROUP)
+    fill_log_form(at, group=gid, **changes)
     assert not at.exception
     errors = "\n".join(e.value for e in at.error)
     assert "Niet opgeslagen" in errors and expected in errors
     assert (count_rows(engine, Meeting), count_rows(engine, AuditEvent)) == before
     # What was typed is still there.
     if "date" in changes:
-        assert at.date_input(key="meetings_log_date").value == changes["date"]
+        assert at.date_input(key=log_key(gid, "date")).value == changes["date"]
     if "members" in changes:
-        assert at.number_input(key="meetings_log_members").value == changes["members"]
+        assert at.number_input(key=log_key(gid, "members_present")).value == changes["members"]
 
 
 def test_duplicate_asks_for_confirmation_before_saving(app_store, sheets):
@@ -169,11 +181,11 @@ def test_duplicate_asks_for_confirmation_before_saving(app_store, sheets):
     existing = meetings[meetings["groep_code"] == GROUP].sort_values("datum").iloc[-1]
     at = run_app(Scope.coordinator("coco"), page=PAGE)
     rows = count_rows(engine, Meeting)
-    fill_log_form(at, group=group_id(engine, GROUP), date=existing["datum"].date(), kind=existing["soort"])
+    gid = group_id(engine, GROUP)
+    fill_log_form(at, group=gid, date=existing["datum"].date(), kind=existing["soort"])
     assert count_rows(engine, Meeting) == rows
     assert "al een bijeenkomst van deze soort" in texts(at)
-    at.checkbox(key="meetings_log_confirm").check()
-    at.button(key="meetings_log_submit").click().run()
+    at.button(key=log_key(gid, "confirm")).click().run()
     assert not at.exception
     assert count_rows(engine, Meeting) == rows + 1
 
@@ -183,23 +195,25 @@ def test_edit_and_delete_a_meeting(app_store):
     gid = group_id(engine, GROUP)
     with Session(engine) as s:
         meeting = s.exec(select(Meeting).where(Meeting.group_id == gid).order_by(Meeting.date.desc(), Meeting.id.desc())).first()
-    at = run_app(builder, page=PAGE)
+    at = open_tab(run_app(builder, page=PAGE), "meetings", "Bewerken of verwijderen")
     at.selectbox(key="meetings_edit_group").set_value(gid).run()
-    assert at.selectbox(key=f"meetings_edit_choice_{gid}").value == meeting.id  # newest first
-    prefix = f"meetings_edit_{meeting.id}_"
-    at.number_input(key=prefix + "duration").set_value(25)
+    choice = at.selectbox(key=f"meetings_edit_choice_{gid}")
+    assert choice.value is None and choice.options[0].startswith(meeting.date.strftime("%-d "))  # newest first, none chosen
+    choice.set_value(meeting.id).run()
+    prefix = f"meetings_edit-{meeting.id}-"
+    at.number_input(key=prefix + "duration_minutes").set_value(25)
     at.button(key=prefix + "submit").click().run()
     assert not at.exception
-    assert any("Bijeenkomst gewijzigd" in s.value for s in at.success)
+    assert len(at.success) == 1 and at.success[0].value.startswith("Bijeenkomst van ") and at.success[0].value.endswith(" is gewijzigd.")
     with Session(engine) as s:
         changed = s.get(Meeting, meeting.id)
         assert (changed.duration_minutes, changed.version) == (25, meeting.version + 1)
 
     rows = count_rows(engine, Meeting)
-    at.button(key=f"meetings_delete_{meeting.id}").click().run()
-    assert "verwijderen? Dit kan niet ongedaan worden gemaakt" in texts(at)
+    at.button(key=f"meetings_delete-{meeting.id}-button").click().run()
+    assert "echt verwijderen? Dit kan niet ongedaan worden gemaakt" in texts(at)
     assert count_rows(engine, Meeting) == rows  # asking is not deleting
-    at.button(key=f"meetings_delete_confirm_{meeting.id}").click().run()
+    at.button(key=f"meetings_delete-{meeting.id}-confirm").click().run()
     assert not at.exception
     assert count_rows(engine, Meeting) == rows - 1
     with Session(engine) as s:
@@ -219,7 +233,9 @@ def test_programme_year_view_and_cadence_tab(app_store, sheets):
     heatmap = charts(at)["heatmap"]["data"][0]
     assert heatmap["x"] == [f"Maand {m}" for m in range(1, 13)]
     assert {label.split(" · ")[0] for label in heatmap["y"]} == started_2025
-    assert "Regelmaat per actieve groep" in texts(at)
+    assert "Regelmaat per actieve groep" not in texts(at)  # only the open tab runs
+    assert "Regelmaat per actieve groep" in texts(open_tab(at, "meetings", "Regelmaat"))
+    assert not at.get("plotly_chart")
 
 
 def test_page_in_english_has_no_missing_texts(app_store):
@@ -233,25 +249,27 @@ def test_page_in_english_has_no_missing_texts(app_store):
 def test_edit_after_someone_else_changed_the_meeting_overwrites_nothing(app_store):
     engine, builder = app_store
     gid = group_id(engine, GROUP)
-    at = run_app(builder, page=PAGE)
+    at = open_tab(run_app(builder, page=PAGE), "meetings", "Bewerken of verwijderen")
     at.selectbox(key="meetings_edit_group").set_value(gid).run()
-    meeting_id = at.selectbox(key=f"meetings_edit_choice_{gid}").value
+    with Session(engine) as s:
+        meeting_id = s.exec(select(Meeting.id).where(Meeting.group_id == gid).order_by(Meeting.date.desc())).first()
+    at.selectbox(key=f"meetings_edit_choice_{gid}").set_value(meeting_id).run()
     with Session(engine) as s:
         seen = s.get(Meeting, meeting_id)
     # Meanwhile the coordinator changes the members present.
     meeting_service.update_meeting(engine, Scope.coordinator("coco"), meeting_id=meeting_id, expected_version=seen.version,
                                    date=seen.date, kind=seen.kind, duration_minutes=seen.duration_minutes,
                                    members_present=0, newcomers_present=seen.newcomers_present, note=seen.note)
-    prefix = f"meetings_edit_{meeting_id}_"
-    at.number_input(key=prefix + "duration").set_value(5)
+    prefix = f"meetings_edit-{meeting_id}-"
+    at.number_input(key=prefix + "duration_minutes").set_value(5)
     at.button(key=prefix + "submit").click().run()
     assert not at.exception
-    assert "Iemand anders heeft deze bijeenkomst intussen gewijzigd (Leden aanwezig)" in texts(at)
+    assert "is intussen door iemand anders gewijzigd. Er is niets opgeslagen" in texts(at)
     with Session(engine) as s:
         now = s.get(Meeting, meeting_id)
     assert (now.duration_minutes, now.members_present, now.version) == (seen.duration_minutes, 0, seen.version + 1)
     # The form now shows the stored values, ready for a second try.
-    assert at.number_input(key=prefix + "members").value == 0
+    assert at.number_input(key=prefix + "members_present").value == 0
 
 
 def test_empty_store_says_there_is_nothing_yet(engine):
@@ -260,5 +278,5 @@ def test_empty_store_says_there_is_nothing_yet(engine):
     assert not at.exception
     shown = texts(at)
     assert "Geen groepen met een bijeenkomst of een lopende koppeling in 2026." in shown
-    assert "Er zijn geen actieve groepen." in shown
-    assert "nog niets om vast te leggen" in shown
+    assert "Er zijn geen actieve groepen." in texts(open_tab(at, "meetings", "Regelmaat"))
+    assert "nog niets om vast te leggen" in texts(open_tab(at, "meetings", "Bijeenkomst vastleggen"))

@@ -7,19 +7,17 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_month_names
 
-from samenhier import i18n, ui
+from samenhier import actions, i18n, ui
 from samenhier.charts import meetings as meeting_charts
+from samenhier.forms import FormField
 from samenhier.models import MeetingKind
 from samenhier.queries import meetings as meeting_queries
 from samenhier.scope import AccessDenied
 from samenhier.services import meetings as meeting_service
-from samenhier.services.common import FieldError, ValidationFailed, VersionConflict
-from samenhier.widgets import paginate, pick
+from samenhier.widgets import paginate
 
 KINDS = [k.value for k in MeetingKind]
 EARLIEST_DATE = dt.date(2000, 1, 1)
-FLASH_KEY = "meetings_flash"
-LOG_KEYS = ("date", "kind", "duration", "members", "newcomers", "note", "confirm")
 FIELD_LABELS = {
     "date": "col.date", "kind": "col.kind", "duration_minutes": "col.duration", "members_present": "col.members_present",
     "newcomers_present": "col.newcomers_present", "note": "col.note", "group": "meetings.field.group",
@@ -33,12 +31,7 @@ as_of = ui.as_of()
 lang = ui.current_language()
 date_format = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
 kind_labels = {k: i18n.label("meeting_kind", k, lang) for k in KINDS}
-
-
-def message(error: FieldError) -> str:
-    """A field error or warning in the session's language, dates written out (``3 maart 2026``)."""
-    params = {k: ui.fmt_date(v) if isinstance(v, dt.date) else v for k, v in error.params.items()}
-    return f"{ui.t(FIELD_LABELS.get(error.field, error.field))}: {ui.t('validation.' + error.code, **params)}"
+FIELD_TEXTS = {name: ui.t(key) for name, key in FIELD_LABELS.items()}
 
 
 def describe(details: list) -> str:
@@ -47,23 +40,6 @@ def describe(details: list) -> str:
     if len(details) > HOVER_LINES:
         lines.append(f"… +{len(details) - HOVER_LINES}")
     return "<br>".join(lines)
-
-
-def flash(where: str, kind: str, text: str) -> None:
-    """Keep a message to show after the rerun that follows a write."""
-    st.session_state.setdefault(FLASH_KEY, []).append((where, kind, text))
-
-
-def show_flash(where: str) -> None:
-    kept = st.session_state.get(FLASH_KEY, [])
-    for kind, text in [(k, t) for w, k, t in kept if w == where]:
-        getattr(st, kind)(text)
-    st.session_state[FLASH_KEY] = [m for m in kept if m[0] != where]
-
-
-def group_picker(groups, key: str) -> int:
-    names = dict(zip(groups["group_id"].tolist(), (groups["code"] + " · " + groups["name"]).tolist(), strict=True))
-    return pick(ui.t("meetings.field.group"), names, key=key)
 
 
 def year_tab() -> None:
@@ -167,176 +143,104 @@ def cadence_tab() -> None:
                   "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days"], "meetings_cadence_page")
 
 
+def meeting_fields(limits, row=None) -> list[FormField]:
+    """The form of one meeting, starting from ``row`` (an edit) or empty with today's date (a new one)."""
+    def value(name):
+        return None if row is None else row[name]
+
+    return [
+        FormField("date", ui.t("col.date"), "date", default=as_of if row is None else value("date"), min_value=EARLIEST_DATE),
+        FormField("kind", ui.t("col.kind"), "select", options=KINDS, format_func=kind_labels.get, default=value("kind")),
+        FormField("duration_minutes", ui.t("col.duration"), "int", min_value=0, step=15,
+                  default=None if row is None else int(value("duration_minutes"))),
+        FormField("members_present", ui.t("col.members_present"), "int", min_value=0, help=ui.t("meetings.field.max", max=int(limits["members"])),
+                  default=None if row is None else int(value("members_present"))),
+        FormField("newcomers_present", ui.t("col.newcomers_present"), "int", min_value=0,
+                  help=ui.t("meetings.field.max", max=int(limits["household_size"])),
+                  default=None if row is None else int(value("newcomers_present"))),
+        FormField("note", ui.t("col.note"), "textarea", max_chars=meeting_service.MAX_NOTE_LENGTH, default=value("note") or None),
+    ]
+
+
+def group_name(limits) -> str:
+    return ui.t("meetings.group_name", code=limits["code"], name=limits["name"])
+
+
+def choose_group(groups, key: str):
+    return actions.pick(groups, key=key, id_column="group_id", label=ui.t("meetings.field.group"),
+                        format_row=lambda r: f"{r.code} · {r.name}")
+
+
 def log_tab(groups) -> None:
     if groups.empty:
         st.info(ui.t("meetings.log.no_groups"))
         return
-    show_flash("log")
-    if st.session_state.pop("meetings_log_reset", False):
-        for name in LOG_KEYS:
-            st.session_state.pop(f"meetings_log_{name}", None)
-    group_id = group_picker(groups, "meetings_log_group")
-    limits = groups.set_index("group_id").loc[group_id]
-    st.caption(ui.t("meetings.log.limits", members=int(limits["members"]), household=int(limits["household_size"])))
-    with st.form("meetings_log_form"):
-        date = st.date_input(ui.t("col.date"), value=as_of, min_value=EARLIEST_DATE, format=date_format, key="meetings_log_date")
-        kind = st.selectbox(ui.t("col.kind"), KINDS, format_func=lambda k: i18n.label("meeting_kind", k), key="meetings_log_kind")
-        duration = st.number_input(ui.t("col.duration"), min_value=0, value=None, step=15, key="meetings_log_duration")
-        left, right = st.columns(2)
-        members = left.number_input(ui.t("col.members_present"), min_value=0, value=None, step=1, key="meetings_log_members",
-                                    help=ui.t("meetings.field.max", max=int(limits["members"])))
-        newcomers = right.number_input(ui.t("col.newcomers_present"), min_value=0, value=None, step=1, key="meetings_log_newcomers",
-                                       help=ui.t("meetings.field.max", max=int(limits["household_size"])))
-        note = st.text_area(ui.t("col.note"), max_chars=meeting_service.MAX_NOTE_LENGTH, key="meetings_log_note")
-        confirm = False
-        if st.session_state.get("meetings_log_duplicate"):
-            st.warning(ui.t("validation.meetings.duplicate"))
-            confirm = st.checkbox(ui.t("meetings.duplicate_confirm"), key="meetings_log_confirm")
-        submitted = st.form_submit_button(ui.t("meetings.log.submit"), type="primary", key="meetings_log_submit")
-    if not submitted:
+    limits = choose_group(groups, "meetings_log_group")
+    if limits is None:
         return
-    try:
-        saved = meeting_service.log_meeting(
-            ui.engine(), scope, group_id=int(group_id), date=date, kind=kind, duration_minutes=duration,
-            members_present=members, newcomers_present=newcomers, note=note, confirm_duplicate=bool(confirm),
-        )
-    except AccessDenied:
-        ui.denied()
-    except ValidationFailed as failed:
-        st.error(ui.t("meetings.not_saved") + "\n\n" + "\n".join(f"- {message(e)}" for e in failed.errors))
-    except meeting_service.ConfirmationNeeded:
-        st.session_state["meetings_log_duplicate"] = True
-        st.rerun()
-    else:
-        ui.clear_caches()
-        st.session_state.pop("meetings_log_duplicate", None)
-        st.session_state["meetings_log_reset"] = True
-        flash("log", "success", ui.t("meetings.log.saved", group=limits["code"], date=ui.fmt_date(date),
-                                     kind=i18n.label("meeting_kind", kind)))
-        for warning in saved.warnings:
-            flash("log", "warning", message(warning))
-        st.rerun()
-
-
-def forget_edit(meeting_id: int) -> None:
-    """Drop the edit form's state of one meeting, so it shows the stored values again."""
-    for key in [k for k in st.session_state if str(k).startswith(f"meetings_edit_{meeting_id}_")]:
-        del st.session_state[key]
+    group = actions.Shown(int(limits["group_id"]), None, group_name(limits))
+    st.caption(ui.t("meetings.log.limits", members=int(limits["members"]), household=int(limits["household_size"])))
+    actions.action_form(
+        "meetings_log", group, fields=meeting_fields(limits), field_labels=FIELD_TEXTS, confirm_flag="confirm_duplicate",
+        call=lambda shown, values: meeting_service.log_meeting(ui.engine(), scope, group_id=shown.id, **values),
+        submit_label=ui.t("meetings.log.submit_named", name=group.name),
+        done_text=lambda values: ui.t("meetings.log.saved", group=group.name, date=ui.fmt_date(values["date"]),
+                                      kind=kind_labels.get(values["kind"], values["kind"])),
+    )
 
 
 def edit_tab(groups) -> None:
     if groups.empty:
         st.info(ui.t("meetings.log.no_groups"))
         return
-    group_id = group_picker(groups, "meetings_edit_group")
-    show_flash("edit")
+    limits = choose_group(groups, "meetings_edit_group")
+    if limits is None:
+        return
     try:
-        meetings = ui.cached(meeting_queries.group_meetings)(scope, int(group_id))
+        meetings = ui.cached(meeting_queries.group_meetings)(scope, int(limits["group_id"]))
     except AccessDenied:
         ui.denied()
     if meetings.empty:
         st.info(ui.t("meetings.edit.none"))
+        actions.feedback(f"meetings_edit_choice_{limits['group_id']}")
         return
-    rows = meetings.set_index("id")
-    meeting_id = st.selectbox(
-        ui.t("meetings.edit.choose"), list(rows.index), key=f"meetings_edit_choice_{group_id}",
-        format_func=lambda i: f"{ui.fmt_date(rows.at[i, 'date'])} · {i18n.label('meeting_kind', rows.at[i, 'kind'])} · "
-                              f"{rows.at[i, 'duration_minutes']} min",
+    pick_key = f"meetings_edit_choice_{limits['group_id']}"
+    row = actions.pick(meetings, key=pick_key, id_column="id", label=ui.t("meetings.edit.choose"),
+                       format_row=lambda r: f"{ui.fmt_date(r.date)} · {kind_labels.get(r.kind, r.kind)} · {r.duration_minutes} min")
+    if row is None:
+        return
+    name = ui.t("meetings.meeting_name", date=ui.fmt_date(row["date"]), kind=kind_labels.get(row["kind"], row["kind"]),
+                group=group_name(limits))
+    meeting = actions.Shown(int(row["id"]), int(row["version"]), name)
+    original = {k: row[k] for k in ("date", "kind", "duration_minutes", "members_present", "newcomers_present", "note")}
+    original["note"] = original["note"] or ""
+    actions.action_form(
+        "meetings_edit", meeting, fields=meeting_fields(limits, row), field_labels=FIELD_TEXTS, confirm_flag="confirm_duplicate",
+        call=lambda shown, values: meeting_service.update_meeting(ui.engine(), scope, meeting_id=shown.id, expected_version=shown.version,
+                                                                  original=original, **values),
+        submit_label=ui.t("meetings.edit.submit_named", name=meeting.name), done_text=ui.t("meetings.edit.saved_named", name=meeting.name),
+        slot=pick_key, reload_on_conflict=True,
     )
-    prefix = f"meetings_edit_{meeting_id}_"
-    if prefix + "original" not in st.session_state:
-        row = rows.loc[meeting_id]
-        st.session_state[prefix + "original"] = {
-            "date": row["date"], "kind": row["kind"], "duration_minutes": int(row["duration_minutes"]),
-            "members_present": int(row["members_present"]), "newcomers_present": int(row["newcomers_present"]),
-            "note": row["note"] or "", "version": int(row["version"]),
-        }
-    original = st.session_state[prefix + "original"]
-    with st.form(f"meetings_edit_form_{meeting_id}"):
-        date = st.date_input(ui.t("col.date"), value=original["date"], min_value=EARLIEST_DATE, format=date_format, key=prefix + "date")
-        kind = st.selectbox(ui.t("col.kind"), KINDS, index=KINDS.index(original["kind"]), key=prefix + "kind",
-                            format_func=lambda k: i18n.label("meeting_kind", k))
-        duration = st.number_input(ui.t("col.duration"), min_value=0, value=original["duration_minutes"], step=15, key=prefix + "duration")
-        left, right = st.columns(2)
-        members = left.number_input(ui.t("col.members_present"), min_value=0, value=original["members_present"], step=1,
-                                    key=prefix + "members")
-        newcomers = right.number_input(ui.t("col.newcomers_present"), min_value=0, value=original["newcomers_present"], step=1,
-                                       key=prefix + "newcomers")
-        note = st.text_area(ui.t("col.note"), value=original["note"], max_chars=meeting_service.MAX_NOTE_LENGTH, key=prefix + "note")
-        confirm = False
-        if st.session_state.get(prefix + "duplicate"):
-            st.warning(ui.t("validation.meetings.duplicate"))
-            confirm = st.checkbox(ui.t("meetings.duplicate_confirm"), key=prefix + "confirm")
-        submitted = st.form_submit_button(ui.t("meetings.edit.submit"), type="primary", key=prefix + "submit")
-    if submitted:
-        try:
-            saved = meeting_service.update_meeting(
-                ui.engine(), scope, meeting_id=int(meeting_id), expected_version=original["version"],
-                original={k: v for k, v in original.items() if k != "version"}, date=date, kind=kind,
-                duration_minutes=duration, members_present=members, newcomers_present=newcomers, note=note,
-                confirm_duplicate=bool(confirm),
-            )
-        except AccessDenied:
-            ui.clear_caches()
-            flash("edit", "error", ui.t("meetings.edit.gone"))
-            forget_edit(meeting_id)
-            st.rerun()
-        except VersionConflict as conflict:
-            ui.clear_caches()
-            fields = ", ".join(ui.t(FIELD_LABELS.get(f, f)) for f in conflict.changed) or "–"
-            flash("edit", "error", ui.t("meetings.edit.conflict", fields=fields))
-            forget_edit(meeting_id)
-            st.rerun()
-        except ValidationFailed as failed:
-            st.error(ui.t("meetings.not_saved") + "\n\n" + "\n".join(f"- {message(e)}" for e in failed.errors))
-        except meeting_service.ConfirmationNeeded:
-            st.session_state[prefix + "duplicate"] = True
-            st.rerun()
-        else:
-            ui.clear_caches()
-            forget_edit(meeting_id)
-            flash("edit", "success", ui.t("meetings.edit.saved"))
-            for warning in saved.warnings:
-                flash("edit", "warning", message(warning))
-            st.rerun()
-
-    if st.session_state.get("meetings_delete_pending") != meeting_id:
-        if st.button(ui.t("meetings.delete"), icon=":material/delete:", key=f"meetings_delete_{meeting_id}"):
-            st.session_state["meetings_delete_pending"] = meeting_id
-            st.rerun()
-        return
-    st.warning(ui.t("meetings.delete.question", date=ui.fmt_date(original["date"]),
-                    kind=i18n.label("meeting_kind", original["kind"])))
-    yes, no = st.columns(2)
-    if yes.button(ui.t("meetings.delete.confirm"), type="primary", key=f"meetings_delete_confirm_{meeting_id}"):
-        st.session_state.pop("meetings_delete_pending", None)
-        try:
-            meeting_service.delete_meeting(ui.engine(), scope, meeting_id=int(meeting_id), expected_version=original["version"])
-        except AccessDenied:
-            flash("edit", "error", ui.t("meetings.edit.gone"))
-        except VersionConflict:
-            flash("edit", "error", ui.t("meetings.delete.conflict"))
-        else:
-            flash("edit", "success", ui.t("meetings.delete.done"))
-        ui.clear_caches()
-        forget_edit(meeting_id)
-        st.rerun()
-    if no.button(ui.t("meetings.delete.cancel"), key=f"meetings_delete_cancel_{meeting_id}"):
-        st.session_state.pop("meetings_delete_pending", None)
-        st.rerun()
+    actions.action_button(
+        "meetings_delete", meeting, label=ui.t("meetings.delete_named", name=meeting.name), icon=":material/delete:", destructive=True,
+        call=lambda shown, _: meeting_service.delete_meeting(ui.engine(), scope, meeting_id=shown.id, expected_version=shown.version),
+        confirm_text=ui.t("meetings.delete.question_named", name=meeting.name), done_text=ui.t("meetings.delete.done_named", name=meeting.name),
+        slot=pick_key,
+    )
 
 
 st.title(ui.t("meetings.title"))
 st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
-tab_year, tab_cadence, tab_log, tab_edit = st.tabs(
-    [ui.t("meetings.tab.year"), ui.t("meetings.tab.cadence"), ui.t("meetings.tab.log"), ui.t("meetings.tab.edit")]
-)
-writable = ui.cached(meeting_queries.loggable_groups)(scope, filters)
-with tab_year:
-    year_tab()
-with tab_cadence:
-    cadence_tab()
-with tab_log:
-    log_tab(writable)
-with tab_edit:
-    edit_tab(writable)
+sections = {"year": ui.t("meetings.tab.year"), "cadence": ui.t("meetings.tab.cadence"), "log": ui.t("meetings.tab.log"),
+            "edit": ui.t("meetings.tab.edit")}
+for slug, tab in actions.tabs("meetings", sections).items():
+    if not tab.open:  # only the open tab runs its queries and charts
+        continue
+    with tab:
+        if slug == "year":
+            year_tab()
+        elif slug == "cadence":
+            cadence_tab()
+        else:
+            writable = ui.cached(meeting_queries.loggable_groups)(scope, filters)
+            (log_tab if slug == "log" else edit_tab)(writable)
