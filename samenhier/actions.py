@@ -72,9 +72,10 @@ FEEDBACK_KEY = "actions-feedback"
 LAST_KEY = "actions-last"
 MIN_DATE, MAX_DATE = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
 PICK_LIMIT = 300
+NEW = "new"
 
-__all__ = ["FormField", "Outcome", "Shown", "action_button", "action_form", "drop_choice", "feedback", "forget_form",
-           "pick", "run", "tabs", "tell"]
+__all__ = ["NEW", "FormField", "Outcome", "Shown", "action_button", "action_form", "choose_later", "drop_choice", "feedback",
+           "forget_form", "pick", "run", "tabs", "tell"]
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -121,7 +122,8 @@ def run(slot: str, call: Callable[[], Any], *, done_text: str, shown: Shown | No
 
 
 def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_row: Callable[[Any], str],
-         help: str | None = None, placeholder: str | None = None, limit: int = PICK_LIMIT) -> pd.Series | None:
+         help: str | None = None, placeholder: str | None = None, limit: int = PICK_LIMIT,
+         new_label: str | None = None) -> pd.Series | str | None:
     """Choose one record of ``frame`` (the rows the page shows), by id; returns its row or None.
 
     Nothing is chosen at first. When the chosen id is not in ``frame`` any more (a filter, the
@@ -130,6 +132,8 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     for ``key`` (see ``slot`` of :func:`action_form`) are shown under the picker. More than ``limit``
     rows (national scale) get a search field first; the list then offers the first ``limit`` rows
     whose text contains the search, and the current choice (a search does not drop it).
+    ``new_label`` adds a first option "new record"; choosing it returns :data:`NEW`. :func:`choose_later`
+    chooses a record (e.g. the one just created) from code that runs after the picker.
     """
     labels = {int(getattr(r, id_column)): format_row(r) for r in frame.itertuples(index=False)}
     offered = list(labels)
@@ -140,7 +144,12 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
         total, offered = len(offered), offered[:limit]
         lang = ui.current_language()
         st.caption(ui.t("picker.count", shown=i18n.format_number(len(offered), lang), total=i18n.format_number(total, lang)))
+    if f"{key}-pending" in st.session_state:
+        st.session_state[key] = st.session_state.pop(f"{key}-pending")
     chosen = st.session_state.get(key)
+    if new_label is not None:
+        labels_all = {NEW: new_label, **labels}
+        offered, labels = [NEW, *offered], labels_all
     if chosen is not None and chosen not in labels:
         st.session_state[key] = None  # set, not popped: the browser must be told to show nothing chosen
     elif chosen is not None:
@@ -151,9 +160,14 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     choice = st.selectbox(label, offered, format_func=labels.get, key=key, help=help,
                           placeholder=placeholder or ui.t("actions.choose"), **extra)
     feedback(key)
-    if choice is None:
-        return None
+    if choice is None or choice == NEW:
+        return choice
     return frame[frame[id_column].astype(int) == int(choice)].iloc[0]
+
+
+def choose_later(key: str, record_id: int | str | None) -> None:
+    """Make ``record_id`` the choice of :func:`pick` ``(key=key)`` on the next run (e.g. the record just created)."""
+    st.session_state[f"{key}-pending"] = record_id
 
 
 def drop_choice(key: str) -> None:
@@ -258,6 +272,8 @@ def _widget(base: str, f: FormField) -> None:
     common: dict[str, Any] = {"key": key, "help": f.help}
     if f.kind in ("text", "textarea"):
         (st.text_input if f.kind == "text" else st.text_area)(label, max_chars=f.max_chars, **common)
+    elif f.kind == "password":
+        st.text_input(label, type="password", **common)
     elif f.kind == "date":
         st.date_input(label, min_value=f.min_value or MIN_DATE, max_value=f.max_value or MAX_DATE,
                       format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD",

@@ -64,15 +64,19 @@ class FormField:
 # ------------------------------------------------------------------------------------------ messages
 
 
-def flash(kind: str, text: str) -> None:
-    """Show ``text`` (``success``, ``warning``, ``info``) at the top of the next run of the page."""
-    st.session_state.setdefault(FLASH_KEY, []).append((kind, text))
+def flash(kind: str, text: str, *, slot: str = FLASH_KEY, toast: bool = False) -> None:
+    """Leave ``text`` (``success``, ``warning``, ``info``, ``error``) for ``slot``: the write path's message
+    store (:func:`samenhier.actions.tell`); kept for pages not yet drawn with :mod:`samenhier.actions`."""
+    from samenhier.actions import tell
+
+    tell(slot, kind, text, toast=toast)
 
 
-def show_flash() -> None:
-    """Show and forget the messages left by :func:`flash`."""
-    for kind, text in st.session_state.pop(FLASH_KEY, []):
-        getattr(st, kind)(text)
+def show_flash(slot: str = FLASH_KEY) -> None:
+    """Show and forget the messages left for ``slot`` (:func:`samenhier.actions.feedback`)."""
+    from samenhier.actions import feedback
+
+    feedback(slot)
 
 
 def error_messages(exc: ValidationFailed) -> dict[str, list[str]]:
@@ -84,12 +88,12 @@ def error_messages(exc: ValidationFailed) -> dict[str, list[str]]:
     return out
 
 
-def flash_saved(saved: Any, text: str) -> None:
-    """A success message, plus one warning per warning of the write (e.g. group size)."""
-    flash("success", text)
+def flash_saved(saved: Any, text: str, slot: str = FLASH_KEY) -> None:
+    """A success message (also as a toast), plus one warning per warning of the write (e.g. group size)."""
+    flash("success", text, slot=slot, toast=True)
     lang = ui.current_language()
     for warning in getattr(saved, "warnings", ()) or ():
-        flash("warning", warning.message(lang))
+        flash("warning", warning.message(lang), slot=slot)
 
 
 # -------------------------------------------------------------------------------------------- values
@@ -194,7 +198,8 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
 
 
 def _attempt(prefix: str, fields: Sequence[FormField], save: Callable[[dict, dict], Any], changes: dict, snapshot: dict,
-             on_saved: Callable[[Any], None] | None, saved_text: str) -> None:
+             on_saved: Callable[[Any], None] | None, saved_text: str, slot: str | None = None) -> None:
+    slot = slot or prefix
     try:
         saved = save(changes, snapshot)
     except ValidationFailed as exc:
@@ -203,19 +208,19 @@ def _attempt(prefix: str, fields: Sequence[FormField], save: Callable[[dict, dic
         st.session_state[_key(prefix, "conflict")] = {"current": exc.current, "changed": exc.changed, "pending": changes}
     except AccessDenied:
         forget(prefix, fields)
-        flash("error", ui.t("common.not_found_or_denied"))
+        flash("error", ui.t("common.not_found_or_denied"), slot=slot)
     except OperationalError:
-        flash("error", ui.t("forms.busy"))
+        flash("error", ui.t("forms.busy"), slot=slot)
     else:
         forget(prefix, fields)
-        flash_saved(saved, saved_text)
+        flash_saved(saved, saved_text, slot=slot)
         ui.clear_caches()
         if on_saved is not None:
             on_saved(saved)
     st.rerun()
 
 
-def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on_saved, saved_text: str) -> None:
+def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on_saved, saved_text: str, slot: str) -> None:
     by_name = {f.name: f for f in fields}
     st.warning(ui.t("forms.conflict"))
     rows = []
@@ -242,27 +247,29 @@ def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on
         current = conflict["current"]
         st.session_state[_key(prefix, "opened")] = dict(current)
         st.session_state.pop(_key(prefix, "conflict"), None)
-        _attempt(prefix, fields, save, conflict["pending"], dict(current), on_saved, saved_text)
+        _attempt(prefix, fields, save, conflict["pending"], dict(current), on_saved, saved_text, slot)
 
 
 def record_form(
     prefix: str, fields: Sequence[FormField], values: Mapping[str, Any], *, save: Callable[[dict, dict], Any],
     submit_label: str, saved_text: str, is_new: bool = False, on_saved: Callable[[Any], None] | None = None,
-    read_only: bool = False,
+    read_only: bool = False, slot: str | None = None,
 ) -> None:
     """Draw the form for one record and handle its submission.
 
     ``save(changes, snapshot)`` calls the service: ``changes`` are the fields the user changed (all
     fields for a new record), ``snapshot`` the values (with ``version``) the form was opened with. It
     returns the service's result (e.g. :class:`~samenhier.services.records.Saved`, whose warnings are
-    shown) and may raise ValidationFailed, VersionConflict or AccessDenied.
+    shown) and may raise ValidationFailed, VersionConflict or AccessDenied. Its messages (success also
+    as a toast; ``saved_text`` should name the record) appear under the form, or in ``slot``
+    (:func:`samenhier.actions.feedback`) — e.g. the record chooser, when a new record opens after saving.
     """
     snapshot = opened(prefix, fields, values)
     names = {f.name for f in fields}
     errors: dict[str, list[str]] = st.session_state.get(_key(prefix, "errors"), {})
     conflict = st.session_state.get(_key(prefix, "conflict"))
     if conflict:
-        _conflict(prefix, fields, conflict, save, on_saved, saved_text)
+        _conflict(prefix, fields, conflict, save, on_saved, saved_text, slot or prefix)
     for name, messages in errors.items():
         if name not in names:
             for message in messages:
@@ -274,14 +281,16 @@ def record_form(
             _widget(prefix, field, disabled=read_only)
             for message in errors.get(field.name, []):
                 st.error(message)
-        submitted = st.form_submit_button(submit_label, type="primary", disabled=read_only)
+        # keyed: the label names the record and may change (a rename); the key keeps the click
+        submitted = st.form_submit_button(submit_label, type="primary", disabled=read_only, key=_key(prefix, "submit"))
     if submitted:
         current = {f.name: st.session_state.get(_key(prefix, f.name)) for f in fields}
         changes = current if is_new else {k: v for k, v in current.items() if not same(v, snapshot.get(k))}
         if not changes:
             st.info(ui.t("forms.nothing_changed"))
             return
-        _attempt(prefix, fields, save, changes, snapshot, on_saved, saved_text)
+        _attempt(prefix, fields, save, changes, snapshot, on_saved, saved_text, slot)
+    show_flash(slot or prefix)
 
 
 def snapshot_version(key: str, version: int) -> int:

@@ -33,7 +33,8 @@ def _group(engine, code) -> WelcomeGroup:
 
 
 def _submit(at, label: str):
-    return next(b for b in at.button if b.label == label)
+    """The button ``label``, or the one that names its record before it ("0518-001 · … opslaan")."""
+    return next(b for b in at.button if b.label == label or b.label.endswith(" " + label.lower()))
 
 
 def _open_group(at, group_id: int):
@@ -48,7 +49,8 @@ def test_edit_a_group_and_see_it_on_the_overview(workbook_engine):
     at.text_input(key=f"groups-{group.id}-name").set_value("Welkomgroep Zonnebloem")
     _submit(at, "Opslaan").click().run()
     assert not at.exception
-    assert "Opgeslagen." in texts(at)
+    assert f"0518-001 · {group.name} is opgeslagen." in [x.value for x in at.success]
+    assert [x.value for x in at.toast] == [f"0518-001 · {group.name} is opgeslagen."]
     assert _group(workbook_engine, "0518-001").name == "Welkomgroep Zonnebloem"
     at.switch_page("views/overview.py").run()
     table = at.dataframe[0].value
@@ -90,7 +92,7 @@ def test_two_sessions_one_wins_the_other_is_told(workbook_engine):
     stored = _group(workbook_engine, "0518-002")
     assert (stored.name, stored.notes, stored.version) == ("Welkomgroep Anna", group.notes, group.version + 1)
     _submit(bert, "Mijn wijzigingen opnieuw toepassen").click().run()
-    assert "Opgeslagen." in texts(bert)
+    assert "0518-002 · Welkomgroep Anna is opgeslagen." in [x.value for x in bert.success]
     stored = _group(workbook_engine, "0518-002")
     assert (stored.name, stored.notes, stored.version) == ("Welkomgroep Anna", "Notitie van Bert", group.version + 2)
 
@@ -118,10 +120,11 @@ def test_create_with_generated_code_then_delete_after_confirmation(workbook_engi
     assert "Aangemaakt." in texts(at)
     created = _group(workbook_engine, "0518-025")  # the workbook's Den Haag groups end at 0518-024
     assert at.selectbox(key="manage_groups_open").value == created.id
-    at.button(key=f"groups-{created.id}-delete").click().run()
-    assert "Dit record definitief verwijderen?" in texts(at)
-    at.button(key=f"groups-{created.id}-delete-yes").click().run()
-    assert "Verwijderd." in texts(at)
+    at.button(key=f"groups-delete-{created.id}-button").click().run()
+    assert "0518-025 · Welkomgroep Nieuw definitief verwijderen?" in texts(at)
+    at.button(key=f"groups-delete-{created.id}-confirm").click().run()
+    assert "0518-025 · Welkomgroep Nieuw is verwijderd." in [x.value for x in at.success]
+    assert at.selectbox(key="manage_groups_open").value is None
     with Session(workbook_engine) as session:
         assert session.exec(select(WelcomeGroup).where(WelcomeGroup.code == "0518-025")).first() is None
 
@@ -130,9 +133,9 @@ def test_group_with_history_offers_archive_not_delete(workbook_engine):
     group = _group(workbook_engine, "0518-001")
     at = _open_group(run_app(ANNA, page="views/manage.py"), group.id)
     assert "Heeft geschiedenis" in " ".join(c.value for c in at.caption)
-    assert not [b for b in at.button if b.key == f"groups-{group.id}-delete"]
-    at.button(key=f"groups-{group.id}-archive").click().run()
-    assert "Gearchiveerd." in texts(at)
+    assert not [b for b in at.button if b.key == f"groups-delete-{group.id}-button"]
+    at.button(key=f"groups-archive-{group.id}-button").click().run()
+    assert f"0518-001 · {group.name} is gearchiveerd." in [x.value for x in at.success]
     assert _group(workbook_engine, "0518-001").archived
 
 
@@ -205,7 +208,7 @@ def test_every_section_opens_a_record_in_english(workbook_engine, section):
     at.switch_page("views/manage.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key=f"manage_{section}_open").options[0].startswith("➕ New")
-    assert any(b.label == "Save" for b in at.button)
+    assert any(b.label.startswith("Save ") for b in at.button)  # "Save <the record>"
     assert at.get("form"), "the record's form is shown"
 
 

@@ -7,8 +7,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
-from samenhier.forms import FormField, edited_records, flash, record_form, run_action, show_flash
+from samenhier import actions, i18n, ui
+from samenhier.forms import FormField, edited_records, record_form
 from samenhier.models import GroupStatus, MemberRole, NewcomerStatus, UserRole, Variant
 from samenhier.queries import records as q
 from samenhier.queries.audit import audit_events, describe_changes
@@ -22,7 +22,6 @@ if not scope.is_coordinator:
     ui.denied()
 engine = ui.engine()
 filters = ui.current_filters()
-show_flash()
 st.title(ui.t("manage.title"))
 
 SECTIONS = ["groups", "members", "newcomers", "builders", "users"]
@@ -39,66 +38,45 @@ def open_key(name: str) -> str:
     return f"manage_{name}_open"
 
 
-def choose_record(name: str, ids: list, label) -> object:
-    """The selectbox that opens a record (or a new one); a record saved or deleted elsewhere on the page
-    is selected through a pending key before the widget exists. A long list (thousands of members at
-    national scale) offers its first PICK_LIMIT records and the open one; the search box narrows it."""
-    key = open_key(name)
-    if f"{key}_pending" in st.session_state:
-        st.session_state[key] = st.session_state.pop(f"{key}_pending")
-    current = st.session_state.get(key)
-    if current != NEW and current not in set(ids):
-        current = None
-    offered = ids[:PICK_LIMIT]
-    if len(ids) > PICK_LIMIT:
-        if current not in (None, NEW) and current not in set(offered):
-            offered = [current, *offered]
-        lang = ui.current_language()
-        st.caption(ui.t("picker.count", shown=i18n.format_number(PICK_LIMIT, lang), total=i18n.format_number(len(ids), lang)))
-    # Set the choice on every run, so that the browser is sent its label as it is now. Otherwise, after the
-    # open record's label changed (a group renamed, by this user or a colleague), the browser keeps the old
-    # label and answers with it on the next click; that matches no option, the record closes and the click
-    # (a save, "re-apply my changes") is lost.
-    st.session_state[key] = current
-    return st.selectbox(ui.t("manage.open"), [NEW, *offered], key=key, placeholder=ui.t("manage.open_hint"),
-                        format_func=lambda v: ui.t(f"manage.new.{name}") if v == NEW else label(v))
+def choose_record(name: str, table: pd.DataFrame, id_column: str, label) -> object:
+    """The record of ``table`` (the rows shown above, after search and filters) to open, or a new one
+    (:data:`actions.NEW`); nothing is open at first, and a record the search or filters no longer show closes."""
+    chosen = actions.pick(table, key=open_key(name), id_column=id_column, label=ui.t("manage.open"), format_row=label,
+                          placeholder=ui.t("manage.open_hint"), new_label=ui.t(f"manage.new.{name}"))
+    if chosen is None or isinstance(chosen, str):
+        return chosen
+    return int(chosen[id_column])
 
 
 def select_later(name: str, value) -> None:
-    st.session_state[f"{open_key(name)}_pending"] = value
+    actions.choose_later(open_key(name), value)
 
 
-def history_and_actions(name: str, table: str, record_id: int, values: dict, *, archive, restore, delete) -> None:
-    """Archive / restore, delete (only without history, after confirmation), and the record's audit trail."""
-    prefix = f"{name}-{record_id}"
-    version = st.session_state.get(f"{prefix}-opened", values)["version"]
-    history = s.record_history(engine, scope, table=table, record_id=record_id) if delete else {}
-    cols = st.columns(3)
-    if values["archived"]:
-        if cols[0].button(ui.t("manage.restore"), key=f"{prefix}-restore", icon=":material/unarchive:"):
-            run_action(lambda: restore(version), done_text=ui.t("manage.restored"), on_conflict=lambda: forget_all(prefix))
-    elif cols[0].button(ui.t("manage.archive"), key=f"{prefix}-archive", icon=":material/archive:"):
-        run_action(lambda: archive(version), done_text=ui.t("manage.archived"), on_conflict=lambda: forget_all(prefix))
-    if delete and history:
-        cols[1].caption(ui.t("manage.has_history", what=", ".join(ui.t(f"manage.history.{k}", n=n) for k, n in history.items())))
-    elif delete:
-        confirm_key = f"{prefix}-confirm_delete"
-        if not st.session_state.get(confirm_key):
-            if cols[1].button(ui.t("manage.delete"), key=f"{prefix}-delete", icon=":material/delete:"):
-                st.session_state[confirm_key] = True
-                st.rerun()
+def history_and_actions(name: str, table: str, record: actions.Shown, values: dict, *, archive, restore, delete) -> None:
+    """Archive / restore, delete (only without history, after a confirmation naming the record), and the record's audit trail."""
+    history = s.record_history(engine, scope, table=table, record_id=record.id) if delete else {}
+    cols = st.columns(2)
+    slot = open_key(name)
+    with cols[0]:
+        if values["archived"]:
+            actions.action_button(f"{name}-restore", record, label=ui.t("manage.restore_named", name=record.name),
+                                  icon=":material/unarchive:", slot=slot, done_text=ui.t("manage.restored_named", name=record.name),
+                                  call=lambda shown, _: restore(shown.version))
         else:
-            st.warning(ui.t("manage.delete_confirm"))
-            yes, no = st.columns(2)
-            if yes.button(ui.t("manage.delete_yes"), key=f"{prefix}-delete-yes", type="primary"):
-                st.session_state.pop(confirm_key, None)
-                run_action(lambda: delete(version), done_text=ui.t("manage.deleted"), on_conflict=lambda: forget_all(prefix),
-                           on_done=lambda _: select_later(name, None))
-            if no.button(ui.t("manage.delete_no"), key=f"{prefix}-delete-no"):
-                st.session_state.pop(confirm_key, None)
-                st.rerun()
+            actions.action_button(f"{name}-archive", record, label=ui.t("manage.archive_named", name=record.name),
+                                  icon=":material/archive:", slot=slot, done_text=ui.t("manage.archived_named", name=record.name),
+                                  call=lambda shown, _: archive(shown.version))
+    with cols[1]:
+        if delete and history:
+            st.caption(ui.t("manage.has_history", what=", ".join(ui.t(f"manage.history.{k}", n=n) for k, n in history.items())))
+        elif delete:
+            actions.action_button(f"{name}-delete", record, label=ui.t("manage.delete_named", name=record.name),
+                                  icon=":material/delete_forever:", destructive=True, slot=slot,
+                                  confirm_text=ui.t("manage.delete_confirm_named", name=record.name),
+                                  done_text=ui.t("manage.deleted_named", name=record.name),
+                                  call=lambda shown, _: delete(shown.version), on_done=lambda _: actions.drop_choice(slot))
     with st.expander(ui.t("manage.history")):
-        events = audit_events(engine, scope, record=(table, record_id), limit=50).events
+        events = audit_events(engine, scope, record=(table, record.id), limit=50).events
         if events.empty:
             st.caption(ui.t("manage.no_history"))
         for event in events.itertuples():
@@ -116,18 +94,17 @@ def edit_record(name: str, table: str, title: str, fields, values: dict, record_
     st.subheader(title)
     if values["archived"]:
         st.info(ui.t("manage.is_archived"))
-    record_form(f"{name}-{record_id}", fields, values,
+    prefix = f"{name}-{record_id}"
+    record_form(prefix, fields, values,
                 save=lambda ch, snap: update(engine, scope, **ids, expected_version=snap["version"], changes=ch, original=snap),
-                submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"), read_only=values["archived"])
-    history_and_actions(name, table, record_id, values,
+                submit_label=ui.t("manage.save_named", name=title), saved_text=ui.t("manage.saved_named", name=title),
+                read_only=values["archived"])
+    # the version the form was opened with: archiving or deleting a record someone changed since is refused
+    record = actions.Shown(record_id, int(st.session_state.get(f"{prefix}-opened", values)["version"]), title)
+    history_and_actions(name, table, record, values,
                         archive=lambda v: archive(engine, scope, **ids, expected_version=v),
                         restore=lambda v: restore(engine, scope, **ids, expected_version=v),
                         delete=lambda v: delete(engine, scope, **ids, expected_version=v))
-
-
-def forget_all(prefix: str) -> None:
-    for key in [k for k in st.session_state if str(k).startswith(prefix + "-")]:
-        del st.session_state[key]
 
 
 def search_box(name: str) -> str:
@@ -163,8 +140,7 @@ if section == "groups":
             "status": ui.t("col.status"), "community_builder": ui.t("col.community_builder"), "members": ui.t("manage.col.members"),
             "signup_date": ui.date_column(ui.t("field.signup_date")), "archived": ui.t("field.archived")})
     st.caption(ui.t("manage.count", n=len(table)))
-    labels = dict(zip(table["group_id"], table["code"] + " · " + table["name"], strict=True))
-    choice = choose_record("groups", list(table["group_id"]), lambda v: labels.get(v, str(v)))
+    choice = choose_record("groups", table, "group_id", lambda r: f"{r.code} · {r.name}")
 
     def group_fields(current_status: str | None) -> list[FormField]:
         if current_status is None:
@@ -179,11 +155,11 @@ if section == "groups":
             f("signup_date", "date", required=True), f("training_completed_date", "date"), f("notes", "textarea"),
         ]
 
-    if choice == NEW:
+    if choice == actions.NEW:
         fields = [f("code", help=ui.t("manage.code_help")), *group_fields(None)]
         record_form("groups-new", fields, {"variant": "statushouders", "status": "werving", "signup_date": ui.as_of()},
                     save=lambda ch, _: s.create_group(engine, scope, values=ch), submit_label=ui.t("manage.create"),
-                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("groups", saved.id))
+                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("groups", saved.id), slot=open_key("groups"))
     elif choice is not None:
         try:
             values = q.group_record(engine, scope, int(choice))
@@ -239,24 +215,24 @@ elif section == "members":
                 problems.append(f"{code}: {ui.t('forms.changed_meanwhile')}")
         del st.session_state[editor_key]
         ui.clear_caches()
-        flash("success" if not problems else "warning", ui.t("manage.bulk_done", n=done))
+        actions.tell("manage_members_bulk", "success" if not problems else "warning", ui.t("manage.bulk_done", n=done), toast=not problems)
         for problem in problems:
-            flash("error", problem)
+            actions.tell("manage_members_bulk", "error", problem)
         st.rerun()
+    actions.feedback("manage_members_bulk")
     st.caption(ui.t("manage.count", n=len(table)))
-    labels = dict(zip(table["member_id"], table["code"] + " · " + table["first_name"] + " " + table["last_name"], strict=True))
-    choice = choose_record("members", list(table["member_id"]), lambda v: labels.get(v, str(v)))
+    choice = choose_record("members", table, "member_id", lambda r: f"{r.code} · {r.first_name} {r.last_name}")
     fields = [
         f("group_id", "select", options=list(groups), format_func=lambda v: groups.get(v, str(v)), required=True),
         f("first_name", required=True), f("last_name"), f("email"), f("phone"),
         f("role", "select", options=[x.value for x in MemberRole], format_func=lambda v: i18n.label("member_role", v), required=True),
         f("joined_date", "date", required=True), f("vog_date", "date"),
     ]
-    if choice == NEW:
+    if choice == actions.NEW:
         record_form("members-new", [f("code", help=ui.t("manage.code_help")), *fields],
                     {"role": "lid", "joined_date": ui.as_of(), "group_id": in_groups[0] if in_groups else None},
                     save=lambda ch, _: s.create_member(engine, scope, values=ch), submit_label=ui.t("manage.create"),
-                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("members", saved.id))
+                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("members", saved.id), slot=open_key("members"))
     elif choice is not None:
         try:
             values = q.member_record(engine, scope, int(choice))
@@ -289,8 +265,7 @@ elif section == "newcomers":
             "household_size": ui.t("field.household_size"), "registration_date": ui.date_column(ui.t("field.registration_date")),
             "status": ui.t("col.status"), "archived": ui.t("field.archived")})
     st.caption(ui.t("manage.count", n=len(table)))
-    labels = dict(zip(table["newcomer_id"], table["code"] + " · " + table["first_name"] + " " + table["last_name"], strict=True))
-    choice = choose_record("newcomers", list(table["newcomer_id"]), lambda v: labels.get(v, str(v)))
+    choice = choose_record("newcomers", table, "newcomer_id", lambda r: f"{r.code} · {r.first_name} {r.last_name}")
     fields = [
         f("first_name", required=True), f("last_name"), f("municipality", "select", options=q.municipality_names(), required=True),
         f("country_of_origin"), f("languages"), f("household_size", "int", required=True), f("arrival_date", "date", required=True),
@@ -299,11 +274,11 @@ elif section == "newcomers":
           required=True),
         f("email"), f("phone"),
     ]
-    if choice == NEW:
+    if choice == actions.NEW:
         record_form("newcomers-new", [f("code", help=ui.t("manage.code_help")), *fields],
                     {"household_size": 1, "status": "wacht", "registration_date": ui.as_of()},
                     save=lambda ch, _: s.create_newcomer(engine, scope, values=ch), submit_label=ui.t("manage.create"),
-                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("newcomers", saved.id))
+                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("newcomers", saved.id), slot=open_key("newcomers"))
     elif choice is not None:
         values = q.newcomer_record(engine, scope, int(choice))
         edit_record("newcomers", "newcomer", f"{values['code']} · {values['first_name']} {values['last_name']}", fields, values, int(choice), "newcomer_id",
@@ -320,14 +295,13 @@ elif section == "builders":
     st.dataframe(table[["name", "email", "municipality", "languages", "groups", "archived"]], hide_index=True, width="stretch",
                  column_config={"name": ui.t("col.name"), "email": ui.t("col.email"), "municipality": ui.t("col.municipality"),
                                 "languages": ui.t("field.languages"), "groups": ui.t("manage.col.groups"), "archived": ui.t("field.archived")})
-    labels = dict(zip(table["builder_id"], table["name"], strict=True))
-    choice = choose_record("builders", list(table["builder_id"]), lambda v: labels.get(v, str(v)))
+    choice = choose_record("builders", table, "builder_id", lambda r: r.name)
     fields = [f("name", required=True), f("email"), f("municipality", "select", options=q.municipality_names(), required=True),
               f("languages")]
-    if choice == NEW:
+    if choice == actions.NEW:
         record_form("builders-new", fields, {}, save=lambda ch, _: s.create_builder(engine, scope, values=ch),
                     submit_label=ui.t("manage.create"), saved_text=ui.t("manage.created"), is_new=True,
-                    on_saved=lambda saved: select_later("builders", saved.id))
+                    on_saved=lambda saved: select_later("builders", saved.id), slot=open_key("builders"))
     elif choice is not None:
         values = q.builder_record(engine, scope, int(choice))
         edit_record("builders", "community_builder", values["name"], fields, values, int(choice), "builder_id",
@@ -343,18 +317,17 @@ else:
         ["username", "role", "municipalities", "community_builder", "active", "locked"]], hide_index=True, width="stretch", column_config={
             "username": ui.t("field.username"), "role": ui.t("col.role"), "municipalities": ui.t("field.municipalities"),
             "community_builder": ui.t("col.community_builder"), "active": ui.t("field.active"), "locked": ui.t("manage.col.locked")})
-    labels = dict(zip(table["user_id"], table["username"], strict=True))
-    choice = choose_record("users", list(table["user_id"]), lambda v: labels.get(v, str(v)))
+    choice = choose_record("users", table, "user_id", lambda r: r.username)
     fields = [f("role", "select", options=[x.value for x in UserRole], format_func=lambda v: ui.t(f"user_role.{v}"), required=True),
               f("community_builder_id", "select", options=[None, *builders], format_func=lambda v: builders.get(v, str(v)),
                 help=ui.t("manage.builder_help")),
               f("municipalities", "multiselect", options=ui.cached(q.account_municipality_options)(scope),
                 help=ui.t("manage.users.municipalities_help"))]
-    if choice == NEW:
+    if choice == actions.NEW:
         record_form("users-new", [f("username", required=True), f("password", "password", required=True), *fields],
                     {"role": UserRole.COMMUNITY_BUILDER.value, "active": True, "municipalities": list(scope.municipalities)},
                     save=lambda ch, _: s.create_user_account(engine, scope, values=ch), submit_label=ui.t("manage.create"),
-                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("users", saved.id))
+                    saved_text=ui.t("manage.created"), is_new=True, on_saved=lambda saved: select_later("users", saved.id), slot=open_key("users"))
     elif choice is not None:
         values = q.user_record(engine, scope, int(choice))
         st.subheader(values["username"])
@@ -364,22 +337,24 @@ else:
         record_form(prefix, fields, values,
                     save=lambda ch, snap: s.update_user_account(engine, scope, user_id=int(choice), expected_version=snap["version"],
                                                                 changes=ch, original=snap),
-                    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"))
-        version = st.session_state.get(f"{prefix}-opened", values)["version"]
-        label = ui.t("manage.activate") if not values["active"] else ui.t("manage.deactivate")
-        if st.button(label, key=f"{prefix}-active"):
-            errors = run_action(lambda: s.update_user_account(engine, scope, user_id=int(choice), expected_version=version,
-                                                              changes={"active": not values["active"]}),
-                                done_text=ui.t("manage.saved"), on_conflict=lambda: forget_all(prefix))
-            for messages in errors.values():
-                for message in messages:
-                    st.error(message)
-        with st.form(f"{prefix}-password"):
-            new_password = st.text_input(ui.t("manage.new_password"), type="password", key=f"{prefix}-new-password")
-            if st.form_submit_button(ui.t("manage.reset_password")):
-                errors = run_action(lambda: s.reset_password(engine, scope, user_id=int(choice), expected_version=version,
-                                                             new_password=new_password),
-                                    done_text=ui.t("manage.password_done"), on_conflict=lambda: forget_all(prefix))
-                for messages in errors.values():
-                    for message in messages:
-                        st.error(message)
+                    submit_label=ui.t("manage.save_named", name=values["username"]),
+                    saved_text=ui.t("manage.saved_named", name=values["username"]))
+        account = actions.Shown(int(choice), int(st.session_state.get(f"{prefix}-opened", values)["version"]), values["username"])
+        if values["active"]:
+            actions.action_button(
+                "users-deactivate", account, label=ui.t("manage.deactivate_named", name=account.name), icon=":material/person_off:",
+                destructive=True, confirm_text=ui.t("manage.deactivate_confirm", name=account.name),
+                done_text=ui.t("manage.deactivated_named", name=account.name), slot=open_key("users"),
+                call=lambda shown, _: s.update_user_account(engine, scope, user_id=shown.id, expected_version=shown.version,
+                                                            changes={"active": False}))
+        else:
+            actions.action_button(
+                "users-activate", account, label=ui.t("manage.activate_named", name=account.name), icon=":material/person:",
+                done_text=ui.t("manage.activated_named", name=account.name), slot=open_key("users"),
+                call=lambda shown, _: s.update_user_account(engine, scope, user_id=shown.id, expected_version=shown.version,
+                                                            changes={"active": True}))
+        actions.action_form(
+            "users-password", account, fields=[FormField("new_password", ui.t("manage.new_password"), "password")],
+            submit_label=ui.t("manage.reset_password_named", name=account.name), check_repeat=False,
+            done_text=ui.t("manage.password_done_named", name=account.name),
+            call=lambda shown, values: s.reset_password(engine, scope, user_id=shown.id, expected_version=shown.version, **values))
