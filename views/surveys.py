@@ -5,13 +5,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import actions, i18n, ui
 from samenhier.charts import surveys as survey_charts
+from samenhier.forms import FormField
 from samenhier.models import LONELINESS_ITEMS, Answer, SelfReportedChange, Wave
 from samenhier.queries import records as record_queries
 from samenhier.queries import surveys as survey_queries
 from samenhier.scope import AccessDenied
-from samenhier.services.common import ValidationFailed, VersionConflict
 from samenhier.services.surveys import save_survey_response
 from samenhier.survey_stats import (
     FEEL_AT_HOME,
@@ -24,7 +24,6 @@ from samenhier.survey_stats import (
     paired_summary,
     response_summary,
 )
-from samenhier.widgets import pick
 
 scope = ui.require_scope()
 filters = ui.current_filters()
@@ -65,17 +64,8 @@ roles = tuple(right.multiselect(
 shown_roles = [r for r in ROLES if not roles or r in roles]
 args = dict(as_of=as_of, cohorts=cohorts, roles=roles)
 
-rates = ui.cached(survey_queries.response_rates)(scope, filters, **args)
-shares = ui.cached(survey_queries.loneliness_by_wave)(scope, filters, **args)
-paired = ui.cached(survey_queries.paired_changes)(scope, filters, **args)
-end = ui.cached(survey_queries.end_of_year)(scope, filters, **args)
-
-tab_response, tab_waves, tab_paired, tab_end, tab_entry = st.tabs([
-    ui.t("surveys.tab.response"), ui.t("surveys.tab.waves"), ui.t("surveys.tab.paired"), ui.t("surveys.tab.end"),
-    ui.t("surveys.tab.entry"),
-])
-
-with tab_response:
+def response_tab() -> None:
+    rates = ui.cached(survey_queries.response_rates)(scope, filters, **args)
     st.subheader(ui.t("surveys.response.title"))
     st.caption(ui.t("surveys.response.help", min_n=min_n))
     for role in shown_roles:
@@ -98,7 +88,8 @@ with tab_response:
             "rate": st.column_config.NumberColumn(ui.t("surveys.col.rate"), format="%.0f%%"), "note": ui.t("surveys.col.note"),
         }, key="table_response")
 
-with tab_waves:
+def waves_tab() -> None:
+    shares = ui.cached(survey_queries.loneliness_by_wave)(scope, filters, **args)
     st.subheader(ui.t("surveys.waves.title"))
     st.caption(ui.t("surveys.waves.help"))
     for role in shown_roles:
@@ -123,7 +114,8 @@ with tab_waves:
             "interval": ui.t("surveys.col.interval"),
         }, key="table_waves")
 
-with tab_paired:
+def paired_tab() -> None:
+    paired = ui.cached(survey_queries.paired_changes)(scope, filters, **args)
     st.subheader(ui.t("surveys.paired.title"))
     st.caption(ui.t("surveys.paired.help"))
     for role in shown_roles:
@@ -169,7 +161,8 @@ with tab_paired:
             "sign_p": st.column_config.TextColumn(ui.t("surveys.col.sign_p"), help=ui.t("surveys.col.sign_p_help")),
         }, key="table_paired")
 
-with tab_end:
+def end_tab() -> None:
+    end = ui.cached(survey_queries.end_of_year)(scope, filters, **args)
     st.subheader(ui.t("surveys.end.title"))
     st.caption(ui.t("surveys.end.help"))
     for role in shown_roles:
@@ -212,34 +205,36 @@ def not_answered(format_value):
     return lambda v: ui.t("surveys.entry.not_answered") if v is None else format_value(v)
 
 
-def option_index(options: list, value) -> int:
-    return options.index(value) if value in options else 0
+def respondent_key(role: str, person_id: int) -> int:
+    """One integer per respondent of a group (a member and a newcomer may share an id): the picker's id."""
+    return int(person_id) * 2 + (role == "lid")
 
 
-with tab_entry:
+def entry_tab() -> None:
     st.subheader(ui.t("surveys.entry.title"))
-    saved = st.session_state.pop("survey_saved", None)
-    if saved:
-        st.success(saved)
     names = ui.cached(record_queries.group_options)(scope, filters)  # id → "code · name", by code
     if not names:
         st.info(ui.t("surveys.entry.no_groups"))
-        st.stop()
-    group_id = pick(ui.t("surveys.entry.group"), names, key="survey_entry_group")
+        return
+    groups = pd.DataFrame({"group_id": list(names), "label": list(names.values())})
+    group = actions.pick(groups, key="survey_entry_group", id_column="group_id", label=ui.t("surveys.entry.group"),
+                         format_row=lambda r: r.label)
+    if group is None:
+        return
+    group_id = int(group["group_id"])
     try:
-        people = ui.cached(survey_queries.respondents)(scope, int(group_id))
+        people = ui.cached(survey_queries.respondents)(scope, group_id)
     except AccessDenied:
         ui.denied()
     if people.empty:
         st.info(ui.t("surveys.entry.no_people"))
-        st.stop()
-    keys = [f"{r}:{p}" for r, p in zip(people["role"], people["person_id"], strict=True)]
-    described = {
-        f"{row.role}:{row.person_id}": f"{row.name} ({row.code}) · {label('respondent_role', row.role)}" for row in people.itertuples()
-    }
-    person_key = st.selectbox(ui.t("surveys.entry.person"), keys, format_func=lambda k: described[k], key=f"survey_entry_person_{group_id}")
-    role, person_id = person_key.split(":")[0], int(person_key.split(":")[1])
-    person = people[(people["role"] == role) & (people["person_id"] == person_id)].iloc[0]
+        return
+    people = people.assign(pick_id=[respondent_key(r, p) for r, p in zip(people["role"], people["person_id"], strict=True)])
+    person = actions.pick(people, key=f"survey_entry_person_{group_id}", id_column="pick_id", label=ui.t("surveys.entry.person"),
+                          format_row=lambda r: f"{r.name} ({r.code}) · {label('respondent_role', r.role)}")
+    if person is None:
+        return
+    role, person_id = person["role"], int(person["person_id"])
     answered = [f"{label('wave', w.value)} {ui.fmt_date(person[w.value])}" for w in Wave if person[w.value] is not None]
     st.caption(ui.t("surveys.entry.answered", waves=", ".join(answered)) if answered else ui.t("surveys.entry.answered_none"))
     wave = st.radio(ui.t("col.wave"), [w.value for w in Wave], format_func=lambda w: label("wave", w), horizontal=True,
@@ -248,42 +243,44 @@ with tab_entry:
     if existing is not None:
         st.warning(ui.t("surveys.entry.replaces", wave=label("wave", wave), date=ui.fmt_date(existing["date"])))
     existing = existing or {}
-    form_key = f"survey_form_{group_id}_{role}_{person_id}_{wave}_{existing.get('version', 0)}"
-    with st.form(form_key):
-        date = st.date_input(ui.t("col.date"), value=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1),
-                             format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD", key=f"{form_key}_date")
-        st.markdown(f"**{ui.t('surveys.entry.items')}**")
-        answers = {
-            item: st.radio(ui.t(f"surveys.item.{item}"), ANSWER_OPTIONS, index=option_index(ANSWER_OPTIONS, existing.get(item)),
-                           format_func=not_answered(lambda a: label("answer", a)), horizontal=True, key=f"{form_key}_{item}")
-            for item in LONELINESS_ITEMS
-        }
-        feel_at_home = st.radio(ui.t("surveys.item.feel_at_home"), HOME_OPTIONS, index=option_index(HOME_OPTIONS, existing.get("feel_at_home")),
-                                format_func=not_answered(str), horizontal=True, key=f"{form_key}_feel_at_home")
-        self_reported_change = new_contacts = None
-        if wave == Wave.END.value:
-            self_reported_change = st.radio(
-                ui.t("surveys.item.self_reported_change"), CHANGE_OPTIONS, index=option_index(CHANGE_OPTIONS, existing.get("self_reported_change")),
-                format_func=not_answered(lambda c: label("change", c)), horizontal=True, key=f"{form_key}_self_reported_change",
-            )
-            new_contacts = st.number_input(ui.t("surveys.item.new_contacts"), min_value=0, step=1, value=existing.get("new_contacts"),
-                                           key=f"{form_key}_new_contacts")
-        submitted = st.form_submit_button(ui.t("surveys.entry.save"), type="primary")
-    if submitted:
-        try:
-            save_survey_response(
-                ui.engine(), scope, group_id=int(group_id), role=role, person_id=person_id, wave=wave, date=date, answers=answers,
-                feel_at_home=feel_at_home, self_reported_change=self_reported_change,
-                new_contacts=None if new_contacts is None else int(new_contacts), expected_version=existing.get("version"),
-            )
-        except ValidationFailed as failed:
-            st.error(ui.t("surveys.entry.invalid") + "\n\n" + "\n".join(
-                f"- {ui.t(f'surveys.field.{e.field}')}: {e.message(lang)}" for e in failed.errors))
-        except VersionConflict:
-            st.warning(ui.t("surveys.entry.conflict"))
-        except AccessDenied:
-            ui.denied()
-        else:
-            ui.clear_caches()
-            st.session_state["survey_saved"] = ui.t("surveys.entry.saved", name=person["name"], wave=label("wave", wave))
-            st.rerun()
+    name = ui.t("surveys.entry.name", wave=label("wave", wave), person=f"{person['name']} ({person['code']})")
+    response = actions.Shown(respondent_key(role, person_id), existing.get("version"), name)
+    fields = [
+        FormField("date", ui.t("col.date"), "date", default=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1)),
+        *(FormField(item, ui.t(f"surveys.item.{item}"), "radio", options=ANSWER_OPTIONS, default=existing.get(item),
+                    format_func=not_answered(lambda a: label("answer", a))) for item in LONELINESS_ITEMS),
+        FormField("feel_at_home", ui.t("surveys.item.feel_at_home"), "radio", options=HOME_OPTIONS,
+                  default=existing.get("feel_at_home"), format_func=not_answered(str)),
+    ]
+    if wave == Wave.END.value:
+        fields += [
+            FormField("self_reported_change", ui.t("surveys.item.self_reported_change"), "radio", options=CHANGE_OPTIONS,
+                      default=existing.get("self_reported_change"), format_func=not_answered(lambda c: label("change", c))),
+            FormField("new_contacts", ui.t("surveys.item.new_contacts"), "int", min_value=0, default=existing.get("new_contacts")),
+        ]
+
+    def save(shown, values):
+        values = dict(values)
+        answers = {item: values.pop(item) for item in LONELINESS_ITEMS}
+        contacts = values.pop("new_contacts", None)
+        return save_survey_response(
+            ui.engine(), scope, group_id=group_id, role=role, person_id=person_id, wave=wave, answers=answers,
+            new_contacts=None if contacts is None else int(contacts), self_reported_change=values.pop("self_reported_change", None),
+            expected_version=shown.version, **values)
+
+    actions.action_form(
+        f"survey-{group_id}-{wave}-{existing.get('version', 0)}", response, fields=fields, call=save, reload_on_conflict=True,
+        submit_label=ui.t("surveys.entry.save_named", name=name),
+        done_text=ui.t("surveys.entry.saved", name=person["name"], wave=label("wave", wave)),
+        field_labels={f: ui.t(f"surveys.field.{f}") for f in ("date", "answers", "feel_at_home", "self_reported_change", "new_contacts")},
+        slot=f"survey_entry_person_{group_id}",
+    )
+
+
+sections = {"response": ui.t("surveys.tab.response"), "waves": ui.t("surveys.tab.waves"), "paired": ui.t("surveys.tab.paired"),
+            "end": ui.t("surveys.tab.end"), "entry": ui.t("surveys.tab.entry")}
+draw = {"response": response_tab, "waves": waves_tab, "paired": paired_tab, "end": end_tab, "entry": entry_tab}
+for slug, tab in actions.tabs("surveys", sections).items():
+    if tab.open:  # only the open tab runs its queries and charts
+        with tab:
+            draw[slug]()
