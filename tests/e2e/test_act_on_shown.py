@@ -126,3 +126,77 @@ def test_decline_and_accept_act_on_the_proposal_shown(page: Page, workbook_app, 
     only_changed(before, rows(store, "match"), {almere})
     # the next action offered is not "end": the choice is cleared after accepting
     expect(panel.get_by_role("button", name=re.compile("beëindigen"))).to_have_count(0)
+
+
+def test_meeting_edit_picker_forgets_a_meeting_of_another_group(page: Page, workbook_app, store):
+    before = rows(store, "meeting")
+    log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
+    nav(page, "Bijeenkomsten")
+    panel = open_tab(page, "Bewerken of verwijderen")
+    choose(page, panel, "Groep", "0518-002")
+    box = panel.get_by_role("combobox", name="Bijeenkomst", exact=True)
+    box.click()
+    page.get_by_role("option").first.click()  # the newest meeting of 0518-002
+    settle(page)
+    expect(panel.get_by_role("button", name=re.compile("Wijzigingen opslaan: .* van groep 0518-002 "))).to_be_visible()
+
+    choose(page, panel, "Groep", "0034-010")  # another group: its meetings are shown now, none chosen
+    expect(panel.get_by_role("combobox", name="Bijeenkomst", exact=True)).to_have_value("")
+    expect(panel.get_by_role("button", name=re.compile("Wijzigingen opslaan|verwijderen"))).to_have_count(0)
+    assert rows(store, "meeting") == before
+
+    box.click()
+    page.get_by_role("option").first.click()
+    settle(page)
+    panel.get_by_role("spinbutton", name="Duur (min)").fill("75")
+    panel.get_by_role("button", name=re.compile("Wijzigingen opslaan: .* van groep 0034-010 ")).click()
+    settle(page)
+    expect_text(page, "is gewijzigd.")
+    after = rows(store, "meeting")
+    changed = {k for k in before if before[k] != after[k]}
+    assert len(changed) == 1
+    with store.connect() as connection:
+        group, minutes = connection.execute(text(
+            "SELECT g.code, m.duration_minutes FROM meeting m JOIN welcome_group g ON g.id = m.group_id WHERE m.id = :i"),
+            {"i": changed.pop()}).one()
+    assert (group, minutes) == ("0034-010", 75)
+
+
+def test_beheer_closes_a_record_the_search_no_longer_shows(page: Page, workbook_app, store):
+    before = rows(store, "welcome_group")
+    log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
+    nav(page, "Beheer")
+    choose(page, main(page), "Record openen", "0518-003")
+    expect(main(page).get_by_role("button", name=re.compile(r"^0518-003 · .* opslaan$"))).to_be_visible()
+
+    main(page).get_by_label("Zoeken").fill("0034-01")
+    main(page).get_by_label("Zoeken").press("Enter")
+    settle(page)
+    expect(main(page).get_by_role("combobox", name="Record openen")).to_have_value("")
+    expect(main(page).get_by_role("button", name=re.compile("opslaan|archiveren|verwijderen"))).to_have_count(0)
+    assert rows(store, "welcome_group") == before
+
+    choose(page, main(page), "Record openen", "0034-011")
+    main(page).get_by_label("Notities").fill("Nieuwe afspraak gemaakt")
+    main(page).get_by_role("button", name=re.compile(r"^0034-011 · .* opslaan$")).click()
+    settle(page)
+    expect_text(page, "is opgeslagen.")
+    only_changed(before, rows(store, "welcome_group"), {id_of(store, "welcome_group", "0034-011")})
+
+
+def test_survey_entry_forgets_the_person_of_another_group(page: Page, workbook_app, store):
+    before = rows(store, "survey_response")
+    log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
+    nav(page, "Enquêtes")
+    panel = open_tab(page, "Antwoorden invoeren")
+    choose(page, panel, "Groep", "0518-002")
+    person = panel.get_by_role("combobox", name="Persoon", exact=True)
+    person.click()
+    page.get_by_role("option").first.click()
+    settle(page)
+    expect(panel.get_by_role("button", name=re.compile("^nulmeting van .* opslaan$"))).to_be_visible()
+
+    choose(page, panel, "Groep", "0518-003")
+    expect(panel.get_by_role("combobox", name="Persoon", exact=True)).to_have_value("")
+    expect(panel.get_by_role("button", name=re.compile("opslaan$"))).to_have_count(0)
+    assert rows(store, "survey_response") == before

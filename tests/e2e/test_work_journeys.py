@@ -75,9 +75,10 @@ def test_community_builder_logs_a_meeting_and_sees_it_in_the_heatmap(page: Page,
     panel.get_by_role("spinbutton", name="Leden aanwezig").fill("3")
     panel.get_by_role("spinbutton", name="Nieuwkomers aanwezig").fill("1")
     panel.get_by_label("Notitie").fill("Samen naar de markt")
-    panel.get_by_role("button", name="Bijeenkomst opslaan").click()
+    choose(page, panel, "Soort", "online")  # the kind: nothing is preselected
+    panel.get_by_role("button", name=re.compile(f"Bijeenkomst opslaan voor groep {code}")).click()
     settle(page)
-    expect_text(page, f"Bijeenkomst vastgelegd: {code}, 15 november 2026")
+    expect_text(page, f"Bijeenkomst vastgelegd: groep {code} {group_name(sheets, code)}, 15 november 2026")
 
     open_tab(page, "Jaaroverzicht")
     assert heatmap_cell(page, row, week, expected=in_week + 1) == in_week + 1
@@ -150,7 +151,7 @@ def test_community_builder_enters_a_survey_response(page: Page, workbook_app, sh
     for question, answer in ITEMS.items():
         panel.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
     panel.get_by_role("radiogroup", name="Ik voel me thuis in mijn woonplaats").get_by_text("4", exact=True).click()
-    panel.get_by_role("button", name="Opslaan").click()
+    panel.get_by_role("button", name=f"tussenmeting van {first} {last} ({person}) opslaan").click()
     settle(page)
     expect_text(page, f"Opgeslagen: tussenmeting van {first} {last}.")
     # read back from the store: the person's answered waves now include today's tussenmeting
@@ -178,18 +179,18 @@ def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(page: 
         open_group_in_beheer(other, workbook_app.url, code)
 
         page.get_by_label("Naam *").fill(f"{name} (nieuw)")
-        page.get_by_role("button", name="Opslaan").click()
+        page.get_by_role("button", name=f"{code} · {name} opslaan").click()
         settle(page)
-        expect_text(page, "Opgeslagen.")
+        expect_text(page, f"{code} · {name} is opgeslagen.")
 
         other.get_by_label("Notities").fill("Gebeld over de startdatum")
-        other.get_by_role("button", name="Opslaan").click()
+        other.get_by_role("button", name=f"{code} · {name} opslaan").click()
         settle(other)
         expect_text(other, "Iemand anders heeft dit record gewijzigd")
-        expect(main(other).get_by_text("Opgeslagen.", exact=True)).to_have_count(0)
+        expect(main(other).get_by_text("is opgeslagen.")).to_have_count(0)
         other.get_by_role("button", name="Mijn wijzigingen opnieuw toepassen").click()
         settle(other)
-        expect_text(other, "Opgeslagen.")
+        expect_text(other, f"{code} · {name} (nieuw) is opgeslagen.")
 
         # both changes are stored: the first browser, reopening the group, sees the name and the note
         open_group_in_beheer(page, workbook_app.url, code)
