@@ -5,8 +5,8 @@
   parameters when the user switches page in the sidebar, so the session keeps it between pages.
 - :func:`group_picker` is the selectbox of every page that works on one group: it opens on the
   current group and makes the choice current (so the next page opens on it too).
-- :func:`open_group` / :func:`group_link` go to the Groep page in the same browser tab (a
-  ``LinkColumn`` opens a new tab, where the session is not known).
+- :func:`open_group` / :func:`group_link` / :func:`open_selected_group` (a row chosen in a table of
+  groups) go to the Groep page in the same browser tab (a ``LinkColumn`` opens a new tab).
 
 Pages call these instead of reading ``st.query_params["group"]`` themselves. Who may see which group
 is decided by the queries (:mod:`samenhier.scope`), never here: a code in the address is only a wish.
@@ -64,6 +64,18 @@ def open_group(code: str, **params: str) -> None:
     parameters, e.g. ``action="meeting"`` to open that form. Ends the script run."""
     current_group(code)
     st.switch_page(GROUP_PAGE, query_params={GROUP_PARAM: code, **params})
+
+
+def open_selected_group(event, shown, column: str = "code") -> None:
+    """Open the group of the row chosen in a table: ``event`` is what ``st.dataframe(shown, on_select="rerun",
+    selection_mode="single-row", key=…)`` returned, ``shown`` the exact frame drawn, ``column`` its group
+    code column. Nothing happens without a chosen row. A table of groups uses this instead of a
+    ``LinkColumn`` (which opens a new tab)."""
+    from samenhier.hub import selected_value
+
+    code = selected_value(event.selection.rows, shown, column)
+    if code is not None:
+        open_group(str(code))
 
 
 def group_link(code: str, label: str, *, icon: str | None = None, action: str | None = None, **kwargs) -> None:

@@ -5,8 +5,7 @@ import streamlit as st
 
 from samenhier import i18n, ui
 from samenhier.charts import groups as group_charts
-from samenhier.current_group import open_group
-from samenhier.hub import selected_value
+from samenhier.current_group import open_selected_group
 from samenhier.queries import groups as group_queries
 from samenhier.widgets import download_buttons, onboarding, paginate
 
@@ -76,9 +75,7 @@ chosen = st.dataframe(
         "health": ui.t("col.health"),
     },
 )
-code = selected_value(chosen.selection.rows, page, "code")
-if code is not None:
-    open_group(code)
+open_selected_group(chosen, page)
 st.caption(ui.t("overview.open_hint"))
 st.caption(ui.t("overview.count", shown=len(shown), total=len(overview)))
 download_buttons(table.rename(columns={
