@@ -81,14 +81,14 @@ PICK_LIMIT = 200
 """Choices in one selectbox before :func:`pick` asks for a search first (every option is sent to the browser)."""
 
 
-def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK_LIMIT):
+def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK_LIMIT, on_change=None):
     """A selectbox over ``options`` (value → text shown, in order); returns the chosen value (None without options).
 
     Up to ``limit`` options it is a plain selectbox. A longer list (5,000 groups at national scale)
     gets a search field first, and the selectbox offers the first ``limit`` options whose text contains
     the search (case- and accent-insensitive), so the browser gets a few hundred options, not thousands.
     ``default`` (e.g. the group of a deep link) and the current choice are always offered (first), so a
-    search without matches never leaves the selectbox empty.
+    search without matches never leaves the selectbox empty. ``on_change`` is the selectbox's callback.
     """
     values = list(options)
     if len(values) > limit:
@@ -104,7 +104,7 @@ def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK
         if kept is not None and kept in options and kept not in values:
             values = [kept, *values]
     index = values.index(default) if default in values else 0
-    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key)
+    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key, on_change=on_change)
 
 
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:

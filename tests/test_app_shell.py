@@ -41,7 +41,7 @@ def builder_scope(engine, name: str) -> Scope:
 
 def overview_codes(at) -> set[str]:
     frame = at.dataframe[0].value
-    return {link.split("group=")[1] for link in frame["link"]}
+    return set(frame["code"])
 
 
 # -- first run, login ---------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_cached_pages_never_serve_one_users_data_to_another(workbook_engine, she
     assert len(coordinator.dataframe[0].value) == len(sheets["groepen"])
     scope = builder(workbook_engine, "Nadia Rahimi")
     at = run_app(scope)  # same process, same cache
-    codes = {link.split("group=")[1] for link in at.dataframe[0].value["link"]}
+    codes = set(at.dataframe[0].value["code"])
     assert codes == own_codes(sheets, "Nadia Rahimi")
 
 
@@ -144,7 +144,7 @@ def test_two_sessions_keep_their_own_user(workbook_engine, sheets):
         assert first.session_state["scope"].username == "anna"
         assert second.session_state["scope"].username == "nadia"
         assert len(first.dataframe[0].value) == len(sheets["groepen"])
-        codes = {link.split("group=")[1] for link in second.dataframe[0].value["link"]}
+        codes = set(second.dataframe[0].value["code"])
         assert codes == own_codes(sheets, "Nadia Rahimi")
 
 
@@ -191,7 +191,7 @@ def test_script_and_img_in_names_and_notes_render_as_text(workbook_engine):
     # Where user data goes into Markdown it is escaped, so no tag or link survives as markup.
     newcomer = next(m.value for m in markdown if "N0001" in m.value)
     assert "<script>" not in newcomer and "\\<script\\>" in newcomer and "](javascript" not in newcomer
-    assert "\\<script\\>" in at.title[0].value and "<script>" not in at.title[0].value
+    assert "\\<script\\>" in at.header[0].value and "<script>" not in at.header[0].value
     # Notes (st.text) and tables carry the text itself, which Streamlit shows as plain text.
     assert XSS in [t.value for t in at.text]
     assert any(XSS in name for name in at.dataframe[0].value["name"])

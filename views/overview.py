@@ -5,6 +5,7 @@ import streamlit as st
 
 from samenhier import formatting, i18n, ui
 from samenhier.charts import groups as group_charts
+from samenhier.current_group import open_selected_group
 from samenhier.queries import groups as group_queries
 from samenhier.widgets import download_buttons, onboarding, paginate
 
@@ -51,7 +52,7 @@ search = right.text_input(ui.t("overview.filter.search"), key="ov_search", place
 shown = group_queries.filter_overview(overview, statuses=statuses, builders=builders, search=search)
 
 table = pd.DataFrame({
-    "link": "groep?group=" + shown["code"],
+    "code": shown["code"],
     "name": shown["name"],
     "municipality": shown["municipality"],
     "status": shown["status"].map({s: i18n.label("group_status", s) for s in shown["status"].unique()}),
@@ -61,10 +62,12 @@ table = pd.DataFrame({
     "days_since": shown["days_since_meeting"],
     "health": shown["health"].map({h: ui.t(f"health.{h}") if h else "" for h in shown["health"].unique()}),
 })
-st.dataframe(
-    paginate(table, key="ov_page"), hide_index=True, width="stretch",
+page = paginate(table, key="ov_page")
+# Choosing a row opens the group in this tab (a link column would open a new tab: samenhier.current_group).
+chosen = st.dataframe(
+    page, hide_index=True, width="stretch", key="ov_table", on_select="rerun", selection_mode="single-row",
     column_config={
-        "link": st.column_config.LinkColumn(ui.t("col.code"), display_text=r"group=(.*)$"),
+        "code": ui.t("col.code"),
         "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
         "community_builder": ui.t("col.community_builder"), "month": ui.t("col.month"),
         "last_meeting": ui.date_column(ui.t("col.last_meeting")),
@@ -72,8 +75,10 @@ st.dataframe(
         "health": ui.t("col.health"),
     }, placeholder=formatting.EMPTY
 )
+open_selected_group(chosen, page)
+st.caption(ui.t("overview.open_hint"))
 st.caption(ui.t("overview.count", shown=len(shown), total=len(overview)))
-download_buttons(table.assign(link=shown["code"].to_numpy()).rename(columns={
-    "link": ui.t("col.code"), "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
+download_buttons(table.rename(columns={
+    "code": ui.t("col.code"), "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
     "community_builder": ui.t("col.community_builder"), "month": ui.t("col.month"), "last_meeting": ui.t("col.last_meeting"),
     "days_since": ui.t("col.days_since"), "health": ui.t("col.health")}), "groepen")

@@ -276,12 +276,12 @@ class GroupDetail:
 def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
     """One group's page.
 
-    - ``group``: code, name, municipality, variant, status, community_builder, signup_date,
-      training_completed_date, notes;
+    - ``group``: group_id, version, code, name, municipality, variant, status, community_builder,
+      signup_date, training_completed_date, notes;
     - ``members``: code, first_name, last_name, email, phone, role, joined_date, vog_date — contact
       person first;
-    - ``matches``: newcomer_code, first_name, last_name, household_size, country_of_origin, languages,
-      proposed_date, started_date, ended_date, status, end_reason — newest first; for a community
+    - ``matches``: match_id, version, newcomer_id, newcomer_code, first_name, last_name, household_size,
+      country_of_origin, languages, proposed_date, started_date, ended_date, status, end_reason — newest first; for a community
       builder a declined proposal's newcomer shows as initials only (``first_name`` ``K. H.``, last
       name, country and languages empty: :func:`samenhier.privacy.initials`);
     - ``meetings``: id, date, kind, duration_minutes, members_present, newcomers_present, note — newest first;
@@ -295,6 +295,7 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
     group = read_frame(
         engine,
         select(
+            WelcomeGroup.id.label("group_id"), WelcomeGroup.version,
             WelcomeGroup.code, WelcomeGroup.name, Municipality.name.label("municipality"), WelcomeGroup.variant,
             WelcomeGroup.status, CommunityBuilder.name.label("community_builder"), WelcomeGroup.signup_date,
             WelcomeGroup.training_completed_date, WelcomeGroup.notes,
@@ -312,13 +313,14 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
     matches = read_frame(
         engine,
         select(
+            Match.id.label("match_id"), Match.version, Match.newcomer_id,
             Newcomer.code.label("newcomer_code"), Newcomer.first_name, Newcomer.last_name, Newcomer.household_size,
             Newcomer.country_of_origin, Newcomer.languages, Match.proposed_date, Match.started_date, Match.ended_date,
             Match.status, Match.end_reason,
         )
         .join(Newcomer, Newcomer.id == Match.newcomer_id)
         .where(Match.group_id == group_id)
-        .order_by(Match.proposed_date.desc()),
+        .order_by(Match.proposed_date.desc(), Match.id.desc()),
     )
     if not scope.is_coordinator:
         # Minimal display: a community builder sees in full only the newcomers of their group. One whose

@@ -41,7 +41,8 @@ WORK_ORDER = [GroupStatus.ACTIVE.value, GroupStatus.AWAITING_MATCH.value, GroupS
               GroupStatus.RECRUITING.value, GroupStatus.COMPLETED.value, GroupStatus.STOPPED.value]
 
 
-def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> pd.DataFrame:
+def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date,
+                   group_ids: tuple[int, ...] | None = None) -> pd.DataFrame:
     """One row per visible group (not archived): groups with open to-dos first (most first), then by
     status in the order a community builder works on them (actief, wacht op match, training, werving,
     afgerond, gestopt), then by code.
@@ -54,6 +55,7 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     ``meetings_90_days`` (meetings in the 90 days up to ``as_of``), ``has_baseline`` / ``has_end`` (the
     running match's newcomer answered the nulmeting / eindmeting), ``last_check_in`` (date) and
     ``last_assessment`` of the newest check-in, ``todos`` (list of :class:`samenhier.todos.Todo`).
+    ``group_ids`` narrows it to those groups (still only the visible ones): the Groep page reads one row.
     """
     members = (
         select(Member.group_id, func.count().label("members"),
@@ -106,7 +108,8 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         .outerjoin(match, match.c.group_id == WelcomeGroup.id)
         .outerjoin(Newcomer, Newcomer.id == match.c.newcomer_id)
         .outerjoin(note, note.c.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
+        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)),
+               *(() if group_ids is None else (WelcomeGroup.id.in_(list(group_ids)),)))
         .order_by(WelcomeGroup.code)
     ))
     for column in ("signup_date", "training_completed_date", "match_started", "last_meeting", "last_check_in"):
