@@ -10,7 +10,7 @@ decided in samenhier.hub; reads via samenhier.queries, writes via samenhier.serv
 import pandas as pd
 import streamlit as st
 
-from samenhier import actions, hub, i18n, ui
+from samenhier import actions, formatting, hub, i18n, ui
 from samenhier.charts.progress import meeting_cadence as cadence_chart
 from samenhier.current_group import current_group, group_picker
 from samenhier.feedback import Shown
@@ -385,7 +385,7 @@ with left:
         joined_date=pd.to_datetime(detail.members["joined_date"]),
         vog_date=pd.to_datetime(detail.members["vog_date"]),
     )[["code", "name", "role", "email", "phone", "joined_date", "vog_date"]]
-    st.dataframe(member_table, hide_index=True, width="stretch", column_config={
+    st.dataframe(member_table, hide_index=True, placeholder=formatting.EMPTY, width="stretch", column_config={
         "code": ui.t("col.code"), "name": ui.t("col.name"), "role": ui.t("col.role"), "email": ui.t("col.email"),
         "phone": ui.t("col.phone"), "joined_date": ui.date_column(ui.t("col.joined")), "vog_date": ui.date_column(ui.t("col.vog")),
     })
@@ -408,7 +408,7 @@ with right:
         st.dataframe(detail.surveys.assign(
             wave=detail.surveys["wave"].map(lambda w: i18n.label("wave", w)),
             role=detail.surveys["role"].map(lambda r: i18n.label("respondent_role", r)),
-        ), hide_index=True, column_config={"wave": ui.t("col.wave"), "role": ui.t("col.role"), "responses": ui.t("col.responses")})
+        ), hide_index=True, placeholder=formatting.EMPTY, column_config={"wave": ui.t("col.wave"), "role": ui.t("col.role"), "responses": ui.t("col.responses")})
     st.subheader(ui.t("group.notes"))
     st.text(g["notes"] or "–")
 
@@ -416,13 +416,14 @@ st.subheader(ui.t("group.meetings", n=len(detail.meetings)))
 meetings = detail.meetings.assign(
     date=pd.to_datetime(detail.meetings["date"]), kind=detail.meetings["kind"].map(lambda k: i18n.label("meeting_kind", k)),
 ).drop(columns=["id"])
-st.dataframe(meetings, hide_index=True, width="stretch", height=min(400, 38 + 35 * max(1, len(meetings))), column_config={
+st.dataframe(meetings, hide_index=True, placeholder=formatting.EMPTY, width="stretch", height=min(400, 38 + 35 * max(1, len(meetings))), column_config={
     "date": ui.date_column(ui.t("col.date")), "kind": ui.t("col.kind"), "duration_minutes": ui.t("col.duration"),
     "members_present": ui.t("col.members_present"), "newcomers_present": ui.t("col.newcomers_present"), "note": ui.t("col.note"),
 })
 if row is not None:
     st.subheader(ui.t("progress.cadence"))
     cadence = ui.cached(progress_queries.meeting_cadence)(scope, group_id, as_of=as_of)
-    st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings")),
+    st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings"),
+                                  partial_month=f"{as_of:%Y-%m}", partial_label=ui.t("charts.partial_month")),
                     config={"displayModeBar": False}, key=f"cadence-{group_id}")
     st.caption(ui.t("progress.cadence_rule", days=ui.settings().inactive_after_days))
