@@ -85,7 +85,8 @@ def test_accounts_login_failed_login_password_reset_deactivate(engine):
     assert _last(engine)[:3] == ("anna", "login_failed", "user_account")
     saved = records.create_user_account(engine, ANNA, values=dict(username="bert", password="bert-zijn-wachtwoord", role="coordinator"))
     assert _last(engine) == ("anna", "create", "user_account", "bert",
-                             {"active": [None, True], "role": [None, "coordinator"], "username": [None, "bert"]})
+                             {"active": [None, True], "language": [None, "nl"], "role": [None, "coordinator"],
+                              "username": [None, "bert"], "weekly_digest": [None, True]})  # the digest is on by default
     records.reset_password(engine, ANNA, user_id=saved.id, expected_version=1, new_password="nieuw-lang-wachtwoord")
     assert _last(engine) == ("anna", "password_reset", "user_account", "bert", {})
     records.update_user_account(engine, ANNA, user_id=saved.id, expected_version=2, changes={"active": False})
