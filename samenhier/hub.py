@@ -55,7 +55,8 @@ def todo_action(todo: Todo, *, newcomer_id: int | None) -> TodoAction:
     ``newcomer_id`` is the newcomer of the group's running match (the one whose survey is missing).
     ``no_meeting`` → log a meeting; ``baseline_missing`` / ``end_survey_due`` → the survey entry for
     that newcomer and the nulmeting / eindmeting; ``vog_missing`` → record a VOG; ``group_size`` →
-    the members (added or archived in Beheer).
+    the members (added or archived in Beheer); ``some_concerns`` / ``serious_concerns`` → a new check-in
+    (a newer check-in closes the concern).
 
     Raises:
         ValueError: an unknown to-do code, or a survey to-do without ``newcomer_id``.
@@ -71,6 +72,8 @@ def todo_action(todo: Todo, *, newcomer_id: int | None) -> TodoAction:
         return TodoAction("vog")
     if todo.code == "group_size":
         return TodoAction("members")
+    if todo.code in ("some_concerns", "serious_concerns"):
+        return TodoAction("check_in")
     raise ValueError(f"unknown to-do {todo.code!r}")
 
 

@@ -22,7 +22,7 @@ ANNA = Scope.coordinator("anna")
 def workbook_engine(workbook_engine):
     """The workbook's store with accounts (without any, the app shows its first-run setup)."""
     create_user(workbook_engine, "anna", "anna-haar-wachtwoord", "coordinator")
-    create_user(workbook_engine, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
     return workbook_engine
 
 

@@ -18,8 +18,8 @@ ANNA = Scope.coordinator("anna")
 
 @pytest.fixture
 def store(workbook_engine):
-    create_user(workbook_engine, "anna", "anna-wachtwoord", "coordinator")
-    create_user(workbook_engine, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(workbook_engine, "anna", "een-lang-wachtwoord", "coordinator")
+    create_user(workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
     return workbook_engine
 
 

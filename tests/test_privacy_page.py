@@ -33,7 +33,7 @@ def _fresh_caches():
 @pytest.fixture
 def store(imported_engine):
     create_user(imported_engine, "anna", "anna-haar-wachtwoord", "coordinator")
-    create_user(imported_engine, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(imported_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
     return imported_engine
 
 

@@ -68,7 +68,7 @@ def test_in_english(store):
 
 
 def test_only_coordinators(store):
-    create_user(store, "joris", "joris-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(store, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
     with Session(store) as session:
         builder_id = session.exec(select(CommunityBuilder.id).where(CommunityBuilder.name == "Joris Kramer")).one()
     builder = Scope.community_builder("joris", builder_id)
