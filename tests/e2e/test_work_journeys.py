@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import pytest
 from e2e.conftest import PASSWORD, RESULTS
-from e2e_helpers import choose, expect_text, heatmap_cell, log_in_again, main, nav, open_tab, settle
+from e2e_helpers import choose, expect_text, heatmap_cell, log_in_again, main, nav, open_app, open_tab, settle
 from playwright.sync_api import Browser, Page, expect
 
 from samenhier import PROJECT_ROOT
@@ -161,8 +161,11 @@ def test_community_builder_enters_a_survey_response(page: Page, workbook_app, sh
 
 # ----------------------------------------------------------------------------------------------- editing
 
-def open_group_in_beheer(page: Page, url: str, code: str) -> None:
-    log_in_again(page, url, "coordinator", PASSWORD)
+def open_group_in_beheer(page: Page, url: str, code: str, *, logged_in: bool = False) -> None:
+    if logged_in:  # the session cookie outlives the page: opening the app again keeps the login
+        open_app(page, url)
+    else:
+        log_in_again(page, url, "coordinator", PASSWORD)
     nav(page, "Beheer")
     choose(page, main(page), "Record openen", code)
     expect(main(page).get_by_role("heading", name=code)).to_be_visible()
@@ -193,7 +196,7 @@ def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(page: 
         expect_text(other, f"{code} · {name} (nieuw) is opgeslagen.")
 
         # both changes are stored: the first browser, reopening the group, sees the name and the note
-        open_group_in_beheer(page, workbook_app.url, code)
+        open_group_in_beheer(page, workbook_app.url, code, logged_in=True)
         expect(page.get_by_label("Naam *")).to_have_value(f"{name} (nieuw)")
         expect(page.get_by_label("Notities")).to_have_value("Gebeld over de startdatum")
     except Exception:
