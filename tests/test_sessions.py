@@ -4,6 +4,7 @@ login/logout routes that set and clear the HttpOnly cookie (called as ASGI, with
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import hashlib
 from http.cookies import SimpleCookie
@@ -124,7 +125,9 @@ def _request(method: str, path: str, *, form: dict | None = None, headers: dict 
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # A thread of its own: in a full run the browser tests' Playwright keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     names = [(k.decode().lower(), v.decode()) for k, v in start["headers"]]
     return start["status"], dict(names), [v for k, v in names if k == "set-cookie"]
