@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from samenhier.models import CommunityBuilder, Match, Meeting, ProgressNote, SurveyResponse, WelcomeGroup
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
+from samenhier.ui import md
 from tests.apptest_helpers import run_app, texts
 
 ANNA = Scope.coordinator("anna")
@@ -35,7 +36,8 @@ def group(engine, code) -> WelcomeGroup:
 
 
 def button(at, label: str):
-    found = [b for b in at.button if b.label == label]
+    """The button that reads ``label`` on screen (labels are Markdown: user and to-do text arrive escaped)."""
+    found = [b for b in at.button if b.label == label or b.label == md(label)]
     assert found, (label, [b.label for b in at.button])
     return found[0]
 

@@ -126,12 +126,12 @@ for number, todo in enumerate(todos):
     text = ui.t(f"todo.{todo.code}", **todo.params)
     # One tap per to-do: the button says what is wrong and opens the action that resolves it.
     if resolve.action in offered:
-        st.button(f"{text} → {ui.t(f'hub.todo.{todo.code}')}", key=f"hub-todo-{group_id}-{number}", on_click=choose,
+        st.button(f"{ui.md(text)} → {ui.t(f'hub.todo.{todo.code}')}", key=f"hub-todo-{group_id}-{number}", on_click=choose,
                   args=(resolve.action,), kwargs=resolve.params, icon=":material/warning:", width="stretch")
     elif resolve.action == "members" and scope.is_coordinator:
-        st.page_link("views/manage.py", label=f"{text} → {ui.t('hub.todo.group_size')}", icon=":material/warning:")
+        st.page_link("views/manage.py", label=f"{ui.md(text)} → {ui.t('hub.todo.group_size')}", icon=":material/warning:")
     else:
-        st.warning(text, icon=":material/warning:")
+        st.warning(ui.md(text), icon=":material/warning:")
 
 # ----------------------------------------------------------------------------------------------- actions
 action = None
@@ -222,8 +222,8 @@ def survey_form() -> None:
             answers={item: v[item] for item in LONELINESS_ITEMS}, feel_at_home=v["feel_at_home"],
             self_reported_change=v.get("self_reported_change"),
             new_contacts=None if v.get("new_contacts") is None else int(v["new_contacts"]), expected_version=shown.version),
-        submit_label=ui.t("hub.survey.submit", wave=i18n.label("wave", wave), name=person["name"]),
-        done_text=ui.t("surveys.entry.saved", name=name, wave=i18n.label("wave", wave)),
+        submit_label=ui.t("hub.survey.submit", wave=i18n.label("wave", wave), name=ui.md(person["name"])),
+        done_text=ui.t("surveys.entry.saved", name=ui.md(name), wave=i18n.label("wave", wave)),
     )
 
 
