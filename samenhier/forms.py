@@ -294,43 +294,6 @@ def record_form(
     show_flash(slot or prefix)
 
 
-def snapshot_version(key: str, version: int) -> int:
-    """The version of a record as this session first saw it (kept until :func:`forget_version`)."""
-    return st.session_state.setdefault(f"version-{key}", int(version))
-
-
-def forget_version(key: str) -> None:
-    st.session_state.pop(f"version-{key}", None)
-
-
-def run_action(action: Callable[[], Any], *, done_text: str, on_conflict: Callable[[], None] | None = None,
-               on_done: Callable[[Any], None] | None = None) -> dict[str, list[str]]:
-    """Run a one-click write (archive, status change, …): on success flash ``done_text``, clear the
-    caches and rerun; return field errors (or show the conflict / denial) otherwise."""
-    try:
-        result = action()
-    except ValidationFailed as exc:
-        return error_messages(exc)
-    except VersionConflict:
-        if on_conflict is not None:
-            on_conflict()
-        flash("warning", ui.t("forms.changed_meanwhile"))
-        ui.clear_caches()
-        st.rerun()
-    except AccessDenied:
-        st.error(ui.t("common.not_found_or_denied"))
-        return {}
-    except OperationalError:
-        st.error(ui.t("forms.busy"))
-        return {}
-    flash_saved(result, done_text)
-    ui.clear_caches()
-    if on_done is not None:
-        on_done(result)
-    st.rerun()
-    return {}  # pragma: no cover - st.rerun does not return
-
-
 # ---------------------------------------------------------------------------------------- bulk edits
 
 
