@@ -97,7 +97,7 @@ def test_the_cli_says_which_setting_is_wrong(clean, monkeypatch, capsys):
 
     monkeypatch.setenv("SAMENHIER_MIN_CELL_SIZE", "0")
     assert main(["init-db", "--database-url", f"sqlite:///{clean / 's.db'}"]) == 2
-    assert "SAMENHIER_MIN_CELL_SIZE=0" in capsys.readouterr().err
+    assert "SAMENHIER_MIN_CELL_SIZE='0'" in capsys.readouterr().err
     assert not (clean / "s.db").exists()
 
 
