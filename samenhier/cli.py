@@ -13,6 +13,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -522,15 +523,20 @@ def serve_command(args: argparse.Namespace) -> list[str]:
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     """``run [--port N] [--address A]``: the store is created or upgraded (by opening it), then Streamlit serves
-    serve.py in a child process until it stops (Ctrl+C). The child gets the store's absolute URL, so it opens
-    the same store whatever its folder."""
+    serve.py in a child process until it stops. The child gets the store's absolute URL, so it opens the same
+    store whatever its folder. Ctrl+C reaches both (one process group); a SIGTERM to this process (a service
+    manager stopping it) is passed on, so no server is left behind."""
     url = ctx.engine.url.render_as_string(hide_password=False)
     print(i18n.t("cli.init_db.done", ctx.lang, url=ctx.engine.url.render_as_string(hide_password=True)))
     print(i18n.t("cli.run.serving", ctx.lang, url=f"http://{args.address or '127.0.0.1'}:{args.port}"), flush=True)
+    server = subprocess.Popen(serve_command(args), env={**os.environ, "SAMENHIER_DATABASE_URL": url})
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: server.terminate())
     try:
-        return subprocess.call(serve_command(args), env={**os.environ, "SAMENHIER_DATABASE_URL": url})
-    except KeyboardInterrupt:  # Ctrl+C reaches Streamlit too, which stops by itself
-        return EXIT_OK
+        return server.wait()
+    except KeyboardInterrupt:  # Streamlit got the Ctrl+C too and stops by itself
+        return server.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _open_store(args: argparse.Namespace, ctx: Context) -> Context | int:

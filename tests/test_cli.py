@@ -273,3 +273,70 @@ def test_the_store_file_is_readable_by_its_owner_only(tmp_path):
     store = tmp_path / "s.db"
     assert main(["init-db", "--database-url", f"sqlite:///{store}"]) == 0
     assert oct(store.stat().st_mode & 0o777) == "0o600"
+
+
+# ------------------------------------------------------------------------------------------ run
+
+
+def test_run_passes_the_production_settings_and_the_port_to_streamlit(tmp_path):
+    """The options come from .streamlit/config.toml, read here with tomllib by hand."""
+    import tomllib
+
+    from samenhier import PROJECT_ROOT
+    from samenhier.cli import build_parser, serve_command
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    command = serve_command(build_parser().parse_args(["run", "--port", "8599"]))
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == str(PROJECT_ROOT / "serve.py")
+    assert "--server.port=8599" in command
+    assert f"--server.address={config['server']['address']}" in command  # 127.0.0.1: this machine only
+    assert "--server.enableXsrfProtection=true" in command and "--client.toolbarMode=viewer" in command
+    assert "--browser.gatherUsageStats=false" in command
+    with_address = serve_command(build_parser().parse_args(["run", "--address", "0.0.0.0"]))
+    assert with_address[-1] == "--server.address=0.0.0.0"  # the last one given wins in Streamlit
+
+
+def test_smoke_run_creates_the_store_and_serves_the_dashboard(store):
+    """``python -m samenhier run`` as a coordinator starts it: the store appears, Streamlit answers on the port,
+    and stopping the command (SIGTERM) stops the server too."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from samenhier import PROJECT_ROOT
+
+    path, env = store
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "samenhier", "run", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        deadline, health = time.monotonic() + 90, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
+                    health = answer.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok", proc.stdout.read() if proc.poll() is not None else "no answer"
+        assert path.is_file() and "welcome_group" in counts(path)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) is not None
+        time.sleep(1)
+        with pytest.raises(OSError):  # the server went with it
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # anything left in its session
+            except ProcessLookupError:
+                pass
