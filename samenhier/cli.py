@@ -2,8 +2,8 @@
 
 Exit codes: 0 ok, 1 invalid input, 2 usage error. Each command is one handler function ``cmd_<name>(args, ctx)``,
 chosen by argparse (``set_defaults(func=...)``); :func:`main` only parses, checks the settings and opens the
-store for the commands that need it (``store`` default: ``None`` needs none, ``"read"`` needs an existing one,
-``"write"`` creates or upgrades it). The README's command table is generated from :func:`build_parser`.
+store for the commands that need it (``opens`` default: ``None`` needs none, ``"read"`` needs an existing one,
+``"write"`` creates or upgrades it; a function of the arguments for ``import``, whose dry run only reads). The README's command table is generated from :func:`build_parser`.
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501, metavar="N", help="port to listen on (default 8501)")
     p.add_argument("--address", metavar="ADDRESS", help="address to listen on (default 127.0.0.1: this machine only; see the README before "
                                      "serving a network)")
-    p.set_defaults(func=cmd_run, store=WRITE)
+    p.set_defaults(func=cmd_run, opens=WRITE)
 
     p = sub.add_parser("init-db", parents=[common], help="create the store or upgrade it to the newest schema",
                        description="Create the store, or upgrade an existing one to the newest schema (Alembic upgrade head).")
-    p.set_defaults(func=cmd_init_db, store=WRITE)
+    p.set_defaults(func=cmd_init_db, opens=WRITE)
 
     p = sub.add_parser("import", parents=[common], help="import a coordinator's workbook (.xlsx) or its sheets as CSV files",
                        description="Import workbooks (.xlsx), CSV files named like the sheets (groepen.csv, …; ; or , separated, "
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-conflict", choices=("keep-app", "take-workbook"), default="keep-app",
                    help="a field changed in the app since the record's last import: keep-app (default) keeps the app's value, "
                         "take-workbook writes the workbook's")
-    p.set_defaults(func=cmd_import, store=lambda args: READ if args.dry_run else WRITE)
+    p.set_defaults(func=cmd_import, opens=lambda args: READ if args.dry_run else WRITE)
 
     p = sub.add_parser("export", parents=[common], help="export the store in the import layout (.xlsx or CSV files)",
                        description="Write every record in the layout the import reads: a workbook (.xlsx), or with --format csv a "
@@ -90,14 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Importing the export again changes nothing.")
     p.add_argument("path", metavar="PATH", help="the workbook file to write, or (csv) the folder to write the CSV files into")
     p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
-    p.set_defaults(func=cmd_export, store=READ)
+    p.set_defaults(func=cmd_export, opens=READ)
 
     p = sub.add_parser("backup", parents=[common], help="copy the store to a backup file (safe while the app runs)",
                        description="Copy the SQLite store with SQLite's online backup: a consistent copy even while the app writes. "
                                    "SQLite only; use pg_dump for PostgreSQL.")
     p.add_argument("path", metavar="PATH", help="the backup file, or a folder to put a dated backup file in (an existing one, "
                                                 "or any path ending in /)")
-    p.set_defaults(func=cmd_backup, store=READ)
+    p.set_defaults(func=cmd_backup, opens=READ)
 
     p = sub.add_parser("restore", parents=[common], help="replace the store by a backup, after checking it",
                        description="Check the backup (SQLite integrity check, Samen Hier schema not newer than this version), keep a "
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="the backup file")
     p.add_argument("--yes", action="store_true", help="go ahead when the backup adds, removes or changes accounts (they are "
                                                        "listed first; without --yes you are asked, and refused when no one can answer)")
-    p.set_defaults(func=cmd_restore, store=READ)
+    p.set_defaults(func=cmd_restore, opens=READ)
 
     p = sub.add_parser("report", parents=[common], help="the programme's headline figures, or the year report (--year)",
                        description="Headline figures as of a date: counts, groups by status, pending matches, meetings per month, survey. "
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="PATH", help="write the report to this file (default for xlsx/docx/pdf: jaarverslag-YYYY.<format>)")
     p.add_argument("--shareable", action="store_true",
                    help="for sharing outside the organisation (funders): figures about fewer than SAMENHIER_MIN_CELL_SIZE people (default 5) are left out")
-    p.set_defaults(func=cmd_report, store=READ)
+    p.set_defaults(func=cmd_report, opens=READ)
 
     p = sub.add_parser("retention", parents=[common], help="list (and anonymise) the people past the retention period",
                        description="List the members and newcomers whose data is past the retention period "
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="DATE", help="peildatum YYYY-MM-DD (default: today, or $SAMENHIER_TODAY)")
     p.add_argument("--apply", action="store_true", help="anonymise the people listed (needs --yes)")
     p.add_argument("--yes", action="store_true", help="confirm --apply: erasure cannot be undone")
-    p.set_defaults(func=cmd_retention, store=READ)
+    p.set_defaults(func=cmd_retention, opens=READ)
 
     p = sub.add_parser("demo", parents=[common], help="fill an empty store with fictional demo data",
                        description="Generate realistic, fictional demo data (not the shared workbook). Refuses a store that already has groups.")
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=("demo", "national"), default="demo",
                    help="demo: four cities (default); national: 40 municipalities, 5,000 groups, ~400,000 meetings (for benchmarks)")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="date the demo is 'now' (default: today)")
-    p.set_defaults(func=cmd_demo, store=WRITE)
+    p.set_defaults(func=cmd_demo, opens=WRITE)
 
     p = sub.add_parser("bench", parents=[common], help="time every page at demo or national scale; writes docs/benchmarks.md",
                        description="Benchmark: build a fresh store of the given scale (in a temporary folder), run every page cold and "
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="PATH", help="report file (default docs/benchmarks.md)")
     p.add_argument("--no-write", action="store_true", help="only print the table")
     p.add_argument("--no-browser", action="store_true", help="skip the timing in a real browser (Playwright + Chromium)")
-    p.set_defaults(func=cmd_bench, store=None)
+    p.set_defaults(func=cmd_bench, opens=None)
 
     p = sub.add_parser("create-user", parents=[common], help="create a login account",
                        description="Create an account. The password is asked twice, or read from standard input when that is not a terminal.")
@@ -165,14 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="for role coordinator: a municipality they coordinate (repeat for several); none: a national coordinator")
     p.add_argument("--email", metavar="ADDRESS", help="where the weekly digest goes (default for a community builder: "
                                                       "the builder's address in the workbook)")
-    p.set_defaults(func=cmd_create_user, store=WRITE)
+    p.set_defaults(func=cmd_create_user, opens=WRITE)
 
     p = sub.add_parser("template", parents=[common], help="write an empty workbook to fill in (drop-down lists, an Uitleg sheet)",
                        description="Write an empty workbook in the import layout: a first sheet Uitleg explaining every column "
                                    "(in the --lang language), the seven sheets with their headers, drop-down lists for every "
                                    "closed column and dates formatted dd-mm-jjjj. Fill it in and import it.")
     p.add_argument("path", metavar="PATH", help="the .xlsx file to write")
-    p.set_defaults(func=cmd_template, store=None)
+    p.set_defaults(func=cmd_template, opens=None)
 
     p = sub.add_parser("notify", parents=[common], help="e-mail this week's to-do digest to every account that wants it",
                        description="Send each active account with the weekly digest on its to-dos (community builders: their "
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "links: SAMENHIER_APP_URL. Exit code 1 when the mail server is not set or a send failed.")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="peildatum YYYY-MM-DD (default: today, or $SAMENHIER_TODAY)")
     p.add_argument("--dry-run", action="store_true", help="print what would be sent and to whom; send and store nothing")
-    p.set_defaults(func=cmd_notify, store=READ)
+    p.set_defaults(func=cmd_notify, opens=READ)
     return parser
 
 
@@ -541,7 +541,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
 def _open_store(args: argparse.Namespace, ctx: Context) -> Context | int:
     """The context with the store opened as the command needs it, or an exit code after saying what is wrong."""
-    mode = args.store(args) if callable(args.store) else args.store
+    mode = args.opens(args) if callable(args.opens) else args.opens
     if mode is None:
         return ctx
     try:
