@@ -12,6 +12,9 @@ from samenhier.clock import today
 from samenhier.db import database_url
 from samenhier.settings import SettingsError, get_settings
 
+REAL_ENV_FILES = settings.env_files
+"""The real function (conftest replaces it for every test, so that a developer's .env does not change the tests)."""
+
 
 @pytest.fixture
 def clean(monkeypatch, tmp_path):
@@ -21,6 +24,7 @@ def clean(monkeypatch, tmp_path):
     for name in [n for n in os.environ if n.startswith("SAMENHIER_")]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(settings, "env_files", lambda: (tmp_path / ".env",))
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
@@ -102,4 +106,6 @@ def test_the_cli_says_which_setting_is_wrong(clean, monkeypatch, capsys):
 
 
 def test_the_env_files_are_the_checkouts_then_the_current_folders(clean):
-    assert settings.env_files()[-1] == clean / ".env"
+    from samenhier import PROJECT_ROOT
+
+    assert REAL_ENV_FILES() == (PROJECT_ROOT / ".env", clean / ".env")  # the later file wins
