@@ -3,7 +3,8 @@
 Exit codes: 0 ok, 1 invalid input, 2 usage error. Each command is one handler function ``cmd_<name>(args, ctx)``,
 chosen by argparse (``set_defaults(func=...)``); :func:`main` only parses, checks the settings and opens the
 store for the commands that need it (``opens`` default: ``None`` needs none, ``"read"`` needs an existing one,
-``"write"`` creates or upgrades it; a function of the arguments for ``import``, whose dry run only reads). The README's command table is generated from :func:`build_parser`.
+``"write"`` creates or upgrades it; a function of the arguments for ``import``, whose dry run only reads).
+The README's command table is generated from :func:`build_parser`.
 """
 
 from __future__ import annotations
