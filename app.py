@@ -6,13 +6,13 @@ only decides which pages the logged-in user gets.
 
 import streamlit as st
 
-from samenhier import PROJECT_ROOT, ui
+from samenhier import PACKAGE_DIR, ui
 from samenhier.models import UserRole
 from samenhier.services.users import count_users
 from samenhier.widgets import language_switch, sidebar_filters
 
 # The favicon is a file of the app: a material icon as page_icon makes every browser fetch it from a Google host.
-st.set_page_config(page_title="Samen Hier", page_icon=str(PROJECT_ROOT / "samenhier" / "static" / "favicon.png"), layout="wide")
+st.set_page_config(page_title="Samen Hier", page_icon=str(PACKAGE_DIR / "static" / "favicon.png"), layout="wide")
 ui.apply_language()
 engine = ui.engine()
 ui.daily_backup()

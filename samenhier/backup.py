@@ -49,7 +49,7 @@ from sqlalchemy import Column, MetaData, Table, create_engine, insert, select
 from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy.engine import Engine
 
-from samenhier import PROJECT_ROOT, i18n
+from samenhier import data_root, i18n
 from samenhier.clock import AMSTERDAM
 from samenhier.db import (
     MIGRATIONS_DIR,
@@ -151,7 +151,8 @@ def sqlite_path(engine: Engine) -> Path:
 
 
 def backup_dir(engine: Engine, setting: str | None = None) -> Path:
-    """The folder for backups: ``setting`` (``SAMENHIER_BACKUP_DIR``; relative to the project folder),
+    """The folder for backups: ``setting`` (``SAMENHIER_BACKUP_DIR``; relative to the project folder, or to
+    the current folder when installed),
     else ``backups/`` beside the database file (``db/backups`` for the default store).
 
     Raises:
@@ -159,7 +160,7 @@ def backup_dir(engine: Engine, setting: str | None = None) -> Path:
     """
     if setting:
         path = Path(setting)
-        return path if path.is_absolute() else PROJECT_ROOT / path
+        return path if path.is_absolute() else data_root() / path
     return sqlite_path(engine).parent / "backups"
 
 

@@ -561,7 +561,7 @@ def browser_times(url: str, pages: list[PageResult]) -> tuple[float | None, str]
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return None, "no browser figures: Playwright is not installed (requirements-dev.txt)"
+        return None, "no browser figures: Playwright is not installed (the dev extras: requirements-dev.lock)"
     if not Path(CHROMIUM).exists():
         return None, f"no browser figures: Chromium not found at {CHROMIUM}"
     shown = [p for p in pages if p.role == "coordinator" and not p.state and not p.error and p.title]

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
+
+from samenhier.settings import get_settings
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def today() -> dt.date:
-    """Today's date in Europe/Amsterdam, or ``SAMENHIER_TODAY`` (``YYYY-MM-DD``) when that is set.
+    """Today's date in Europe/Amsterdam, or the setting ``SAMENHIER_TODAY`` (``YYYY-MM-DD``) when that is set.
 
     Raises:
-        ValueError: ``SAMENHIER_TODAY`` is set but is not an ISO date.
+        samenhier.settings.SettingsError: (a ValueError) a setting, e.g. ``SAMENHIER_TODAY``, does not fit.
     """
-    fixed = os.environ.get("SAMENHIER_TODAY", "").strip()
-    if fixed:
-        try:
-            return dt.date.fromisoformat(fixed)
-        except ValueError as exc:
-            raise ValueError(f"SAMENHIER_TODAY={fixed!r} is not a date in the form YYYY-MM-DD") from exc
-    return dt.datetime.now(AMSTERDAM).date()
+    fixed = get_settings().today
+    return fixed if fixed is not None else dt.datetime.now(AMSTERDAM).date()
 
 
 def now_utc() -> dt.datetime:

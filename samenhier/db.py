@@ -1,7 +1,7 @@
 """The store: engine, SQLite settings, sessions, and migrations applied on open.
 
-The database URL comes from ``SAMENHIER_DATABASE_URL`` (default ``sqlite:///db/samenhier.db``,
-relative to the project root). Opening the store runs Alembic ``upgrade head``, so an older database
+The database URL comes from the setting ``SAMENHIER_DATABASE_URL`` (:mod:`samenhier.settings`; default
+``sqlite:///db/samenhier.db``, relative to the project root, or to the current folder when installed). Opening the store runs Alembic ``upgrade head``, so an older database
 file is upgraded in place, never recreated.
 
 Two databases are supported: SQLite (one machine) and PostgreSQL
@@ -23,20 +23,21 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from samenhier import PROJECT_ROOT
+from samenhier import PROJECT_ROOT, data_root
+from samenhier.settings import get_settings
 
-DEFAULT_DATABASE_URL = "sqlite:///db/samenhier.db"
 MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def database_url(override: str | None = None) -> str:
-    """The database URL to use: ``override``, else ``SAMENHIER_DATABASE_URL``, else the default.
+    """The database URL to use: ``override``, else the setting ``SAMENHIER_DATABASE_URL`` (default
+    ``sqlite:///db/samenhier.db``).
 
-    A relative SQLite path is taken relative to the project root, so the app and the CLI find the
-    same file whatever the working directory.
+    A relative SQLite path is taken relative to the project root (installed: the current folder), so the
+    app and the CLI find the same file whatever the working directory.
     """
-    url = override or os.environ.get("SAMENHIER_DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = override or get_settings().database_url
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,11 +48,11 @@ def database_url(override: str | None = None) -> str:
 def sqlite_file(url: str | None = None) -> Path | None:
     """The absolute path of the SQLite file ``url`` names (relative to the project root), or None for
     another database or an in-memory one. Creates nothing."""
-    parsed = make_url(url or os.environ.get("SAMENHIER_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    parsed = make_url(url or get_settings().database_url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     path = Path(parsed.database)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return path if path.is_absolute() else data_root() / path
 
 
 WRITE_BEGIN_OPTION = "samenhier_write_begin"

@@ -1,7 +1,7 @@
 """The store's tables (SQLModel) and the programme's vocabularies.
 
 Values stored in the database are the programme's Dutch words (as in the coordinator's workbook);
-class and column names are English (see the glossary in DESIGN.md). Every vocabulary and range is
+class and column names are English (see the glossary, docs/glossary.md). Every vocabulary and range is
 enforced twice: by validation in :mod:`samenhier.io.rows` / the services, and by named CHECK
 constraints here, so that no path into the database can store a value outside them.
 """

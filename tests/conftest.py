@@ -133,7 +133,9 @@ def _fresh_streamlit_caches():
 
 @pytest.fixture(autouse=True)
 def _test_settings(monkeypatch):
-    """A fixed clock, no login delay, and settings re-read for every test."""
+    """A fixed clock, no login delay, and settings re-read for every test; a developer's ``.env`` file is not read
+    (tests/test_settings_sources.py tests that it would be)."""
+    monkeypatch.setattr("samenhier.settings.env_files", lambda: ())
     monkeypatch.setenv("SAMENHIER_TODAY", AS_OF)
     monkeypatch.setenv("SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS", "0")
     get_settings.cache_clear()

@@ -1,19 +1,26 @@
-"""``python -m samenhier``: exit codes (0 ok, 1 invalid input, 2 usage), help, create-user and demo."""
+"""``samenhier`` / ``python -m samenhier``: exit codes (0 ok, 1 invalid input, 2 usage), help, create-user and demo.
+
+Most tests call the command line in this process (``run_cli`` or ``cli.main``: fast); the ``smoke`` tests run
+``python -m samenhier`` as its own process, the way a coordinator does.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher
-from cli_helpers import AS_OF, cli_env, query, run_cli, start_cli
+from cli_helpers import AS_OF, cli_env, query, run_cli, run_cli_process
 
 from samenhier.cli import main
 from samenhier.demo import demo_frames
 
-SUBCOMMANDS = ["init-db", "import", "report", "demo", "create-user"]
+SUBCOMMANDS = ["run", "init-db", "import", "export", "backup", "restore", "report", "retention", "demo", "bench",
+               "create-user", "template", "notify"]
+"""Every command, as the README's command table lists them."""
 
 
 @pytest.fixture
@@ -31,9 +38,9 @@ def counts(path) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ exit code 0
 
 
-def test_init_db_creates_the_store(store):
+def test_smoke_init_db_creates_the_store(store):
     path, env = store
-    done = run_cli("init-db", env=env)
+    done = run_cli_process("init-db", env=env)
     assert done.returncode == 0, done.stderr
     assert path.is_file()
     assert {"welcome_group", "meeting", "survey_response", "alembic_version"} <= set(counts(path))
@@ -82,9 +89,9 @@ def test_missing_workbook_exits_1(store, tmp_path):
 
 
 @pytest.mark.parametrize("args", [[], ["report", "--as-of", "2026-13-01"]], ids=["no-command", "bad-as-of"])
-def test_usage_errors_exit_2(store, args):
+def test_smoke_usage_errors_exit_2(store, args):
     path, env = store
-    done = run_cli(*args, env=env)
+    done = run_cli_process(*args, env=env)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "usage:" in done.stderr
     assert not path.exists()  # a usage error touches no store
@@ -114,9 +121,22 @@ def test_help_exits_0(command, capsys):
         main([command, "--help"] if command else ["--help"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: python -m samenhier")
+    assert out.startswith("usage: samenhier")
     if command:
         assert command in out.splitlines()[0]
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert re.findall(r"^    (\S+)", out, re.M) == SUBCOMMANDS  # one line per command, in the README's order
+
+
+def test_smoke_python_m_samenhier_help_lists_every_command(store):
+    done = run_cli_process("--help", env=store[1])
+    assert done.returncode == 0, done.stderr
+    assert re.findall(r"^    (\S+)", done.stdout, re.M) == SUBCOMMANDS
 
 
 def test_help_documents_the_options(capsys):
@@ -166,17 +186,14 @@ def test_create_user_refuses_a_taken_name_and_an_unknown_builder(store):
 
 def test_demo_fills_an_empty_store_deterministically(tmp_path):
     stores = [tmp_path / "a.db", tmp_path / "b.db"]
-    # two stores filled side by side with the same seed and date, then reported side by side
-    demos = [start_cli("demo", "--seed", "11", "--as-of", AS_OF, env=cli_env(p)) for p in stores]
-    for proc in demos:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-    reports = [start_cli("report", "--as-of", AS_OF, "--format", "json", env=cli_env(p)) for p in stores]
+    # two stores filled with the same seed and date, then reported
     got = []
-    for proc in reports:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        got.append(json.loads(out))
+    for store in stores:
+        demo = run_cli("demo", "--seed", "11", "--as-of", AS_OF, env=cli_env(store))
+        assert demo.returncode == 0, demo.stderr
+        report = run_cli("report", "--as-of", AS_OF, "--format", "json", env=cli_env(store))
+        assert report.returncode == 0, report.stderr
+        got.append(json.loads(report.stdout))
 
     stored = counts(stores[0])
     assert stored["welcome_group"] > 0 and stored["meeting"] > 0 and stored["survey_response"] > 0
@@ -212,10 +229,8 @@ def test_demo_refuses_a_store_that_has_groups(imported_engine):
 def test_an_unsupported_language_in_the_environment_is_a_usage_error(monkeypatch, capsys, db_url):
     """--lang is checked by argparse, but its default comes from SAMENHIER_LANG, which argparse does not check."""
     monkeypatch.setenv("SAMENHIER_LANG", "de")
-    with pytest.raises(SystemExit) as exited:
-        main(["report", "--as-of", AS_OF])
-    assert exited.value.code == 2
-    assert "SAMENHIER_LANG" in capsys.readouterr().err
+    assert main(["report", "--as-of", AS_OF]) == 2
+    assert "SAMENHIER_LANG='de'" in capsys.readouterr().err
 
 
 def test_import_works_when_the_os_cannot_name_the_user(monkeypatch, engine, workbook_path, workbook_sheets):
@@ -258,3 +273,70 @@ def test_the_store_file_is_readable_by_its_owner_only(tmp_path):
     store = tmp_path / "s.db"
     assert main(["init-db", "--database-url", f"sqlite:///{store}"]) == 0
     assert oct(store.stat().st_mode & 0o777) == "0o600"
+
+
+# ------------------------------------------------------------------------------------------ run
+
+
+def test_run_passes_the_production_settings_and_the_port_to_streamlit(tmp_path):
+    """The options come from .streamlit/config.toml, read here with tomllib by hand."""
+    import tomllib
+
+    from samenhier import PROJECT_ROOT
+    from samenhier.cli import build_parser, serve_command
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    command = serve_command(build_parser().parse_args(["run", "--port", "8599"]))
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == str(PROJECT_ROOT / "serve.py")
+    assert "--server.port=8599" in command
+    assert f"--server.address={config['server']['address']}" in command  # 127.0.0.1: this machine only
+    assert "--server.enableXsrfProtection=true" in command and "--client.toolbarMode=viewer" in command
+    assert "--browser.gatherUsageStats=false" in command
+    with_address = serve_command(build_parser().parse_args(["run", "--address", "0.0.0.0"]))
+    assert with_address[-1] == "--server.address=0.0.0.0"  # the last one given wins in Streamlit
+
+
+def test_smoke_run_creates_the_store_and_serves_the_dashboard(store):
+    """``python -m samenhier run`` as a coordinator starts it: the store appears, Streamlit answers on the port,
+    and stopping the command (SIGTERM) stops the server too."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from samenhier import PROJECT_ROOT
+
+    path, env = store
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "samenhier", "run", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        deadline, health = time.monotonic() + 90, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
+                    health = answer.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok", proc.stdout.read() if proc.poll() is not None else "no answer"
+        assert path.is_file() and "welcome_group" in counts(path)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) is not None
+        time.sleep(1)
+        with pytest.raises(OSError):  # the server went with it
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # anything left in its session
+            except ProcessLookupError:
+                pass

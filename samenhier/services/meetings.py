@@ -129,27 +129,9 @@ def _validate(
     clean: dict[str, Any] = {}
     limits = group_limits(session, group.id)
 
-    date = values.get("date")
-    if isinstance(date, dt.datetime):
-        date = date.date()
-    if not isinstance(date, dt.date):
-        errors.append(FieldError("date", "meetings.required"))
-        date = None
-    else:
+    date = _check_date(values.get("date"), limits, errors, warnings)
+    if date is not None:
         clean["date"] = date
-        now = today()
-        if date > now:
-            errors.append(FieldError("date", "meetings.date_in_future", {"today": now}))
-        elif not limits.match_periods:
-            errors.append(FieldError("date", "meetings.no_match"))
-        else:
-            under = [(s, e) for s, e in limits.match_periods if s <= date]
-            if not under:
-                errors.append(FieldError("date", "meetings.before_match_start", {"start": limits.match_periods[0][0]}))
-            else:
-                ended = under[-1][1]
-                if ended is not None and date > ended:
-                    warnings.append(FieldError("date", "meetings.after_match_end", {"end": ended}))
 
     kind = clean_text(values.get("kind"))
     if not kind:
@@ -195,6 +177,29 @@ def _validate(
             query = query.where(Meeting.id != exclude_id)
         duplicate = session.exec(query).one() > 0
     return clean, errors, warnings, duplicate
+
+
+def _check_date(value: Any, limits: GroupLimits, errors: list[FieldError], warnings: list[FieldError]) -> dt.date | None:
+    """The meeting's date (a datetime counts as its day), or None when missing; adds its errors (in the future,
+    no match, before the match started) and warning (after the match ended) to ``errors`` / ``warnings``."""
+    date = value.date() if isinstance(value, dt.datetime) else value
+    if not isinstance(date, dt.date):
+        errors.append(FieldError("date", "meetings.required"))
+        return None
+    now = today()
+    if date > now:
+        errors.append(FieldError("date", "meetings.date_in_future", {"today": now}))
+    elif not limits.match_periods:
+        errors.append(FieldError("date", "meetings.no_match"))
+    else:
+        under = [(s, e) for s, e in limits.match_periods if s <= date]
+        if not under:
+            errors.append(FieldError("date", "meetings.before_match_start", {"start": limits.match_periods[0][0]}))
+        else:
+            ended = under[-1][1]
+            if ended is not None and date > ended:
+                warnings.append(FieldError("date", "meetings.after_match_end", {"end": ended}))
+    return date
 
 
 def _check(errors: list[FieldError], duplicate: bool, confirm_duplicate: bool) -> None:

@@ -319,70 +319,14 @@ def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]],
     """Erase ``people`` (``(kind, record)`` pairs, loaded in ``session``) inside the caller's transaction.
 
     Works for one person or thousands alike: free text is read once per group and audit events once,
-    each compared with the phrases of everyone being erased at the same time.
+    each compared with the phrases of everyone being erased at the same time. Steps: clear the notes naming
+    them, erase their own fields, scrub earlier audit events, register hashes, audit each erasure.
     """
-    keys = [(kind, r.id) for kind, r in people]
     matchers = {(kind, r.id): PersonMatcher.for_person(r, kind) for kind, r in people}
     everyone = PersonMatcher.union(matchers.values())
-
-    # Free text naming them, in every group (a check-in in another group names them too); and why a
-    # newcomer's own matches ended, named or not.
-    to_clear: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
-    for note in _notes_in(session, None):
-        for owner in everyone.owners(note.text):
-            to_clear[(note.source, note.id)].add(owner)
-    for chunk in _chunks(r.id for kind, r in people if kind == NEWCOMER):
-        for match_id, newcomer_id in session.exec(
-            select(Match.id, Match.newcomer_id).where(Match.newcomer_id.in_(chunk), Match.end_reason != "")
-        ):
-            to_clear[("match", match_id)].add((NEWCOMER, newcomer_id))
-    cleared: dict[tuple[str, int], Counter[str]] = {key: Counter() for key in keys}
-    for source, spec in _NOTE_SOURCES.items():
-        ids = [i for (s, i) in to_clear if s == source]
-        for chunk in _chunks(ids):
-            model = spec.model
-            session.execute(update(model).where(model.id.in_(chunk)).values({spec.text: "", "version": model.version + 1})
-                            .execution_options(synchronize_session=False))
-        for note_id in ids:
-            for owner in to_clear[(source, note_id)]:
-                cleared[owner][source] += 1
-
-    fields = {}
-    for kind, record in people:
-        fields[(kind, record.id)] = tuple(f for f in IDENTIFYING_FIELDS[kind] if getattr(record, f) not in (None, ""))
-        for name, value in erased_values(kind).items():
-            setattr(record, name, value)
-        record.erased = True
-        record.version += 1
-        session.add(record)
-
-    # Earlier audit events: values naming them, and every identifying value on their own records.
-    own_fields = {(kind, r.id): IDENTIFYING_FIELDS[kind] for kind, r in people}
-    scrubbed_events: Counter[tuple[str, int]] = Counter()
-    rewrites = []
-    for event_id, table, record_id, text in session.exec(
-        select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes)
-        .where(AuditEvent.changes.not_in(("", "{}")))
-    ):
-        changes = _changes(text)
-        if not changes:
-            continue
-        owners = everyone.owners(changes)
-        own = (table, record_id) if (table, record_id) in own_fields else None
-        if not owners and own is None:
-            continue
-        scrubbed = everyone.scrub(changes)
-        for name in own_fields.get(own, ()):
-            if name in scrubbed:
-                scrubbed[name] = _erase_values(scrubbed[name])
-        if scrubbed != changes:
-            rewrites.append({"event_id": event_id, "scrubbed": json.dumps(scrubbed, ensure_ascii=False, default=str)})
-            for owner in owners | ({own} if own else set()):
-                scrubbed_events[owner] += 1
-    if rewrites:
-        table = AuditEvent.__table__  # Core: one statement run for every rewritten event
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("event_id")).values(changes=bindparam("scrubbed")), rewrites)
+    cleared = _clear_notes(session, people, everyone)
+    fields = _erase_fields(session, people)
+    scrubbed_events = _scrub_audit_events(session, people, everyone)
 
     # The erasure register: hashes only, so that an import can recognise their data (scrub_erased_rows).
     erased_at = now_utc()
@@ -399,6 +343,76 @@ def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]],
         erasures.append(Erasure(kind=kind, person_id=record.id, code=record.code, fields=fields[key],
                                 notes_cleared=dict(cleared[key]), audit_events_scrubbed=scrubbed_events[key]))
     return erasures
+
+
+def _clear_notes(session: Session, people: Sequence[tuple[str, Any]], everyone: PersonMatcher
+                 ) -> dict[tuple[str, int], Counter[str]]:
+    """Clear the free text naming any of ``people``, in every group (a check-in in another group names them too),
+    and why a newcomer's own matches ended, named or not. Returns per person the notes cleared, per source."""
+    to_clear: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
+    for note in _notes_in(session, None):
+        for owner in everyone.owners(note.text):
+            to_clear[(note.source, note.id)].add(owner)
+    for chunk in _chunks(r.id for kind, r in people if kind == NEWCOMER):
+        for match_id, newcomer_id in session.exec(
+            select(Match.id, Match.newcomer_id).where(Match.newcomer_id.in_(chunk), Match.end_reason != "")
+        ):
+            to_clear[("match", match_id)].add((NEWCOMER, newcomer_id))
+    cleared: dict[tuple[str, int], Counter[str]] = {(kind, r.id): Counter() for kind, r in people}
+    for source, spec in _NOTE_SOURCES.items():
+        ids = [i for (s, i) in to_clear if s == source]
+        for chunk in _chunks(ids):
+            model = spec.model
+            session.execute(update(model).where(model.id.in_(chunk)).values({spec.text: "", "version": model.version + 1})
+                            .execution_options(synchronize_session=False))
+        for note_id in ids:
+            for owner in to_clear[(source, note_id)]:
+                cleared[owner][source] += 1
+    return cleared
+
+
+def _erase_fields(session: Session, people: Sequence[tuple[str, Any]]) -> dict[tuple[str, int], tuple[str, ...]]:
+    """Overwrite the identifying fields of ``people``'s own records; returns per person the fields that held a value."""
+    fields = {}
+    for kind, record in people:
+        fields[(kind, record.id)] = tuple(f for f in IDENTIFYING_FIELDS[kind] if getattr(record, f) not in (None, ""))
+        for name, value in erased_values(kind).items():
+            setattr(record, name, value)
+        record.erased = True
+        record.version += 1
+        session.add(record)
+    return fields
+
+
+def _scrub_audit_events(session: Session, people: Sequence[tuple[str, Any]], everyone: PersonMatcher
+                        ) -> Counter[tuple[str, int]]:
+    """Earlier audit events: values naming ``people``, and every identifying value on their own records, erased.
+    Returns per person the number of events rewritten."""
+    own_fields = {(kind, r.id): IDENTIFYING_FIELDS[kind] for kind, r in people}
+    scrubbed_events: Counter[tuple[str, int]] = Counter()
+    rewrites = []
+    for event_id, table, record_id, text in session.exec(
+        select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes)
+        .where(AuditEvent.changes.not_in(("", "{}")))
+    ):
+        changes = _changes(text)
+        own = (table, record_id) if (table, record_id) in own_fields else None
+        owners = everyone.owners(changes) if changes else set()
+        if not changes or (not owners and own is None):
+            continue
+        scrubbed = everyone.scrub(changes)
+        for name in own_fields.get(own, ()):
+            if name in scrubbed:
+                scrubbed[name] = _erase_values(scrubbed[name])
+        if scrubbed != changes:
+            rewrites.append({"event_id": event_id, "scrubbed": json.dumps(scrubbed, ensure_ascii=False, default=str)})
+            for owner in owners | ({own} if own else set()):
+                scrubbed_events[owner] += 1
+    if rewrites:
+        table = AuditEvent.__table__  # Core: one statement run for every rewritten event
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("event_id")).values(changes=bindparam("scrubbed")), rewrites)
+    return scrubbed_events
 
 
 def _erase_values(value: Any) -> Any:

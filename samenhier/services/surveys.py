@@ -46,6 +46,60 @@ MAX_NEW_CONTACTS = 999
 WAVE_ORDER = list(Wave)
 
 
+def _respondent_errors(session: Session, role: str, person_id: int, group_id: int, wave: str,
+                       date: dt.date | None) -> list[FieldError]:
+    """Who answered, in which wave, when (see :func:`save_survey_response`): a member or newcomer of the group
+    at the survey's date, a known wave, a date given and not after today."""
+    errors: list[FieldError] = []
+    if role not in (RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value):
+        errors.append(FieldError("person", "survey_person"))
+    elif not _belongs_to_group(session, role, person_id, group_id, date):
+        errors.append(FieldError("person", "survey_person"))
+    if wave not in {w.value for w in Wave}:
+        errors.append(FieldError("wave", "survey_wave"))
+    if date is None:
+        errors.append(FieldError("date", "survey_date_required"))
+    elif date > today():
+        errors.append(FieldError("date", "survey_date_future"))
+    return errors
+
+
+def _answer_errors(wave: str, answers: Mapping[str, str | None], feel_at_home: int | None,
+                   self_reported_change: str | None, new_contacts: int | None) -> list[FieldError]:
+    """The errors of the answers themselves (see :func:`save_survey_response`): allowed values, the eindmeting-only
+    questions, at least one question answered.
+
+    Raises:
+        ValueError: ``answers`` names an item that is not one of the six loneliness items (a programming error).
+    """
+    errors: list[FieldError] = []
+    unknown = set(answers) - set(LONELINESS_ITEMS)
+    if unknown:
+        raise ValueError(f"unknown loneliness items {sorted(unknown)}")
+    for item in LONELINESS_ITEMS:
+        if answers.get(item) is not None and answers[item] not in {a.value for a in Answer}:
+            errors.append(FieldError(item, "survey_answer"))
+    if feel_at_home is not None and (
+        isinstance(feel_at_home, bool) or not isinstance(feel_at_home, int) or not FEEL_AT_HOME_MIN <= feel_at_home <= FEEL_AT_HOME_MAX
+    ):
+        errors.append(FieldError("feel_at_home", "survey_feel_at_home"))
+    at_end = wave == Wave.END.value
+    if self_reported_change is not None:
+        if not at_end:
+            errors.append(FieldError("self_reported_change", "survey_end_only"))
+        elif self_reported_change not in {c.value for c in SelfReportedChange}:
+            errors.append(FieldError("self_reported_change", "survey_change"))
+    if new_contacts is not None:
+        if not at_end:
+            errors.append(FieldError("new_contacts", "survey_end_only"))
+        elif isinstance(new_contacts, bool) or not isinstance(new_contacts, int) or not 0 <= new_contacts <= MAX_NEW_CONTACTS:
+            errors.append(FieldError("new_contacts", "survey_new_contacts", {"maximum": MAX_NEW_CONTACTS}))
+    if all(answers.get(i) is None for i in LONELINESS_ITEMS) and feel_at_home is None and self_reported_change is None \
+            and new_contacts is None:
+        errors.append(FieldError("answers", "survey_empty"))
+    return errors
+
+
 def save_survey_response(
     engine: Engine,
     scope: Scope,
@@ -91,41 +145,9 @@ def save_survey_response(
         consistency.install(session)  # the store's rules, checked before the commit (as in db.session_scope)
         require_group_access(session, scope, group_id)
 
-        if role not in (RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value):
-            errors.append(FieldError("person", "survey_person"))
-        elif not _belongs_to_group(session, role, person_id, group_id, date):
-            errors.append(FieldError("person", "survey_person"))
-        if wave not in {w.value for w in Wave}:
-            errors.append(FieldError("wave", "survey_wave"))
-        if date is None:
-            errors.append(FieldError("date", "survey_date_required"))
-        elif date > today():
-            errors.append(FieldError("date", "survey_date_future"))
+        errors += _respondent_errors(session, role, person_id, group_id, wave, date)
 
-        unknown = set(answers) - set(LONELINESS_ITEMS)
-        if unknown:
-            raise ValueError(f"unknown loneliness items {sorted(unknown)}")
-        for item in LONELINESS_ITEMS:
-            if answers.get(item) is not None and answers[item] not in {a.value for a in Answer}:
-                errors.append(FieldError(item, "survey_answer"))
-        if feel_at_home is not None and (
-            isinstance(feel_at_home, bool) or not isinstance(feel_at_home, int) or not FEEL_AT_HOME_MIN <= feel_at_home <= FEEL_AT_HOME_MAX
-        ):
-            errors.append(FieldError("feel_at_home", "survey_feel_at_home"))
-        at_end = wave == Wave.END.value
-        if self_reported_change is not None:
-            if not at_end:
-                errors.append(FieldError("self_reported_change", "survey_end_only"))
-            elif self_reported_change not in {c.value for c in SelfReportedChange}:
-                errors.append(FieldError("self_reported_change", "survey_change"))
-        if new_contacts is not None:
-            if not at_end:
-                errors.append(FieldError("new_contacts", "survey_end_only"))
-            elif isinstance(new_contacts, bool) or not isinstance(new_contacts, int) or not 0 <= new_contacts <= MAX_NEW_CONTACTS:
-                errors.append(FieldError("new_contacts", "survey_new_contacts", {"maximum": MAX_NEW_CONTACTS}))
-        if all(answers.get(i) is None for i in LONELINESS_ITEMS) and feel_at_home is None and self_reported_change is None \
-                and new_contacts is None:
-            errors.append(FieldError("answers", "survey_empty"))
+        errors += _answer_errors(wave, answers, feel_at_home, self_reported_change, new_contacts)
 
         person_column = SurveyResponse.newcomer_id if role == RespondentRole.NEWCOMER.value else SurveyResponse.member_id
         existing = None
