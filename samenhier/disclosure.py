@@ -78,27 +78,32 @@ def one_sided(k: int, n: int, min_n: int) -> bool:
     return 0 < n < dominance_n(min_n) and (k == 0 or k == n)
 
 
-def cell_safe(n: int, parts: Iterable[int], min_n: int) -> bool:
-    """A cell of ``n`` people may count in figures: ``n >= min_n`` and none of its ``parts`` (the people in
-    each answer or category shown as a share of n) is 0% or 100% of a cell smaller than ``2 × min_n``."""
+def cell_safe(n: int, parts: Iterable[int], min_n: int, full: Iterable[int] = ()) -> bool:
+    """A cell of ``n`` people may count in figures: ``n >= min_n``; none of its ``parts`` (the people in
+    each answer or category shown as a share of n) is 0% or 100% of a cell smaller than ``2 × min_n``;
+    and none of ``full`` (the bars of a distribution: people per value, where a value nobody gave is
+    no answer about anyone) holds everyone of such a cell."""
     n = int(n)
-    return n >= min_n and not any(one_sided(int(k), n, min_n) for k in parts)
+    small = n < dominance_n(min_n)
+    return n >= min_n and not any(one_sided(int(k), n, min_n) for k in parts) and not (small and any(int(k) == n for k in full))
 
 
-def safe_cells(cells: pd.DataFrame, *, n: str, parts: Sequence[str], min_n: int) -> pd.Series:
-    """Boolean Series over ``cells`` (one row per cell): :func:`cell_safe` of column ``n`` and columns ``parts``."""
+def safe_cells(cells: pd.DataFrame, *, n: str, parts: Sequence[str], min_n: int, full: Sequence[str] = ()) -> pd.Series:
+    """Boolean Series over ``cells`` (one row per cell): :func:`cell_safe` of column ``n``, columns ``parts``
+    and columns ``full``."""
     if cells.empty:
         return pd.Series([], dtype=bool, index=cells.index)
-    return pd.Series([cell_safe(row[0], row[1:], min_n) for row in cells[[n, *parts]].itertuples(index=False)],
+    split = 1 + len(parts)
+    return pd.Series([cell_safe(row[0], row[1:split], min_n, row[split:]) for row in cells[[n, *parts, *full]].itertuples(index=False)],
                      index=cells.index, dtype=bool)
 
 
 def keep_safe_cells(rows: pd.DataFrame, *, by: Sequence[str], n: str, parts: Sequence[str], min_n: int,
-                    pool: bool = False) -> pd.DataFrame:
+                    pool: bool = False, full: Sequence[str] = ()) -> pd.DataFrame:
     """The ``rows`` (counts per group or finer, with the :data:`ATOM` columns and ``by``) that may count.
 
     The cells are the rows summed over :data:`ATOM` + ``by`` (``n`` and ``parts`` columns summed); a
-    cell counts when :func:`cell_safe`. With ``pool`` (the selection is everything the user may see:
+    cell counts when :func:`cell_safe` (``full``: its distribution columns). With ``pool`` (the selection is everything the user may see:
     no filter narrows it) the cells that are not safe count too, as one pool per ``by`` key, when that
     pool taken together is safe. Returns the kept rows with a boolean column ``pooled`` added (True
     for the rows of the pool).
@@ -106,12 +111,13 @@ def keep_safe_cells(rows: pd.DataFrame, *, by: Sequence[str], n: str, parts: Seq
     keys = [*ATOM, *by]
     if rows.empty:
         return rows.assign(pooled=pd.Series([], dtype=bool))
-    cells = rows.groupby(keys, as_index=False, dropna=False)[[n, *parts]].sum()
-    cells["_safe"] = safe_cells(cells, n=n, parts=parts, min_n=min_n)
+    figures = [n, *parts, *full]
+    cells = rows.groupby(keys, as_index=False, dropna=False)[figures].sum()
+    cells["_safe"] = safe_cells(cells, n=n, parts=parts, min_n=min_n, full=full)
     cells["pooled"] = False
     if pool and not cells["_safe"].all():
-        rest = cells[~cells["_safe"]].groupby(list(by), as_index=False, dropna=False)[[n, *parts]].sum()
-        rest = rest.loc[safe_cells(rest, n=n, parts=parts, min_n=min_n), list(by)].assign(_pool=True)
+        rest = cells[~cells["_safe"]].groupby(list(by), as_index=False, dropna=False)[figures].sum()
+        rest = rest.loc[safe_cells(rest, n=n, parts=parts, min_n=min_n, full=full), list(by)].assign(_pool=True)
         cells = cells.merge(rest, on=list(by), how="left")
         cells["pooled"] = ~cells["_safe"] & cells["_pool"].eq(True)
     kept = cells.loc[cells["_safe"] | cells["pooled"], [*keys, "pooled"]]

@@ -141,14 +141,14 @@ def _cells(engine: Engine, groups: Select) -> pd.DataFrame:
 
 
 def _keep_safe(rows: pd.DataFrame, cells: pd.DataFrame, *, by: list[str], n: str, parts: list[str], complementary: bool,
-               pool: bool) -> pd.DataFrame:
+               pool: bool, full: list[str] = ()) -> pd.DataFrame:
     """``rows`` (per group_id, with ``by``) of the cells that may count (:func:`samenhier.disclosure.keep_safe_cells`;
     ``pool``: the selection is not narrowed by any filter), with a boolean column ``pooled``."""
     if not complementary:
         return rows.assign(pooled=False)
     columns = list(rows.columns)
     with_cells = rows.astype({"group_id": "int64"}).merge(cells[["group_id", *[c for c in ATOM if c not in columns]]], on="group_id")
-    return keep_safe_cells(with_cells, by=by, n=n, parts=parts, min_n=_min_n(), pool=pool)[[*columns, "pooled"]]
+    return keep_safe_cells(with_cells, by=by, n=n, parts=parts, min_n=_min_n(), pool=pool, full=full)[[*columns, "pooled"]]
 
 
 def _everything(filters: Filters, cohorts: tuple[int, ...]) -> bool:
@@ -503,7 +503,10 @@ def end_of_year(
         .group_by(responses.c.group_id, responses.c.role, responses.c.new_contacts),
     )
     raw_contacts = contacts[["role"]]
-    contacts = _keep_safe(contacts, cells, by=["role"], n="people", parts=[], complementary=complementary, pool=_everything(filters, cohorts))
+    values = [f"_{int(v)}" for v in contacts["new_contacts"].drop_duplicates()]
+    contacts = contacts.assign(**{v: contacts["people"].where(contacts["new_contacts"] == int(v[1:]), 0) for v in values})
+    contacts = _keep_safe(contacts, cells, by=["role"], n="people", parts=[], full=values, complementary=complementary,
+                          pool=_everything(filters, cohorts))[["group_id", "role", "new_contacts", "people", "pooled"]]
     contacts = contacts.groupby(["role", "new_contacts"], as_index=False)["people"].sum() if not contacts.empty else contacts.drop(
         columns="group_id")
     rows = []
