@@ -129,6 +129,18 @@ def hide_count(n: int | None, min_n: int) -> int | None:
     return None if n is None or 0 < n < min_n else int(n)
 
 
+def suppress_statistic(value: Any, n: int, min_n: int) -> Any:
+    """A statistic over ``n`` people (median, share, mean): None when ``n`` is below ``min_n``."""
+    return None if n < min_n else value
+
+
+def share_or_none(share: float | None, n: int, min_n: int) -> float | None:
+    """A share (0–1) over ``n`` people, None when below ``min_n`` or 0%/100% over fewer than ``2 × min_n``."""
+    if share is None or n < min_n:
+        return None
+    return None if one_sided(round(share * n), n, min_n) else share
+
+
 def share_shown(k: int, n: int, min_n: int) -> bool:
     """A share k/n may be shown in a document that goes outside (year report, shareable report): at least
     ``min_n`` people; neither the k in it nor the n − k outside it is a group of 1 … ``min_n`` − 1 (the
