@@ -52,7 +52,8 @@ def page_figures(search: Search, engine, municipality: str, cohort, role: str, *
     for r in rates.by_municipality.itertuples():
         if isinstance(r.municipality, str):  # a named municipality's row (the pool row is what is left)
             row_choice = f"{choice} row={r.municipality}"
-            rows.append(row_choice)
+            if row_choice not in rows:
+                rows.append(row_choice)
             search.add(row_choice, groups & _groups(engine, Filters(municipalities=(r.municipality,)), ()),
                        ("response", r.wave, r.role), r.invited, r.responses)
     search.families.append((choice, rows))
