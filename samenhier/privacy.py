@@ -20,7 +20,8 @@ Pure functions, no database and no Streamlit; :mod:`samenhier.queries.privacy` a
 - **Retention**: :func:`retention_due_date` — ``retention_months`` (setting, default 24) after the
   last date recorded about the person; what counts as that date is in :mod:`samenhier.queries.privacy`.
 - **Suppression**: :func:`suppress_count` / :func:`suppress_statistic` — a figure about fewer than
-  ``min_cell_size`` people (setting, default 5) is not shown outside the organisation.
+  ``min_cell_size`` people (setting, default 5) is not shown outside the organisation; the rules are
+  in :mod:`samenhier.disclosure`, re-exported here.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+
+from samenhier.disclosure import hide_count, suppress_statistic  # noqa: F401  (re-exported)
 
 ERASED = "[gewist]"
 """What an erased name (and an erased value in free text or the audit trail) is replaced by."""
@@ -239,14 +242,7 @@ def retention_due_date(last_activity: dt.date, months: int) -> dt.date:
     return last_activity + relativedelta(months=months)
 
 
-def suppress_count(n: int | None, min_n: int) -> int | None:
-    """A count of people for sharing outside the organisation: None when 1…``min_n``−1 (0 is shown:
-    nobody is described by it)."""
-    if n is None:
-        return None
-    return None if 0 < n < min_n else n
-
-
-def suppress_statistic(value: Any, n: int, min_n: int) -> Any:
-    """A statistic over ``n`` people (median, share): None when ``n`` is below ``min_n``."""
-    return None if n < min_n else value
+# The rules of small numbers live in samenhier.disclosure (one module for every page and report).
+suppress_count = hide_count
+"""A count of people for sharing outside the organisation: None when 1…``min_n``−1 (0 is shown:
+nobody is described by it). Alias of :func:`samenhier.disclosure.hide_count`."""

@@ -19,8 +19,8 @@ SQL and hand the counts to these functions; the page shows what they return.
 - :func:`interval_warning` flags an interval of zero width and answers that are all the same (every
   member +1 on feeling at home gives "+1,0 to +1,0", which says the data look odd, not that the
   change is certain).
-- Figures over fewer than ``Settings.min_cell_size`` people are suppressed (:func:`suppress_small`):
-  privacy, and too few to mean anything.
+- Figures over fewer than ``Settings.min_cell_size`` people are suppressed (:func:`suppress_small`,
+  with every other disclosure rule in :mod:`samenhier.disclosure`): privacy, and too few to mean anything.
 - The summary sentences (:func:`response_summary`, …) turn those figures into one plain sentence in
   Dutch or English, saying "too few" instead of a figure wherever a figure is suppressed.
 """
@@ -37,6 +37,7 @@ from babel.numbers import format_decimal
 from scipy import stats
 
 from samenhier import i18n
+from samenhier.disclosure import suppress_small  # noqa: F401  (re-exported: the rule lives in disclosure)
 from samenhier.models import RespondentRole, SelfReportedChange, Wave
 
 CONFIDENCE = 0.95
@@ -76,18 +77,6 @@ def add_shares(frame: pd.DataFrame, *, k: str = "k", n: str = "n") -> pd.DataFra
     out["ci_high"] = [hi for _, hi in intervals]
     for column in ("share", "ci_low", "ci_high"):
         out[column] = out[column].astype(float)
-    return out
-
-
-def suppress_small(frame: pd.DataFrame, *, n: str, columns: Sequence[str], min_n: int) -> pd.DataFrame:
-    """``frame`` with a boolean column ``suppressed`` (``n`` below ``min_n``) and ``columns`` blanked (NaN) there.
-
-    ``min_n`` is ``Settings.min_cell_size`` (default 5): figures about fewer people are not shown.
-    """
-    out = frame.copy()
-    out["suppressed"] = out[n].fillna(0).astype(int) < min_n
-    for column in columns:
-        out[column] = out[column].astype(float).where(~out["suppressed"])
     return out
 
 
@@ -207,7 +196,7 @@ def response_summary(totals: pd.DataFrame, role: str, lang: str | None = None) -
     parts = []
     for wave in Wave:
         row = totals[(totals["wave"] == wave.value) & (totals["role"] == role)]
-        if row.empty or int(row.iloc[0]["invited"]) == 0:
+        if row.empty or row.iloc[0]["invited"] == 0:  # NaN: hidden, not none
             continue
         row = row.iloc[0]
         label = i18n.label("wave", wave.value, lang)
@@ -228,7 +217,7 @@ def loneliness_summary(shares: pd.DataFrame, role: str, lang: str | None = None)
     parts = []
     for wave in (Wave.BASELINE, Wave.MIDTERM, Wave.END):
         row = lonely[lonely["wave"] == wave.value]
-        if row.empty or int(row.iloc[0]["n"]) == 0:
+        if row.empty or row.iloc[0]["n"] == 0:  # NaN: hidden, not none
             continue
         row = row.iloc[0]
         label = i18n.label("wave", wave.value, lang)
@@ -263,7 +252,7 @@ def paired_summary(summary: pd.DataFrame, role: str, lang: str | None = None) ->
     :func:`samenhier.queries.surveys.paired_changes`'s ``summary``. A measure nobody has both scores
     for is left out; "too few" replaces the figures of a suppressed measure."""
     people = _role_plural(role, lang)
-    rows = summary[(summary["role"] == role) & (summary["n"] > 0)]
+    rows = summary[(summary["role"] == role) & ((summary["n"] > 0) | summary["n"].isna())]
     if rows.empty:
         return _t("surveys.summary.paired_none", lang, people=people)
     sentences = []
@@ -291,7 +280,7 @@ def end_of_year_summary(change: pd.DataFrame, contacts: pd.DataFrame, role: str,
     people = _role_plural(role, lang)
     rows = change[(change["role"] == role) & (change["answer"] == SelfReportedChange.LESS.value)]
     sentences = []
-    if rows.empty or int(rows.iloc[0]["n"]) == 0:
+    if rows.empty or rows.iloc[0]["n"] == 0:
         sentences.append(_t("surveys.summary.no_answers", lang, people=people))
     elif rows.iloc[0]["suppressed"]:
         sentences.append(_t("surveys.summary.change_few", lang, people=people))
@@ -300,7 +289,7 @@ def end_of_year_summary(change: pd.DataFrame, contacts: pd.DataFrame, role: str,
         sentences.append(_t("surveys.summary.change", lang, people=people, share=_share(row["share"], lang), n=int(row["n"]),
                             low=_share(row["ci_low"], lang), high=_share(row["ci_high"], lang)))
     rows = contacts[contacts["role"] == role]
-    if not rows.empty and int(rows.iloc[0]["n"]) > 0 and not rows.iloc[0]["suppressed"]:
+    if not rows.empty and not rows.iloc[0]["suppressed"] and rows.iloc[0]["n"] > 0:
         row = rows.iloc[0]
         sentences.append(_t("surveys.summary.contacts", lang, mean=_number(row["mean"], lang), median=_number(row["median"], lang, decimals=0),
                             n=int(row["n"])))

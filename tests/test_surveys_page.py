@@ -13,7 +13,13 @@ from samenhier.models import CommunityBuilder, Match, SurveyResponse, Wave, Welc
 from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from tests.apptest_helpers import open_tab, run_app, texts
-from tests.survey_workbook import paired, scored_responses, share_lonely, surveyed_store
+from tests.survey_workbook import (
+    paired,
+    scored_responses,
+    share_lonely,
+    share_lonely_in_safe_cells,
+    surveyed_store,
+)
 
 PAGE = "views/surveys.py"
 COORDINATOR = Scope.coordinator("coordinator")
@@ -198,9 +204,13 @@ def test_role_and_cohort_filters_and_english(surveyed_engine):
 
     first_start = sheets()["koppelingen"].groupby("groep_code")["gestart_op"].min().dt.year
     in_2024 = set(first_start[first_start == 2024].index)
-    k, n = share_lonely(responses[responses["groep_code"].isin(in_2024)], "eindmeting", "lid")
+    # With a cohort chosen, only the cells (municipality × variant × cohort) that are safe on their own count.
+    k, n = share_lonely_in_safe_cells(responses[responses["groep_code"].isin(in_2024)], "eindmeting", "lid")
+    assert n < share_lonely(responses[responses["groep_code"].isin(in_2024)], "eindmeting", "lid")[1]
     row = lonely_rows_en(at).query("wave == 'end'").iloc[0]
     assert (row["n"], row["k"]) == (n, k)
+    assert ("Some figures are hidden or left out so that nothing about fewer than 5 people can be worked out, not even by "
+            "subtracting the figures of different filter choices") in " ".join(c.value for c in at.caption)
 
 
 def lonely_rows_en(at) -> pd.DataFrame:

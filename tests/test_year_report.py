@@ -106,12 +106,15 @@ def hide(n: int) -> int | None:
 def parts(counts: dict, n: int) -> dict:
     if n == 0:
         return counts  # nobody: zeros, nothing to hide
+    if n < 2 * MIN_N and n in counts.values():  # everyone in one part of a small table: every answer known
+        return dict.fromkeys(counts)
     return protect_parts(counts, MIN_N) if n >= MIN_N else dict.fromkeys(counts)
 
 
 def share_block(k: int, n: int) -> dict:
-    # shown only over 5+ people and when neither the k inside nor the n - k outside is a group of 1-4
-    if n < MIN_N or 0 < k < MIN_N or 0 < n - k < MIN_N:
+    # shown only over 5+ people and when neither the k inside nor the n - k outside is a group of 1-4,
+    # and not 0% or 100% over fewer than 10 (every answer known)
+    if n < MIN_N or 0 < k < MIN_N or 0 < n - k < MIN_N or (k in (0, n) and n < 2 * MIN_N):
         return {"n": n if n >= MIN_N else (None if n else 0), "k": None, "share": None, "ci_low": None, "ci_high": None}
     ci = stats.binomtest(k, n).proportion_ci(method="wilson")
     return {"n": n, "k": k, "share": round(k / n, 4), "ci_low": round(ci.low, 4), "ci_high": round(ci.high, 4)}
@@ -278,7 +281,7 @@ def change_block(before: list[float], after: list[float]) -> dict:
     sig = lambda v: None if math.isnan(v) else float(f"{v:.4g}")  # noqa: E731
     return {"n": n, "baseline_mean": round(sum(before) / n, 3), "end_mean": round(sum(after) / n, 3),
             "mean_change": round(d.mean(), 3), "ci_low": round(d.mean() - half, 3), "ci_high": round(d.mean() + half, 3),
-            **protect_parts({"decreased": down, "same": same, "increased": up}, MIN_N),
+            **parts({"decreased": down, "same": same, "increased": up}, n),
             "wilcoxon_p": sig(p), "sign_p": sig(sign), "all_same": bool(sd == 0)}
 
 

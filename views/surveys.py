@@ -51,6 +51,7 @@ CHART = {"displayModeBar": False}
 
 st.title(ui.t("surveys.title"))
 st.caption(ui.t("surveys.caption", date=ui.fmt_date(as_of), min_n=min_n))
+st.caption(ui.t("surveys.hidden_note", min_n=min_n))
 
 left, right = st.columns(2)
 cohorts = tuple(left.multiselect(

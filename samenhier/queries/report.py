@@ -23,11 +23,15 @@ Definitions (issue "Data layer"):
 Shares are fractions 0–1 rounded to 4 decimals (null when the denominator is 0).
 
 For sharing outside the organisation (funders, municipalities: ``report --shareable``) the report is
-made with ``min_n`` (``Settings.min_cell_size``, default 5) and describes nobody who could be picked
-out (:func:`samenhier.privacy.suppress_count`, :func:`~samenhier.privacy.suppress_statistic`): counts of
-people (``leden``, ``nieuwkomers``, ``koppelingen``, ``enquetes``; per municipality
-``newcomers_waiting`` and ``waiting_past_three_years``; the survey's ``responses`` and ``scored``) of
-1 to ``min_n`` − 1 become null, and a median or share over fewer than ``min_n`` people becomes null.
+made with ``min_n`` (``Settings.min_cell_size``, default 5) under the rules of
+:mod:`samenhier.disclosure` (the same as the Enquêtes page and the year report): counts of people
+(``leden``, ``nieuwkomers``, ``koppelingen``, ``enquetes``; per municipality ``newcomers_waiting``; the
+survey's ``responses`` and ``scored``) of 1 to ``min_n`` − 1 become null; a median or share over fewer
+than ``min_n`` people, or a share of 0% or 100% over fewer than ``2 × min_n``, becomes null together
+with its n; ``waiting_past_three_years`` is a part of ``newcomers_waiting`` and is shown only when
+neither it nor the rest is 1 to ``min_n`` − 1 and it is not 0% or 100% of fewer than ``2 × min_n``
+(:func:`samenhier.disclosure.share_shown`), so that subtracting it gives nothing away either. The
+report covers the whole store with no filters, so no other choice can be subtracted from it.
 Counts of groups, community builders and meetings are not about people and stay. Such a report has
 ``suppressed_below: min_n``.
 """
@@ -43,6 +47,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from samenhier import i18n
+from samenhier.disclosure import hide_count, share_or_none, share_shown, suppress_statistic
 from samenhier.loneliness import score_frame
 from samenhier.models import (
     LONELINESS_ITEMS,
@@ -59,7 +64,6 @@ from samenhier.models import (
     Wave,
     WelcomeGroup,
 )
-from samenhier.privacy import suppress_count, suppress_statistic
 from samenhier.queries.common import month_of, read_frame
 from samenhier.rules import eligibility_end
 from samenhier.settings import get_settings
@@ -199,27 +203,30 @@ def _shareable(report: dict[str, Any], min_n: int, denominators: dict[str, int])
     """``report`` with every figure about fewer than ``min_n`` people null (rules in the module docstring)."""
     out = {**report, "counts": dict(report["counts"]), "survey": dict(report["survey"]), "suppressed_below": min_n}
     for key in PEOPLE_COUNTS:
-        out["counts"][key] = suppress_count(out["counts"][key], min_n)
+        out["counts"][key] = hide_count(out["counts"][key], min_n)
     out["pending_matches"] = {
         municipality: {
             **p,
-            "newcomers_waiting": suppress_count(p["newcomers_waiting"], min_n),
-            "waiting_past_three_years": suppress_count(p["waiting_past_three_years"], min_n),
+            "newcomers_waiting": hide_count(p["newcomers_waiting"], min_n),
+            "waiting_past_three_years": p["waiting_past_three_years"]
+            if p["newcomers_waiting"] == 0 or share_shown(p["waiting_past_three_years"], p["newcomers_waiting"], min_n) else None,
             "median_wait_days": suppress_statistic(p["median_wait_days"], p["newcomers_waiting"], min_n),
         }
         for municipality, p in report["pending_matches"].items()
     }
     survey = out["survey"]
+    shown_n = {}
     for key, n in denominators.items():
-        survey[key] = suppress_statistic(survey[key], n, min_n)
-    survey["n"] = {key: suppress_count(n, min_n) for key, n in denominators.items()}
+        survey[key] = share_or_none(survey[key], n, min_n)
+        shown_n[key] = hide_count(n, min_n) if survey[key] is not None or n == 0 else None  # a hidden share hides its n
+    survey["n"] = shown_n
     paired = dict(survey["newcomers_paired"])
     for key in ("share_lonely_baseline", "share_lonely_end"):
-        paired[key] = suppress_statistic(paired[key], paired["n"], min_n)
-    paired["n"] = suppress_count(paired["n"], min_n)
+        paired[key] = share_or_none(paired[key], paired["n"], min_n)
+    paired["n"] = hide_count(paired["n"], min_n)
     survey["newcomers_paired"] = paired
-    survey["responses"] = suppress_count(survey["responses"], min_n)
-    survey["scored"] = suppress_count(survey["scored"], min_n)
+    survey["responses"] = hide_count(survey["responses"], min_n)
+    survey["scored"] = hide_count(survey["scored"], min_n)
     return out
 
 

@@ -6,8 +6,14 @@ started: the year of a group's first match start) and ``roles`` (``nieuwkomer``/
 all), and sees only responses of groups in :func:`~samenhier.scope.visible_groups` dated on or
 before ``as_of``. Answers are scored and counted in SQL (:func:`samenhier.loneliness.score_sql`); only
 counts per wave/role/band or per score pair come back, so the work does not grow with the number of
-responses in pandas. Statistics and suppression of figures over fewer than
-``Settings.min_cell_size`` people are in :mod:`samenhier.survey_stats`.
+responses in pandas. Statistics are in :mod:`samenhier.survey_stats`.
+
+**Small numbers** (:mod:`samenhier.disclosure`): counts come back per group and are summed per *cell*
+(municipality × variant × cohort, per wave and role); a cell with fewer than
+``Settings.min_cell_size`` people, or with every person in one answer while it has fewer than twice
+that, is left out of every figure (``complementary=False`` turns this off, for the tests that show
+why it is needed). A figure whose people were all left out, or that is about fewer than the minimum,
+is suppressed: its n and figures are NaN and ``suppressed`` is True.
 
 A response's role is ``nieuwkomer`` when it belongs to a newcomer, else ``lid`` (member).
 """
@@ -15,12 +21,14 @@ A response's role is ``nieuwkomer`` when it belongs to a newcomer, else ``lid`` 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Select, and_, case, extract, func, literal, or_, select
 from sqlalchemy.engine import Engine
 
+from samenhier.disclosure import ATOM, NO_COHORT, keep_safe_cells, suppress_small
 from samenhier.loneliness import Band, band, score_sql
 from samenhier.models import (
     LONELINESS_ITEMS,
@@ -46,7 +54,6 @@ from samenhier.survey_stats import (
     ROLES,
     add_shares,
     paired_change_from_counts,
-    suppress_small,
     weighted_median,
 )
 
@@ -117,6 +124,48 @@ def _min_n() -> int:
     return get_settings().min_cell_size
 
 
+def _cells(engine: Engine, groups: Select) -> pd.DataFrame:
+    """The cell of each of ``groups``: columns group_id, municipality, variant, cohort (year of the first
+    match start, :data:`~samenhier.disclosure.NO_COHORT` without one)."""
+    first = _first_start()
+    frame = read_frame(
+        engine,
+        select(WelcomeGroup.id.label("group_id"), Municipality.name.label("municipality"), WelcomeGroup.variant,
+               extract("year", first.c.first_start).label("cohort"))
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .outerjoin(first, first.c.group_id == WelcomeGroup.id)
+        .where(WelcomeGroup.id.in_(groups)),
+    )
+    frame["cohort"] = frame["cohort"].fillna(NO_COHORT).astype(int)
+    return frame.astype({"group_id": "int64"})
+
+
+def _keep_safe(rows: pd.DataFrame, cells: pd.DataFrame, *, by: list[str], n: str, parts: list[str], complementary: bool,
+               pool: bool, full: list[str] = ()) -> pd.DataFrame:
+    """``rows`` (per group_id, with ``by``) of the cells that may count (:func:`samenhier.disclosure.keep_safe_cells`;
+    ``pool``: the selection is not narrowed by any filter), with a boolean column ``pooled``."""
+    if not complementary:
+        return rows.assign(pooled=False)
+    columns = list(rows.columns)
+    with_cells = rows.astype({"group_id": "int64"}).merge(cells[["group_id", *[c for c in ATOM if c not in columns]]], on="group_id")
+    return keep_safe_cells(with_cells, by=by, n=n, parts=parts, min_n=_min_n(), pool=pool, full=full)[[*columns, "pooled"]]
+
+
+def _everything(filters: Filters, cohorts: tuple[int, ...]) -> bool:
+    """No filter narrows the selection: the small cells may count as one pool (see :mod:`samenhier.disclosure`)."""
+    return not (filters.municipalities or filters.variants or cohorts)
+
+
+def _hidden_where_empty(frame: pd.DataFrame, raw_keys: pd.DataFrame, keys: list[str], n: str) -> pd.DataFrame:
+    """``frame`` plus a row (``n`` NaN) for each of ``raw_keys`` (the keys that had people before cells were
+    left out) that is missing from it: those figures exist but are hidden."""
+    missing = raw_keys.drop_duplicates().merge(frame[keys], on=keys, how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"][keys]
+    if missing.empty:
+        return frame
+    return pd.concat([frame, missing.assign(**{n: float("nan")})], ignore_index=True)
+
+
 def _order(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     orders = {"wave": WAVE_ORDER, "role": ROLE_ORDER, "category": {c: i for i, c in enumerate(CATEGORIES)},
               "answer": CHANGE_ORDER, "measure": {LONELINESS: 0, FEEL_AT_HOME: 1}}
@@ -129,10 +178,11 @@ def _order(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 class ResponseRates:
     """Response per wave and role.
 
-    ``by_municipality``: wave, role, municipality (None for the row that combines municipalities with
-    fewer than the minimum n invited people), invited, responses, rate (0–1), suppressed;
+    ``by_municipality``: wave, role, municipality (None for the row that combines the cells too small to
+    show apart, see :mod:`samenhier.disclosure`), invited, responses, rate (0–1), suppressed;
     ``totals``: wave, role, invited, responses, rate, suppressed. ``responses`` and ``rate`` are NaN
-    where suppressed (fewer invited than ``Settings.min_cell_size``).
+    where suppressed (fewer invited than ``Settings.min_cell_size``, or every cell left out); so is
+    ``invited`` then (0 stays 0).
     """
 
     by_municipality: pd.DataFrame
@@ -141,7 +191,7 @@ class ResponseRates:
 
 def response_rates(
     engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (), complementary: bool = True,
 ) -> ResponseRates:
     """Responses / people in groups that reached each wave, per municipality and role.
 
@@ -150,17 +200,14 @@ def response_rates(
     or when anyone in it answered that wave. Its people for that wave are its members (not archived)
     and the newcomers of its matches that reached the wave; anyone who answered the wave in the group
     counts as invited too (an archived member, a newcomer whose match stopped earlier), so a rate never
-    exceeds 100%. Responses are those dated on or before ``as_of``. Municipalities with fewer invited
-    people than ``Settings.min_cell_size`` in a wave and role are combined into one row (municipality
-    None); if that row is still too small, its figures are suppressed.
+    exceeds 100%. Responses are those dated on or before ``as_of``. Cells (see the module notes) with
+    fewer invited people than ``Settings.min_cell_size``, or with a response of 0% or 100% among fewer
+    than twice that, are left out (without any filter: counted together as one row, municipality None,
+    when that pool is safe). Without ``complementary``, municipalities with fewer invited people
+    than the minimum are combined into one row (municipality None), suppressed if still too small.
     """
     groups = selected_groups(scope, filters, cohorts)
-    group_places = read_frame(
-        engine,
-        select(WelcomeGroup.id.label("group_id"), Municipality.name.label("municipality"))
-        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
-        .where(WelcomeGroup.id.in_(groups)),
-    )
+    group_places = _cells(engine, groups)
     matches = read_frame(
         engine,
         select(Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date, Match.status)
@@ -219,10 +266,15 @@ def response_rates(
                       member_rows[["group_id", "wave", "role", "invited", "responses"]]])
     if roles:
         rows = rows[rows["role"].isin(roles)]
-    rows = rows.merge(group_places, on="group_id")
+    rows = rows.astype({"group_id": "int64"}).merge(group_places, on="group_id")
     rows = rows[rows["invited"] > 0]
-    by_municipality = rows.groupby(["wave", "role", "municipality"], as_index=False)[["invited", "responses"]].sum()
+    raw = rows[["wave", "role"]]
+    rows = _keep_safe(rows, group_places, by=["wave", "role"], n="invited", parts=["responses"], complementary=complementary,
+                      pool=_everything(filters, cohorts))
+    rows["municipality"] = rows["municipality"].where(~rows["pooled"], None)  # the pool: one row, "other"
+    by_municipality = rows.groupby(["wave", "role", "municipality"], as_index=False, dropna=False)[["invited", "responses"]].sum()
     totals = rows.groupby(["wave", "role"], as_index=False)[["invited", "responses"]].sum()
+    totals = _hidden_where_empty(totals, raw, ["wave", "role"], "invited")
 
     min_n = _min_n()
     small = by_municipality["invited"] < min_n
@@ -230,7 +282,7 @@ def response_rates(
     by_municipality = pd.concat([by_municipality[~small], combined], ignore_index=True)
 
     def finish(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-        frame = frame.astype({"invited": int, "responses": int})
+        frame = frame.astype({"invited": float, "responses": float})
         frame["rate"] = frame["responses"] / frame["invited"]
         frame = suppress_small(frame, n="invited", columns=["responses", "rate"], min_n=min_n)
         return _order(frame, by)
@@ -252,7 +304,7 @@ def _date(value) -> dt.date | None:
 
 def loneliness_by_wave(
     engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (), complementary: bool = True,
 ) -> pd.DataFrame:
     """Share lonely and the band distribution per wave and role, with Wilson 95% intervals.
 
@@ -260,21 +312,35 @@ def loneliness_by_wave(
     eenzaam``, ``ernstig eenzaam``), for every wave and role with responses. Columns: ``wave``,
     ``role``, ``category``, ``responses`` (all responses of that wave and role), ``n`` (those with a
     total score: at most one item unanswered), ``k`` (of those, in the category), ``share`` (k/n, 0–1),
-    ``ci_low``, ``ci_high``, ``suppressed`` (n below ``Settings.min_cell_size``: k, share and interval
-    are then NaN). These are all responses of a wave, not the same people in every wave: see
-    :func:`paired_changes` for that.
+    ``ci_low``, ``ci_high``, ``suppressed`` (n below ``Settings.min_cell_size``, or every cell left out:
+    n, k, share and interval are then NaN). These are all responses of a wave, not the same people in
+    every wave: see :func:`paired_changes` for that. Cells (module notes) with fewer than the minimum
+    scored responses, or with a category of 0% or 100% among fewer than twice that, are left out.
     """
     responses = _responses(scope, filters, cohorts, roles, as_of)
-    # Counted per total score (0–6 or NULL) and banded afterwards: grouping by the band expression
-    # made SQLite score every response once per branch of the band CASE.
+    # Counted per group and total score (0–6 or NULL) and banded afterwards: grouping by the band
+    # expression made SQLite score every response once per branch of the band CASE.
     counts = read_frame(
         engine,
-        select(responses.c.wave, responses.c.role, responses.c.total, func.count().label("count"))
-        .group_by(responses.c.wave, responses.c.role, responses.c.total),
+        select(responses.c.group_id, responses.c.wave, responses.c.role, responses.c.total, func.count().label("count"))
+        .group_by(responses.c.group_id, responses.c.wave, responses.c.role, responses.c.total),
     )
     counts["band"] = [None if pd.isna(total) else band(int(total)).value for total in counts["total"]]
+    raw = counts[["wave", "role"]]
+    scored = counts["band"].notna()
+    counts = counts.assign(
+        n=counts["count"].where(scored, 0), lonely=counts["count"].where(counts["band"].isin([Band.MODERATE.value, Band.SEVERE.value]), 0),
+        **{f"_{b.value}": counts["count"].where(counts["band"] == b.value, 0) for b in Band},
+    )
+    if complementary:
+        cells = _cells(engine, selected_groups(scope, filters, cohorts))
+        counts = _keep_safe(counts, cells, by=["wave", "role"], n="n", parts=["lonely", *(f"_{b.value}" for b in Band)],
+                            complementary=True, pool=_everything(filters, cohorts))
     counts = counts.groupby(["wave", "role", "band"], dropna=False, as_index=False)["count"].sum()
     rows = []
+    for wave, role in raw.drop_duplicates().itertuples(index=False):
+        if not ((counts["wave"] == wave) & (counts["role"] == role)).any():
+            rows += [(wave, role, category, math.nan, math.nan, 0) for category in CATEGORIES]
     for (wave, role), part in counts.groupby(["wave", "role"]):
         by_band = dict(zip(part["band"].fillna(""), part["count"], strict=True))
         n = sum(by_band.get(b.value, 0) for b in Band)
@@ -283,7 +349,8 @@ def loneliness_by_wave(
             k = lonely if category == LONELY else by_band.get(category, 0)
             rows.append((wave, role, category, int(part["count"].sum()), n, k))
     frame = pd.DataFrame(rows, columns=["wave", "role", "category", "responses", "n", "k"])
-    frame = add_shares(frame.astype({"responses": int, "n": int, "k": int}))
+    frame = add_shares(frame.astype({"responses": float, "n": float, "k": int}).fillna({"n": 0}))
+    frame["n"] = frame["n"].where(frame["responses"].notna())
     frame = suppress_small(frame, n="n", columns=["k", "share", "ci_low", "ci_high"], min_n=_min_n())
     return _order(frame, ["wave", "role", "category"])
 
@@ -318,13 +385,15 @@ SUMMARY_FIGURES = ["baseline_mean", "end_mean", "mean_change", "ci_low", "ci_hig
 
 def paired_changes(
     engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (), complementary: bool = True,
 ) -> PairedChanges:
     """Loneliness total and feel-at-home at nulmeting and eindmeting of the same person in the same group.
 
     A person counts for a measure when both their nulmeting and their eindmeting (in the same group,
     both dated on or before ``as_of``) have that score: a total (at most one item unanswered) or a
-    feel-at-home answer. Statistics: :func:`samenhier.survey_stats.paired_change`.
+    feel-at-home answer. Statistics: :func:`samenhier.survey_stats.paired_change`. Cells (module notes)
+    with fewer than the minimum people, or with everyone decreased, the same or increased while fewer
+    than twice that, are left out of a measure.
     """
     responses = _responses(scope, filters, cohorts, roles, as_of)
     base = select(responses).where(responses.c.wave == Wave.BASELINE.value).subquery("base")
@@ -333,17 +402,24 @@ def paired_changes(
 
     def pairs_of(measure: str, column: str) -> Select:
         return (
-            select(base.c.role, literal(measure).label("measure"), base.c[column].label("baseline"), end.c[column].label("end"),
-                   func.count().label("people"))
+            select(base.c.group_id, base.c.role, literal(measure).label("measure"), base.c[column].label("baseline"),
+                   end.c[column].label("end"), func.count().label("people"))
             .select_from(base.join(end, joined))
             .where(base.c[column].is_not(None), end.c[column].is_not(None))
-            .group_by(base.c.role, base.c[column], end.c[column])
+            .group_by(base.c.group_id, base.c.role, base.c[column], end.c[column])
         )
 
     pairs = pd.concat([read_frame(engine, pairs_of(LONELINESS, "total")), read_frame(engine, pairs_of(FEEL_AT_HOME, "feel_at_home"))],
                       ignore_index=True)
     pairs = pairs.astype({"baseline": int, "end": int, "people": int})
     pairs["change"] = pairs["end"] - pairs["baseline"]
+    raw = pairs[["role", "measure"]]
+    if complementary and not pairs.empty:
+        pairs = pairs.assign(decreased=pairs["people"].where(pairs["change"] < 0, 0), same=pairs["people"].where(pairs["change"] == 0, 0),
+                             increased=pairs["people"].where(pairs["change"] > 0, 0))
+        pairs = _keep_safe(pairs, _cells(engine, selected_groups(scope, filters, cohorts)), by=["role", "measure"], n="people",
+                           parts=["decreased", "same", "increased"], complementary=True, pool=_everything(filters, cohorts))
+    pairs = pairs.groupby(["role", "measure", "baseline", "end", "change"], as_index=False)["people"].sum()
     rows = []
     for (role, measure), part in pairs.groupby(["role", "measure"]):
         n = int(part["people"].sum())
@@ -355,7 +431,8 @@ def paired_changes(
             increased=change.increased, statistic=change.statistic, p_value=change.p_value, sign_p_value=change.sign_p_value,
         ))
     summary = pd.DataFrame(rows, columns=["role", "measure", "n", *SUMMARY_FIGURES])
-    summary = suppress_small(summary.astype({"n": int}), n="n", columns=SUMMARY_FIGURES, min_n=_min_n())
+    summary = _hidden_where_empty(summary.astype({"n": float}), raw, ["role", "measure"], "n")
+    summary = suppress_small(summary, n="n", columns=SUMMARY_FIGURES, min_n=_min_n())
     shown = summary.loc[~summary["suppressed"], ["role", "measure"]]
     pairs = pairs.merge(shown, on=["role", "measure"])
     distribution = pairs.groupby(["role", "measure", "change"], as_index=False)["people"].sum()
@@ -385,36 +462,59 @@ class EndOfYear:
 
 def end_of_year(
     engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (), complementary: bool = True,
 ) -> EndOfYear:
-    """Self-reported change in loneliness and new contacts at the eindmeting, per role (see :class:`EndOfYear`)."""
+    """Self-reported change in loneliness and new contacts at the eindmeting, per role (see :class:`EndOfYear`).
+
+    Cells (module notes) with fewer than the minimum answers, or (self-reported change) with one answer
+    of 0% or 100% among fewer than twice that, are left out.
+    """
     responses = _responses(scope, filters, cohorts, roles, as_of)
     at_end = responses.c.wave == Wave.END.value
     answers = read_frame(
         engine,
-        select(responses.c.role, responses.c.self_reported_change.label("answer"), func.count().label("k"))
+        select(responses.c.group_id, responses.c.role, responses.c.self_reported_change.label("answer"), func.count().label("k"))
         .where(at_end, responses.c.self_reported_change.is_not(None))
-        .group_by(responses.c.role, responses.c.self_reported_change),
+        .group_by(responses.c.group_id, responses.c.role, responses.c.self_reported_change),
     )
+    cells = _cells(engine, selected_groups(scope, filters, cohorts)) if complementary else None
+    raw_answers = answers[["role"]]
+    if complementary and not answers.empty:
+        answers = answers.assign(**{f"_{a.value}": answers["k"].where(answers["answer"] == a.value, 0) for a in SelfReportedChange})
+        answers = _keep_safe(answers, cells, by=["role"], n="k", parts=[f"_{a.value}" for a in SelfReportedChange], complementary=True,
+                             pool=_everything(filters, cohorts))
+    answers = answers.groupby(["role", "answer"], as_index=False)["k"].sum() if not answers.empty else answers
     rows = []
+    for role in raw_answers["role"].drop_duplicates():
+        if role not in set(answers["role"]):
+            rows += [(role, a.value, math.nan, 0) for a in SelfReportedChange]
     for role, part in answers.groupby("role"):
         by_answer = dict(zip(part["answer"], part["k"], strict=True))
         n = int(part["k"].sum())
         rows += [(role, a.value, n, int(by_answer.get(a.value, 0))) for a in SelfReportedChange]
-    change = add_shares(pd.DataFrame(rows, columns=["role", "answer", "n", "k"]).astype({"n": int, "k": int}))
+    change = pd.DataFrame(rows, columns=["role", "answer", "n", "k"]).astype({"n": float, "k": int})
+    change = add_shares(change.fillna({"n": 0})).assign(n=change["n"])
     change = suppress_small(change, n="n", columns=["k", "share", "ci_low", "ci_high"], min_n=_min_n())
 
     contacts = read_frame(
         engine,
-        select(responses.c.role, responses.c.new_contacts, func.count().label("people"))
+        select(responses.c.group_id, responses.c.role, responses.c.new_contacts, func.count().label("people"))
         .where(at_end, responses.c.new_contacts.is_not(None))
-        .group_by(responses.c.role, responses.c.new_contacts),
+        .group_by(responses.c.group_id, responses.c.role, responses.c.new_contacts),
     )
+    raw_contacts = contacts[["role"]]
+    values = [f"_{int(v)}" for v in contacts["new_contacts"].drop_duplicates()]
+    contacts = contacts.assign(**{v: contacts["people"].where(contacts["new_contacts"] == int(v[1:]), 0) for v in values})
+    contacts = _keep_safe(contacts, cells, by=["role"], n="people", parts=[], full=values, complementary=complementary,
+                          pool=_everything(filters, cohorts))[["group_id", "role", "new_contacts", "people", "pooled"]]
+    contacts = contacts.groupby(["role", "new_contacts"], as_index=False)["people"].sum() if not contacts.empty else contacts.drop(
+        columns="group_id")
     rows = []
     for role, part in contacts.groupby("role"):
         n = int(part["people"].sum())
         rows.append((role, n, float((part["new_contacts"] * part["people"]).sum() / n), weighted_median(part["new_contacts"], part["people"])))
-    summary = pd.DataFrame(rows, columns=["role", "n", "mean", "median"]).astype({"n": int})
+    summary = pd.DataFrame(rows, columns=["role", "n", "mean", "median"]).astype({"n": float})
+    summary = _hidden_where_empty(summary, raw_contacts, ["role"], "n")
     summary = suppress_small(summary, n="n", columns=["mean", "median"], min_n=_min_n())
     distribution = contacts.merge(summary.loc[~summary["suppressed"], ["role"]], on="role")
     return EndOfYear(

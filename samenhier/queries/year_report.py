@@ -62,7 +62,8 @@ responses in the selected groups (scored as :mod:`samenhier.loneliness`):
 people (households, people, volunteers, matches, newcomers, responses, n) is null; a share, mean,
 median or test over fewer than ``min_n`` people is null together with its n; a share is also null when
 the people in it (k) or outside it (n − k) number 1 … ``min_n`` − 1, since share and n would give them
-away (:func:`share_shown`). Tables whose parts add up
+away (:func:`share_shown`), and a share of 0% or 100% over fewer than ``2 × min_n`` people is null too
+(every person's answer would be known). The rules live in :mod:`samenhier.disclosure`. Tables whose parts add up
 to a shown total (stop reasons, bands, feel-at-home answers, self-reported change, attrition, the
 before/after band table) get *complementary suppression*: when a part is hidden, the smallest other
 non-zero parts are hidden too until at least two parts are hidden and together they count at least
@@ -86,6 +87,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from samenhier.disclosure import hide_count, one_sided, protect_parts, share_shown
 from samenhier.loneliness import Band, score_frame
 from samenhier.models import (
     LONELINESS_ITEMS,
@@ -180,41 +182,17 @@ def year_figures(
     }
 
 
-# Suppression -----------------------------------------------------------------------------------------
-
-def hide_count(n: int | None, min_n: int) -> int | None:
-    """A count of people: None when 1 … ``min_n`` − 1 (0 stays: it describes nobody)."""
-    return None if n is None or 0 < n < min_n else int(n)
-
-
-def protect_parts(parts: dict[Any, int], min_n: int) -> dict[Any, int | None]:
-    """``parts`` of a shown total with every count of 1 … ``min_n`` − 1 hidden (None), plus complementary
-    cells: while fewer than two parts are hidden, or the hidden parts count fewer than ``min_n`` people
-    together, the smallest shown non-zero part is hidden too. So subtracting the shown parts from the
-    total gives only the sum of two or more hidden parts, itself at least ``min_n`` (or everything is
-    hidden). Order of ``parts`` is kept."""
-    hidden = {k for k, v in parts.items() if 0 < v < min_n}
-    if hidden:
-        while len(hidden) < 2 or sum(parts[k] for k in hidden) < min_n:
-            shown = [(v, str(k), k) for k, v in parts.items() if k not in hidden and v > 0]
-            if not shown:
-                break
-            hidden.add(min(shown)[2])
-    return {k: (None if k in hidden else int(v)) for k, v in parts.items()}
-
+# Suppression (the rules: samenhier.disclosure) ---------------------------------------------------------
 
 def _parts(counts: dict[Any, int], n: int, min_n: int) -> dict[Any, int | None]:
-    """:func:`protect_parts` of a table over ``n`` people: all hidden when ``n`` is below ``min_n`` (but
-    all zeros shown when nobody is in it)."""
+    """:func:`protect_parts` of a table over ``n`` people: all hidden when ``n`` is below ``min_n``, or when
+    one part holds everyone while ``n`` is below ``2 × min_n`` (:func:`samenhier.disclosure.one_sided`);
+    all zeros shown when nobody is in it."""
     if n == 0:
         return {k: 0 for k in counts}
-    return protect_parts(counts, min_n) if n >= min_n else dict.fromkeys(counts)
-
-
-def share_shown(k: int, n: int, min_n: int) -> bool:
-    """A share k/n may be shown: at least ``min_n`` people, and neither the k in it nor the n − k outside
-    it is a group of 1 … ``min_n`` − 1 (the share and n would give that group's size away)."""
-    return n >= min_n and not 0 < k < min_n and not 0 < n - k < min_n
+    if n < min_n or any(one_sided(v, n, min_n) and v == n for v in counts.values()):
+        return dict.fromkeys(counts)
+    return protect_parts(counts, min_n)
 
 
 def _split_parts(counts: dict[Any, int], inside: tuple, n: int, min_n: int) -> dict[Any, int | None]:
@@ -394,7 +372,7 @@ def _change_block(before: pd.Series, after: pd.Series, min_n: int) -> dict[str, 
                 "ci_high": None, "decreased": None, "same": None, "increased": None, "wilcoxon_p": None, "sign_p": None,
                 "all_same": None}
     change = paired_change((after - before).to_numpy())
-    counts = protect_parts({"decreased": change.decreased, "same": change.same, "increased": change.increased}, min_n)
+    counts = _parts({"decreased": change.decreased, "same": change.same, "increased": change.increased}, n, min_n)
     return {"n": n, "baseline_mean": _round(before.mean(), 3), "end_mean": _round(after.mean(), 3),
             "mean_change": _round(change.mean, 3), "ci_low": _round(change.ci_low, 3), "ci_high": _round(change.ci_high, 3),
             **counts, "wilcoxon_p": _sig(change.p_value), "sign_p": _sig(change.sign_p_value),
