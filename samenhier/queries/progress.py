@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
+from samenhier.milestones import overdue_todo
 from samenhier.models import (
     GroupStatus,
     Match,
@@ -29,7 +30,6 @@ from samenhier.queries.milestones import overdue_by_group
 from samenhier.rules import group_year_months
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
-from samenhier.milestones import overdue_todo
 from samenhier.todos import OPEN_STATUSES, group_todos
 
 PROGRESS_COLUMNS = [
