@@ -65,7 +65,9 @@ def render(engine, scope) -> None:
     if isinstance(choice, str):  # a new milestone for this variant
         actions.action_form(
             f"milestone-new-{variant}", Shown(0, None, label), fields=_fields(), slot=PICK_KEY,
-            call=lambda _shown, v: service.add_milestone(engine, scope, variant=variant, name=v["name"], due_offset_days=v["due_offset_days"]),
+            call=lambda _shown, v: service.add_milestone(engine, scope, variant=variant, name=v["name"], due_offset_days=v["due_offset_days"],
+                                                         confirm_effect=bool(v.get("confirm_effect"))),
+            confirm_flag="confirm_effect",  # "3 groepen krijgen een nieuwe to-do": asked before it is saved
             submit_label=ui.t("milestones.admin.add", variant=label),
             done_text=lambda v: ui.t("milestones.admin.added", name=ui.md(v["name"] or ""), variant=label),
             on_done=lambda saved: actions.choose_later(PICK_KEY, saved.id),
@@ -84,7 +86,9 @@ def render(engine, scope) -> None:
     actions.action_form(
         "milestone-edit", milestone, fields=_fields({"name": name, "due_offset_days": int(choice["due_offset_days"])}), slot=PICK_KEY,
         call=lambda shown, v: service.update_milestone(engine, scope, milestone_id=shown.id, expected_version=shown.version,
-                                                       name=v["name"], due_offset_days=v["due_offset_days"]),
+                                                       name=v["name"], due_offset_days=v["due_offset_days"],
+                                                       confirm_effect=bool(v.get("confirm_effect"))),
+        confirm_flag="confirm_effect",
         submit_label=ui.t("milestones.admin.save", name=ui.md(name)),
         done_text=lambda v: ui.t("milestones.admin.saved", name=ui.md(v["name"] or name)), reload_on_conflict=True,
         check_repeat=False,

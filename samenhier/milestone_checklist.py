@@ -31,7 +31,9 @@ def offset_text(days: int) -> str:
     """A due offset for people: "14 dagen na de start", "7 dagen vóór de start", "op de startdag"."""
     if days == 0:
         return ui.t("milestones.offset.at")
-    return ui.t("milestones.offset.before" if days < 0 else "milestones.offset.after", n=abs(int(days)))
+    if days < 0:
+        return ui.t("milestones.offset.before", n=-int(days))
+    return ui.t("milestones.offset.after", n=int(days))
 
 
 def state_text(row) -> str:

@@ -21,6 +21,7 @@ from samenhier.scope import AccessDenied, Scope
 from samenhier.services import milestones as service
 from samenhier.services import records
 from samenhier.services.common import ValidationFailed, VersionConflict
+from samenhier.services.meetings import ConfirmationNeeded
 from samenhier.todos import Todo
 
 AS_OF = dt.date(2026, 11, 15)
@@ -301,5 +302,28 @@ def test_editing_a_variants_list_is_for_national_coordinators_and_validated(engi
         milestone = session.exec(select(Milestone).where(Milestone.name == "DigiD aangevraagd")).one()
     with pytest.raises(VersionConflict):
         service.update_milestone(engine, NATIONAL, milestone_id=milestone.id, expected_version=7, name="DigiD", due_offset_days=30)
-    saved = service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Kennismaking met de buren", due_offset_days=-730)
+    saved = service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Kennismaking met de buren", due_offset_days=700)
     assert saved.version == 1
+
+
+@pytest.mark.both_backends
+def test_a_change_that_makes_milestones_overdue_says_how_many_groups_get_a_todo_before_saving(workbook_engine):
+    """Issue 19, item 3. The workbook's one running hervestiging group, 0599-017, started 6 February 2026;
+    on 15 November 2026 a step due +282 days (15 November) is on time, +281 days (14 November) is overdue."""
+    engine = workbook_engine
+    with pytest.raises(ConfirmationNeeded) as asked:
+        service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Evaluatie", due_offset_days=281)
+    assert [(w.code, w.params["n"]) for w in asked.value.warnings] == [("milestone_effect", 1)]
+    assert "1 groep krijgt" in asked.value.warnings[0].message("nl")
+    assert variant_milestones(engine, NATIONAL, variant="hervestiging")["name"].tolist() == [n for n, _ in ACTIEPLAN]  # nothing written
+    on_time = service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Evaluatie", due_offset_days=282)
+    with pytest.raises(ConfirmationNeeded):  # moved one day earlier: overdue for 0599-017
+        service.update_milestone(engine, NATIONAL, milestone_id=on_time.id, expected_version=1, name="Evaluatie", due_offset_days=281)
+    service.update_milestone(engine, NATIONAL, milestone_id=on_time.id, expected_version=1, name="Evaluatie", due_offset_days=281,
+                             confirm_effect=True)
+    # Already overdue for every running group (−42 → −40), or only for groups that checked it off: no question.
+    first = int(variant_milestones(engine, NATIONAL, variant="hervestiging")["milestone_id"].iloc[0])
+    service.update_milestone(engine, NATIONAL, milestone_id=first, expected_version=1, name=ACTIEPLAN[0][0], due_offset_days=-40)
+    todo = next(t for t in group_progress(engine, NATIONAL, as_of=AS_OF).set_index("code").loc[HERVESTIGING, "todos"]
+                if t.code == "milestones_overdue")
+    assert todo.params["n"] == 13

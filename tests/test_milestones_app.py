@@ -110,6 +110,11 @@ def test_beheer_lists_the_actieplan_and_a_national_coordinator_adds_edits_and_re
     at.text_input(key=f"{form}-name").input("Sleutel van de woning opgehaald")
     at.number_input(key=f"{form}-due_offset_days").set_value(-3)
     ok(at.button(key=f"{form}-submit").click().run())
+    # due 3 days before the start: overdue at once for the running hervestiging group 0599-017 — asked first
+    assert any("1 groep krijgt hiermee een nieuwe to-do" in w.value for w in at.warning)
+    with Session(engine) as session:
+        assert session.exec(select(Milestone).where(Milestone.name == "Sleutel van de woning opgehaald")).first() is None
+    ok(at.button(key=f"{form}-confirm").click().run())
     assert any("Sleutel van de woning opgehaald" in s.value for s in at.success)
     with Session(engine) as session:
         added = session.exec(select(Milestone).where(Milestone.name == "Sleutel van de woning opgehaald")).one()

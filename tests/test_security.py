@@ -324,7 +324,8 @@ def _milestone_with_check(engine, coordinator: Scope, group_id: int) -> tuple[in
 
     with engine.connect() as c:
         variant = c.execute(text("SELECT variant FROM welcome_group WHERE id = :g"), {"g": group_id}).scalar_one()
-    milestone = milestones.add_milestone(engine, coordinator, variant=variant, name="Kennismaking", due_offset_days=14)
+    milestone = milestones.add_milestone(engine, coordinator, variant=variant, name="Kennismaking", due_offset_days=14,
+                                         confirm_effect=True)
     check = milestones.check_off_milestone(engine, coordinator, group_id=group_id, milestone_id=milestone.id, done_date=AS_OF,
                                            expected_version=None)
     return milestone.id, check.id

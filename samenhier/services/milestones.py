@@ -13,6 +13,11 @@ Validation codes (``validation.<code>``): ``required``, ``future_date``, ``too_l
 unknown variant, or a milestone that is not on the group's current list), ``milestone_name_taken``,
 ``milestone_offset`` (outside ±730 days), ``milestone_done`` (already checked off),
 ``milestone_not_done`` (nothing to undo), ``archived`` (the group is archived).
+
+Changing the list shows its effect before it is saved (issue 19, item 3): a new milestone, or a new due
+offset, that would be overdue at once for running groups raises
+:class:`~samenhier.services.meetings.ConfirmationNeeded` (``milestone_effect``: "3 groepen krijgen een
+nieuwe to-do"); the page asks, and calls again with ``confirm_effect=True``.
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from samenhier.clock import now_utc
+from samenhier.clock import now_utc, today
 from samenhier.db import session_scope
 from samenhier.milestones import MAX_OFFSET_DAYS
-from samenhier.models import Milestone, MilestoneCheck, Variant
+from samenhier.models import Match, MatchStatus, Milestone, MilestoneCheck, Variant, WelcomeGroup
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
 from samenhier.services.common import (
@@ -37,6 +42,7 @@ from samenhier.services.common import (
     check_version,
     require_group_access,
 )
+from samenhier.services.meetings import ConfirmationNeeded
 from samenhier.services.records import MAX_NAME, Saved, _Checker
 
 
@@ -138,13 +144,46 @@ def _validate(session: Session, c: _Checker, variant: str | None, *, milestone_i
     return name, None if c.failed("due_offset_days") else offset
 
 
-def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: str | None, due_offset_days: int | None) -> Saved:
+def new_todos(session: Session, variant: str, offset: int, *, milestone_id: int | None = None,
+              old_offset: int | None = None) -> int:
+    """How many groups would get a new ``milestones_overdue`` item if ``variant`` had a milestone due
+    ``offset`` days after the start: groups (not archived) of the variant with a running match whose
+    due date (start + ``offset``) lies before today, that have not checked it off, and for which it was
+    not overdue already (with ``old_offset``, the milestone's offset before the change)."""
+    now = today()
+    rows = session.exec(
+        select(WelcomeGroup.id, Match.started_date).join(Match, Match.group_id == WelcomeGroup.id)
+        .where(WelcomeGroup.variant == variant, WelcomeGroup.archived.is_(False), Match.status == MatchStatus.ACTIVE.value,
+               Match.started_date.is_not(None))
+    ).all()
+    done: set[int] = set()
+    if milestone_id is not None:
+        done = set(session.exec(select(MilestoneCheck.group_id).where(MilestoneCheck.milestone_id == milestone_id,
+                                                                      MilestoneCheck.done_date.is_not(None))).all())
+
+    def late(start: dt.date, days: int | None) -> bool:
+        return days is not None and start + dt.timedelta(days=days) < now
+
+    return len({group for group, start in rows if group not in done and late(start, offset) and not late(start, old_offset)})
+
+
+def _effect(session: Session, variant: str, offset: int | None, confirmed: bool, **kwargs: Any) -> None:
+    if confirmed or offset is None:
+        return
+    n = new_todos(session, variant, offset, **kwargs)
+    if n:
+        raise ConfirmationNeeded([FieldError("due_offset_days", "milestone_effect", {"n": n})])
+
+
+def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: str | None, due_offset_days: int | None,
+                  confirm_effect: bool = False) -> Saved:
     """Add a milestone at the end of ``variant``'s list, due ``due_offset_days`` after the start (negative: before).
+    When it would be overdue at once for running groups, nothing is written until ``confirm_effect``.
 
     Raises:
         AccessDenied: not a national coordinator. ValidationFailed: ``required``, ``choice`` (variant),
         ``too_long``, ``milestone_name_taken`` (a milestone of that name is on the list),
-        ``milestone_offset``.
+        ``milestone_offset``. ConfirmationNeeded: ``milestone_effect`` (see :func:`new_todos`).
     """
     scope.require_national()
     c = _Checker({"variant": variant, "name": name, "due_offset_days": due_offset_days})
@@ -153,6 +192,7 @@ def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: st
         name, offset = _validate(session, c, variant, milestone_id=None)
         if c.errors:
             raise ValidationFailed(c.errors)
+        _effect(session, variant, offset, confirm_effect)
         last = session.exec(select(func.max(Milestone.position)).where(Milestone.variant == variant)).one()
         milestone = Milestone(variant=variant, name=name, due_offset_days=offset, position=(last or 0) + 1)
         session.add(milestone)
@@ -164,13 +204,15 @@ def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: st
 
 
 def update_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expected_version: int, name: str | None,
-                     due_offset_days: int | None) -> Saved:
+                     due_offset_days: int | None, confirm_effect: bool = False) -> Saved:
     """Rename a milestone and/or change its due offset. Check-offs stay (they refer to the milestone,
-    whatever it is called); a new offset moves the due dates of every group of the variant.
+    whatever it is called); a new offset moves the due dates of every group of the variant, and when
+    that makes it overdue for running groups nothing is written until ``confirm_effect``.
 
     Raises:
         AccessDenied: not a national coordinator, or no such milestone. VersionConflict.
         ValidationFailed: as :func:`add_milestone`; ``archived`` for a retired milestone.
+        ConfirmationNeeded: ``milestone_effect``.
     """
     scope.require_national()
     with session_scope(engine) as session:
@@ -184,6 +226,7 @@ def update_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expecte
             c.error("archived", "archived")
         if c.errors:
             raise ValidationFailed(c.errors)
+        _effect(session, milestone.variant, offset, confirm_effect, milestone_id=milestone.id, old_offset=milestone.due_offset_days)
         before = {"name": milestone.name, "due_offset_days": milestone.due_offset_days}
         milestone.name, milestone.due_offset_days = name, offset
         milestone.version += 1
