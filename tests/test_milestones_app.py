@@ -141,3 +141,18 @@ def test_a_municipality_coordinator_sees_the_list_but_cannot_edit_it(workbook_en
     assert not [s for s in at.selectbox if s.key == "manage_milestones_open"]
     table = next(d.value for d in at.dataframe if "due_offset_days" in d.value)
     assert len(table) == 12
+
+
+def test_a_step_named_with_markup_shows_as_text_in_the_todo_checklist_and_cards(workbook_engine):
+    from samenhier.services import milestones as service
+
+    xss = "<script>alert('x')</script>[klik](javascript:alert(2))"
+    service.add_milestone(workbook_engine, ANNA, variant="hervestiging", name=xss, due_offset_days=-700, confirm_effect=True)
+    at = ok(run_app(ANNA, page="views/group.py", query={"group": CODE}))
+    todo = next(b.label for b in at.button if "13 mijlpalen zijn over tijd" in b.label)  # the oldest step: this one
+    assert "<script>" not in todo and "\\<script\\>" in todo and "](javascript" not in todo
+    table = next(d.value for d in at.dataframe if len(d.value) == 13)
+    assert f"⚠️ {xss}" in list(table["name"])  # a table cell is plain text
+    cards = ok(run_app(ANNA, page="views/my_groups.py", query={"group": CODE}))
+    line = next(m.value for m in cards.markdown if "13 mijlpalen" in m.value)
+    assert "<script>" not in line and "\\<script\\>" in line and "](javascript" not in line
