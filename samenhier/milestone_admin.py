@@ -77,10 +77,12 @@ def render(engine, scope) -> None:
     milestone = Shown(int(choice["milestone_id"]), int(choice["version"]), name)
     if bool(choice["retired"]):
         st.info(ui.t("milestones.admin.is_retired", name=ui.md(name)))
-        actions.action_button(
-            "milestone-reinstate", milestone, slot=PICK_KEY, icon=":material/unarchive:",
-            call=lambda shown, _: service.reinstate_milestone(engine, scope, milestone_id=shown.id, expected_version=shown.version),
-            label=ui.t("milestones.admin.reinstate", name=ui.md(name)), done_text=ui.t("milestones.admin.reinstated", name=ui.md(name)),
+        actions.action_form(  # a form without fields: it can ask first ("1 groep krijgt een nieuwe to-do")
+            "milestone-reinstate", milestone, fields=[], slot=PICK_KEY, icon=":material/unarchive:", check_repeat=False,
+            call=lambda shown, v: service.reinstate_milestone(engine, scope, milestone_id=shown.id, expected_version=shown.version,
+                                                              confirm_effect=bool(v.get("confirm_effect"))),
+            confirm_flag="confirm_effect", submit_label=ui.t("milestones.admin.reinstate", name=ui.md(name)),
+            done_text=ui.t("milestones.admin.reinstated", name=ui.md(name)), border=False,
         )
         return
     actions.action_form(

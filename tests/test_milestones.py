@@ -327,3 +327,8 @@ def test_a_change_that_makes_milestones_overdue_says_how_many_groups_get_a_todo_
     todo = next(t for t in group_progress(engine, NATIONAL, as_of=AS_OF).set_index("code").loc[HERVESTIGING, "todos"]
                 if t.code == "milestones_overdue")
     assert todo.params["n"] == 13
+    # Retired, the step gives no to-do; put back, it would again: asked first.
+    service.retire_milestone(engine, NATIONAL, milestone_id=first, expected_version=2)
+    with pytest.raises(ConfirmationNeeded):
+        service.reinstate_milestone(engine, NATIONAL, milestone_id=first, expected_version=3)
+    service.reinstate_milestone(engine, NATIONAL, milestone_id=first, expected_version=3, confirm_effect=True)

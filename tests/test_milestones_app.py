@@ -134,6 +134,15 @@ def test_beheer_lists_the_actieplan_and_a_national_coordinator_adds_edits_and_re
         assert session.get(Milestone, added.id).retired is True
     assert any("is vervallen" in s.value for s in at.success)
 
+    # shown again with the lapsed ones, and put back: it is overdue at once for 0599-017, so the page asks first
+    at.checkbox(key="manage_milestones_retired").check().run()
+    at.selectbox(key="manage_milestones_open").set_value(added.id).run()
+    ok(at.button(key=f"milestone-reinstate-{added.id}-submit").click().run())
+    assert any("1 groep krijgt hiermee een nieuwe to-do" in w.value for w in at.warning)
+    ok(at.button(key=f"milestone-reinstate-{added.id}-confirm").click().run())
+    with Session(engine) as session:
+        assert session.get(Milestone, added.id).retired is False
+
 
 def test_a_municipality_coordinator_sees_the_list_but_cannot_edit_it(workbook_engine):
     at = manage(Scope.coordinator("rosa", ["Rotterdam"]), lang="en")

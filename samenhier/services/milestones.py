@@ -237,7 +237,8 @@ def update_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expecte
         return Saved(id=milestone.id, code=name, version=milestone.version)
 
 
-def _set_retired(engine: Engine, scope: Scope, milestone_id: int, expected_version: int, retired: bool) -> Saved:
+def _set_retired(engine: Engine, scope: Scope, milestone_id: int, expected_version: int, retired: bool,
+                 confirm_effect: bool = False) -> Saved:
     scope.require_national()
     with session_scope(engine) as session:
         milestone = session.get(Milestone, milestone_id)
@@ -249,6 +250,7 @@ def _set_retired(engine: Engine, scope: Scope, milestone_id: int, expected_versi
             _validate(session, c, milestone.variant, milestone_id=milestone.id)  # its name may be in use again
             if c.errors:
                 raise ValidationFailed(c.errors)
+            _effect(session, milestone.variant, milestone.due_offset_days, confirm_effect, milestone_id=milestone.id)
         milestone.retired = retired
         milestone.version += 1
         session.add(milestone)
@@ -268,11 +270,14 @@ def retire_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expecte
     return _set_retired(engine, scope, milestone_id, expected_version, True)
 
 
-def reinstate_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expected_version: int) -> Saved:
-    """Put a retired milestone back on its variant's list (its past check-offs count again).
+def reinstate_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expected_version: int,
+                        confirm_effect: bool = False) -> Saved:
+    """Put a retired milestone back on its variant's list (its past check-offs count again); when it is
+    overdue at once for running groups that never checked it off, nothing is written until ``confirm_effect``.
 
     Raises:
         AccessDenied: not a national coordinator, or no such milestone. VersionConflict.
         ValidationFailed: ``milestone_name_taken`` (another milestone of that name is on the list now).
+        ConfirmationNeeded: ``milestone_effect``.
     """
-    return _set_retired(engine, scope, milestone_id, expected_version, False)
+    return _set_retired(engine, scope, milestone_id, expected_version, False, confirm_effect)
