@@ -344,6 +344,9 @@ def _rebuild(candidate: Path, target: Path, revision: str) -> None:
             connection.exec_driver_sql("ATTACH DATABASE ? AS candidate", (str(candidate),))
             known = MetaData()
             known.reflect(connection)
+            for table in reversed(known.sorted_tables):  # rows a migration seeds (milestones): the backup's own win
+                if table.name != "alembic_version":
+                    connection.execute(table.delete())
             for table in known.sorted_tables:
                 if table.name == "alembic_version":
                     continue  # the reference's own row: the same revision

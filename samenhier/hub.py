@@ -16,7 +16,9 @@ Actions (the hub's sections, i18n ``hub.action.<name>``):
   open), accept or decline a proposal, end a running match (:mod:`samenhier.services.matches`);
 - ``vog``: record a member's VOG — members without one;
 - ``training``: record the completed training — a group in ``werving`` or ``training`` without a date;
-- ``edit``: edit the group's record — coordinators (:func:`samenhier.services.records.update_group`).
+- ``edit``: edit the group's record — coordinators (:func:`samenhier.services.records.update_group`);
+- ``milestones``: check off (or undo) a milestone of the group's variant — the variant has milestones and
+  the group is not archived (:mod:`samenhier.services.milestones`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from samenhier.models import GroupStatus, MatchStatus, RespondentRole, Wave
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.todos import Todo
 
-ACTIONS = ("meeting", "check_in", "survey", "status", "match", "vog", "training", "edit")
+ACTIONS = ("meeting", "check_in", "survey", "milestones", "status", "match", "vog", "training", "edit")
 """Every action of the hub, in the order they are offered (the daily ones first)."""
 
 PROPOSABLE_STATUSES = frozenset({GroupStatus.AWAITING_MATCH.value, GroupStatus.ACTIVE.value})
@@ -56,7 +58,8 @@ def todo_action(todo: Todo, *, newcomer_id: int | None) -> TodoAction:
     ``no_meeting`` → log a meeting; ``baseline_missing`` / ``end_survey_due`` → the survey entry for
     that newcomer and the nulmeting / eindmeting; ``vog_missing`` → record a VOG; ``group_size`` →
     the members (added or archived in Beheer); ``some_concerns`` / ``serious_concerns`` → a new check-in
-    (a newer check-in closes the concern).
+    (a newer check-in closes the concern); ``milestones_overdue`` → the milestones, the longest overdue
+    chosen (``params``: its ``milestone_id``).
 
     Raises:
         ValueError: an unknown to-do code, or a survey to-do without ``newcomer_id``.
@@ -74,6 +77,8 @@ def todo_action(todo: Todo, *, newcomer_id: int | None) -> TodoAction:
         return TodoAction("members")
     if todo.code in ("some_concerns", "serious_concerns"):
         return TodoAction("check_in")
+    if todo.code == "milestones_overdue":
+        return TodoAction("milestones", {"milestone_id": int(todo.params["milestone_id"])})
     raise ValueError(f"unknown to-do {todo.code!r}")
 
 
@@ -96,18 +101,19 @@ def match_decisions(match_status: str | None, *, group_status: str, is_coordinat
 
 def hub_actions(
     *, status: str, is_coordinator: bool, match_started: bool, respondents: int, match_status: str | None,
-    members_without_vog: int, training_done: bool,
+    members_without_vog: int, training_done: bool, milestones: int = 0,
 ) -> list[str]:
     """The actions the hub offers for one group, in :data:`ACTIONS` order (rules in the module docstring).
 
     ``match_started``: a match of the group (not declined) has a start date; ``respondents``: people
     who can answer its survey; ``match_status``: status of its current match (None without);
-    ``training_done``: the training date is recorded.
+    ``training_done``: the training date is recorded; ``milestones``: items on its checklist.
     """
     offered = {
         "meeting": match_started,
         "check_in": True,
         "survey": respondents > 0,
+        "milestones": milestones > 0,
         "status": bool(GROUP_TRANSITIONS[GroupStatus(status)]),
         "match": bool(match_decisions(match_status, group_status=status, is_coordinator=is_coordinator)),
         "vog": members_without_vog > 0,

@@ -446,3 +446,46 @@ class ErasureRegister(SQLModel, table=True):
     phrase_hashes: str = "[]"
     longest: int = 0
     erased_at: dt.datetime
+
+
+class Milestone(SQLModel, table=True):
+    """A named step of a variant's checklist (issue 19; the hervestiging *actieplan*), due ``due_offset_days``
+    after the group's start (its running match's start date; negative: before the newcomer arrives).
+
+    Never deleted: a national coordinator renames it, moves its due date or retires it (``retired``), and
+    past check-offs (:class:`MilestoneCheck`) stay. ``position`` orders the checklist."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (
+        CheckConstraint(_in("variant", Variant), name="variant"),
+        CheckConstraint("due_offset_days BETWEEN -730 AND 730", name="due_offset"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_milestone_variant_position", "variant", "position"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    variant: str
+    name: str
+    due_offset_days: int
+    position: int = 0
+    retired: bool = False
+    version: int = 1
+
+
+class MilestoneCheck(SQLModel, table=True):
+    """One group's check-off of one milestone: done on ``done_date``, checked by ``checked_by`` at
+    ``checked_at``. An undo clears those three (the row stays, its version goes up, the audit trail keeps
+    both); one row per group and milestone."""
+
+    __tablename__ = "milestone_check"
+    __table_args__ = (
+        UniqueConstraint("group_id", "milestone_id", name="uq_milestone_check_group_milestone"),
+        CheckConstraint("(done_date IS NULL) = (checked_by IS NULL)", name="done_by"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="welcome_group.id")
+    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    done_date: dt.date | None = None
+    checked_by: str | None = None
+    checked_at: dt.datetime | None = None
+    version: int = 1

@@ -14,7 +14,10 @@ Rules (issue "Editing", point 2; thresholds are settings, see :mod:`samenhier.se
   ``actief``) with members (not archived) whose VOG has not arrived;
 - ``group_size``: such a group with fewer than ``min_group_size`` or more than ``max_group_size`` members;
 - ``some_concerns`` / ``serious_concerns``: such a group whose newest check-in says ``enkele zorgen`` /
-  ``ernstige zorgen`` — the concern stays open until a newer check-in says otherwise (issue 17, item 4).
+  ``ernstige zorgen`` — the concern stays open until a newer check-in says otherwise (issue 17, item 4);
+- ``milestones_overdue``: an active group with milestones of its variant past their due date and not
+  checked off (issue 19; the rule and the to-do are :mod:`samenhier.milestones`, added by
+  :func:`samenhier.queries.progress.group_progress`).
 """
 
 from __future__ import annotations

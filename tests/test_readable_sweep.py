@@ -34,7 +34,7 @@ BUILDER = "Samira Benali"  # guides groups in Den Haag in the workbook
 GROUP = "0518-019"  # one of her groups, for the group page
 
 SECTION_MODELS = {"groups": models.WelcomeGroup, "members": models.Member, "newcomers": models.Newcomer,
-                  "builders": models.CommunityBuilder, "users": models.UserAccount}
+                  "builders": models.CommunityBuilder, "users": models.UserAccount, "milestones": models.Milestone}
 RAW_WORDS = re.compile(r"(?<![\w.-])(None|nan|NaN|NaT|True|False|<NA>)(?![\w-])")
 DOT_DECIMAL = re.compile(r"(?<![\w.,:/-])\d+\.\d{1,2}(?![\w.%])")  # "3.3" — in Dutch that is "3,3"
 FORMAL = re.compile(r"(?<![\w'-])(u|uw|U|Uw)(?![\w'-])")

@@ -306,18 +306,35 @@ def scoped_store(tmp_path_factory, _imported_template):
         own_group = c.execute(text("SELECT id, code FROM welcome_group WHERE community_builder_id = :b ORDER BY code"),
                               {"b": builder_id}).first()
         codes = dict(c.execute(text("SELECT id, code FROM welcome_group")).all())
+    milestone, milestone_check = _milestone_with_check(engine, anna, active_group)
     yield SimpleNamespace(
         engine=engine, scope=Scope.community_builder("tekle", builder_id), other_builder=other, proposal=proposal,
         active_match=active_match, group=active_group, group_code=codes[active_group], waiting_group=waiting_group,
         member=member_id, member_group=member_group, meeting=meeting, respondent=respondent, newcomer=newcomer_id,
         waiting_newcomer=waiting_newcomer, own_group=own_group[0], own_code=own_group[1], municipality="Rotterdam",
+        milestone=milestone, milestone_check=milestone_check,
     )
     engine.dispose()
+
+
+def _milestone_with_check(engine, coordinator: Scope, group_id: int) -> tuple[int, int]:
+    """A milestone of the group's variant, checked off for the group (ids of both): something for the
+    milestone services to act on (issue 19)."""
+    from samenhier.services import milestones
+
+    with engine.connect() as c:
+        variant = c.execute(text("SELECT variant FROM welcome_group WHERE id = :g"), {"g": group_id}).scalar_one()
+    milestone = milestones.add_milestone(engine, coordinator, variant=variant, name="Kennismaking", due_offset_days=14,
+                                         confirm_effect=True)
+    check = milestones.check_off_milestone(engine, coordinator, group_id=group_id, milestone_id=milestone.id, done_date=AS_OF,
+                                           expected_version=None)
+    return milestone.id, check.id
 
 
 def _query_cases(s) -> dict[str, tuple[str, object]]:
     """``module.function`` → (``scoped``: returns only the builder's own / ``denied``: AccessDenied, call)."""
     import samenhier.queries.digest as digest
+    import samenhier.queries.milestones as milestones
     import samenhier.queries.year_report as year_report
     from samenhier.queries import audit, groups, matching, meetings, privacy, progress, records, surveys
 
@@ -352,6 +369,9 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "meetings.week_heatmap_size": ("scoped", lambda e, sc: meetings.week_heatmap_size(e, sc, filters, year=2025)),
         "meetings.programme_heatmap_size": ("scoped", lambda e, sc: meetings.programme_heatmap_size(e, sc, filters, year=2025)),
         "meetings.programme_groups_reached": ("scoped", lambda e, sc: meetings.programme_groups_reached(e, sc, filters, year=2025, as_of=AS_OF)),
+        "milestones.group_milestones": ("denied", lambda e, sc: milestones.group_milestones(e, sc, s.group, as_of=AS_OF)),
+        "milestones.group_milestones (own)": ("scoped", lambda e, sc: milestones.group_milestones(e, sc, s.own_group, as_of=AS_OF)),
+        "milestones.variant_milestones": ("denied", lambda e, sc: milestones.variant_milestones(e, sc)),
         "privacy.people": ("denied", lambda e, sc: privacy.people(e, sc, kind="newcomer")),
         "privacy.retention_due": ("denied", lambda e, sc: privacy.retention_due(e, sc, as_of=AS_OF)),
         "privacy.erased_counts": ("denied", lambda e, sc: privacy.erased_counts(e, sc)),
@@ -461,6 +481,7 @@ def _service_cases(s) -> dict[str, object]:
     import tempfile
 
     from samenhier.services import data, matches, meetings, privacy, progress, records, surveys
+    from samenhier.services import milestones as milestones
 
     scratch = Path(tempfile.mkdtemp(prefix="scope-"))
 
@@ -483,6 +504,19 @@ def _service_cases(s) -> dict[str, object]:
                                                                          kind="online", duration_minutes=30, members_present=1,
                                                                          newcomers_present=1),
         "privacy.anonymise_past_retention": lambda e, sc: privacy.anonymise_past_retention(e, sc, as_of=day, confirm=True),
+        # Milestones (issue 19): a check-off of the other group's first milestone (the group made hervestiging in the
+        # fixture), the undo of its existing check-off, and the national coordinators' edits of a variant's list.
+        "milestones.check_off_milestone": lambda e, sc: milestones.check_off_milestone(
+            e, sc, group_id=s.group, milestone_id=s.milestone, done_date=day, expected_version=None),
+        "milestones.undo_milestone_check": lambda e, sc: milestones.undo_milestone_check(e, sc, check_id=s.milestone_check,
+                                                                                         expected_version=1),
+        "milestones.add_milestone": lambda e, sc: milestones.add_milestone(e, sc, variant="hervestiging", name="Nieuwe stap",
+                                                                           due_offset_days=10),
+        "milestones.update_milestone": lambda e, sc: milestones.update_milestone(e, sc, milestone_id=s.milestone, expected_version=1,
+                                                                                 name="Andere naam", due_offset_days=3),
+        "milestones.retire_milestone": lambda e, sc: milestones.retire_milestone(e, sc, milestone_id=s.milestone, expected_version=1),
+        "milestones.reinstate_milestone": lambda e, sc: milestones.reinstate_milestone(e, sc, milestone_id=s.milestone,
+                                                                                       expected_version=1),
         # Coordinator-only data actions: a community builder is refused before anything is read or written.
         "data.import_files": lambda e, sc: data.import_files(e, sc, paths=[WORKBOOK], dry_run=True),
         "data.export_store": lambda e, sc: data.export_store(e, sc, fmt="csv"),

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+import test_security
 from sqlalchemy import text
 from test_security import AS_OF, PASSWORD, _clean, _found, _query_cases, _service_cases, _text
 
@@ -87,11 +88,12 @@ def city_store(tmp_path_factory, _imported_template):
     create_user(engine, "anna", PASSWORD, "coordinator")
     create_user(engine, "samira", PASSWORD, "community_builder", community_builder="Samira Benali")
     national_account = one("SELECT id FROM user_account WHERE username = 'anna'")[0]
+    milestone, milestone_check = test_security._milestone_with_check(engine, NATIONAL, group)
     yield SimpleNamespace(
         engine=engine, proposal=proposal, active_match=active_match, group=group, group_code=code, waiting_group=waiting_group,
         member=member, member_group=member_group, meeting=meeting, respondent=respondent, newcomer=newcomer,
         waiting_newcomer=waiting_newcomer, own_group=rotterdam_group, own_code=None, other_builder=builder,
-        municipality="Den Haag", national_account=national_account,
+        municipality="Den Haag", national_account=national_account, milestone=milestone, milestone_check=milestone_check,
     )
     engine.dispose()
 

@@ -10,7 +10,7 @@ decided in samenhier.hub; reads via samenhier.queries, writes via samenhier.serv
 import pandas as pd
 import streamlit as st
 
-from samenhier import actions, formatting, hub, i18n, ui
+from samenhier import actions, formatting, hub, i18n, milestone_checklist, ui
 from samenhier.charts.progress import meeting_cadence as cadence_chart
 from samenhier.current_group import current_group, group_picker
 from samenhier.feedback import Shown
@@ -26,6 +26,7 @@ from samenhier.models import (
 )
 from samenhier.queries import groups as group_queries
 from samenhier.queries import matching as match_queries
+from samenhier.queries import milestones as milestone_queries
 from samenhier.queries import progress as progress_queries
 from samenhier.queries import records as record_queries
 from samenhier.queries import surveys as survey_queries
@@ -85,12 +86,13 @@ current_match = next((m for m in matches.itertuples() if m.status != MatchStatus
 running = current_match if current_match is not None and current_match.status in (MatchStatus.PROPOSED.value, MatchStatus.ACTIVE.value) else None
 people = ui.cached(survey_queries.respondents)(scope, group_id)
 members = ui.cached(progress_queries.group_members)(scope, group_id)
+checklist = ui.cached(milestone_queries.group_milestones)(scope, group_id, as_of=as_of)  # issue 19
 offered = [] if row is None else hub.hub_actions(
     status=g["status"], is_coordinator=scope.is_coordinator,
     match_started=bool(matches.loc[matches["status"] != MatchStatus.DECLINED.value, "started_date"].notna().any()),
     respondents=len(people), match_status=None if running is None else running.status,
     members_without_vog=int(members["vog_date"].isna().sum()), training_done=g["training_completed_date"] is not None
-    and not pd.isna(g["training_completed_date"]),
+    and not pd.isna(g["training_completed_date"]), milestones=int(checklist.items["in_checklist"].sum()),
 )
 asked = st.query_params.get("action")
 if asked:
@@ -111,6 +113,8 @@ def choose(action: str, **prefill) -> None:
     if action == "survey":
         st.session_state[PERSON_KEY] = f"{prefill['role']}:{prefill['person_id']}"
         st.session_state[WAVE_KEY] = prefill["wave"]
+    if action == "milestones":
+        actions.choose_later(milestone_checklist.pick_key(group_id), prefill["milestone_id"])
 
 
 # ------------------------------------------------------------------------------------------------ to-dos
@@ -359,10 +363,12 @@ def edit_form() -> None:
 
 
 FORMS = {"meeting": meeting_form, "check_in": check_in_form, "survey": survey_form, "status": status_form, "match": match_form,
-         "vog": vog_form, "training": training_form, "edit": edit_form}
+         "vog": vog_form, "training": training_form, "edit": edit_form,
+         "milestones": lambda: milestone_checklist.action(engine, scope, checklist, group_label=label, as_of=as_of, slot=SLOT)}
 if action is not None:
     FORMS[action]()
 actions.feedback(SLOT)
+milestone_checklist.show(checklist)
 
 # -------------------------------------------------------------------------------------------- what it is
 left, right = st.columns([3, 2])

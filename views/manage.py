@@ -7,7 +7,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from samenhier import actions, formatting, i18n, ui
+from samenhier import actions, formatting, i18n, milestone_admin, ui
 from samenhier.forms import FormField, edited_records, record_form
 from samenhier.models import GroupStatus, MemberRole, NewcomerStatus, UserRole, Variant
 from samenhier.queries import records as q
@@ -24,7 +24,7 @@ engine = ui.engine()
 filters = ui.current_filters()
 st.title(ui.t("manage.title"))
 
-SECTIONS = ["groups", "members", "newcomers", "builders", "users"]
+SECTIONS = ["groups", "members", "newcomers", "builders", "users", "milestones"]
 follow_section = actions.link_section("manage_section", SECTIONS)  # ?tab=members opens that section
 section = st.radio(ui.t("manage.section"), SECTIONS, horizontal=True, key="manage_section",
                    format_func=lambda k: ui.t(f"manage.section.{k}"), label_visibility="collapsed")
@@ -307,6 +307,9 @@ elif section == "builders":
         values = q.builder_record(engine, scope, int(choice))
         edit_record("builders", "community_builder", values["name"], fields, values, int(choice), "builder_id",
                     update=s.update_builder, archive=s.archive_builder, restore=s.restore_builder, delete=s.delete_builder)
+
+elif section == "milestones":  # issue 19: a variant's milestones (samenhier/milestone_admin.py)
+    milestone_admin.render(engine, scope)
 
 # ------------------------------------------------------------------------------------------------ users
 else:

@@ -55,7 +55,8 @@ for card in hub.group_cards(paginate(shown, key="cards_page", page_size=25)):
         facts.append(days_text(card))
         st.caption(" · ".join(facts))
         for todo in card.todos:
-            st.markdown(f":orange[:material/warning:] {ui.t(f'todo.{todo.code}', **todo.params)}")
+            params = {k: ui.md(v) if isinstance(v, str) else v for k, v in todo.params.items()}  # a step's name is typed text
+            st.markdown(f":orange[:material/warning:] {ui.t(f'todo.{todo.code}', **params)}")
         with st.container(horizontal=True, gap="small"):
             if card.can_log_meeting:
                 group_link(card.code, ui.t("cards.log_meeting"), icon=":material/event:", action="meeting")

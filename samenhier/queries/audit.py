@@ -24,6 +24,7 @@ from samenhier.models import (
     Match,
     Meeting,
     Member,
+    MilestoneCheck,
     Municipality,
     Newcomer,
     ProgressNote,
@@ -62,7 +63,7 @@ def events_in_reach(scope: Scope) -> ColumnElement[bool]:
     return or_(
         about(WelcomeGroup, groups),
         *(about(model, select(model.id).where(model.group_id.in_(groups)))
-          for model in (Member, Match, Meeting, SurveyResponse, ProgressNote)),
+          for model in (Member, Match, Meeting, SurveyResponse, ProgressNote, MilestoneCheck)),
         about(Newcomer, select(Newcomer.id).where(in_reach(Newcomer.municipality_id, scope))),
         about(CommunityBuilder, select(CommunityBuilder.id).where(in_reach(CommunityBuilder.municipality_id, scope))),
         and_(AuditEvent.table_name == "user_account", AuditEvent.record_id.in_(visible_accounts(scope))),
@@ -221,8 +222,8 @@ def _names(connection, table: str, ids: set[int]) -> dict[int, str]:
         rows = connection.execute(select(Meeting.id, WelcomeGroup.code, Meeting.date)
                                   .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id).where(Meeting.id.in_(ids)))
         return {i: (code, day) for i, code, day in rows}
-    if table in ("survey_response", "progress_note"):
-        model = SurveyResponse if table == "survey_response" else ProgressNote
+    if table in ("survey_response", "progress_note", "milestone_check"):
+        model = {"survey_response": SurveyResponse, "progress_note": ProgressNote, "milestone_check": MilestoneCheck}[table]
         rows = connection.execute(select(model.id, WelcomeGroup.code, WelcomeGroup.name)
                                   .join(WelcomeGroup, WelcomeGroup.id == model.group_id).where(model.id.in_(ids)))
         return {i: f"{code} {name}" for i, code, name in rows}

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
+from samenhier.milestones import overdue_todo
 from samenhier.models import (
     GroupStatus,
     Match,
@@ -25,6 +26,7 @@ from samenhier.models import (
 )
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import group_id_for_code
+from samenhier.queries.milestones import overdue_by_group
 from samenhier.rules import group_year_months
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
@@ -54,7 +56,8 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     ``last_meeting`` (on or before ``as_of``), ``days_since_meeting`` (days, <NA> without meetings),
     ``meetings_90_days`` (meetings in the 90 days up to ``as_of``), ``has_baseline`` / ``has_end`` (the
     running match's newcomer answered the nulmeting / eindmeting), ``last_check_in`` (date) and
-    ``last_assessment`` of the newest check-in, ``todos`` (list of :class:`samenhier.todos.Todo`).
+    ``last_assessment`` of the newest check-in, ``todos`` (list of :class:`samenhier.todos.Todo`; the last
+    may be ``milestones_overdue``, :func:`samenhier.milestones.overdue_todo`).
     ``group_ids`` narrows it to those groups (still only the visible ones): the Groep page reads one row.
     """
     members = (
@@ -126,6 +129,7 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     # only the open ones (a few hundred of 5,000 at national scale) are looked at row by row.
     todos = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
     open_rows = frame[frame["status"].isin(OPEN_STATUSES)]
+    late = overdue_by_group(engine, open_rows[["group_id", "match_started"]], as_of=as_of)  # milestones (issue 19)
     for index, row in zip(open_rows.index, open_rows.itertuples(index=False), strict=True):
         quiet = row.days_since_meeting
         if pd.isna(quiet):
@@ -137,6 +141,8 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
             members_without_vog=int(row.members_without_vog), settings=settings,
             last_assessment=None if pd.isna(row.last_assessment) else row.last_assessment,
         )
+        if (milestones_todo := overdue_todo(late.get(int(row.group_id), []))) is not None:
+            todos[index] = [*todos[index], milestones_todo]
     frame["todos"] = todos
     status_rank = {s: i for i, s in enumerate(WORK_ORDER)}
     frame = frame.assign(_todos=-frame["todos"].map(len), _status=frame["status"].map(status_rank))

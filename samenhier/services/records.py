@@ -68,6 +68,7 @@ from samenhier.models import (
     Meeting,
     Member,
     MemberRole,
+    MilestoneCheck,
     Municipality,
     Newcomer,
     NewcomerStatus,
@@ -337,6 +338,7 @@ def _group_history(session: Session, g: WelcomeGroup) -> dict[str, int]:
         "meetings": _count(session, Meeting, Meeting.group_id == g.id),
         "surveys": _count(session, SurveyResponse, SurveyResponse.group_id == g.id),
         "check_ins": _count(session, ProgressNote, ProgressNote.group_id == g.id),
+        "milestones": _count(session, MilestoneCheck, MilestoneCheck.group_id == g.id),
     }
     return {k: n for k, n in counts.items() if n}
 
