@@ -212,6 +212,15 @@ def _import_done(done: ImportResult, *, key: str) -> None:
     _import_preview(done, key=f"{key}_done")
 
 
+def import_outcome(key: str) -> None:
+    """Show, once, the summary of the import just made by :func:`workbook_import` ``(key=key)`` — the same as
+    Gegevens shows. For a page where the importing widget may be gone after the import: the first-run
+    onboarding on Overzicht disappears once the store has groups."""
+    done = st.session_state.pop(f"{key}_done", None)
+    if done is not None:
+        _import_done(done, key=key)
+
+
 def workbook_import(engine: Engine, *, key: str = "import") -> bool:
     """Upload a workbook (.xlsx), CSV files named like its sheets, or a .zip of them (several files at once);
     show per sheet what would change (new / changed / unchanged, every field before → after, conflicts with
@@ -296,13 +305,17 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
                           help=ui.t("download.help"))
 
 
+ONBOARDING_IMPORT = "onboarding_import"
+"""The key of the first-run import (see :func:`import_outcome`)."""
+
+
 def onboarding(engine: Engine) -> None:
     """First steps in an empty store: import a workbook, load demo data, or start empty."""
     st.subheader(ui.t("onboarding.title"))
     st.write(ui.t("onboarding.intro"))
     tab_import, tab_demo, tab_empty = st.tabs([ui.t("onboarding.import"), ui.t("onboarding.demo"), ui.t("onboarding.empty")])
     with tab_import:
-        if workbook_import(engine, key="onboarding_import"):
+        if workbook_import(engine, key=ONBOARDING_IMPORT):
             st.rerun()
     with tab_demo:
         st.write(ui.t("onboarding.demo_text"))
