@@ -75,7 +75,7 @@ PICK_LIMIT = 300
 NEW = "new"
 
 __all__ = ["NEW", "FormField", "Outcome", "Shown", "action_button", "action_form", "choose_later", "drop_choice", "feedback",
-           "forget_form", "link_section", "pick", "run", "tabs", "tell"]
+           "forget_form", "link_section", "pick", "refused", "run", "tabs", "tell"]
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -204,6 +204,12 @@ def forget_form(key: str, shown: Shown, fields: Sequence[FormField] = ()) -> Non
     base = _base(key, shown)
     for name in [*(f"{base}-{f.name}" for f in fields), f"{base}-errors", f"{base}-pending"]:
         st.session_state.pop(name, None)
+
+
+def refused(key: str, shown: Shown, field_name: str) -> bool:
+    """True when the last submission of the form ``key`` for ``shown`` was refused for ``field_name`` (e.g. a
+    confirmation the service wants): a page can then show a field that it otherwise leaves out."""
+    return field_name in st.session_state.get(f"{_base(key, shown)}-errors", {})
 
 
 def _values(spec: _Spec, shown: Shown) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def login_session(scope: Scope) -> str:
         return sessions.create(session, user)
 
 
-def _set_account_language(username: str, lang: str) -> None:
+def set_account_language(username: str, lang: str) -> None:
     with session_scope(get_engine(database_url())) as session:
         session.exec(update(UserAccount).where(UserAccount.username == username).values(language=lang))
 
@@ -60,7 +60,7 @@ def run_app(scope: Scope | None = None, *, lang: str = "nl", page: str | None = 
     at.session_state["lang"] = lang
     if scope is not None:
         at.session_state["session_token"] = login_session(scope)
-        _set_account_language(scope.username, lang)  # a logged-in user sees the app in their account's language
+        set_account_language(scope.username, lang)  # a logged-in user sees the app in their account's language
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()

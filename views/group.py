@@ -76,7 +76,7 @@ assessment = None if row is None or not isinstance(row["last_assessment"], str) 
 # One line of facts rather than metric tiles: on a phone tiles stack and push the actions off the screen.
 st.markdown(" · ".join([
     f"{ui.t('col.month')} **{hub.month_text(None if row is None else row['month']) or '–'}**",
-    f"{ui.t('col.days_since')} **{'–' if days is None else i18n.format_number(days, lang)}**",
+    f"**{hub.days_since_text(days, lang)}**",
     f"{ui.t('progress.col.check_in')} **{assessment or '–'}**",
 ]))
 

@@ -38,5 +38,5 @@ def save(changes: dict, snap: dict):
 
 record_form(
     f"settings-{values['user_id']}", fields, values, save=save,
-    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"),
+    submit_label=ui.t("manage.save"), saved_text=ui.t("settings.saved"),
 )
