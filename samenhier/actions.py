@@ -18,7 +18,7 @@ Usage (a page)::
 
     from samenhier import actions
     from samenhier.feedback import Shown
-    from samenhier.forms import FormField
+    from samenhier.forms import FormField, field_label, required_legend
 from samenhier.io.rows import fold_vocabulary
 
     row = actions.pick(here, key="match_pick", id_column="match_id", label=ui.t("matching.choose_match"),
@@ -65,7 +65,7 @@ from samenhier.feedback import (
     outcome_text,
     split_errors,
 )
-from samenhier.forms import FormField
+from samenhier.forms import FormField, field_label, required_legend
 from samenhier.io.rows import fold_vocabulary
 
 FEEDBACK_KEY = "actions-feedback"
@@ -274,7 +274,7 @@ def _widget(base: str, f: FormField) -> None:
     if key not in st.session_state and f.default is not None:
         st.session_state[key] = f.default
     fresh = key not in st.session_state
-    label = f.label + (" *" if f.required else "")
+    label = field_label(f)
     common: dict[str, Any] = {"key": key, "help": f.help}
     if f.kind in ("text", "textarea"):
         (st.text_input if f.kind == "text" else st.text_area)(label, max_chars=f.max_chars, **common)
@@ -342,6 +342,7 @@ def action_form(
             st.error(message)
         if errors:
             st.error(ui.t("forms.fix_errors"))
+        required_legend(fields)
         st.form_submit_button(submit_label, type="secondary" if destructive else "primary", key=f"{base}-submit",
                               icon=icon or (":material/warning:" if destructive else None), on_click=_submitted,
                               args=(spec, shown))

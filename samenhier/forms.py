@@ -167,9 +167,24 @@ def opened(prefix: str, fields: Sequence[FormField], values: Mapping[str, Any]) 
     return st.session_state[snapshot_key]
 
 
+REQUIRED_MARK = " *"
+"""Appended to the label of a required field (:attr:`FormField.required`); :func:`required_legend` says what it means."""
+
+
+def field_label(field: FormField) -> str:
+    """The label a form shows for ``field``: marked with ``*`` when it is required."""
+    return field.label + (REQUIRED_MARK if field.required else "")
+
+
+def required_legend(fields: Sequence[FormField]) -> None:
+    """Under a form with a required field: "* verplicht" (what the mark means), in the session's language."""
+    if any(f.required for f in fields):
+        st.caption(ui.t("forms.required_legend"))
+
+
 def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
     key = _key(prefix, field.name)
-    label = field.label + (" *" if field.required else "")
+    label = field_label(field)
     common = dict(key=key, help=field.help, disabled=disabled)
     if field.kind == "text":
         st.text_input(label, **common)
@@ -301,6 +316,7 @@ def record_form(
             _widget(prefix, field, disabled=read_only)
             for message in errors.get(field.name, []):
                 st.error(message)
+        required_legend(fields)
         # keyed: the label names the record and may change (a rename); the key keeps the click
         submitted = st.form_submit_button(submit_label, type="primary", disabled=read_only, key=_key(prefix, "submit"))
     if submitted:
