@@ -71,3 +71,17 @@ def test_days_since_text_in_both_languages():
         "nog geen bijeenkomst", "vandaag bijeengekomen", "1 dag sinds de laatste bijeenkomst",
         "17 dagen sinds de laatste bijeenkomst", "1.200 dagen sinds de laatste bijeenkomst"]
     assert days_since_text(17, "en") == "17 days since the last meeting"
+
+
+def test_a_municipality_coordinator_exports_their_municipalities_not_all_groups(workbook_engine):
+    """Item 9: Gegevens → Exporteren names what the export holds for a coordinator of one municipality."""
+    from tests.apptest_helpers import open_tab
+
+    rosa = create_user(workbook_engine, "rosa", PASSWORD, "coordinator", municipalities=["Rotterdam"])
+    at = open_tab(run_app(rosa, page="views/data.py"), "data", "Exporteren")
+    captions = [c.value for c in at.caption]
+    assert "De groepen van je gemeente Rotterdam (er staan geen filters aan in de zijbalk)." in captions
+    assert not any(c.startswith("Alle groepen") for c in captions)
+    create_user(workbook_engine, "anna", PASSWORD, "coordinator")
+    national = open_tab(run_app(ANNA, page="views/data.py"), "data", "Exporteren")
+    assert "Alle groepen: er staan geen filters aan in de zijbalk." in [c.value for c in national.caption]
