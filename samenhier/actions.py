@@ -269,11 +269,17 @@ def _cancelled(spec: _Spec, shown: Shown) -> None:
     st.session_state.pop(f"{_base(spec.key, shown)}-pending", None)
 
 
+_EMPTY = {"text": "", "textarea": "", "password": "", "checkbox": False, "multiselect": []}
+"""A fresh field's value when it has no default (None for the other kinds: nothing chosen, no number, no date)."""
+
+
 def _widget(base: str, f: FormField) -> None:
     key = f"{base}-{f.name}"
-    if key not in st.session_state and f.default is not None:
-        st.session_state[key] = f.default
-    fresh = key not in st.session_state
+    if key not in st.session_state:
+        # A fresh form (first shown, or cleared after a save) gets its values through session state, even empty ones:
+        # a value set there reaches the browser, whereas a widget drawn again with the same key and defaults keeps
+        # what the browser still shows (a cleared number field showed the saved number; issue 14 leftovers, item 11).
+        st.session_state[key] = f.default if f.default is not None else _EMPTY.get(f.kind)
     label = field_label(f)
     common: dict[str, Any] = {"key": key, "help": f.help}
     if f.kind in ("text", "textarea"):
@@ -282,18 +288,15 @@ def _widget(base: str, f: FormField) -> None:
         st.text_input(label, type="password", **common)
     elif f.kind == "date":
         st.date_input(label, min_value=f.min_value or MIN_DATE, max_value=f.max_value or MAX_DATE,
-                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD",
-                      **({"value": None} if fresh else {}), **common)
+                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD", **common)
     elif f.kind == "int":
-        st.number_input(label, min_value=f.min_value, max_value=f.max_value, step=f.step or 1,
-                        **({"value": None} if fresh else {}), **common)
+        st.number_input(label, min_value=f.min_value, max_value=f.max_value, step=f.step or 1, **common)
     elif f.kind in ("select", "radio"):
         fmt = f.format_func or str
         if f.kind == "select":
-            st.selectbox(label, list(f.options), format_func=fmt, placeholder=ui.t("actions.choose"),
-                         **({"index": None} if fresh else {}), **common)
+            st.selectbox(label, list(f.options), format_func=fmt, placeholder=ui.t("actions.choose"), **common)
         else:
-            st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **({"index": None} if fresh else {}), **common)
+            st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **common)
     elif f.kind == "multiselect":
         st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"), **common)
     elif f.kind == "checkbox":

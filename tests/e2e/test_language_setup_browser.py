@@ -74,3 +74,28 @@ def test_the_first_account_stays_logged_in_after_a_reload(page: Page, fresh_app)
     other = page.context.new_page()
     open_app(other, fresh_app.url)
     expect(other.get_by_role("button", name="Uitloggen")).to_be_visible()
+
+
+def test_number_fields_are_empty_after_a_saved_meeting(page: Page, workbook_app):
+    """Item 11: after a successful save the form is cleared in the browser too (AppTest saw empty state, the
+    browser kept showing the numbers)."""
+    import re
+
+    from e2e_helpers import choose, log_in, nav, open_tab
+
+    open_app(page, workbook_app.url)
+    log_in(page, "leyla", PASSWORD)
+    nav(page, "Bijeenkomsten")
+    panel = open_tab(page, "Bijeenkomst vastleggen")
+    choose(page, panel, "Groep", "0599-014")
+    fields = {"Duur (min)": "45", "Leden aanwezig": "2", "Nieuwkomers aanwezig": "1"}
+    for name, value in fields.items():
+        panel.get_by_role("spinbutton", name=name).fill(value)
+    panel.get_by_label("Notitie").fill("Koffie in de bibliotheek")
+    choose(page, panel, "Soort", "online")
+    panel.get_by_role("button", name=re.compile("Bijeenkomst opslaan voor groep 0599-014")).click()
+    settle(page)
+    expect_text(page, "Bijeenkomst vastgelegd: groep 0599-014")
+    for name in fields:
+        expect(panel.get_by_role("spinbutton", name=name)).to_have_value("")
+    expect(panel.get_by_label("Notitie")).to_have_value("")
