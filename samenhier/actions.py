@@ -298,7 +298,8 @@ def _widget(base: str, f: FormField) -> None:
         else:
             st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **common)
     elif f.kind == "multiselect":
-        st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"), **common)
+        st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"),
+                       select_all=False, **common)  # Streamlit's "Select all" is English only
     elif f.kind == "checkbox":
         st.checkbox(label, **common)
     else:  # pragma: no cover - a programming error
@@ -332,7 +333,8 @@ def action_form(
     base = _base(key, shown)
     errors = st.session_state.get(f"{base}-errors", {})
     at_field, general = split_errors(errors, [f.name for f in fields], spec.field_labels)
-    with st.form(f"{base}-form", border=border):
+    # enter_to_submit=False: a click submits, not Enter in a field, and Streamlit shows no English "Press Enter to submit form"
+    with st.form(f"{base}-form", border=border, enter_to_submit=False):
         if title:
             st.markdown(f"**{title}**")
         if intro:

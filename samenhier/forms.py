@@ -204,7 +204,7 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         st.selectbox(label, options, format_func=lambda v: show_value(field, v), placeholder=formatting.EMPTY, **common)
     elif field.kind == "multiselect":
         st.multiselect(label, list(field.options), format_func=lambda v: show_value(field, v) if field.format_func else str(v),
-                       placeholder=ui.t("common.choose_options"), **common)
+                       placeholder=ui.t("common.choose_options"), select_all=False, **common)  # "Select all": English only
     elif field.kind == "int":
         st.number_input(label, step=1, **common)
     elif field.kind == "checkbox":
@@ -311,7 +311,7 @@ def record_form(
                 st.error(message)
     if errors:
         st.error(ui.t("forms.fix_errors"))
-    with st.form(_key(prefix, "form")):
+    with st.form(_key(prefix, "form"), enter_to_submit=False):  # no English "Press Enter to submit form"
         for field in fields:
             _widget(prefix, field, disabled=read_only)
             for message in errors.get(field.name, []):

@@ -74,10 +74,11 @@ def sidebar_filters(engine: Engine) -> Filters:
     """The global filters (municipality, variant) that every page honours; kept in the session."""
     scope = ui.require_scope()
     st.subheader(ui.t("filters.title"))
+    # select_all=False: Streamlit's "Select all" option is English only (and an empty filter already means all)
     municipalities = st.multiselect(ui.t("filters.municipality"), _filter_options(scope), key="filter_municipalities",
-                                    placeholder=ui.t("filters.all"))
+                                    placeholder=ui.t("filters.all"), select_all=False)
     variants = st.multiselect(ui.t("filters.variant"), [v.value for v in Variant], key="filter_variants",
-                              format_func=lambda v: i18n.label("variant", v), placeholder=ui.t("filters.all"))
+                              format_func=lambda v: i18n.label("variant", v), placeholder=ui.t("filters.all"), select_all=False)
     filters = Filters(municipalities=tuple(municipalities), variants=tuple(variants))
     st.session_state[ui.FILTERS_KEY] = filters
     return filters
@@ -139,7 +140,8 @@ def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK
         if kept is not None and kept in options and kept not in values:
             values = [kept, *values]
     index = values.index(default) if default in values else 0
-    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key, on_change=on_change)
+    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key, on_change=on_change,
+                        placeholder=ui.t("actions.choose"))
 
 
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:

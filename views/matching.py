@@ -98,7 +98,7 @@ st.dataframe(
 
 # ------------------------------------------------------------------------------------------ one municipality
 municipalities = sorted(set(summary["municipality"]) | set(running["municipality"]))
-municipality = st.selectbox(ui.t("matching.choose_municipality"), municipalities, key="matching_municipality")
+municipality = st.selectbox(ui.t("matching.choose_municipality"), municipalities, placeholder=ui.t("actions.choose"), key="matching_municipality")
 
 
 def queue_tab() -> None:

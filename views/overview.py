@@ -46,9 +46,10 @@ st.plotly_chart(
 st.subheader(ui.t("overview.groups"))
 left, middle, right = st.columns([2, 2, 3])
 statuses = left.multiselect(ui.t("overview.filter.status"), sorted(overview["status"].unique()),
-                            format_func=lambda s: i18n.label("group_status", s), placeholder=ui.t("filters.all"), key="ov_status")
+                            format_func=lambda s: i18n.label("group_status", s), placeholder=ui.t("filters.all"), key="ov_status",
+                            select_all=False)
 builders = middle.multiselect(ui.t("overview.filter.builder"), sorted(overview["community_builder"].dropna().unique()),
-                              placeholder=ui.t("filters.all"), key="ov_builder")
+                              placeholder=ui.t("filters.all"), key="ov_builder", select_all=False)
 search = right.text_input(ui.t("overview.filter.search"), key="ov_search", placeholder=ui.t("overview.filter.search_hint"))
 shown = group_queries.filter_overview(overview, statuses=statuses, builders=builders, search=search)
 
