@@ -163,7 +163,7 @@ def days_since_text(days: int | None, lang: str) -> str:
         return i18n.t("cards.no_meeting", lang)
     if days == 0:
         return i18n.t("cards.met_today", lang)
-    return i18n.t("cards.days_since_one" if days == 1 else "cards.days_since", lang, days=i18n.format_number(days, lang))
+    return i18n.t("cards.days_since", lang, n=days, days=i18n.format_number(days, lang))  # "cards.days_since.one" for 1
 
 
 def _none(value: Any) -> Any:

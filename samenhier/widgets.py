@@ -417,8 +417,9 @@ def _setup_refused(reason: str) -> None:
     from samenhier.services.users import MIN_PASSWORD_LENGTH
 
     key = f"setup.{reason}" if reason in ("mismatch", "already_done") else f"user.error.{reason}"
-    text = ui.t(key, n=MIN_PASSWORD_LENGTH)
-    st.error(text if text != key else ui.t("setup.failed"))
+    if ui.t(key) == key:  # not a known reason (the address was edited)
+        key = "setup.failed"
+    st.error(ui.t(key, n=MIN_PASSWORD_LENGTH))
 
 
 def _cookie_setup_form() -> None:
