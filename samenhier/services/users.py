@@ -113,8 +113,7 @@ def create_user(
         role = UserRole(role)
     except ValueError:
         raise UserError("role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}") from None
-    if language not in LANGUAGES:
-        raise UserError("language", "unknown", f"language must be one of {', '.join(LANGUAGES)}")
+    _require_language(language)
     if email is not None and email.strip():
         try:
             email = validate_email(email.strip(), check_deliverability=False).normalized
@@ -246,6 +245,11 @@ LOCAL_CLIENT = "local"
 
 _ARGON2_SLOTS = threading.BoundedSemaphore(2)  # a flood of logins cannot take every core for password hashing
 _client_locks: dict[str, threading.Lock] = {}
+def _require_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise UserError("language", "unknown", f"language must be one of {', '.join(LANGUAGES)}")
+
+
 def account_language(engine: Engine, username: str) -> str:
     """The language (``nl``/``en``) of the account ``username``; the default language for an unknown account."""
     with Session(engine) as session:
@@ -262,8 +266,7 @@ def set_language(engine: Engine, username: str, language: str) -> bool:
     Raises:
         UserError: ``language`` is not one of :data:`samenhier.i18n.LANGUAGES` (field ``language``).
     """
-    if language not in LANGUAGES:
-        raise UserError("language", "unknown", f"language must be one of {', '.join(LANGUAGES)}")
+    _require_language(language)
     with Session(write_engine(engine)) as session:
         user = session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first()
         if user is None or user.language == language:
