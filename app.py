@@ -13,10 +13,10 @@ from samenhier.widgets import language_switch, sidebar_filters
 
 # The favicon is a file of the app: a material icon as page_icon makes every browser fetch it from a Google host.
 st.set_page_config(page_title="Samen Hier", page_icon=str(PACKAGE_DIR / "static" / "favicon.png"), layout="wide")
-ui.apply_language()
+scope = ui.current_scope()
+ui.apply_language(scope)  # the account's language once logged in, else this browser's (see ui.apply_language)
 engine = ui.engine()
 ui.daily_backup()
-scope = ui.current_scope()
 
 
 def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
@@ -44,6 +44,8 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
 
 
 if count_users(engine) == 0:
+    with st.sidebar:
+        language_switch(logged_in=False)
     st.navigation([st.Page("views/setup.py", title=ui.t("nav.setup"), icon=":material/rocket_launch:", url_path="setup")]).run()
     st.stop()
 if scope is None:
@@ -51,7 +53,7 @@ if scope is None:
     # each page starts with ui.require_scope(), which shows the login form instead. After logging in,
     # the user is on the page the link pointed to.
     with st.sidebar:
-        language_switch()
+        language_switch(logged_in=False)
     st.navigation(role_pages(UserRole.COORDINATOR), position="hidden").run()
     st.stop()
 
@@ -62,7 +64,7 @@ with st.sidebar:
         ui.logout()
         st.rerun()
     ui.end_session_when_idle()
-    language_switch()
+    language_switch(logged_in=True)
     sidebar_filters(engine)
 
 st.navigation(role_pages(scope.role)).run()

@@ -18,7 +18,7 @@ Usage (a page)::
 
     from samenhier import actions
     from samenhier.feedback import Shown
-    from samenhier.forms import FormField
+    from samenhier.forms import FormField, field_label, required_legend
 from samenhier.io.rows import fold_vocabulary
 
     row = actions.pick(here, key="match_pick", id_column="match_id", label=ui.t("matching.choose_match"),
@@ -65,7 +65,7 @@ from samenhier.feedback import (
     outcome_text,
     split_errors,
 )
-from samenhier.forms import FormField
+from samenhier.forms import FormField, field_label, required_legend
 from samenhier.io.rows import fold_vocabulary
 
 FEEDBACK_KEY = "actions-feedback"
@@ -75,7 +75,7 @@ PICK_LIMIT = 300
 NEW = "new"
 
 __all__ = ["NEW", "FormField", "Outcome", "Shown", "action_button", "action_form", "choose_later", "drop_choice", "feedback",
-           "forget_form", "link_section", "pick", "run", "tabs", "tell"]
+           "forget_form", "link_section", "pick", "refused", "run", "tabs", "tell"]
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -206,6 +206,12 @@ def forget_form(key: str, shown: Shown, fields: Sequence[FormField] = ()) -> Non
         st.session_state.pop(name, None)
 
 
+def refused(key: str, shown: Shown, field_name: str) -> bool:
+    """True when the last submission of the form ``key`` for ``shown`` was refused for ``field_name`` (e.g. a
+    confirmation the service wants): a page can then show a field that it otherwise leaves out."""
+    return field_name in st.session_state.get(f"{_base(key, shown)}-errors", {})
+
+
 def _values(spec: _Spec, shown: Shown) -> dict[str, Any]:
     base = _base(spec.key, shown)
     return {f.name: st.session_state.get(f"{base}-{f.name}") for f in spec.fields}
@@ -263,12 +269,18 @@ def _cancelled(spec: _Spec, shown: Shown) -> None:
     st.session_state.pop(f"{_base(spec.key, shown)}-pending", None)
 
 
+_EMPTY = {"text": "", "textarea": "", "password": "", "checkbox": False, "multiselect": []}
+"""A fresh field's value when it has no default (None for the other kinds: nothing chosen, no number, no date)."""
+
+
 def _widget(base: str, f: FormField) -> None:
     key = f"{base}-{f.name}"
-    if key not in st.session_state and f.default is not None:
-        st.session_state[key] = f.default
-    fresh = key not in st.session_state
-    label = f.label + (" *" if f.required else "")
+    if key not in st.session_state:
+        # A fresh form (first shown, or cleared after a save) gets its values through session state, even empty ones:
+        # a value set there reaches the browser, whereas a widget drawn again with the same key and defaults keeps
+        # what the browser still shows (a cleared number field showed the saved number; issue 14 leftovers, item 11).
+        st.session_state[key] = f.default if f.default is not None else _EMPTY.get(f.kind)
+    label = field_label(f)
     common: dict[str, Any] = {"key": key, "help": f.help}
     if f.kind in ("text", "textarea"):
         (st.text_input if f.kind == "text" else st.text_area)(label, max_chars=f.max_chars, **common)
@@ -276,20 +288,18 @@ def _widget(base: str, f: FormField) -> None:
         st.text_input(label, type="password", **common)
     elif f.kind == "date":
         st.date_input(label, min_value=f.min_value or MIN_DATE, max_value=f.max_value or MAX_DATE,
-                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD",
-                      **({"value": None} if fresh else {}), **common)
+                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD", **common)
     elif f.kind == "int":
-        st.number_input(label, min_value=f.min_value, max_value=f.max_value, step=f.step or 1,
-                        **({"value": None} if fresh else {}), **common)
+        st.number_input(label, min_value=f.min_value, max_value=f.max_value, step=f.step or 1, **common)
     elif f.kind in ("select", "radio"):
         fmt = f.format_func or str
         if f.kind == "select":
-            st.selectbox(label, list(f.options), format_func=fmt, placeholder=ui.t("actions.choose"),
-                         **({"index": None} if fresh else {}), **common)
+            st.selectbox(label, list(f.options), format_func=fmt, placeholder=ui.t("actions.choose"), **common)
         else:
-            st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **({"index": None} if fresh else {}), **common)
+            st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **common)
     elif f.kind == "multiselect":
-        st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"), **common)
+        st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"),
+                       select_all=False, **common)  # Streamlit's "Select all" is English only
     elif f.kind == "checkbox":
         st.checkbox(label, **common)
     else:  # pragma: no cover - a programming error
@@ -323,7 +333,8 @@ def action_form(
     base = _base(key, shown)
     errors = st.session_state.get(f"{base}-errors", {})
     at_field, general = split_errors(errors, [f.name for f in fields], spec.field_labels)
-    with st.form(f"{base}-form", border=border):
+    # enter_to_submit=False: a click submits, not Enter in a field, and Streamlit shows no English "Press Enter to submit form"
+    with st.form(f"{base}-form", border=border, enter_to_submit=False):
         if title:
             st.markdown(f"**{title}**")
         if intro:
@@ -336,6 +347,7 @@ def action_form(
             st.error(message)
         if errors:
             st.error(ui.t("forms.fix_errors"))
+        required_legend(fields)
         st.form_submit_button(submit_label, type="secondary" if destructive else "primary", key=f"{base}-submit",
                               icon=icon or (":material/warning:" if destructive else None), on_click=_submitted,
                               args=(spec, shown))

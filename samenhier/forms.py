@@ -167,9 +167,24 @@ def opened(prefix: str, fields: Sequence[FormField], values: Mapping[str, Any]) 
     return st.session_state[snapshot_key]
 
 
+REQUIRED_MARK = " *"
+"""Appended to the label of a required field (:attr:`FormField.required`); :func:`required_legend` says what it means."""
+
+
+def field_label(field: FormField) -> str:
+    """The label a form shows for ``field``: marked with ``*`` when it is required."""
+    return field.label + (REQUIRED_MARK if field.required else "")
+
+
+def required_legend(fields: Sequence[FormField]) -> None:
+    """Under a form with a required field: "* verplicht" (what the mark means), in the session's language."""
+    if any(f.required for f in fields):
+        st.caption(ui.t("forms.required_legend"))
+
+
 def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
     key = _key(prefix, field.name)
-    label = field.label + (" *" if field.required else "")
+    label = field_label(field)
     common = dict(key=key, help=field.help, disabled=disabled)
     if field.kind == "text":
         st.text_input(label, **common)
@@ -189,7 +204,7 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         st.selectbox(label, options, format_func=lambda v: show_value(field, v), placeholder=formatting.EMPTY, **common)
     elif field.kind == "multiselect":
         st.multiselect(label, list(field.options), format_func=lambda v: show_value(field, v) if field.format_func else str(v),
-                       placeholder=ui.t("common.choose_options"), **common)
+                       placeholder=ui.t("common.choose_options"), select_all=False, **common)  # "Select all": English only
     elif field.kind == "int":
         st.number_input(label, step=1, **common)
     elif field.kind == "checkbox":
@@ -198,8 +213,26 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         raise ValueError(f"unknown field kind {field.kind!r}")
 
 
+def record_label(saved: Any, values: Mapping[str, Any]) -> str:
+    """How the app names a record just written: its code (``Saved.code``: code, username or name) and its name
+    from the form's ``values`` (``name``, or ``first_name last_name``), e.g. ``0518-023 Welkomgroep Mariahoeve``."""
+    code = str(getattr(saved, "code", "") or "")
+    name = values.get("name") or " ".join(str(values[k]).strip() for k in ("first_name", "last_name") if not _empty(values.get(k)))
+    name = "" if _empty(name) else str(name).strip()
+    return " ".join(part for part in (code, name if name != code else "") if part)
+
+
+def _success_text(saved_text: str, saved: Any, values: Mapping[str, Any], is_new: bool) -> str:
+    # Every success names the record (issue 14 leftovers, item 8): a new record's bare "Aangemaakt." becomes
+    # "0518-023 Welkomgroep Mariahoeve is aangemaakt." when the text does not name it already.
+    label = record_label(saved, values) if is_new else ""
+    if not label or str(getattr(saved, "code", "") or label) in saved_text:
+        return saved_text
+    return ui.t("forms.created_named", name=ui.md(label))
+
+
 def _attempt(prefix: str, fields: Sequence[FormField], save: Callable[[dict, dict], Any], changes: dict, snapshot: dict,
-             on_saved: Callable[[Any], None] | None, saved_text: str, slot: str | None = None) -> None:
+             on_saved: Callable[[Any], None] | None, saved_text: str, slot: str | None = None, is_new: bool = False) -> None:
     slot = slot or prefix
     try:
         saved = save(changes, snapshot)
@@ -214,7 +247,7 @@ def _attempt(prefix: str, fields: Sequence[FormField], save: Callable[[dict, dic
         flash("error", ui.t("forms.busy"), slot=slot)
     else:
         forget(prefix, fields)
-        flash_saved(saved, saved_text, slot=slot)
+        flash_saved(saved, _success_text(saved_text, saved, {**snapshot, **changes}, is_new), slot=slot)
         ui.clear_caches()
         if on_saved is not None:
             on_saved(saved)
@@ -262,7 +295,8 @@ def record_form(
     fields for a new record), ``snapshot`` the values (with ``version``) the form was opened with. It
     returns the service's result (e.g. :class:`~samenhier.services.records.Saved`, whose warnings are
     shown) and may raise ValidationFailed, VersionConflict or AccessDenied. Its messages (success also
-    as a toast; ``saved_text`` should name the record) appear under the form, or in ``slot``
+    as a toast; ``saved_text`` should name the record: for a new record a text without its code becomes
+    "<code name> is aangemaakt.", see :func:`record_label`) appear under the form, or in ``slot``
     (:func:`samenhier.actions.feedback`) — e.g. the record chooser, when a new record opens after saving.
     """
     snapshot = opened(prefix, fields, values)
@@ -277,11 +311,12 @@ def record_form(
                 st.error(message)
     if errors:
         st.error(ui.t("forms.fix_errors"))
-    with st.form(_key(prefix, "form")):
+    with st.form(_key(prefix, "form"), enter_to_submit=False):  # no English "Press Enter to submit form"
         for field in fields:
             _widget(prefix, field, disabled=read_only)
             for message in errors.get(field.name, []):
                 st.error(message)
+        required_legend(fields)
         # keyed: the label names the record and may change (a rename); the key keeps the click
         submitted = st.form_submit_button(submit_label, type="primary", disabled=read_only, key=_key(prefix, "submit"))
     if submitted:
@@ -290,7 +325,7 @@ def record_form(
         if not changes:
             st.info(ui.t("forms.nothing_changed"))
             return
-        _attempt(prefix, fields, save, changes, snapshot, on_saved, saved_text, slot)
+        _attempt(prefix, fields, save, changes, snapshot, on_saved, saved_text, slot, is_new)
     show_flash(slot or prefix)
 
 

@@ -153,6 +153,19 @@ class GroupCard:
     can_log_meeting: bool
 
 
+def days_since_text(days: int | None, lang: str) -> str:
+    """The days since a group's last meeting as a phrase (``17 dagen sinds de laatste bijeenkomst``, ``1 dag …``,
+    ``vandaag bijeengekomen``, ``nog geen bijeenkomst`` for None), in ``lang``: a number after a bare label
+    ("Dagen sinds 17") reads wrong (issue 14 leftovers, item 7)."""
+    from samenhier import i18n
+
+    if days is None:
+        return i18n.t("cards.no_meeting", lang)
+    if days == 0:
+        return i18n.t("cards.met_today", lang)
+    return i18n.t("cards.days_since", lang, n=days, days=i18n.format_number(days, lang))  # "cards.days_since.one" for 1
+
+
 def _none(value: Any) -> Any:
     return None if value is None or value is pd.NaT or (not isinstance(value, list | tuple) and pd.isna(value)) else value
 

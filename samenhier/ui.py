@@ -55,11 +55,38 @@ def current_language() -> str:
     return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
-def apply_language() -> str:
-    """Make the session's language current for this script run; returns it. A new browser session (a reload,
-    a new tab, the page after logging in) starts in the language chosen at the login (the ``samenhier_lang``
-    cookie that the login route sets)."""
-    if LANG_KEY not in st.session_state:
+LANG_USER_KEY = "lang_user"
+"""The account whose language this browser session has taken (once per session and user: see apply_language)."""
+LANG_CHOSEN_KEY = "lang_chosen"
+"""True when the language was chosen on the login page of this tab (the in-tab login keeps it for the account)."""
+LANG_PENDING_KEY = "lang_pending"
+"""A language to switch to at the next run (saved in "Mijn instellingen", after the sidebar's switch was drawn)."""
+ACCOUNT_LANG_KEY = "account_lang"
+
+
+def apply_language(scope: Scope | None = None) -> str:
+    """Make the session's language current for this script run; returns it. Call it with the run's scope.
+
+    Where the language comes from (issue 14 leftovers, item 1): a logged-in user's language is their account's
+    (``user_account.language``, also in "Mijn instellingen"), taken at the first run of each browser session —
+    a reload, a new tab, the page after logging in — and changed by the sidebar switch, which stores it in the
+    account. Before the login, the language chosen on the login page is kept in this browser (the
+    ``samenhier_lang`` cookie, set by :data:`samenhier.web.LANGUAGE_PATH`), and the login makes it the
+    account's language (see :func:`samenhier.web.login`)."""
+    pending = st.session_state.pop(LANG_PENDING_KEY, None)
+    if pending in i18n.LANGUAGES:
+        st.session_state[LANG_KEY] = pending
+    if scope is not None and st.session_state.get(LANG_USER_KEY) != scope.username:
+        if st.session_state.pop(LANG_CHOSEN_KEY, False) and LANG_KEY in st.session_state:
+            from samenhier.services.users import set_language
+
+            set_language(engine(), scope.username, current_language())  # chosen on this tab's login page just now
+        else:
+            account = st.session_state.get(ACCOUNT_LANG_KEY)
+            if account in i18n.LANGUAGES:
+                st.session_state[LANG_KEY] = account
+        st.session_state[LANG_USER_KEY] = scope.username
+    elif LANG_KEY not in st.session_state:
         from samenhier.web import LANG_COOKIE
 
         try:
@@ -71,6 +98,24 @@ def apply_language() -> str:
     lang = current_language()
     i18n.set_language(lang)
     return lang
+
+
+def language_chosen() -> None:
+    """The sidebar switch's callback: a logged-in user's choice is stored as their account's language (every new
+    tab and the next login open in it); before the login it is remembered for the in-tab login."""
+    scope = current_scope()
+    if scope is None:
+        st.session_state[LANG_CHOSEN_KEY] = True
+        return
+    from samenhier.services.users import set_language
+
+    set_language(engine(), scope.username, current_language())
+    st.session_state[LANG_USER_KEY] = scope.username
+
+
+def switch_language_next_run(lang: str) -> None:
+    """Show the app in ``lang`` from the next run on (e.g. after "Mijn instellingen" saved a new language)."""
+    st.session_state[LANG_PENDING_KEY] = lang
 
 
 TOKEN_KEY = "session_token"
@@ -109,6 +154,7 @@ def current_scope() -> Scope | None:
         _forget_user(resumed.reason)
         return None
     st.session_state[SCOPE_KEY] = resumed.scope  # this run's derived scope (never read back as a grant)
+    st.session_state[ACCOUNT_LANG_KEY] = resumed.language
     st.session_state[LAST_SEEN_KEY] = time.time()
     return resumed.scope
 

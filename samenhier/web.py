@@ -26,9 +26,18 @@ from samenhier.i18n import LANGUAGES
 
 COOKIE = "samenhier_session"
 LANG_COOKIE = "samenhier_lang"
-"""The language chosen on the login form, so the page after the login (a new browser session) keeps it."""
+"""This browser's language for pages shown without a user (the login and setup forms): set when it is chosen
+there (:data:`LANGUAGE_PATH`) and at every login (to the account's language). A year long, HttpOnly."""
+LANG_CHOSEN_COOKIE = "samenhier_lang_chosen"
+"""Marks a language chosen on the login page since the last login (ends with the browser session): the next
+login makes it the account's language. Without it the account's own language wins at login."""
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"
+LANGUAGE_PATH = "/auth/language"
+SETUP_PATH = "/auth/setup"
+SETUP_ERROR_PARAM = "setup"
+"""Query parameter the setup route adds to the setup page after a refused first account: the i18n key's tail
+(``mismatch``, ``already_done``, ``username.taken``, ``password.weak``, …); the page shows the message."""
 LOGIN_OUTCOME_PARAM = "login"
 """Query parameter the login route adds to the page it returns to after a refused login: ``failed``,
 ``throttled`` (with ``wait``, seconds) or ``busy``; the login form shows the message and removes it."""
@@ -87,6 +96,11 @@ def _set_cookie(response: Response, request: Request, token: str) -> None:
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
 
 
+def _set_language_cookie(response: Response, request: Request, lang: str) -> None:
+    response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        path="/", max_age=365 * 24 * 3600)
+
+
 async def login(request: Request) -> Response:
     """POST ``username``, ``password``, ``next``: on success set the session cookie and go to ``next``; else go
     back to ``next`` with ``?login=failed|throttled|busy``."""
@@ -110,10 +124,81 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(target, 303)
     _set_cookie(response, request, outcome.token)
     lang = str(form.get("ui_language") or "")  # not "lang": DOMPurify drops names that shadow form properties
-    if lang in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                            path="/", max_age=365 * 24 * 3600)
+    language = await run_in_threadpool(_login_language, outcome.scope.username, lang if request.cookies.get(LANG_CHOSEN_COOKIE) else "")
+    _set_language_cookie(response, request, language)
+    response.delete_cookie(LANG_CHOSEN_COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
+
+
+def _login_language(username: str, chosen: str) -> str:
+    """The account's language after a login: ``chosen`` on the login page (kept as the account's language), else
+    the account's own."""
+    from samenhier.services.users import account_language, set_language
+
+    engine = _engine()
+    if chosen in LANGUAGES:
+        set_language(engine, username, chosen)
+        return chosen
+    return account_language(engine, username)
+
+
+async def language(request: Request) -> Response:
+    """POST ``ui_language``, ``next``: the language chosen on the login or setup page. Kept in this browser (the
+    :data:`LANG_COOKIE` cookie, marked :data:`LANG_CHOSEN_COOKIE` so the next login keeps it for the account);
+    back to ``next``, which opens in it."""
+    if not _same_origin(request):
+        return PlainTextResponse("Forbidden", status_code=403)
+    form = await request.form()
+    lang = str(form.get("ui_language") or "")
+    response = RedirectResponse(safe_next(str(form.get("next") or "/")), 303)
+    if lang in LANGUAGES:
+        _set_language_cookie(response, request, lang)
+        response.set_cookie(LANG_CHOSEN_COOKIE, "1", httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                            path="/")
+    return response
+
+
+async def setup(request: Request) -> Response:
+    """POST ``username``, ``password``, ``repeat``, ``ui_language``, ``next``: the first-run setup. Only while the
+    store has no account: creates the first (national) coordinator account in the language the page was shown
+    in, starts its session and sets the session cookie, as a login does, so the new coordinator stays logged in
+    across a reload. A refusal goes back to ``next`` with ``?setup=<reason>`` (and the username, not the
+    password)."""
+    from starlette.concurrency import run_in_threadpool
+
+    if not _same_origin(request):
+        return PlainTextResponse("Forbidden", status_code=403)
+    form = await request.form()
+    target = safe_next(str(form.get("next") or "/"))
+    username = str(form.get("username") or "")
+    lang = str(form.get("ui_language") or "")
+    token, refused = await run_in_threadpool(_first_account, username, str(form.get("password") or ""),
+                                             str(form.get("repeat") or ""), lang if lang in LANGUAGES else "nl")
+    if refused:
+        return RedirectResponse(_with_params(target, **{SETUP_ERROR_PARAM: refused, "username": username[:200]}), 303)
+    response = RedirectResponse(target, 303)
+    _set_cookie(response, request, token)
+    if lang in LANGUAGES:
+        _set_language_cookie(response, request, lang)
+    return response
+
+
+def _first_account(username: str, password: str, repeat: str, lang: str) -> tuple[str, str]:
+    """``(session token, "")`` of the first coordinator account, just made; ``("", reason)`` when refused."""
+    from samenhier.models import UserRole
+    from samenhier.services.sessions import start
+    from samenhier.services.users import UserError, count_users, create_user
+
+    engine = _engine()
+    if password != repeat:
+        return "", "mismatch"
+    if count_users(engine):  # someone finished the setup already: this route makes no second account
+        return "", "already_done"
+    try:
+        scope = create_user(engine, username, password, UserRole.COORDINATOR, actor="setup", language=lang)
+    except UserError as exc:
+        return "", f"{exc.field}.{exc.code}"
+    return start(engine, scope.username), ""
 
 
 async def logout(request: Request) -> Response:
@@ -132,8 +217,9 @@ async def logout(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    """The login and logout routes for ``st.App(routes=…)`` (``serve.py`` also sets :data:`MOUNTED`)."""
-    return [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"])]
+    """The login, logout, language and setup routes for ``st.App(routes=…)`` (``serve.py`` also sets :data:`MOUNTED`)."""
+    return [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"]),
+            Route(LANGUAGE_PATH, language, methods=["POST"]), Route(SETUP_PATH, setup, methods=["POST"])]
 
 
 class SecurityHeadersMiddleware:

@@ -18,12 +18,47 @@ from samenhier.models import Municipality, Variant, WelcomeGroup
 from samenhier.scope import Filters, visible_groups
 
 
-def language_switch() -> None:
-    """Nederlands / English radio bound to the session's language."""
+def language_switch(*, logged_in: bool) -> None:
+    """Nederlands / English, bound to the session's language and kept (see :func:`samenhier.ui.apply_language`):
+    logged in, a radio whose choice is stored as the account's language; before the login under ``serve.py``,
+    a plain form posting to the language route, which keeps the choice in an HttpOnly cookie (a script cannot
+    set a cookie) and reloads the page in that language; without the routes (AppTest), the radio."""
+    from samenhier import web
+
+    if web.MOUNTED and not logged_in:
+        _language_form()
+        return
     st.radio(
-        "Taal / Language", i18n.LANGUAGES, key=ui.LANG_KEY, horizontal=True,
-        format_func=lambda code: {"nl": "Nederlands", "en": "English"}[code],
+        "Taal / Language", i18n.LANGUAGES, key=ui.LANG_KEY, horizontal=True, on_change=ui.language_chosen,
+        format_func=i18n.LANGUAGE_NAMES.get,
     )
+
+
+def _language_form() -> None:
+    # No JavaScript (st.html's default): two submit buttons of one form; only constant texts and the escaped
+    # path go into the markup. The current language's button is marked and disabled.
+    from html import escape
+
+    from samenhier.web import LANGUAGE_PATH
+
+    current = ui.current_language()
+    buttons = "".join(
+        f'<button type="submit" name="ui_language" value="{code}"'
+        f'{" disabled aria-pressed=true" if code == current else ""}>{escape(name)}</button>'
+        for code, name in i18n.LANGUAGE_NAMES.items())
+    st.html(f"""
+<form method="post" action="{LANGUAGE_PATH}" class="sh-lang" aria-label="Taal / Language">
+  <span>Taal / Language</span>
+  <input type="hidden" name="next" value="{escape(_current_path())}">
+  <div>{buttons}</div>
+</form>
+<style>
+.sh-lang {{ display: flex; flex-direction: column; gap: .35rem; font-size: .875rem; }}
+.sh-lang div {{ display: flex; gap: .5rem; }}
+.sh-lang button {{ font: inherit; padding: .25rem .75rem; border: 1px solid rgba(49, 51, 63, .3); border-radius: .5rem;
+  background: transparent; cursor: pointer; }}
+.sh-lang button[disabled] {{ color: #fff; background: #2a9d8f; border-color: #2a9d8f; cursor: default; }}
+</style>""")
 
 
 @ui.cached
@@ -39,10 +74,11 @@ def sidebar_filters(engine: Engine) -> Filters:
     """The global filters (municipality, variant) that every page honours; kept in the session."""
     scope = ui.require_scope()
     st.subheader(ui.t("filters.title"))
+    # select_all=False: Streamlit's "Select all" option is English only (and an empty filter already means all)
     municipalities = st.multiselect(ui.t("filters.municipality"), _filter_options(scope), key="filter_municipalities",
-                                    placeholder=ui.t("filters.all"))
+                                    placeholder=ui.t("filters.all"), select_all=False)
     variants = st.multiselect(ui.t("filters.variant"), [v.value for v in Variant], key="filter_variants",
-                              format_func=lambda v: i18n.label("variant", v), placeholder=ui.t("filters.all"))
+                              format_func=lambda v: i18n.label("variant", v), placeholder=ui.t("filters.all"), select_all=False)
     filters = Filters(municipalities=tuple(municipalities), variants=tuple(variants))
     st.session_state[ui.FILTERS_KEY] = filters
     return filters
@@ -104,7 +140,8 @@ def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK
         if kept is not None and kept in options and kept not in values:
             values = [kept, *values]
     index = values.index(default) if default in values else 0
-    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key, on_change=on_change)
+    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key, on_change=on_change,
+                        placeholder=ui.t("actions.choose"))
 
 
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:
@@ -175,6 +212,15 @@ def _import_done(done: ImportResult, *, key: str) -> None:
         st.page_link("views/audit.py", label=ui.t("import.done.audit"), icon=":material/history:",
                      query_params={"event": str(done.audit_id)})
     _import_preview(done, key=f"{key}_done")
+
+
+def import_outcome(key: str) -> None:
+    """Show, once, the summary of the import just made by :func:`workbook_import` ``(key=key)`` — the same as
+    Gegevens shows. For a page where the importing widget may be gone after the import: the first-run
+    onboarding on Overzicht disappears once the store has groups."""
+    done = st.session_state.pop(f"{key}_done", None)
+    if done is not None:
+        _import_done(done, key=key)
 
 
 def workbook_import(engine: Engine, *, key: str = "import") -> bool:
@@ -261,13 +307,17 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
                           help=ui.t("download.help"))
 
 
+ONBOARDING_IMPORT = "onboarding_import"
+"""The key of the first-run import (see :func:`import_outcome`)."""
+
+
 def onboarding(engine: Engine) -> None:
     """First steps in an empty store: import a workbook, load demo data, or start empty."""
     st.subheader(ui.t("onboarding.title"))
     st.write(ui.t("onboarding.intro"))
     tab_import, tab_demo, tab_empty = st.tabs([ui.t("onboarding.import"), ui.t("onboarding.demo"), ui.t("onboarding.empty")])
     with tab_import:
-        if workbook_import(engine, key="onboarding_import"):
+        if workbook_import(engine, key=ONBOARDING_IMPORT):
             st.rerun()
     with tab_demo:
         st.write(ui.t("onboarding.demo_text"))
@@ -361,6 +411,91 @@ def _tab_login_form() -> None:
         else:
             ui.login_token(outcome.token)
             st.rerun()
+
+
+def _setup_refused(reason: str) -> None:
+    from samenhier.services.users import MIN_PASSWORD_LENGTH
+
+    key = f"setup.{reason}" if reason in ("mismatch", "already_done") else f"user.error.{reason}"
+    if ui.t(key) == key:  # not a known reason (the address was edited)
+        key = "setup.failed"
+    st.error(ui.t(key, n=MIN_PASSWORD_LENGTH))
+
+
+def _cookie_setup_form() -> None:
+    # Like the login form: a plain HTML form (no JavaScript) posting to the setup route, which makes the account,
+    # sets the HttpOnly session cookie and sends the browser back here (now logged in). A refusal comes back as
+    # ?setup=<reason>&username=…; only constant texts and escaped values go into the markup.
+    from html import escape
+
+    from samenhier.services.users import MIN_PASSWORD_LENGTH
+    from samenhier.web import SETUP_ERROR_PARAM, SETUP_PATH
+
+    refused = st.query_params.get(SETUP_ERROR_PARAM)
+    username = st.query_params.get("username", "")
+    if refused:
+        _setup_refused(refused)
+    st.html(f"""
+<form method="post" action="{SETUP_PATH}" class="sh-login" autocomplete="off">
+  <label for="sh-setup-user">{escape(ui.t("login.username"))}</label>
+  <input id="sh-setup-user" name="username" autocomplete="username" required autofocus maxlength="200" value="{escape(username)}">
+  <label for="sh-setup-password">{escape(ui.t("login.password"))}</label>
+  <input id="sh-setup-password" name="password" type="password" autocomplete="new-password" required maxlength="1000"
+         aria-describedby="sh-setup-help">
+  <small id="sh-setup-help">{escape(ui.t("setup.password_help", n=MIN_PASSWORD_LENGTH))}</small>
+  <label for="sh-setup-repeat">{escape(ui.t("setup.repeat"))}</label>
+  <input id="sh-setup-repeat" name="repeat" type="password" autocomplete="new-password" required maxlength="1000">
+  <input type="hidden" name="next" value="/">
+  <input type="hidden" name="ui_language" value="{escape(ui.current_language())}">
+  <button type="submit">{escape(ui.t("setup.submit"))}</button>
+</form>
+<style>
+.sh-login {{ display: flex; flex-direction: column; gap: .35rem; max-width: 28rem; }}
+.sh-login label {{ font-size: .875rem; margin-top: .5rem; }}
+.sh-login small {{ font-size: .8rem; opacity: .75; }}
+.sh-login input {{ font: inherit; padding: .5rem .75rem; border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; }}
+.sh-login button {{ font: inherit; margin-top: 1rem; align-self: flex-start; padding: .4rem 1rem; color: #fff;
+  background: #2a9d8f; border: 1px solid #2a9d8f; border-radius: .5rem; cursor: pointer; }}
+</style>""")
+
+
+def _tab_setup_form() -> None:
+    from samenhier.models import UserRole
+    from samenhier.services.users import MIN_PASSWORD_LENGTH, UserError, count_users, create_user
+
+    with st.form("setup"):
+        username = st.text_input(ui.t("login.username"), key="setup_username")
+        password = st.text_input(ui.t("login.password"), type="password", key="setup_password",
+                                 help=ui.t("setup.password_help", n=MIN_PASSWORD_LENGTH))
+        repeat = st.text_input(ui.t("setup.repeat"), type="password", key="setup_repeat")
+        submitted = st.form_submit_button(ui.t("setup.submit"), type="primary")
+    if not submitted:
+        return
+    engine = ui.engine()
+    if password != repeat:
+        _setup_refused("mismatch")
+    elif count_users(engine):  # someone else finished the setup in the meantime
+        _setup_refused("already_done")
+    else:
+        try:
+            ui.login(create_user(engine, username, password, UserRole.COORDINATOR, actor="setup",
+                                 language=ui.current_language()))
+        except UserError as exc:
+            _setup_refused(f"{exc.field}.{exc.code}")
+        else:
+            st.rerun()
+
+
+def setup_form() -> None:
+    """The first coordinator account: name, password twice. Under ``serve.py`` it posts to the setup route
+    (the account, its session and the HttpOnly cookie in one request, so a reload keeps the login), else the
+    session lives in this tab (AppTest)."""
+    from samenhier import web
+
+    if web.MOUNTED:
+        _cookie_setup_form()
+    else:
+        _tab_setup_form()
 
 
 def login_form() -> None:

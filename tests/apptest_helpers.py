@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import streamlit as st
+from sqlalchemy import update
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -48,12 +49,18 @@ def login_session(scope: Scope) -> str:
         return sessions.create(session, user)
 
 
+def set_account_language(username: str, lang: str) -> None:
+    with session_scope(get_engine(database_url())) as session:
+        session.exec(update(UserAccount).where(UserAccount.username == username).values(language=lang))
+
+
 def run_app(scope: Scope | None = None, *, lang: str = "nl", page: str | None = None, query: dict | None = None) -> AppTest:
     """Run app.py once, logged in as ``scope`` (None: not logged in), optionally on ``page`` (e.g. "views/group.py")."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     if scope is not None:
         at.session_state["session_token"] = login_session(scope)
+        set_account_language(scope.username, lang)  # a logged-in user sees the app in their account's language
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -62,7 +63,7 @@ def open_tab(page: Page, name: str) -> Locator:
 
 def choose(page: Page, where: Locator | Page, label: str, option: str) -> None:
     """Pick the option containing ``option`` in the select box labelled ``label`` inside ``where``."""
-    box = where.get_by_role("combobox", name=label, exact=True)
+    box = where.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}( \*)?$"))  # "*": a required field
     box.click()
     try:  # the first click on a select box sometimes only focuses it; the arrow key then opens the list
         page.get_by_role("listbox").wait_for(state="visible", timeout=1500)

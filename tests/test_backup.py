@@ -330,7 +330,7 @@ def test_cli_restore_lists_account_changes_and_asks(imported_engine, tmp_path):
 
     asked = run_cli("restore", str(made), env=env)  # standard input is no terminal: nobody can answer
     assert asked.returncode == 1, asked.stdout
-    assert "De back-up verandert 1 account(s):" in asked.stdout and "lena (coördinator) verdwijnt" in asked.stdout
+    assert "De back-up verandert 1 account:" in asked.stdout and "lena (coördinator) verdwijnt" in asked.stdout
     assert "Niet hersteld" in asked.stderr
     assert query(database, "SELECT username FROM user_account") == [("lena",)]
 

@@ -13,7 +13,7 @@ from samenhier.queries.common import count_rows
 from samenhier.scope import Scope
 from samenhier.services.users import create_user
 from samenhier.ui import md
-from tests.apptest_helpers import APP, login_session, run_app, texts
+from tests.apptest_helpers import APP, login_session, run_app, set_account_language, texts
 
 ANNA = Scope.coordinator("anna")
 
@@ -116,7 +116,8 @@ def test_create_with_generated_code_then_delete_after_confirmation(workbook_engi
     at.selectbox(key="groups-new-municipality").set_value("Den Haag")
     _submit(at, "Aanmaken").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Aangemaakt." in texts(at)
+    # the success names the record (issue 14 leftovers, item 8): its new code and its name
+    assert [s.value for s in at.success] == [f"{md('0518-025 Welkomgroep Nieuw')} is aangemaakt."]  # Markdown-escaped
     created = _group(workbook_engine, "0518-025")  # the workbook's Den Haag groups end at 0518-024
     assert at.selectbox(key="manage_groups_open").value == created.id
     at.button(key=f"groups-delete-{created.id}-button").click().run()
@@ -200,6 +201,7 @@ def test_every_section_opens_a_record_in_english(workbook_engine, section):
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"
     at.session_state["session_token"] = login_session(ANNA)
+    set_account_language("anna", "en")  # a logged-in user sees the app in their account's language
     at.session_state["manage_section"] = section
     at.session_state[f"manage_{section}_open"] = first_id
     at.run()

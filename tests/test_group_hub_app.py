@@ -285,7 +285,7 @@ def test_vog_todo_records_a_members_vog(store):
     with store.begin() as connection:  # the workbook has every VOG: take one away
         connection.execute(text("UPDATE member SET vog_date = NULL WHERE id = :id"), {"id": member.id})
     at = hub(ANNA, g.code)
-    button(at, "VOG ontbreekt nog voor 1 lid/leden. → VOG vastleggen").click().run()
+    button(at, "VOG ontbreekt nog voor 1 lid. → VOG vastleggen").click().run()
     ok(at)
     form = f"hub-vog-{g.id}"
     at.selectbox(key=f"{form}-member").set_value(member.id)

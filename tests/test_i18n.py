@@ -74,3 +74,23 @@ def test_dates_and_numbers_follow_the_language():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError):
         i18n.set_language("de")
+
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_counted_messages_have_no_either_or_plurals(lang):
+    """Issue 14 leftovers, item 4: "record(s)", "probleem/problemen", "rij(en)" read wrong for one and for many: a
+    counted message has a plural text and a ``.one`` text (Babel's CLDR rules pick one, see i18n.t)."""
+    import re
+
+    either_or = re.compile(r"\w\((s|en)\)|\w/\w+en\b|\(den\)")
+    with i18n.catalog_path(lang).open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    assert [m.id for m in catalog if m.id and "{n}" in str(m.string) and either_or.search(str(m.string))] == []
+
+
+@pytest.mark.parametrize(("lang", "n", "expected"), [
+    ("nl", 1, "1 record staat niet meer in het werkboek"), ("nl", 3, "3 records staan niet meer in het werkboek"),
+    ("en", 1, "1 record is no longer in the workbook"), ("en", 3, "3 records are no longer in the workbook")])
+def test_the_missing_records_title_counts_right(lang, n, expected):
+    assert i18n.t("import.missing.title", lang, n=n) == expected

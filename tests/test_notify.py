@@ -304,7 +304,7 @@ def test_an_unreachable_server_fails_every_send_and_the_command_exits_non_zero(i
     env.update(SAMENHIER_SMTP_HOST="127.0.0.1", SAMENHIER_SMTP_PORT=str(_free_port()))
     run = run_cli("notify", "--as-of", AS_OF.isoformat(), env=env)
     assert run.returncode == 1
-    assert "1 e-mail(s) niet verstuurd" in run.stderr
+    assert "1 e-mail niet verstuurd" in run.stderr
     assert deliveries(imported_engine) == [("samira", "2026-W51", "failed", 2)]
 
 

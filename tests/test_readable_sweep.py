@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from apptest_helpers import APP
+from apptest_helpers import APP, login_session, set_account_language
 from babel.messages.pofile import read_po
 from google.protobuf.json_format import MessageToDict
 from sqlmodel import Session, select
@@ -201,6 +200,15 @@ def app_store(workbook_engine):
     return {"coordinator": coordinator, "community_builder": builder}
 
 
+TABS = {
+    "views/data.py": ("import", "export", "backup"), "views/matching.py": ("queue", "suggestions", "matches", "funnel"),
+    "views/meetings.py": ("year", "cadence", "log", "edit"), "views/privacy.py": ("person", "retention"),
+    "views/surveys.py": ("response", "waves", "paired", "end", "entry"),
+}
+"""The ``?tab=`` slugs of the pages with tabs (samenhier.actions.tabs): only the open tab runs, so each is swept
+on its own (a default run showed the first tab only, and the raw "None" of issue 14's leftovers hid in another)."""
+
+
 def _states(page: str, engine) -> Iterator[tuple[str, dict]]:
     """(name, session state to start with) of the page as first shown, and of its other sections and
     views that a default run does not show. Each state is a fresh run: AppTest cannot rerun a page whose
@@ -215,19 +223,27 @@ def _states(page: str, engine) -> Iterator[tuple[str, dict]]:
                 yield f"{section}, first record", {"manage_section": section, f"manage_{section}_open": first}
     if page == "views/meetings.py":
         yield "programme year", {"meetings_view": "programme"}
+    for slug in TABS.get(page, ())[1:]:  # the first tab is the default view
+        yield f"tab {slug}", {"?tab": slug}
 
 
 def _run(scope, lang: str, page: str, state: dict) -> AppTest:
+    # Logged in through a real session (a scope in session state alone opens nothing: the sweep then saw only
+    # the login form of every page), in the account's language.
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
-    at.session_state["scope"] = scope
-    at.session_state["last_seen"] = time.time()
+    at.session_state["session_token"] = login_session(scope)
+    set_account_language(scope.username, lang)
     if page == "views/group.py":
         at.query_params["group"] = GROUP
     at.run()
+    assert "session_token" in at.session_state and at.session_state["scope"] == scope, "the sweep is not logged in"
     at.switch_page(page)
     for key, value in state.items():
-        at.session_state[key] = value
+        if key == "?tab":
+            at.query_params["tab"] = value
+        else:
+            at.session_state[key] = value
     return at.run()
 
 

@@ -104,7 +104,8 @@ def test_reimport_keeps_the_apps_edits_by_default(imported_engine, workbook_path
     assert {(c.sheet, c.record, c.column, c.before, c.after) for c in preview.conflicts} == expected_conflicts
     assert all(not c.applied for c in preview.conflicts)
     assert preview.changes == preview.conflicts  # nothing else differs from the workbook
-    assert [(m.sheet, m.record) for m in preview.missing] == [("koppelingen", "0518-022 ↔ N0084")]  # reported, not deleted
+    # reported, not deleted; named by codes and the newcomer's name (workbook: N0084 is Rami Haddad)
+    assert [(m.sheet, m.record) for m in preview.missing] == [("koppelingen", "0518-022 ↔ N0084 Rami Haddad")]
     rows = {(c.sheet, c.record): c.row for c in preview.conflicts}
     assert rows[("groepen", "0518-022")] == GROUP_ROW  # Excel row: frame index + 2
 
@@ -171,6 +172,20 @@ def test_the_contradicting_workbook_is_refused_naming_both(engine, workbook_fram
 
 
 # ----------------------------------------------------------------------------------------- one sheet alone
+
+
+def test_records_no_longer_in_the_workbook_are_named_by_code_and_name(imported_engine, workbook_frames):
+    """Issue 14 leftovers, item 3: the list names each record as the app does, code and name (worked out from
+    the workbook's own rows here)."""
+    groups, members, newcomers = (workbook_frames[s] for s in ("groepen", "leden", "nieuwkomers"))
+    group, member, newcomer = groups.iloc[-1], members.iloc[-1], newcomers.iloc[-1]
+    frames = {"groepen": groups.iloc[:-1], "leden": members.iloc[:-1], "nieuwkomers": newcomers.iloc[:-1]}
+    result = import_frames(imported_engine, frames, username="test", dry_run=True)
+    assert {(m.sheet, m.record) for m in result.missing} == {
+        ("groepen", f"{group['groep_code']} {group['naam']}"),
+        ("leden", f"{member['lid_code']} {member['voornaam']} {member['achternaam']}"),
+        ("nieuwkomers", f"{newcomer['nieuwkomer_code']} {newcomer['voornaam']} {newcomer['achternaam']}"),
+    }
 
 
 @pytest.mark.parametrize("sheet", list(SHEETS))

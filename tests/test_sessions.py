@@ -144,7 +144,10 @@ def test_a_login_sets_an_httponly_strict_cookie_and_returns_to_the_page(engine, 
     assert session["httponly"] and session["samesite"].lower() == "strict" and session["path"] == "/"
     assert not session["secure"] and not session["max-age"]  # plain http in this test; ends with the browser
     assert sessions.resume(engine, session.value).scope == Scope.coordinator("anna")
-    assert jar[web.LANG_COOKIE].value == "en"
+    # No language was chosen on the login page (no marker cookie): the account's own language (nl) wins and is
+    # kept in the browser for its next login page; the form's language does not change the account.
+    assert jar[web.LANG_COOKIE].value == "nl"
+    assert users.account_language(engine, "anna") == "nl"
 
 
 @pytest.mark.parametrize(("form", "outcome"), [({"username": "anna", "password": "fout-wachtwoord"}, "failed"),
@@ -181,3 +184,96 @@ def test_overzicht_is_redirected_to_the_default_page():
     status, headers, _ = _request("GET", "/overzicht")
     assert (status, headers["location"]) == (307, "/")
     assert headers["x-frame-options"] == "SAMEORIGIN"
+
+
+# -- the language and the first account (issue 14 leftovers, items 1 and 2) -----------------------------
+
+
+def _jar(cookies: list[str]) -> SimpleCookie:
+    jar = SimpleCookie()
+    for value in cookies:
+        jar.load(value)
+    return jar
+
+
+def test_the_language_route_keeps_the_choice_in_an_httponly_cookie(engine):
+    status, headers, cookies = _request("POST", web.LANGUAGE_PATH, form={"ui_language": "en", "next": "/groep?group=0518-001"})
+    assert (status, headers["location"]) == (303, "/groep?group=0518-001")
+    jar = _jar(cookies)
+    assert jar[web.LANG_COOKIE].value == "en" and jar[web.LANG_COOKIE]["httponly"]
+    assert int(jar[web.LANG_COOKIE]["max-age"]) == 365 * 24 * 3600  # a year: a new browser session keeps it
+    assert jar[web.LANG_CHOSEN_COOKIE].value == "1" and not jar[web.LANG_CHOSEN_COOKIE]["max-age"]
+
+
+@pytest.mark.parametrize("form", [{"ui_language": "de", "next": "/"}, {"next": "/"}])
+def test_the_language_route_ignores_an_unknown_language(engine, form):
+    status, _, cookies = _request("POST", web.LANGUAGE_PATH, form=form)
+    assert status == 303 and not cookies
+
+
+def test_the_language_route_refuses_another_site(engine):
+    status, _, cookies = _request("POST", web.LANGUAGE_PATH, form={"ui_language": "en"}, headers={"Origin": "https://evil.example"})
+    assert status == 403 and not cookies
+
+
+def test_a_language_chosen_on_the_login_page_becomes_the_accounts(engine, anna):
+    _, _, cookies = _request("POST", web.LOGIN_PATH, headers={"Cookie": f"{web.LANG_CHOSEN_COOKIE}=1; {web.LANG_COOKIE}=en"},
+                             form={"username": "anna", "password": PASSWORD, "next": "/", "ui_language": "en"})
+    jar = _jar(cookies)
+    assert jar[web.LANG_COOKIE].value == "en"
+    assert jar[web.LANG_CHOSEN_COOKIE].value == ""  # the marker is used up
+    assert users.account_language(engine, "anna") == "en"
+    # The next login without a new choice keeps the account's language, whatever the page sent.
+    _, _, cookies = _request("POST", web.LOGIN_PATH, form={"username": "anna", "password": PASSWORD, "next": "/", "ui_language": "nl"})
+    assert _jar(cookies)[web.LANG_COOKIE].value == "en"
+    assert users.account_language(engine, "anna") == "en"
+
+
+def test_the_setup_route_makes_the_first_account_and_logs_it_in_by_cookie(engine):
+    status, headers, cookies = _request("POST", web.SETUP_PATH, form={
+        "username": "anna", "password": PASSWORD, "repeat": PASSWORD, "ui_language": "en", "next": "/"})
+    assert (status, headers["location"]) == (303, "/")
+    jar = _jar(cookies)
+    session = jar[web.COOKIE]
+    assert session["httponly"] and session["samesite"].lower() == "strict"
+    assert sessions.resume(engine, session.value).scope == Scope.coordinator("anna")
+    assert jar[web.LANG_COOKIE].value == "en" and users.account_language(engine, "anna") == "en"
+
+
+@pytest.mark.parametrize(("form", "reason"), [
+    ({"username": "anna", "password": PASSWORD, "repeat": PASSWORD + "x"}, "mismatch"),
+    ({"username": "anna", "password": "kort", "repeat": "kort"}, "password.too_short"),
+    ({"username": "", "password": PASSWORD, "repeat": PASSWORD}, "username.required"),
+])
+def test_the_setup_route_refuses_bad_input_and_says_why(engine, form, reason):
+    status, headers, cookies = _request("POST", web.SETUP_PATH, form={**form, "next": "/"})
+    assert status == 303 and not cookies
+    query = parse_qs(urlsplit(headers["location"]).query)
+    assert query["setup"] == [reason]
+    assert users.count_users(engine) == 0
+
+
+def test_the_setup_route_makes_no_second_account(engine, anna):
+    status, headers, cookies = _request("POST", web.SETUP_PATH, form={
+        "username": "mallory", "password": PASSWORD, "repeat": PASSWORD, "next": "/"})
+    assert status == 303 and not cookies
+    assert parse_qs(urlsplit(headers["location"]).query)["setup"] == ["already_done"]
+    assert users.count_users(engine) == 1
+
+
+def test_the_setup_route_refuses_another_site(engine):
+    status, _, cookies = _request("POST", web.SETUP_PATH, headers={"Origin": "https://evil.example"},
+                                  form={"username": "mallory", "password": PASSWORD, "repeat": PASSWORD})
+    assert status == 403 and not cookies and users.count_users(engine) == 0
+
+
+@pytest.mark.both_backends
+def test_set_language_keeps_the_accounts_language_and_audits_it(engine, anna):
+    assert users.set_language(engine, "anna", "en") is True
+    assert users.set_language(engine, "anna", "en") is False  # unchanged: no write
+    assert sessions.resume(engine, anna).language == "en"
+    with engine.connect() as c:
+        changes = c.execute(text("SELECT changes FROM audit_event WHERE action = 'update' AND record_code = 'anna'")).scalars().all()
+    assert len(changes) == 1 and '"en"' in changes[0]
+    with pytest.raises(users.UserError):
+        users.set_language(engine, "anna", "de")

@@ -45,7 +45,7 @@ def test_a_builder_turns_the_digest_off_and_changes_address_and_language(account
     at.selectbox(key=f"{prefix}-language").set_value("en")
     _submit(at, "Opslaan").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Opgeslagen." in texts(at)
+    assert "Je instellingen zijn opgeslagen." in texts(at)
     user = _account(engine, "joris")
     assert (user.email, user.weekly_digest, user.language) == ("joris@samenhier.example", False, "en")
     with Session(engine) as session:
@@ -62,7 +62,7 @@ def test_an_invalid_address_is_refused_at_the_field_and_kept(accounts):
     _submit(at, "Opslaan").click().run()
     assert at.text_input(key=f"{prefix}-email").value == "joris-at-voorbeeld"
     assert _account(engine, "joris").email == "joris.kramer0@voorbeeld.nl"
-    assert "Opgeslagen." not in texts(at)
+    assert "Je instellingen zijn opgeslagen." not in texts(at)
 
 
 def test_a_coordinator_without_address_is_told_there_is_no_digest(accounts):

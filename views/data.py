@@ -37,7 +37,13 @@ def export_tab() -> None:
     st.write(ui.t("data.export.intro"))
     filters = ui.current_filters()
     chosen = [*filters.municipalities, *(i18n.label("variant", v) for v in filters.variants)]
-    st.caption(ui.t("data.export.scope_filtered", filters=ui.md(", ".join(chosen))) if chosen else ui.t("data.export.scope_all"))
+    if chosen:
+        st.caption(ui.t("data.export.scope_filtered", filters=ui.md(", ".join(chosen))))
+    elif scope.municipalities:  # a municipality coordinator exports their municipalities, never "all groups"
+        st.caption(ui.t("data.export.scope_municipalities", municipalities=ui.md(", ".join(scope.municipalities)),
+                        n=len(scope.municipalities)))
+    else:
+        st.caption(ui.t("data.export.scope_all"))
     fmt = st.radio(ui.t("data.export.format"), FORMATS, format_func=lambda f: ui.t(f"data.export.format.{f}"), key="data_export_format")
     extension = "xlsx" if fmt == "xlsx" else "zip"
     st.download_button(

@@ -76,7 +76,7 @@ assessment = None if row is None or not isinstance(row["last_assessment"], str) 
 # One line of facts rather than metric tiles: on a phone tiles stack and push the actions off the screen.
 st.markdown(" · ".join([
     f"{ui.t('col.month')} **{hub.month_text(None if row is None else row['month']) or '–'}**",
-    f"{ui.t('col.days_since')} **{'–' if days is None else i18n.format_number(days, lang)}**",
+    f"**{hub.days_since_text(days, lang)}**",
     f"{ui.t('progress.col.check_in')} **{assessment or '–'}**",
 ]))
 
@@ -160,10 +160,10 @@ def meeting_form() -> None:
             date_field("date", ui.t("col.date"), default=as_of),
             FormField("kind", ui.t("col.kind"), "select", options=kinds, format_func=lambda k: i18n.label("meeting_kind", k),
                       default=kinds[0], required=True),
-            FormField("duration_minutes", ui.t("col.duration"), "int", min_value=0, step=15),
-            FormField("members_present", ui.t("col.members_present"), "int", min_value=0,
+            FormField("duration_minutes", ui.t("col.duration"), "int", min_value=0, step=15, required=True),
+            FormField("members_present", ui.t("col.members_present"), "int", min_value=0, required=True,
                       help=ui.t("meetings.field.max", max=len(members))),
-            FormField("newcomers_present", ui.t("col.newcomers_present"), "int", min_value=0,
+            FormField("newcomers_present", ui.t("col.newcomers_present"), "int", min_value=0, required=True,
                       help=ui.t("meetings.field.max", max=household)),
             FormField("note", ui.t("col.note"), "textarea", max_chars=meeting_service.MAX_NOTE_LENGTH),
         ],

@@ -14,7 +14,7 @@ from samenhier import actions, formatting, i18n, ui
 from samenhier.charts import matching as charts
 from samenhier.forms import FormField
 from samenhier.matching import COMPONENTS, Weights, points
-from samenhier.models import MatchStatus
+from samenhier.models import GroupStatus, MatchStatus
 from samenhier.queries import matching as queries
 from samenhier.services import matches as services
 
@@ -98,7 +98,7 @@ st.dataframe(
 
 # ------------------------------------------------------------------------------------------ one municipality
 municipalities = sorted(set(summary["municipality"]) | set(running["municipality"]))
-municipality = st.selectbox(ui.t("matching.choose_municipality"), municipalities, key="matching_municipality")
+municipality = st.selectbox(ui.t("matching.choose_municipality"), municipalities, placeholder=ui.t("actions.choose"), key="matching_municipality")
 
 
 def queue_tab() -> None:
@@ -216,11 +216,17 @@ def propose_section() -> None:
     name = f"{ui.t('matching.choose_match')} {group['code']} ↔ {newcomer['code']} {newcomer['name']}"
     pair = actions.Shown(int(newcomer["newcomer_id"]), None, name)
     group_id = int(group["group_id"])
+    # A confirmation is asked only where the rule needs one: a group that already has a running match or is in its
+    # year (a second match), a newcomer past the end of the eligible years (services.matches).
+    # (or after the service asked for it: a proposal dated past the newcomer's eligible years).
+    form_key = f"propose-{group_id}"
+    fields = [FormField("proposed_date", ui.t("matching.field.proposed_date"), "date", default=as_of, required=True)]
+    if group["running_matches"] or group["status"] == GroupStatus.ACTIVE.value or actions.refused(form_key, pair, "confirm_second"):
+        fields.append(FormField("confirm_second", ui.t("matching.field.confirm_second"), "checkbox"))
+    if newcomer["days_left"] < 0 or actions.refused(form_key, pair, "confirm_past_eligibility"):
+        fields.append(FormField("confirm_past_eligibility", ui.t("matching.field.confirm_past_eligibility"), "checkbox"))
     actions.action_form(
-        f"propose-{group_id}", pair, slot="propose",
-        fields=[FormField("proposed_date", ui.t("matching.field.proposed_date"), "date", default=as_of),
-                FormField("confirm_second", ui.t("matching.field.confirm_second"), "checkbox"),
-                FormField("confirm_past_eligibility", ui.t("matching.field.confirm_past_eligibility"), "checkbox")],
+        form_key, pair, slot="propose", fields=fields,
         call=lambda shown, values: services.propose_match(ui.engine(), scope, newcomer_id=shown.id, group_id=group_id, **values),
         submit_label=ui.t("matching.propose_named", name=ui.md(name)), done_text=ui.t("matching.proposed_named", name=ui.md(name)),
         field_labels=FIELD_LABELS, on_done=lambda _: (actions.drop_choice("propose_newcomer"), actions.drop_choice("propose_group")),

@@ -156,13 +156,15 @@ def meeting_fields(limits, row=None) -> list[FormField]:
         return None if row is None else row[name]
 
     return [
-        FormField("date", ui.t("col.date"), "date", default=as_of if row is None else value("date"), min_value=EARLIEST_DATE),
-        FormField("kind", ui.t("col.kind"), "select", options=KINDS, format_func=kind_labels.get, default=value("kind")),
-        FormField("duration_minutes", ui.t("col.duration"), "int", min_value=0, step=15,
+        FormField("date", ui.t("col.date"), "date", default=as_of if row is None else value("date"), min_value=EARLIEST_DATE,
+                  required=True),
+        FormField("kind", ui.t("col.kind"), "select", options=KINDS, format_func=kind_labels.get, default=value("kind"), required=True),
+        FormField("duration_minutes", ui.t("col.duration"), "int", min_value=0, step=15, required=True,
                   default=None if row is None else int(value("duration_minutes"))),
-        FormField("members_present", ui.t("col.members_present"), "int", min_value=0, help=ui.t("meetings.field.max", max=int(limits["members"])),
+        FormField("members_present", ui.t("col.members_present"), "int", min_value=0, required=True,
+                  help=ui.t("meetings.field.max", max=int(limits["members"])),
                   default=None if row is None else int(value("members_present"))),
-        FormField("newcomers_present", ui.t("col.newcomers_present"), "int", min_value=0,
+        FormField("newcomers_present", ui.t("col.newcomers_present"), "int", min_value=0, required=True,
                   help=ui.t("meetings.field.max", max=int(limits["household_size"])),
                   default=None if row is None else int(value("newcomers_present"))),
         FormField("note", ui.t("col.note"), "textarea", max_chars=meeting_service.MAX_NOTE_LENGTH, default=value("note") or None),

@@ -35,12 +35,7 @@ st.caption(ui.t("cards.count", shown=i18n.format_number(len(shown), lang), total
 
 
 def days_text(card: hub.GroupCard) -> str:
-    if card.days_since_meeting is None:
-        return ui.t("cards.no_meeting")
-    if card.days_since_meeting == 0:
-        return ui.t("cards.met_today")
-    key = "cards.days_since_one" if card.days_since_meeting == 1 else "cards.days_since"
-    return ui.t(key, days=i18n.format_number(card.days_since_meeting, lang))
+    return hub.days_since_text(card.days_since_meeting, lang)
 
 
 for card in hub.group_cards(paginate(shown, key="cards_page", page_size=25)):

@@ -26,9 +26,17 @@ if not values["email"] and values["builder_email"]:
     st.info(ui.t("settings.builder_email", email=values["builder_email"]))
 elif not values["email"]:
     st.warning(ui.t("settings.no_email"))
+
+
+def save(changes: dict, snap: dict):
+    saved = update_account_settings(engine, scope, user_id=values["user_id"], expected_version=snap["version"],
+                                    changes=changes, original=snap)
+    if "language" in changes:  # the account's language is the dashboard's too: switch now
+        ui.switch_language_next_run(changes["language"])
+    return saved
+
+
 record_form(
-    f"settings-{values['user_id']}", fields, values,
-    save=lambda changes, snap: update_account_settings(engine, scope, user_id=values["user_id"],
-                                                       expected_version=snap["version"], changes=changes, original=snap),
-    submit_label=ui.t("manage.save"), saved_text=ui.t("manage.saved"),
+    f"settings-{values['user_id']}", fields, values, save=save,
+    submit_label=ui.t("manage.save"), saved_text=ui.t("settings.saved"),
 )

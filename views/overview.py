@@ -7,7 +7,7 @@ from samenhier import formatting, i18n, ui
 from samenhier.charts import groups as group_charts
 from samenhier.current_group import open_selected_group
 from samenhier.queries import groups as group_queries
-from samenhier.widgets import download_buttons, onboarding, paginate
+from samenhier.widgets import ONBOARDING_IMPORT, download_buttons, import_outcome, onboarding, paginate
 
 scope = ui.require_scope()
 filters = ui.current_filters()
@@ -17,6 +17,7 @@ kpis = ui.cached(group_queries.kpis)(scope, filters, as_of=as_of)
 
 st.title(ui.t("overview.title"))
 st.caption(ui.t("common.as_of", date=ui.fmt_date(as_of)))
+import_outcome(ONBOARDING_IMPORT)  # the first-run import's summary, once the onboarding has made way for the groups
 
 if overview.empty and not filters.municipalities and not filters.variants:
     if scope.is_coordinator:
@@ -45,9 +46,10 @@ st.plotly_chart(
 st.subheader(ui.t("overview.groups"))
 left, middle, right = st.columns([2, 2, 3])
 statuses = left.multiselect(ui.t("overview.filter.status"), sorted(overview["status"].unique()),
-                            format_func=lambda s: i18n.label("group_status", s), placeholder=ui.t("filters.all"), key="ov_status")
+                            format_func=lambda s: i18n.label("group_status", s), placeholder=ui.t("filters.all"), key="ov_status",
+                            select_all=False)
 builders = middle.multiselect(ui.t("overview.filter.builder"), sorted(overview["community_builder"].dropna().unique()),
-                              placeholder=ui.t("filters.all"), key="ov_builder")
+                              placeholder=ui.t("filters.all"), key="ov_builder", select_all=False)
 search = right.text_input(ui.t("overview.filter.search"), key="ov_search", placeholder=ui.t("overview.filter.search_hint"))
 shown = group_queries.filter_overview(overview, statuses=statuses, builders=builders, search=search)
 

@@ -247,7 +247,7 @@ def entry_tab() -> None:
     name = f"{label('wave', wave)} · {person['name']} ({person['code']})"
     response = actions.Shown(respondent_key(role, person_id), existing.get("version"), name)
     fields = [
-        FormField("date", ui.t("col.date"), "date", default=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1)),
+        FormField("date", ui.t("col.date"), "date", default=existing.get("date") or as_of, min_value=dt.date(2000, 1, 1), required=True),
         *(FormField(item, ui.t(f"surveys.item.{item}"), "radio", options=ANSWER_OPTIONS, default=existing.get(item),
                     format_func=not_answered(lambda a: label("answer", a))) for item in LONELINESS_ITEMS),
         FormField("feel_at_home", ui.t("surveys.item.feel_at_home"), "radio", options=HOME_OPTIONS,

@@ -320,6 +320,11 @@ class MissingRecord:
     record: str
 
 
+def _person(code: str, person: Any) -> str:
+    """``code first last`` of a member or newcomer, as the app names them (an erased one reads ``[gewist]``)."""
+    return f"{code} {person.first_name} {person.last_name or ''}".rstrip()
+
+
 @dataclass(frozen=True)
 class _Placed:
     """A record known only by its id (meetings are written in bulk, without ORM objects)."""
@@ -507,7 +512,7 @@ class _Importer:
         if not rows:
             return
         existing = {g.code: g for g in self.session.exec(select(WelcomeGroup))}
-        self.report_missing(sheet, {c: c for c in existing}, (r.code for _, r in rows))
+        self.report_missing(sheet, {c: f"{c} {g.name}" for c, g in existing.items()}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "groep_code"):
             builder_id = None
             if row.community_builder:
@@ -538,7 +543,7 @@ class _Importer:
         if not rows:
             return
         existing = {m.code: m for m in self.session.exec(select(Member))}
-        self.report_missing(sheet, {c: c for c in existing}, (r.code for _, r in rows))
+        self.report_missing(sheet, {c: _person(c, m) for c, m in existing.items()}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "lid_code"):
             group_id = self._group_id(sheet, excel_row, row.group_code)
             if group_id is None:
@@ -556,7 +561,7 @@ class _Importer:
         if not rows:
             return
         existing = {n.code: n for n in self.session.exec(select(Newcomer))}
-        self.report_missing(sheet, {c: c for c in existing}, (r.code for _, r in rows))
+        self.report_missing(sheet, {c: _person(c, n) for c, n in existing.items()}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "nieuwkomer_code"):
             if row.permit_date and row.permit_date < row.arrival_date:
                 self.issue(sheet, excel_row, "verblijfsvergunning_sinds", row.permit_date, "date_before", other="in_nederland_sinds")
@@ -581,7 +586,9 @@ class _Importer:
             return
         existing = {(m.group_id, m.newcomer_id): m for m in self.session.exec(select(Match))}
         codes = {i: c for c, i in self.groups_by_code.items()}, {i: c for c, i in self.newcomers_by_code.items()}
-        self.report_missing(sheet, {k: f"{codes[0].get(k[0])} ↔ {codes[1].get(k[1])}" for k in existing},
+        names = {i: f"{first} {last or ''}".strip()
+                 for i, first, last in self.session.exec(select(Newcomer.id, Newcomer.first_name, Newcomer.last_name))}
+        self.report_missing(sheet, {k: f"{codes[0].get(k[0])} ↔ {codes[1].get(k[1])} {names.get(k[1], '')}".rstrip() for k in existing},
                             ((self.groups_by_code.get(r.group_code), self.newcomers_by_code.get(r.newcomer_code)) for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: (r.group_code, r.newcomer_code), "nieuwkomer_code"):
             group_id = self._group_id(sheet, excel_row, row.group_code)

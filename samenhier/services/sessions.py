@@ -41,11 +41,13 @@ TOUCH_EVERY = dt.timedelta(seconds=60)
 @dataclass(frozen=True)
 class Resumed:
     """The outcome of :func:`resume`: the scope (None when the session is not valid) and why not
-    (``""``, ``"missing"``, ``"logout"``, ``"timeout"``, ``"expired"``, ``"account"``, ``"rights"``)."""
+    (``""``, ``"missing"``, ``"logout"``, ``"timeout"``, ``"expired"``, ``"account"``, ``"rights"``), and the
+    account's language (``nl``/``en``; empty without a valid session): the dashboard opens in it."""
 
     scope: Scope | None
     reason: str = ""
     seconds_left: float = 0.0
+    language: str = ""
 
 
 def token_hash(token: str) -> str:
@@ -126,6 +128,7 @@ def resume(engine: Engine, token: str | None, *, touch: bool = True) -> Resumed:
         active = user is not None and user.active
         rights = rights_fingerprint(user) if user is not None else ""
         scope = scope_of(user) if active else None
+        language = user.language if user is not None else ""
     if row is None:
         return Resumed(None, "missing")
     if row.revoked_at is not None:
@@ -151,7 +154,7 @@ def resume(engine: Engine, token: str | None, *, touch: bool = True) -> Resumed:
             idle_left = settings.session_timeout_minutes * 60.0
         except OperationalError:  # busy (a long import): the activity is recorded on a later run
             pass
-    return Resumed(scope, "", min(idle_left, absolute_left))
+    return Resumed(scope, "", min(idle_left, absolute_left), language)
 
 
 def _revoke_rows(engine: Engine, where, reason: str) -> int:

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from samenhier.clock import now_utc
 from samenhier.db import SQLITE_BUSY_TIMEOUT_MS, WRITE_BEGIN_OPTION, write_engine
+from samenhier.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from samenhier.io.rows import fold_vocabulary
 from samenhier.models import CommunityBuilder, LoginThrottle, Municipality, UserAccount, UserRole
 from samenhier.scope import Scope
@@ -77,6 +78,7 @@ def create_user(
     actor: str = "setup",
     actor_scope: Scope | None = None,
     email: str | None = None,
+    language: str = "nl",
 ) -> Scope:
     """Create an account and return its scope.
 
@@ -86,7 +88,9 @@ def create_user(
     coordinator; none means a national coordinator. ``actor_scope``, when given, is the account
     creating this one: a municipality coordinator may only create accounts within their own
     municipalities (no national ones), and only for builders of those municipalities. ``email``: where the
-    weekly digest goes; a community builder's account without one takes the builder's address.
+    weekly digest goes; a community builder's account without one takes the builder's address. ``language``:
+    the account's language (``nl``/``en``), of the dashboard and the digest (the first-run setup passes the
+    language its page was shown in).
 
     Raises:
         UserError: empty or taken username (``username``), password shorter than
@@ -109,6 +113,7 @@ def create_user(
         role = UserRole(role)
     except ValueError:
         raise UserError("role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}") from None
+    _require_language(language)
     if email is not None and email.strip():
         try:
             email = validate_email(email.strip(), check_deliverability=False).normalized
@@ -138,7 +143,7 @@ def create_user(
             _check_within(session, actor_scope, role, [m.name for m in municipality_rows], builder_id)
         user = UserAccount(
             username=username, password_hash=HASHER.hash(password), role=role.value,
-            community_builder_id=builder_id, created_at=now_utc(), email=email,
+            community_builder_id=builder_id, created_at=now_utc(), email=email, language=language,
         )
         user.municipalities = municipality_rows
         session.add(user)
@@ -240,6 +245,40 @@ LOCAL_CLIENT = "local"
 
 _ARGON2_SLOTS = threading.BoundedSemaphore(2)  # a flood of logins cannot take every core for password hashing
 _client_locks: dict[str, threading.Lock] = {}
+def _require_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise UserError("language", "unknown", f"language must be one of {', '.join(LANGUAGES)}")
+
+
+def account_language(engine: Engine, username: str) -> str:
+    """The language (``nl``/``en``) of the account ``username``; the default language for an unknown account."""
+    with Session(engine) as session:
+        found = session.exec(select(UserAccount.language).where(func.lower(UserAccount.username) == username.lower())).first()
+    return found if found in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_language(engine: Engine, username: str, language: str) -> bool:
+    """Keep ``language`` (``nl``/``en``) as the account's language: the dashboard opens in it in every new
+    browser session (a reload, a new tab, the next login), and the weekly digest is written in it (the same
+    setting as "Mijn instellingen"), audited as the account's own edit. Returns True when it changed; an
+    unknown account changes nothing (False).
+
+    Raises:
+        UserError: ``language`` is not one of :data:`samenhier.i18n.LANGUAGES` (field ``language``).
+    """
+    _require_language(language)
+    with Session(write_engine(engine)) as session:
+        user = session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first()
+        if user is None or user.language == language:
+            return False
+        before = user.language
+        user.language = language
+        user.version += 1
+        audit.record(session, user.username, "update", record=user, before={"language": before}, after={"language": language})
+        session.commit()
+        return True
+
+
 _client_locks_guard = threading.Lock()
 
 
