@@ -31,7 +31,6 @@ average before and after is printed beside them. Benchmarks are not tests: nothi
 
 from __future__ import annotations
 
-import ast
 import base64
 import datetime as dt
 import gc
@@ -208,16 +207,12 @@ def _peak_rss_mib(resettable: bool) -> float:
 # ---------------------------------------------------------------------------------------------- pages
 
 
-def coordinator_pages(app: Path = APP) -> list[str]:
-    """The page scripts of ``role_pages`` in ``app.py`` (``views/….py``), in their order: every page a coordinator has."""
-    tree = ast.parse(app.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == "role_pages":
-            return list(dict.fromkeys(
-                n.value for n in ast.walk(node)
-                if isinstance(n, ast.Constant) and isinstance(n.value, str) and re.fullmatch(r"views/\w+\.py", n.value)
-            ))
-    raise ValueError(f"no role_pages() in {app}")
+def coordinator_pages() -> list[str]:
+    """The page scripts (``views/….py``) a coordinator has, from the page registry (:mod:`samenhier.pages`), in order."""
+    from samenhier.models import UserRole
+    from samenhier.pages import pages_for
+
+    return [p.path for p in pages_for(UserRole.COORDINATOR)]
 
 
 def _walk(node) -> Iterable:
@@ -602,10 +597,10 @@ def browser_times(url: str, pages: list[PageResult]) -> tuple[float | None, str]
 
 
 def _url_path(page: str) -> str:
-    """The ``url_path`` of a page script in ``app.py`` (``views/overview.py`` → ``overzicht``)."""
-    source = APP.read_text(encoding="utf-8")
-    match = re.search(r'st\.Page\("' + re.escape(page) + r'".*?url_path="([^"]+)"', source)
-    return match.group(1) if match else Path(page).stem
+    """The ``url_path`` of a page script (``views/overview.py`` → ``overzicht``), from the page registry."""
+    from samenhier.pages import by_path
+
+    return by_path(page).url_path
 
 
 # ---------------------------------------------------------------------------------------------- report
