@@ -89,7 +89,7 @@ def render_ratios(demo: dict, national: dict) -> str:
 
 HEADER = """# Benchmarks
 
-Written by `python -m samenhier bench [--scale demo|national]` (see `samenhier/bench.py` for what is
+Written by `python -m samenhier bench [--scale demo|national]` (see `samenhier/bench/` for what is
 measured and how). Times are server-side: one full run of the app script with the page, as
 Streamlit's AppTest runs it; *cold* right after the caches were cleared, *warm* with them filled.
 Goals at national scale on a 2-core machine: warm ≤ 150 ms, cold ≤ 1.5 s, national cold / demo cold
