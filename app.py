@@ -13,6 +13,10 @@ from samenhier.widgets import language_switch, sidebar_filters
 
 # The favicon is a file of the app: a material icon as page_icon makes every browser fetch it from a Google host.
 st.set_page_config(page_title="Samen Hier", page_icon=str(PACKAGE_DIR / "static" / "favicon.png"), layout="wide")
+# Phones (390 px): Streamlit leaves ~6rem above the title and draws it at 2.75rem, so a page's first content
+# started a third of the screen down. Style-only HTML takes no space (st.html sends it to the event container).
+st.html("<style>@media (max-width: 640px) { [data-testid='stMainBlockContainer'] { padding-top: 3.5rem; } "
+        "[data-testid='stMain'] h1 { font-size: 2rem; } }</style>")
 scope = ui.current_scope()
 ui.apply_language(scope)  # the account's language once logged in, else this browser's (see ui.apply_language)
 engine = ui.engine()
