@@ -49,7 +49,7 @@ lock: $(RUN_STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Refresh docs/*.png from the running app on the shared workbook (needs Debian's chromium).
+# Refresh docs/screenshots/*.png from the running app on the shared workbook (needs Debian's chromium).
 screenshots: $(DEV_STAMP)
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 	$(PY) tools/screenshots.py

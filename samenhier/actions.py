@@ -135,18 +135,30 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     ``new_label`` adds a first option "new record"; choosing it returns :data:`NEW`. :func:`choose_later`
     chooses a record (e.g. the one just created) from code that runs after the picker.
     """
-    labels = {int(getattr(r, id_column)): format_row(r) for r in frame.itertuples(index=False)}
-    offered = list(labels)
-    if len(offered) > limit:
+    def labelled(rows: pd.DataFrame) -> dict[int, str]:
+        # Plain Python values first: iterating Arrow-backed text columns goes value by value (25,000 members
+        # took seconds); only the rows that are offered get a label, all of them only for a search.
+        return {int(getattr(r, id_column)): format_row(r) for r in rows.astype(object).itertuples(index=False)}
+
+    ids = [int(i) for i in frame[id_column].tolist()]
+    if len(ids) > limit:
         needle = fold_vocabulary(st.text_input(ui.t("picker.search"), key=f"{key}_search"))
         if needle:
-            offered = [i for i in offered if needle in fold_vocabulary(labels[i])]
+            labels = labelled(frame)
+            offered = [i for i in ids if needle in fold_vocabulary(labels[i])]
+        else:
+            labels, offered = labelled(frame.iloc[:limit]), ids
         total, offered = len(offered), offered[:limit]
         lang = ui.current_language()
         st.caption(ui.t("picker.count", shown=i18n.format_number(len(offered), lang), total=i18n.format_number(total, lang)))
+    else:
+        labels = labelled(frame)
+        offered = list(labels)
     if f"{key}-pending" in st.session_state:
         st.session_state[key] = st.session_state.pop(f"{key}-pending")
     chosen = st.session_state.get(key)
+    if chosen is not None and chosen != NEW and chosen not in labels and chosen in ids:  # shown, beyond the first rows
+        labels |= labelled(frame[frame[id_column].astype(int) == int(chosen)])
     if new_label is not None:
         labels_all = {NEW: new_label, **labels}
         offered, labels = [NEW, *offered], labels_all

@@ -147,9 +147,51 @@ def _refs(row, *, group: bool = False, newcomer: bool = False) -> tuple[RecordRe
     return tuple(refs)
 
 
-def _match_rules(session: Session) -> list[Violation]:
+TOUCHED_LIMIT = 5_000
+"""Above this many touched records (a bulk import), the rules read the whole store instead of an ``IN``
+list of ids (which SQLite caps at 32,766 parameters); the result is the same, filtered to the touched."""
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """The records whose rules a transaction can have broken: ids per table (``None``: the whole store).
+
+    A violation names its records (:class:`RecordRef`); only one naming a touched record counts
+    (:func:`violations`). So each rule reads just the rows that could produce such a violation: the
+    touched matches and those of touched groups and newcomers, the groups and newcomers of touched
+    matches, and so on (see each rule)."""
+
+    matches: set[int] | None = None
+    groups: set[int] | None = None
+    newcomers: set[int] | None = None
+    members: set[int] | None = None
+    meetings: set[int] | None = None
+    responses: set[int] | None = None
+
+    @classmethod
+    def of(cls, session: Session, touched: dict[str, set[int]] | None) -> _Reach:
+        if touched is None or sum(len(ids) for ids in touched.values()) > TOUCHED_LIMIT:
+            return cls()
+        matches = set(touched.get("match", ()))
+        members = set(touched.get("member", ()))
+        groups, newcomers = set(touched.get("welcome_group", ())), set(touched.get("newcomer", ()))
+        if matches:  # a changed match can break a rule of its group or newcomer (the running counts, a status)
+            for group_id, newcomer_id in session.execute(select(Match.group_id, Match.newcomer_id).where(Match.id.in_(matches))):
+                groups.add(group_id)
+                newcomers.add(newcomer_id)
+        return cls(matches=matches, groups=groups, newcomers=newcomers, members=members,
+                   meetings=set(touched.get("meeting", ())), responses=set(touched.get("survey_response", ())))
+
+    @property
+    def everything(self) -> bool:
+        return self.matches is None
+
+
+def _match_rules(session: Session, reach: _Reach) -> list[Violation]:
     found: list[Violation] = []
-    for row in _match_rows(session):
+    where = [] if reach.everything else [or_(Match.id.in_(reach.matches), Match.group_id.in_(reach.groups),
+                                             Match.newcomer_id.in_(reach.newcomers))]
+    for row in _match_rows(session, *where):
         status = row.status
         if status == MatchStatus.ACTIVE.value and row.group_status != GroupStatus.ACTIVE.value:
             found.append(Violation("active_match_group", _refs(row, group=True), {"status": row.group_status}))
@@ -174,15 +216,17 @@ def _match_rules(session: Session) -> list[Violation]:
     return found
 
 
-def _running_counts(session: Session) -> list[Violation]:
+def _running_counts(session: Session, reach: _Reach) -> list[Violation]:
+    """Names the owner and its running matches: only owners touched or with a touched match can count."""
     found: list[Violation] = []
-    for owner, column, limit, rule in (
-        (Newcomer, Match.newcomer_id, 1, "newcomer_running_matches"),
-        (WelcomeGroup, Match.group_id, MAX_RUNNING_PER_GROUP, "group_running_matches"),
+    for owner, column, limit, rule, owners in (
+        (Newcomer, Match.newcomer_id, 1, "newcomer_running_matches", reach.newcomers),
+        (WelcomeGroup, Match.group_id, MAX_RUNNING_PER_GROUP, "group_running_matches", reach.groups),
     ):
+        where = [] if owners is None else [column.in_(owners)]
         busy = [
             owner_id for owner_id, n in session.execute(
-                select(column, func.count()).where(Match.status.in_(RUNNING_STATUSES)).group_by(column)
+                select(column, func.count()).where(Match.status.in_(RUNNING_STATUSES), *where).group_by(column)
             ) if n > limit
         ]
         for owner_id in busy:
@@ -194,35 +238,42 @@ def _running_counts(session: Session) -> list[Violation]:
     return found
 
 
-def _status_without_match(session: Session) -> list[Violation]:
+def _status_without_match(session: Session, reach: _Reach) -> list[Violation]:
     """An ``actief`` group without a running match, a ``gematcht`` newcomer without a started one. The
-    violation names the group's (newcomer's) other matches too: ending the last running match breaks it."""
+    violation names the group's (newcomer's) other matches too: ending the last running match breaks it
+    (the reach holds the groups and newcomers of touched matches)."""
     found: list[Violation] = []
+    in_groups = [] if reach.groups is None else [WelcomeGroup.id.in_(reach.groups)]
+    in_newcomers = [] if reach.newcomers is None else [Newcomer.id.in_(reach.newcomers)]
     running = select(Match.id).where(Match.group_id == WelcomeGroup.id, Match.status == MatchStatus.ACTIVE.value).exists()
     for group_id, code in session.execute(
-        select(WelcomeGroup.id, WelcomeGroup.code).where(WelcomeGroup.status == GroupStatus.ACTIVE.value, ~running).order_by(WelcomeGroup.code)
+        select(WelcomeGroup.id, WelcomeGroup.code).where(WelcomeGroup.status == GroupStatus.ACTIVE.value, ~running, *in_groups)
+        .order_by(WelcomeGroup.code)
     ):
         others = tuple(r for row in _match_rows(session, Match.group_id == group_id) for r in _refs(row))
         found.append(Violation("active_group_without_match", (RecordRef("welcome_group", group_id, code), *others)))
     started = select(Match.id).where(Match.newcomer_id == Newcomer.id, Match.status.in_(STARTED)).exists()
     for newcomer_id, code in session.execute(
-        select(Newcomer.id, Newcomer.code).where(Newcomer.status == NewcomerStatus.MATCHED.value, ~started).order_by(Newcomer.code)
+        select(Newcomer.id, Newcomer.code).where(Newcomer.status == NewcomerStatus.MATCHED.value, ~started, *in_newcomers)
+        .order_by(Newcomer.code)
     ):
         others = tuple(r for row in _match_rows(session, Match.newcomer_id == newcomer_id) for r in _refs(row))
         found.append(Violation("matched_newcomer_without_match", (RecordRef("newcomer", newcomer_id, code), *others)))
     for group_id, code, status in session.execute(
         select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.status).where(
-            WelcomeGroup.status.in_([s.value for s in TRAINED_STATUSES]), WelcomeGroup.training_completed_date.is_(None)
+            WelcomeGroup.status.in_([s.value for s in TRAINED_STATUSES]), WelcomeGroup.training_completed_date.is_(None), *in_groups
         ).order_by(WelcomeGroup.code)
     ):
         found.append(Violation("trained_group_training_date", (RecordRef("welcome_group", group_id, code),), {"status": status}))
     return found
 
 
-def _group_rules(session: Session, touched: dict[str, set[int]] | None) -> list[Violation]:
+def _group_rules(session: Session, reach: _Reach) -> list[Violation]:
     found: list[Violation] = []
+    groups = None if reach.everything else reach.groups | _groups_of_members(session, reach.members)
     contacts = (
-        select(Member.group_id).where(Member.role == MemberRole.CONTACT_PERSON.value, Member.archived.is_(False))
+        select(Member.group_id).where(Member.role == MemberRole.CONTACT_PERSON.value, Member.archived.is_(False),
+                                      *([] if groups is None else [Member.group_id.in_(groups)]))
         .group_by(Member.group_id).having(func.count() > 1)
     )
     for group_id in session.execute(contacts).scalars():
@@ -241,12 +292,10 @@ def _group_rules(session: Session, touched: dict[str, set[int]] | None) -> list[
         .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id).outerjoin(size, size.c.group_id == Meeting.group_id)
         .where(Meeting.members_present > func.coalesce(size.c.n, 0))
     )
-    if touched is not None:
-        groups = touched.get("welcome_group", set()) | _groups_of_members(session, touched.get("member", set()))
-        meetings = touched.get("meeting", set())
-        if not groups and not meetings:
+    if groups is not None:
+        if not groups and not reach.meetings:
             return found
-        query = query.where(or_(Meeting.group_id.in_(groups), Meeting.id.in_(meetings)))
+        query = query.where(or_(Meeting.group_id.in_(groups), Meeting.id.in_(reach.meetings)))
     for row in session.execute(query.order_by(WelcomeGroup.code, Meeting.date)):
         label = f"{row.code} {row.date.isoformat()} {row.kind}"
         found.append(Violation("meeting_members_present", (RecordRef("meeting", row.id, label),
@@ -261,12 +310,18 @@ def _groups_of_members(session: Session, member_ids: set[int]) -> set[int]:
     return set(session.execute(select(Member.group_id).where(Member.id.in_(member_ids))).scalars())
 
 
-def _survey_rules(session: Session) -> list[Violation]:
+def _survey_rules(session: Session, reach: _Reach) -> list[Violation]:
+    """Names the response and its member (newcomer): only touched ones of those can count."""
     found: list[Violation] = []
+    if not reach.everything and not (reach.responses or reach.members or reach.newcomers):
+        return found
+    by_member = [] if reach.everything else [or_(SurveyResponse.id.in_(reach.responses), SurveyResponse.member_id.in_(reach.members))]
+    by_newcomer = [] if reach.everything else [or_(SurveyResponse.id.in_(reach.responses),
+                                                   SurveyResponse.newcomer_id.in_(reach.newcomers))]
     wrong_member = (
         select(SurveyResponse.id, SurveyResponse.wave, Member.id.label("member_id"), Member.code, WelcomeGroup.code.label("group_code"))
         .join(Member, Member.id == SurveyResponse.member_id).join(WelcomeGroup, WelcomeGroup.id == SurveyResponse.group_id)
-        .where(SurveyResponse.group_id != Member.group_id)
+        .where(SurveyResponse.group_id != Member.group_id, *by_member)
     )
     for row in session.execute(wrong_member):
         found.append(Violation("survey_member_group", (RecordRef("survey_response", row.id, f"{row.code} {row.wave}"),
@@ -275,7 +330,7 @@ def _survey_rules(session: Session) -> list[Violation]:
     wrong_newcomer = (
         select(SurveyResponse.id, SurveyResponse.wave, Newcomer.id.label("newcomer_id"), Newcomer.code, WelcomeGroup.code.label("group_code"))
         .join(Newcomer, Newcomer.id == SurveyResponse.newcomer_id).join(WelcomeGroup, WelcomeGroup.id == SurveyResponse.group_id)
-        .where(~matched)
+        .where(~matched, *by_newcomer)
     )
     for row in session.execute(wrong_newcomer):
         found.append(Violation("survey_newcomer_group", (RecordRef("survey_response", row.id, f"{row.code} {row.wave}"),
@@ -297,11 +352,13 @@ def violations(session: Session, touched: dict[str, set[int]] | None = None) -> 
     """Every broken rule in the store as ``session`` sees it (flushed, uncommitted writes included).
 
     ``touched``: table name → ids of records written in this transaction; when given, only violations
-    that involve one of them are returned (``None``: all of the store's).
+    that involve one of them are returned (``None``: all of the store's), and each rule reads only the
+    rows that could produce one (:class:`_Reach`): a write no longer scans the whole store.
     """
     session.flush()
-    found = (_match_rules(session) + _running_counts(session) + _status_without_match(session)
-             + _group_rules(session, touched) + _survey_rules(session))
+    reach = _Reach.of(session, touched)
+    found = (_match_rules(session, reach) + _running_counts(session, reach) + _status_without_match(session, reach)
+             + _group_rules(session, reach) + _survey_rules(session, reach))
     if touched is None:
         return found
     return [v for v in found if any(r.id in touched.get(r.table, ()) for r in v.records)]

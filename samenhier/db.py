@@ -40,7 +40,8 @@ def database_url(override: str | None = None) -> str:
     url = override or get_settings().database_url
     path = sqlite_file(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():  # a stat, not a mkdir on every call (every cached query asks for the URL)
+            path.parent.mkdir(parents=True, exist_ok=True)
         url = make_url(url).set(database=str(path)).render_as_string(hide_password=False)
     return url
 

@@ -22,13 +22,12 @@ from google.protobuf.json_format import MessageToDict
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from samenhier import i18n, models
-from samenhier.bench import coordinator_pages
+from samenhier import i18n, models, pages
 from samenhier.services.users import create_user
 
-PAGES = coordinator_pages()
-"""Every page a coordinator has, read from ``app.py`` (a new page is swept without editing this file)."""
-COORDINATOR_ONLY = {"views/manage.py", "views/data.py", "views/year_report.py", "views/audit.py", "views/privacy.py"}
+PAGES = [p.path for p in pages.pages_for(models.UserRole.COORDINATOR)]
+"""Every page a coordinator has, from the page registry (a new page is swept without editing this file)."""
+COORDINATOR_ONLY = {p.path for p in pages.PAGES if models.UserRole.COMMUNITY_BUILDER not in p.roles}
 BUILDER = "Samira Benali"  # guides groups in Den Haag in the workbook
 GROUP = "0518-019"  # one of her groups, for the group page
 

@@ -1,8 +1,10 @@
-"""Refresh the screenshots in docs/ (`make screenshots`): the app on the shared workbook, in headless Chromium.
+"""Refresh the screenshots in docs/screenshots/ (`make screenshots`): the app on the shared workbook, in headless Chromium.
 
-Starts `streamlit run serve.py` on a free port with a throwaway store (the workbook imported, one
-coordinator account), logs in through the login form, and saves one PNG per page.
-Needs Debian's chromium (/usr/bin/chromium) and the Python package playwright (no browser download).
+Starts `streamlit run serve.py` on a free port with a throwaway store (the workbook imported, a
+coordinator and a community builder account), logs in through the login form, and saves one PNG per page
+of the page registry (samenhier/pages.py), named ``<url path>-<size>.png`` (``-builder`` for the
+community builder's pages that differ from the coordinator's), at desktop size (1440 × 900) and phone
+size (390 × 844). Needs Debian's chromium (/usr/bin/chromium) and the Python package playwright (no browser download).
 """
 
 from __future__ import annotations
@@ -22,24 +24,20 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from samenhier.models import UserRole  # noqa: E402
+from samenhier.pages import pages_for  # noqa: E402
+
 CHROMIUM = os.environ.get("SAMENHIER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 WORKBOOK = ROOT / "tests" / "data" / "samenhier-voorbeeld.xlsx"
 PASSWORD = "schermafdruk-wachtwoord"
-PAGES = {  # file name in docs/ → url path of the page (navigated to through the sidebar, keeping the session)
-    "groep": "groep",  # first: the deep link opened before logging in lands here
-    "overzicht": "overzicht",
-    "bijeenkomsten": "bijeenkomsten",
-    "koppelen": "koppelen",
-    "enquetes": "enquetes",
-    "mijn-groepen": "mijn-groepen",
-    "beheer": "beheer",
-    "gegevens": "gegevens",
-    "privacy": "privacy",
-    "audit": "audit",
-}
-DEEP_LINK_GROUP = "0599-013"
+SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+ACCOUNTS = {"coordinator": "coordinator", "community_builder": "opbouwwerker"}
+BUILDER = "Samira Benali"  # guides groups in Den Haag in the workbook
+BUILDER_PAGES = ("overview", "group", "meetings", "matching", "surveys", "my_groups")
+"""The community builder's pages that show something else than the coordinator's (her own groups only)."""
+DEEP_LINK_GROUP = "0518-019"  # one of the builder's groups: both roles may open it
 
 
 def free_port() -> int:
@@ -53,7 +51,9 @@ def prepare_store(folder: Path) -> str:
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url}
     run = lambda *args, **kw: subprocess.run([sys.executable, "-m", "samenhier", *args], cwd=ROOT, env=env, check=True, **kw)  # noqa: E731
     run("import", str(WORKBOOK), stdout=subprocess.DEVNULL)
-    run("create-user", "coordinator", "--role", "coordinator", input=PASSWORD + "\n", text=True, stdout=subprocess.DEVNULL)
+    run("create-user", ACCOUNTS["coordinator"], "--role", "coordinator", input=PASSWORD + "\n", text=True, stdout=subprocess.DEVNULL)
+    run("create-user", ACCOUNTS["community_builder"], "--role", "community_builder", "--community-builder", BUILDER,
+        input=PASSWORD + "\n", text=True, stdout=subprocess.DEVNULL)
     return url
 
 
@@ -87,14 +87,57 @@ def settle(page: Page) -> None:
         page.wait_for_timeout(750)
 
 
+def shoot(browser, base: str, role: str, size: str, args) -> None:
+    """Log in as ``role`` in a new page of ``size`` and save every page of the role (see the module docstring)."""
+    width, height = SIZES[size]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    # Open a deep link before logging in: after login the app must land on that group.
+    page.goto(f"{base}/groep?group={DEEP_LINK_GROUP}")
+    settle(page)
+    if args.lang == "en":
+        page.get_by_text("English").click()
+        settle(page)
+    page.get_by_label("Gebruikersnaam" if args.lang == "nl" else "Username").fill(ACCOUNTS[role])
+    page.get_by_label("Wachtwoord" if args.lang == "nl" else "Password", exact=True).fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-testid="stSidebarNav"]', state="attached", timeout=120_000)  # logged in
+    settle(page)
+    shown = pages_for(UserRole(role))
+    shown = [p for p in shown if p.name == "group"] + [p for p in shown if p.name != "group"]  # the deep link landed on the group
+    for entry in shown:
+        if args.pages and entry.url_path not in args.pages:
+            continue
+        if role != "coordinator" and entry.name not in BUILDER_PAGES:
+            continue
+        if width < 640 and page.locator('[data-testid="stSidebarNav"]').is_hidden():  # phone: open the menu
+            page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+            page.wait_for_timeout(300)
+        nav = page.locator('[data-testid="stSidebarNav"] a')
+        link = nav.first if entry.default else page.locator(f'[data-testid="stSidebarNav"] a[href$="/{entry.url_path}"]')
+        if link.count() == 0:
+            print(f"skipped {entry.url_path}: no such page in the navigation")
+            continue
+        if entry.name != "group":
+            link.first.click()
+        settle(page)
+        if width < 640 and page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').count():
+            page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').first.click()
+            page.wait_for_timeout(300)
+        who = "" if role == "coordinator" else "-builder"
+        target = args.out / f"{entry.url_path}{who}-{size}{'' if args.lang == 'nl' else '-en'}.png"
+        page.screenshot(path=str(target), full_page=True)
+        print(target)
+    page.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--today", default="2026-11-15", help="SAMENHIER_TODAY for the figures")
     parser.add_argument("--lang", default="nl", choices=["nl", "en"])
-    parser.add_argument("--size", default="1400x1600", help="viewport WIDTHxHEIGHT (e.g. 1440x900, or 390x844 for a phone)")
-    parser.add_argument("--suffix", default="", help="added to each file name (e.g. -390 for the phone size)")
-    parser.add_argument("pages", nargs="*", help="only these (names in docs/)")
+    parser.add_argument("--size", choices=[*SIZES, "all"], default="all", help="desktop (1440x900), phone (390x844) or all")
+    parser.add_argument("--role", choices=[*ACCOUNTS, "all"], default="all")
+    parser.add_argument("pages", nargs="*", help="only these (url paths, e.g. overzicht groep)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -104,41 +147,9 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                width, height = (int(x) for x in args.size.lower().split("x"))
-                page = browser.new_page(viewport={"width": width, "height": height})
-                base = f"http://127.0.0.1:{port}"
-                # Open a deep link before logging in: after login the app must land on that group.
-                page.goto(f"{base}/groep?group={DEEP_LINK_GROUP}")
-                settle(page)
-                if args.lang == "en":
-                    page.get_by_text("English").click()
-                    settle(page)
-                page.get_by_label("Gebruikersnaam" if args.lang == "nl" else "Username").fill("coordinator")
-                page.get_by_label("Wachtwoord" if args.lang == "nl" else "Password", exact=True).fill(PASSWORD)
-                page.keyboard.press("Enter")
-                page.wait_for_selector('[data-testid="stSidebarNav"]', state="attached", timeout=120_000)  # logged in
-                settle(page)
-                for name, path in PAGES.items():
-                    if args.pages and name not in args.pages:
-                        continue
-                    if width < 640 and page.locator('[data-testid="stSidebarNav"]').is_hidden():  # phone: open the menu
-                        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
-                        page.wait_for_timeout(300)
-                    nav = page.locator('[data-testid="stSidebarNav"] a')
-                    link = nav.first if name == "overzicht" else page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
-                    if link.count() == 0:
-                        print(f"skipped {name}: no such page in the navigation")
-                        continue
-                    if name != "groep":  # the group page is where the deep link landed
-                        link.first.click()
-                    settle(page)
-                    if width < 640 and page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').count():
-                        page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').first.click()
-                        page.wait_for_timeout(300)
-                    suffix = ("" if args.lang == "nl" else "-en") + args.suffix
-                    target = args.out / f"{name}{suffix}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    print(target)
+                for role in ACCOUNTS if args.role == "all" else [args.role]:
+                    for size in SIZES if args.size == "all" else [args.size]:
+                        shoot(browser, f"http://127.0.0.1:{port}", role, size, args)
                 browser.close()
         finally:
             app.terminate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -34,13 +35,6 @@ TOP_LEVEL = 4
 """Four meetings or more in one cell share the darkest colour."""
 
 
-def _z(count, outside: bool) -> int:
-    """The heatmap value of a cell: :data:`OUTSIDE`, :data:`NO_MEETING`, or the number of meetings."""
-    if outside:
-        return OUTSIDE
-    return NO_MEETING if count is None or pd.isna(count) else int(count)
-
-
 def _discrete_scale(levels: list[str]) -> list[list]:
     """A plotly colourscale of flat steps, one per level (for zmin = OUTSIDE − ½, zmax = TOP_LEVEL + ½)."""
     steps = []
@@ -58,7 +52,7 @@ def meeting_heatmap(
     grid: pd.DataFrame,
     *,
     row_key: str,
-    row_label: Callable[[pd.Series], str],
+    row_label: Callable[[dict], str],
     column: str,
     columns: Sequence,
     column_labels: Sequence[str] | None = None,
@@ -75,7 +69,8 @@ def meeting_heatmap(
     ``grid`` is long (one row per row × column, as from :func:`samenhier.queries.meetings.week_heatmap`
     or ``programme_heatmap``) with ``row_key`` (one value per heatmap row, rows kept in the order they
     first appear), ``column`` (values from ``columns``), ``meetings`` (count), ``details`` (list of
-    ``(date, kind)``) and ``municipality``. ``row_label`` makes a row's label from its first grid row
+    ``(date, kind)``) and ``municipality``. ``row_label`` makes a row's label from its first grid row (a
+    dict of column → value)
     (labels must be unique); ``column_labels`` (default: ``columns`` as text) are the x categories —
     every one is on the axis, also when no row has a meeting there; ``describe`` turns a cell's details
     into hover text. ``outside`` (bool per grid row, as
@@ -86,20 +81,26 @@ def meeting_heatmap(
     labels = [str(c) for c in (column_labels if column_labels is not None else columns)]
     firsts = grid.drop_duplicates(row_key, keep="first")
     keys = list(firsts[row_key])
-    y = [user_text(row_label(row), PLOTLY) for _, row in firsts.iterrows()]  # group names: user text, not Plotly HTML
+    y = [user_text(row_label(row), PLOTLY) for row in firsts.to_dict("records")]  # group names: user text, not Plotly HTML
     cells = grid.assign(_outside=outside.to_numpy() if outside is not None else False)
     counts = cells.pivot(index=row_key, columns=column, values="meetings").reindex(index=keys, columns=list(columns))
     outside_grid = cells.pivot(index=row_key, columns=column, values="_outside").reindex(index=keys, columns=list(columns))
     details = cells.pivot(index=row_key, columns=column, values="details").reindex(index=keys, columns=list(columns))
-    z = [[_z(c, bool(o) if not pd.isna(o) else False) for c, o in zip(count_row, outside_row, strict=True)]
-         for count_row, outside_row in zip(counts.to_numpy(), outside_grid.to_numpy(), strict=True)]
-    counts_text = [["" if pd.isna(c) else str(int(c)) for c in row] for row in counts.to_numpy()]
+    # Whole grids at once: OUTSIDE outside the year, else the count, NO_MEETING where there is none.
+    count_values = counts.to_numpy(dtype=float, na_value=np.nan)
+    is_outside = outside_grid.fillna(False).to_numpy(dtype=bool)
+    missing = np.isnan(count_values)
+    whole = np.nan_to_num(count_values, nan=0).astype(np.int64)
+    z = np.where(is_outside, OUTSIDE, np.where(missing, NO_MEETING, whole)).astype(np.int16)
+    counts_text = np.where(missing, "", whole.astype(str)).tolist()
     text = [[describe(d) if isinstance(d, list) and d else "" for d in row] for row in details.to_numpy()]
     customdata = [[[n, t] for n, t in zip(n_row, t_row, strict=True)] for n_row, t_row in zip(counts_text, text, strict=True)]
     tick_text = [*level_labels, "1", "2", "3", f"{TOP_LEVEL}+"]
     # The trace as a dict: plotly validates it once (go.Figure(go.Heatmap(…)) validates 7,950 cells twice).
+    # customdata as one NumPy array, not lists of lists of pairs: plotly copies and checks nested lists cell by
+    # cell (at 150 × 53 that was most of a warm rerun of the page), an array at once. It still goes out as lists.
     fig = go.Figure(data=[dict(
-        type="heatmap", z=z, x=labels, y=y, customdata=customdata, colorscale=_discrete_scale(HEATMAP_LEVELS),
+        type="heatmap", z=z.tolist(), x=labels, y=y, customdata=np.array(customdata, dtype=str), colorscale=_discrete_scale(HEATMAP_LEVELS),
         zmin=OUTSIDE - 0.5, zmax=TOP_LEVEL + 0.5, xgap=1, ygap=1, hoverongaps=False,
         colorbar=dict(title=dict(text=colour_title, side="top"), orientation="h", x=0, xanchor="left", y=-0.02, yanchor="top",
                       thickness=12, len=0.6, tickvals=list(range(OUTSIDE, TOP_LEVEL + 1)), ticktext=tick_text),

@@ -547,21 +547,28 @@ def outside_group_year(grid: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
     """
     if grid.empty:
         return pd.Series([], index=grid.index, dtype=bool)
+    # A grid has thousands of cells but few distinct weeks, starts and months: each date sum is made once.
     if "week" in grid.columns:
-        monday = [dt.date.fromisocalendar(int(w[:4]), int(w[-2:]), 1) for w in grid["week"]]
+        mondays = {w: dt.date.fromisocalendar(int(w[:4]), int(w[-2:]), 1) for w in grid["week"].unique()}
+        year_ends: dict = {}
         outside = []
-        for first, start in zip(monday, grid["start_date"], strict=True):
-            last = first + dt.timedelta(days=6)
+        for week, start in zip(grid["week"], grid["start_date"], strict=True):
+            first = mondays[week]
             if first > as_of:
                 outside.append(True)
             elif start is None or pd.isna(start):
                 outside.append(False)
             else:
-                outside.append(last < start or first >= start + relativedelta(months=GROUP_YEAR_MONTHS))
+                if start not in year_ends:
+                    year_ends[start] = start + relativedelta(months=GROUP_YEAR_MONTHS)
+                outside.append(first + dt.timedelta(days=6) < start or first >= year_ends[start])
         return pd.Series(outside, index=grid.index, dtype=bool)
+    firsts: dict = {}
     outside = []
     for start, ended, month in zip(grid["start_date"], grid["ended_date"], grid["month"], strict=True):
-        first, _ = programme_month_bounds(start, int(month))
+        if (start, month) not in firsts:
+            firsts[start, month] = programme_month_bounds(start, int(month))[0]
+        first = firsts[start, month]
         ended = None if ended is None or pd.isna(ended) else ended
         outside.append(first > as_of or (ended is not None and first > ended))
     return pd.Series(outside, index=grid.index, dtype=bool)
