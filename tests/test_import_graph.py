@@ -154,3 +154,28 @@ def test_the_io_circle_is_gone(graph):
 def test_no_import_circle_at_all(graph):
     found = circles(graph)
     assert not found, "import circles: " + " | ".join(describe(c, graph) for c in found)
+
+
+def private_imports(modules: dict[str, Path]) -> list[str]:
+    """``module: from other import _name`` for every private name one module of the package takes from another."""
+    found = []
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("samenhier"):
+                found += [f"{name}: from {node.module} import {a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    return found
+
+
+def test_the_private_import_check_sees_one(tmp_path):
+    package = tmp_path / "samenhier"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def _helper():\n    pass\n")
+    (package / "b.py").write_text("from samenhier.a import _helper\nfrom samenhier import a\n")
+    assert private_imports(module_files(package)) == ["samenhier.b: from samenhier.a import _helper"]
+
+
+def test_no_module_imports_another_ones_private_names():
+    """Issue 20: "no private imports across modules" (a private name is free to change within its module)."""
+    assert private_imports(module_files()) == []

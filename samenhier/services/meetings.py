@@ -38,7 +38,7 @@ from samenhier.clock import today
 from samenhier.db import session_scope
 from samenhier.io.rows import clean_text
 from samenhier.models import Match, MatchStatus, Meeting, MeetingKind, Member, Newcomer, WelcomeGroup
-from samenhier.queries.groups import _running_match
+from samenhier.queries.groups import running_match
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
 from samenhier.services.common import (
@@ -91,7 +91,7 @@ def group_limits(session: Session, group_id: int) -> GroupLimits:
     members = session.exec(
         select(func.count()).select_from(Member).where(Member.group_id == group_id, Member.archived.is_(False))
     ).one()
-    current = _running_match()
+    current = running_match()
     household = session.exec(
         select(Newcomer.household_size).join(current, current.c.newcomer_id == Newcomer.id)
         .where(current.c.group_id == group_id)
