@@ -42,7 +42,7 @@ def change_group_status(engine: Engine, scope: Scope, *, group_id: int, expected
         ``expected_version``. ValidationFailed: ``status_transition``, ``status_final``,
         ``training_required``, ``choice``, ``archived``.
     """
-    return update_record(engine, scope, GROUP, group_id, expected_version, {"status": status}, None,
+    return update_record(GROUP, engine, scope, group_id, expected_version, {"status": status}, None,
                    authorize=_group_access(scope), action="status_change")
 
 
@@ -65,7 +65,7 @@ def record_training_completed(
         if advance_status and group.status == GroupStatus.TRAINING.value:
             group.status = GroupStatus.AWAITING_MATCH.value
 
-    return update_record(engine, scope, GROUP, group_id, expected_version, changes, None, authorize=_group_access(scope),
+    return update_record(GROUP, engine, scope, group_id, expected_version, changes, None, authorize=_group_access(scope),
                    extra=advance)
 
 
@@ -78,7 +78,7 @@ def record_vog(engine: Engine, scope: Scope, *, member_id: int, expected_version
     """
     if vog_date is None:
         raise ValidationFailed([FieldError("vog_date", "required")])
-    return update_record(engine, scope, MEMBER, member_id, expected_version, {"vog_date": vog_date}, None,
+    return update_record(MEMBER, engine, scope, member_id, expected_version, {"vog_date": vog_date}, None,
                    authorize=_group_access(scope))
 
 

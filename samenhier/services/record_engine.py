@@ -66,6 +66,7 @@ class Kind:
 
 
 def count(session: Session, model, *where) -> int:
+    """How many rows of ``model`` match ``where``."""
     return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
 
 
@@ -111,6 +112,7 @@ def _check_fields(given: Mapping[str, Any], allowed: frozenset[str]) -> None:
 
 
 def conflict_if_changed(record: Any, before: dict[str, Any], expected_version: int, original: Mapping[str, Any] | None) -> None:
+    """VersionConflict (with the fields changed since ``original``, the form's values) unless ``record`` is at ``expected_version``."""
     if record.version != expected_version:
         changed = {k: (v, before.get(k)) for k, v in (original or {}).items() if k in before and k != "version" and before.get(k) != v}
         raise VersionConflict(before, changed)
@@ -139,7 +141,14 @@ def _flush_unique(session: Session, field: str, code: str, value: str) -> None:
         raise
 
 
-def create_record(engine: Engine, scope: Scope, kind: Kind, values: Mapping[str, Any], *, authorize) -> Saved:
+def create_record(kind: Kind, engine: Engine, scope: Scope, values: Mapping[str, Any], *, authorize) -> Saved:
+    """Add a record of ``kind`` from form ``values`` (its ``create_fields``); ``authorize(session, record)`` is called
+    with None first, then with the record as it would be saved.
+
+    Raises:
+        TypeError: a field not in ``create_fields``. AccessDenied (from ``authorize``). ValidationFailed: every
+        field error at once, or a unique value (code, username, name) taken meanwhile.
+    """
     _check_fields(values, kind.create_fields)
     with session_scope(engine) as session:
         authorize(session, None)
@@ -159,6 +168,7 @@ def create_record(engine: Engine, scope: Scope, kind: Kind, values: Mapping[str,
 
 
 def load_record(session: Session, kind: Kind, record_id: int, authorize) -> Any:
+    """The record, locked for update, after ``authorize(session, record)``; AccessDenied when there is none."""
     record = session.get(kind.model, record_id, with_for_update=True)
     if record is None:
         raise AccessDenied(f"{kind.model.__tablename__} {record_id} does not exist")
@@ -167,10 +177,19 @@ def load_record(session: Session, kind: Kind, record_id: int, authorize) -> Any:
 
 
 def update_record(
-    engine: Engine, scope: Scope, kind: Kind, record_id: int, expected_version: int, changes: Mapping[str, Any],
+    kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int, changes: Mapping[str, Any],
     original: Mapping[str, Any] | None, *, authorize, action: str | None = None, allowed: frozenset[str] | None = None,
     extra: Callable[[Any], None] | None = None,
 ) -> Saved:
+    """Apply ``changes`` (form fields, ``allowed`` or the kind's ``update_fields``) to a record at ``expected_version``,
+    validated together with its other values; ``extra(record)`` may change more in the same transaction.
+    ``action`` names the audit event (default ``update``, or ``status_change`` for a status alone).
+
+    Raises:
+        TypeError: a field not allowed. AccessDenied (from ``authorize``). VersionConflict: the record changed since
+        ``expected_version`` (naming the fields changed since ``original``). ValidationFailed: field errors, or the
+        record is archived or erased.
+    """
     _check_fields(changes, allowed or kind.update_fields)
     with session_scope(engine) as session:
         record = load_record(session, kind, record_id, authorize)
@@ -203,7 +222,13 @@ def update_record(
         return Saved(record.id, kind.label(record), record.version, warnings)
 
 
-def set_archived(engine: Engine, scope: Scope, kind: Kind, record_id: int, expected_version: int, archived: bool) -> Saved:
+def set_archived(kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int, archived: bool) -> Saved:
+    """Archive (``archived`` True) or restore a record; coordinators of its municipality only. Nothing happens (and no
+    version is bumped) when it already is so.
+
+    Raises:
+        AccessDenied, VersionConflict.
+    """
     with session_scope(engine) as session:
         record = load_record(session, kind, record_id, coordinator_only(scope))
         before = kind.values(session, record)
@@ -219,7 +244,12 @@ def set_archived(engine: Engine, scope: Scope, kind: Kind, record_id: int, expec
         return Saved(record.id, kind.label(record), record.version, warnings)
 
 
-def delete_record(engine: Engine, scope: Scope, kind: Kind, record_id: int, expected_version: int) -> tuple[FieldError, ...]:
+def delete_record(kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int) -> tuple[FieldError, ...]:
+    """Delete a record without history; returns group-size warnings (members).
+
+    Raises:
+        HasHistory: ``kind.history`` finds some (archive instead). AccessDenied, VersionConflict.
+    """
     with session_scope(engine) as session:
         record = load_record(session, kind, record_id, coordinator_only(scope))
         before = kind.values(session, record)

@@ -329,32 +329,13 @@ def _active_coordinators(session: Session, *, other_than: int | None) -> int:
 def _user_validator(scope: Scope):
     def validate(session: Session, v: dict[str, Any], before: dict[str, Any] | None, record_id: int | None):
         c = Checker(v)
-        username = before["username"] if before else c.text("username", required=True, max_len=80)
-        if before is None and username and not c.failed("username"):
-            username = normalize_username(username)
-            taken = session.exec(select(UserAccount.id).where(func.lower(UserAccount.username) == username.lower())).first()
-            if taken is not None:
-                c.error("username", "username_taken")
-            elif not USERNAME_PATTERN.fullmatch(username):
-                c.error("username", "username_invalid")
-            elif confusable_with(username, session.exec(select(UserAccount.username)).all()):
-                c.error("username", "username_confusable")
-        if before is None and len(v.get("password") or "") < MIN_PASSWORD_LENGTH:
-            c.error("password", "password_too_short", n=MIN_PASSWORD_LENGTH)
-        elif before is None and password_is_weak(v["password"], username or ""):
-            c.error("password", "password_weak")
+        username = before["username"] if before else _new_login(session, c, v)
         role = c.choice("role", UserRole)
-        builder_id = v.get("community_builder_id") if role == UserRole.COMMUNITY_BUILDER.value else None
-        if role == UserRole.COMMUNITY_BUILDER.value:
-            builder = session.get(CommunityBuilder, builder_id) if builder_id is not None else None
-            if builder_id is None:
-                c.error("community_builder_id", "builder_required")
-            elif builder is None or (builder.archived and (before is None or before["community_builder_id"] != builder_id)):
-                c.error("community_builder_id", "choice")
+        builder_id = _account_builder(session, c, v, before, role)
         municipalities = _account_municipalities(session, scope, c, v, before, role)
         active = bool(v.get("active", True))
         email = c.email("email")
-        if email is None and before is None and role == UserRole.COMMUNITY_BUILDER.value and not c.failed("community_builder_id"):
+        if email is None and before is None and builder_id is not None and not c.failed("community_builder_id"):
             builder = session.get(CommunityBuilder, builder_id)
             email = builder.email if builder is not None else None  # the builder's address, as in the workbook
         weekly_digest = v.get("weekly_digest", True)
@@ -362,12 +343,7 @@ def _user_validator(scope: Scope):
             c.error("weekly_digest", "choice")
         language = c.choice("language", {"nl": "nl", "en": "en"}, required=False) or "nl"
         if before is not None:
-            demoted = before["role"] == UserRole.COORDINATOR.value and before["active"] and (
-                role != UserRole.COORDINATOR.value or not active)
-            if demoted and fold_vocabulary(before["username"]) == fold_vocabulary(scope.username):
-                c.error("role" if role != before["role"] else "active", "own_account")
-            elif demoted and _active_coordinators(session, other_than=record_id) == 0:
-                c.error("role" if role != before["role"] else "active", "last_coordinator")
+            _check_demotion(session, scope, c, before, role, active, record_id)
         if c.errors:
             return {}, c.errors
         clean = dict(role=role, community_builder_id=builder_id, municipalities=municipalities, active=active, email=email,
@@ -377,6 +353,53 @@ def _user_validator(scope: Scope):
         return clean, []
 
     return validate
+
+
+def _new_login(session: Session, c: Checker, v: Mapping[str, Any]) -> str:
+    """A new account's username (normalised; free, valid, not confusable with another) and password (long and strong)."""
+    username = c.text("username", required=True, max_len=80)
+    if username and not c.failed("username"):
+        username = normalize_username(username)
+        taken = session.exec(select(UserAccount.id).where(func.lower(UserAccount.username) == username.lower())).first()
+        if taken is not None:
+            c.error("username", "username_taken")
+        elif not USERNAME_PATTERN.fullmatch(username):
+            c.error("username", "username_invalid")
+        elif confusable_with(username, session.exec(select(UserAccount.username)).all()):
+            c.error("username", "username_confusable")
+    if len(v.get("password") or "") < MIN_PASSWORD_LENGTH:
+        c.error("password", "password_too_short", n=MIN_PASSWORD_LENGTH)
+    elif password_is_weak(v["password"], username or ""):
+        c.error("password", "password_weak")
+    return username
+
+
+def _account_builder(session: Session, c: Checker, v: Mapping[str, Any], before: Mapping[str, Any] | None,
+                     role: str | None) -> int | None:
+    """The community builder of a community builder's account (required; not an archived one newly chosen); else None."""
+    if role != UserRole.COMMUNITY_BUILDER.value:
+        return None
+    builder_id = v.get("community_builder_id")
+    if builder_id is None:
+        c.error("community_builder_id", "builder_required")
+        return None
+    builder = session.get(CommunityBuilder, builder_id)
+    if builder is None or (builder.archived and (before is None or before["community_builder_id"] != builder_id)):
+        c.error("community_builder_id", "choice")
+    return builder_id
+
+
+def _check_demotion(session: Session, scope: Scope, c: Checker, before: Mapping[str, Any], role: str | None, active: bool,
+                    record_id: int | None) -> None:
+    """A coordinator cannot demote or deactivate their own account (``own_account``), nor the last active
+    coordinator (``last_coordinator``)."""
+    demoted = before["role"] == UserRole.COORDINATOR.value and before["active"] and (
+        role != UserRole.COORDINATOR.value or not active)
+    field = "role" if role != before["role"] else "active"
+    if demoted and fold_vocabulary(before["username"]) == fold_vocabulary(scope.username):
+        c.error(field, "own_account")
+    elif demoted and _active_coordinators(session, other_than=record_id) == 0:
+        c.error(field, "last_coordinator")
 
 
 def _account_municipalities(session: Session, scope: Scope, c: Checker, v: Mapping[str, Any], before: Mapping[str, Any] | None,

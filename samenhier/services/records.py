@@ -137,7 +137,7 @@ def create_group(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> 
     Raises:
         AccessDenied: not a coordinator. ValidationFailed: see the module's rules.
     """
-    return create_record(engine, scope, GROUP, values, authorize=coordinator_only(scope))
+    return create_record(GROUP, engine, scope, values, authorize=coordinator_only(scope))
 
 
 def update_group(engine: Engine, scope: Scope, *, group_id: int, expected_version: int, changes: Mapping[str, Any],
@@ -151,17 +151,17 @@ def update_group(engine: Engine, scope: Scope, *, group_id: int, expected_versio
         AccessDenied: not a coordinator or no such group. VersionConflict: the group changed since
         ``expected_version``. ValidationFailed: see the module's rules (also for an archived group).
     """
-    return update_record(engine, scope, GROUP, group_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(GROUP, engine, scope, group_id, expected_version, changes, original, authorize=coordinator_only(scope))
 
 
 def archive_group(engine: Engine, scope: Scope, *, group_id: int, expected_version: int) -> Saved:
     """Archive a group: hidden from lists and figures, kept with its history. Raises as :func:`update_group`."""
-    return set_archived(engine, scope, GROUP, group_id, expected_version, True)
+    return set_archived(GROUP, engine, scope, group_id, expected_version, True)
 
 
 def restore_group(engine: Engine, scope: Scope, *, group_id: int, expected_version: int) -> Saved:
     """Undo :func:`archive_group`."""
-    return set_archived(engine, scope, GROUP, group_id, expected_version, False)
+    return set_archived(GROUP, engine, scope, group_id, expected_version, False)
 
 
 def delete_group(engine: Engine, scope: Scope, *, group_id: int, expected_version: int) -> None:
@@ -170,7 +170,7 @@ def delete_group(engine: Engine, scope: Scope, *, group_id: int, expected_versio
     Raises:
         HasHistory: it has history (archive it instead); nothing deleted. AccessDenied, VersionConflict.
     """
-    delete_record(engine, scope, GROUP, group_id, expected_version)
+    delete_record(GROUP, engine, scope, group_id, expected_version)
 
 
 def create_member(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> Saved:
@@ -182,24 +182,24 @@ def create_member(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) ->
     Raises:
         AccessDenied: not a coordinator. ValidationFailed: see the module's rules.
     """
-    return create_record(engine, scope, MEMBER, values, authorize=coordinator_only(scope))
+    return create_record(MEMBER, engine, scope, values, authorize=coordinator_only(scope))
 
 
 def update_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int, changes: Mapping[str, Any],
                   original: Mapping[str, Any] | None = None) -> Saved:
     """Change a member's fields (as :func:`create_member`, not ``code``); moving to another group
     (``group_id``) warns about both groups' sizes. Raises as :func:`update_group`."""
-    return update_record(engine, scope, MEMBER, member_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(MEMBER, engine, scope, member_id, expected_version, changes, original, authorize=coordinator_only(scope))
 
 
 def archive_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int) -> Saved:
     """Archive a member (left the group); warns when the group becomes too small."""
-    return set_archived(engine, scope, MEMBER, member_id, expected_version, True)
+    return set_archived(MEMBER, engine, scope, member_id, expected_version, True)
 
 
 def restore_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int) -> Saved:
     """Undo :func:`archive_member`."""
-    return set_archived(engine, scope, MEMBER, member_id, expected_version, False)
+    return set_archived(MEMBER, engine, scope, member_id, expected_version, False)
 
 
 def delete_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int) -> tuple[FieldError, ...]:
@@ -208,7 +208,7 @@ def delete_member(engine: Engine, scope: Scope, *, member_id: int, expected_vers
     Raises:
         HasHistory: the member answered surveys (archive instead). AccessDenied, VersionConflict.
     """
-    return delete_record(engine, scope, MEMBER, member_id, expected_version)
+    return delete_record(MEMBER, engine, scope, member_id, expected_version)
 
 
 def create_newcomer(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> Saved:
@@ -219,23 +219,23 @@ def create_newcomer(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) 
     Raises:
         AccessDenied: not a coordinator. ValidationFailed: see the module's rules.
     """
-    return create_record(engine, scope, NEWCOMER, values, authorize=coordinator_only(scope))
+    return create_record(NEWCOMER, engine, scope, values, authorize=coordinator_only(scope))
 
 
 def update_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_version: int, changes: Mapping[str, Any],
                     original: Mapping[str, Any] | None = None) -> Saved:
     """Change a newcomer's fields (as :func:`create_newcomer`, not ``code``). Raises as :func:`update_group`."""
-    return update_record(engine, scope, NEWCOMER, newcomer_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(NEWCOMER, engine, scope, newcomer_id, expected_version, changes, original, authorize=coordinator_only(scope))
 
 
 def archive_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_version: int) -> Saved:
     """Archive a newcomer (kept with matches and surveys, hidden from lists)."""
-    return set_archived(engine, scope, NEWCOMER, newcomer_id, expected_version, True)
+    return set_archived(NEWCOMER, engine, scope, newcomer_id, expected_version, True)
 
 
 def restore_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_version: int) -> Saved:
     """Undo :func:`archive_newcomer`."""
-    return set_archived(engine, scope, NEWCOMER, newcomer_id, expected_version, False)
+    return set_archived(NEWCOMER, engine, scope, newcomer_id, expected_version, False)
 
 
 def delete_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_version: int) -> None:
@@ -244,7 +244,7 @@ def delete_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_
     Raises:
         HasHistory: matches or surveys exist (archive instead). AccessDenied, VersionConflict.
     """
-    delete_record(engine, scope, NEWCOMER, newcomer_id, expected_version)
+    delete_record(NEWCOMER, engine, scope, newcomer_id, expected_version)
 
 
 def create_builder(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> Saved:
@@ -253,23 +253,23 @@ def create_builder(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -
     Raises:
         AccessDenied: not a coordinator. ValidationFailed: see the module's rules.
     """
-    return create_record(engine, scope, BUILDER, values, authorize=coordinator_only(scope))
+    return create_record(BUILDER, engine, scope, values, authorize=coordinator_only(scope))
 
 
 def update_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_version: int, changes: Mapping[str, Any],
                    original: Mapping[str, Any] | None = None) -> Saved:
     """Change a community builder's fields. Raises as :func:`update_group`."""
-    return update_record(engine, scope, BUILDER, builder_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(BUILDER, engine, scope, builder_id, expected_version, changes, original, authorize=coordinator_only(scope))
 
 
 def archive_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_version: int) -> Saved:
     """Archive a community builder (no longer offered for groups and accounts; existing links stay)."""
-    return set_archived(engine, scope, BUILDER, builder_id, expected_version, True)
+    return set_archived(BUILDER, engine, scope, builder_id, expected_version, True)
 
 
 def restore_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_version: int) -> Saved:
     """Undo :func:`archive_builder`."""
-    return set_archived(engine, scope, BUILDER, builder_id, expected_version, False)
+    return set_archived(BUILDER, engine, scope, builder_id, expected_version, False)
 
 
 def delete_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_version: int) -> None:
@@ -278,7 +278,7 @@ def delete_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_ve
     Raises:
         HasHistory: groups or accounts refer to them (archive instead). AccessDenied, VersionConflict.
     """
-    delete_record(engine, scope, BUILDER, builder_id, expected_version)
+    delete_record(BUILDER, engine, scope, builder_id, expected_version)
 
 
 def create_user_account(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> Saved:
@@ -291,7 +291,7 @@ def create_user_account(engine: Engine, scope: Scope, *, values: Mapping[str, An
     Raises:
         AccessDenied: not a coordinator. ValidationFailed: see the module's rules.
     """
-    return create_record(engine, scope, user_kind(scope), values, authorize=coordinator_only(scope))
+    return create_record(user_kind(scope), engine, scope, values, authorize=coordinator_only(scope))
 
 
 def update_user_account(engine: Engine, scope: Scope, *, user_id: int, expected_version: int, changes: Mapping[str, Any],
@@ -303,7 +303,7 @@ def update_user_account(engine: Engine, scope: Scope, *, user_id: int, expected_
     action = None
     if set(changes) == {"active"}:
         action = "activate" if changes["active"] else "deactivate"
-    return update_record(engine, scope, kind, user_id, expected_version, changes, original,
+    return update_record(kind, engine, scope, user_id, expected_version, changes, original,
                    authorize=coordinator_only(scope), action=action)
 
 
@@ -322,7 +322,7 @@ def update_account_settings(engine: Engine, scope: Scope, *, user_id: int, expec
         if not scope.is_coordinator and fold_vocabulary(record.username) != fold_vocabulary(scope.username):
             raise AccessDenied(f"account {record.id} is not {scope.username}'s")
 
-    return update_record(engine, scope, user_kind(scope), user_id, expected_version, changes, original,
+    return update_record(user_kind(scope), engine, scope, user_id, expected_version, changes, original,
                    authorize=own_or_coordinator, allowed=frozenset(ACCOUNT_SETTINGS_FIELDS))
 
 
