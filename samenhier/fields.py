@@ -1,7 +1,7 @@
 """One set of field rules for forms, imports and services: what a single value must look like.
 
-Every entry point applies these same functions: the write services (:mod:`samenhier.services.records`,
-its ``_Checker``, and the meeting and check-in services) report a broken rule as a
+Every entry point applies these same functions: the write services (the Beheer forms through
+:class:`samenhier.services.record_checks.Checker`, the meeting, survey and check-in services) report a broken rule as a
 :class:`~samenhier.services.common.FieldError` at the form field; the import
 (:mod:`samenhier.io.rows`) reports it with sheet, row, column and value. Rules between records (a
 match and its group) are in :mod:`samenhier.consistency`.

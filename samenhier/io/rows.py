@@ -2,7 +2,7 @@
 
 Every cell goes through a parser here that either returns a clean value or raises a
 ``PydanticCustomError`` whose *type* is a stable error code (``date``, ``vocabulary``, …) with the
-offending value in its context; :mod:`samenhier.io.workbook` turns those into :class:`ImportIssue`
+offending value in its context; :mod:`samenhier.io.importer` turns those into :class:`~samenhier.io.errors.ImportIssue`
 objects that name sheet, row and column. Nothing is guessed: an ambiguous or impossible value is an
 error.
 """

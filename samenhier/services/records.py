@@ -7,6 +7,11 @@ written), writes in one short transaction (``BEGIN IMMEDIATE`` on SQLite, see
 :func:`samenhier.db.session_scope`), refuses to overwrite a record that changed since the form was
 opened (:class:`VersionConflict`), bumps ``version`` and adds an audit event in the same transaction.
 
+Where the parts live: the generic flows in :mod:`samenhier.services.record_engine`, the five kinds (form values,
+validation, history) in :mod:`samenhier.services.record_specs`, form values checked field by field in
+:mod:`samenhier.services.record_checks` (over :mod:`samenhier.fields`, shared with the import). This module
+keeps the public actions and the names callers import.
+
 Records are passed as ``values`` / ``changes`` mappings keyed by *form field* (the same keys the
 record queries in :mod:`samenhier.queries.records` return): a municipality by its name, a community
 builder by id, a member's group by id. An update takes only the fields that changed (``changes``),
