@@ -21,11 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from samenhier.db import session_scope
-from samenhier.models import (
-    CommunityBuilder,
-    Member,
-    WelcomeGroup,
-)
+from samenhier.models import CommunityBuilder, Member, WelcomeGroup
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
 from samenhier.services.common import FieldError, ValidationFailed, VersionConflict, record_in_reach
@@ -49,7 +45,6 @@ class HasHistory(RuntimeError):
     def __init__(self, history: dict[str, int]):
         self.history = history
         super().__init__("record has history: " + ", ".join(f"{k} {n}" for k, n in history.items()))
-
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,7 @@ from samenhier.services.record_specs import (
     user_kind,
 )
 from samenhier.services.sessions import revoke_user
-from samenhier.services.users import (
-    HASHER,
-    MIN_PASSWORD_LENGTH,
-    password_is_weak,
-)
+from samenhier.services.users import HASHER, MIN_PASSWORD_LENGTH, password_is_weak
 
 # The field rules themselves live in samenhier.fields (shared with the import); re-exported here for callers.
 MAX_NAME = fields.MAX_NAME
