@@ -1,7 +1,7 @@
 """One set of field rules for forms, imports and services: what a single value must look like.
 
-Every entry point applies these same functions: the write services (:mod:`samenhier.services.records`,
-its ``_Checker``, and the meeting and check-in services) report a broken rule as a
+Every entry point applies these same functions: the write services (the Beheer forms through
+:class:`samenhier.services.record_checks.Checker`, the meeting, survey and check-in services) report a broken rule as a
 :class:`~samenhier.services.common.FieldError` at the form field; the import
 (:mod:`samenhier.io.rows`) reports it with sheet, row, column and value. Rules between records (a
 match and its group) are in :mod:`samenhier.consistency`.
@@ -19,7 +19,9 @@ Each check raises :class:`FieldRuleError` with a stable ``code`` (i18n ``validat
   :func:`is_dutch_phone_number`);
 - ``code_format``: letters, digits, ``. _ -``, at most 20, starting with a letter or digit;
 - ``future_date``: dates of things that happened are not after today (:func:`samenhier.clock.today`);
-- ``household_size``: 1–15 persons (the store's CHECK constraint says the same).
+- ``household_size``: 1–15 persons (the store's CHECK constraint says the same);
+- the numeric bounds that forms and import share: :data:`DURATION_MIN`–:data:`DURATION_MAX` minutes,
+  :data:`PRESENT_MAX`, :data:`MAX_NEW_CONTACTS` (the meeting and survey services, :mod:`samenhier.io.rows`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ MAX_TEXT = 2000
 MAX_REASON = 500
 """Longest reason a match ended (characters)."""
 HOUSEHOLD_MIN, HOUSEHOLD_MAX = 1, 15
+DURATION_MIN, DURATION_MAX = 1, 1440
+"""Shortest and longest meeting (minutes: one minute to a day)."""
+PRESENT_MAX = 99
+"""Most members or newcomers present at one meeting that the workbook may say (the group's size bounds it further)."""
+MAX_NEW_CONTACTS = 999
+"""Most new contacts an eindmeting answer may count."""
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
 _PHONE_CHARACTERS = re.compile(r"[0-9 +\-().]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -64,7 +64,7 @@ _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 SHEET_COLUMNS: dict[str, list[str]] = {sheet: required_columns(model) for sheet, model in SHEETS.items()}
 """Per sheet, its columns in the order of the workbook (the Dutch names the import reads)."""
-_DATE_COLUMNS = {"aangemeld_op", "training_afgerond_op", "lid_sinds", "vog_datum", "in_nederland_sinds",
+DATE_COLUMNS = {"aangemeld_op", "training_afgerond_op", "lid_sinds", "vog_datum", "in_nederland_sinds",
                  "verblijfsvergunning_sinds", "voorgesteld_op", "gestart_op", "beeindigd_op", "datum"}
 _INT_COLUMNS = {"huishoudgrootte", "duur_minuten", "aanwezig_leden", "aanwezig_nieuwkomers", "thuis_voelen", "nieuwe_contacten"}
 
@@ -182,7 +182,7 @@ def export_frames(engine: Engine, scope: Scope, filters: Filters = Filters()) ->
 def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame = frame[columns].copy()
     for column in columns:
-        if column in _DATE_COLUMNS:
+        if column in DATE_COLUMNS:
             frame[column] = pd.Series(
                 [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]], index=frame.index, dtype=object)
         elif column in _INT_COLUMNS:

@@ -2,7 +2,7 @@
 
 Every cell goes through a parser here that either returns a clean value or raises a
 ``PydanticCustomError`` whose *type* is a stable error code (``date``, ``vocabulary``, …) with the
-offending value in its context; :mod:`samenhier.io.workbook` turns those into :class:`ImportIssue`
+offending value in its context; :mod:`samenhier.io.importer` turns those into :class:`~samenhier.io.errors.ImportIssue`
 objects that name sheet, row and column. Nothing is guessed: an ambiguous or impossible value is an
 error.
 """
@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from samenhier import fields
+from samenhier.loneliness import FEEL_AT_HOME_MAX, FEEL_AT_HOME_MIN
 from samenhier.models import (
     Answer,
     GroupStatus,
@@ -306,9 +307,9 @@ class MeetingRow(SheetRow):
     group_code: Text = Field(alias="groep_code")
     date: Date = Field(alias="datum")
     kind: Annotated[str, BeforeValidator(_vocab(MeetingKind))] = Field(alias="soort")
-    duration_minutes: Annotated[int, BeforeValidator(_required(_int(1, 1440)))] = Field(alias="duur_minuten")
-    members_present: Annotated[int, BeforeValidator(_required(_int(0, 99)))] = Field(alias="aanwezig_leden")
-    newcomers_present: Annotated[int, BeforeValidator(_required(_int(0, 99)))] = Field(alias="aanwezig_nieuwkomers")
+    duration_minutes: Annotated[int, BeforeValidator(_required(_int(fields.DURATION_MIN, fields.DURATION_MAX)))] = Field(alias="duur_minuten")
+    members_present: Annotated[int, BeforeValidator(_required(_int(0, fields.PRESENT_MAX)))] = Field(alias="aanwezig_leden")
+    newcomers_present: Annotated[int, BeforeValidator(_required(_int(0, fields.PRESENT_MAX)))] = Field(alias="aanwezig_nieuwkomers")
     note: Notes = Field(alias="notitie", default="")
 
 
@@ -324,11 +325,11 @@ class SurveyRow(SheetRow):
     miss_people: AnswerValue = Field(alias="mis_mensen", default=None)
     connected: AnswerValue = Field(alias="verbonden", default=None)
     abandoned: AnswerValue = Field(alias="in_de_steek", default=None)
-    feel_at_home: Annotated[int | None, BeforeValidator(_optional(_int(1, 5)))] = Field(alias="thuis_voelen", default=None)
+    feel_at_home: Annotated[int | None, BeforeValidator(_optional(_int(FEEL_AT_HOME_MIN, FEEL_AT_HOME_MAX)))] = Field(alias="thuis_voelen", default=None)
     self_reported_change: Annotated[
         str | None, BeforeValidator(_optional(lambda v: parse_vocabulary(v, SelfReportedChange)))
     ] = Field(alias="eenzaamheid_verandering", default=None)
-    new_contacts: Annotated[int | None, BeforeValidator(_optional(_int(0, 999)))] = Field(alias="nieuwe_contacten", default=None)
+    new_contacts: Annotated[int | None, BeforeValidator(_optional(_int(0, fields.MAX_NEW_CONTACTS)))] = Field(alias="nieuwe_contacten", default=None)
 
 
 SHEETS: dict[str, type[SheetRow]] = {

@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from samenhier import i18n
-from samenhier.io.export import _DATE_COLUMNS, SHEET_COLUMNS, XLSX_DATE_FORMAT
+from samenhier.io.export import DATE_COLUMNS, SHEET_COLUMNS, XLSX_DATE_FORMAT
 from samenhier.io.rows import SHEETS
 from samenhier.models import (
     Answer,
@@ -133,7 +133,7 @@ def _guide(workbook: Workbook, lang: str) -> None:
             vocabulary = CLOSED_COLUMNS.get((name, column))
             if vocabulary:
                 allowed = ", ".join(VOCABULARIES[vocabulary])
-            elif column in _DATE_COLUMNS:
+            elif column in DATE_COLUMNS:
                 allowed = i18n.t("template.date", lang)
             elif (name, column) in NUMBER_COLUMNS:
                 low, high = NUMBER_COLUMNS[name, column]
@@ -183,7 +183,7 @@ def _data_sheet(workbook: Workbook, name: str, lang: str, ranges: dict[str, str]
         if rule is not None:
             rule.add(cells)
             sheet.add_data_validation(rule)
-        if column in _DATE_COLUMNS:
+        if column in DATE_COLUMNS:
             sheet.column_dimensions[letter].number_format = XLSX_DATE_FORMAT
 
 

@@ -49,7 +49,7 @@ class Health:
     NONE = ""  # not active: no cadence to judge
 
 
-def _running_match():
+def running_match():
     """Per group, its current match: the newest non-declined one (subquery: group_id, match_id, started, ended, newcomer_id, match_status)."""
     ranked = (
         select(
@@ -92,7 +92,7 @@ def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         .where(Member.group_id == WelcomeGroup.id, Member.archived.is_(False))
         .scalar_subquery()
     )
-    match = _running_match()
+    match = running_match()
     query = (
         select(
             WelcomeGroup.id.label("group_id"),

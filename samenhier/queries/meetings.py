@@ -37,7 +37,7 @@ from samenhier.models import (
     WelcomeGroup,
 )
 from samenhier.queries.common import month_of, read_frame
-from samenhier.queries.groups import _running_match
+from samenhier.queries.groups import running_match
 from samenhier.rules import GROUP_YEAR_MONTHS, group_year_month
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
@@ -400,7 +400,7 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
     ``days_since_meeting`` is above ``Settings.inactive_after_days`` — the overview's "aandacht" rule).
     Ordered by municipality, code.
     """
-    match = _running_match()
+    match = running_match()
     active = select(WelcomeGroup.id).where(
         WelcomeGroup.id.in_(visible_groups(scope, filters)), WelcomeGroup.status == GroupStatus.ACTIVE.value
     )
@@ -491,7 +491,7 @@ def loggable_groups(engine: Engine, scope: Scope, filters: Filters = Filters()) 
         select(Member.group_id, func.count().label("members"))
         .where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
     )
-    match = _running_match()
+    match = running_match()
     return read_frame(
         engine,
         select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, WelcomeGroup.status,

@@ -34,11 +34,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from samenhier import fields
-from samenhier.clock import today
 from samenhier.db import session_scope
 from samenhier.io.rows import clean_text
 from samenhier.models import Match, MatchStatus, Meeting, MeetingKind, Member, Newcomer, WelcomeGroup
-from samenhier.queries.groups import _running_match
+from samenhier.queries.groups import running_match
 from samenhier.scope import AccessDenied, Scope
 from samenhier.services import audit
 from samenhier.services.common import (
@@ -49,9 +48,9 @@ from samenhier.services.common import (
     snapshot,
 )
 
-MIN_DURATION_MINUTES = 1
-MAX_DURATION_MINUTES = 1440
-MAX_NOTE_LENGTH = 2000
+MIN_DURATION_MINUTES = fields.DURATION_MIN
+MAX_DURATION_MINUTES = fields.DURATION_MAX
+MAX_NOTE_LENGTH = fields.MAX_TEXT
 FIELDS = ("date", "kind", "duration_minutes", "members_present", "newcomers_present", "note")
 """The fields a user enters (in form order); ``FieldError.field`` is one of these."""
 
@@ -91,7 +90,7 @@ def group_limits(session: Session, group_id: int) -> GroupLimits:
     members = session.exec(
         select(func.count()).select_from(Member).where(Member.group_id == group_id, Member.archived.is_(False))
     ).one()
-    current = _running_match()
+    current = running_match()
     household = session.exec(
         select(Newcomer.household_size).join(current, current.c.newcomer_id == Newcomer.id)
         .where(current.c.group_id == group_id)
@@ -186,10 +185,12 @@ def _check_date(value: Any, limits: GroupLimits, errors: list[FieldError], warni
     if not isinstance(date, dt.date):
         errors.append(FieldError("date", "meetings.required"))
         return None
-    now = today()
-    if date > now:
-        errors.append(FieldError("date", "meetings.date_in_future", {"today": now}))
-    elif not limits.match_periods:
+    try:
+        fields.check_past(date)  # the shared field rule (the import applies it too)
+    except fields.FieldRuleError as broken:
+        errors.append(FieldError("date", "meetings.date_in_future", broken.params))
+        return date
+    if not limits.match_periods:
         errors.append(FieldError("date", "meetings.no_match"))
     else:
         under = [(s, e) for s, e in limits.match_periods if s <= date]

@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from samenhier.clock import now_utc, today
 from samenhier.db import session_scope
+from samenhier.fields import MAX_NAME
 from samenhier.milestones import MAX_OFFSET_DAYS
 from samenhier.models import Match, MatchStatus, Milestone, MilestoneCheck, Variant, WelcomeGroup
 from samenhier.scope import AccessDenied, Scope
@@ -43,7 +44,8 @@ from samenhier.services.common import (
     require_group_access,
 )
 from samenhier.services.meetings import ConfirmationNeeded
-from samenhier.services.records import MAX_NAME, Saved, _Checker
+from samenhier.services.record_checks import Checker
+from samenhier.services.record_engine import Saved
 
 
 def _conflict(current: Any) -> VersionConflict:
@@ -62,7 +64,7 @@ def check_off_milestone(engine: Engine, scope: Scope, *, group_id: int, mileston
         undid it since. ValidationFailed: ``required``, ``future_date``, ``choice`` (not a milestone of
         the group's variant, or retired), ``milestone_done``, ``archived``.
     """
-    c = _Checker({"done_date": done_date})
+    c = Checker({"done_date": done_date})
     day = c.date("done_date", required=True)
     with session_scope(engine) as session:
         group = require_group_access(session, scope, group_id)
@@ -122,7 +124,7 @@ def undo_milestone_check(engine: Engine, scope: Scope, *, check_id: int, expecte
         return Saved(id=check.id, code=group.code, version=check.version)
 
 
-def _validate(session: Session, c: _Checker, variant: str | None, *, milestone_id: int | None) -> tuple[str, int | None]:
+def _validate(session: Session, c: Checker, variant: str | None, *, milestone_id: int | None) -> tuple[str, int | None]:
     name = c.text("name", required=True, max_len=MAX_NAME)
     offset = c.values.get("due_offset_days")
     if offset is None or offset == "":
@@ -186,7 +188,7 @@ def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: st
         ``milestone_offset``. ConfirmationNeeded: ``milestone_effect`` (see :func:`new_todos`).
     """
     scope.require_national()
-    c = _Checker({"variant": variant, "name": name, "due_offset_days": due_offset_days})
+    c = Checker({"variant": variant, "name": name, "due_offset_days": due_offset_days})
     variant = c.choice("variant", Variant)
     with session_scope(engine) as session:
         name, offset = _validate(session, c, variant, milestone_id=None)
@@ -220,7 +222,7 @@ def update_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expecte
         if milestone is None:
             raise AccessDenied(f"milestone {milestone_id} does not exist")
         check_version(milestone, expected_version)
-        c = _Checker({"name": name, "due_offset_days": due_offset_days})
+        c = Checker({"name": name, "due_offset_days": due_offset_days})
         name, offset = _validate(session, c, milestone.variant, milestone_id=milestone.id)
         if milestone.retired:
             c.error("archived", "archived")
@@ -246,7 +248,7 @@ def _set_retired(engine: Engine, scope: Scope, milestone_id: int, expected_versi
             raise AccessDenied(f"milestone {milestone_id} does not exist")
         check_version(milestone, expected_version)
         if not retired:
-            c = _Checker({"name": milestone.name, "due_offset_days": milestone.due_offset_days})
+            c = Checker({"name": milestone.name, "due_offset_days": milestone.due_offset_days})
             _validate(session, c, milestone.variant, milestone_id=milestone.id)  # its name may be in use again
             if c.errors:
                 raise ValidationFailed(c.errors)

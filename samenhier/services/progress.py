@@ -16,11 +16,14 @@ from sqlmodel import Session
 
 from samenhier.clock import now_utc
 from samenhier.db import session_scope
+from samenhier.fields import MAX_TEXT
 from samenhier.models import CheckInAssessment, GroupStatus, ProgressNote, WelcomeGroup
 from samenhier.scope import Scope
 from samenhier.services import audit
 from samenhier.services.common import FieldError, ValidationFailed, require_group_access
-from samenhier.services.records import _GROUP, _MEMBER, MAX_TEXT, Saved, _Checker, _update
+from samenhier.services.record_checks import Checker
+from samenhier.services.record_engine import Saved, update_record
+from samenhier.services.record_specs import GROUP, MEMBER
 
 
 def _group_access(scope: Scope):
@@ -39,7 +42,7 @@ def change_group_status(engine: Engine, scope: Scope, *, group_id: int, expected
         ``expected_version``. ValidationFailed: ``status_transition``, ``status_final``,
         ``training_required``, ``choice``, ``archived``.
     """
-    return _update(engine, scope, _GROUP, group_id, expected_version, {"status": status}, None,
+    return update_record(GROUP, engine, scope, group_id, expected_version, {"status": status}, None,
                    authorize=_group_access(scope), action="status_change")
 
 
@@ -62,7 +65,7 @@ def record_training_completed(
         if advance_status and group.status == GroupStatus.TRAINING.value:
             group.status = GroupStatus.AWAITING_MATCH.value
 
-    return _update(engine, scope, _GROUP, group_id, expected_version, changes, None, authorize=_group_access(scope),
+    return update_record(GROUP, engine, scope, group_id, expected_version, changes, None, authorize=_group_access(scope),
                    extra=advance)
 
 
@@ -75,7 +78,7 @@ def record_vog(engine: Engine, scope: Scope, *, member_id: int, expected_version
     """
     if vog_date is None:
         raise ValidationFailed([FieldError("vog_date", "required")])
-    return _update(engine, scope, _MEMBER, member_id, expected_version, {"vog_date": vog_date}, None,
+    return update_record(MEMBER, engine, scope, member_id, expected_version, {"vog_date": vog_date}, None,
                    authorize=_group_access(scope))
 
 
@@ -87,7 +90,7 @@ def add_check_in(engine: Engine, scope: Scope, *, group_id: int, date: dt.date |
         AccessDenied: not the user's group. ValidationFailed: ``required``, ``future_date``, ``choice``,
         ``too_long``, ``note_required`` (concerns without a note), ``archived`` (the group is archived).
     """
-    c = _Checker({"date": date, "assessment": assessment, "text": text})
+    c = Checker({"date": date, "assessment": assessment, "text": text})
     day = c.date("date", required=True)
     assessment = c.choice("assessment", CheckInAssessment)
     note = c.text("text", max_len=MAX_TEXT)

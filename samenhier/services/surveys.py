@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from samenhier import consistency
-from samenhier.clock import today
+from samenhier import consistency, fields
 from samenhier.db import write_engine
 from samenhier.loneliness import FEEL_AT_HOME_MAX, FEEL_AT_HOME_MIN
 from samenhier.models import (
@@ -41,7 +40,7 @@ from samenhier.services.common import (
     snapshot,
 )
 
-MAX_NEW_CONTACTS = 999
+MAX_NEW_CONTACTS = fields.MAX_NEW_CONTACTS
 """Upper bound of ``new_contacts``, as in the workbook import (:class:`samenhier.io.rows.SurveyRow`)."""
 WAVE_ORDER = list(Wave)
 
@@ -59,8 +58,11 @@ def _respondent_errors(session: Session, role: str, person_id: int, group_id: in
         errors.append(FieldError("wave", "survey_wave"))
     if date is None:
         errors.append(FieldError("date", "survey_date_required"))
-    elif date > today():
-        errors.append(FieldError("date", "survey_date_future"))
+    else:
+        try:
+            fields.check_past(date)  # the shared field rule (the import applies it too)
+        except fields.FieldRuleError:
+            errors.append(FieldError("date", "survey_date_future"))
     return errors
 
 
