@@ -15,7 +15,7 @@ from samenhier.queries.audit import audit_events, readable_events
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.services import records as s
 from samenhier.services.common import ValidationFailed, VersionConflict
-from samenhier.widgets import PICK_LIMIT, paginate
+from samenhier.widgets import paginate
 
 scope = ui.require_scope()
 if not scope.is_coordinator:
@@ -176,7 +176,7 @@ elif section == "members":
     with left:
         search = search_box("members")
     with middle:
-        if len(groups) <= PICK_LIMIT:
+        if len(groups) <= actions.PICK_LIMIT:
             in_groups = st.multiselect(ui.t("field.group_id"), list(groups), key="manage_members_groups",
                                        format_func=lambda v: groups.get(v, str(v)), placeholder=ui.t("filters.all"))
         else:  # thousands of groups: every one would be sent as an option; the search box finds group codes and names
@@ -215,7 +215,6 @@ elif section == "members":
             except VersionConflict:
                 problems.append(f"{code}: {ui.t('forms.changed_meanwhile')}")
         del st.session_state[editor_key]
-        ui.clear_caches()
         actions.tell("manage_members_bulk", "success" if not problems else "warning", ui.t("manage.bulk_done", n=done), toast=not problems)
         for problem in problems:
             actions.tell("manage_members_bulk", "error", problem)
