@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlmodel import Session, select
 
 from samenhier.models import Member
-from samenhier.scope import Scope
+from samenhier.scope import AccessDenied, Scope
 from samenhier.services import records
 from samenhier.services.bulk import RowEdit, update_members
 
@@ -58,6 +59,14 @@ def test_each_row_is_saved_or_reported_on_its_own(engine):
 def test_a_builder_may_not_bulk_edit(engine):
     member = _member(engine, _group(engine, "T-002"), "L-010", "lid10@voorbeeld.nl")
     builder = Scope.community_builder("nadia", 1)
-    result = update_members(engine, builder, edits=[RowEdit(member, _stored(engine, member).version, {"phone": "070-7654321"})])
+    with pytest.raises(AccessDenied):
+        update_members(engine, builder, edits=[RowEdit(member, _stored(engine, member).version, {"phone": "070-7654321"})])
+    assert _stored(engine, member).phone == "06-12345678"
+
+
+def test_a_member_outside_a_municipal_coordinators_reach_is_reported(engine):
+    member = _member(engine, _group(engine, "T-003"), "L-011", "lid11@voorbeeld.nl")  # a group in Den Haag
+    rotterdam = Scope.coordinator("rob", municipalities=("Rotterdam",))
+    result = update_members(engine, rotterdam, edits=[RowEdit(member, _stored(engine, member).version, {"phone": "070-7654321"})])
     assert result.saved == () and [p.denied for p in result.problems] == [True]
     assert _stored(engine, member).phone == "06-12345678"

@@ -480,7 +480,7 @@ def _service_cases(s) -> dict[str, object]:
     """``module.function`` → a call that acts on the other builder's records with otherwise valid input."""
     import tempfile
 
-    from samenhier.services import data, matches, meetings, privacy, progress, records, surveys
+    from samenhier.services import bulk, data, matches, meetings, privacy, progress, records, surveys
     from samenhier.services import milestones as milestones
 
     scratch = Path(tempfile.mkdtemp(prefix="scope-"))
@@ -565,6 +565,8 @@ def _service_cases(s) -> dict[str, object]:
                                                                    changes={"notes": "x"}),
         "records.update_member": lambda e, sc: records.update_member(e, sc, member_id=s.member, expected_version=1,
                                                                      changes={"phone": "06-12345678"}),
+        "bulk.update_members": lambda e, sc: bulk.update_members(
+            e, sc, edits=[bulk.RowEdit(s.member, 1, {"phone": "06-12345678"})]),
         "records.update_newcomer": lambda e, sc: records.update_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1,
                                                                          changes={"languages": "Nederlands"}),
         "records.update_account_settings": lambda e, sc: records.update_account_settings(

@@ -63,11 +63,14 @@ class BulkResult:
 def update_members(engine: Engine, scope: Scope, *, edits: Sequence[RowEdit]) -> BulkResult:
     """Write each edit with :func:`samenhier.services.records.update_member` (coordinators only; the same
     field rules, audit and version check as the member form). A row that is invalid, changed since it
-    was shown or not the user's is reported in ``problems`` and not written; the other rows are.
+    was shown or not within the coordinator's reach is reported in ``problems`` and not written; the other
+    rows are.
 
     Raises:
+        AccessDenied: not a coordinator (nothing is written).
         sqlalchemy.exc.OperationalError: the store stayed locked (the rows written before stay written).
     """
+    scope.require_coordinator()
     saved: list[int] = []
     problems: list[RowProblem] = []
     warnings: list[FieldError] = []
