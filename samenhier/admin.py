@@ -245,8 +245,8 @@ def _edit_record(spec: RecordAdmin, ctx: Context, record_id: int) -> None:
     title = spec.title(values)
     ids = {spec.id_column: record_id}
     st.subheader(ui.md(title))
-    if (note := spec.note(values)) is not None:
-        st.info(ui.t(note))
+    if (note_key := spec.note(values)) is not None:
+        st.info(ui.t(note_key))
     prefix = f"{spec.name}-{record_id}"
     record_form(prefix, spec.fields(ctx, values), values,
                 save=lambda changes, snap: spec.update(ctx.engine, ctx.scope, **ids, expected_version=snap["version"],
@@ -264,16 +264,16 @@ def _edit_record(spec: RecordAdmin, ctx: Context, record_id: int) -> None:
 
 def _archive_and_delete(spec: RecordAdmin, ctx: Context, record: Shown, values: Mapping[str, Any]) -> None:
     """Archive or restore; delete only a record without history, after a confirmation naming it."""
-    ids, slot, name = {spec.id_column: record.id}, spec.open_key(), ui.md(record.name)
+    ids, slot, safe_name = {spec.id_column: record.id}, spec.open_key(), ui.md(record.name)
     left, right = st.columns(2)
     with left:
         if values["archived"]:
-            actions.action_button(f"{spec.name}-restore", record, label=ui.t("manage.restore_named", name=name),
-                                  icon=":material/unarchive:", slot=slot, done_text=ui.t("manage.restored_named", name=name),
+            actions.action_button(f"{spec.name}-restore", record, label=ui.t("manage.restore_named", name=safe_name),
+                                  icon=":material/unarchive:", slot=slot, done_text=ui.t("manage.restored_named", name=safe_name),
                                   call=lambda shown, _: spec.restore(ctx.engine, ctx.scope, **ids, expected_version=shown.version))
         else:
-            actions.action_button(f"{spec.name}-archive", record, label=ui.t("manage.archive_named", name=name),
-                                  icon=":material/archive:", slot=slot, done_text=ui.t("manage.archived_named", name=name),
+            actions.action_button(f"{spec.name}-archive", record, label=ui.t("manage.archive_named", name=safe_name),
+                                  icon=":material/archive:", slot=slot, done_text=ui.t("manage.archived_named", name=safe_name),
                                   call=lambda shown, _: spec.archive(ctx.engine, ctx.scope, **ids, expected_version=shown.version))
     if spec.delete is None:
         return
@@ -282,10 +282,10 @@ def _archive_and_delete(spec: RecordAdmin, ctx: Context, record: Shown, values: 
         if history:
             st.caption(ui.t("manage.has_history", what=", ".join(ui.t(f"manage.history.{k}", n=n) for k, n in history.items())))
         else:
-            actions.action_button(f"{spec.name}-delete", record, label=ui.t("manage.delete_named", name=name),
+            actions.action_button(f"{spec.name}-delete", record, label=ui.t("manage.delete_named", name=safe_name),
                                   icon=":material/delete_forever:", destructive=True, slot=slot,
-                                  confirm_text=ui.t("manage.delete_confirm_named", name=name),
-                                  done_text=ui.t("manage.deleted_named", name=name),
+                                  confirm_text=ui.t("manage.delete_confirm_named", name=safe_name),
+                                  done_text=ui.t("manage.deleted_named", name=safe_name),
                                   call=lambda shown, _: spec.delete(ctx.engine, ctx.scope, **ids, expected_version=shown.version),
                                   on_done=lambda _: actions.drop_choice(slot))
 

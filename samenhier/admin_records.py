@@ -171,24 +171,24 @@ def _user_reach(frame):
 
 def _account_actions(ctx: Context, account: Shown, values: Mapping[str, Any]) -> None:
     """Deactivate (asks first) or activate the account, and set a new password."""
-    engine, scope, slot, name = ctx.engine, ctx.scope, "manage_users_open", ui.md(account.name)
+    engine, scope, slot, safe_name = ctx.engine, ctx.scope, "manage_users_open", ui.md(account.name)
     if values["active"]:
         actions.action_button(
-            "users-deactivate", account, label=ui.t("manage.deactivate_named", name=name), icon=":material/person_off:",
-            destructive=True, confirm_text=ui.t("manage.deactivate_confirm", name=name),
-            done_text=ui.t("manage.deactivated_named", name=name), slot=slot,
+            "users-deactivate", account, label=ui.t("manage.deactivate_named", name=safe_name), icon=":material/person_off:",
+            destructive=True, confirm_text=ui.t("manage.deactivate_confirm", name=safe_name),
+            done_text=ui.t("manage.deactivated_named", name=safe_name), slot=slot,
             call=lambda shown, _: s.update_user_account(engine, scope, user_id=shown.id, expected_version=shown.version,
                                                         changes={"active": False}))
     else:
         actions.action_button(
-            "users-activate", account, label=ui.t("manage.activate_named", name=name), icon=":material/person:",
-            done_text=ui.t("manage.activated_named", name=name), slot=slot,
+            "users-activate", account, label=ui.t("manage.activate_named", name=safe_name), icon=":material/person:",
+            done_text=ui.t("manage.activated_named", name=safe_name), slot=slot,
             call=lambda shown, _: s.update_user_account(engine, scope, user_id=shown.id, expected_version=shown.version,
                                                         changes={"active": True}))
     actions.action_form(
         "users-password", account, fields=[FormField("new_password", ui.t("manage.new_password"), "password")],
-        submit_label=ui.t("manage.reset_password_named", name=name), check_repeat=False,
-        done_text=ui.t("manage.password_done_named", name=name),
+        submit_label=ui.t("manage.reset_password_named", name=safe_name), check_repeat=False,
+        done_text=ui.t("manage.password_done_named", name=safe_name),
         call=lambda shown, v: s.reset_password(engine, scope, user_id=shown.id, expected_version=shown.version, **v))
 
 
