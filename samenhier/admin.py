@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from samenhier import actions, formatting, ui
 from samenhier.actions import FormField, Shown
+from samenhier.feedback import attempt, outcome_text
 from samenhier.forms import edited_records, record_form
 from samenhier.queries.audit import audit_events, readable_events
 from samenhier.queries.records import search_frame
@@ -214,19 +215,27 @@ def _editable_list(spec: RecordAdmin, ctx: Context, page: pd.DataFrame) -> None:
                            date_columns=dates)
     slot = f"manage_{spec.name}_bulk"
     if edits and st.button(ui.t("manage.bulk_save", n=len(edits)), key=slot + "_save", type="primary"):
-        names = {int(getattr(r, spec.id_column)): spec.row_label(r) for r in page.itertuples(index=False)}
-        result = spec.bulk_update(ctx.engine, ctx.scope, edits=[RowEdit(*edit) for edit in edits])
-        del st.session_state[editor_key]
         lang = ui.current_language()
-        actions.tell(slot, "warning" if result.problems else "success", ui.t("manage.bulk_done", n=len(result.saved)),
-                     toast=not result.problems)
-        for problem in result.problems:
-            for message in problem.messages(lang):
-                actions.tell(slot, "error", f"{ui.md(names.get(problem.record_id, ''))}: {message}")
-        for warning in result.warnings:
-            actions.tell(slot, "warning", warning.message(lang))
+        outcome = attempt(lambda: spec.bulk_update(ctx.engine, ctx.scope, edits=[RowEdit(*edit) for edit in edits]), lang)
+        del st.session_state[editor_key]
+        if outcome.ok:
+            _tell_bulk(spec, slot, page, outcome.result, lang)
+        else:  # nothing written: a row out of reach, or the store stayed busy
+            actions.tell(slot, "error", outcome_text(outcome, None, lang) or ui.t("forms.fix_errors"))
         st.rerun()
     actions.feedback(slot)
+
+
+def _tell_bulk(spec: RecordAdmin, slot: str, page: pd.DataFrame, result: Any, lang: str) -> None:
+    """How many rows were saved, and per row not saved (named as in the chooser) why not."""
+    names = {int(getattr(r, spec.id_column)): spec.row_label(r) for r in page.itertuples(index=False)}
+    actions.tell(slot, "warning" if result.problems else "success", ui.t("manage.bulk_done", n=len(result.saved)),
+                 toast=not result.problems)
+    for problem in result.problems:
+        for message in problem.messages(lang):
+            actions.tell(slot, "error", f"{ui.md(names.get(problem.record_id, ''))}: {message}")
+    for warning in result.warnings:
+        actions.tell(slot, "warning", warning.message(lang))
 
 
 def _new_record(spec: RecordAdmin, ctx: Context, chosen: Mapping[str, list]) -> None:

@@ -64,9 +64,17 @@ def test_a_builder_may_not_bulk_edit(engine):
     assert _stored(engine, member).phone == "06-12345678"
 
 
-def test_a_member_outside_a_municipal_coordinators_reach_is_reported(engine):
-    member = _member(engine, _group(engine, "T-003"), "L-011", "lid11@voorbeeld.nl")  # a group in Den Haag
-    rotterdam = Scope.coordinator("rob", municipalities=("Rotterdam",))
-    result = update_members(engine, rotterdam, edits=[RowEdit(member, _stored(engine, member).version, {"phone": "070-7654321"})])
-    assert result.saved == () and [p.denied for p in result.problems] == [True]
-    assert _stored(engine, member).phone == "06-12345678"
+def test_a_member_outside_a_municipal_coordinators_reach_refuses_the_whole_edit(engine):
+    group = _group(engine, "T-003")  # in Den Haag
+    first, second = _member(engine, group, "L-011", "lid11@voorbeeld.nl"), _member(engine, group, "L-012", "lid12@voorbeeld.nl")
+    rotterdam = records.create_group(engine, ANNA, values=dict(
+        code="T-004", name="Groep Rotterdam", municipality="Rotterdam", variant="statushouders", status="werving",
+        community_builder_id=None, signup_date=dt.date(2026, 1, 10), training_completed_date=None, notes="")).id
+    own = _member(engine, rotterdam, "L-013", "lid13@voorbeeld.nl")
+    rob = Scope.coordinator("rob", municipalities=("Rotterdam",))
+    with pytest.raises(AccessDenied):
+        update_members(engine, rob, edits=[RowEdit(own, _stored(engine, own).version, {"phone": "010-7654321"}),
+                                           RowEdit(first, _stored(engine, first).version, {"phone": "070-7654321"})])
+    assert [_stored(engine, m).phone for m in (own, first, second)] == ["06-12345678"] * 3  # nothing written
+    result = update_members(engine, rob, edits=[RowEdit(own, _stored(engine, own).version, {"phone": "010-7654321"})])
+    assert result.saved == (own,) and _stored(engine, own).phone == "010-7654321"

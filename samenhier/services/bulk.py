@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from samenhier import i18n
+from samenhier.models import Member
 from samenhier.scope import AccessDenied, Scope
-from samenhier.services.common import FieldError, ValidationFailed, VersionConflict
+from samenhier.services.common import FieldError, ValidationFailed, VersionConflict, require_group_access
 from samenhier.services.records import update_member
 
 
@@ -34,7 +36,7 @@ class RowEdit:
 @dataclass(frozen=True)
 class RowProblem:
     """Why one row was not saved: its ``errors`` (invalid values), or ``conflict`` (someone changed the
-    record since it was shown), or ``denied`` (gone, or not the user's)."""
+    record since it was shown), or ``denied`` (deleted or moved out of reach while it was being saved)."""
 
     record_id: int
     errors: tuple[FieldError, ...] = ()
@@ -62,15 +64,21 @@ class BulkResult:
 
 def update_members(engine: Engine, scope: Scope, *, edits: Sequence[RowEdit]) -> BulkResult:
     """Write each edit with :func:`samenhier.services.records.update_member` (coordinators only; the same
-    field rules, audit and version check as the member form). A row that is invalid, changed since it
-    was shown or not within the coordinator's reach is reported in ``problems`` and not written; the other
-    rows are.
+    field rules, audit and version check as the member form). A row that is invalid or changed since it
+    was shown is reported in ``problems`` and not written; the other rows are.
 
     Raises:
-        AccessDenied: not a coordinator (nothing is written).
+        AccessDenied: not a coordinator, or a row is a member the coordinator cannot reach (no such
+            member, or of a group outside their municipalities): then nothing is written.
         sqlalchemy.exc.OperationalError: the store stayed locked (the rows written before stay written).
     """
     scope.require_coordinator()
+    with Session(engine) as session:  # every row first: a row out of reach refuses the whole edit
+        for edit in edits:
+            member = session.get(Member, edit.record_id)
+            if member is None:
+                raise AccessDenied(f"member {edit.record_id} is not accessible to {scope.username}")
+            require_group_access(session, scope, member.group_id)
     saved: list[int] = []
     problems: list[RowProblem] = []
     warnings: list[FieldError] = []
