@@ -2,7 +2,7 @@
 ``ui.require_scope``, …), plus the sidebar filters, the peildatum and the "not yours" stop.
 
 Each job has its own module, and this one only gathers them (the import graph is one-way:
-``ui_language``, ``ui_cache`` ← ``ui_login`` ← ``ui_session`` ← ``ui`` ← ``widgets`` / ``actions`` / ``forms``):
+``ui_cache`` ← ``ui_language`` ← ``ui_login`` ← ``ui_session`` ← ``ui`` ← ``widgets`` / ``actions`` / ``forms``):
 
 - :mod:`samenhier.ui_language` — the session's language, translation, dates in that language, Markdown escaping;
 - :mod:`samenhier.ui_cache` — the engine and cached queries (one invalidation mechanism: the data version);
