@@ -18,8 +18,7 @@ Usage (a page)::
 
     from samenhier import actions
     from samenhier.feedback import Shown
-    from samenhier.forms import FormField, field_label, required_legend
-from samenhier.io.rows import fold_vocabulary
+    from samenhier.actions import FormField
 
     row = actions.pick(here, key="match_pick", id_column="match_id", label=ui.t("matching.choose_match"),
                        format_row=lambda r: f"{r.group_code} ↔ {r.newcomer_code} {r.newcomer_name}")
@@ -65,7 +64,6 @@ from samenhier.feedback import (
     outcome_text,
     split_errors,
 )
-from samenhier.forms import FormField, field_label, required_legend
 from samenhier.io.rows import fold_vocabulary
 
 FEEDBACK_KEY = "actions-feedback"
@@ -75,7 +73,51 @@ PICK_LIMIT = 300
 NEW = "new"
 
 __all__ = ["NEW", "FormField", "Outcome", "Shown", "action_button", "action_form", "choose_later", "drop_choice", "feedback",
-           "forget_form", "link_section", "pick", "refused", "run", "tabs", "tell"]
+           "field_label", "forget_form", "link_section", "pick", "refused", "required_legend", "tabs", "tell"]
+
+
+# -------------------------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form: ``name`` (the service's field), ``label`` (shown text), ``kind`` (text,
+    textarea, password, date, select, multiselect, radio, int, checkbox), ``options`` and ``format_func``
+    for a (multi)select or radio.
+
+    Used by :func:`action_form` and by :func:`samenhier.forms.record_form`; :func:`action_form` also reads
+    ``default`` (the value a fresh form starts with; None leaves a select/radio unchosen),
+    ``min_value``/``max_value``/``step`` (int, date), ``max_chars`` (text) and ``horizontal`` (radio).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    options: Sequence[Any] = ()
+    format_func: Callable[[Any], str] | None = None
+    required: bool = False
+    help: str | None = None
+    default: Any = None
+    min_value: Any = None
+    max_value: Any = None
+    step: Any = None
+    max_chars: int | None = None
+    horizontal: bool = True
+
+
+REQUIRED_MARK = " *"
+"""Appended to the label of a required field (:attr:`FormField.required`); :func:`required_legend` says what it means."""
+
+
+def field_label(field: FormField) -> str:
+    """The label a form shows for ``field``: marked with ``*`` when it is required."""
+    return field.label + (REQUIRED_MARK if field.required else "")
+
+
+def required_legend(fields: Sequence[FormField]) -> None:
+    """Under a form with a required field: "* verplicht" (what the mark means), in the session's language."""
+    if any(f.required for f in fields):
+        st.caption(ui.t("forms.required_legend"))
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -104,27 +146,14 @@ def _told(outcome: Outcome, shown: Shown | None, slot: str, done_text: str) -> N
         tell(slot, "error" if outcome.status != CONFLICT else "warning", text)
 
 
-def run(slot: str, call: Callable[[], Any], *, done_text: str, shown: Shown | None = None,
-        on_done: Callable[[Any], None] | None = None) -> Outcome:
-    """Run one write now (for code that is not a form, e.g. a wizard step) and leave its feedback in
-    ``slot``; clears the caches after a write that saved or conflicted. Returns the outcome (field
-    errors are the caller's to show)."""
-    outcome = attempt(call, ui.current_language())
-    _told(outcome, shown, slot, done_text)
-    if outcome.status in (SAVED, CONFLICT):
-        ui.clear_caches()
-    if outcome.ok and on_done is not None:
-        on_done(outcome.result)
-    return outcome
-
-
 # -------------------------------------------------------------------------------------------- choosing
 
 
 def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_row: Callable[[Any], str],
          help: str | None = None, placeholder: str | None = None, limit: int = PICK_LIMIT,
-         new_label: str | None = None) -> pd.Series | str | None:
+         new_label: str | None = None, on_change: Callable[[], None] | None = None) -> pd.Series | str | None:
     """Choose one record of ``frame`` (the rows the page shows), by id; returns its row or None.
+    The one picker of the app: every page that chooses a record uses it.
 
     Nothing is chosen at first. When the chosen id is not in ``frame`` any more (a filter, the
     municipality, a write elsewhere), the choice is dropped and None comes back, so no action can
@@ -133,14 +162,17 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     rows (national scale) get a search field first; the list then offers the first ``limit`` rows
     whose text contains the search, and the current choice (a search does not drop it).
     ``new_label`` adds a first option "new record"; choosing it returns :data:`NEW`. :func:`choose_later`
-    chooses a record (e.g. the one just created) from code that runs after the picker.
+    chooses a record (e.g. the one just created) from code that runs after the picker. Ids are whole
+    numbers (primary keys) or text (a group code); the session state holds the id. ``on_change`` is the
+    selectbox's callback (it runs before the page, e.g. to remember the choice elsewhere).
     """
-    def labelled(rows: pd.DataFrame) -> dict[int, str]:
+    def labelled(rows: pd.DataFrame) -> dict[int | str, str]:
         # Plain Python values first: iterating Arrow-backed text columns goes value by value (25,000 members
         # took seconds); only the rows that are offered get a label, all of them only for a search.
-        return {int(getattr(r, id_column)): format_row(r) for r in rows.astype(object).itertuples(index=False)}
+        return {_id(getattr(r, id_column)): format_row(r) for r in rows.astype(object).itertuples(index=False)}
 
-    ids = [int(i) for i in frame[id_column].tolist()]
+    ids = [_id(i) for i in frame[id_column].tolist()]
+    positions = {record_id: position for position, record_id in enumerate(ids)}
     if len(ids) > limit:
         needle = fold_vocabulary(st.text_input(ui.t("picker.search"), key=f"{key}_search"))
         if needle:
@@ -157,8 +189,8 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     if f"{key}-pending" in st.session_state:
         st.session_state[key] = st.session_state.pop(f"{key}-pending")
     chosen = st.session_state.get(key)
-    if chosen is not None and chosen != NEW and chosen not in labels and chosen in ids:  # shown, beyond the first rows
-        labels |= labelled(frame[frame[id_column].astype(int) == int(chosen)])
+    if chosen is not None and chosen != NEW and chosen not in labels and chosen in positions:  # shown, beyond the first rows
+        labels |= labelled(frame.iloc[[positions[chosen]]])
     if new_label is not None:
         labels_all = {NEW: new_label, **labels}
         offered, labels = [NEW, *offered], labels_all
@@ -170,11 +202,16 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     if chosen in labels and chosen not in offered:
         offered = [chosen, *offered]
     choice = st.selectbox(label, offered, format_func=labels.get, key=key, help=help,
-                          placeholder=placeholder or ui.t("actions.choose"), **extra)
+                          placeholder=placeholder or ui.t("actions.choose"), on_change=on_change, **extra)
     feedback(key)
     if choice is None or choice == NEW:
         return choice
-    return frame[frame[id_column].astype(int) == int(choice)].iloc[0]
+    return frame.iloc[positions[choice]]
+
+
+def _id(value: Any) -> int | str:
+    """A record id as the picker keeps it: a whole number as ``int`` (NumPy's too), text as is."""
+    return value if isinstance(value, str) else int(value)
 
 
 def choose_later(key: str, record_id: int | str | None) -> None:
@@ -256,8 +293,6 @@ def _execute(spec: _Spec, shown: Shown, values: dict, *, confirmed: bool = False
         forget_form(spec.key, shown, spec.fields)  # the form shows the record as it is now
     done_text = spec.done_text(values) if callable(spec.done_text) else spec.done_text
     _told(outcome, shown, spec.slot, done_text)
-    if outcome.status in (SAVED, CONFLICT):
-        ui.clear_caches()
     if outcome.ok and spec.on_done is not None:
         spec.on_done(outcome.result)
 
@@ -299,8 +334,8 @@ def _widget(base: str, f: FormField) -> None:
     elif f.kind == "password":
         st.text_input(label, type="password", **common)
     elif f.kind == "date":
-        st.date_input(label, min_value=f.min_value or MIN_DATE, max_value=f.max_value or MAX_DATE,
-                      format="DD-MM-YYYY" if ui.current_language() == "nl" else "YYYY-MM-DD", **common)
+        st.date_input(label, min_value=f.min_value or MIN_DATE, max_value=f.max_value or MAX_DATE, format=ui.date_format(),
+                      **common)
     elif f.kind == "int":
         st.number_input(label, min_value=f.min_value, max_value=f.max_value, step=f.step or 1, **common)
     elif f.kind in ("select", "radio"):

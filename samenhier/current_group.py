@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
 import streamlit as st
+
+from samenhier import actions
 
 GROUP_PARAM = "group"
 CURRENT_KEY = "current_group"
@@ -39,22 +42,26 @@ def current_group(code: str | None = None) -> str | None:
 
 
 def group_picker(label: str, choices: Mapping[str, str], *, key: str) -> str | None:
-    """A selectbox over ``choices`` (code → text shown) opened on the current group; the choice becomes
-    the current group. Returns the chosen code (None without choices).
+    """The picker of the Groep page over ``choices`` (code → text shown), opened on the current group; the
+    choice becomes the current group. Returns the chosen code (None without choices).
 
-    When the current group is not among ``choices`` (filtered out, or not the user's) the first one is
-    shown and becomes current: the address always names the group on screen. Long lists get the search
-    field of :func:`samenhier.widgets.pick`.
+    It is :func:`samenhier.actions.pick` (keyed by code, long lists get its search field), with one
+    preselection, because a page about one group needs one: the current group, or, when there is none
+    yet or it is not among ``choices`` (filtered out, or not the user's), the first one, which then
+    becomes current. The address always names the group on screen.
     """
-    from samenhier.widgets import pick  # widgets imports ui, which must not import this module first
-
     if not choices:
         return None
     current = current_group()
-    if current in choices and st.session_state.get(key) != current:
+    if current not in choices:
+        current = next(iter(choices))
+    if st.session_state.get(key) != current:
         st.session_state[key] = current  # before the widget exists: allowed, and no "default value" warning
-    chosen = pick(label, dict(choices), key=key, on_change=lambda: current_group(st.session_state[key]))
-    if chosen is not None and chosen != current:
+    frame = pd.DataFrame({"code": list(choices), "text": list(choices.values())})
+    row = actions.pick(frame, key=key, id_column="code", label=label, format_row=lambda r: r.text,
+                       on_change=lambda: current_group(st.session_state[key]))
+    chosen = None if row is None else str(row["code"])
+    if chosen is not None and chosen != current_group():
         current_group(chosen)
     return chosen
 

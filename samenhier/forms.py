@@ -12,15 +12,16 @@ How a form works (one ``prefix`` per record, built from its primary key, e.g. ``
    and "re-apply" (send my changes again on top of the current version).
 3. After a successful save the form forgets its state and shows the record afresh.
 
-Services raise, this module shows; it holds no business rules. :func:`edited_records` (no Streamlit)
-maps ``st.data_editor`` edits, reported by row position, to record ids through the frame that was shown.
+Services raise, this module shows; it holds no business rules. Its messages go through the write path's
+one message store (:func:`samenhier.actions.tell` / :func:`samenhier.actions.feedback`), like every page's.
+:func:`edited_records` (no Streamlit) maps ``st.data_editor`` edits, reported by row position, to record
+ids through the frame that was shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -28,73 +29,10 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from samenhier import formatting, ui
+from samenhier.actions import MAX_DATE, MIN_DATE, FormField, feedback, field_label, required_legend, tell
+from samenhier.feedback import messages_by_field
 from samenhier.scope import AccessDenied
 from samenhier.services.common import ValidationFailed, VersionConflict
-
-FLASH_KEY = "flash"
-MIN_DATE, MAX_DATE = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One input of a form: ``name`` (the service's field), ``label`` (shown text), ``kind`` (text,
-    textarea, password, date, select, multiselect, radio, int, checkbox), ``options`` and ``format_func``
-    for a (multi)select or radio.
-
-    Used by :func:`record_form` and by :func:`samenhier.actions.action_form`, which also reads
-    ``default`` (the value a fresh form starts with; None leaves a select/radio unchosen),
-    ``min_value``/``max_value``/``step`` (int, date), ``max_chars`` (text) and ``horizontal`` (radio).
-    """
-
-    name: str
-    label: str
-    kind: str = "text"
-    options: Sequence[Any] = ()
-    format_func: Callable[[Any], str] | None = None
-    required: bool = False
-    help: str | None = None
-    default: Any = None
-    min_value: Any = None
-    max_value: Any = None
-    step: Any = None
-    max_chars: int | None = None
-    horizontal: bool = True
-
-
-# ------------------------------------------------------------------------------------------ messages
-
-
-def flash(kind: str, text: str, *, slot: str = FLASH_KEY, toast: bool = False) -> None:
-    """Leave ``text`` (``success``, ``warning``, ``info``, ``error``) for ``slot``: the write path's message
-    store (:func:`samenhier.actions.tell`); kept for pages not yet drawn with :mod:`samenhier.actions`."""
-    from samenhier.actions import tell
-
-    tell(slot, kind, text, toast=toast)
-
-
-def show_flash(slot: str = FLASH_KEY) -> None:
-    """Show and forget the messages left for ``slot`` (:func:`samenhier.actions.feedback`)."""
-    from samenhier.actions import feedback
-
-    feedback(slot)
-
-
-def error_messages(exc: ValidationFailed) -> dict[str, list[str]]:
-    """The errors of ``exc`` by field, in the session's language."""
-    lang = ui.current_language()
-    out: dict[str, list[str]] = {}
-    for error in exc.errors:
-        out.setdefault(error.field, []).append(error.message(lang))
-    return out
-
-
-def flash_saved(saved: Any, text: str, slot: str = FLASH_KEY) -> None:
-    """A success message (also as a toast), plus one warning per warning of the write (e.g. group size)."""
-    flash("success", text, slot=slot, toast=True)
-    lang = ui.current_language()
-    for warning in getattr(saved, "warnings", ()) or ():
-        flash("warning", warning.message(lang), slot=slot)
-
 
 # -------------------------------------------------------------------------------------------- values
 
@@ -167,21 +105,6 @@ def opened(prefix: str, fields: Sequence[FormField], values: Mapping[str, Any]) 
     return st.session_state[snapshot_key]
 
 
-REQUIRED_MARK = " *"
-"""Appended to the label of a required field (:attr:`FormField.required`); :func:`required_legend` says what it means."""
-
-
-def field_label(field: FormField) -> str:
-    """The label a form shows for ``field``: marked with ``*`` when it is required."""
-    return field.label + (REQUIRED_MARK if field.required else "")
-
-
-def required_legend(fields: Sequence[FormField]) -> None:
-    """Under a form with a required field: "* verplicht" (what the mark means), in the session's language."""
-    if any(f.required for f in fields):
-        st.caption(ui.t("forms.required_legend"))
-
-
 def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
     key = _key(prefix, field.name)
     label = field_label(field)
@@ -194,7 +117,7 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
         st.text_area(label, **common)
     elif field.kind == "date":
         st.date_input(label, min_value=MIN_DATE, max_value=MAX_DATE,
-                      format=formatting.date_input_format(ui.current_language()), **common)
+                      format=ui.date_format(), **common)
     elif field.kind == "select":
         options = list(field.options)
         current = st.session_state.get(key)
@@ -237,21 +160,28 @@ def _attempt(prefix: str, fields: Sequence[FormField], save: Callable[[dict, dic
     try:
         saved = save(changes, snapshot)
     except ValidationFailed as exc:
-        st.session_state[_key(prefix, "errors")] = error_messages(exc)
+        st.session_state[_key(prefix, "errors")] = messages_by_field(exc.errors, ui.current_language())
     except VersionConflict as exc:
         st.session_state[_key(prefix, "conflict")] = {"current": exc.current, "changed": exc.changed, "pending": changes}
     except AccessDenied:
         forget(prefix, fields)
-        flash("error", ui.t("common.not_found_or_denied"), slot=slot)
+        tell(slot, "error", ui.t("common.not_found_or_denied"))
     except OperationalError:
-        flash("error", ui.t("forms.busy"), slot=slot)
+        tell(slot, "error", ui.t("forms.busy"))
     else:
         forget(prefix, fields)
-        flash_saved(saved, _success_text(saved_text, saved, {**snapshot, **changes}, is_new), slot=slot)
-        ui.clear_caches()
+        _tell_saved(saved, _success_text(saved_text, saved, {**snapshot, **changes}, is_new), slot)
         if on_saved is not None:
             on_saved(saved)
     st.rerun()
+
+
+def _tell_saved(saved: Any, text: str, slot: str) -> None:
+    """A success message (also as a toast), plus one warning per warning of the write (e.g. group size)."""
+    tell(slot, "success", text, toast=True)
+    lang = ui.current_language()
+    for warning in getattr(saved, "warnings", ()) or ():
+        tell(slot, "warning", warning.message(lang))
 
 
 def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on_saved, saved_text: str, slot: str) -> None:
@@ -326,7 +256,7 @@ def record_form(
             st.info(ui.t("forms.nothing_changed"))
             return
         _attempt(prefix, fields, save, changes, snapshot, on_saved, saved_text, slot, is_new)
-    show_flash(slot or prefix)
+    feedback(slot or prefix)
 
 
 # ---------------------------------------------------------------------------------------- bulk edits

@@ -6,7 +6,7 @@ app add its own routes and middleware (``st.App(script, routes=…, middleware=�
 login form posts to ``/auth/login`` on the same server, which checks the password, starts a server-side
 session (:mod:`samenhier.services.sessions`) and answers with ``Set-Cookie: samenhier_session=…; HttpOnly;
 SameSite=Strict`` (``Secure`` over HTTPS) and a redirect back to the page. The script then reads the token
-from ``st.context.cookies`` on every run (:func:`samenhier.ui.current_scope`). No third-party component and no
+from ``st.context.cookies`` on every run (:func:`samenhier.ui_session.current_scope`). No third-party component and no
 JavaScript are involved.
 
 The form's ``Origin`` must be this server (a page elsewhere cannot log a browser in or out), and ``next`` must

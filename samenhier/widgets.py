@@ -1,4 +1,6 @@
-"""Reusable Streamlit widgets: language switch, sidebar filters, import with preview, download buttons."""
+"""Reusable Streamlit widgets: language switch, sidebar filters, pager, import with preview, download buttons,
+onboarding, first-account setup. Built on :mod:`samenhier.ui`, which never imports this module (the login
+form is in :mod:`samenhier.ui_login`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from samenhier import formatting, i18n, ui
-from samenhier.io.rows import fold_vocabulary
 from samenhier.io.workbook import ImportFailed, ImportResult
 from samenhier.models import Municipality, Variant, WelcomeGroup
 from samenhier.scope import Filters, visible_groups
@@ -39,6 +40,7 @@ def _language_form() -> None:
     # path go into the markup. The current language's button is marked and disabled.
     from html import escape
 
+    from samenhier.ui_login import current_path
     from samenhier.web import LANGUAGE_PATH
 
     current = ui.current_language()
@@ -49,7 +51,7 @@ def _language_form() -> None:
     st.html(f"""
 <form method="post" action="{LANGUAGE_PATH}" class="sh-lang" aria-label="Taal / Language">
   <span>Taal / Language</span>
-  <input type="hidden" name="next" value="{escape(_current_path())}">
+  <input type="hidden" name="next" value="{escape(current_path())}">
   <div>{buttons}</div>
 </form>
 <style>
@@ -111,37 +113,6 @@ def paginate(frame: pd.DataFrame, *, key: str, page_size: int = PAGE_SIZE) -> pd
     right.caption(ui.t("pager.rows", first=i18n.format_number(first + 1, lang), last=i18n.format_number(last, lang),
                        total=i18n.format_number(total, lang)))
     return frame.iloc[first:last]
-
-
-PICK_LIMIT = 200
-"""Choices in one selectbox before :func:`pick` asks for a search first (every option is sent to the browser)."""
-
-
-def pick(label: str, options: dict, *, key: str, default=None, limit: int = PICK_LIMIT, on_change=None):
-    """A selectbox over ``options`` (value → text shown, in order); returns the chosen value (None without options).
-
-    Up to ``limit`` options it is a plain selectbox. A longer list (5,000 groups at national scale)
-    gets a search field first, and the selectbox offers the first ``limit`` options whose text contains
-    the search (case- and accent-insensitive), so the browser gets a few hundred options, not thousands.
-    ``default`` (e.g. the group of a deep link) and the current choice are always offered (first), so a
-    search without matches never leaves the selectbox empty. ``on_change`` is the selectbox's callback.
-    """
-    values = list(options)
-    if len(values) > limit:
-        search = st.text_input(ui.t("picker.search"), key=f"{key}_search")
-        needle = fold_vocabulary(search)
-        if needle:
-            values = [v for v in values if needle in fold_vocabulary(str(options[v]))]
-        total = len(values)
-        values = values[:limit]
-        st.caption(ui.t("picker.count", shown=i18n.format_number(len(values), ui.current_language()),
-                        total=i18n.format_number(total, ui.current_language())))
-    for kept in (st.session_state.get(key), default):
-        if kept is not None and kept in options and kept not in values:
-            values = [kept, *values]
-    index = values.index(default) if default in values else 0
-    return st.selectbox(label, values, index=index if values else None, format_func=options.get, key=key, on_change=on_change,
-                        placeholder=ui.t("actions.choose"))
 
 
 def issues_frame(failed: ImportFailed) -> pd.DataFrame:
@@ -223,7 +194,7 @@ def import_outcome(key: str) -> None:
         _import_done(done, key=key)
 
 
-def workbook_import(engine: Engine, *, key: str = "import") -> bool:
+def workbook_import(engine: Engine, *, key: str = "import") -> None:
     """Upload a workbook (.xlsx), CSV files named like its sheets, or a .zip of them (several files at once);
     show per sheet what would change (new / changed / unchanged, every field before → after, conflicts with
     edits made in the app since the last import) or every problem with sheet, row and column; on confirmation
@@ -233,7 +204,6 @@ def workbook_import(engine: Engine, *, key: str = "import") -> bool:
     The check runs once per set of files and choice (kept in the session while the same files stay in the
     uploader), not on every rerun of the page; the confirmed import checks everything again.
     After a successful import the app reruns with an empty uploader and the result on top.
-    Returns False (kept for callers that rerun themselves).
     """
     from samenhier.services.data import import_files
 
@@ -246,7 +216,7 @@ def workbook_import(engine: Engine, *, key: str = "import") -> bool:
                                key=f"{key}_files_{st.session_state.get(round_key, 0)}")
     if not uploads:
         st.session_state.pop(preview_key, None)
-        return False
+        return
     on_conflict = st.session_state.get(f"{key}_on_conflict", "keep-app")
     signature = (tuple((u.name, hashlib.sha256(u.getvalue()).hexdigest()) for u in uploads), on_conflict)
     known = st.session_state.get(preview_key)
@@ -264,28 +234,26 @@ def workbook_import(engine: Engine, *, key: str = "import") -> bool:
                  captions=[ui.t("import.on_conflict.keep-app.help"), ui.t("import.on_conflict.take-workbook.help")])
     if isinstance(preview, ImportFailed):
         _import_refused(preview)
-        return False
+        return
     if not any(s.new or s.changed for s in preview.sheets):
         st.info(ui.t("import.nothing_changes"))
         _import_preview(preview, key=key)
-        return False
+        return
     st.info(ui.t("import.preview"))
     _import_preview(preview, key=key)
     if not st.button(ui.t("import.confirm"), type="primary", key=f"{key}_confirm"):
-        return False
+        return
     with tempfile.TemporaryDirectory() as folder:
         try:
             result = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False, on_conflict=on_conflict)
         except ImportFailed as failed:  # the store changed since the preview
             st.session_state.pop(preview_key, None)
             _import_refused(failed)
-            return False
-    ui.clear_caches()
+            return
     st.session_state.pop(preview_key, None)
     st.session_state[done_key] = result
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1  # a fresh, empty uploader
     st.rerun()
-    return False  # not reached: st.rerun() ends this run
 
 
 def download_buttons(frame: pd.DataFrame, name: str) -> None:
@@ -317,8 +285,7 @@ def onboarding(engine: Engine) -> None:
     st.write(ui.t("onboarding.intro"))
     tab_import, tab_demo, tab_empty = st.tabs([ui.t("onboarding.import"), ui.t("onboarding.demo"), ui.t("onboarding.empty")])
     with tab_import:
-        if workbook_import(engine, key=ONBOARDING_IMPORT):
-            st.rerun()
+        workbook_import(engine, key=ONBOARDING_IMPORT)
     with tab_demo:
         st.write(ui.t("onboarding.demo_text"))
         if st.button(ui.t("onboarding.demo_button"), key="onboarding_demo", type="primary"):
@@ -327,90 +294,9 @@ def onboarding(engine: Engine) -> None:
             scope = ui.require_scope()
             scope.require_national()
             load_demo(engine, ui.as_of(), username=scope.username)
-            ui.clear_caches()
             st.rerun()
     with tab_empty:
         st.write(ui.t("onboarding.empty_text"))
-
-
-_LOGIN_REASONS = {"timeout": ("info", "login.timed_out"), "account": ("warning", "login.account_ended"),
-                  "rights": ("warning", "login.rights_changed"), "expired": ("info", "login.expired")}
-
-
-def _login_outcome() -> None:
-    """The message of a refused login coming back from the login route (``?login=…``), then the parameter goes."""
-    from samenhier.web import LOGIN_OUTCOME_PARAM
-
-    outcome = st.query_params.get(LOGIN_OUTCOME_PARAM)
-    wait = st.query_params.get("wait", "")
-    for key in (LOGIN_OUTCOME_PARAM, "wait"):
-        if key in st.query_params:
-            del st.query_params[key]
-    if outcome == "failed":
-        st.error(ui.t("login.failed"))
-    elif outcome == "throttled":
-        st.error(ui.t("login.throttled", seconds=wait if wait.isdigit() else "60"))
-    elif outcome == "busy":
-        st.info(ui.t("login.busy"), icon=":material/hourglass_top:")
-
-
-def _current_path() -> str:
-    """This page's path and query (the login returns here), e.g. ``/groep?group=0518-001``."""
-    from urllib.parse import urlencode, urlsplit
-
-    path = urlsplit(st.context.url or "/").path or "/"
-    query = {k: v for k, v in st.query_params.to_dict().items() if k not in ("login", "wait")}
-    return f"{path}?{urlencode(query)}" if query else path
-
-
-def _cookie_login_form() -> None:
-    # A plain HTML form (no JavaScript: st.html's default) posting to the login route of samenhier.web, which
-    # sets the HttpOnly cookie and sends the browser back to this page. Only constant texts and the escaped
-    # path go into the markup.
-    from html import escape
-
-    from samenhier.web import LOGIN_PATH
-
-    st.html(f"""
-<form method="post" action="{LOGIN_PATH}" class="sh-login" autocomplete="on">
-  <label for="sh-login-user">{escape(ui.t("login.username"))}</label>
-  <input id="sh-login-user" name="username" autocomplete="username" required autofocus maxlength="200">
-  <label for="sh-login-password">{escape(ui.t("login.password"))}</label>
-  <input id="sh-login-password" name="password" type="password" autocomplete="current-password" required maxlength="1000">
-  <input type="hidden" name="next" value="{escape(_current_path())}">
-  <input type="hidden" name="ui_language" value="{escape(ui.current_language())}">
-  <button type="submit">{escape(ui.t("login.submit"))}</button>
-</form>
-<style>
-.sh-login {{ display: flex; flex-direction: column; gap: .35rem; max-width: 28rem; }}
-.sh-login label {{ font-size: .875rem; margin-top: .5rem; }}
-.sh-login input {{ font: inherit; padding: .5rem .75rem; border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; }}
-.sh-login button {{ font: inherit; margin-top: 1rem; align-self: flex-start; padding: .4rem 1rem; color: #fff;
-  background: #2a9d8f; border: 1px solid #2a9d8f; border-radius: .5rem; cursor: pointer; }}
-</style>""")
-
-
-def _tab_login_form() -> None:
-    # Without the login route (AppTest, `streamlit run app.py`): a Streamlit form; the session token is kept
-    # in this tab's session state only.
-    from samenhier.services.users import LoginBusy, LoginFailed, LoginThrottled, log_in
-
-    with st.form("login"):
-        username = st.text_input(ui.t("login.username"), key="login_username")
-        password = st.text_input(ui.t("login.password"), type="password", key="login_password")
-        submitted = st.form_submit_button(ui.t("login.submit"), type="primary")
-    if submitted:
-        try:
-            outcome = log_in(ui.engine(), username, password, client=st.context.ip_address or "local")
-        except LoginThrottled as exc:
-            st.error(ui.t("login.throttled", seconds=exc.retry_after))
-        except LoginFailed:
-            st.error(ui.t("login.failed"))
-        except LoginBusy:
-            st.info(ui.t("login.busy"), icon=":material/hourglass_top:")
-        else:
-            ui.login_token(outcome.token)
-            st.rerun()
 
 
 def _setup_refused(reason: str) -> None:
@@ -496,20 +382,3 @@ def setup_form() -> None:
         _cookie_setup_form()
     else:
         _tab_setup_form()
-
-
-def login_form() -> None:
-    """Name and password; one non-revealing message for every kind of failure. Posts to the login route when
-    ``serve.py`` serves it (the session then lives in an HttpOnly cookie: it survives a reload and a new tab),
-    else logs in within this tab."""
-    from samenhier import web
-
-    st.title(ui.t("login.title"))
-    kind, key = _LOGIN_REASONS.get(st.session_state.pop(ui.LOGOUT_REASON_KEY, ""), (None, None))
-    if kind:
-        getattr(st, kind)(ui.t(key))
-    _login_outcome()
-    if web.MOUNTED:
-        _cookie_login_form()
-    else:
-        _tab_login_form()

@@ -20,8 +20,6 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "samenhier"
 
 KNOWN = {
-    frozenset({"samenhier.ui", "samenhier.widgets"}): "house-ui: the Streamlit glue split (issue 20 item 1)",
-    frozenset({"samenhier.actions", "samenhier.forms"}): "house-ui: the Streamlit glue split (issue 20 item 1)",
     frozenset({"samenhier.formatting", "samenhier.i18n"}): "house-ui: formatting as its own module (issue 20 item 1); "
     "i18n re-exports formatting's functions, which call i18n.t",
 }

@@ -205,32 +205,40 @@ def test_paginate_shows_one_page_and_clamps_when_the_table_shrinks():
 
 
 def _picker_app():
+    import pandas as pd
     import streamlit as st
 
-    from samenhier.widgets import pick
+    from samenhier.actions import choose_later, pick
 
-    options = {f"G{i:04d}": f"G{i:04d} · Groep {'Noord' if i % 2 else 'Zuid'} {i}" for i in range(st.session_state.get("n", 500))}
-    st.session_state["picked"] = pick("Groep", options, key="group", default=st.session_state.get("default"), limit=200)
+    n = st.session_state.get("n", 500)
+    groups = pd.DataFrame({"code": [f"G{i:04d}" for i in range(n)],
+                           "text": [f"G{i:04d} · Groep {'Noord' if i % 2 else 'Zuid'} {i}" for i in range(n)]})
+    if st.session_state.pop("deep_link", None):
+        choose_later("group", st.session_state.pop("deep_link_code"))
+    row = pick(groups, key="group", id_column="code", label="Groep", format_row=lambda r: r.text, limit=200)
+    st.session_state["picked"] = None if row is None else row["code"]
 
 
-def test_pick_searches_long_lists_and_keeps_the_default():
+def test_pick_searches_long_lists_and_keeps_the_choice():
     at = AppTest.from_function(_picker_app, default_timeout=30)
     at.session_state["lang"] = "nl"
-    at.session_state["default"] = "G0450"
+    at.session_state["deep_link"], at.session_state["deep_link_code"] = True, "G0450"
     at.run()
     box = at.selectbox(key="group")
-    assert len(box.options) == 201 and box.value == "G0450"  # the first 200 and the deep-linked one
+    assert len(box.options) == 201 and box.value == "G0450"  # the first 200 and the chosen one (a deep link)
+    assert at.session_state["picked"] == "G0450"
     assert "200 van 500" in at.caption[0].value
     at.text_input(key="group_search").set_value("noord 4").run()
     box = at.selectbox(key="group")
     expected = [f"G{i:04d}" for i in range(500) if i % 2 and f" {i}".startswith(" 4")]  # "Noord 4…", case-insensitive
     assert [o.split(" · ")[0] for o in box.options] == ["G0450", *expected]
     at.selectbox(key="group").set_value("G0041").run()
-    at.text_input(key="group_search").set_value("bestaat niet").run()  # no match: the choices made stay offered
+    at.text_input(key="group_search").set_value("bestaat niet").run()  # no match: the choice made stays offered
     box = at.selectbox(key="group")
-    assert [o.split(" · ")[0] for o in box.options] == ["G0450", "G0041"] and box.value == "G0041"
+    assert [o.split(" · ")[0] for o in box.options] == ["G0041"] and box.value == "G0041"
     assert "0 van 0" in at.caption[0].value
-    at.session_state["n"] = 20  # a short list: a plain selectbox, no search field
-    at.session_state["default"] = None
+    at.session_state["n"] = 20  # a short list without the chosen group: a plain selectbox, the choice is dropped
     at.run()
-    assert len(at.text_input) == 0 and len(at.selectbox(key="group").options) == 20
+    box = at.selectbox(key="group")
+    assert len(at.text_input) == 0 and len(box.options) == 20 and box.value is None
+    assert at.session_state["picked"] is None

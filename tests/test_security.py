@@ -480,7 +480,7 @@ def _service_cases(s) -> dict[str, object]:
     """``module.function`` → a call that acts on the other builder's records with otherwise valid input."""
     import tempfile
 
-    from samenhier.services import data, matches, meetings, privacy, progress, records, surveys
+    from samenhier.services import bulk, data, matches, meetings, privacy, progress, records, surveys
     from samenhier.services import milestones as milestones
 
     scratch = Path(tempfile.mkdtemp(prefix="scope-"))
@@ -565,6 +565,8 @@ def _service_cases(s) -> dict[str, object]:
                                                                    changes={"notes": "x"}),
         "records.update_member": lambda e, sc: records.update_member(e, sc, member_id=s.member, expected_version=1,
                                                                      changes={"phone": "06-12345678"}),
+        "bulk.update_members": lambda e, sc: bulk.update_members(
+            e, sc, edits=[bulk.RowEdit(s.member, 1, {"phone": "06-12345678"})]),
         "records.update_newcomer": lambda e, sc: records.update_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1,
                                                                          changes={"languages": "Nederlands"}),
         "records.update_account_settings": lambda e, sc: records.update_account_settings(
@@ -1557,9 +1559,9 @@ def test_confusable_names_are_refused_in_beheer(engine):
 def test_the_page_clears_itself_after_the_idle_timeout():
     """The app registers a watcher that reruns the whole app once the session has no time left, so an idle
     screen with personal data clears without a click (the browser journey checks it after a logout elsewhere)."""
-    from samenhier import ui
+    from samenhier import ui_session
 
     source = (PROJECT_ROOT / "app.py").read_text(encoding="utf-8")
     assert "ui.end_session_when_idle()" in source
-    assert ui.IDLE_CHECK_SECONDS <= 60
-    assert "run_every" in inspect.getsource(ui).split("def end_session_when_idle")[0].rsplit("\n\n", 2)[-1]
+    assert ui_session.IDLE_CHECK_SECONDS <= 60
+    assert "run_every" in inspect.getsource(ui_session).split("def end_session_when_idle")[0].rsplit("\n\n", 2)[-1]

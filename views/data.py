@@ -139,7 +139,6 @@ with tabs["backup"]:
                     except backup.BackupError as exc:
                         st.error(ui.t("data.restore.refused", reason=ui.md(exc.message(lang))))
                     else:
-                        ui.clear_caches()
                         st.session_state["data_restore_done"] = (source.name, result.safety_copy.name)
                         st.session_state["data_restore_round"] = restore_round + 1  # fresh choice, upload and checkbox
                         st.rerun()

@@ -14,7 +14,7 @@ from samenhier import actions, formatting, hub, i18n, milestone_checklist, ui
 from samenhier.charts.progress import meeting_cadence as cadence_chart
 from samenhier.current_group import current_group, group_picker
 from samenhier.feedback import Shown
-from samenhier.forms import FormField, record_form, show_flash
+from samenhier.forms import FormField, record_form
 from samenhier.models import (
     LONELINESS_ITEMS,
     Answer,
@@ -43,7 +43,7 @@ scope = ui.require_scope()
 engine = ui.engine()
 as_of = ui.as_of()
 lang = ui.current_language()
-date_format = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
+date_format = ui.date_format()
 ACTION_KEY = "hub_action"
 
 choices = ui.cached(group_queries.group_names)(scope, ui.current_filters())  # code → "code · name"
@@ -359,7 +359,6 @@ def edit_form() -> None:
                 save=lambda ch, snap: record_service.update_group(engine, scope, group_id=group_id, expected_version=snap["version"],
                                                                   changes=ch, original=snap),
                 submit_label=ui.t("hub.edit.submit", group=g["code"]), saved_text=ui.t("hub.edit.done", group=label))
-    show_flash()
 
 
 FORMS = {"meeting": meeting_form, "check_in": check_in_form, "survey": survey_form, "status": status_form, "match": match_form,

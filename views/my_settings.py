@@ -6,13 +6,12 @@ writes via samenhier.services.records.update_account_settings; the digest itself
 import streamlit as st
 
 from samenhier import i18n, ui
-from samenhier.forms import FormField, record_form, show_flash
+from samenhier.forms import FormField, record_form
 from samenhier.queries.records import account_settings
 from samenhier.services.records import update_account_settings
 
 scope = ui.require_scope()
 engine = ui.engine()
-show_flash()
 st.title(ui.t("settings.title"))
 st.caption(ui.t("settings.intro"))
 values = account_settings(engine, scope)

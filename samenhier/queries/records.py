@@ -14,11 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from samenhier.clock import now_utc
 from samenhier.io.rows import fold_vocabulary
 from samenhier.models import (
     CommunityBuilder,
@@ -161,8 +160,7 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
 
     Columns: ``user_id``, ``username``, ``role``, ``community_builder_id``, ``community_builder``,
     ``municipalities`` (a coordinator's, joined by ``, ``; empty: national), ``email`` (the account's own;
-    None: a builder's account uses the builder's), ``weekly_digest``, ``active``, ``locked`` (locked out after
-    failed logins, now), ``created_at``, ``version``. A municipality coordinator gets the accounts of
+    None: a builder's account uses the builder's), ``weekly_digest``, ``active``, ``created_at``, ``version``. A municipality coordinator gets the accounts of
     :func:`~samenhier.scope.visible_accounts` only.
 
     Raises:
@@ -173,7 +171,6 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
         select(
             UserAccount.id.label("user_id"), UserAccount.username, UserAccount.role, UserAccount.community_builder_id,
             CommunityBuilder.name.label("community_builder"), UserAccount.email, UserAccount.weekly_digest, UserAccount.active,
-            and_(UserAccount.locked_until.is_not(None), UserAccount.locked_until > now_utc()).label("locked"),
             UserAccount.created_at, UserAccount.version,
         )
         .outerjoin(CommunityBuilder, CommunityBuilder.id == UserAccount.community_builder_id)
@@ -181,7 +178,6 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
         .order_by(func.lower(UserAccount.username))
     ))
     frame["community_builder_id"] = frame["community_builder_id"].astype("Int64")
-    frame["locked"] = frame["locked"].fillna(False).astype(bool)
     reach = read_frame(engine, select(UserMunicipality.user_id, Municipality.name)
                        .join(Municipality, Municipality.id == UserMunicipality.municipality_id).order_by(Municipality.name))
     names = reach.groupby("user_id")["name"].agg(", ".join).to_dict() if len(reach) else {}
