@@ -72,11 +72,17 @@ def year_tab() -> None:
         monthly = ui.cached(meeting_queries.programme_monthly_counts)(scope, filters, year=year, as_of=as_of, unit=unit)
         weekly = unit == "weeks"
         columns, column = list(range(1, (int(grid["month"].max()) if not grid.empty else (10 if weekly else 12)) + 1)), "month"
-        column_labels = month_labels = [ui.t("meetings.programme_week" if weekly else "meetings.programme_month", n=m) for m in columns]
+        if weekly:
+            column_labels = month_labels = [ui.t("meetings.programme_week", n=m) for m in columns]
+            x_title = ui.t("meetings.axis.programme_week")
+            title = ui.t("meetings.heatmap.title.programme_weeks", year=year)
+            caption = ui.t("meetings.heatmap.caption.programme_weeks", year=year)
+        else:
+            column_labels = month_labels = [ui.t("meetings.programme_month", n=m) for m in columns]
+            x_title = ui.t("meetings.axis.programme_month")
+            title = ui.t("meetings.heatmap.title.programme", year=year)
+            caption = ui.t("meetings.heatmap.caption.programme", year=year)
         row_key, row_label = "match_id", lambda r: f"{r['code']} · {ui.fmt_date(r['start_date'])}"
-        x_title = ui.t("meetings.axis.programme_week" if weekly else "meetings.axis.programme_month")
-        title = ui.t("meetings.heatmap.title.programme_weeks" if weekly else "meetings.heatmap.title.programme", year=year)
-        caption = ui.t("meetings.heatmap.caption.programme_weeks" if weekly else "meetings.heatmap.caption.programme", year=year)
         empty = ui.t("meetings.heatmap.none.programme", year=year)
         per_group, partial_month = ui.cached(meeting_queries.programme_groups_reached)(
             scope, filters, year=year, as_of=as_of, unit=unit), None
