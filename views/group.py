@@ -435,4 +435,4 @@ if row is not None:
     st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings"),
                                   partial_month=f"{as_of:%Y-%m}", partial_label=ui.t("charts.partial_month")),
                     config={"displayModeBar": False}, key=f"cadence-{group_id}")
-    st.caption(ui.t("progress.cadence_rule", days=ui.settings().inactive_after_days))
+    st.caption(ui.t("progress.cadence_rule", days=int(row["quiet_after_days"])))  # the variant's rhythm (issue 19)

@@ -34,7 +34,7 @@ from samenhier.todos import OPEN_STATUSES, group_todos
 
 PROGRESS_COLUMNS = [
     "group_id", "code", "name", "variant", "status", "version", "signup_date", "training_completed_date", "members",
-    "members_without_vog", "newcomer_id", "newcomer", "match_started", "month", "year_length", "year_unit", "last_meeting", "days_since_meeting",
+    "members_without_vog", "newcomer_id", "newcomer", "match_started", "month", "year_length", "year_unit", "quiet_after_days", "last_meeting", "days_since_meeting",
     "meetings_90_days", "has_baseline", "has_end", "last_check_in", "last_assessment", "todos",
 ]
 
@@ -55,6 +55,7 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     <NA>/None/NaT without), ``month`` (the period of the group year by the variant's timeline — a month,
     or a week for a variant counted in weeks, :mod:`samenhier.timeline`; <NA> without running match),
     ``year_length`` / ``year_unit`` (the variant's ``duration`` and ``unit``: 12 ``months``, 10 ``weeks``),
+    ``quiet_after_days`` (the variant's: days without a meeting before the ``no_meeting`` to-do),
     ``last_meeting`` (on or before ``as_of``), ``days_since_meeting`` (days, <NA> without meetings),
     ``meetings_90_days`` (meetings in the 90 days up to ``as_of``), ``has_baseline`` / ``has_end`` (the
     running match's newcomer answered the nulmeting / eindmeting), ``last_check_in`` (date) and
@@ -132,6 +133,7 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     frame["month"] = periods_by_variant(frame["match_started"], frame["variant"], timelines, as_of)
     frame["year_length"] = column_by_variant(frame["variant"], timelines, "duration").astype(int)
     frame["year_unit"] = column_by_variant(frame["variant"], timelines, "unit").astype(object)
+    frame["quiet_after_days"] = column_by_variant(frame["variant"], timelines, "quiet_after_days").astype(int)
     frame["days_since_meeting"] = pd.array(
         [None if pd.isna(d) else (as_of - d).days for d in frame["last_meeting"]], dtype="Int64"
     )
