@@ -15,6 +15,7 @@ from samenhier.scope import Scope
 from samenhier.services import records
 from samenhier.ui import md
 from tests.apptest_helpers import run_app, texts
+from tests.test_readable_sweep import problems
 
 ANNA = Scope.coordinator("anna")
 AS_OF = dt.date(2026, 11, 15)
@@ -51,6 +52,7 @@ def test_a_national_coordinator_previews_then_saves_a_timeline(workbook_engine):
     assert new_todo > 0
     assert f"{new_todo} groepen krijgen een nieuwe taak" in texts(at)
     assert _timeline(workbook_engine, "statushouders").version == 1  # the preview wrote nothing
+    assert not problems(at, "nl", page="views/manage.py")  # no raw values, keys or code words (tests/test_readable_sweep.py)
     save = [b for b in at.button if b.label == "Tijdlijn van statushouders opslaan"]
     assert save, [b.label for b in at.button]
     ok(save[0].click().run())
@@ -91,3 +93,9 @@ def test_the_student_group_shows_its_weeks_not_x_of_12(workbook_engine):
 def test_variants_section_in_english(workbook_engine, lang):
     at = ok(run_app(ANNA, lang=lang, page="views/manage.py", query={"tab": "variants"}))
     assert at.dataframe[0].value["length"].tolist()[2] == "10 weeks"
+    record = _timeline(workbook_engine, "studenten")
+    at.selectbox(key="variants_pick").set_value(record.id).run()
+    at.number_input(key=f"variants-{record.id}-quiet").set_value(1)
+    ok(at.button(key=f"variants-{record.id}-preview").click().run())
+    assert "Effect on the groups of" in texts(at)
+    assert not problems(at, lang, page="views/manage.py")

@@ -68,9 +68,13 @@ def timeline_change_preview(engine: Engine, scope: Scope, *, variant: str, chang
     ``period_before`` / ``period_after`` (``(period, duration, unit)`` or None without a running match),
     ``todos_new`` / ``todos_gone`` (to-do codes, :mod:`samenhier.todos`, that the change adds / removes).
     Ordered by code. Only today's view changes: stored meetings, surveys and check-ins stay as they are.
+
+    Raises:
+        AccessDenied: not a national coordinator (only they change timelines).
     """
     from samenhier.queries.progress import group_progress
 
+    scope.require_national()
     settings = get_settings()
     current = variant_timelines(engine, settings)
     before = current[variant]
