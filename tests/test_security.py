@@ -487,6 +487,7 @@ def _service_cases(s) -> dict[str, object]:
 
     from samenhier.services import bulk, data, matches, meetings, privacy, progress, records, surveys
     from samenhier.services import milestones as milestones
+    from samenhier.services import variants as variants
 
     scratch = Path(tempfile.mkdtemp(prefix="scope-"))
 
@@ -581,6 +582,8 @@ def _service_cases(s) -> dict[str, object]:
         "surveys.save_survey_response": lambda e, sc: surveys.save_survey_response(
             e, sc, group_id=s.respondent[1], role="lid", person_id=s.respondent[0], wave="tussenmeting", date=day,
             answers={}, feel_at_home=3),
+        "variants.update_variant_timeline": lambda e, sc: variants.update_variant_timeline(
+            e, sc, timeline_id=1, expected_version=1, changes={"duration": 9}),
     }
 
 

@@ -210,24 +210,27 @@ def test_the_digest_lists_a_student_group_past_its_ten_weeks(imported_engine, wo
 
 # ---------------------------------------------------------------------------- changing a timeline
 
-def _studenten(engine) -> VariantTimeline:
+def _statushouders(engine) -> VariantTimeline:
     with Session(engine) as session:
         return session.exec(select(VariantTimeline).where(VariantTimeline.variant == "statushouders")).one()
 
 
 def test_only_a_national_coordinator_changes_a_timeline(imported_engine):
-    record = _studenten(imported_engine)
+    record = _statushouders(imported_engine)
     with pytest.raises(AccessDenied):
         update_variant_timeline(imported_engine, Scope.coordinator("rosa", ["Rotterdam"]), timeline_id=record.id,
                                 expected_version=1, changes={"duration": 9})
     with pytest.raises(AccessDenied):
         update_variant_timeline(imported_engine, Scope.community_builder("joris", 1), timeline_id=record.id,
                                 expected_version=1, changes={"duration": 9})
-    assert _studenten(imported_engine).duration == 12
+    assert _statushouders(imported_engine).duration == 12
+    with pytest.raises(AccessDenied):
+        timeline_change_preview(imported_engine, Scope.coordinator("rosa", ["Rotterdam"]), variant="statushouders",
+                                changes={"duration": 9}, as_of=AS_OF)
 
 
 def test_changing_a_timeline_is_validated_versioned_and_audited(imported_engine):
-    record = _studenten(imported_engine)
+    record = _statushouders(imported_engine)
     with pytest.raises(ValidationFailed) as failed:
         update_variant_timeline(imported_engine, NATIONAL, timeline_id=record.id, expected_version=1,
                                 changes={"duration": 0, "midterm_at": 13, "unit": "jaren"})
@@ -267,8 +270,8 @@ def test_the_preview_tells_what_a_change_does_and_saving_rewrites_no_history(imp
     assert got_new == due - answered - already
     assert set(preview["code"]) >= set(active["groep_code"])  # every running statushouders group changes period
     assert all(p[1:] == (12, "months") for p in preview["period_before"]) and all(p[1:] == (2, "months") for p in preview["period_after"])
-    assert _studenten(imported_engine).version == 1  # a preview writes nothing
-    record = _studenten(imported_engine)
+    assert _statushouders(imported_engine).version == 1  # a preview writes nothing
+    record = _statushouders(imported_engine)
     update_variant_timeline(imported_engine, NATIONAL, timeline_id=record.id, expected_version=1, changes={"duration": 2, "midterm_at": 1})
     with Session(imported_engine) as session:
         assert len(session.exec(select(Meeting.id)).all()) == meetings_before
