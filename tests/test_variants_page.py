@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlmodel import Session, select
 
 from samenhier.models import AuditEvent, VariantTimeline, WelcomeGroup
@@ -89,13 +88,25 @@ def test_the_student_group_shows_its_weeks_not_x_of_12(workbook_engine):
     assert frame.loc[frame["code"] == "0599-014", "month"].tolist() == ["week 10/10"]
 
 
-@pytest.mark.parametrize("lang", ["en"])
-def test_variants_section_in_english(workbook_engine, lang):
-    at = ok(run_app(ANNA, lang=lang, page="views/manage.py", query={"tab": "variants"}))
-    assert at.dataframe[0].value["length"].tolist()[2] == "10 weeks"
+def test_variants_section_and_preview_in_english(workbook_engine):
+    """In English, chosen through session state before the first run (AppTest cannot rerun a page whose
+    translated radio it formats in its own thread, see tests/test_editing_app.py)."""
+    from streamlit.testing.v1 import AppTest
+
+    from samenhier.variant_admin import PROPOSED_KEY
+    from tests.apptest_helpers import APP, login_session
+
     record = _timeline(workbook_engine, "studenten")
-    at.selectbox(key="variants_pick").set_value(record.id).run()
-    at.number_input(key=f"variants-{record.id}-quiet").set_value(1)
-    ok(at.button(key=f"variants-{record.id}-preview").click().run())
-    assert "Effect on the groups of" in texts(at)
-    assert not problems(at, lang, page="views/manage.py")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["session_token"] = login_session(ANNA)
+    at.session_state["manage_section"] = "variants"
+    at.session_state["variants_pick"] = record.id
+    at.session_state[PROPOSED_KEY] = (record.id, 1, {"unit": "weeks", "duration": 10, "midterm_at": 5,
+                                                     "quiet_after_days": 1, "end_grace_days": None})
+    at.run()
+    ok(at.switch_page("views/manage.py").run())
+    assert at.dataframe[0].value["length"].tolist()[2] == "10 weeks"
+    assert "Effect on the groups of student community" in texts(at)
+    assert [b.label for b in at.button if b.label.startswith("Save the timeline")] == ["Save the timeline of student community"]
+    assert not problems(at, "en", page="views/manage.py")
