@@ -8,7 +8,7 @@ community) 10 weeks, tussenmeting after 5, quiet after 10 days (it meets weekly)
 unchanged.
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0009
 Create Date: 2026-12-01
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0008'
-down_revision: str | Sequence[str] | None = '0004'
+down_revision: str | Sequence[str] | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
