@@ -488,6 +488,7 @@ class MilestoneCheck(SQLModel, table=True):
     done_date: dt.date | None = None
     checked_by: str | None = None
     checked_at: dt.datetime | None = None
+    version: int = 1
 
 
 class TimelineUnit(StrEnum):
