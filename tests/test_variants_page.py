@@ -94,12 +94,13 @@ def test_variants_section_and_preview_in_english(workbook_engine):
     from streamlit.testing.v1 import AppTest
 
     from samenhier.variant_admin import PROPOSED_KEY
-    from tests.apptest_helpers import APP, login_session
+    from tests.apptest_helpers import APP, login_session, set_account_language
 
     record = _timeline(workbook_engine, "studenten")
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"
     at.session_state["session_token"] = login_session(ANNA)
+    set_account_language("anna", "en")  # a logged-in user sees the app in their account's language
     at.session_state["manage_section"] = "variants"
     at.session_state["variants_pick"] = record.id
     at.session_state[PROPOSED_KEY] = (record.id, 1, {"unit": "weeks", "duration": 10, "midterm_at": 5,
