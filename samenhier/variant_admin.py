@@ -14,6 +14,7 @@ import streamlit as st
 from samenhier import actions, formatting, hub, i18n, ui
 from samenhier.feedback import Shown
 from samenhier.queries import timelines as q
+from samenhier.queries.timeline_preview import timeline_change_preview
 from samenhier.services import variants as s
 from samenhier.timeline import MONTHS, WEEKS
 
@@ -99,7 +100,7 @@ def render() -> None:
     if not changes:
         st.info(ui.t("variants.no_change"))
         return
-    preview = q.timeline_change_preview(engine, scope, variant=variant, changes=changes, as_of=as_of)
+    preview = timeline_change_preview(engine, scope, variant=variant, changes=changes, as_of=as_of)
     st.subheader(ui.t("variants.preview_title", name=name))
     new_todo = int((preview["todos_new"].map(len) > 0).sum())
     gone_todo = int((preview["todos_gone"].map(len) > 0).sum())

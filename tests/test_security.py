@@ -335,6 +335,7 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
     """``module.function`` → (``scoped``: returns only the builder's own / ``denied``: AccessDenied, call)."""
     import samenhier.queries.digest as digest
     import samenhier.queries.milestones as milestones
+    import samenhier.queries.timeline_preview as timeline_preview
     import samenhier.queries.timelines as timelines
     import samenhier.queries.year_report as year_report
     from samenhier.queries import audit, groups, matching, meetings, privacy, progress, records, surveys
@@ -375,7 +376,7 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "milestones.variant_milestones": ("denied", lambda e, sc: milestones.variant_milestones(e, sc)),
         "meetings.programme_units": ("scoped", lambda e, sc: meetings.programme_units(e, sc, filters, year=2025)),
         "timelines.timeline_table": ("denied", lambda e, sc: timelines.timeline_table(e, sc)),
-        "timelines.timeline_change_preview": ("denied", lambda e, sc: timelines.timeline_change_preview(
+        "timeline_preview.timeline_change_preview": ("denied", lambda e, sc: timeline_preview.timeline_change_preview(
             e, sc, variant="studenten", changes={"duration": 8}, as_of=AS_OF)),
         "privacy.people": ("denied", lambda e, sc: privacy.people(e, sc, kind="newcomer")),
         "privacy.retention_due": ("denied", lambda e, sc: privacy.retention_due(e, sc, as_of=AS_OF)),

@@ -19,7 +19,8 @@ from samenhier.queries import meetings as meeting_queries
 from samenhier.queries.digest import coordinator_digest
 from samenhier.queries.groups import Health, group_overview, kpis
 from samenhier.queries.progress import group_progress
-from samenhier.queries.timelines import timeline_change_preview, timeline_table, variant_timelines
+from samenhier.queries.timeline_preview import timeline_change_preview
+from samenhier.queries.timelines import timeline_table, variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope
 from samenhier.services import records
 from samenhier.services.common import ValidationFailed, VersionConflict

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from samenhier.models import AuditEvent, VariantTimeline, WelcomeGroup
-from samenhier.queries.timelines import timeline_change_preview
+from samenhier.queries.timeline_preview import timeline_change_preview
 from samenhier.scope import Scope
 from samenhier.services import records
 from samenhier.ui import md

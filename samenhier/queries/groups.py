@@ -30,6 +30,7 @@ from samenhier.models import (
 )
 from samenhier.privacy import initials
 from samenhier.queries.common import read_frame
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, in_reach, visible_groups
 from samenhier.settings import get_settings
 from samenhier.timeline import column_by_variant, periods_by_variant
@@ -115,8 +116,6 @@ def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         .order_by(Municipality.name, WelcomeGroup.code)
     )
     frame = read_frame(engine, query)
-    from samenhier.queries.timelines import variant_timelines
-
     return _add_health(frame, as_of, variant_timelines(engine))
 
 
@@ -188,8 +187,6 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
 
     Counted in SQL (no per-group rows are loaded).
     """
-    from samenhier.queries.timelines import variant_timelines
-
     timelines = variant_timelines(engine)
     since = case({v: as_of - dt.timedelta(days=tl.quiet_after_days) for v, tl in timelines.items()}, value=WelcomeGroup.variant,
                  else_=as_of - dt.timedelta(days=get_settings().inactive_after_days))

@@ -40,6 +40,7 @@ from samenhier.models import (
 )
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import running_match
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.timeline import MONTHS, Timeline, timeline_for
 
@@ -91,8 +92,6 @@ def programme_month_bounds(start: dt.date, month: int) -> tuple[dt.date, dt.date
 
 
 def _timelines(engine: Engine) -> dict[str, Timeline]:
-    from samenhier.queries.timelines import variant_timelines
-
     return variant_timelines(engine)
 
 

@@ -27,6 +27,7 @@ from samenhier.models import (
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import group_id_for_code
 from samenhier.queries.milestones import overdue_by_group
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
 from samenhier.timeline import Timeline, column_by_variant, periods_by_variant, timeline_for
@@ -66,8 +67,6 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     lets Beheer → Varianten see what a changed timeline would do before it is saved.
     """
     if timelines is None:
-        from samenhier.queries.timelines import variant_timelines
-
         timelines = variant_timelines(engine)
     members = (
         select(Member.group_id, func.count().label("members"),
