@@ -352,6 +352,7 @@ def _rebuild(candidate: Path, target: Path, revision: str) -> None:
                     continue  # the reference's own row: the same revision
                 columns = [c.name for c in table.columns]
                 source = Table(table.name, MetaData(), *(Column(c) for c in columns), schema="candidate")
+                connection.execute(table.delete())  # rows a migration seeded (variant_timeline): the backup's replace them
                 connection.execute(insert(table).from_select(columns, select(*source.c)))
             connection.commit()
             broken = connection.exec_driver_sql("PRAGMA main.foreign_key_check").fetchone()

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from samenhier import i18n
 from samenhier.models import GroupStatus, MatchStatus, RespondentRole, Wave
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.todos import Todo
@@ -128,16 +129,27 @@ def allowed_statuses(status: str) -> list[str]:
     return [s.value for s in GroupStatus if s in GROUP_TRANSITIONS[GroupStatus(status)]]
 
 
-def month_text(month: Any) -> str:
-    """Month of the group year as ``7/12`` (``13/12`` once the year is over); empty without a running match."""
-    return "" if month is None or pd.isna(month) else f"{int(month)}/12"
+def period_text(period: Any, of: Any = 12, unit: Any = "months", lang: str | None = None) -> str:
+    """The period of the group year as ``maand 7/12`` or ``week 7/10`` (``maand 13/12`` once the year is
+    over; :mod:`samenhier.timeline`), in ``lang``; empty without a running match (``period`` None/<NA>).
+    ``of`` and ``unit`` are the variant's ``duration`` and ``unit``."""
+    if period is None or pd.isna(period):
+        return ""
+    unit = "weeks" if unit == "weeks" else "months"
+    return i18n.t(f"timeline.period.{unit}", lang, n=int(period), of=int(of))
+
+
+def length_text(duration: int, unit: str, lang: str | None = None) -> str:
+    """A group year's length: ``12 maanden``, ``10 weken``."""
+    return i18n.t(f"timeline.length.{'weeks' if unit == 'weeks' else 'months'}", lang, n=int(duration))
 
 
 @dataclass(frozen=True)
 class GroupCard:
     """What the card of one group on "Mijn groepen" shows.
 
-    ``month``: of the group year (None without a running match); ``days_since_meeting``: days since
+    ``month``: period of the group year (None without a running match), of ``year_length`` periods in
+    ``year_unit`` (``months`` / ``weeks``, the variant's timeline); ``days_since_meeting``: days since
     the last meeting on or before the peildatum (None without meetings); ``todos``: open to-dos, most
     pressing first; ``can_log_meeting``: its match has started, so a meeting can be logged.
     """
@@ -151,6 +163,8 @@ class GroupCard:
     last_meeting: dt.date | None
     todos: Sequence[Todo]
     can_log_meeting: bool
+    year_length: int = 12
+    year_unit: str = "months"
 
 
 def days_since_text(days: int | None, lang: str) -> str:
@@ -179,6 +193,7 @@ def group_cards(progress: pd.DataFrame) -> list[GroupCard]:
             days_since_meeting=None if _none(row.days_since_meeting) is None else int(row.days_since_meeting),
             last_meeting=_none(row.last_meeting), todos=list(row.todos),
             can_log_meeting=_none(row.match_started) is not None,
+            year_length=int(getattr(row, "year_length", 12)), year_unit=str(getattr(row, "year_unit", "months")),
         )
         for row in progress.itertuples(index=False)
     ]

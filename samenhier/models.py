@@ -489,3 +489,38 @@ class MilestoneCheck(SQLModel, table=True):
     checked_by: str | None = None
     checked_at: dt.datetime | None = None
     version: int = 1
+
+
+class TimelineUnit(StrEnum):
+    """The unit a programme variant's year is counted in."""
+
+    MONTHS = "months"
+    WEEKS = "weeks"
+
+
+class VariantTimeline(SQLModel, table=True):
+    """The timeline of one programme variant (issue 19): how long its group year runs, when a group counts
+    as quiet and when the survey waves are due. The rules are in :mod:`samenhier.timeline`.
+
+    ``duration`` in ``unit`` (months or weeks); ``midterm_at``: the tussenmeting is due that many units
+    after the start; ``quiet_after_days`` / ``end_grace_days``: None means the programme-wide setting
+    (``SAMENHIER_INACTIVE_AFTER_DAYS``, ``SAMENHIER_END_SURVEY_GRACE_DAYS``)."""
+
+    __tablename__ = "variant_timeline"
+    __table_args__ = (
+        CheckConstraint(_in("variant", Variant), name="variant"),
+        CheckConstraint(_in("unit", TimelineUnit), name="unit"),
+        CheckConstraint("duration >= 1 AND duration <= 520", name="duration_range"),
+        CheckConstraint("midterm_at >= 1 AND midterm_at <= duration", name="midterm_range"),
+        CheckConstraint("quiet_after_days IS NULL OR quiet_after_days >= 1", name="quiet_positive"),
+        CheckConstraint("end_grace_days IS NULL OR end_grace_days >= 0", name="grace_not_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    variant: str = Field(unique=True)
+    duration: int
+    unit: str
+    midterm_at: int
+    quiet_after_days: int | None = None
+    end_grace_days: int | None = None
+    version: int = 1

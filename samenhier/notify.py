@@ -41,12 +41,14 @@ from sqlmodel import Session
 from samenhier import i18n
 from samenhier.clock import now_utc
 from samenhier.db import session_scope
+from samenhier.hub import period_text
 from samenhier.models import CommunityBuilder, DigestDelivery, DigestStatus, UserAccount, UserRole
 from samenhier.queries.digest import CoordinatorDigest, builder_digest, coordinator_digest
 from samenhier.scope import Scope
 from samenhier.services import audit
 from samenhier.services.users import account_scope
 from samenhier.settings import Settings, get_settings
+from samenhier.todos import message_key
 
 AUDIT_USER = "notify"
 """The name the audit trail gives the digest run."""
@@ -158,7 +160,7 @@ def _builder_sections(frame: pd.DataFrame, lang: str, base: str) -> list[_Sectio
     """One section per group: its to-dos, in the words of "Mijn groepen"."""
     return [
         _Section(f"{row.group_code} · {row.group_name}",
-                 tuple(_Item(i18n.t(f"todo.{todo.code}", lang, **todo.params)) for todo in row.todos),
+                 tuple(_Item(i18n.t(message_key(todo), lang, **todo.params)) for todo in row.todos),
                  link=_group_link(base, row.group_code))
         for row in frame.itertuples(index=False)
     ]
@@ -177,7 +179,7 @@ def _coordinator_sections(digest: CoordinatorDigest, lang: str, base: str, setti
              for r in digest.urgent_newcomers.itertuples(index=False)]))
     if not digest.quiet_groups.empty:
         sections.append(_capped(
-            i18n.t("digest.section.quiet_groups", lang, n=len(digest.quiet_groups), days=settings.inactive_after_days),
+            i18n.t("digest.section.quiet_groups", lang, n=len(digest.quiet_groups)),
             [_Item(i18n.t("digest.item.quiet_group", lang, code=r.group_code, name=r.group_name, days=int(r.days)),
                    _group_link(base, r.group_code)) for r in digest.quiet_groups.itertuples(index=False)]))
     if not digest.stale_proposals.empty:
@@ -194,7 +196,8 @@ def _coordinator_sections(digest: CoordinatorDigest, lang: str, base: str, setti
     if not digest.end_surveys_overdue.empty:
         sections.append(_capped(
             i18n.t("digest.section.end_surveys_overdue", lang, n=len(digest.end_surveys_overdue)),
-            [_Item(i18n.t("digest.item.end_survey_overdue", lang, code=r.group_code, name=r.group_name, month=int(r.month)),
+            [_Item(i18n.t("digest.item.end_survey_overdue", lang, code=r.group_code, name=r.group_name,
+                          period=period_text(r.month, r.year_length, r.year_unit, lang)),
                    _group_link(base, r.group_code)) for r in digest.end_surveys_overdue.itertuples(index=False)]))
     return sections
 

@@ -3,13 +3,13 @@
 Rules (issue "Editing", point 2; thresholds are settings, see :mod:`samenhier.settings`):
 
 - ``no_meeting``: an active group (status ``actief``) whose last meeting — or, without meetings, the
-  start of its match — is more than ``inactive_after_days`` (21) days ago; the same rule as the
-  overview's "aandacht" flag;
+  start of its match — is more than its variant's ``quiet_after_days`` (:mod:`samenhier.timeline`; 21
+  days, 10 for the weekly student community) days ago; the same rule as the overview's "aandacht" flag;
 - ``baseline_missing``: an active group whose running match's newcomer has no ``nulmeting``
   (baseline survey) yet — it belongs at the start of the group year;
-- ``end_survey_due``: an active group in month 12 or later of its group year
-  (:func:`samenhier.rules.group_year_month`) whose newcomer has no ``eindmeting`` yet: the end survey
-  is due in the last month of the year;
+- ``end_survey_due``: an active group in the last period of its group year or later (month 12 of 12,
+  week 10 of 10: :meth:`samenhier.timeline.Timeline.in_last_period`) whose newcomer has no
+  ``eindmeting`` yet: the end survey is due at the end of the year;
 - ``vog_missing``: a group that is forming or running (``werving``, ``training``, ``wacht op match``,
   ``actief``) with members (not archived) whose VOG has not arrived;
 - ``group_size``: such a group with fewer than ``min_group_size`` or more than ``max_group_size`` members;
@@ -27,6 +27,7 @@ from typing import Any
 
 from samenhier.models import CheckInAssessment, GroupStatus
 from samenhier.settings import Settings
+from samenhier.timeline import MONTHS, Timeline
 
 OPEN_STATUSES = frozenset({GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value, GroupStatus.AWAITING_MATCH.value,
                            GroupStatus.ACTIVE.value})
@@ -45,6 +46,7 @@ class Todo:
 def group_todos(
     *, status: str, quiet_days: int | None, month: int | None, has_newcomer: bool, has_baseline: bool, has_end: bool,
     members: int, members_without_vog: int, settings: Settings, last_assessment: str | None = None,
+    timeline: Timeline | None = None,
 ) -> list[Todo]:
     """The open to-dos of one group, most pressing first.
 
@@ -52,16 +54,20 @@ def group_todos(
     when neither exists); ``month``: month of the group year (None when no match runs);
     ``has_newcomer``: a match is running; ``has_baseline`` / ``has_end``: its newcomer answered the
     baseline / end survey; ``members`` and ``members_without_vog``: counts of members not archived;
-    ``last_assessment``: the assessment of the group's newest check-in (None without check-ins).
+    ``last_assessment``: the assessment of the group's newest check-in (None without check-ins);
+    ``timeline``: the group's variant's timeline (None: 12 months, quiet after ``inactive_after_days``);
+    ``month`` is a period of that timeline (a week for a weekly one).
     """
+    quiet_after = settings.inactive_after_days if timeline is None else timeline.quiet_after_days
+    last_period, unit = (12, MONTHS) if timeline is None else (timeline.duration, timeline.unit)
     todos: list[Todo] = []
     active = status == _ACTIVE
-    if active and quiet_days is not None and quiet_days > settings.inactive_after_days:
+    if active and quiet_days is not None and quiet_days > quiet_after:
         todos.append(Todo("no_meeting", {"days": quiet_days}))
     if active and has_newcomer and not has_baseline:
         todos.append(Todo("baseline_missing"))
-    if active and has_newcomer and month is not None and month >= 12 and not has_end:
-        todos.append(Todo("end_survey_due", {"month": month}))
+    if active and has_newcomer and month is not None and month >= last_period and not has_end:
+        todos.append(Todo("end_survey_due", {"month": month, "of": last_period, "unit": unit}))
     if status in OPEN_STATUSES and members_without_vog > 0:
         todos.append(Todo("vog_missing", {"n": members_without_vog}))
     if status in OPEN_STATUSES and not settings.min_group_size <= members <= settings.max_group_size:
@@ -72,3 +78,11 @@ def group_todos(
 
 
 _CONCERNS = {CheckInAssessment.SOME_CONCERNS.value: "some_concerns", CheckInAssessment.SERIOUS_CONCERNS.value: "serious_concerns"}
+
+
+def message_key(todo: Todo) -> str:
+    """The i18n key of ``todo``'s message: ``todo.<code>``, and ``todo.end_survey_due.weeks`` for a year
+    counted in weeks ("week 10 van 10" rather than "maand 10 van 12")."""
+    if todo.code == "end_survey_due" and todo.params.get("unit") not in (None, MONTHS):
+        return f"todo.{todo.code}.{todo.params['unit']}"
+    return f"todo.{todo.code}"

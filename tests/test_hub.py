@@ -67,9 +67,19 @@ def test_a_stopped_group_offers_no_status_change():
     assert hub.allowed_statuses("wacht op match") == ["training", "actief", "gestopt"]
 
 
-@pytest.mark.parametrize(("month", "text"), [(7, "7/12"), (13, "13/12"), (None, ""), (pd.NA, "")])
-def test_month_text(month, text):
-    assert hub.month_text(month) == text
+@pytest.mark.parametrize(("month", "of", "unit", "text"), [
+    (7, 12, "months", "maand 7/12"), (13, 12, "months", "maand 13/12"), (7, 10, "weeks", "week 7/10"),
+    (None, 12, "months", ""), (pd.NA, 10, "weeks", ""),
+])
+def test_period_text(month, of, unit, text):
+    assert hub.period_text(month, of, unit, "nl") == text
+
+
+def test_period_text_in_english_and_the_length_of_a_year():
+    assert hub.period_text(3, 10, "weeks", "en") == "week 3/10"
+    assert hub.period_text(3, 12, "months", "en") == "month 3/12"
+    assert hub.length_text(10, "weeks", "nl") == "10 weken"
+    assert hub.length_text(1, "months", "nl") == "1 maand"
 
 
 def test_selected_value_maps_the_chosen_row_through_the_shown_frame():

@@ -211,7 +211,7 @@ def test_todo_rules():
     assert group_todos(**base) == []
     assert group_todos(**{**base, "quiet_days": 22}) == [Todo("no_meeting", {"days": 22})]
     assert group_todos(**{**base, "has_baseline": False}) == [Todo("baseline_missing")]
-    assert group_todos(**{**base, "month": 12}) == [Todo("end_survey_due", {"month": 12})]
+    assert group_todos(**{**base, "month": 12}) == [Todo("end_survey_due", {"month": 12, "of": 12, "unit": "months"})]
     assert group_todos(**{**base, "month": 12, "has_end": True}) == []
     assert group_todos(**{**base, "members": 2, "members_without_vog": 1}) == [
         Todo("vog_missing", {"n": 1}), Todo("group_size", {"n": 2, "min": 3, "max": 6})]

@@ -335,6 +335,8 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
     """``module.function`` → (``scoped``: returns only the builder's own / ``denied``: AccessDenied, call)."""
     import samenhier.queries.digest as digest
     import samenhier.queries.milestones as milestones
+    import samenhier.queries.timeline_preview as timeline_preview
+    import samenhier.queries.timelines as timelines
     import samenhier.queries.year_report as year_report
     from samenhier.queries import audit, groups, matching, meetings, privacy, progress, records, surveys
 
@@ -372,6 +374,10 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "milestones.group_milestones": ("denied", lambda e, sc: milestones.group_milestones(e, sc, s.group, as_of=AS_OF)),
         "milestones.group_milestones (own)": ("scoped", lambda e, sc: milestones.group_milestones(e, sc, s.own_group, as_of=AS_OF)),
         "milestones.variant_milestones": ("denied", lambda e, sc: milestones.variant_milestones(e, sc)),
+        "meetings.programme_units": ("scoped", lambda e, sc: meetings.programme_units(e, sc, filters, year=2025)),
+        "timelines.timeline_table": ("denied", lambda e, sc: timelines.timeline_table(e, sc)),
+        "timeline_preview.timeline_change_preview": ("denied", lambda e, sc: timeline_preview.timeline_change_preview(
+            e, sc, variant="studenten", changes={"duration": 8}, as_of=AS_OF)),
         "privacy.people": ("denied", lambda e, sc: privacy.people(e, sc, kind="newcomer")),
         "privacy.retention_due": ("denied", lambda e, sc: privacy.retention_due(e, sc, as_of=AS_OF)),
         "privacy.erased_counts": ("denied", lambda e, sc: privacy.erased_counts(e, sc)),
@@ -451,7 +457,7 @@ def test_a_community_builder_receives_nothing_of_other_groups_from_any_query(sco
     # the scope's doing, not an empty query. These name nobody for anyone (counts, shares, years).
     assert set(aggregate_only) <= {
         "groups.kpis", "matching.funnel", "matching.queue_summary", "meetings.meeting_years", "meetings.monthly_counts",
-        "meetings.programme_monthly_counts", "meetings.week_heatmap_size", "meetings.programme_heatmap_size", "meetings.programme_groups_reached", "surveys.end_of_year", "surveys.loneliness_by_wave", "surveys.paired_changes",
+        "meetings.programme_monthly_counts", "meetings.week_heatmap_size", "meetings.programme_heatmap_size", "meetings.programme_groups_reached", "meetings.programme_units", "surveys.end_of_year", "surveys.loneliness_by_wave", "surveys.paired_changes",
         "surveys.response_rates", "surveys.survey_cohorts", "surveys.survey_response",
     }, aggregate_only
 
@@ -482,6 +488,7 @@ def _service_cases(s) -> dict[str, object]:
 
     from samenhier.services import bulk, data, matches, meetings, privacy, progress, records, surveys
     from samenhier.services import milestones as milestones
+    from samenhier.services import variants as variants
 
     scratch = Path(tempfile.mkdtemp(prefix="scope-"))
 
@@ -576,6 +583,8 @@ def _service_cases(s) -> dict[str, object]:
         "surveys.save_survey_response": lambda e, sc: surveys.save_survey_response(
             e, sc, group_id=s.respondent[1], role="lid", person_id=s.respondent[0], wave="tussenmeting", date=day,
             answers={}, feel_at_home=3),
+        "variants.update_variant_timeline": lambda e, sc: variants.update_variant_timeline(
+            e, sc, timeline_id=1, expected_version=1, changes={"duration": 9}),
     }
 
 

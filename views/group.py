@@ -38,6 +38,7 @@ from samenhier.services import records as record_service
 from samenhier.services.common import FieldError, ValidationFailed
 from samenhier.services.matches import END_OUTCOMES, GROUP_STATUSES_AFTER_END
 from samenhier.services.surveys import save_survey_response
+from samenhier.todos import message_key as todo_key
 
 scope = ui.require_scope()
 engine = ui.engine()
@@ -73,9 +74,12 @@ header.markdown(f":blue-badge[{ui.md(i18n.label('group_status', g['status']))}] 
 
 days = None if row is None or pd.isna(row["days_since_meeting"]) else int(row["days_since_meeting"])
 assessment = None if row is None or not isinstance(row["last_assessment"], str) else i18n.label("check_in", row["last_assessment"])
+# The period of the year by the variant's timeline ("week 7/10"); without a running match, the year's length.
+period_label = (None if row is None else hub.period_text(row["month"], row["year_length"], row["year_unit"], lang)) or (
+    "–" if row is None else hub.length_text(row["year_length"], row["year_unit"], lang))
 # One line of facts rather than metric tiles: on a phone tiles stack and push the actions off the screen.
 st.markdown(" · ".join([
-    f"{ui.t('col.month')} **{hub.month_text(None if row is None else row['month']) or '–'}**",
+    f"{ui.t('col.period')} **{period_label}**",
     f"**{hub.days_since_text(days, lang)}**",
     f"{ui.t('progress.col.check_in')} **{assessment or '–'}**",
 ]))
@@ -127,7 +131,7 @@ elif not todos:
 newcomer_id = None if row is None or pd.isna(row["newcomer_id"]) else int(row["newcomer_id"])
 for number, todo in enumerate(todos):
     resolve = hub.todo_action(todo, newcomer_id=newcomer_id)
-    text = ui.t(f"todo.{todo.code}", **todo.params)
+    text = ui.t(todo_key(todo), **todo.params)
     # One tap per to-do: the button says what is wrong and opens the action that resolves it.
     if resolve.action in offered:
         st.button(f"{ui.md(text)} → {ui.t(f'hub.todo.{todo.code}')}", key=f"hub-todo-{group_id}-{number}", on_click=choose,
@@ -431,4 +435,4 @@ if row is not None:
     st.plotly_chart(cadence_chart(cadence, axis_title=ui.t("progress.axis_meetings"), hover=ui.t("progress.hover_meetings"),
                                   partial_month=f"{as_of:%Y-%m}", partial_label=ui.t("charts.partial_month")),
                     config={"displayModeBar": False}, key=f"cadence-{group_id}")
-    st.caption(ui.t("progress.cadence_rule", days=ui.settings().inactive_after_days))
+    st.caption(ui.t("progress.cadence_rule", days=int(row["quiet_after_days"])))  # the variant's rhythm (issue 19)

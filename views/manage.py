@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from samenhier import actions, admin, milestone_admin, ui
+from samenhier import actions, admin, milestone_admin, ui, variant_admin
 from samenhier.admin_records import SPECS
 
 scope = ui.require_scope()
@@ -19,6 +19,8 @@ SECTIONS: dict[str, Callable[[admin.Context], None]] = {spec.name: partial(admin
 # Other Beheer sections plug in here: slug → a function drawing the section for an admin.Context; the
 # radio shows it as ui.t(f"manage.section.{slug}") and ?tab=<slug> opens it.
 SECTIONS["milestones"] = lambda ctx: milestone_admin.render(ctx.engine, ctx.scope)  # issue 19: a variant's milestones
+if scope.is_national:  # issue 19: the variants' timelines (samenhier/variant_admin.py), national coordinators only
+    SECTIONS["variants"] = lambda ctx: variant_admin.render()
 
 follow_section = actions.link_section("manage_section", list(SECTIONS))  # ?tab=members opens that section
 section = st.radio(ui.t("manage.section"), list(SECTIONS), horizontal=True, key="manage_section",

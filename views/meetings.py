@@ -61,16 +61,31 @@ def year_tab() -> None:
         per_group, partial_month = None, as_of.month if year == as_of.year else None
     else:
         year = right.selectbox(ui.t("meetings.cohort_year"), years, key="meetings_year")
-        grid = ui.cached(meeting_queries.programme_heatmap)(scope, filters, year=year, as_of=as_of, max_rows=MAX_HEATMAP_ROWS)
-        total_rows = ui.cached(meeting_queries.programme_heatmap_size)(scope, filters, year=year)
-        monthly = ui.cached(meeting_queries.programme_monthly_counts)(scope, filters, year=year, as_of=as_of)
-        columns, column = list(range(1, 13)), "month"
-        column_labels = month_labels = [ui.t("meetings.programme_month", n=m) for m in columns]
+        # Variants counted in weeks (studenten: 10 weeks) have their own grid: months and weeks do not share columns.
+        units = ui.cached(meeting_queries.programme_units)(scope, filters, year=year)
+        unit = units[0] if len(units) == 1 else left.radio(
+            ui.t("meetings.programme_unit"), units, horizontal=True, key="meetings_unit",
+            format_func=lambda u: ui.t(f"meetings.programme_unit.{u}"))
+        grid = ui.cached(meeting_queries.programme_heatmap)(scope, filters, year=year, as_of=as_of, max_rows=MAX_HEATMAP_ROWS,
+                                                            unit=unit)
+        total_rows = ui.cached(meeting_queries.programme_heatmap_size)(scope, filters, year=year, unit=unit)
+        monthly = ui.cached(meeting_queries.programme_monthly_counts)(scope, filters, year=year, as_of=as_of, unit=unit)
+        weekly = unit == "weeks"
+        columns, column = list(range(1, (int(grid["month"].max()) if not grid.empty else (10 if weekly else 12)) + 1)), "month"
+        if weekly:
+            column_labels = month_labels = [ui.t("meetings.programme_week", n=m) for m in columns]
+            x_title = ui.t("meetings.axis.programme_week")
+            title = ui.t("meetings.heatmap.title.programme_weeks", year=year)
+            caption = ui.t("meetings.heatmap.caption.programme_weeks", year=year)
+        else:
+            column_labels = month_labels = [ui.t("meetings.programme_month", n=m) for m in columns]
+            x_title = ui.t("meetings.axis.programme_month")
+            title = ui.t("meetings.heatmap.title.programme", year=year)
+            caption = ui.t("meetings.heatmap.caption.programme", year=year)
         row_key, row_label = "match_id", lambda r: f"{r['code']} · {ui.fmt_date(r['start_date'])}"
-        x_title = ui.t("meetings.axis.programme_month")
-        title, caption = ui.t("meetings.heatmap.title.programme", year=year), ui.t("meetings.heatmap.caption.programme", year=year)
         empty = ui.t("meetings.heatmap.none.programme", year=year)
-        per_group, partial_month = ui.cached(meeting_queries.programme_groups_reached)(scope, filters, year=year, as_of=as_of), None
+        per_group, partial_month = ui.cached(meeting_queries.programme_groups_reached)(
+            scope, filters, year=year, as_of=as_of, unit=unit), None
 
     st.subheader(title)
     if grid.empty:

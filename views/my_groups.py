@@ -10,6 +10,7 @@ from samenhier import hub, i18n, ui
 from samenhier.current_group import current_group, group_link
 from samenhier.queries import progress as q
 from samenhier.queries.records import search_frame
+from samenhier.todos import message_key as todo_key
 from samenhier.widgets import paginate
 
 scope = ui.require_scope()
@@ -46,12 +47,12 @@ for card in hub.group_cards(paginate(shown, key="cards_page", page_size=25)):
         st.markdown(title)
         facts = [i18n.label("group_status", card.status)]
         if card.month is not None:
-            facts.append(ui.t("cards.month", month=hub.month_text(card.month)))
+            facts.append(ui.t("cards.month", month=hub.period_text(card.month, card.year_length, card.year_unit, lang)))
         facts.append(days_text(card))
         st.caption(" · ".join(facts))
         for todo in card.todos:
             params = {k: ui.md(v) if isinstance(v, str) else v for k, v in todo.params.items()}  # a step's name is typed text
-            st.markdown(f":orange[:material/warning:] {ui.t(f'todo.{todo.code}', **params)}")
+            st.markdown(f":orange[:material/warning:] {ui.t(todo_key(todo), **params)}")
         with st.container(horizontal=True, gap="small"):
             if card.can_log_meeting:
                 group_link(card.code, ui.t("cards.log_meeting"), icon=":material/event:", action="meeting")

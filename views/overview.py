@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from samenhier import formatting, i18n, ui
+from samenhier import formatting, hub, i18n, ui
 from samenhier.charts import groups as group_charts
 from samenhier.current_group import open_selected_group
 from samenhier.queries import groups as group_queries
@@ -59,7 +59,7 @@ table = pd.DataFrame({
     "municipality": shown["municipality"],
     "status": shown["status"].map({s: i18n.label("group_status", s) for s in shown["status"].unique()}),
     "community_builder": shown["community_builder"],
-    "month": (shown["month"].astype("string") + "/12").fillna(""),
+    "month": [hub.period_text(m, n, u, lang) for m, n, u in zip(shown["month"], shown["year_length"], shown["year_unit"], strict=True)],
     "last_meeting": pd.to_datetime(shown["last_meeting"]),
     "days_since": shown["days_since_meeting"],
     "health": shown["health"].map({h: ui.t(f"health.{h}") if h else "" for h in shown["health"].unique()}),
@@ -71,7 +71,7 @@ chosen = st.dataframe(
     column_config={
         "code": ui.t("col.code"),
         "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
-        "community_builder": ui.t("col.community_builder"), "month": ui.t("col.month"),
+        "community_builder": ui.t("col.community_builder"), "month": ui.t("col.period"),
         "last_meeting": ui.date_column(ui.t("col.last_meeting")),
         "days_since": st.column_config.NumberColumn(ui.t("col.days_since"), format="%d"),
         "health": ui.t("col.health"),
@@ -82,5 +82,5 @@ st.caption(ui.t("overview.open_hint"))
 st.caption(ui.t("overview.count", shown=len(shown), total=len(overview)))
 download_buttons(table.rename(columns={
     "code": ui.t("col.code"), "name": ui.t("col.name"), "municipality": ui.t("col.municipality"), "status": ui.t("col.status"),
-    "community_builder": ui.t("col.community_builder"), "month": ui.t("col.month"), "last_meeting": ui.t("col.last_meeting"),
+    "community_builder": ui.t("col.community_builder"), "month": ui.t("col.period"), "last_meeting": ui.t("col.last_meeting"),
     "days_since": ui.t("col.days_since"), "health": ui.t("col.health")}), "groepen")

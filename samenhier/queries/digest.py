@@ -42,14 +42,17 @@ class CoordinatorDigest:
 
     - ``urgent_newcomers``: waiting newcomers with fewer than ``urgent_days_left`` (90) days of
       eligibility left. Columns ``code``, ``municipality``, ``days_left``, ``eligibility_end`` (no names).
-    - ``quiet_groups``: active groups without a meeting for more than ``inactive_after_days`` (21) days.
+    - ``quiet_groups``: active groups without a meeting for longer than their variant allows
+      (``quiet_after_days`` of its timeline, :mod:`samenhier.timeline`: 21 days; 10 for studenten).
       Columns ``group_code``, ``group_name``, ``days`` (since the last meeting, or the match's start).
     - ``stale_proposals``: match proposals unanswered for more than ``proposal_reminder_days`` (14) days.
       Columns ``group_code``, ``group_name``, ``newcomer_code``, ``proposed_date``, ``days``.
     - ``serious_concerns``: open groups whose newest check-in says ``ernstige zorgen``. Columns
       ``group_code``, ``group_name``, ``check_in_date`` (the check-in's text is never included).
-    - ``end_surveys_overdue``: active groups past the 12 months of their group year whose newcomer has
-      no eindmeting. Columns ``group_code``, ``group_name``, ``month`` (of the group year, 13 or more).
+    - ``end_surveys_overdue``: active groups past the end of their group year (12 months; 10 weeks for
+      studenten: their variant's timeline) whose newcomer has no eindmeting. Columns ``group_code``,
+      ``group_name``, ``month`` (period of the group year, above ``year_length``), ``year_length``,
+      ``year_unit`` (``months`` / ``weeks``).
     """
 
     urgent_newcomers: pd.DataFrame
@@ -94,7 +97,8 @@ def coordinator_digest(engine: Engine, scope: Scope, *, as_of: dt.date) -> Coord
         columns={"last_check_in": "check_in_date"})[["group_code", "group_name", "check_in_date"]]
 
     active = progress[(progress["status"] == GroupStatus.ACTIVE.value) & progress["newcomer_id"].notna()]
-    overdue = active[(active["month"].fillna(0) > 12) & ~active["has_end"]][["group_code", "group_name", "month"]]
+    overdue = active[(active["month"].fillna(0) > active["year_length"]) & ~active["has_end"]][
+        ["group_code", "group_name", "month", "year_length", "year_unit"]]
     overdue = overdue.astype({"month": int}).sort_values(["month", "group_code"], ascending=[False, True])
 
     return CoordinatorDigest(*(frame.reset_index(drop=True) for frame in (urgent, quiet, stale, serious, overdue)))

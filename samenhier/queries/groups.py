@@ -30,13 +30,14 @@ from samenhier.models import (
 )
 from samenhier.privacy import initials
 from samenhier.queries.common import read_frame
-from samenhier.rules import GROUP_YEAR_MONTHS, group_year_months
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, in_reach, visible_groups
 from samenhier.settings import get_settings
+from samenhier.timeline import column_by_variant, periods_by_variant
 
 OVERVIEW_COLUMNS = [
     "group_id", "code", "name", "municipality", "variant", "status", "community_builder", "members",
-    "match_started", "month", "last_meeting", "days_since_meeting", "health",
+    "match_started", "month", "year_length", "year_unit", "last_meeting", "days_since_meeting", "health",
 ]
 
 
@@ -44,7 +45,7 @@ class Health:
     """Health flags of a group in the overview (stored words; labels via i18n ``health.<flag>``)."""
 
     ATTENTION = "aandacht"  # active, and no meeting within the inactivity threshold
-    YEAR_OVER = "jaar voorbij"  # active for more than twelve months
+    YEAR_OVER = "jaar voorbij"  # active past the end of its variant's group year (12 months, 10 weeks)
     OK = "ok"
     NONE = ""  # not active: no cadence to judge
 
@@ -74,10 +75,12 @@ def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *
 
     Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``variant``, ``status`` (stored Dutch
     word), ``community_builder`` (name or None), ``members`` (count, not archived), ``match_started``
-    (date the current match started, or NaT), ``month`` (month 1–12 of the group year for active
-    groups, above 12 once the year is over; else <NA>), ``last_meeting`` (date of the last meeting on or
-    before ``as_of``, or NaT), ``days_since_meeting`` (days, <NA> without meetings), ``health``
-    (:class:`Health` word: active and no meeting within ``inactive_after_days`` → ``aandacht``).
+    (date the current match started, or NaT), ``month`` (period of the group year by the variant's
+    timeline — month 1–12, or week 1–10 for studenten — for active groups, above ``year_length`` once the
+    year is over; else <NA>), ``year_length`` / ``year_unit`` (the variant's ``duration`` and ``unit``,
+    :mod:`samenhier.timeline`), ``last_meeting`` (date of the last meeting on or before ``as_of``, or
+    NaT), ``days_since_meeting`` (days, <NA> without meetings), ``health`` (:class:`Health` word: active
+    and no meeting within the variant's ``quiet_after_days`` → ``aandacht``).
     """
     # Correlated per group: one seek in ix_meeting_group_date / ix_member_group_id each, so the cost
     # grows with the number of groups shown, not with the (hundreds of thousands of) meetings.
@@ -113,7 +116,7 @@ def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         .order_by(Municipality.name, WelcomeGroup.code)
     )
     frame = read_frame(engine, query)
-    return _add_health(frame, as_of)
+    return _add_health(frame, as_of, variant_timelines(engine))
 
 
 def _days_until(as_of: dt.date, dates: pd.Series) -> pd.Series:
@@ -121,10 +124,12 @@ def _days_until(as_of: dt.date, dates: pd.Series) -> pd.Series:
     return (pd.Timestamp(as_of) - pd.to_datetime(dates)).dt.days.astype("Int64")
 
 
-def _add_health(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    threshold = get_settings().inactive_after_days
+def _add_health(frame: pd.DataFrame, as_of: dt.date, timelines) -> pd.DataFrame:
+    threshold = column_by_variant(frame["variant"], timelines, "quiet_after_days")
     active = frame["status"] == GroupStatus.ACTIVE.value
-    frame["month"] = group_year_months(frame["match_started"], as_of).where(active, pd.NA)
+    frame["month"] = periods_by_variant(frame["match_started"], frame["variant"], timelines, as_of).where(active, pd.NA)
+    frame["year_length"] = column_by_variant(frame["variant"], timelines, "duration").astype(int)
+    frame["year_unit"] = column_by_variant(frame["variant"], timelines, "unit").astype(object)
     frame["days_since_meeting"] = _days_until(as_of, frame["last_meeting"])
     # An active group that never met counts from the start of its match.
     quiet_days = frame["days_since_meeting"].fillna(_days_until(as_of, frame["match_started"])).fillna(0)
@@ -132,7 +137,7 @@ def _add_health(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     frame["last_meeting"] = pd.to_datetime(frame["last_meeting"]).dt.date
     health = pd.Series(Health.NONE, index=frame.index, dtype=object)
     health[active] = Health.OK
-    health[active & (frame["month"].fillna(0) > GROUP_YEAR_MONTHS)] = Health.YEAR_OVER
+    health[active & (frame["month"].fillna(0) > frame["year_length"])] = Health.YEAR_OVER
     health[active & (quiet_days > threshold)] = Health.ATTENTION
     frame["health"] = health
     rank = frame["health"].map({Health.ATTENTION: 0, Health.YEAR_OVER: 1, Health.OK: 2}).fillna(3)
@@ -176,16 +181,19 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
     - newcomers waiting: status ``wacht`` in the filtered municipalities (coordinators only: a community
       builder sees waiting newcomers of none of their groups, so 0);
     - meetings in the last 30 days: dated in (as_of − 30 days, as_of];
-    - share met recently: active groups with a meeting within ``inactive_after_days`` / active groups
-      (the same rule as :func:`group_overview`'s health: a meeting dated in [as_of − days, as_of]).
+    - share met recently: active groups with a meeting within their variant's ``quiet_after_days`` /
+      active groups (the same rule as :func:`group_overview`'s health: a meeting dated in
+      [as_of − days, as_of]; 21 days, 10 for studenten: :mod:`samenhier.timeline`).
 
     Counted in SQL (no per-group rows are loaded).
     """
-    threshold = get_settings().inactive_after_days
+    timelines = variant_timelines(engine)
+    since = case({v: as_of - dt.timedelta(days=tl.quiet_after_days) for v, tl in timelines.items()}, value=WelcomeGroup.variant,
+                 else_=as_of - dt.timedelta(days=get_settings().inactive_after_days))
     is_active = WelcomeGroup.status == GroupStatus.ACTIVE.value
     met_recently = (
         select(Meeting.id)
-        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of, Meeting.date >= as_of - dt.timedelta(days=threshold))
+        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of, Meeting.date >= since)
         .exists()
     )
     counted = select(

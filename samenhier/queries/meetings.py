@@ -10,9 +10,11 @@ Two ways to look at a year:
 - **calendar year**: ISO weeks (Monday–Sunday; week 1 holds the year's first Thursday, so 29–31
   December can belong to week 1 of the next year and 1–3 January to week 52 or 53 of the previous
   one; a year has 52 or 53 weeks) and calendar months;
-- **programme year**: month 1–12 of each group's own year, counted from the start of its match with
-  the rule of :func:`samenhier.rules.group_year_month` (start 15 January: month 1 is 15 January up to
-  and including 14 February).
+- **programme year**: period 1–N of each group's own year, counted from the start of its match by its
+  variant's timeline (:mod:`samenhier.timeline`): month 1–12 (start 15 January: month 1 is 15 January
+  up to and including 14 February), or week 1–10 for the student community. One view shows the
+  variants counted in one unit (``unit``: ``months`` or ``weeks``); the grid's column is ``month``
+  either way (the period number).
 """
 
 from __future__ import annotations
@@ -38,21 +40,22 @@ from samenhier.models import (
 )
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import running_match
-from samenhier.rules import GROUP_YEAR_MONTHS, group_year_month
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
-from samenhier.settings import get_settings
+from samenhier.timeline import MONTHS, Timeline, timeline_for
 
 Details = list[tuple[dt.date, str]]
 """The meetings of one heatmap cell: ``(date, kind)`` pairs (kind is the stored Dutch word), by date."""
 
-WEEK_GRID_COLUMNS = ["group_id", "code", "name", "municipality", "start_date", "week", "week_no", "meetings", "details"]
+WEEK_GRID_COLUMNS = ["group_id", "code", "name", "municipality", "start_date", "year_end", "week", "week_no", "meetings", "details"]
 PROGRAMME_GRID_COLUMNS = [
-    "match_id", "group_id", "code", "name", "municipality", "start_date", "ended_date", "month", "meetings", "details",
+    "match_id", "group_id", "code", "name", "municipality", "start_date", "ended_date", "month", "period_start", "meetings",
+    "details",
 ]
 MONTHLY_COLUMNS = ["municipality", "month", "kind", "meetings"]
 CADENCE_COLUMNS = [
     "group_id", "code", "name", "municipality", "community_builder", "match_started", "last_meeting",
-    "days_since_meeting", "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days", "quiet",
+    "days_since_meeting", "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days", "quiet", "quiet_after_days",
 ]
 KIND_ORDER = [k.value for k in MeetingKind]
 BINS_PER_QUERY = 6000
@@ -82,9 +85,14 @@ def programme_month_bounds(start: dt.date, month: int) -> tuple[dt.date, dt.date
 
     Month *k* runs from ``start + (k − 1) months`` up to (not including) ``start + k months``, the days
     clipped to the month's end as :mod:`dateutil` does — exactly the dates for which
-    :func:`samenhier.rules.group_year_month` answers *k*.
+    :func:`samenhier.rules.group_year_month` answers *k* (a 12-month year; any variant's:
+    :meth:`samenhier.timeline.Timeline.period_bounds`).
     """
     return start + relativedelta(months=month - 1), start + relativedelta(months=month)
+
+
+def _timelines(engine: Engine) -> dict[str, Timeline]:
+    return variant_timelines(engine)
 
 
 # --- dialect helpers ----------------------------------------------------------------------------------
@@ -139,7 +147,7 @@ def _week_groups_query(scope: Scope, filters: Filters, year: int):
     met = select(Meeting.group_id).where(Meeting.date >= first, Meeting.date <= last)
     return (
         select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name,
-               Municipality.name.label("municipality"), starts.c.start_date)
+               Municipality.name.label("municipality"), starts.c.start_date, WelcomeGroup.variant)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(starts, starts.c.group_id == WelcomeGroup.id)
         .where(WelcomeGroup.id.in_(visible_groups(scope, filters)), or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met)))
@@ -157,7 +165,10 @@ def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int, limi
     groups["start_date"] = pd.to_datetime(groups["start_date"])
     groups = groups.sort_values(["municipality", "start_date", "code"], na_position="last", kind="stable")
     groups["start_date"] = _as_dates(groups["start_date"])
-    return groups.reset_index(drop=True)
+    timelines = _timelines(engine)
+    groups["year_end"] = [None if start is None else timeline_for(timelines, variant).end_date(start)
+                          for start, variant in zip(groups["start_date"], groups["variant"], strict=True)]
+    return groups.drop(columns="variant").reset_index(drop=True)
 
 
 def week_heatmap(
@@ -174,7 +185,8 @@ def week_heatmap(
 
     Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``start_date`` (start of the group's
     latest match that started by the end of the year: the start of the group year seen from this
-    year; None without one), ``week`` (label ``2026-W01``), ``week_no`` (1–53), ``meetings`` (count,
+    year; None without one), ``year_end`` (the day that group year ends by the group's variant's timeline,
+    :meth:`samenhier.timeline.Timeline.end_date`; None without a start), ``week`` (label ``2026-W01``), ``week_no`` (1–53), ``meetings`` (count,
     0 for an empty week), ``details`` (:data:`Details` of the week's meetings, ``[]`` when empty).
     One row per group and week, all 52 or 53 weeks of the year (:func:`iso_weeks`); groups ordered by
     municipality, then start date (groups without a start last), then code; weeks in order.
@@ -246,18 +258,23 @@ def _complete_monthly(frame: pd.DataFrame, last_month: int = 12) -> pd.DataFrame
 
 # --- programme year ------------------------------------------------------------------------------------
 
-def _cohort(engine: Engine, scope: Scope, filters: Filters, year: int) -> pd.DataFrame:
-    """Visible matches (not declined) that started in calendar year ``year``, with group and municipality."""
+def _cohort(engine: Engine, scope: Scope, filters: Filters, year: int, unit: str = MONTHS) -> pd.DataFrame:
+    """Visible matches (not declined) that started in calendar year ``year``, with group and municipality,
+    of groups whose variant's year is counted in ``unit``; ``timeline`` holds that variant's timeline."""
+    timelines = _timelines(engine)
+    variants = [v for v, tl in timelines.items() if tl.unit == unit]
     frame = read_frame(
         engine,
         select(Match.id.label("match_id"), Match.group_id, WelcomeGroup.code, WelcomeGroup.name,
                Municipality.name.label("municipality"), Match.started_date.label("start_date"),
-               Match.ended_date)
+               Match.ended_date, WelcomeGroup.variant)
         .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .where(Match.group_id.in_(visible_groups(scope, filters)), Match.status != MatchStatus.DECLINED.value,
-               Match.started_date >= dt.date(year, 1, 1), Match.started_date <= dt.date(year, 12, 31)),
+               Match.started_date >= dt.date(year, 1, 1), Match.started_date <= dt.date(year, 12, 31),
+               WelcomeGroup.variant.in_(variants)),
     )
+    frame["timeline"] = [timeline_for(timelines, v) for v in frame["variant"]]
     frame["start_date"] = _as_dates(frame["start_date"])
     frame["ended_date"] = _as_dates(frame["ended_date"])
     frame = frame.sort_values(["municipality", "start_date", "code", "match_id"], kind="stable")
@@ -276,9 +293,10 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, d
         stop = as_of + dt.timedelta(days=1)
         if match.ended_date is not None:
             stop = min(stop, match.ended_date + dt.timedelta(days=1))
-        for month in range(1, GROUP_YEAR_MONTHS + 1):
-            low, high = programme_month_bounds(match.start_date, month)
-            if month == GROUP_YEAR_MONTHS:  # the anniversary itself belongs to month 12 (issue 18)
+        timeline = match.timeline
+        for month in range(1, timeline.duration + 1):
+            low, high = timeline.period_bounds(match.start_date, month)
+            if month == timeline.duration:  # the year's last day itself belongs to the last period (issue 18)
                 high += dt.timedelta(days=1)
             high = min(high, stop)
             if low < high:
@@ -306,57 +324,80 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, d
 
 
 def programme_heatmap(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, max_rows: int | None = None
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, max_rows: int | None = None,
+    unit: str = MONTHS,
 ) -> pd.DataFrame:
     """Meetings per group year and programme month, for the matches that started in calendar year ``year``.
 
-    One row per match (a group year; not declined, group visible) and month 1–12. A meeting counts in
-    month *k* of a match when it lies in that month (:func:`programme_month_bounds`), not after the
-    match ended and not after ``as_of``. A meeting on the anniversary of the start (start + 12 months,
+    One row per match (a group year; not declined, group visible, its variant counted in ``unit``) and
+    period 1–N (N: the longest of those variants' durations; 12 months, 10 weeks). A meeting counts in
+    period *k* of a match when it lies in that period (:meth:`samenhier.timeline.Timeline.period_bounds`),
+    not after the match ended and not after ``as_of``. A meeting on the anniversary of the start (start + 12 months,
     the day a completed year usually ends) counts in month 12: the year ends with it (issue 18; three
     in the workbook, e.g. 0392-010 on 2025-12-29).
 
     Columns: ``match_id``, ``group_id``, ``code``, ``name``, ``municipality``, ``start_date``,
-    ``ended_date`` (None while running), ``month`` (1–12), ``meetings`` (count, 0 when none),
+    ``ended_date`` (None while running), ``month`` (the period, 1–N), ``period_start`` (its first day;
+    None past the end of a shorter variant's year), ``meetings`` (count, 0 when none),
     ``details`` (:data:`Details`). Matches ordered by municipality, start date, code; months in order.
     With ``max_rows``, only the first ``max_rows`` matches in that order (and only their meetings are
     read); :func:`programme_heatmap_size` tells how many there are in all.
     """
-    cohort = _cohort(engine, scope, filters, year)
+    cohort = _cohort(engine, scope, filters, year, unit)
     if max_rows is not None:
         cohort = cohort.head(max_rows)
     counts = _programme_counts(engine, cohort, as_of)
     cells = counts.groupby(["match_id", "month"], as_index=False).agg(
         meetings=("meetings", "sum"), details=("details", _merge_details)
     ) if not counts.empty else pd.DataFrame(columns=["match_id", "month", "meetings", "details"])
-    grid = cohort.merge(pd.DataFrame({"month": range(1, GROUP_YEAR_MONTHS + 1)}), how="cross")
+    grid = cohort.drop(columns=["variant"]).merge(
+        pd.DataFrame({"month": range(1, programme_periods(cohort, unit) + 1)}), how="cross")
+    grid["period_start"] = [tl.period_bounds(start, int(k))[0] if k <= tl.duration else None
+                            for tl, start, k in zip(grid["timeline"], grid["start_date"], grid["month"], strict=True)]
+    grid = grid.drop(columns="timeline")
     grid = grid.merge(cells, on=["match_id", "month"], how="left")
     grid["meetings"] = grid["meetings"].fillna(0).astype(int)
     grid["details"] = [d if isinstance(d, list) else [] for d in grid["details"]]
     return grid.reset_index(drop=True)[PROGRAMME_GRID_COLUMNS]
 
 
-def programme_heatmap_size(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> int:
+def programme_periods(cohort: pd.DataFrame, unit: str = MONTHS) -> int:
+    """The number of period columns of a programme grid: the longest year among ``cohort``'s timelines
+    (12 when it is empty and counted in months, 10 in weeks: the seeded defaults)."""
+    if cohort.empty:
+        return 12 if unit == MONTHS else 10
+    return max(tl.duration for tl in cohort["timeline"])
+
+
+def programme_heatmap_size(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, unit: str = MONTHS) -> int:
     """How many matches (rows) :func:`programme_heatmap` has for ``year`` without ``max_rows``."""
-    return len(_cohort(engine, scope, filters, year))
+    return len(_cohort(engine, scope, filters, year, unit))
+
+
+def programme_units(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int) -> list[str]:
+    """The units (``months``, ``weeks``) of the variants whose matches started in ``year`` (visible,
+    not declined), months first: the programme views worth offering. ``["months"]`` when there are none."""
+    found = [u for u in (MONTHS, "weeks") if not _cohort(engine, scope, filters, year, u).empty]
+    return found or [MONTHS]
 
 
 def programme_monthly_counts(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, unit: str = MONTHS
 ) -> pd.DataFrame:
     """Meetings per municipality, programme month and kind, for the matches that started in ``year``.
 
     Same meetings as :func:`programme_heatmap`; columns and completeness as :func:`monthly_counts`
     (``month`` is the programme month). Per municipality, months go up to the furthest month one of
-    its matches has reached by ``as_of`` or by its end (:func:`samenhier.rules.group_year_month`, at
-    most 12): later months have not happened there, which is not the same as 0.
+    its matches has reached by ``as_of`` or by its end (:meth:`samenhier.timeline.Timeline.period`, at
+    most the year's length): later months have not happened there, which is not the same as 0.
+    ``unit`` as :func:`programme_heatmap`.
     """
-    cohort = _cohort(engine, scope, filters, year)
+    cohort = _cohort(engine, scope, filters, year, unit)
     counts = _programme_counts(engine, cohort, as_of, details=False)
     if counts.empty:
         return _complete_monthly(pd.DataFrame(columns=MONTHLY_COLUMNS))
     cohort["reached"] = [
-        min(group_year_month(m.start_date, min(as_of, m.ended_date or as_of)) or 0, GROUP_YEAR_MONTHS)
+        min(m.timeline.period(m.start_date, min(as_of, m.ended_date or as_of)) or 0, m.timeline.duration)
         for m in cohort.itertuples()
     ]
     reached = cohort.groupby("municipality")["reached"].max()
@@ -397,7 +438,8 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
     (as_of − 84 days, as_of]), ``median_gap_days`` (median of the days between consecutive meeting
     dates, several meetings on one day counting as one date; <NA> with fewer than two dates),
     ``longest_gap_days`` (the largest of those gaps; <NA> likewise), ``quiet`` (True when
-    ``days_since_meeting`` is above ``Settings.inactive_after_days`` — the overview's "aandacht" rule).
+    ``days_since_meeting`` is above the variant's ``quiet_after_days`` — 21 days, 10 for studenten,
+    :mod:`samenhier.timeline` — the overview's "aandacht" rule), ``quiet_after_days`` (that threshold).
     Ordered by municipality, code.
     """
     match = running_match()
@@ -408,7 +450,7 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
         engine,
         select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name,
                Municipality.name.label("municipality"), CommunityBuilder.name.label("community_builder"),
-               match.c.match_started)
+               match.c.match_started, WelcomeGroup.variant)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
         .outerjoin(match, match.c.group_id == WelcomeGroup.id)
@@ -463,7 +505,9 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
     frame["meetings_12w"] = frame["meetings_12w"].fillna(0).astype(int)
     frame["median_gap_days"] = frame["median_gap_days"].astype("Float64")
     frame["longest_gap_days"] = frame["longest_gap_days"].astype("Float64").round().astype("Int64")
-    frame["quiet"] = (frame["days_since_meeting"] > get_settings().inactive_after_days).fillna(False).astype(bool)
+    timelines = _timelines(engine)
+    frame["quiet_after_days"] = frame["variant"].map(lambda v: timeline_for(timelines, v).quiet_after_days).astype(int)
+    frame["quiet"] = (frame["days_since_meeting"] > frame["quiet_after_days"]).fillna(False).astype(bool)
     frame["match_started"] = _as_dates(started)
     frame["last_meeting"] = _as_dates(frame["last_meeting"])
     return frame.reset_index(drop=True)[CADENCE_COLUMNS]
@@ -540,42 +584,52 @@ def outside_group_year(grid: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
     that "no meeting" (an empty cell inside the year) is told apart from "not expected" (index as ``grid``).
 
     Calendar grid (:func:`week_heatmap`, column ``week``): the ISO week ends before the group year
-    starts (``start_date``), starts after its twelve months (:data:`~samenhier.rules.GROUP_YEAR_MONTHS`)
-    are over, or starts after ``as_of``. A group without a start has no year: only future weeks are outside.
-    Programme grid (:func:`programme_heatmap`, column ``month``): the programme month starts after
-    ``as_of`` or after the match ended (``ended_date``).
+    starts (``start_date``), starts on or after the year's end (``year_end``: 12 months, 10 weeks by the
+    variant's timeline) or starts after ``as_of``. A group without a start has no year: only future weeks are outside.
+    Programme grid (:func:`programme_heatmap`, column ``month``): the period starts (``period_start``)
+    after ``as_of`` or after the match ended (``ended_date``), or lies past the end of the match's year.
     """
     if grid.empty:
         return pd.Series([], index=grid.index, dtype=bool)
     # A grid has thousands of cells but few distinct weeks, starts and months: each date sum is made once.
     if "week" in grid.columns:
         mondays = {w: dt.date.fromisocalendar(int(w[:4]), int(w[-2:]), 1) for w in grid["week"].unique()}
-        year_ends: dict = {}
+        twelve_months: dict = {}  # a grid without ``year_end``: the 12-month year
+        year_ends = grid["year_end"] if "year_end" in grid.columns else [None] * len(grid)
         outside = []
-        for week, start in zip(grid["week"], grid["start_date"], strict=True):
+        for week, start, year_end in zip(grid["week"], grid["start_date"], year_ends, strict=True):
             first = mondays[week]
             if first > as_of:
                 outside.append(True)
             elif start is None or pd.isna(start):
                 outside.append(False)
             else:
-                if start not in year_ends:
-                    year_ends[start] = start + relativedelta(months=GROUP_YEAR_MONTHS)
-                outside.append(first + dt.timedelta(days=6) < start or first >= year_ends[start])
+                if year_end is None or pd.isna(year_end):
+                    if start not in twelve_months:
+                        twelve_months[start] = start + relativedelta(months=12)
+                    year_end = twelve_months[start]
+                outside.append(first + dt.timedelta(days=6) < start or first >= year_end)
         return pd.Series(outside, index=grid.index, dtype=bool)
     firsts: dict = {}
     outside = []
-    for start, ended, month in zip(grid["start_date"], grid["ended_date"], grid["month"], strict=True):
-        if (start, month) not in firsts:
-            firsts[start, month] = programme_month_bounds(start, int(month))[0]
-        first = firsts[start, month]
+    starts = grid["period_start"] if "period_start" in grid.columns else [None] * len(grid)
+    for start, ended, month, period_start in zip(grid["start_date"], grid["ended_date"], grid["month"], starts, strict=True):
+        if "period_start" in grid.columns:
+            if period_start is None or pd.isna(period_start):  # past the end of a shorter variant's year
+                outside.append(True)
+                continue
+            first = period_start
+        else:
+            if (start, month) not in firsts:
+                firsts[start, month] = programme_month_bounds(start, int(month))[0]
+            first = firsts[start, month]
         ended = None if ended is None or pd.isna(ended) else ended
         outside.append(first > as_of or (ended is not None and first > ended))
     return pd.Series(outside, index=grid.index, dtype=bool)
 
 
 def programme_groups_reached(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, unit: str = MONTHS
 ) -> pd.DataFrame:
     """How many group years (matches that started in ``year``, as :func:`programme_monthly_counts`) have
     reached each programme month by ``as_of`` (or by their end): the denominator of "meetings per group".
@@ -584,12 +638,12 @@ def programme_groups_reached(
     out). A match reaches month *k* when month *k* has begun (:func:`programme_month_bounds`) on or
     before ``as_of`` and on or before the day it ended.
     """
-    cohort = _cohort(engine, scope, filters, year)
+    cohort = _cohort(engine, scope, filters, year, unit)
     rows = []
     for match in cohort.itertuples():
         stop = as_of if match.ended_date is None else min(as_of, match.ended_date)
-        for month in range(1, GROUP_YEAR_MONTHS + 1):
-            if programme_month_bounds(match.start_date, month)[0] <= stop:
+        for month in range(1, match.timeline.duration + 1):
+            if match.timeline.period_bounds(match.start_date, month)[0] <= stop:
                 rows.append((match.municipality, month))
     frame = pd.DataFrame(rows, columns=["municipality", "month"])
     return frame.groupby(["municipality", "month"], as_index=False).size().rename(columns={"size": "groups"})

@@ -27,14 +27,15 @@ from samenhier.models import (
 from samenhier.queries.common import month_of, read_frame
 from samenhier.queries.groups import group_id_for_code
 from samenhier.queries.milestones import overdue_by_group
-from samenhier.rules import group_year_months
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
+from samenhier.timeline import Timeline, column_by_variant, periods_by_variant, timeline_for
 from samenhier.todos import OPEN_STATUSES, group_todos
 
 PROGRESS_COLUMNS = [
-    "group_id", "code", "name", "status", "version", "signup_date", "training_completed_date", "members",
-    "members_without_vog", "newcomer_id", "newcomer", "match_started", "month", "last_meeting", "days_since_meeting",
+    "group_id", "code", "name", "variant", "status", "version", "signup_date", "training_completed_date", "members",
+    "members_without_vog", "newcomer_id", "newcomer", "match_started", "month", "year_length", "year_unit", "quiet_after_days", "last_meeting", "days_since_meeting",
     "meetings_90_days", "has_baseline", "has_end", "last_check_in", "last_assessment", "todos",
 ]
 
@@ -44,22 +45,29 @@ WORK_ORDER = [GroupStatus.ACTIVE.value, GroupStatus.AWAITING_MATCH.value, GroupS
 
 
 def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date,
-                   group_ids: tuple[int, ...] | None = None) -> pd.DataFrame:
+                   group_ids: tuple[int, ...] | None = None, timelines: dict[str, Timeline] | None = None) -> pd.DataFrame:
     """One row per visible group (not archived): groups with open to-dos first (most first), then by
     status in the order a community builder works on them (actief, wacht op match, training, werving,
     afgerond, gestopt), then by code.
 
-    Columns: ``group_id``, ``code``, ``name``, ``status``, ``version``, ``signup_date``,
+    Columns: ``group_id``, ``code``, ``name``, ``variant``, ``status``, ``version``, ``signup_date``,
     ``training_completed_date``, ``members`` and ``members_without_vog`` (counts, members not archived),
     ``newcomer_id`` / ``newcomer`` (name) / ``match_started`` of the running match (status ``actief``;
-    <NA>/None/NaT without), ``month`` (of the group year, <NA> without running match),
+    <NA>/None/NaT without), ``month`` (the period of the group year by the variant's timeline — a month,
+    or a week for a variant counted in weeks, :mod:`samenhier.timeline`; <NA> without running match),
+    ``year_length`` / ``year_unit`` (the variant's ``duration`` and ``unit``: 12 ``months``, 10 ``weeks``),
+    ``quiet_after_days`` (the variant's: days without a meeting before the ``no_meeting`` to-do),
     ``last_meeting`` (on or before ``as_of``), ``days_since_meeting`` (days, <NA> without meetings),
     ``meetings_90_days`` (meetings in the 90 days up to ``as_of``), ``has_baseline`` / ``has_end`` (the
     running match's newcomer answered the nulmeting / eindmeting), ``last_check_in`` (date) and
     ``last_assessment`` of the newest check-in, ``todos`` (list of :class:`samenhier.todos.Todo`; the last
     may be ``milestones_overdue``, :func:`samenhier.milestones.overdue_todo`).
     ``group_ids`` narrows it to those groups (still only the visible ones): the Groep page reads one row.
+    ``timelines`` (default: the stored ones, :func:`samenhier.queries.timelines.variant_timelines`)
+    lets Beheer → Varianten see what a changed timeline would do before it is saved.
     """
+    if timelines is None:
+        timelines = variant_timelines(engine)
     members = (
         select(Member.group_id, func.count().label("members"),
                func.sum(case((Member.vog_date.is_(None), 1), else_=0)).label("members_without_vog"))
@@ -98,7 +106,8 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     note = select(ranked_notes).where(ranked_notes.c.rank == 1).subquery()
     frame = read_frame(engine, (
         select(
-            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, WelcomeGroup.status, WelcomeGroup.version,
+            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, WelcomeGroup.variant, WelcomeGroup.status,
+            WelcomeGroup.version,
             WelcomeGroup.signup_date, WelcomeGroup.training_completed_date,
             func.coalesce(members.c.members, 0).label("members"),
             func.coalesce(members.c.members_without_vog, 0).label("members_without_vog"),
@@ -120,7 +129,10 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     frame["newcomer_id"] = frame["newcomer_id"].astype("Int64")
     frame["has_baseline"] = frame["has_baseline"].astype(bool)
     frame["has_end"] = frame["has_end"].astype(bool)
-    frame["month"] = group_year_months(frame["match_started"], as_of)
+    frame["month"] = periods_by_variant(frame["match_started"], frame["variant"], timelines, as_of)
+    frame["year_length"] = column_by_variant(frame["variant"], timelines, "duration").astype(int)
+    frame["year_unit"] = column_by_variant(frame["variant"], timelines, "unit").astype(object)
+    frame["quiet_after_days"] = column_by_variant(frame["variant"], timelines, "quiet_after_days").astype(int)
     frame["days_since_meeting"] = pd.array(
         [None if pd.isna(d) else (as_of - d).days for d in frame["last_meeting"]], dtype="Int64"
     )
@@ -140,6 +152,7 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
             has_baseline=bool(row.has_baseline), has_end=bool(row.has_end), members=int(row.members),
             members_without_vog=int(row.members_without_vog), settings=settings,
             last_assessment=None if pd.isna(row.last_assessment) else row.last_assessment,
+            timeline=timeline_for(timelines, row.variant),
         )
         if (milestones_todo := overdue_todo(late.get(int(row.group_id), []))) is not None:
             todos[index] = [*todos[index], milestones_todo]

@@ -44,7 +44,7 @@ from samenhier.models import (
     WelcomeGroup,
 )
 from samenhier.queries.common import read_frame
-from samenhier.rules import survey_waves_reached_columns
+from samenhier.queries.timelines import variant_timelines
 from samenhier.scope import AccessDenied, Filters, Scope, visible_groups
 from samenhier.settings import get_settings
 from samenhier.survey_stats import (
@@ -56,6 +56,7 @@ from samenhier.survey_stats import (
     paired_change_from_counts,
     weighted_median,
 )
+from samenhier.timeline import waves_reached_by_variant
 
 WAVE_ORDER = {w.value: i for i, w in enumerate(Wave)}
 ROLE_ORDER = {r: i for i, r in enumerate(ROLES)}
@@ -195,8 +196,9 @@ def response_rates(
 ) -> ResponseRates:
     """Responses / people in groups that reached each wave, per municipality and role.
 
-    A group reached a wave when one of its matches did (:func:`samenhier.rules.survey_waves_reached`,
-    the eindmeting ``Settings.end_survey_grace_days`` after the end)
+    A group reached a wave when one of its matches did (by its variant's timeline,
+    :meth:`samenhier.timeline.Timeline.waves_reached`: the tussenmeting 6 months / 5 weeks in, the
+    eindmeting the grace period, ``Settings.end_survey_grace_days``, after the end of its year)
     or when anyone in it answered that wave. Its people for that wave are its members (not archived)
     and the newcomers of its matches that reached the wave; anyone who answered the wave in the group
     counts as invited too (an archived member, a newcomer whose match stopped earlier), so a rate never
@@ -210,12 +212,13 @@ def response_rates(
     group_places = _cells(engine, groups)
     matches = read_frame(
         engine,
-        select(Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date, Match.status)
+        select(Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date, Match.status, WelcomeGroup.variant)
+        .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .where(Match.group_id.in_(groups), Match.started_date.is_not(None), Match.status != MatchStatus.DECLINED.value),
     )
     # One row per match and wave it reached (the rule applied to whole columns, not match by match).
-    waves = survey_waves_reached_columns(matches["started_date"], matches["ended_date"], matches["status"], as_of,
-                                         grace_days=get_settings().end_survey_grace_days)
+    waves = waves_reached_by_variant(matches["started_date"], matches["ended_date"], matches["status"], matches["variant"],
+                                     variant_timelines(engine), as_of)
     reached = pd.concat(
         [matches.loc[waves[wave.value], ["group_id", "newcomer_id"]].assign(wave=wave.value) for wave in Wave],
         ignore_index=True,

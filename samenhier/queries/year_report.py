@@ -54,7 +54,7 @@ responses in the selected groups (scored as :mod:`samenhier.loneliness`):
 - ``attrition[role]``: people with a nulmeting (dated on or before the period's last day) whose match
   ran in the period: ``baseline`` (how many), ``with_end`` (an eindmeting on or before the last day),
   and of those without one: ``still_running`` (the eindmeting is not yet due: the match is active and
-  its year plus the grace period ``Settings.end_survey_grace_days`` is not over, or it completed less
+  its year (12 months, 10 weeks: its variant's timeline) plus the grace period ``Settings.end_survey_grace_days`` is not over, or it completed less
   than the grace period ago), ``stopped`` (the match stopped early), ``missing`` (due, not answered).
   A member's match is their group's match that started last on or before the nulmeting + 31 days.
 
@@ -102,12 +102,15 @@ from samenhier.models import (
     SelfReportedChange,
     SurveyResponse,
     Wave,
+    WelcomeGroup,
 )
 from samenhier.queries.common import read_frame
-from samenhier.rules import GROUP_YEAR_MONTHS, eligibility_end
+from samenhier.queries.timelines import variant_timelines
+from samenhier.rules import eligibility_end
 from samenhier.scope import Filters, Scope, visible_groups, visible_municipality_ids
 from samenhier.settings import get_settings
 from samenhier.survey_stats import ROLES, paired_change, wilson_interval
+from samenhier.timeline import timeline_for
 
 RUNNING = (MatchStatus.ACTIVE.value, MatchStatus.COMPLETED.value, MatchStatus.STOPPED.value)
 """Statuses of a match that started (proposed and declined ones never ran)."""
@@ -167,12 +170,16 @@ def year_figures(
     matches = read_frame(
         engine,
         select(Match.id.label("match_id"), Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date,
-               Match.status, Match.end_reason, Newcomer.household_size)
+               Match.status, Match.end_reason, Newcomer.household_size, WelcomeGroup.variant)
         .join(Newcomer, Newcomer.id == Match.newcomer_id)
+        .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .where(Match.group_id.in_(groups_q), Match.status.in_(RUNNING), Match.started_date.is_not(None)),
     )
     matches["started_date"] = _dates(matches["started_date"])
     matches["ended_date"] = _dates(matches["ended_date"])
+    # The end of each match's group year by its variant's timeline (12 months; 10 weeks for studenten).
+    timelines = variant_timelines(engine, settings)
+    matches["year_end"] = [timeline_for(timelines, v).end_date(d) for v, d in zip(matches["variant"], matches["started_date"], strict=True)]
     programme = _programme(engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n)
     survey = _survey(engine, matches, groups_q, first, last, settings.end_survey_grace_days, min_n)
     return {
@@ -421,7 +428,7 @@ def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[st
             counts["stopped"] += 1
         else:
             due = (m["ended_date"] + grace) if m["ended_date"] is not None and m["ended_date"] <= last else (
-                pd.Timestamp(m["started_date"]) + pd.DateOffset(months=GROUP_YEAR_MONTHS)).date() + grace
+                m["year_end"]) + grace
             counts["missing" if due <= last else "still_running"] += 1
     n = counts["baseline"]
     parts = {k: counts[k] for k in ("with_end", "still_running", "stopped", "missing")}
