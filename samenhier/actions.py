@@ -50,7 +50,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from samenhier import i18n, ui
+from samenhier import formatting, ui
 from samenhier.feedback import (
     CONFIRM,
     CONFLICT,
@@ -182,7 +182,7 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
             labels, offered = labelled(frame.iloc[:limit]), ids
         total, offered = len(offered), offered[:limit]
         lang = ui.current_language()
-        st.caption(ui.t("picker.count", shown=i18n.format_number(len(offered), lang), total=i18n.format_number(total, lang)))
+        st.caption(ui.t("picker.count", shown=formatting.format_number(len(offered), lang), total=formatting.format_number(total, lang)))
     else:
         labels = labelled(frame)
         offered = list(labels)

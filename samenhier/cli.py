@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from samenhier import PROJECT_ROOT, i18n
+from samenhier import PROJECT_ROOT, formatting, i18n
 from samenhier.clock import today
 from samenhier.db import get_engine, sqlite_file
 from samenhier.models import UserRole, Variant
@@ -297,7 +297,7 @@ def cmd_retention(args: argparse.Namespace, ctx: Context) -> int:
     scope = Scope.coordinator(_username())
     due = retention_due(engine, scope, as_of=as_of)
     print(i18n.t("cli.retention.listed", lang, n=len(due), months=get_settings().retention_months,
-                 date=i18n.format_date(as_of, lang)))
+                 date=formatting.format_date(as_of, lang)))
     for row in due.itertuples(index=False):
         print(f"  {i18n.t('audit.table.' + row.kind, lang):<12} {row.code:<12} {row.last_activity.isoformat()}  "
               f"{row.due_date.isoformat()}")
@@ -329,7 +329,7 @@ def _year_report(args: argparse.Namespace, ctx: Context) -> int:
     try:
         figures = year_figures(engine, Scope.coordinator(_username()), year=args.year, as_of=as_of, filters=filters)
     except ValueError as exc:
-        print(i18n.t("cli.year.not_begun", lang, year=args.year, date=i18n.format_date(as_of, lang)) + f" ({exc})", file=sys.stderr)
+        print(i18n.t("cli.year.not_begun", lang, year=args.year, date=formatting.format_date(as_of, lang)) + f" ({exc})", file=sys.stderr)
         return EXIT_INVALID
     if args.format == "json":
         report = {"as_of": as_of.isoformat()}

@@ -26,6 +26,9 @@ from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.numbers import format_decimal, format_percent
 
+from samenhier import i18n
+from samenhier.i18n import plural_form  # noqa: F401  (formatting.plural_form: used by the pages)
+
 EMPTY = "–"
 """What an empty value (None, NaN, NaT, empty text) shows as."""
 
@@ -38,8 +41,6 @@ _STREAMLIT_DATE = {"nl": "DD-MM-YYYY", "en": "YYYY-MM-DD"}
 def _lang(lang: str | None) -> str:
     if lang:
         return lang
-    from samenhier import i18n  # i18n re-exports this module's functions: import it late
-
     return i18n.get_language()
 
 
@@ -172,19 +173,12 @@ def number_text(value: Any, lang: str | None = None, *, decimals: int | None = N
     return EMPTY if is_empty(value) else format_number(value, lang, decimals=decimals)
 
 
-def plural_form(n: float | int, lang: str | None = None) -> str:
-    """The CLDR plural category of ``n`` in ``lang`` (Dutch and English: ``one`` for 1, else ``other``)."""
-    return _locale(_lang(lang)).plural_form(abs(n))
-
-
 def count(n: int, noun: str, lang: str | None = None) -> str:
     """``n`` with its noun in the right number: ``count(1, "person")`` → ``1 persoon``, 3 → ``3 personen``.
 
     The catalog holds ``plural.<noun>.one`` and ``plural.<noun>.other``, each with ``{n}``; ``n`` is
     formatted with the language's separators.
     """
-    from samenhier import i18n
-
     lang = _lang(lang)
     return i18n.t(f"plural.{noun}.{plural_form(n, lang)}", lang, n=format_number(n, lang))
 
@@ -195,8 +189,6 @@ def yes_no(value: Any, lang: str | None = None) -> str:
     """``Ja``/``Nee`` (``Yes``/``No``) for a truth value; :data:`EMPTY` when missing."""
     if is_empty(value):
         return EMPTY
-    from samenhier import i18n
-
     return i18n.t("common.yes", _lang(lang)) if bool(value) else i18n.t("common.no", _lang(lang))
 
 

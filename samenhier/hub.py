@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.models import GroupStatus, MatchStatus, RespondentRole, Wave
 from samenhier.rules import GROUP_TRANSITIONS
 from samenhier.todos import Todo
@@ -177,7 +177,7 @@ def days_since_text(days: int | None, lang: str) -> str:
         return i18n.t("cards.no_meeting", lang)
     if days == 0:
         return i18n.t("cards.met_today", lang)
-    return i18n.t("cards.days_since", lang, n=days, days=i18n.format_number(days, lang))  # "cards.days_since.one" for 1
+    return i18n.t("cards.days_since", lang, n=days, days=formatting.format_number(days, lang))  # "cards.days_since.one" for 1
 
 
 def _none(value: Any) -> Any:

@@ -1,5 +1,5 @@
 """Translations (gettext catalogs read with Babel); formatting of dates and numbers is in :mod:`samenhier.formatting`
-(re-exported here as ``format_date``, ``format_number``, ``format_share``).
+
 
 Messages are looked up by symbolic keys (``overview.title``) in ``samenhier/locales/<lang>/LC_MESSAGES/
 messages.po``; Dutch (``nl``) is the default, English (``en``) the alternative. Both catalogs must hold
@@ -14,11 +14,10 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-
-from samenhier.formatting import format_date, format_number, format_share, plural_form  # noqa: F401  (formatting lives there)
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -26,6 +25,20 @@ LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 """Each language by its own name (for choosing one)."""
 LOCALES_DIR = Path(__file__).parent / "locales"
 _current: ContextVar[str] = ContextVar("samenhier_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def plural_form(n: float | int, lang: str | None = None) -> str:
+    """The CLDR plural category of ``n`` in ``lang`` (Dutch and English: ``one`` for 1, else ``other``).
+
+    Source: the CLDR plural rules, through Babel's ``Locale.plural_form``. ``lang`` defaults to the current
+    language (:func:`get_language`).
+    """
+    return _locale(lang or get_language()).plural_form(abs(n))
 
 
 def set_language(lang: str) -> None:

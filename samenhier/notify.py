@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.clock import now_utc
 from samenhier.db import session_scope
 from samenhier.hub import period_text
@@ -168,7 +168,7 @@ def _builder_sections(frame: pd.DataFrame, lang: str, base: str) -> list[_Sectio
 
 def _coordinator_sections(digest: CoordinatorDigest, lang: str, base: str, settings: Settings) -> list[_Section]:
     def date(value) -> str:
-        return i18n.format_date(value, lang)
+        return formatting.format_date(value, lang)
 
     sections = []
     if not digest.urgent_newcomers.empty:
@@ -213,7 +213,7 @@ def digest_sections(engine: Engine, recipient: Recipient, *, as_of: dt.date, set
 def _text(recipient: Recipient, sections: list[_Section], *, as_of: dt.date, base: str) -> str:
     lang = recipient.language
     lines = [i18n.t("digest.greeting", lang, name=recipient.username), "",
-             i18n.t(f"digest.intro.{recipient.role}", lang, date=i18n.format_date(as_of, lang)), ""]
+             i18n.t(f"digest.intro.{recipient.role}", lang, date=formatting.format_date(as_of, lang)), ""]
     for section in sections:
         lines += [section.title, "-" * min(len(section.title), 72)]
         for item in section.items:
@@ -234,7 +234,7 @@ def _html(recipient: Recipient, sections: list[_Section], *, as_of: dt.date, bas
     parts = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'
              '<body style="font-family: sans-serif; line-height: 1.4">',
              f"<p>{e(i18n.t('digest.greeting', lang, name=recipient.username))}</p>",
-             f"<p>{e(i18n.t(f'digest.intro.{recipient.role}', lang, date=i18n.format_date(as_of, lang)))}</p>"]
+             f"<p>{e(i18n.t(f'digest.intro.{recipient.role}', lang, date=formatting.format_date(as_of, lang)))}</p>"]
     def linked(text: str, link: str) -> str:
         return f'<a href="{e(link)}">{e(text)}</a>' if link else e(text)
 
@@ -267,7 +267,7 @@ def compose(engine: Engine, recipient: Recipient, *, as_of: dt.date, settings: S
     base = settings.app_url.rstrip("/")
     lang = recipient.language
     message = EmailMessage()
-    message["Subject"] = i18n.t("digest.subject", lang, week=as_of.isocalendar()[1], date=i18n.format_date(as_of, lang))
+    message["Subject"] = i18n.t("digest.subject", lang, week=as_of.isocalendar()[1], date=formatting.format_date(as_of, lang))
     message["From"] = sender_address(settings)
     message["To"] = recipient.address or ""
     message["Date"] = formatdate(localtime=True)

@@ -36,7 +36,7 @@ import pandas as pd
 from babel.numbers import format_decimal
 from scipy import stats
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.disclosure import suppress_small  # noqa: F401  (re-exported: the rule lives in disclosure)
 from samenhier.models import RespondentRole, SelfReportedChange, Wave
 
@@ -171,11 +171,11 @@ def _t(key: str, lang: str | None, **params) -> str:
 
 
 def _share(value: float, lang: str | None) -> str:
-    return i18n.format_share(value, lang)
+    return formatting.format_share(value, lang)
 
 
 def _number(value: float, lang: str | None, decimals: int = 1) -> str:
-    return i18n.format_number(value, lang, decimals=decimals)
+    return formatting.format_number(value, lang, decimals=decimals)
 
 
 def _signed(value: float, lang: str | None) -> str:

@@ -105,13 +105,13 @@ def paginate(frame: pd.DataFrame, *, key: str, page_size: int = PAGE_SIZE) -> pd
     if st.session_state.get(key, 1) > pages:
         st.session_state[key] = pages
     left, right = st.columns([1, 4], vertical_alignment="bottom")
-    page = left.number_input(ui.t("pager.page", pages=i18n.format_number(pages, ui.current_language())), min_value=1,
+    page = left.number_input(ui.t("pager.page", pages=formatting.format_number(pages, ui.current_language())), min_value=1,
                              max_value=pages, step=1, key=key)
     first = (int(page) - 1) * page_size
     last = min(first + page_size, total)
     lang = ui.current_language()
-    right.caption(ui.t("pager.rows", first=i18n.format_number(first + 1, lang), last=i18n.format_number(last, lang),
-                       total=i18n.format_number(total, lang)))
+    right.caption(ui.t("pager.rows", first=formatting.format_number(first + 1, lang), last=formatting.format_number(last, lang),
+                       total=formatting.format_number(total, lang)))
     return frame.iloc[first:last]
 
 

@@ -6,7 +6,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from samenhier import PROJECT_ROOT, i18n
+from samenhier import PROJECT_ROOT, formatting, i18n
 from samenhier.models import (
     Answer,
     GroupStatus,
@@ -65,10 +65,10 @@ def test_catalogs_have_the_same_keys():
 
 
 def test_dates_and_numbers_follow_the_language():
-    assert i18n.format_date(dt.date(2026, 3, 3), "nl") == "3 maart 2026"
-    assert i18n.format_date(dt.date(2026, 3, 3), "en") == "March 3, 2026"
-    assert i18n.format_number(1234.5, "nl") == "1.234,5"
-    assert i18n.format_number(1234.5, "en") == "1,234.5"
+    assert formatting.format_date(dt.date(2026, 3, 3), "nl") == "3 maart 2026"
+    assert formatting.format_date(dt.date(2026, 3, 3), "en") == "March 3, 2026"
+    assert formatting.format_number(1234.5, "nl") == "1.234,5"
+    assert formatting.format_number(1234.5, "en") == "1,234.5"
 
 
 def test_unknown_language_is_refused():

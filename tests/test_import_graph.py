@@ -19,11 +19,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "samenhier"
 
-KNOWN = {
-    frozenset({"samenhier.formatting", "samenhier.i18n"}): "house-ui: formatting as its own module (issue 20 item 1); "
-    "i18n re-exports formatting's functions, which call i18n.t",
-}
-"""Circles outside the io/records refactor, left to the branch that owns them; removed at merge."""
 
 
 def module_files(package: Path = PACKAGE) -> dict[str, Path]:
@@ -138,17 +133,11 @@ def test_the_walk_sees_top_level_late_and_relative_imports(tmp_path):
     assert circles(graph) == [["samenhier.io.a", "samenhier.io.b", "samenhier.io.c"]]
 
 
-def test_no_import_circle_in_samenhier_but_the_known_ones(graph):
-    found = [c for c in circles(graph) if frozenset(c) not in KNOWN]
-    assert not found, "import circles: " + " | ".join(describe(c, graph) for c in found)
-
-
 def test_the_io_circle_is_gone(graph):
     assert "samenhier.io.workbook" not in graph["samenhier.io.csv_files"]
     assert not any("samenhier.io.csv_files" in c and "samenhier.io.workbook" in c for c in circles(graph))
 
 
-@pytest.mark.xfail(strict=True, reason="; ".join(sorted(set(KNOWN.values()))) + " — the lead removes this mark at merge")
 def test_no_import_circle_at_all(graph):
     found = circles(graph)
     assert not found, "import circles: " + " | ".join(describe(c, graph) for c in found)

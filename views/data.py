@@ -125,7 +125,7 @@ with tabs["backup"]:
             except backup.BackupError as exc:
                 st.error(ui.t("data.restore.refused", reason=ui.md(exc.message(lang))))
             else:
-                st.success(ui.t("data.restore.checked", revision=ui.md(info.revision), **{k: i18n.format_number(v, lang) for k, v in info.counts.items()}))
+                st.success(ui.t("data.restore.checked", revision=ui.md(info.revision), **{k: formatting.format_number(v, lang) for k, v in info.counts.items()}))
                 if not info.up_to_date:
                     st.info(ui.t("data.restore.older"))
                 if info.accounts:  # restoring replaces the accounts too: say which, before anything is replaced

@@ -52,7 +52,7 @@ def right_aligned(label: str):
 
 
 def number(value) -> str:
-    return "–" if value is None or pd.isna(value) else i18n.format_number(value, lang, decimals=0)
+    return "–" if value is None or pd.isna(value) else formatting.format_number(value, lang, decimals=0)
 
 
 summary = ui.cached(queries.queue_summary)(scope, filters, as_of=as_of)
@@ -149,9 +149,9 @@ def queue_tab() -> None:
 
 def suggestions_tab() -> None:
     weights = Weights.from_settings()
-    st.caption(ui.t("matching.suggestions_intro", language=i18n.format_number(weights.language, lang),
-                    household=i18n.format_number(weights.household, lang), urgency=i18n.format_number(weights.urgency, lang),
-                    waiting=i18n.format_number(weights.waiting, lang)))
+    st.caption(ui.t("matching.suggestions_intro", language=formatting.format_number(weights.language, lang),
+                    household=formatting.format_number(weights.household, lang), urgency=formatting.format_number(weights.urgency, lang),
+                    waiting=formatting.format_number(weights.waiting, lang)))
     suggested = ui.cached(queries.suggestions)(scope, filters, as_of=as_of, municipality=municipality)
     actions.feedback("suggestions")
     if suggested.empty:

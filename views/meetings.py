@@ -36,7 +36,7 @@ FIELD_TEXTS = {name: ui.t(key) for name, key in FIELD_LABELS.items()}
 
 def describe(details: list) -> str:
     """Hover text of a heatmap cell: one line per meeting, date and kind."""
-    lines = [f"{i18n.format_date(day, lang)} · {kind_labels[kind]}" for day, kind in details[:HOVER_LINES]]
+    lines = [f"{formatting.format_date(day, lang)} · {kind_labels[kind]}" for day, kind in details[:HOVER_LINES]]
     if len(details) > HOVER_LINES:
         lines.append(f"… +{len(details) - HOVER_LINES}")
     return "<br>".join(lines)

@@ -6,7 +6,7 @@ contents: samenhier.hub.group_cards over samenhier.queries.progress.group_progre
 
 import streamlit as st
 
-from samenhier import hub, i18n, ui
+from samenhier import formatting, hub, i18n, ui
 from samenhier.current_group import current_group, group_link
 from samenhier.queries import progress as q
 from samenhier.queries.records import search_frame
@@ -32,7 +32,7 @@ if only_todos:
 current = current_group()
 if current in set(shown["code"]):  # the current group (from another page or the address) first
     shown = shown.iloc[(shown["code"] != current).argsort(kind="stable")]
-st.caption(ui.t("cards.count", shown=i18n.format_number(len(shown), lang), total=i18n.format_number(len(groups), lang)))
+st.caption(ui.t("cards.count", shown=formatting.format_number(len(shown), lang), total=formatting.format_number(len(groups), lang)))
 
 
 def days_text(card: hub.GroupCard) -> str:

@@ -28,13 +28,13 @@ if overview.empty and not filters.municipalities and not filters.variants:
 
 lang = ui.current_language()
 tiles = st.columns(5)
-tiles[0].metric(ui.t("overview.kpi.active_groups"), i18n.format_number(kpis.active_groups, lang))
-tiles[1].metric(ui.t("overview.kpi.groups_waiting"), i18n.format_number(kpis.groups_waiting, lang))
-tiles[2].metric(ui.t("overview.kpi.newcomers_waiting"), i18n.format_number(kpis.newcomers_waiting, lang) if scope.is_coordinator else "–")
-tiles[3].metric(ui.t("overview.kpi.meetings_30"), i18n.format_number(kpis.meetings_last_30_days, lang))
+tiles[0].metric(ui.t("overview.kpi.active_groups"), formatting.format_number(kpis.active_groups, lang))
+tiles[1].metric(ui.t("overview.kpi.groups_waiting"), formatting.format_number(kpis.groups_waiting, lang))
+tiles[2].metric(ui.t("overview.kpi.newcomers_waiting"), formatting.format_number(kpis.newcomers_waiting, lang) if scope.is_coordinator else "–")
+tiles[3].metric(ui.t("overview.kpi.meetings_30"), formatting.format_number(kpis.meetings_last_30_days, lang))
 threshold = ui.settings().inactive_after_days
 tiles[4].metric(ui.t("overview.kpi.met_recently", days=threshold),
-                "–" if kpis.share_met_recently is None else i18n.format_share(kpis.share_met_recently, lang))
+                "–" if kpis.share_met_recently is None else formatting.format_share(kpis.share_met_recently, lang))
 
 st.subheader(ui.t("overview.by_status"))
 st.plotly_chart(

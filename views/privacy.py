@@ -125,8 +125,8 @@ def retention_tab() -> None:
             done_text=ui.t("privacy.retention.done", n=len(due)), slot="privacy_retention",
         )
     erased = ui.cached(q.erased_counts)(scope)
-    st.caption(ui.t("privacy.erased_so_far", newcomers=i18n.format_number(erased["newcomer"], lang),
-                    members=i18n.format_number(erased["member"], lang)))
+    st.caption(ui.t("privacy.erased_so_far", newcomers=formatting.format_number(erased["newcomer"], lang),
+                    members=formatting.format_number(erased["member"], lang)))
 
 
 sections = {"person": ui.t("privacy.tab.person"), "retention": ui.t("privacy.tab.retention")}

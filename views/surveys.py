@@ -43,7 +43,7 @@ def percent(value: float) -> float:
 def interval(row) -> str:
     if row["suppressed"]:
         return ui.t("surveys.too_few", min_n=min_n)
-    return f"{i18n.format_share(row['ci_low'], lang)} – {i18n.format_share(row['ci_high'], lang)}"
+    return f"{formatting.format_share(row['ci_low'], lang)} – {formatting.format_share(row['ci_high'], lang)}"
 
 
 SHARE = st.column_config.NumberColumn(ui.t("surveys.col.share"), format="%.0f%%")
@@ -136,7 +136,7 @@ def paired_tab() -> None:
         ), config=CHART, key=f"chart_change_{measure}")
     if not summary.empty:
         def two_decimals(value: float) -> str:
-            return "" if pd.isna(value) else i18n.format_number(value, lang, decimals=2)
+            return "" if pd.isna(value) else formatting.format_number(value, lang, decimals=2)
 
         st.dataframe(pd.DataFrame({
             "role": summary["role"].map(lambda r: label("respondent_role", r)),

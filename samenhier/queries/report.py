@@ -46,7 +46,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.disclosure import hide_count, share_or_none, share_shown, suppress_statistic
 from samenhier.loneliness import score_frame
 from samenhier.models import (
@@ -239,12 +239,12 @@ def report_text(report: dict[str, Any], lang: str | None = None) -> str:
     hidden = f"<{below}" if below else "–"
 
     def number(value) -> str:
-        return hidden if value is None else i18n.format_number(value, lang)
+        return hidden if value is None else formatting.format_number(value, lang)
 
     def plain(value):
         return hidden if value is None else value
 
-    lines = [t("report.title", date=i18n.format_date(as_of, lang))]
+    lines = [t("report.title", date=formatting.format_date(as_of, lang))]
     if below:
         lines.append(t("report.shareable", n=below))
     lines += ["", t("report.counts")]
@@ -256,23 +256,23 @@ def report_text(report: dict[str, Any], lang: str | None = None) -> str:
         lines.append(f"  {municipality:<14} {parts}")
     lines += ["", t("report.pending")]
     for municipality, p in report["pending_matches"].items():
-        median = "–" if p["median_wait_days"] is None else i18n.format_number(p["median_wait_days"], lang)
+        median = "–" if p["median_wait_days"] is None else formatting.format_number(p["median_wait_days"], lang)
         if p["median_wait_days"] is None and below and p["newcomers_waiting"] != 0:
             median = hidden
         lines.append("  " + t("report.pending_line", municipality=f"{municipality:<14}", newcomers=plain(p["newcomers_waiting"]),
                               past=plain(p["waiting_past_three_years"]), groups=p["groups_waiting"], median=median))
     months = report["meetings_per_month"]
-    lines += ["", t("report.meetings_per_month", months=len(months), total=i18n.format_number(sum(months.values()), lang))]
+    lines += ["", t("report.meetings_per_month", months=len(months), total=formatting.format_number(sum(months.values()), lang))]
     for month in list(months)[-12:]:
         lines.append(f"  {month}  {months[month]:>4}")
     s = report["survey"]
     lines += ["", t("report.survey", responses=plain(s["responses"]), scored=plain(s["scored"]))]
     for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "newcomers_share_loneliness_decreased",
                 "members_share_loneliness_decreased"):
-        value = hidden if s[key] is None else i18n.format_share(s[key], lang, decimals=1)
+        value = hidden if s[key] is None else formatting.format_share(s[key], lang, decimals=1)
         lines.append(f"  {t('report.' + key):<58} {value:>7}  n = {plain(s['n'][key])}")
     paired = s["newcomers_paired"]
     lines.append("  " + t("report.newcomers_paired", n=plain(paired["n"]),
-                          baseline=hidden if paired["share_lonely_baseline"] is None else i18n.format_share(paired["share_lonely_baseline"], lang, decimals=1),
-                          end=hidden if paired["share_lonely_end"] is None else i18n.format_share(paired["share_lonely_end"], lang, decimals=1)))
+                          baseline=hidden if paired["share_lonely_baseline"] is None else formatting.format_share(paired["share_lonely_baseline"], lang, decimals=1),
+                          end=hidden if paired["share_lonely_end"] is None else formatting.format_share(paired["share_lonely_end"], lang, decimals=1)))
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from samenhier import i18n  # noqa: E402
+from samenhier import formatting, i18n  # noqa: E402
 from samenhier.charts.surveys import ROLE_COLOURS  # noqa: E402
 from samenhier.models import Wave  # noqa: E402
 from samenhier.survey_stats import ROLES  # noqa: E402
@@ -34,7 +34,7 @@ def _png(fig) -> bytes:
 def meetings_chart(per_month: dict[str, int], lang: str) -> bytes:
     """Bars: meetings per calendar month (``{YYYY-MM: count}``)."""
     fig, ax = plt.subplots(figsize=SIZE)
-    labels = [i18n.format_date(dt.date(int(m[:4]), int(m[5:7]), 1), lang, fmt="MMM") for m in per_month]
+    labels = [formatting.format_date(dt.date(int(m[:4]), int(m[5:7]), 1), lang, fmt="MMM") for m in per_month]
     ax.bar(labels, list(per_month.values()), color="#264653")
     ax.set_ylabel(i18n.t("year.chart.meetings_axis", lang))
     ax.spines[["top", "right"]].set_visible(False)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.loneliness import Band
 from samenhier.models import SelfReportedChange, Wave
 from samenhier.survey_stats import ROLES, format_p_value
@@ -90,21 +90,21 @@ class _Cells:
     def number(self, value, decimals: int | None = None) -> tuple[Any, str]:
         if value is None:
             return self.hidden, self.hidden
-        return value, i18n.format_number(value, self.lang, decimals=decimals)
+        return value, formatting.format_number(value, self.lang, decimals=decimals)
 
     def share(self, value, n: int | None = None) -> tuple[Any, str]:
         if n == 0:  # nobody to share over: no figure, nothing hidden
             return "–", "–"
         if value is None:
             return self.hidden, self.hidden
-        return value, i18n.format_share(value, self.lang)
+        return value, formatting.format_share(value, self.lang)
 
     def interval(self, low, high, percent: bool = True, n: int | None = None) -> tuple[Any, str]:
         if n == 0:
             return "–", "–"
         if low is None or high is None:
             return self.hidden, self.hidden
-        fmt = (lambda v: i18n.format_share(v, self.lang)) if percent else (lambda v: _signed(v, self.lang))
+        fmt = (lambda v: formatting.format_share(v, self.lang)) if percent else (lambda v: _signed(v, self.lang))
         text = f"{fmt(low)} – {fmt(high)}"
         return text, text
 
@@ -115,7 +115,7 @@ class _Cells:
 
 
 def _signed(value: float, lang: str) -> str:
-    text = i18n.format_number(abs(value), lang, decimals=1)
+    text = formatting.format_number(abs(value), lang, decimals=1)
     return text if round(value, 1) == 0 else ("+" if value > 0 else "−") + text
 
 
@@ -133,7 +133,7 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     p, s = figures["programme"], figures["survey"]
     place = ", ".join(figures["filters"]["municipalities"]) or t("year.all_municipalities")
     variants = ", ".join(figures["filters"]["variants"])
-    period = t("year.period", start=i18n.format_date(_d(figures["period"]["from"]), lang), end=i18n.format_date(_d(figures["period"]["to"]), lang))
+    period = t("year.period", start=formatting.format_date(_d(figures["period"]["from"]), lang), end=formatting.format_date(_d(figures["period"]["to"]), lang))
     report = Report(lang=lang, title=t("year.title", year=figures["year"]))
     add = report.blocks.append
     add(Heading(report.title, 0))

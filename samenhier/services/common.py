@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from samenhier import i18n
+from samenhier import formatting, i18n
 from samenhier.models import CommunityBuilder, Member, Municipality, UserAccount, UserRole, WelcomeGroup
 from samenhier.scope import AccessDenied, Scope, visible_accounts, visible_groups
 
@@ -37,7 +37,7 @@ def _render_param(value: Any, lang: str | None) -> Any:
     if callable(getattr(value, "describe", None)):  # e.g. a broken consistency rule (samenhier.consistency.Violation)
         return value.describe(lang)
     if isinstance(value, dt.date):
-        return i18n.format_date(value, lang)
+        return formatting.format_date(value, lang)
     if isinstance(value, list | tuple):
         return ", ".join(str(_render_param(v, lang)) for v in value)
     return value
