@@ -12,11 +12,15 @@ from samenhier.services.users import count_users
 from samenhier.widgets import language_switch, sidebar_filters
 
 # The favicon is a file of the app: a material icon as page_icon makes every browser fetch it from a Google host.
-st.set_page_config(page_title="Samen Hier", page_icon=str(PACKAGE_DIR / "static" / "favicon.png"), layout="wide")
+st.set_page_config(
+    page_title="Samen Hier", page_icon=str(PACKAGE_DIR / "static" / "favicon.png"), layout="wide"
+)
 # Phones (390 px): Streamlit leaves ~6rem above the title and draws it at 2.75rem, so a page's first content
 # started a third of the screen down. Style-only HTML takes no space (st.html sends it to the event container).
-st.html("<style>@media (max-width: 640px) { [data-testid='stMainBlockContainer'] { padding-top: 3.5rem; } "
-        "[data-testid='stMain'] h1 { font-size: 2rem; } }</style>")
+st.html(
+    "<style>@media (max-width: 640px) { [data-testid='stMainBlockContainer'] { padding-top: 3.5rem; } "
+    "[data-testid='stMain'] h1 { font-size: 2rem; } }</style>"
+)
 scope = ui.current_scope()
 ui.apply_language(scope)  # the account's language once logged in, else this browser's (see ui.apply_language)
 engine = ui.engine()
@@ -27,7 +31,10 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
     """The navigation of a role (from the page registry, samenhier/pages.py): sections of pages. Access is
     enforced again by every query and service."""
     return {
-        ui.t(section): [st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default) for p in listed]
+        ui.t(section): [
+            st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
+            for p in listed
+        ]
         for section, listed in pages.sections_for(role).items()
     }
 
@@ -35,7 +42,16 @@ def role_pages(role: UserRole) -> dict[str, list[st.Page]]:
 if count_users(engine) == 0:
     with st.sidebar:
         language_switch(logged_in=False)
-    st.navigation([st.Page(pages.SETUP.path, title=ui.t(pages.SETUP.title_key), icon=pages.SETUP.icon, url_path=pages.SETUP.url_path)]).run()
+    st.navigation(
+        [
+            st.Page(
+                pages.SETUP.path,
+                title=ui.t(pages.SETUP.title_key),
+                icon=pages.SETUP.icon,
+                url_path=pages.SETUP.url_path,
+            )
+        ]
+    ).run()
     st.stop()
 if scope is None:
     # Register every page (hidden), so that a deep link such as /groep?group=0518-001 keeps its address;

@@ -72,8 +72,25 @@ MIN_DATE, MAX_DATE = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
 PICK_LIMIT = 300
 NEW = "new"
 
-__all__ = ["NEW", "FormField", "Outcome", "Shown", "action_button", "action_form", "choose_later", "drop_choice", "feedback",
-           "field_label", "forget_form", "link_section", "pick", "refused", "required_legend", "tabs", "tell"]
+__all__ = [
+    "NEW",
+    "FormField",
+    "Outcome",
+    "Shown",
+    "action_button",
+    "action_form",
+    "choose_later",
+    "drop_choice",
+    "feedback",
+    "field_label",
+    "forget_form",
+    "link_section",
+    "pick",
+    "refused",
+    "required_legend",
+    "tabs",
+    "tell",
+]
 
 
 # -------------------------------------------------------------------------------------------- fields
@@ -149,9 +166,19 @@ def _told(outcome: Outcome, shown: Shown | None, slot: str, done_text: str) -> N
 # -------------------------------------------------------------------------------------------- choosing
 
 
-def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_row: Callable[[Any], str],
-         help: str | None = None, placeholder: str | None = None, limit: int = PICK_LIMIT,
-         new_label: str | None = None, on_change: Callable[[], None] | None = None) -> pd.Series | str | None:
+def pick(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    id_column: str,
+    label: str,
+    format_row: Callable[[Any], str],
+    help: str | None = None,
+    placeholder: str | None = None,
+    limit: int = PICK_LIMIT,
+    new_label: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> pd.Series | str | None:
     """Choose one record of ``frame`` (the rows the page shows), by id; returns its row or None.
     The one picker of the app: every page that chooses a record uses it.
 
@@ -166,10 +193,13 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     numbers (primary keys) or text (a group code); the session state holds the id. ``on_change`` is the
     selectbox's callback (it runs before the page, e.g. to remember the choice elsewhere).
     """
+
     def labelled(rows: pd.DataFrame) -> dict[int | str, str]:
         # Plain Python values first: iterating Arrow-backed text columns goes value by value (25,000 members
         # took seconds); only the rows that are offered get a label, all of them only for a search.
-        return {_id(getattr(r, id_column)): format_row(r) for r in rows.astype(object).itertuples(index=False)}
+        return {
+            _id(getattr(r, id_column)): format_row(r) for r in rows.astype(object).itertuples(index=False)
+        }
 
     ids = [_id(i) for i in frame[id_column].tolist()]
     positions = {record_id: position for position, record_id in enumerate(ids)}
@@ -182,14 +212,22 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
             labels, offered = labelled(frame.iloc[:limit]), ids
         total, offered = len(offered), offered[:limit]
         lang = ui.current_language()
-        st.caption(ui.t("picker.count", shown=formatting.format_number(len(offered), lang), total=formatting.format_number(total, lang)))
+        st.caption(
+            ui.t(
+                "picker.count",
+                shown=formatting.format_number(len(offered), lang),
+                total=formatting.format_number(total, lang),
+            )
+        )
     else:
         labels = labelled(frame)
         offered = list(labels)
     if f"{key}-pending" in st.session_state:
         st.session_state[key] = st.session_state.pop(f"{key}-pending")
     chosen = st.session_state.get(key)
-    if chosen is not None and chosen != NEW and chosen not in labels and chosen in positions:  # shown, beyond the first rows
+    if (
+        chosen is not None and chosen != NEW and chosen not in labels and chosen in positions
+    ):  # shown, beyond the first rows
         labels |= labelled(frame.iloc[[positions[chosen]]])
     if new_label is not None:
         labels_all = {NEW: new_label, **labels}
@@ -197,12 +235,22 @@ def pick(frame: pd.DataFrame, *, key: str, id_column: str, label: str, format_ro
     if chosen is not None and chosen not in labels:
         st.session_state[key] = None  # set, not popped: the browser must be told to show nothing chosen
     elif chosen is not None:
-        st.session_state[key] = chosen  # re-assert: its label may have changed (proposed → active), keep it chosen
+        st.session_state[key] = (
+            chosen  # re-assert: its label may have changed (proposed → active), keep it chosen
+        )
     extra = {} if key in st.session_state else {"index": None}
     if chosen in labels and chosen not in offered:
         offered = [chosen, *offered]
-    choice = st.selectbox(label, offered, format_func=labels.get, key=key, help=help,
-                          placeholder=placeholder or ui.t("actions.choose"), on_change=on_change, **extra)
+    choice = st.selectbox(
+        label,
+        offered,
+        format_func=labels.get,
+        key=key,
+        help=help,
+        placeholder=placeholder or ui.t("actions.choose"),
+        on_change=on_change,
+        **extra,
+    )
     feedback(key)
     if choice is None or choice == NEW:
         return choice
@@ -267,8 +315,12 @@ def _values(spec: _Spec, shown: Shown) -> dict[str, Any]:
 
 
 def _ask(spec: _Spec, shown: Shown, values: dict, reason: str, stage: str) -> None:
-    st.session_state[f"{_base(spec.key, shown)}-pending"] = {"version": shown.version, "values": values, "reason": reason,
-                                                             "stage": stage}
+    st.session_state[f"{_base(spec.key, shown)}-pending"] = {
+        "version": shown.version,
+        "values": values,
+        "reason": reason,
+        "stage": stage,
+    }
 
 
 def _execute(spec: _Spec, shown: Shown, values: dict, *, confirmed: bool = False) -> None:
@@ -302,7 +354,9 @@ def _submitted(spec: _Spec, shown: Shown) -> None:
     values = _values(spec, shown)
     if spec.confirm_text:
         _ask(spec, shown, values, spec.confirm_text, "confirm")
-    elif spec.check_repeat and is_repeat(st.session_state.get(LAST_KEY, {}).get(spec.key), spec.key, shown.id, values):
+    elif spec.check_repeat and is_repeat(
+        st.session_state.get(LAST_KEY, {}).get(spec.key), spec.key, shown.id, values
+    ):
         _ask(spec, shown, values, ui.t("actions.repeat", name=shown.name), "repeat")
     else:
         _execute(spec, shown, values)
@@ -334,19 +388,32 @@ def _widget(base: str, f: FormField) -> None:
     elif f.kind == "password":
         st.text_input(label, type="password", **common)
     elif f.kind == "date":
-        st.date_input(label, min_value=f.min_value or MIN_DATE, max_value=f.max_value or MAX_DATE, format=ui.date_format(),
-                      **common)
+        st.date_input(
+            label,
+            min_value=f.min_value or MIN_DATE,
+            max_value=f.max_value or MAX_DATE,
+            format=ui.date_format(),
+            **common,
+        )
     elif f.kind == "int":
         st.number_input(label, min_value=f.min_value, max_value=f.max_value, step=f.step or 1, **common)
     elif f.kind in ("select", "radio"):
         fmt = f.format_func or str
         if f.kind == "select":
-            st.selectbox(label, list(f.options), format_func=fmt, placeholder=ui.t("actions.choose"), **common)
+            st.selectbox(
+                label, list(f.options), format_func=fmt, placeholder=ui.t("actions.choose"), **common
+            )
         else:
             st.radio(label, list(f.options), format_func=fmt, horizontal=f.horizontal, **common)
     elif f.kind == "multiselect":
-        st.multiselect(label, list(f.options), format_func=f.format_func or str, placeholder=ui.t("actions.choose"),
-                       select_all=False, **common)  # Streamlit's "Select all" is English only
+        st.multiselect(
+            label,
+            list(f.options),
+            format_func=f.format_func or str,
+            placeholder=ui.t("actions.choose"),
+            select_all=False,
+            **common,
+        )  # Streamlit's "Select all" is English only
     elif f.kind == "checkbox":
         st.checkbox(label, **common)
     else:  # pragma: no cover - a programming error
@@ -354,12 +421,27 @@ def _widget(base: str, f: FormField) -> None:
 
 
 def action_form(
-    key: str, shown: Shown, *, fields: Sequence[FormField], call: Callable[[Shown, dict], Any], submit_label: str,
-    done_text: str | Callable[[dict], str], confirm_text: str | None = None, confirm_label: str | None = None,
-    confirm_flag: str | None = None, slot: str | None = None, icon: str | None = None, destructive: bool = False,
-    title: str | None = None, intro: str | None = None, field_labels: Mapping[str, str] | None = None,
-    check_repeat: bool = True, clear_on_success: bool = True, on_done: Callable[[Any], None] | None = None,
-    border: bool = True, reload_on_conflict: bool = False,
+    key: str,
+    shown: Shown,
+    *,
+    fields: Sequence[FormField],
+    call: Callable[[Shown, dict], Any],
+    submit_label: str,
+    done_text: str | Callable[[dict], str],
+    confirm_text: str | None = None,
+    confirm_label: str | None = None,
+    confirm_flag: str | None = None,
+    slot: str | None = None,
+    icon: str | None = None,
+    destructive: bool = False,
+    title: str | None = None,
+    intro: str | None = None,
+    field_labels: Mapping[str, str] | None = None,
+    check_repeat: bool = True,
+    clear_on_success: bool = True,
+    on_done: Callable[[Any], None] | None = None,
+    border: bool = True,
+    reload_on_conflict: bool = False,
 ) -> None:
     """Draw a form that writes ``shown`` and handle its submission (see the module docstring).
 
@@ -373,10 +455,21 @@ def action_form(
     function of the submitted values. ``reload_on_conflict`` (edit forms whose fields start from the
     record): after a version conflict the form forgets the input and shows the record as it is now.
     """
-    spec = _Spec(key=key, fields=list(fields), call=call, done_text=done_text, slot=slot or key, confirm_text=confirm_text,
-                 confirm_label=confirm_label, confirm_flag=confirm_flag, check_repeat=check_repeat,
-                 clear_on_success=clear_on_success, on_done=on_done, field_labels=dict(field_labels or {}),
-                 reload_on_conflict=reload_on_conflict)
+    spec = _Spec(
+        key=key,
+        fields=list(fields),
+        call=call,
+        done_text=done_text,
+        slot=slot or key,
+        confirm_text=confirm_text,
+        confirm_label=confirm_label,
+        confirm_flag=confirm_flag,
+        check_repeat=check_repeat,
+        clear_on_success=clear_on_success,
+        on_done=on_done,
+        field_labels=dict(field_labels or {}),
+        reload_on_conflict=reload_on_conflict,
+    )
     base = _base(key, shown)
     errors = st.session_state.get(f"{base}-errors", {})
     at_field, general = split_errors(errors, [f.name for f in fields], spec.field_labels)
@@ -395,9 +488,14 @@ def action_form(
         if errors:
             st.error(ui.t("forms.fix_errors"))
         required_legend(fields)
-        st.form_submit_button(submit_label, type="secondary" if destructive else "primary", key=f"{base}-submit",
-                              icon=icon or (":material/warning:" if destructive else None), on_click=_submitted,
-                              args=(spec, shown))
+        st.form_submit_button(
+            submit_label,
+            type="secondary" if destructive else "primary",
+            key=f"{base}-submit",
+            icon=icon or (":material/warning:" if destructive else None),
+            on_click=_submitted,
+            args=(spec, shown),
+        )
     _pending(spec, shown, submit_label, destructive)
     if spec.slot == key:
         feedback(key)
@@ -408,7 +506,9 @@ def _pending(spec: _Spec, shown: Shown, submit_label: str, destructive: bool) ->
     pending = st.session_state.get(f"{base}-pending")
     if not pending:
         return
-    if pending["version"] != shown.version:  # the record changed since the question: ask nothing about the old one
+    if (
+        pending["version"] != shown.version
+    ):  # the record changed since the question: ask nothing about the old one
         st.session_state.pop(f"{base}-pending", None)
         return
     st.warning(pending["reason"])
@@ -416,25 +516,54 @@ def _pending(spec: _Spec, shown: Shown, submit_label: str, destructive: bool) ->
     if pending["stage"] == "repeat":
         label = ui.t("actions.save_again")
     yes, no = st.columns(2)
-    yes.button(label, key=f"{base}-confirm", type="secondary" if destructive else "primary",
-               icon=":material/warning:" if destructive else ":material/check:",
-               on_click=_confirmed, args=(spec, shown, pending["values"], pending["stage"]))
+    yes.button(
+        label,
+        key=f"{base}-confirm",
+        type="secondary" if destructive else "primary",
+        icon=":material/warning:" if destructive else ":material/check:",
+        on_click=_confirmed,
+        args=(spec, shown, pending["values"], pending["stage"]),
+    )
     no.button(ui.t("actions.cancel"), key=f"{base}-cancel", on_click=_cancelled, args=(spec, shown))
 
 
 def action_button(
-    key: str, shown: Shown, *, call: Callable[[Shown, dict], Any], label: str, done_text: str,
-    confirm_text: str | None = None, confirm_label: str | None = None, slot: str | None = None, icon: str | None = None,
-    destructive: bool = False, on_done: Callable[[Any], None] | None = None,
+    key: str,
+    shown: Shown,
+    *,
+    call: Callable[[Shown, dict], Any],
+    label: str,
+    done_text: str,
+    confirm_text: str | None = None,
+    confirm_label: str | None = None,
+    slot: str | None = None,
+    icon: str | None = None,
+    destructive: bool = False,
+    on_done: Callable[[Any], None] | None = None,
 ) -> None:
     """A one-click write on ``shown`` (archive, restore, delete, …), bound to the shown id and version
     like :func:`action_form`; with ``confirm_text`` it asks first, naming the record."""
-    spec = _Spec(key=key, fields=[], call=call, done_text=done_text, slot=slot or key, confirm_text=confirm_text,
-                 confirm_label=confirm_label, check_repeat=False, on_done=on_done)
+    spec = _Spec(
+        key=key,
+        fields=[],
+        call=call,
+        done_text=done_text,
+        slot=slot or key,
+        confirm_text=confirm_text,
+        confirm_label=confirm_label,
+        check_repeat=False,
+        on_done=on_done,
+    )
     base = _base(key, shown)
     if not st.session_state.get(f"{base}-pending"):
-        st.button(label, key=f"{base}-button", type="secondary", icon=icon or (":material/warning:" if destructive else None),
-                  on_click=_submitted, args=(spec, shown))
+        st.button(
+            label,
+            key=f"{base}-button",
+            type="secondary",
+            icon=icon or (":material/warning:" if destructive else None),
+            on_click=_submitted,
+            args=(spec, shown),
+        )
     _pending(spec, shown, label, destructive)
     for message in split_errors(st.session_state.pop(f"{base}-errors", {}), [])[1]:
         st.error(message)
@@ -461,7 +590,9 @@ def tabs(key: str, sections: Mapping[str, str]) -> dict[str, Any]:
     if wanted in sections and st.session_state.get(slug_key) != wanted:
         st.session_state[state_key] = sections[wanted]  # a link or a typed URL opens that section
     elif st.session_state.get(state_key) is not None and st.session_state[state_key] not in labels:
-        st.session_state[state_key] = sections.get(st.session_state.get(slug_key), labels[0])  # the language changed
+        st.session_state[state_key] = sections.get(
+            st.session_state.get(slug_key), labels[0]
+        )  # the language changed
     containers = st.tabs(labels, key=state_key, on_change="rerun")
     open_slug = next((s for s, c in zip(slugs, containers, strict=True) if c.open), slugs[0])
     st.session_state[slug_key] = open_slug

@@ -114,7 +114,9 @@ class RecordAdmin:
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     list_editable: Sequence[str] = ()
     bulk_update: Callable[..., Any] | None = None
-    note: Callable[[Mapping[str, Any]], str | None] = lambda values: "manage.is_archived" if values.get("archived") else None
+    note: Callable[[Mapping[str, Any]], str | None] = lambda values: (
+        "manage.is_archived" if values.get("archived") else None
+    )
     read_only: Callable[[Mapping[str, Any]], bool] = lambda values: bool(values.get("archived"))
     record_actions: Callable[[Context, Shown, Mapping[str, Any]], None] | None = None
 
@@ -138,12 +140,24 @@ def render(spec: RecordAdmin, ctx: Context) -> None:
     if spec.list_editable:
         _editable_list(spec, ctx, page)
     else:
-        st.dataframe(_shown(spec, page), hide_index=True, width="stretch", height=280, placeholder=formatting.EMPTY,
-                     column_config=_column_config(spec))
+        st.dataframe(
+            _shown(spec, page),
+            hide_index=True,
+            width="stretch",
+            height=280,
+            placeholder=formatting.EMPTY,
+            column_config=_column_config(spec),
+        )
     st.caption(ui.t("manage.count", n=len(table)))
-    choice = actions.pick(table, key=spec.open_key(), id_column=spec.id_column, label=ui.t("manage.open"),
-                          format_row=spec.row_label, placeholder=ui.t("manage.open_hint"),
-                          new_label=ui.t(f"manage.new.{spec.name}"))
+    choice = actions.pick(
+        table,
+        key=spec.open_key(),
+        id_column=spec.id_column,
+        label=ui.t("manage.open"),
+        format_row=spec.row_label,
+        placeholder=ui.t("manage.open_hint"),
+        new_label=ui.t(f"manage.new.{spec.name}"),
+    )
     if choice is None:
         return
     if isinstance(choice, str):  # actions.NEW
@@ -157,7 +171,9 @@ def _listing(spec: RecordAdmin, ctx: Context) -> tuple[pd.DataFrame, dict[str, l
     widths = [3] + [2] * len(spec.filters) + ([1] if spec.archive else [])
     columns = iter(st.columns(widths))
     with next(columns):
-        search = st.text_input(ui.t("manage.search"), key=f"manage_{spec.name}_search", placeholder=ui.t("manage.search_hint"))
+        search = st.text_input(
+            ui.t("manage.search"), key=f"manage_{spec.name}_search", placeholder=ui.t("manage.search_hint")
+        )
     chosen: dict[str, list] = {}
     for list_filter in spec.filters:
         with next(columns):
@@ -178,8 +194,13 @@ def _filter_widget(spec: RecordAdmin, ctx: Context, list_filter: ListFilter) -> 
     if list_filter.too_many and len(options) > actions.PICK_LIMIT:
         st.caption(ui.t(list_filter.too_many))
         return []
-    return st.multiselect(ui.t(list_filter.label), list(options), key=f"manage_{spec.name}_{list_filter.name}",
-                          format_func=lambda v: options.get(v, str(v)), placeholder=ui.t("filters.all"))
+    return st.multiselect(
+        ui.t(list_filter.label),
+        list(options),
+        key=f"manage_{spec.name}_{list_filter.name}",
+        format_func=lambda v: options.get(v, str(v)),
+        placeholder=ui.t("filters.all"),
+    )
 
 
 def _shown(spec: RecordAdmin, page: pd.DataFrame) -> pd.DataFrame:
@@ -206,17 +227,34 @@ def _editable_list(spec: RecordAdmin, ctx: Context, page: pd.DataFrame) -> None:
         shown[name] = pd.to_datetime(shown[name])
     # Edits are reported by row position: the editor's key names the exact rows shown (page, search,
     # filter), so an edit can never land on another record when the rows change.
-    editor_key = f"manage_{spec.name}_editor_" + hashlib.sha1(shown[spec.id_column].to_numpy().tobytes()).hexdigest()[:12]
+    editor_key = (
+        f"manage_{spec.name}_editor_"
+        + hashlib.sha1(shown[spec.id_column].to_numpy().tobytes()).hexdigest()[:12]
+    )
     st.caption(ui.t("manage.bulk_hint"))
-    st.data_editor(shown, key=editor_key, hide_index=True, width="stretch", height=280,
-                   disabled=[c for c in shown.columns if c not in spec.list_editable],
-                   column_order=[c.name for c in spec.columns], column_config=_column_config(spec), placeholder=formatting.EMPTY)
-    edits = edited_records(shown, st.session_state.get(editor_key, {}).get("edited_rows", {}), id_column=spec.id_column,
-                           date_columns=dates)
+    st.data_editor(
+        shown,
+        key=editor_key,
+        hide_index=True,
+        width="stretch",
+        height=280,
+        disabled=[c for c in shown.columns if c not in spec.list_editable],
+        column_order=[c.name for c in spec.columns],
+        column_config=_column_config(spec),
+        placeholder=formatting.EMPTY,
+    )
+    edits = edited_records(
+        shown,
+        st.session_state.get(editor_key, {}).get("edited_rows", {}),
+        id_column=spec.id_column,
+        date_columns=dates,
+    )
     slot = f"manage_{spec.name}_bulk"
     if edits and st.button(ui.t("manage.bulk_save", n=len(edits)), key=slot + "_save", type="primary"):
         lang = ui.current_language()
-        outcome = attempt(lambda: spec.bulk_update(ctx.engine, ctx.scope, edits=[RowEdit(*edit) for edit in edits]), lang)
+        outcome = attempt(
+            lambda: spec.bulk_update(ctx.engine, ctx.scope, edits=[RowEdit(*edit) for edit in edits]), lang
+        )
         del st.session_state[editor_key]
         if outcome.ok:
             _tell_bulk(spec, slot, page, outcome.result, lang)
@@ -229,8 +267,12 @@ def _editable_list(spec: RecordAdmin, ctx: Context, page: pd.DataFrame) -> None:
 def _tell_bulk(spec: RecordAdmin, slot: str, page: pd.DataFrame, result: Any, lang: str) -> None:
     """How many rows were saved, and per row not saved (named as in the chooser) why not."""
     names = {int(getattr(r, spec.id_column)): spec.row_label(r) for r in page.itertuples(index=False)}
-    actions.tell(slot, "warning" if result.problems else "success", ui.t("manage.bulk_done", n=len(result.saved)),
-                 toast=not result.problems)
+    actions.tell(
+        slot,
+        "warning" if result.problems else "success",
+        ui.t("manage.bulk_done", n=len(result.saved)),
+        toast=not result.problems,
+    )
     for problem in result.problems:
         for message in problem.messages(lang):
             actions.tell(slot, "error", f"{ui.md(names.get(problem.record_id, ''))}: {message}")
@@ -239,10 +281,17 @@ def _tell_bulk(spec: RecordAdmin, slot: str, page: pd.DataFrame, result: Any, la
 
 
 def _new_record(spec: RecordAdmin, ctx: Context, chosen: Mapping[str, list]) -> None:
-    record_form(f"{spec.name}-new", [*spec.new_fields(ctx), *spec.fields(ctx, None)], spec.new_values(ctx, chosen),
-                save=lambda changes, _: spec.create(ctx.engine, ctx.scope, values=changes), submit_label=ui.t("manage.create"),
-                saved_text=ui.t("manage.created"), is_new=True, slot=spec.open_key(),
-                on_saved=lambda saved: actions.choose_later(spec.open_key(), saved.id))
+    record_form(
+        f"{spec.name}-new",
+        [*spec.new_fields(ctx), *spec.fields(ctx, None)],
+        spec.new_values(ctx, chosen),
+        save=lambda changes, _: spec.create(ctx.engine, ctx.scope, values=changes),
+        submit_label=ui.t("manage.create"),
+        saved_text=ui.t("manage.created"),
+        is_new=True,
+        slot=spec.open_key(),
+        on_saved=lambda saved: actions.choose_later(spec.open_key(), saved.id),
+    )
 
 
 def _edit_record(spec: RecordAdmin, ctx: Context, record_id: int) -> None:
@@ -257,11 +306,17 @@ def _edit_record(spec: RecordAdmin, ctx: Context, record_id: int) -> None:
     if (note_key := spec.note(values)) is not None:
         st.info(ui.t(note_key))
     prefix = f"{spec.name}-{record_id}"
-    record_form(prefix, spec.fields(ctx, values), values,
-                save=lambda changes, snap: spec.update(ctx.engine, ctx.scope, **ids, expected_version=snap["version"],
-                                                       changes=changes, original=snap),
-                submit_label=ui.t("manage.save_named", name=ui.md(title)), saved_text=ui.t("manage.saved_named", name=ui.md(title)),
-                read_only=spec.read_only(values))
+    record_form(
+        prefix,
+        spec.fields(ctx, values),
+        values,
+        save=lambda changes, snap: spec.update(
+            ctx.engine, ctx.scope, **ids, expected_version=snap["version"], changes=changes, original=snap
+        ),
+        submit_label=ui.t("manage.save_named", name=ui.md(title)),
+        saved_text=ui.t("manage.saved_named", name=ui.md(title)),
+        read_only=spec.read_only(values),
+    )
     # the version the form was opened with: a write on a record someone changed since is refused
     record = Shown(record_id, int(st.session_state.get(f"{prefix}-opened", values)["version"]), title)
     if spec.record_actions is not None:
@@ -277,26 +332,55 @@ def _archive_and_delete(spec: RecordAdmin, ctx: Context, record: Shown, values: 
     left, right = st.columns(2)
     with left:
         if values["archived"]:
-            actions.action_button(f"{spec.name}-restore", record, label=ui.t("manage.restore_named", name=safe_name),
-                                  icon=":material/unarchive:", slot=slot, done_text=ui.t("manage.restored_named", name=safe_name),
-                                  call=lambda shown, _: spec.restore(ctx.engine, ctx.scope, **ids, expected_version=shown.version))
+            actions.action_button(
+                f"{spec.name}-restore",
+                record,
+                label=ui.t("manage.restore_named", name=safe_name),
+                icon=":material/unarchive:",
+                slot=slot,
+                done_text=ui.t("manage.restored_named", name=safe_name),
+                call=lambda shown, _: spec.restore(
+                    ctx.engine, ctx.scope, **ids, expected_version=shown.version
+                ),
+            )
         else:
-            actions.action_button(f"{spec.name}-archive", record, label=ui.t("manage.archive_named", name=safe_name),
-                                  icon=":material/archive:", slot=slot, done_text=ui.t("manage.archived_named", name=safe_name),
-                                  call=lambda shown, _: spec.archive(ctx.engine, ctx.scope, **ids, expected_version=shown.version))
+            actions.action_button(
+                f"{spec.name}-archive",
+                record,
+                label=ui.t("manage.archive_named", name=safe_name),
+                icon=":material/archive:",
+                slot=slot,
+                done_text=ui.t("manage.archived_named", name=safe_name),
+                call=lambda shown, _: spec.archive(
+                    ctx.engine, ctx.scope, **ids, expected_version=shown.version
+                ),
+            )
     if spec.delete is None:
         return
     history = record_history(ctx.engine, ctx.scope, table=spec.table, record_id=record.id)
     with right:
         if history:
-            st.caption(ui.t("manage.has_history", what=", ".join(ui.t(f"manage.history.{k}", n=n) for k, n in history.items())))
+            st.caption(
+                ui.t(
+                    "manage.has_history",
+                    what=", ".join(ui.t(f"manage.history.{k}", n=n) for k, n in history.items()),
+                )
+            )
         else:
-            actions.action_button(f"{spec.name}-delete", record, label=ui.t("manage.delete_named", name=safe_name),
-                                  icon=":material/delete_forever:", destructive=True, slot=slot,
-                                  confirm_text=ui.t("manage.delete_confirm_named", name=safe_name),
-                                  done_text=ui.t("manage.deleted_named", name=safe_name),
-                                  call=lambda shown, _: spec.delete(ctx.engine, ctx.scope, **ids, expected_version=shown.version),
-                                  on_done=lambda _: actions.drop_choice(slot))
+            actions.action_button(
+                f"{spec.name}-delete",
+                record,
+                label=ui.t("manage.delete_named", name=safe_name),
+                icon=":material/delete_forever:",
+                destructive=True,
+                slot=slot,
+                confirm_text=ui.t("manage.delete_confirm_named", name=safe_name),
+                done_text=ui.t("manage.deleted_named", name=safe_name),
+                call=lambda shown, _: spec.delete(
+                    ctx.engine, ctx.scope, **ids, expected_version=shown.version
+                ),
+                on_done=lambda _: actions.drop_choice(slot),
+            )
 
 
 def _history(spec: RecordAdmin, ctx: Context, record: Shown) -> None:
@@ -305,6 +389,8 @@ def _history(spec: RecordAdmin, ctx: Context, record: Shown) -> None:
         if events.empty:
             st.caption(ui.t("manage.no_history"))
         for event in readable_events(ctx.engine, events, ui.current_language()).itertuples():
-            st.markdown(f"**{formatting.datetime_text(event.at)}** · {ui.md(event.username)} · {event.action}")
+            st.markdown(
+                f"**{formatting.datetime_text(event.at)}** · {ui.md(event.username)} · {event.action}"
+            )
             if event.changes:
                 st.text(event.changes)

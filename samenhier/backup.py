@@ -69,7 +69,12 @@ BEFORE_IMPORT = "voor-import"
 _NAME = re.compile(r"^samenhier-(auto|handmatig|voor-herstel|voor-import)-(\d{8}-\d{6})(?:-\d+)?\.db$")
 _STAMP = "%Y%m%d-%H%M%S"
 AUTO_INTERVAL = dt.timedelta(days=1)
-COUNTED_TABLES = {"groups": "welcome_group", "members": "member", "newcomers": "newcomer", "meetings": "meeting"}
+COUNTED_TABLES = {
+    "groups": "welcome_group",
+    "members": "member",
+    "newcomers": "newcomer",
+    "meetings": "meeting",
+}
 
 
 class BackupError(Exception):
@@ -102,16 +107,25 @@ class AccountChange:
     def describe(self, lang: str | None = None, escape=str) -> str:
         """One line for people, e.g. ``lena (coördinator) komt erbij``; ``escape`` is applied to the user name
         (pass the Markdown escape when the line goes into Markdown)."""
+
         def role(value: str | None) -> str:
             return i18n.label("user_role", value, lang) if value else "-"
 
         name = escape(self.username)
         if self.change == "changed":
             fields = ", ".join(i18n.t(f"restore.account_field.{f}", lang) for f in self.fields)
-            return i18n.t("restore.account.changed", lang, name=name, fields=fields, before=role(self.role_before),
-                          after=role(self.role_after))
+            return i18n.t(
+                "restore.account.changed",
+                lang,
+                name=name,
+                fields=fields,
+                before=role(self.role_before),
+                after=role(self.role_after),
+            )
         key = "restore.account.added" if self.change == "added" else "restore.account.removed"
-        return i18n.t(key, lang, name=name, role=role(self.role_after if self.change == "added" else self.role_before))
+        return i18n.t(
+            key, lang, name=name, role=role(self.role_after if self.change == "added" else self.role_before)
+        )
 
 
 @dataclass(frozen=True)
@@ -185,14 +199,18 @@ def _free_name(folder: Path, kind: str, at: dt.datetime) -> Path:
 # ---------------------------------------------------------------------------------------------- backup
 
 
-def backup_into(engine: Engine, folder: str | Path, *, kind: str = MANUAL, at: dt.datetime | None = None) -> Path:
+def backup_into(
+    engine: Engine, folder: str | Path, *, kind: str = MANUAL, at: dt.datetime | None = None
+) -> Path:
     """:func:`make_backup` to a new ``samenhier-<kind>-YYYYMMDD-HHMMSS.db`` in ``folder`` (created if needed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return make_backup(engine, _free_name(folder, kind, at or now_local()))
 
 
-def make_backup(engine: Engine, target: str | Path, *, kind: str = MANUAL, at: dt.datetime | None = None) -> Path:
+def make_backup(
+    engine: Engine, target: str | Path, *, kind: str = MANUAL, at: dt.datetime | None = None
+) -> Path:
     """Copy the store to ``target`` (a file, or an existing folder: then a new ``samenhier-<kind>-…`` file in
     it) with SQLite's online backup, consistent while others write. The file appears only when complete.
 
@@ -210,7 +228,10 @@ def make_backup(engine: Engine, target: str | Path, *, kind: str = MANUAL, at: d
     handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
     os.close(handle)
     try:
-        with closing(sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as src, closing(sqlite3.connect(partial)) as dst:
+        with (
+            closing(sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as src,
+            closing(sqlite3.connect(partial)) as dst,
+        ):
             src.backup(dst)  # pages=-1: all pages in one step, from one read snapshot
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             result = dst.execute("PRAGMA integrity_check").fetchall()
@@ -239,7 +260,11 @@ def _inspect(path: Path, display: str) -> BackupInfo:
         with closing(sqlite3.connect(path)) as db:
             integrity = db.execute("PRAGMA integrity_check").fetchall()
             if integrity != [("ok",)]:
-                lines = [line for line in str(integrity[0][0]).splitlines() if line.strip() and not line.startswith("***")]
+                lines = [
+                    line
+                    for line in str(integrity[0][0]).splitlines()
+                    if line.strip() and not line.startswith("***")
+                ]
                 raise BackupError("corrupt", (lines or ["integrity_check"])[0][:200])
             if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 raise BackupError("corrupt", "foreign_key_check")
@@ -247,7 +272,9 @@ def _inspect(path: Path, display: str) -> BackupInfo:
             if not {"alembic_version", *COUNTED_TABLES.values()} <= tables:
                 raise BackupError("not_samenhier", display)
             revisions = [r[0] for r in db.execute("SELECT version_num FROM alembic_version")]
-            counts = {k: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for k, t in COUNTED_TABLES.items()}
+            counts = {
+                k: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for k, t in COUNTED_TABLES.items()
+            }
     except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed", …
         raise BackupError("corrupt", str(exc)) from exc
     if len(revisions) != 1:
@@ -291,14 +318,23 @@ def _schema(db: sqlite3.Connection) -> dict[str, tuple]:
     columns (name, declared type, not null, default, primary key position, hidden), an index's table,
     uniqueness, partial flag and key columns, a trigger's or view's table."""
     shapes: dict[str, tuple] = {}
-    objects = db.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()
+    objects = db.execute(
+        "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    ).fetchall()
     for kind, name, table in objects:
         if kind == "table":
-            columns = db.execute("SELECT name, upper(type), \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?)", (name,))
+            columns = db.execute(
+                'SELECT name, upper(type), "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?)',
+                (name,),
+            )
             shapes[f"table {name}"] = tuple(columns.fetchall())
         elif kind == "index":
-            flags = db.execute("SELECT \"unique\", partial FROM pragma_index_list(?) WHERE name = ?", (table, name)).fetchone()
-            keys = db.execute("SELECT name, \"desc\" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", (name,)).fetchall()
+            flags = db.execute(
+                'SELECT "unique", partial FROM pragma_index_list(?) WHERE name = ?', (table, name)
+            ).fetchone()
+            keys = db.execute(
+                'SELECT name, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno', (name,)
+            ).fetchall()
             shapes[f"index {name}"] = (table, tuple(flags or ()), tuple(keys))
         else:
             shapes[f"{kind} {name}"] = (table,)
@@ -323,8 +359,11 @@ def _compare_schema(candidate: sqlite3.Connection, reference: sqlite3.Connection
             if name.startswith("table "):
                 theirs = {c[0]: c for c in have[name]}
                 ours = {c[0]: c for c in want[name]}
-                detail = [f"-{c}" for c in ours if c not in theirs] + [f"+{c}" for c in theirs if c not in ours] + \
-                         [f"~{c}" for c in ours if c in theirs and ours[c] != theirs[c]]
+                detail = (
+                    [f"-{c}" for c in ours if c not in theirs]
+                    + [f"+{c}" for c in theirs if c not in ours]
+                    + [f"~{c}" for c in ours if c in theirs and ours[c] != theirs[c]]
+                )
                 raise BackupError("schema_mismatch", f"{revision}: {name} ({', '.join(detail) or 'order'})")
             raise BackupError("schema_mismatch", f"{revision}: {name}")
 
@@ -344,7 +383,9 @@ def _rebuild(candidate: Path, target: Path, revision: str) -> None:
             connection.exec_driver_sql("ATTACH DATABASE ? AS candidate", (str(candidate),))
             known = MetaData()
             known.reflect(connection)
-            for table in reversed(known.sorted_tables):  # rows a migration seeds (milestones): the backup's own win
+            for table in reversed(
+                known.sorted_tables
+            ):  # rows a migration seeds (milestones): the backup's own win
                 if table.name != "alembic_version":
                     connection.execute(table.delete())
             for table in known.sorted_tables:
@@ -352,7 +393,9 @@ def _rebuild(candidate: Path, target: Path, revision: str) -> None:
                     continue  # the reference's own row: the same revision
                 columns = [c.name for c in table.columns]
                 source = Table(table.name, MetaData(), *(Column(c) for c in columns), schema="candidate")
-                connection.execute(table.delete())  # rows a migration seeded (variant_timeline): the backup's replace them
+                connection.execute(
+                    table.delete()
+                )  # rows a migration seeded (variant_timeline): the backup's replace them
                 connection.execute(insert(table).from_select(columns, select(*source.c)))
             connection.commit()
             broken = connection.exec_driver_sql("PRAGMA main.foreign_key_check").fetchone()
@@ -396,9 +439,19 @@ def account_changes(live: Path, restored: Path) -> tuple[AccountChange, ...]:
         elif name not in after:
             changes.append(AccountChange(name, "removed", role_before=before[name][0]))
         elif before[name] != after[name]:
-            fields = tuple(f for f, b, a in zip(("role", "community_builder", "active", "password"), before[name], after[name],
-                                                  strict=True) if b != a)
-            changes.append(AccountChange(name, "changed", fields, role_before=before[name][0], role_after=after[name][0]))
+            fields = tuple(
+                f
+                for f, b, a in zip(
+                    ("role", "community_builder", "active", "password"),
+                    before[name],
+                    after[name],
+                    strict=True,
+                )
+                if b != a
+            )
+            changes.append(
+                AccountChange(name, "changed", fields, role_before=before[name][0], role_after=after[name][0])
+            )
     return tuple(changes)
 
 
@@ -430,8 +483,9 @@ def _prepare(source: Path, folder: Path, live: Path | None) -> tuple[Path, Backu
     rebuilt = folder / "rebuilt.db"
     _rebuild(copy, rebuilt, info.revision)
     accounts = account_changes(live, rebuilt) if live is not None and live.exists() else ()
-    return rebuilt, BackupInfo(path=source, revision=info.revision, up_to_date=info.up_to_date, counts=info.counts,
-                               accounts=accounts)
+    return rebuilt, BackupInfo(
+        path=source, revision=info.revision, up_to_date=info.up_to_date, counts=info.counts, accounts=accounts
+    )
 
 
 def check_backup(source: str | Path, engine: Engine | None = None) -> BackupInfo:
@@ -451,8 +505,13 @@ def check_backup(source: str | Path, engine: Engine | None = None) -> BackupInfo
 # ---------------------------------------------------------------------------------------------- restore
 
 
-def restore_backup(engine: Engine, source: str | Path, *, safety_dir: str | Path,
-                   confirmed_accounts: tuple[AccountChange, ...] = ()) -> RestoreResult:
+def restore_backup(
+    engine: Engine,
+    source: str | Path,
+    *,
+    safety_dir: str | Path,
+    confirmed_accounts: tuple[AccountChange, ...] = (),
+) -> RestoreResult:
     """Replace the store's content by the backup ``source``, checked and rebuilt (see the module
     docstring), after saving the current store in ``safety_dir``; the result has the newest schema.
 
@@ -478,12 +537,17 @@ def restore_backup(engine: Engine, source: str | Path, *, safety_dir: str | Path
         safety = backup_into(engine, safety_dir, kind=BEFORE_RESTORE)
         open_sessions = sessions.snapshot(engine)
         try:
-            with closing(sqlite3.connect(rebuilt)) as src, closing(sqlite3.connect(live, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as dst:
+            with (
+                closing(sqlite3.connect(rebuilt)) as src,
+                closing(sqlite3.connect(live, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as dst,
+            ):
                 src.backup(dst)  # one step, in one write transaction of the live store: all or nothing
         except sqlite3.Error as exc:
             raise BackupError("failed", str(exc)) from exc
     engine.dispose()  # pooled connections reopen on the restored store
-    sessions.carry_over(engine, open_sessions)  # logins are not data; each is checked against the restored accounts
+    sessions.carry_over(
+        engine, open_sessions
+    )  # logins are not data; each is checked against the restored accounts
     return RestoreResult(info=info, safety_copy=safety)
 
 
@@ -519,7 +583,9 @@ def list_backups(directory: str | Path) -> pd.DataFrame:
     return frame.sort_values(["created", "file"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def auto_backup(engine: Engine, *, directory: str | Path, keep: int, now: dt.datetime | None = None) -> Path | None:
+def auto_backup(
+    engine: Engine, *, directory: str | Path, keep: int, now: dt.datetime | None = None
+) -> Path | None:
     """The daily automatic backup: when ``keep`` > 0 and the newest automatic backup in ``directory`` is
     a day old or more (or there is none), make one; then delete automatic backups beyond the newest
     ``keep``. Manual backups and pre-restore copies are never deleted.
@@ -535,7 +601,11 @@ def auto_backup(engine: Engine, *, directory: str | Path, keep: int, now: dt.dat
     sqlite_path(engine)
     directory = Path(directory)
     now = now or now_local()
-    autos = [p for p in directory.glob("samenhier-auto-*.db") if backup_kind(p) == AUTO] if directory.is_dir() else []
+    autos = (
+        [p for p in directory.glob("samenhier-auto-*.db") if backup_kind(p) == AUTO]
+        if directory.is_dir()
+        else []
+    )
     newest = max((backup_time(p) for p in autos), default=None)
     made = None
     if newest is None or now - newest >= AUTO_INTERVAL:

@@ -70,8 +70,13 @@ from samenhier.services.common import FieldError, ValidationFailed
 ENDED = (MatchStatus.COMPLETED.value, MatchStatus.STOPPED.value, MatchStatus.DECLINED.value)
 STARTED = (MatchStatus.ACTIVE.value, MatchStatus.COMPLETED.value, MatchStatus.STOPPED.value)
 SHEET_OF_TABLE = {
-    "community_builder": "community_builders", "welcome_group": "groepen", "member": "leden", "newcomer": "nieuwkomers",
-    "match": "koppelingen", "meeting": "bijeenkomsten", "survey_response": "enquetes",
+    "community_builder": "community_builders",
+    "welcome_group": "groepen",
+    "member": "leden",
+    "newcomer": "nieuwkomers",
+    "match": "koppelingen",
+    "meeting": "bijeenkomsten",
+    "survey_response": "enquetes",
 }
 """The workbook sheet that holds each table's records (to locate a violation in an import)."""
 
@@ -127,13 +132,27 @@ def _match_label(group_code: str, newcomer_code: str) -> str:
 
 def _match_rows(session: Session, *where) -> Iterable[Any]:
     query = (
-        select(Match.id, Match.status, Match.proposed_date, Match.started_date, Match.ended_date,
-               G.id.label("group_id"), G.code.label("group_code"), G.status.label("group_status"),
-               G.training_completed_date, G.municipality_id.label("group_municipality"),
-               N.id.label("newcomer_id"), N.code.label("newcomer_code"), N.status.label("newcomer_status"),
-               N.registration_date, N.municipality_id.label("newcomer_municipality"))
-        .join(G, G.id == Match.group_id).join(N, N.id == Match.newcomer_id)
-        .where(*where).order_by(G.code, N.code)
+        select(
+            Match.id,
+            Match.status,
+            Match.proposed_date,
+            Match.started_date,
+            Match.ended_date,
+            G.id.label("group_id"),
+            G.code.label("group_code"),
+            G.status.label("group_status"),
+            G.training_completed_date,
+            G.municipality_id.label("group_municipality"),
+            N.id.label("newcomer_id"),
+            N.code.label("newcomer_code"),
+            N.status.label("newcomer_status"),
+            N.registration_date,
+            N.municipality_id.label("newcomer_municipality"),
+        )
+        .join(G, G.id == Match.group_id)
+        .join(N, N.id == Match.newcomer_id)
+        .where(*where)
+        .order_by(G.code, N.code)
     )
     return session.execute(query)
 
@@ -175,12 +194,22 @@ class _Reach:
         matches = set(touched.get("match", ()))
         members = set(touched.get("member", ()))
         groups, newcomers = set(touched.get("welcome_group", ())), set(touched.get("newcomer", ()))
-        if matches:  # a changed match can break a rule of its group or newcomer (the running counts, a status)
-            for group_id, newcomer_id in session.execute(select(Match.group_id, Match.newcomer_id).where(Match.id.in_(matches))):
+        if (
+            matches
+        ):  # a changed match can break a rule of its group or newcomer (the running counts, a status)
+            for group_id, newcomer_id in session.execute(
+                select(Match.group_id, Match.newcomer_id).where(Match.id.in_(matches))
+            ):
                 groups.add(group_id)
                 newcomers.add(newcomer_id)
-        return cls(matches=matches, groups=groups, newcomers=newcomers, members=members,
-                   meetings=set(touched.get("meeting", ())), responses=set(touched.get("survey_response", ())))
+        return cls(
+            matches=matches,
+            groups=groups,
+            newcomers=newcomers,
+            members=members,
+            meetings=set(touched.get("meeting", ())),
+            responses=set(touched.get("survey_response", ())),
+        )
 
     @property
     def everything(self) -> bool:
@@ -189,19 +218,43 @@ class _Reach:
 
 def _match_rules(session: Session, reach: _Reach) -> list[Violation]:
     found: list[Violation] = []
-    where = [] if reach.everything else [or_(Match.id.in_(reach.matches), Match.group_id.in_(reach.groups),
-                                             Match.newcomer_id.in_(reach.newcomers))]
+    where = (
+        []
+        if reach.everything
+        else [
+            or_(
+                Match.id.in_(reach.matches),
+                Match.group_id.in_(reach.groups),
+                Match.newcomer_id.in_(reach.newcomers),
+            )
+        ]
+    )
     for row in _match_rows(session, *where):
         status = row.status
         if status == MatchStatus.ACTIVE.value and row.group_status != GroupStatus.ACTIVE.value:
-            found.append(Violation("active_match_group", _refs(row, group=True), {"status": row.group_status}))
+            found.append(
+                Violation("active_match_group", _refs(row, group=True), {"status": row.group_status})
+            )
         if status == MatchStatus.ACTIVE.value and row.newcomer_status != NewcomerStatus.MATCHED.value:
-            found.append(Violation("active_match_newcomer", _refs(row, newcomer=True), {"status": row.newcomer_status}))
+            found.append(
+                Violation("active_match_newcomer", _refs(row, newcomer=True), {"status": row.newcomer_status})
+            )
         if status == MatchStatus.PROPOSED.value and row.newcomer_status != NewcomerStatus.WAITING.value:
-            found.append(Violation("proposed_match_newcomer", _refs(row, newcomer=True), {"status": row.newcomer_status}))
-        if status == MatchStatus.PROPOSED.value and row.group_status not in (GroupStatus.AWAITING_MATCH.value, GroupStatus.ACTIVE.value):
-            found.append(Violation("proposed_match_group", _refs(row, group=True), {"status": row.group_status}))
-        if status in ENDED and (row.ended_date is None or row.ended_date < (row.started_date or row.proposed_date)):
+            found.append(
+                Violation(
+                    "proposed_match_newcomer", _refs(row, newcomer=True), {"status": row.newcomer_status}
+                )
+            )
+        if status == MatchStatus.PROPOSED.value and row.group_status not in (
+            GroupStatus.AWAITING_MATCH.value,
+            GroupStatus.ACTIVE.value,
+        ):
+            found.append(
+                Violation("proposed_match_group", _refs(row, group=True), {"status": row.group_status})
+            )
+        if status in ENDED and (
+            row.ended_date is None or row.ended_date < (row.started_date or row.proposed_date)
+        ):
             found.append(Violation("ended_match_end_date", _refs(row), {"status": status}))
         if status in RUNNING_STATUSES and row.ended_date is not None:
             found.append(Violation("running_match_end_date", _refs(row), {"status": status}))
@@ -210,9 +263,17 @@ def _match_rules(session: Session, reach: _Reach) -> list[Violation]:
         if row.group_municipality != row.newcomer_municipality:
             found.append(Violation("match_municipality", _refs(row, group=True, newcomer=True)))
         if row.training_completed_date is not None and row.proposed_date < row.training_completed_date:
-            found.append(Violation("match_before_training", _refs(row, group=True), {"date": row.training_completed_date}))
+            found.append(
+                Violation(
+                    "match_before_training", _refs(row, group=True), {"date": row.training_completed_date}
+                )
+            )
         if row.proposed_date < row.registration_date:
-            found.append(Violation("match_before_registration", _refs(row, newcomer=True), {"date": row.registration_date}))
+            found.append(
+                Violation(
+                    "match_before_registration", _refs(row, newcomer=True), {"date": row.registration_date}
+                )
+            )
     return found
 
 
@@ -225,9 +286,13 @@ def _running_counts(session: Session, reach: _Reach) -> list[Violation]:
     ):
         where = [] if owners is None else [column.in_(owners)]
         busy = [
-            owner_id for owner_id, n in session.execute(
-                select(column, func.count()).where(Match.status.in_(RUNNING_STATUSES), *where).group_by(column)
-            ) if n > limit
+            owner_id
+            for owner_id, n in session.execute(
+                select(column, func.count())
+                .where(Match.status.in_(RUNNING_STATUSES), *where)
+                .group_by(column)
+            )
+            if n > limit
         ]
         for owner_id in busy:
             rows = list(_match_rows(session, column == owner_id, Match.status.in_(RUNNING_STATUSES)))
@@ -245,26 +310,48 @@ def _status_without_match(session: Session, reach: _Reach) -> list[Violation]:
     found: list[Violation] = []
     in_groups = [] if reach.groups is None else [WelcomeGroup.id.in_(reach.groups)]
     in_newcomers = [] if reach.newcomers is None else [Newcomer.id.in_(reach.newcomers)]
-    running = select(Match.id).where(Match.group_id == WelcomeGroup.id, Match.status == MatchStatus.ACTIVE.value).exists()
+    running = (
+        select(Match.id)
+        .where(Match.group_id == WelcomeGroup.id, Match.status == MatchStatus.ACTIVE.value)
+        .exists()
+    )
     for group_id, code in session.execute(
-        select(WelcomeGroup.id, WelcomeGroup.code).where(WelcomeGroup.status == GroupStatus.ACTIVE.value, ~running, *in_groups)
+        select(WelcomeGroup.id, WelcomeGroup.code)
+        .where(WelcomeGroup.status == GroupStatus.ACTIVE.value, ~running, *in_groups)
         .order_by(WelcomeGroup.code)
     ):
         others = tuple(r for row in _match_rows(session, Match.group_id == group_id) for r in _refs(row))
-        found.append(Violation("active_group_without_match", (RecordRef("welcome_group", group_id, code), *others)))
+        found.append(
+            Violation("active_group_without_match", (RecordRef("welcome_group", group_id, code), *others))
+        )
     started = select(Match.id).where(Match.newcomer_id == Newcomer.id, Match.status.in_(STARTED)).exists()
     for newcomer_id, code in session.execute(
-        select(Newcomer.id, Newcomer.code).where(Newcomer.status == NewcomerStatus.MATCHED.value, ~started, *in_newcomers)
+        select(Newcomer.id, Newcomer.code)
+        .where(Newcomer.status == NewcomerStatus.MATCHED.value, ~started, *in_newcomers)
         .order_by(Newcomer.code)
     ):
-        others = tuple(r for row in _match_rows(session, Match.newcomer_id == newcomer_id) for r in _refs(row))
-        found.append(Violation("matched_newcomer_without_match", (RecordRef("newcomer", newcomer_id, code), *others)))
+        others = tuple(
+            r for row in _match_rows(session, Match.newcomer_id == newcomer_id) for r in _refs(row)
+        )
+        found.append(
+            Violation("matched_newcomer_without_match", (RecordRef("newcomer", newcomer_id, code), *others))
+        )
     for group_id, code, status in session.execute(
-        select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.status).where(
-            WelcomeGroup.status.in_([s.value for s in TRAINED_STATUSES]), WelcomeGroup.training_completed_date.is_(None), *in_groups
-        ).order_by(WelcomeGroup.code)
+        select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.status)
+        .where(
+            WelcomeGroup.status.in_([s.value for s in TRAINED_STATUSES]),
+            WelcomeGroup.training_completed_date.is_(None),
+            *in_groups,
+        )
+        .order_by(WelcomeGroup.code)
     ):
-        found.append(Violation("trained_group_training_date", (RecordRef("welcome_group", group_id, code),), {"status": status}))
+        found.append(
+            Violation(
+                "trained_group_training_date",
+                (RecordRef("welcome_group", group_id, code),),
+                {"status": status},
+            )
+        )
     return found
 
 
@@ -272,24 +359,50 @@ def _group_rules(session: Session, reach: _Reach) -> list[Violation]:
     found: list[Violation] = []
     groups = None if reach.everything else reach.groups | _groups_of_members(session, reach.members)
     contacts = (
-        select(Member.group_id).where(Member.role == MemberRole.CONTACT_PERSON.value, Member.archived.is_(False),
-                                      *([] if groups is None else [Member.group_id.in_(groups)]))
-        .group_by(Member.group_id).having(func.count() > 1)
+        select(Member.group_id)
+        .where(
+            Member.role == MemberRole.CONTACT_PERSON.value,
+            Member.archived.is_(False),
+            *([] if groups is None else [Member.group_id.in_(groups)]),
+        )
+        .group_by(Member.group_id)
+        .having(func.count() > 1)
     )
     for group_id in session.execute(contacts).scalars():
         group = session.get(WelcomeGroup, group_id)
         members = session.execute(
-            select(Member.id, Member.code).where(Member.group_id == group_id, Member.role == MemberRole.CONTACT_PERSON.value,
-                                                  Member.archived.is_(False)).order_by(Member.code)
+            select(Member.id, Member.code)
+            .where(
+                Member.group_id == group_id,
+                Member.role == MemberRole.CONTACT_PERSON.value,
+                Member.archived.is_(False),
+            )
+            .order_by(Member.code)
         ).all()
-        found.append(Violation("group_contact_persons", (RecordRef("welcome_group", group_id, group.code),
-                                                          *(RecordRef("member", i, c) for i, c in members)), {"n": len(members)}))
+        found.append(
+            Violation(
+                "group_contact_persons",
+                (
+                    RecordRef("welcome_group", group_id, group.code),
+                    *(RecordRef("member", i, c) for i, c in members),
+                ),
+                {"n": len(members)},
+            )
+        )
     # Meetings are the big table (hundreds of thousands): only those of touched groups and meetings are read.
     size = select(Member.group_id, func.count().label("n")).group_by(Member.group_id).subquery()
     query = (
-        select(Meeting.id, Meeting.date, Meeting.kind, Meeting.members_present, WelcomeGroup.id.label("group_id"),
-               WelcomeGroup.code, func.coalesce(size.c.n, 0).label("size"))
-        .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id).outerjoin(size, size.c.group_id == Meeting.group_id)
+        select(
+            Meeting.id,
+            Meeting.date,
+            Meeting.kind,
+            Meeting.members_present,
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code,
+            func.coalesce(size.c.n, 0).label("size"),
+        )
+        .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id)
+        .outerjoin(size, size.c.group_id == Meeting.group_id)
         .where(Meeting.members_present > func.coalesce(size.c.n, 0))
     )
     if groups is not None:
@@ -298,9 +411,13 @@ def _group_rules(session: Session, reach: _Reach) -> list[Violation]:
         query = query.where(or_(Meeting.group_id.in_(groups), Meeting.id.in_(reach.meetings)))
     for row in session.execute(query.order_by(WelcomeGroup.code, Meeting.date)):
         label = f"{row.code} {row.date.isoformat()} {row.kind}"
-        found.append(Violation("meeting_members_present", (RecordRef("meeting", row.id, label),
-                                                            RecordRef("welcome_group", row.group_id, row.code)),
-                               {"present": row.members_present, "size": row.size}))
+        found.append(
+            Violation(
+                "meeting_members_present",
+                (RecordRef("meeting", row.id, label), RecordRef("welcome_group", row.group_id, row.code)),
+                {"present": row.members_present, "size": row.size},
+            )
+        )
     return found
 
 
@@ -315,35 +432,90 @@ def _survey_rules(session: Session, reach: _Reach) -> list[Violation]:
     found: list[Violation] = []
     if not reach.everything and not (reach.responses or reach.members or reach.newcomers):
         return found
-    by_member = [] if reach.everything else [or_(SurveyResponse.id.in_(reach.responses), SurveyResponse.member_id.in_(reach.members))]
-    by_newcomer = [] if reach.everything else [or_(SurveyResponse.id.in_(reach.responses),
-                                                   SurveyResponse.newcomer_id.in_(reach.newcomers))]
+    by_member = (
+        []
+        if reach.everything
+        else [or_(SurveyResponse.id.in_(reach.responses), SurveyResponse.member_id.in_(reach.members))]
+    )
+    by_newcomer = (
+        []
+        if reach.everything
+        else [or_(SurveyResponse.id.in_(reach.responses), SurveyResponse.newcomer_id.in_(reach.newcomers))]
+    )
     wrong_member = (
-        select(SurveyResponse.id, SurveyResponse.wave, Member.id.label("member_id"), Member.code, WelcomeGroup.code.label("group_code"))
-        .join(Member, Member.id == SurveyResponse.member_id).join(WelcomeGroup, WelcomeGroup.id == SurveyResponse.group_id)
+        select(
+            SurveyResponse.id,
+            SurveyResponse.wave,
+            Member.id.label("member_id"),
+            Member.code,
+            WelcomeGroup.code.label("group_code"),
+        )
+        .join(Member, Member.id == SurveyResponse.member_id)
+        .join(WelcomeGroup, WelcomeGroup.id == SurveyResponse.group_id)
         .where(SurveyResponse.group_id != Member.group_id, *by_member)
     )
     for row in session.execute(wrong_member):
-        found.append(Violation("survey_member_group", (RecordRef("survey_response", row.id, f"{row.code} {row.wave}"),
-                                                        RecordRef("member", row.member_id, row.code)), {"group": row.group_code}))
-    matched = select(Match.id).where(Match.newcomer_id == SurveyResponse.newcomer_id, Match.group_id == SurveyResponse.group_id).exists()
+        found.append(
+            Violation(
+                "survey_member_group",
+                (
+                    RecordRef("survey_response", row.id, f"{row.code} {row.wave}"),
+                    RecordRef("member", row.member_id, row.code),
+                ),
+                {"group": row.group_code},
+            )
+        )
+    matched = (
+        select(Match.id)
+        .where(Match.newcomer_id == SurveyResponse.newcomer_id, Match.group_id == SurveyResponse.group_id)
+        .exists()
+    )
     wrong_newcomer = (
-        select(SurveyResponse.id, SurveyResponse.wave, Newcomer.id.label("newcomer_id"), Newcomer.code, WelcomeGroup.code.label("group_code"))
-        .join(Newcomer, Newcomer.id == SurveyResponse.newcomer_id).join(WelcomeGroup, WelcomeGroup.id == SurveyResponse.group_id)
+        select(
+            SurveyResponse.id,
+            SurveyResponse.wave,
+            Newcomer.id.label("newcomer_id"),
+            Newcomer.code,
+            WelcomeGroup.code.label("group_code"),
+        )
+        .join(Newcomer, Newcomer.id == SurveyResponse.newcomer_id)
+        .join(WelcomeGroup, WelcomeGroup.id == SurveyResponse.group_id)
         .where(~matched, *by_newcomer)
     )
     for row in session.execute(wrong_newcomer):
-        found.append(Violation("survey_newcomer_group", (RecordRef("survey_response", row.id, f"{row.code} {row.wave}"),
-                                                          RecordRef("newcomer", row.newcomer_id, row.code)), {"group": row.group_code}))
+        found.append(
+            Violation(
+                "survey_newcomer_group",
+                (
+                    RecordRef("survey_response", row.id, f"{row.code} {row.wave}"),
+                    RecordRef("newcomer", row.newcomer_id, row.code),
+                ),
+                {"group": row.group_code},
+            )
+        )
     return found
 
 
 RULES: tuple[str, ...] = (
-    "active_match_group", "active_match_newcomer", "active_group_without_match", "matched_newcomer_without_match",
-    "newcomer_running_matches", "group_running_matches", "proposed_match_newcomer", "proposed_match_group",
-    "ended_match_end_date", "running_match_end_date", "started_match_start_date", "match_municipality",
-    "match_before_training", "match_before_registration", "trained_group_training_date", "group_contact_persons",
-    "meeting_members_present", "survey_member_group", "survey_newcomer_group",
+    "active_match_group",
+    "active_match_newcomer",
+    "active_group_without_match",
+    "matched_newcomer_without_match",
+    "newcomer_running_matches",
+    "group_running_matches",
+    "proposed_match_newcomer",
+    "proposed_match_group",
+    "ended_match_end_date",
+    "running_match_end_date",
+    "started_match_start_date",
+    "match_municipality",
+    "match_before_training",
+    "match_before_registration",
+    "trained_group_training_date",
+    "group_contact_persons",
+    "meeting_members_present",
+    "survey_member_group",
+    "survey_newcomer_group",
 )
 """Every rule's code, in the order of the module docstring."""
 
@@ -357,8 +529,13 @@ def violations(session: Session, touched: dict[str, set[int]] | None = None) -> 
     """
     session.flush()
     reach = _Reach.of(session, touched)
-    found = (_match_rules(session, reach) + _running_counts(session, reach) + _status_without_match(session, reach)
-             + _group_rules(session, reach) + _survey_rules(session, reach))
+    found = (
+        _match_rules(session, reach)
+        + _running_counts(session, reach)
+        + _status_without_match(session, reach)
+        + _group_rules(session, reach)
+        + _survey_rules(session, reach)
+    )
     if touched is None:
         return found
     return [v for v in found if any(r.id in touched.get(r.table, ()) for r in v.records)]
@@ -407,4 +584,3 @@ def install(session: Session, *, on_commit: bool = True) -> Session:
 def touched_records(session: Session) -> dict[str, set[int]]:
     """Table name → ids written so far in this transaction (see :func:`install`)."""
     return {t: set(ids) for t, ids in (session.info.get(TOUCHED_KEY) or {}).items()}
-

@@ -58,8 +58,14 @@ def group_picker(label: str, choices: Mapping[str, str], *, key: str) -> str | N
     if st.session_state.get(key) != current:
         st.session_state[key] = current  # before the widget exists: allowed, and no "default value" warning
     frame = pd.DataFrame({"code": list(choices), "text": list(choices.values())})
-    row = actions.pick(frame, key=key, id_column="code", label=label, format_row=lambda r: r.text,
-                       on_change=lambda: current_group(st.session_state[key]))
+    row = actions.pick(
+        frame,
+        key=key,
+        id_column="code",
+        label=label,
+        format_row=lambda r: r.text,
+        on_change=lambda: current_group(st.session_state[key]),
+    )
     chosen = None if row is None else str(row["code"])
     if chosen is not None and chosen != current_group():
         current_group(chosen)
@@ -85,7 +91,9 @@ def open_selected_group(event, shown, column: str = "code") -> None:
         open_group(str(code))
 
 
-def group_link(code: str, label: str, *, icon: str | None = None, action: str | None = None, **kwargs) -> None:
+def group_link(
+    code: str, label: str, *, icon: str | None = None, action: str | None = None, **kwargs
+) -> None:
     """A link to the Groep page of ``code`` that opens in this tab; ``action`` opens that hub action
     (see :data:`samenhier.hub.ACTIONS`)."""
     query = {GROUP_PARAM: code} if action is None else {GROUP_PARAM: code, "action": action}

@@ -40,7 +40,9 @@ def database_url(override: str | None = None) -> str:
     url = override or get_settings().database_url
     path = sqlite_file(url)
     if path is not None:
-        if not path.parent.is_dir():  # a stat, not a mkdir on every call (every cached query asks for the URL)
+        if (
+            not path.parent.is_dir()
+        ):  # a stat, not a mkdir on every call (every cached query asks for the URL)
             path.parent.mkdir(parents=True, exist_ok=True)
         url = make_url(url).set(database=str(path)).render_as_string(hide_password=False)
     return url
@@ -111,7 +113,8 @@ def make_engine(url: str | None = None) -> Engine:
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
         engine = create_engine(
-            resolved, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            resolved,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -185,9 +188,13 @@ def checkpoint(engine: Engine) -> bool:
     checkpointed (False when a reader kept it busy, or not SQLite: nothing to do)."""
     if engine.dialect.name != "sqlite":
         return False
-    raw = engine.raw_connection()  # autocommit (isolation_level None, see _sqlite_pragmas): no BEGIN around the PRAGMA
+    raw = (
+        engine.raw_connection()
+    )  # autocommit (isolation_level None, see _sqlite_pragmas): no BEGIN around the PRAGMA
     try:
-        busy, _log_frames, _copied = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        busy, _log_frames, _copied = raw.driver_connection.execute(
+            "PRAGMA wal_checkpoint(TRUNCATE)"
+        ).fetchone()
     finally:
         raw.close()
     return busy == 0

@@ -85,21 +85,41 @@ def cell_safe(n: int, parts: Iterable[int], min_n: int, full: Iterable[int] = ()
     no answer about anyone) holds everyone of such a cell."""
     n = int(n)
     small = n < dominance_n(min_n)
-    return n >= min_n and not any(one_sided(int(k), n, min_n) for k in parts) and not (small and any(int(k) == n for k in full))
+    return (
+        n >= min_n
+        and not any(one_sided(int(k), n, min_n) for k in parts)
+        and not (small and any(int(k) == n for k in full))
+    )
 
 
-def safe_cells(cells: pd.DataFrame, *, n: str, parts: Sequence[str], min_n: int, full: Sequence[str] = ()) -> pd.Series:
+def safe_cells(
+    cells: pd.DataFrame, *, n: str, parts: Sequence[str], min_n: int, full: Sequence[str] = ()
+) -> pd.Series:
     """Boolean Series over ``cells`` (one row per cell): :func:`cell_safe` of column ``n``, columns ``parts``
     and columns ``full``."""
     if cells.empty:
         return pd.Series([], dtype=bool, index=cells.index)
     split = 1 + len(parts)
-    return pd.Series([cell_safe(row[0], row[1:split], min_n, row[split:]) for row in cells[[n, *parts, *full]].itertuples(index=False)],
-                     index=cells.index, dtype=bool)
+    return pd.Series(
+        [
+            cell_safe(row[0], row[1:split], min_n, row[split:])
+            for row in cells[[n, *parts, *full]].itertuples(index=False)
+        ],
+        index=cells.index,
+        dtype=bool,
+    )
 
 
-def keep_safe_cells(rows: pd.DataFrame, *, by: Sequence[str], n: str, parts: Sequence[str], min_n: int,
-                    pool: bool = False, full: Sequence[str] = ()) -> pd.DataFrame:
+def keep_safe_cells(
+    rows: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    n: str,
+    parts: Sequence[str],
+    min_n: int,
+    pool: bool = False,
+    full: Sequence[str] = (),
+) -> pd.DataFrame:
     """The ``rows`` (counts per group or finer, with the :data:`ATOM` columns and ``by``) that may count.
 
     The cells are the rows summed over :data:`ATOM` + ``by`` (``n`` and ``parts`` columns summed); a
@@ -117,7 +137,9 @@ def keep_safe_cells(rows: pd.DataFrame, *, by: Sequence[str], n: str, parts: Seq
     cells["pooled"] = False
     if pool and not cells["_safe"].all():
         rest = cells[~cells["_safe"]].groupby(list(by), as_index=False, dropna=False)[figures].sum()
-        rest = rest.loc[safe_cells(rest, n=n, parts=parts, min_n=min_n, full=full), list(by)].assign(_pool=True)
+        rest = rest.loc[safe_cells(rest, n=n, parts=parts, min_n=min_n, full=full), list(by)].assign(
+            _pool=True
+        )
         cells = cells.merge(rest, on=list(by), how="left")
         cells["pooled"] = ~cells["_safe"] & cells["_pool"].eq(True)
     kept = cells.loc[cells["_safe"] | cells["pooled"], [*keys, "pooled"]]

@@ -93,8 +93,9 @@ def attempt(call: Callable[[], Any], lang: str | None = None) -> Outcome:
     return Outcome(SAVED, result=result, warnings=warnings)
 
 
-def split_errors(errors: Mapping[str, Sequence[str]], form_fields: Sequence[str],
-                 labels: Mapping[str, str] | None = None) -> tuple[dict[str, list[str]], list[str]]:
+def split_errors(
+    errors: Mapping[str, Sequence[str]], form_fields: Sequence[str], labels: Mapping[str, str] | None = None
+) -> tuple[dict[str, list[str]], list[str]]:
     """Errors for fields the form shows (to draw under each field), and the others as lines that name
     their field by ``labels`` (``"Groep: bestaat niet"``; the bare message when no label is known)."""
     at_field: dict[str, list[str]] = {}

@@ -74,7 +74,9 @@ def check_text(value: str, *, max_len: int = MAX_NAME, multiline: bool = False, 
     """
     found = (_CONTROL if multiline else _CONTROL_OR_BREAK).search(value)
     if found:
-        raise FieldRuleError("control_character", char=f"U+{ord(found.group()):04X}", position=found.start() + 1)
+        raise FieldRuleError(
+            "control_character", char=f"U+{ord(found.group()):04X}", position=found.start() + 1
+        )
     if name and (found := _BIDI.search(value)):
         raise FieldRuleError("bidi_override", char=f"U+{ord(found.group()):04X}", position=found.start() + 1)
     if len(value) > max_len:

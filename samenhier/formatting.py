@@ -84,6 +84,7 @@ def _as_date(value: Any) -> dt.date | None:
 
 # --- dates --------------------------------------------------------------------------------------------------
 
+
 def date_input_format(lang: str | None = None) -> str:
     """The date pattern for Streamlit widgets and columns: ``DD-MM-YYYY`` (nl) or ``YYYY-MM-DD`` (en)."""
     return _STREAMLIT_DATE.get(_lang(lang), _STREAMLIT_DATE["nl"])
@@ -138,6 +139,7 @@ def _format_date(value: dt.date, lang: str, fmt: str) -> str:
 
 # --- numbers ------------------------------------------------------------------------------------------------
 
+
 def format_number(value: float | int | None, lang: str | None = None, *, decimals: int | None = None) -> str:
     """A number with the language's separators (``1.234,5`` in nl); empty for None/NaN.
 
@@ -152,7 +154,9 @@ def format_number(value: float | int | None, lang: str | None = None, *, decimal
 def _format_number(value: float | int, lang: str, decimals: int | None) -> str:
     # Babel parses the number pattern on every call (about 0.3 ms); tables repeat the same few numbers.
     if decimals is not None:
-        return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=_locale(lang))
+        return format_decimal(
+            value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=_locale(lang)
+        )
     return format_decimal(value, locale=_locale(lang))
 
 
@@ -165,7 +169,9 @@ def format_share(value: float | None, lang: str | None = None, *, decimals: int 
 
 @lru_cache(maxsize=4096, typed=True)
 def _format_share(value: float, lang: str, decimals: int) -> str:
-    return format_percent(value, format="#,##0." + "0" * decimals + "%" if decimals else "#,##0%", locale=_locale(lang))
+    return format_percent(
+        value, format="#,##0." + "0" * decimals + "%" if decimals else "#,##0%", locale=_locale(lang)
+    )
 
 
 def number_text(value: Any, lang: str | None = None, *, decimals: int | None = None) -> str:
@@ -184,6 +190,7 @@ def count(n: int, noun: str, lang: str | None = None) -> str:
 
 
 # --- any value ----------------------------------------------------------------------------------------------
+
 
 def yes_no(value: Any, lang: str | None = None) -> str:
     """``Ja``/``Nee`` (``Yes``/``No``) for a truth value; :data:`EMPTY` when missing."""
@@ -238,7 +245,9 @@ def readable_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame
         if pd.api.types.is_bool_dtype(column):
             shown[name] = [yes_no(v, lang) for v in column]
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
-            shown[name] = pd.Series([
-                EMPTY if is_empty(v) else yes_no(v, lang) if isinstance(v, bool) else v for v in column
-            ], index=shown.index, dtype=object)
+            shown[name] = pd.Series(
+                [EMPTY if is_empty(v) else yes_no(v, lang) if isinstance(v, bool) else v for v in column],
+                index=shown.index,
+                dtype=object,
+            )
     return shown

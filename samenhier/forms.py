@@ -44,7 +44,12 @@ def _key(prefix: str, name: str) -> str:
 def _empty(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return not value
-    return value is None or value is pd.NaT or value == "" or (not isinstance(value, str | dt.date) and pd.isna(value))
+    return (
+        value is None
+        or value is pd.NaT
+        or value == ""
+        or (not isinstance(value, str | dt.date) and pd.isna(value))
+    )
 
 
 def same(a: Any, b: Any) -> bool:
@@ -87,8 +92,13 @@ def show_value(field: FormField, value: Any) -> str:
 
 def forget(prefix: str, fields: Sequence[FormField]) -> None:
     """Drop a form's state (widgets, snapshot, errors, conflict): it shows the stored record again."""
-    for name in [*(_key(prefix, f.name) for f in fields), _key(prefix, "opened"), _key(prefix, "errors"),
-                 _key(prefix, "conflict"), _key(prefix, "confirm_delete")]:
+    for name in [
+        *(_key(prefix, f.name) for f in fields),
+        _key(prefix, "opened"),
+        _key(prefix, "errors"),
+        _key(prefix, "conflict"),
+        _key(prefix, "confirm_delete"),
+    ]:
         st.session_state.pop(name, None)
 
 
@@ -96,7 +106,9 @@ def opened(prefix: str, fields: Sequence[FormField], values: Mapping[str, Any]) 
     """The snapshot the form was opened with; on first display (or after :func:`forget`, or when the
     widgets were not shown in the last run) take it from ``values`` and fill the widgets with it."""
     snapshot_key = _key(prefix, "opened")
-    if snapshot_key not in st.session_state or any(_key(prefix, f.name) not in st.session_state for f in fields):
+    if snapshot_key not in st.session_state or any(
+        _key(prefix, f.name) not in st.session_state for f in fields
+    ):
         st.session_state[snapshot_key] = dict(values)
         st.session_state.pop(_key(prefix, "errors"), None)
         st.session_state.pop(_key(prefix, "conflict"), None)
@@ -116,18 +128,25 @@ def _widget(prefix: str, field: FormField, *, disabled: bool = False) -> None:
     elif field.kind == "textarea":
         st.text_area(label, **common)
     elif field.kind == "date":
-        st.date_input(label, min_value=MIN_DATE, max_value=MAX_DATE,
-                      format=ui.date_format(), **common)
+        st.date_input(label, min_value=MIN_DATE, max_value=MAX_DATE, format=ui.date_format(), **common)
     elif field.kind == "select":
         options = list(field.options)
         current = st.session_state.get(key)
         if current not in options:  # e.g. a builder archived since: keep showing the stored value
             options = [current, *options]
         # A stored None reads as "no choice" to Streamlit, which then shows its English placeholder: show "–".
-        st.selectbox(label, options, format_func=lambda v: show_value(field, v), placeholder=formatting.EMPTY, **common)
+        st.selectbox(
+            label, options, format_func=lambda v: show_value(field, v), placeholder=formatting.EMPTY, **common
+        )
     elif field.kind == "multiselect":
-        st.multiselect(label, list(field.options), format_func=lambda v: show_value(field, v) if field.format_func else str(v),
-                       placeholder=ui.t("common.choose_options"), select_all=False, **common)  # "Select all": English only
+        st.multiselect(
+            label,
+            list(field.options),
+            format_func=lambda v: show_value(field, v) if field.format_func else str(v),
+            placeholder=ui.t("common.choose_options"),
+            select_all=False,
+            **common,
+        )  # "Select all": English only
     elif field.kind == "int":
         st.number_input(label, step=1, **common)
     elif field.kind == "checkbox":
@@ -140,7 +159,9 @@ def record_label(saved: Any, values: Mapping[str, Any]) -> str:
     """How the app names a record just written: its code (``Saved.code``: code, username or name) and its name
     from the form's ``values`` (``name``, or ``first_name last_name``), e.g. ``0518-023 Welkomgroep Mariahoeve``."""
     code = str(getattr(saved, "code", "") or "")
-    name = values.get("name") or " ".join(str(values[k]).strip() for k in ("first_name", "last_name") if not _empty(values.get(k)))
+    name = values.get("name") or " ".join(
+        str(values[k]).strip() for k in ("first_name", "last_name") if not _empty(values.get(k))
+    )
     name = "" if _empty(name) else str(name).strip()
     return " ".join(part for part in (code, name if name != code else "") if part)
 
@@ -154,15 +175,28 @@ def _success_text(saved_text: str, saved: Any, values: Mapping[str, Any], is_new
     return ui.t("forms.created_named", name=ui.md(label))
 
 
-def _attempt(prefix: str, fields: Sequence[FormField], save: Callable[[dict, dict], Any], changes: dict, snapshot: dict,
-             on_saved: Callable[[Any], None] | None, saved_text: str, slot: str | None = None, is_new: bool = False) -> None:
+def _attempt(
+    prefix: str,
+    fields: Sequence[FormField],
+    save: Callable[[dict, dict], Any],
+    changes: dict,
+    snapshot: dict,
+    on_saved: Callable[[Any], None] | None,
+    saved_text: str,
+    slot: str | None = None,
+    is_new: bool = False,
+) -> None:
     slot = slot or prefix
     try:
         saved = save(changes, snapshot)
     except ValidationFailed as exc:
         st.session_state[_key(prefix, "errors")] = messages_by_field(exc.errors, ui.current_language())
     except VersionConflict as exc:
-        st.session_state[_key(prefix, "conflict")] = {"current": exc.current, "changed": exc.changed, "pending": changes}
+        st.session_state[_key(prefix, "conflict")] = {
+            "current": exc.current,
+            "changed": exc.changed,
+            "pending": changes,
+        }
     except AccessDenied:
         forget(prefix, fields)
         tell(slot, "error", ui.t("common.not_found_or_denied"))
@@ -184,7 +218,9 @@ def _tell_saved(saved: Any, text: str, slot: str) -> None:
         tell(slot, "warning", warning.message(lang))
 
 
-def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on_saved, saved_text: str, slot: str) -> None:
+def _conflict(
+    prefix: str, fields: Sequence[FormField], conflict: dict, save, on_saved, saved_text: str, slot: str
+) -> None:
     by_name = {f.name: f for f in fields}
     st.warning(ui.t("forms.conflict"))
     rows = []
@@ -193,21 +229,44 @@ def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on
         if field is None:
             continue
         mine = conflict["pending"].get(name, then)
-        rows.append({"field": field.label, "then": show_value(field, then), "now": show_value(field, now),
-                     "mine": show_value(field, mine) if name in conflict["pending"] else ""})
+        rows.append(
+            {
+                "field": field.label,
+                "then": show_value(field, then),
+                "now": show_value(field, now),
+                "mine": show_value(field, mine) if name in conflict["pending"] else "",
+            }
+        )
     for name, value in conflict["pending"].items():
         if name not in conflict["changed"] and name in by_name:
             field = by_name[name]
-            rows.append({"field": field.label, "then": "", "now": show_value(field, conflict["current"].get(name)),
-                         "mine": show_value(field, value)})
-    st.dataframe(pd.DataFrame(rows, columns=["field", "then", "now", "mine"]), hide_index=True, width="stretch", column_config={
-        "field": ui.t("forms.col.field"), "then": ui.t("forms.col.then"), "now": ui.t("forms.col.now"), "mine": ui.t("forms.col.mine"),
-    }, placeholder=formatting.EMPTY)
+            rows.append(
+                {
+                    "field": field.label,
+                    "then": "",
+                    "now": show_value(field, conflict["current"].get(name)),
+                    "mine": show_value(field, value),
+                }
+            )
+    st.dataframe(
+        pd.DataFrame(rows, columns=["field", "then", "now", "mine"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "field": ui.t("forms.col.field"),
+            "then": ui.t("forms.col.then"),
+            "now": ui.t("forms.col.now"),
+            "mine": ui.t("forms.col.mine"),
+        },
+        placeholder=formatting.EMPTY,
+    )
     reload_col, apply_col = st.columns(2)
     if reload_col.button(ui.t("forms.reload"), key=_key(prefix, "reload"), icon=":material/refresh:"):
         forget(prefix, fields)
         st.rerun()
-    if apply_col.button(ui.t("forms.reapply"), key=_key(prefix, "reapply"), type="primary", icon=":material/redo:"):
+    if apply_col.button(
+        ui.t("forms.reapply"), key=_key(prefix, "reapply"), type="primary", icon=":material/redo:"
+    ):
         current = conflict["current"]
         st.session_state[_key(prefix, "opened")] = dict(current)
         st.session_state.pop(_key(prefix, "conflict"), None)
@@ -215,9 +274,17 @@ def _conflict(prefix: str, fields: Sequence[FormField], conflict: dict, save, on
 
 
 def record_form(
-    prefix: str, fields: Sequence[FormField], values: Mapping[str, Any], *, save: Callable[[dict, dict], Any],
-    submit_label: str, saved_text: str, is_new: bool = False, on_saved: Callable[[Any], None] | None = None,
-    read_only: bool = False, slot: str | None = None,
+    prefix: str,
+    fields: Sequence[FormField],
+    values: Mapping[str, Any],
+    *,
+    save: Callable[[dict, dict], Any],
+    submit_label: str,
+    saved_text: str,
+    is_new: bool = False,
+    on_saved: Callable[[Any], None] | None = None,
+    read_only: bool = False,
+    slot: str | None = None,
 ) -> None:
     """Draw the form for one record and handle its submission.
 
@@ -248,7 +315,9 @@ def record_form(
                 st.error(message)
         required_legend(fields)
         # keyed: the label names the record and may change (a rename); the key keeps the click
-        submitted = st.form_submit_button(submit_label, type="primary", disabled=read_only, key=_key(prefix, "submit"))
+        submitted = st.form_submit_button(
+            submit_label, type="primary", disabled=read_only, key=_key(prefix, "submit")
+        )
     if submitted:
         current = {f.name: st.session_state.get(_key(prefix, f.name)) for f in fields}
         changes = current if is_new else {k: v for k, v in current.items() if not same(v, snapshot.get(k))}
@@ -262,8 +331,13 @@ def record_form(
 # ---------------------------------------------------------------------------------------- bulk edits
 
 
-def edited_records(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]], *, id_column: str,
-                   date_columns: Sequence[str] = ()) -> list[tuple[int, int, dict[str, Any], dict[str, Any]]]:
+def edited_records(
+    shown: pd.DataFrame,
+    edited_rows: Mapping[Any, Mapping[str, Any]],
+    *,
+    id_column: str,
+    date_columns: Sequence[str] = (),
+) -> list[tuple[int, int, dict[str, Any], dict[str, Any]]]:
     """``st.data_editor``'s ``edited_rows`` (row *position* → {column: new value}) as record edits.
 
     Positions are looked up in ``shown``, the exact frame the editor was given, so a sorted or

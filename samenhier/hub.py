@@ -71,7 +71,9 @@ def todo_action(todo: Todo, *, newcomer_id: int | None) -> TodoAction:
         if newcomer_id is None:
             raise ValueError(f"to-do {todo.code!r} needs the running match's newcomer")
         wave = Wave.BASELINE.value if todo.code == "baseline_missing" else Wave.END.value
-        return TodoAction("survey", {"role": RespondentRole.NEWCOMER.value, "person_id": int(newcomer_id), "wave": wave})
+        return TodoAction(
+            "survey", {"role": RespondentRole.NEWCOMER.value, "person_id": int(newcomer_id), "wave": wave}
+        )
     if todo.code == "vog_missing":
         return TodoAction("vog")
     if todo.code == "group_size":
@@ -101,8 +103,15 @@ def match_decisions(match_status: str | None, *, group_status: str, is_coordinat
 
 
 def hub_actions(
-    *, status: str, is_coordinator: bool, match_started: bool, respondents: int, match_status: str | None,
-    members_without_vog: int, training_done: bool, milestones: int = 0,
+    *,
+    status: str,
+    is_coordinator: bool,
+    match_started: bool,
+    respondents: int,
+    match_status: str | None,
+    members_without_vog: int,
+    training_done: bool,
+    milestones: int = 0,
 ) -> list[str]:
     """The actions the hub offers for one group, in :data:`ACTIONS` order (rules in the module docstring).
 
@@ -118,7 +127,8 @@ def hub_actions(
         "status": bool(GROUP_TRANSITIONS[GroupStatus(status)]),
         "match": bool(match_decisions(match_status, group_status=status, is_coordinator=is_coordinator)),
         "vog": members_without_vog > 0,
-        "training": not training_done and status in (GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value),
+        "training": not training_done
+        and status in (GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value),
         "edit": is_coordinator,
     }
     return [action for action in ACTIONS if offered[action]]
@@ -177,23 +187,34 @@ def days_since_text(days: int | None, lang: str) -> str:
         return i18n.t("cards.no_meeting", lang)
     if days == 0:
         return i18n.t("cards.met_today", lang)
-    return i18n.t("cards.days_since", lang, n=days, days=formatting.format_number(days, lang))  # "cards.days_since.one" for 1
+    return i18n.t(
+        "cards.days_since", lang, n=days, days=formatting.format_number(days, lang)
+    )  # "cards.days_since.one" for 1
 
 
 def _none(value: Any) -> Any:
-    return None if value is None or value is pd.NaT or (not isinstance(value, list | tuple) and pd.isna(value)) else value
+    return (
+        None
+        if value is None or value is pd.NaT or (not isinstance(value, list | tuple) and pd.isna(value))
+        else value
+    )
 
 
 def group_cards(progress: pd.DataFrame) -> list[GroupCard]:
     """One card per row of :func:`samenhier.queries.progress.group_progress`, in its order (to-dos first)."""
     return [
         GroupCard(
-            group_id=int(row.group_id), code=str(row.code), name=str(row.name), status=str(row.status),
+            group_id=int(row.group_id),
+            code=str(row.code),
+            name=str(row.name),
+            status=str(row.status),
             month=None if _none(row.month) is None else int(row.month),
             days_since_meeting=None if _none(row.days_since_meeting) is None else int(row.days_since_meeting),
-            last_meeting=_none(row.last_meeting), todos=list(row.todos),
+            last_meeting=_none(row.last_meeting),
+            todos=list(row.todos),
             can_log_meeting=_none(row.match_started) is not None,
-            year_length=int(getattr(row, "year_length", 12)), year_unit=str(getattr(row, "year_unit", "months")),
+            year_length=int(getattr(row, "year_length", 12)),
+            year_unit=str(getattr(row, "year_unit", "months")),
         )
         for row in progress.itertuples(index=False)
     ]

@@ -118,7 +118,10 @@ def score_frame(responses: pd.DataFrame) -> pd.DataFrame:
     0–3, 0–6), ``band`` (:class:`Band` value or None) and nullable-boolean ``lonely`` (total ≥ 2).
     """
     out = responses.copy()
-    scored = [score({i: (None if pd.isna(row[i]) else row[i]) for i in LONELINESS_ITEMS}) for _, row in out.iterrows()]
+    scored = [
+        score({i: (None if pd.isna(row[i]) else row[i]) for i in LONELINESS_ITEMS})
+        for _, row in out.iterrows()
+    ]
     out["emotional"] = pd.array([s.emotional for s in scored], dtype="Int64")
     out["social"] = pd.array([s.social for s in scored], dtype="Int64")
     out["total"] = pd.array([s.total for s in scored], dtype="Int64")

@@ -88,7 +88,9 @@ class Weights:
     @classmethod
     def from_settings(cls) -> Weights:
         s = get_settings()
-        return cls(s.match_weight_language, s.match_weight_household, s.match_weight_urgency, s.match_weight_waiting)
+        return cls(
+            s.match_weight_language, s.match_weight_household, s.match_weight_urgency, s.match_weight_waiting
+        )
 
     @property
     def total(self) -> float:
@@ -99,7 +101,11 @@ def split_languages(text: str | None) -> list[str]:
     """The languages in a comma-separated list (``"Dari, Pasjtoe"`` → ``["Dari", "Pasjtoe"]``), NFC, trimmed, no empties."""
     if not text or not isinstance(text, str):
         return []
-    return [unicodedata.normalize("NFC", part).strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    return [
+        unicodedata.normalize("NFC", part).strip()
+        for part in text.replace(";", ",").split(",")
+        if part.strip()
+    ]
 
 
 def shared_languages(newcomer_languages: str | None, group_languages: str | None) -> list[str]:
@@ -127,6 +133,7 @@ def urgency_component(days_left: int) -> float:
 
 def waiting_component(newcomer_wait_days: int, group_wait_days: int | None) -> float:
     """Mean of ``min(1, days / 365)`` for the newcomer and the group (a group's unknown wait counts as 0)."""
+
     def part(days: int | None) -> float:
         return 0.0 if days is None or pd.isna(days) else min(1.0, max(0, int(days)) / HORIZON_DAYS)
 
@@ -152,8 +159,16 @@ NEWCOMER_COLUMNS = ("newcomer_id", "languages", "household_size", "days_left", "
 GROUP_COLUMNS = ("group_id", "languages", "members", "wait_days")
 
 PAIR_COLUMNS = [
-    "newcomer_id", "group_id", "score", *COMPONENTS, "shared_languages", "household_size", "members",
-    "days_left", "newcomer_wait_days", "group_wait_days",
+    "newcomer_id",
+    "group_id",
+    "score",
+    *COMPONENTS,
+    "shared_languages",
+    "household_size",
+    "members",
+    "days_left",
+    "newcomer_wait_days",
+    "group_wait_days",
 ]
 
 
@@ -172,15 +187,24 @@ def score_pairs(newcomers: pd.DataFrame, groups: pd.DataFrame, weights: Weights)
                 "language": language_component(n.languages, g.languages),
                 "household": household_component(int(n.household_size), int(g.members)),
                 "urgency": urgency_component(int(n.days_left)),
-                "waiting": waiting_component(int(n.wait_days), None if pd.isna(g.wait_days) else int(g.wait_days)),
+                "waiting": waiting_component(
+                    int(n.wait_days), None if pd.isna(g.wait_days) else int(g.wait_days)
+                ),
             }
-            rows.append({
-                "newcomer_id": n.newcomer_id, "group_id": g.group_id, "score": score(parts, weights), **parts,
-                "shared_languages": ", ".join(shared_languages(n.languages, g.languages)),
-                "household_size": int(n.household_size), "members": int(g.members), "days_left": int(n.days_left),
-                "newcomer_wait_days": int(n.wait_days),
-                "group_wait_days": pd.NA if pd.isna(g.wait_days) else int(g.wait_days),
-            })
+            rows.append(
+                {
+                    "newcomer_id": n.newcomer_id,
+                    "group_id": g.group_id,
+                    "score": score(parts, weights),
+                    **parts,
+                    "shared_languages": ", ".join(shared_languages(n.languages, g.languages)),
+                    "household_size": int(n.household_size),
+                    "members": int(g.members),
+                    "days_left": int(n.days_left),
+                    "newcomer_wait_days": int(n.wait_days),
+                    "group_wait_days": pd.NA if pd.isna(g.wait_days) else int(g.wait_days),
+                }
+            )
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
@@ -208,4 +232,8 @@ def suggest(newcomers: pd.DataFrame, groups: pd.DataFrame, weights: Weights) -> 
         return pairs
     matrix = pairs["score"].to_numpy(dtype=float).reshape(len(newcomers), len(groups))
     chosen = [r * len(groups) + c for r, c in assign(matrix)]
-    return pairs.iloc[chosen].sort_values(["score", "newcomer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return (
+        pairs.iloc[chosen]
+        .sort_values(["score", "newcomer_id"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )

@@ -46,19 +46,32 @@ def state_text(row) -> str:
 
 
 def _table(items: pd.DataFrame) -> None:
-    shown = pd.DataFrame({
-        "name": [f"{_ICONS.get(s, '⬜')} {n}" for s, n in zip(items["state"], items["name"], strict=True)],
-        "due_date": pd.to_datetime(items["due_date"]),
-        "offset": [offset_text(d) for d in items["due_offset_days"]],
-        "state": [state_text(r) for r in items.itertuples(index=False)],
-        "done_date": pd.to_datetime(items["done_date"]),
-        "checked_by": items["checked_by"],
-    })
-    st.dataframe(shown, hide_index=True, placeholder=formatting.EMPTY, width="stretch", column_config={
-        "name": ui.t("milestones.col.name"), "due_date": ui.date_column(ui.t("milestones.col.due")),
-        "offset": ui.t("milestones.col.offset"), "state": ui.t("milestones.col.state"),
-        "done_date": ui.date_column(ui.t("milestones.col.done")), "checked_by": ui.t("milestones.col.by"),
-    })
+    shown = pd.DataFrame(
+        {
+            "name": [
+                f"{_ICONS.get(s, '⬜')} {n}" for s, n in zip(items["state"], items["name"], strict=True)
+            ],
+            "due_date": pd.to_datetime(items["due_date"]),
+            "offset": [offset_text(d) for d in items["due_offset_days"]],
+            "state": [state_text(r) for r in items.itertuples(index=False)],
+            "done_date": pd.to_datetime(items["done_date"]),
+            "checked_by": items["checked_by"],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        placeholder=formatting.EMPTY,
+        width="stretch",
+        column_config={
+            "name": ui.t("milestones.col.name"),
+            "due_date": ui.date_column(ui.t("milestones.col.due")),
+            "offset": ui.t("milestones.col.offset"),
+            "state": ui.t("milestones.col.state"),
+            "done_date": ui.date_column(ui.t("milestones.col.done")),
+            "checked_by": ui.t("milestones.col.by"),
+        },
+    )
 
 
 def show(checklist: GroupChecklist) -> None:
@@ -71,8 +84,11 @@ def show(checklist: GroupChecklist) -> None:
     st.subheader(ui.t("milestones.title"))
     if not current.empty:
         done = int((current["state"] == DONE).sum())
-        start = (ui.t("milestones.start", date=ui.fmt_date(checklist.start)) if checklist.start is not None
-                 else ui.t("milestones.no_start"))
+        start = (
+            ui.t("milestones.start", date=ui.fmt_date(checklist.start))
+            if checklist.start is not None
+            else ui.t("milestones.no_start")
+        )
         st.caption(f"{ui.t('milestones.progress', done=done, total=len(current))} · {start}")
         _table(current)
     if not earlier.empty:
@@ -84,30 +100,66 @@ def action(engine, scope, checklist: GroupChecklist, *, group_label: str, as_of:
     """The hub action ``milestones``: pick a step of the checklist; an open one is checked off (done on a
     date, today by default), a checked one can be undone (after a confirmation naming it)."""
     items = checklist.items[checklist.items["in_checklist"]]
-    row = actions.pick(items, key=pick_key(checklist.group_id), id_column="milestone_id", label=ui.t("milestones.choose"),
-                       format_row=lambda r: f"{_ICONS.get(r.state, '⬜')} {r.name} · {state_text(r)}")
+    row = actions.pick(
+        items,
+        key=pick_key(checklist.group_id),
+        id_column="milestone_id",
+        label=ui.t("milestones.choose"),
+        format_row=lambda r: f"{_ICONS.get(r.state, '⬜')} {r.name} · {state_text(r)}",
+    )
     if row is None:
         return
     name = str(row["name"])
     if row["state"] == DONE:
-        st.caption(ui.t("milestones.done_by", date=ui.fmt_date(row["done_date"]), user=ui.md(row["checked_by"])))
+        st.caption(
+            ui.t("milestones.done_by", date=ui.fmt_date(row["done_date"]), user=ui.md(row["checked_by"]))
+        )
         check = Shown(int(row["check_id"]), int(row["check_version"]), name)
         actions.action_button(
-            "hub-milestone-undo", check, slot=slot, icon=":material/undo:",
-            call=lambda shown, _: service.undo_milestone_check(engine, scope, check_id=shown.id, expected_version=shown.version),
-            label=ui.t("milestones.undo", name=ui.md(name)), confirm_text=ui.t("milestones.undo_confirm", name=ui.md(name)),
+            "hub-milestone-undo",
+            check,
+            slot=slot,
+            icon=":material/undo:",
+            call=lambda shown, _: service.undo_milestone_check(
+                engine, scope, check_id=shown.id, expected_version=shown.version
+            ),
+            label=ui.t("milestones.undo", name=ui.md(name)),
+            confirm_text=ui.t("milestones.undo_confirm", name=ui.md(name)),
             done_text=ui.t("milestones.undone", name=ui.md(name), group=ui.md(group_label)),
         )
         return
     if row["state"] not in (NO_DATE,) and row["due_date"] is not None:
-        st.caption(ui.t("milestones.due", date=ui.fmt_date(row["due_date"]), offset=offset_text(int(row["due_offset_days"]))))
+        st.caption(
+            ui.t(
+                "milestones.due",
+                date=ui.fmt_date(row["due_date"]),
+                offset=offset_text(int(row["due_offset_days"])),
+            )
+        )
     version = None if pd.isna(row["check_version"]) else int(row["check_version"])
     step = Shown(int(row["milestone_id"]), version, name)
     actions.action_form(
-        "hub-milestone-check", step, slot=slot,
-        fields=[FormField("done_date", ui.t("milestones.col.done"), "date", default=as_of, max_value=as_of, required=True)],
-        call=lambda shown, v: service.check_off_milestone(engine, scope, group_id=checklist.group_id, milestone_id=shown.id,
-                                                          done_date=v["done_date"], expected_version=shown.version),
+        "hub-milestone-check",
+        step,
+        slot=slot,
+        fields=[
+            FormField(
+                "done_date",
+                ui.t("milestones.col.done"),
+                "date",
+                default=as_of,
+                max_value=as_of,
+                required=True,
+            )
+        ],
+        call=lambda shown, v: service.check_off_milestone(
+            engine,
+            scope,
+            group_id=checklist.group_id,
+            milestone_id=shown.id,
+            done_date=v["done_date"],
+            expected_version=shown.version,
+        ),
         submit_label=ui.t("milestones.check", name=ui.md(name)),
         done_text=ui.t("milestones.checked", name=ui.md(name), group=ui.md(group_label)),
         field_labels={"milestone": ui.t("milestones.choose")},

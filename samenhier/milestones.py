@@ -37,8 +37,20 @@ DONE, OVERDUE, OPEN, NO_DATE = "done", "overdue", "open", "no_date"
 """States of a checklist item: checked off; past its due date; due later (or today); no start yet."""
 
 CHECKLIST_COLUMNS = [
-    "milestone_id", "name", "due_offset_days", "position", "retired", "in_checklist", "due_date", "state",
-    "days_overdue", "check_id", "check_version", "done_date", "checked_by", "checked_at",
+    "milestone_id",
+    "name",
+    "due_offset_days",
+    "position",
+    "retired",
+    "in_checklist",
+    "due_date",
+    "state",
+    "days_overdue",
+    "check_id",
+    "check_version",
+    "done_date",
+    "checked_by",
+    "checked_at",
 ]
 
 
@@ -70,11 +82,20 @@ def overdue_todo(overdue: Sequence[Overdue]) -> Todo | None:
     if not overdue:
         return None
     first = sorted(overdue, key=lambda o: (-o.days, o.name))[0]
-    return Todo("milestones_overdue", {"n": len(overdue), "first": first.name, "milestone_id": first.milestone_id})
+    return Todo(
+        "milestones_overdue", {"n": len(overdue), "first": first.name, "milestone_id": first.milestone_id}
+    )
 
 
-def checklist(milestones: pd.DataFrame, checks: pd.DataFrame, *, variant: str, start: dt.date | None, running: bool,
-              as_of: dt.date) -> pd.DataFrame:
+def checklist(
+    milestones: pd.DataFrame,
+    checks: pd.DataFrame,
+    *,
+    variant: str,
+    start: dt.date | None,
+    running: bool,
+    as_of: dt.date,
+) -> pd.DataFrame:
     """A group's checklist: its variant's milestones (not retired) in order, then every other check-off
     the group has (a retired milestone, or one of a variant it had before).
 
@@ -86,29 +107,45 @@ def checklist(milestones: pd.DataFrame, checks: pd.DataFrame, *, variant: str, s
     (:data:`DONE`, :data:`OVERDUE`, :data:`OPEN`, :data:`NO_DATE`), ``days_overdue`` (0 unless
     overdue), and the check-off (``check_id``/``check_version`` <NA> when the group never checked it).
     """
-    checks = checks.set_index("milestone_id") if len(checks) else pd.DataFrame(
-        columns=["check_id", "done_date", "checked_by", "checked_at", "check_version"])
+    checks = (
+        checks.set_index("milestone_id")
+        if len(checks)
+        else pd.DataFrame(columns=["check_id", "done_date", "checked_by", "checked_at", "check_version"])
+    )
     current = milestones[(milestones["variant"] == variant) & ~milestones["retired"].astype(bool)]
-    done_elsewhere = milestones[~milestones.index.isin(current.index)
-                                & milestones["milestone_id"].isin([i for i in checks.index if _done(checks.loc[i, "done_date"])])]
+    done_elsewhere = milestones[
+        ~milestones.index.isin(current.index)
+        & milestones["milestone_id"].isin([i for i in checks.index if _done(checks.loc[i, "done_date"])])
+    ]
     rows = []
-    for in_list, frame in ((True, current.sort_values(["position", "milestone_id"])),
-                           (False, done_elsewhere.sort_values(["variant", "position", "milestone_id"]))):
+    for in_list, frame in (
+        (True, current.sort_values(["position", "milestone_id"])),
+        (False, done_elsewhere.sort_values(["variant", "position", "milestone_id"])),
+    ):
         for m in frame.itertuples(index=False):
             check = checks.loc[m.milestone_id] if m.milestone_id in checks.index else None
             done = check is not None and _done(check["done_date"])
             due = due_date(start, m.due_offset_days)
             overdue = in_list and is_overdue(due, as_of, done=done, running=running)
             state = DONE if done else OVERDUE if overdue else NO_DATE if due is None else OPEN
-            rows.append({
-                "milestone_id": int(m.milestone_id), "name": m.name, "due_offset_days": int(m.due_offset_days),
-                "position": int(m.position), "retired": bool(m.retired), "in_checklist": in_list, "due_date": due,
-                "state": state, "days_overdue": (as_of - due).days if overdue else 0,
-                "check_id": None if check is None else int(check["check_id"]),
-                "check_version": None if check is None else int(check["check_version"]),
-                "done_date": check["done_date"] if done else None, "checked_by": check["checked_by"] if done else None,
-                "checked_at": check["checked_at"] if done else None,
-            })
+            rows.append(
+                {
+                    "milestone_id": int(m.milestone_id),
+                    "name": m.name,
+                    "due_offset_days": int(m.due_offset_days),
+                    "position": int(m.position),
+                    "retired": bool(m.retired),
+                    "in_checklist": in_list,
+                    "due_date": due,
+                    "state": state,
+                    "days_overdue": (as_of - due).days if overdue else 0,
+                    "check_id": None if check is None else int(check["check_id"]),
+                    "check_version": None if check is None else int(check["check_version"]),
+                    "done_date": check["done_date"] if done else None,
+                    "checked_by": check["checked_by"] if done else None,
+                    "checked_at": check["checked_at"] if done else None,
+                }
+            )
     frame = pd.DataFrame(rows, columns=CHECKLIST_COLUMNS)
     frame["check_id"] = frame["check_id"].astype("Int64")
     frame["check_version"] = frame["check_version"].astype("Int64")
@@ -118,7 +155,10 @@ def checklist(milestones: pd.DataFrame, checks: pd.DataFrame, *, variant: str, s
 def overdue_items(frame: pd.DataFrame) -> list[Overdue]:
     """The overdue rows of a :func:`checklist` frame."""
     late = frame[frame["state"] == OVERDUE]
-    return [Overdue(int(r.milestone_id), str(r.name), r.due_date, int(r.days_overdue)) for r in late.itertuples(index=False)]
+    return [
+        Overdue(int(r.milestone_id), str(r.name), r.due_date, int(r.days_overdue))
+        for r in late.itertuples(index=False)
+    ]
 
 
 def _done(value) -> bool:

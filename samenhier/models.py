@@ -213,9 +213,14 @@ class Match(SQLModel, table=True):
     __tablename__ = "match"
     __table_args__ = (
         CheckConstraint(_in("status", MatchStatus), name="status"),
-        CheckConstraint("started_date IS NULL OR started_date >= proposed_date", name="proposed_before_start"),
+        CheckConstraint(
+            "started_date IS NULL OR started_date >= proposed_date", name="proposed_before_start"
+        ),
         CheckConstraint("ended_date IS NULL OR ended_date >= proposed_date", name="proposed_before_end"),
-        CheckConstraint("ended_date IS NULL OR started_date IS NULL OR ended_date >= started_date", name="start_before_end"),
+        CheckConstraint(
+            "ended_date IS NULL OR started_date IS NULL OR ended_date >= started_date",
+            name="start_before_end",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="welcome_group.id", index=True)
@@ -260,7 +265,9 @@ class SurveyResponse(SQLModel, table=True):
         CheckConstraint("(member_id IS NULL) <> (newcomer_id IS NULL)", name="one_respondent"),
         *(CheckConstraint(_in(item, Answer, nullable=True), name=item) for item in LONELINESS_ITEMS),
         CheckConstraint("feel_at_home IS NULL OR feel_at_home BETWEEN 1 AND 5", name="feel_at_home"),
-        CheckConstraint(_in("self_reported_change", SelfReportedChange, nullable=True), name="self_reported_change"),
+        CheckConstraint(
+            _in("self_reported_change", SelfReportedChange, nullable=True), name="self_reported_change"
+        ),
         CheckConstraint("new_contacts IS NULL OR new_contacts >= 0", name="new_contacts"),
         UniqueConstraint("member_id", "wave", name="uq_survey_response_member_wave"),
         UniqueConstraint("newcomer_id", "wave", name="uq_survey_response_newcomer_wave"),
@@ -313,7 +320,10 @@ class UserAccount(SQLModel, table=True):
     version: int = 1
     # Spelled out for SQLAlchemy: this module's postponed annotations hide the generic argument from SQLModel.
     municipalities: list[Municipality] = Relationship(
-        sa_relationship=relationship("Municipality", secondary="user_municipality", order_by="Municipality.name"))
+        sa_relationship=relationship(
+            "Municipality", secondary="user_municipality", order_by="Municipality.name"
+        )
+    )
     """A coordinator's municipalities; none: a national coordinator (see samenhier.scope)."""
     # Reminders by e-mail (migration 0005): where the weekly digest goes, whether the account wants it,
     # and the language it is written in.

@@ -117,15 +117,31 @@ def recipients(engine: Engine) -> list[Recipient]:
     """Active accounts that chose the weekly digest, by username; ``address`` None when they have none."""
     with Session(engine) as session:
         accounts = session.scalars(
-            select(UserAccount).where(UserAccount.active.is_(True), UserAccount.weekly_digest.is_(True))
+            select(UserAccount)
+            .where(UserAccount.active.is_(True), UserAccount.weekly_digest.is_(True))
             .order_by(func.lower(UserAccount.username))
         ).all()
         found = []
         for account in accounts:
-            builder = session.get(CommunityBuilder, account.community_builder_id) if account.community_builder_id else None
-            address = (account.email or (builder.email if builder is not None else None) or "").strip() or None
+            builder = (
+                session.get(CommunityBuilder, account.community_builder_id)
+                if account.community_builder_id
+                else None
+            )
+            address = (
+                account.email or (builder.email if builder is not None else None) or ""
+            ).strip() or None
             language = account.language if account.language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-            found.append(Recipient(account.id, account.username, account.role, account_scope(session, account), address, language))
+            found.append(
+                Recipient(
+                    account.id,
+                    account.username,
+                    account.role,
+                    account_scope(session, account),
+                    address,
+                    language,
+                )
+            )
     return found
 
 
@@ -159,61 +175,153 @@ def _capped(title: str, items: list[_Item]) -> _Section:
 def _builder_sections(frame: pd.DataFrame, lang: str, base: str) -> list[_Section]:
     """One section per group: its to-dos, in the words of "Mijn groepen"."""
     return [
-        _Section(f"{row.group_code} · {row.group_name}",
-                 tuple(_Item(i18n.t(message_key(todo), lang, **todo.params)) for todo in row.todos),
-                 link=_group_link(base, row.group_code))
+        _Section(
+            f"{row.group_code} · {row.group_name}",
+            tuple(_Item(i18n.t(message_key(todo), lang, **todo.params)) for todo in row.todos),
+            link=_group_link(base, row.group_code),
+        )
         for row in frame.itertuples(index=False)
     ]
 
 
-def _coordinator_sections(digest: CoordinatorDigest, lang: str, base: str, settings: Settings) -> list[_Section]:
+def _coordinator_sections(
+    digest: CoordinatorDigest, lang: str, base: str, settings: Settings
+) -> list[_Section]:
     def date(value) -> str:
         return formatting.format_date(value, lang)
 
     sections = []
     if not digest.urgent_newcomers.empty:
-        sections.append(_capped(
-            i18n.t("digest.section.urgent_newcomers", lang, n=len(digest.urgent_newcomers), days=settings.urgent_days_left),
-            [_Item(i18n.t("digest.item.urgent_newcomer", lang, code=r.code, municipality=r.municipality, days=int(r.days_left),
-                          date=date(r.eligibility_end)), f"{base}/koppelen")
-             for r in digest.urgent_newcomers.itertuples(index=False)]))
+        sections.append(
+            _capped(
+                i18n.t(
+                    "digest.section.urgent_newcomers",
+                    lang,
+                    n=len(digest.urgent_newcomers),
+                    days=settings.urgent_days_left,
+                ),
+                [
+                    _Item(
+                        i18n.t(
+                            "digest.item.urgent_newcomer",
+                            lang,
+                            code=r.code,
+                            municipality=r.municipality,
+                            days=int(r.days_left),
+                            date=date(r.eligibility_end),
+                        ),
+                        f"{base}/koppelen",
+                    )
+                    for r in digest.urgent_newcomers.itertuples(index=False)
+                ],
+            )
+        )
     if not digest.quiet_groups.empty:
-        sections.append(_capped(
-            i18n.t("digest.section.quiet_groups", lang, n=len(digest.quiet_groups)),
-            [_Item(i18n.t("digest.item.quiet_group", lang, code=r.group_code, name=r.group_name, days=int(r.days)),
-                   _group_link(base, r.group_code)) for r in digest.quiet_groups.itertuples(index=False)]))
+        sections.append(
+            _capped(
+                i18n.t("digest.section.quiet_groups", lang, n=len(digest.quiet_groups)),
+                [
+                    _Item(
+                        i18n.t(
+                            "digest.item.quiet_group",
+                            lang,
+                            code=r.group_code,
+                            name=r.group_name,
+                            days=int(r.days),
+                        ),
+                        _group_link(base, r.group_code),
+                    )
+                    for r in digest.quiet_groups.itertuples(index=False)
+                ],
+            )
+        )
     if not digest.stale_proposals.empty:
-        sections.append(_capped(
-            i18n.t("digest.section.stale_proposals", lang, n=len(digest.stale_proposals), days=settings.proposal_reminder_days),
-            [_Item(i18n.t("digest.item.stale_proposal", lang, code=r.group_code, name=r.group_name, newcomer=r.newcomer_code,
-                          date=date(r.proposed_date), days=int(r.days)), _group_link(base, r.group_code))
-             for r in digest.stale_proposals.itertuples(index=False)]))
+        sections.append(
+            _capped(
+                i18n.t(
+                    "digest.section.stale_proposals",
+                    lang,
+                    n=len(digest.stale_proposals),
+                    days=settings.proposal_reminder_days,
+                ),
+                [
+                    _Item(
+                        i18n.t(
+                            "digest.item.stale_proposal",
+                            lang,
+                            code=r.group_code,
+                            name=r.group_name,
+                            newcomer=r.newcomer_code,
+                            date=date(r.proposed_date),
+                            days=int(r.days),
+                        ),
+                        _group_link(base, r.group_code),
+                    )
+                    for r in digest.stale_proposals.itertuples(index=False)
+                ],
+            )
+        )
     if not digest.serious_concerns.empty:
-        sections.append(_capped(
-            i18n.t("digest.section.serious_concerns", lang, n=len(digest.serious_concerns)),
-            [_Item(i18n.t("digest.item.serious_concern", lang, code=r.group_code, name=r.group_name, date=date(r.check_in_date)),
-                   _group_link(base, r.group_code)) for r in digest.serious_concerns.itertuples(index=False)]))
+        sections.append(
+            _capped(
+                i18n.t("digest.section.serious_concerns", lang, n=len(digest.serious_concerns)),
+                [
+                    _Item(
+                        i18n.t(
+                            "digest.item.serious_concern",
+                            lang,
+                            code=r.group_code,
+                            name=r.group_name,
+                            date=date(r.check_in_date),
+                        ),
+                        _group_link(base, r.group_code),
+                    )
+                    for r in digest.serious_concerns.itertuples(index=False)
+                ],
+            )
+        )
     if not digest.end_surveys_overdue.empty:
-        sections.append(_capped(
-            i18n.t("digest.section.end_surveys_overdue", lang, n=len(digest.end_surveys_overdue)),
-            [_Item(i18n.t("digest.item.end_survey_overdue", lang, code=r.group_code, name=r.group_name,
-                          period=period_text(r.month, r.year_length, r.year_unit, lang)),
-                   _group_link(base, r.group_code)) for r in digest.end_surveys_overdue.itertuples(index=False)]))
+        sections.append(
+            _capped(
+                i18n.t("digest.section.end_surveys_overdue", lang, n=len(digest.end_surveys_overdue)),
+                [
+                    _Item(
+                        i18n.t(
+                            "digest.item.end_survey_overdue",
+                            lang,
+                            code=r.group_code,
+                            name=r.group_name,
+                            period=period_text(r.month, r.year_length, r.year_unit, lang),
+                        ),
+                        _group_link(base, r.group_code),
+                    )
+                    for r in digest.end_surveys_overdue.itertuples(index=False)
+                ],
+            )
+        )
     return sections
 
 
-def digest_sections(engine: Engine, recipient: Recipient, *, as_of: dt.date, settings: Settings) -> list[_Section]:
+def digest_sections(
+    engine: Engine, recipient: Recipient, *, as_of: dt.date, settings: Settings
+) -> list[_Section]:
     """The sections of ``recipient``'s digest as of ``as_of`` (empty list: nothing to do, no mail)."""
     base = settings.app_url.rstrip("/")
     if recipient.role == UserRole.COORDINATOR.value:
-        return _coordinator_sections(coordinator_digest(engine, recipient.scope, as_of=as_of), recipient.language, base, settings)
+        return _coordinator_sections(
+            coordinator_digest(engine, recipient.scope, as_of=as_of), recipient.language, base, settings
+        )
     return _builder_sections(builder_digest(engine, recipient.scope, as_of=as_of), recipient.language, base)
 
 
 def _text(recipient: Recipient, sections: list[_Section], *, as_of: dt.date, base: str) -> str:
     lang = recipient.language
-    lines = [i18n.t("digest.greeting", lang, name=recipient.username), "",
-             i18n.t(f"digest.intro.{recipient.role}", lang, date=formatting.format_date(as_of, lang)), ""]
+    lines = [
+        i18n.t("digest.greeting", lang, name=recipient.username),
+        "",
+        i18n.t(f"digest.intro.{recipient.role}", lang, date=formatting.format_date(as_of, lang)),
+        "",
+    ]
     for section in sections:
         lines += [section.title, "-" * min(len(section.title), 72)]
         for item in section.items:
@@ -225,16 +333,23 @@ def _text(recipient: Recipient, sections: list[_Section], *, as_of: dt.date, bas
         if section.link:
             lines.append(i18n.t("digest.open_group", lang, url=section.link))
         lines.append("")
-    lines += ["-- ", i18n.t("digest.footer", lang), i18n.t("digest.settings_link", lang, url=f"{base}/instellingen")]
+    lines += [
+        "-- ",
+        i18n.t("digest.footer", lang),
+        i18n.t("digest.settings_link", lang, url=f"{base}/instellingen"),
+    ]
     return "\n".join(lines) + "\n"
 
 
 def _html(recipient: Recipient, sections: list[_Section], *, as_of: dt.date, base: str) -> str:
     lang, e = recipient.language, html.escape
-    parts = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'
-             '<body style="font-family: sans-serif; line-height: 1.4">',
-             f"<p>{e(i18n.t('digest.greeting', lang, name=recipient.username))}</p>",
-             f"<p>{e(i18n.t(f'digest.intro.{recipient.role}', lang, date=formatting.format_date(as_of, lang)))}</p>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'
+        '<body style="font-family: sans-serif; line-height: 1.4">',
+        f"<p>{e(i18n.t('digest.greeting', lang, name=recipient.username))}</p>",
+        f"<p>{e(i18n.t(f'digest.intro.{recipient.role}', lang, date=formatting.format_date(as_of, lang)))}</p>",
+    ]
+
     def linked(text: str, link: str) -> str:
         return f'<a href="{e(link)}">{e(text)}</a>' if link else e(text)
 
@@ -245,8 +360,10 @@ def _html(recipient: Recipient, sections: list[_Section], *, as_of: dt.date, bas
         if section.more:
             parts.append(f"<li>{e(i18n.t('digest.more', lang, n=section.more, url=base))}</li>")
         parts.append("</ul>")
-    parts.append(f'<p style="color: #666; font-size: 0.9em">{e(i18n.t("digest.footer", lang))} '
-                 f'<a href="{e(base)}/instellingen">{e(i18n.t("digest.settings", lang))}</a></p></body></html>')
+    parts.append(
+        f'<p style="color: #666; font-size: 0.9em">{e(i18n.t("digest.footer", lang))} '
+        f'<a href="{e(base)}/instellingen">{e(i18n.t("digest.settings", lang))}</a></p></body></html>'
+    )
     return "\n".join(parts)
 
 
@@ -259,7 +376,9 @@ def sender_address(settings: Settings) -> str:
     return f"samenhier@{settings.smtp_host or 'localhost'}"
 
 
-def compose(engine: Engine, recipient: Recipient, *, as_of: dt.date, settings: Settings) -> EmailMessage | None:
+def compose(
+    engine: Engine, recipient: Recipient, *, as_of: dt.date, settings: Settings
+) -> EmailMessage | None:
     """The digest of ``recipient`` as an e-mail (text and HTML parts), or None when there is nothing to do."""
     sections = digest_sections(engine, recipient, as_of=as_of, settings=settings)
     if not sections:
@@ -267,7 +386,9 @@ def compose(engine: Engine, recipient: Recipient, *, as_of: dt.date, settings: S
     base = settings.app_url.rstrip("/")
     lang = recipient.language
     message = EmailMessage()
-    message["Subject"] = i18n.t("digest.subject", lang, week=as_of.isocalendar()[1], date=formatting.format_date(as_of, lang))
+    message["Subject"] = i18n.t(
+        "digest.subject", lang, week=as_of.isocalendar()[1], date=formatting.format_date(as_of, lang)
+    )
     message["From"] = sender_address(settings)
     message["To"] = recipient.address or ""
     message["Date"] = formatdate(localtime=True)
@@ -340,11 +461,21 @@ def _claim(engine: Engine, recipient: Recipient, week: str) -> int | None:
     it was sent meanwhile or another run is sending it (checked inside the write transaction)."""
     now = now_utc()
     with session_scope(engine) as session:
-        row = session.scalars(select(DigestDelivery).where(
-            DigestDelivery.user_id == recipient.user_id, DigestDelivery.iso_week == week).with_for_update()).first()
+        row = session.scalars(
+            select(DigestDelivery)
+            .where(DigestDelivery.user_id == recipient.user_id, DigestDelivery.iso_week == week)
+            .with_for_update()
+        ).first()
         if row is None:
-            session.add(DigestDelivery(user_id=recipient.user_id, iso_week=week, status=DigestStatus.SENDING.value,
-                                       attempts=1, last_attempt_at=now))
+            session.add(
+                DigestDelivery(
+                    user_id=recipient.user_id,
+                    iso_week=week,
+                    status=DigestStatus.SENDING.value,
+                    attempts=1,
+                    last_attempt_at=now,
+                )
+            )
             return 1
         if row.status == DigestStatus.SENT.value or _busy(row, now):
             return None
@@ -357,29 +488,42 @@ def _busy(row: DigestDelivery, now: dt.datetime) -> bool:
     return row.status == DigestStatus.SENDING.value and now - last < dt.timedelta(minutes=BUSY_MINUTES)
 
 
-def _finish(engine: Engine, recipient: Recipient, week: str, attempt: int, error: str | None, actor: str) -> None:
+def _finish(
+    engine: Engine, recipient: Recipient, week: str, attempt: int, error: str | None, actor: str
+) -> None:
     """Record the result of a send and its audit event (recipient account and week; no content)."""
     now = now_utc()
     with session_scope(engine) as session:
-        row = session.scalars(select(DigestDelivery).where(
-            DigestDelivery.user_id == recipient.user_id, DigestDelivery.iso_week == week)).one()
+        row = session.scalars(
+            select(DigestDelivery).where(
+                DigestDelivery.user_id == recipient.user_id, DigestDelivery.iso_week == week
+            )
+        ).one()
         row.status = DigestStatus.FAILED.value if error else DigestStatus.SENT.value
         row.error = error or ""
         if not error:
             row.sent_at = now
         account = session.get(UserAccount, recipient.user_id)
         changes = {"week": week, "attempt": attempt, **({"error": error} if error else {})}
-        audit.record(session, actor, "digest_failed" if error else "digest_sent", record=account, changes=changes)
+        audit.record(
+            session, actor, "digest_failed" if error else "digest_sent", record=account, changes=changes
+        )
 
 
 def _state(engine: Engine, user_id: int, week: str) -> DigestDelivery | None:
     with Session(engine) as session:
-        return session.scalars(select(DigestDelivery).where(
-            DigestDelivery.user_id == user_id, DigestDelivery.iso_week == week)).first()
+        return session.scalars(
+            select(DigestDelivery).where(DigestDelivery.user_id == user_id, DigestDelivery.iso_week == week)
+        ).first()
 
 
 def run_notify(
-    engine: Engine, *, as_of: dt.date, dry_run: bool = False, settings: Settings | None = None, actor: str = AUDIT_USER,
+    engine: Engine,
+    *,
+    as_of: dt.date,
+    dry_run: bool = False,
+    settings: Settings | None = None,
+    actor: str = AUDIT_USER,
     progress: Callable[[Outcome], None] | None = None,
 ) -> NotifyResult:
     """Send this week's digests (see the module docstring); ``dry_run``: compose them, send and write nothing.

@@ -52,7 +52,12 @@ IDENTIFYING_FIELDS: Mapping[str, tuple[str, ...]] = {
 (country of origin can reveal ethnic origin) and no programme figure uses them."""
 
 _ERASED_VALUES: Mapping[str, Any] = {
-    "first_name": ERASED, "last_name": "", "email": None, "phone": None, "country_of_origin": "", "languages": "",
+    "first_name": ERASED,
+    "last_name": "",
+    "email": None,
+    "phone": None,
+    "country_of_origin": "",
+    "languages": "",
 }
 
 
@@ -121,7 +126,13 @@ class PersonMatcher:
     erasure register); it finds the same texts.
     """
 
-    def __init__(self, phrases: dict[Any, frozenset[Any]] | None = None, *, hashed: bool = False, longest: int | None = None):
+    def __init__(
+        self,
+        phrases: dict[Any, frozenset[Any]] | None = None,
+        *,
+        hashed: bool = False,
+        longest: int | None = None,
+    ):
         self._phrases = dict(phrases or {})
         self._hashed = hashed
         self._longest = longest if longest is not None else max((len(p) for p in self._phrases), default=0)
@@ -162,7 +173,9 @@ class PersonMatcher:
         languages: they are not names); the owner is ``(kind, record.id)``."""
         fields = [f for f in IDENTIFYING_FIELDS[kind] if f in ("first_name", "last_name", "email", "phone")]
         last = str(record.last_name or "")
-        core = " ".join(w for w in last.replace("-", " ").split() if w.casefold() not in _PARTICLES)  # "van der Berg" → "Berg"
+        core = " ".join(
+            w for w in last.replace("-", " ").split() if w.casefold() not in _PARTICLES
+        )  # "van der Berg" → "Berg"
         values = [*(getattr(record, f) for f in fields), core, f"{record.first_name or ''} {last}"]
         return cls.for_values(values, owner=(kind, record.id))
 
@@ -184,8 +197,11 @@ class PersonMatcher:
         hashed = {m._hashed for m in matchers}
         if len(hashed) > 1:
             raise ValueError("cannot join a hashed matcher with a plain one")
-        return cls({phrase: frozenset(owners) for phrase, owners in merged.items()}, hashed=hashed == {True},
-                   longest=max((m._longest for m in matchers), default=0))
+        return cls(
+            {phrase: frozenset(owners) for phrase, owners in merged.items()},
+            hashed=hashed == {True},
+            longest=max((m._longest for m in matchers), default=0),
+        )
 
     def owners(self, value: Any) -> set[Any]:
         """Whose phrases occur in ``value``: a string, or every string in a list or dict (not the keys)."""
@@ -197,7 +213,7 @@ class PersonMatcher:
             for text_words in {words(value), words(_DIGIT_SEPARATORS.sub("", fold(value)))}:
                 for size in range(1, self._longest + 1):
                     for start in range(len(text_words) - size + 1):
-                        for gram in _possessive_variants(text_words[start:start + size]):
+                        for gram in _possessive_variants(text_words[start : start + size]):
                             found |= self._phrases.get(key(gram), frozenset())
             return found
         if isinstance(value, list):

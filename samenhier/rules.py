@@ -32,7 +32,9 @@ def wait_days(registered: dt.date, as_of: dt.date) -> int:
     return (as_of - registered).days
 
 
-TWELVE_MONTHS = Timeline(variant="statushouders", duration=12, unit="months", midterm_at=6, quiet_after_days=21, end_grace_days=0)
+TWELVE_MONTHS = Timeline(
+    variant="statushouders", duration=12, unit="months", midterm_at=6, quiet_after_days=21, end_grace_days=0
+)
 """The statushouders year (12 months, tussenmeting after 6) with no grace: what the functions below count
 by. Every other year — and the stored timelines of all variants — is in :mod:`samenhier.timeline`."""
 
@@ -68,12 +70,16 @@ def survey_waves_reached(
 def survey_waves_reached_columns(started, ended, status, as_of: dt.date, *, grace_days: int = 0):
     """:func:`survey_waves_reached` for whole columns at once: a DataFrame with one boolean column per
     :class:`~samenhier.models.Wave` value (per variant: :func:`samenhier.timeline.waves_reached_by_variant`)."""
-    return replace(TWELVE_MONTHS, end_grace_days=grace_days).waves_reached_columns(started, ended, status, as_of)
+    return replace(TWELVE_MONTHS, end_grace_days=grace_days).waves_reached_columns(
+        started, ended, status, as_of
+    )
 
 
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
     GroupStatus.RECRUITING: frozenset({GroupStatus.TRAINING, GroupStatus.STOPPED}),
-    GroupStatus.TRAINING: frozenset({GroupStatus.RECRUITING, GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED}),
+    GroupStatus.TRAINING: frozenset(
+        {GroupStatus.RECRUITING, GroupStatus.AWAITING_MATCH, GroupStatus.STOPPED}
+    ),
     GroupStatus.AWAITING_MATCH: frozenset({GroupStatus.TRAINING, GroupStatus.ACTIVE, GroupStatus.STOPPED}),
     GroupStatus.ACTIVE: frozenset({GroupStatus.COMPLETED, GroupStatus.STOPPED, GroupStatus.AWAITING_MATCH}),
     GroupStatus.COMPLETED: frozenset({GroupStatus.AWAITING_MATCH}),
@@ -90,7 +96,9 @@ def can_change_group_status(current: str, new: str) -> bool:
     return GroupStatus(new) in GROUP_TRANSITIONS[GroupStatus(current)]
 
 
-TRAINED_STATUSES: frozenset[GroupStatus] = frozenset({GroupStatus.AWAITING_MATCH, GroupStatus.ACTIVE, GroupStatus.COMPLETED})
+TRAINED_STATUSES: frozenset[GroupStatus] = frozenset(
+    {GroupStatus.AWAITING_MATCH, GroupStatus.ACTIVE, GroupStatus.COMPLETED}
+)
 """Statuses a group reaches only after its training (the life cycle werving → training → wacht op
 match → …): a group in one of them must have a training date. Every group in the coordinator's
 workbook past ``training`` has one."""

@@ -58,11 +58,15 @@ class Scope:
     @classmethod
     def coordinator(cls, username: str = "system", municipalities: tuple[str, ...] | list[str] = ()) -> Scope:
         """A coordinator: national without ``municipalities``, else of those municipalities only."""
-        return cls(username=username, role=UserRole.COORDINATOR, municipalities=tuple(sorted(set(municipalities))))
+        return cls(
+            username=username, role=UserRole.COORDINATOR, municipalities=tuple(sorted(set(municipalities)))
+        )
 
     @classmethod
     def community_builder(cls, username: str, community_builder_id: int) -> Scope:
-        return cls(username=username, role=UserRole.COMMUNITY_BUILDER, community_builder_id=community_builder_id)
+        return cls(
+            username=username, role=UserRole.COMMUNITY_BUILDER, community_builder_id=community_builder_id
+        )
 
     def require_coordinator(self) -> None:
         """Raises :class:`AccessDenied` unless this is a coordinator."""
@@ -158,8 +162,14 @@ def visible_accounts(scope: Scope) -> Select:
         return query.where(false())
     builders = select(CommunityBuilder.id).where(in_reach(CommunityBuilder.municipality_id, scope))
     has_any = select(UserMunicipality.user_id)
-    outside = select(UserMunicipality.user_id).where(UserMunicipality.municipality_id.not_in(visible_municipality_ids(scope)))
+    outside = select(UserMunicipality.user_id).where(
+        UserMunicipality.municipality_id.not_in(visible_municipality_ids(scope))
+    )
     return query.where(
         (UserAccount.community_builder_id.in_(builders))
-        | ((UserAccount.role == UserRole.COORDINATOR.value) & UserAccount.id.in_(has_any) & UserAccount.id.not_in(outside))
+        | (
+            (UserAccount.role == UserRole.COORDINATOR.value)
+            & UserAccount.id.in_(has_any)
+            & UserAccount.id.not_in(outside)
+        )
     )

@@ -130,7 +130,9 @@ def paired_change(differences: Sequence[float], confidence: float = CONFIDENCE) 
         if sd == 0:
             low = high = mean
         else:
-            low, high = (float(v) for v in stats.t.interval(confidence, df=n - 1, loc=mean, scale=sd / math.sqrt(n)))
+            low, high = (
+                float(v) for v in stats.t.interval(confidence, df=n - 1, loc=mean, scale=sd / math.sqrt(n))
+            )
     nonzero = int((d != 0).sum())
     decreased, increased = int((d < 0).sum()), int((d > 0).sum())
     if nonzero:
@@ -140,8 +142,17 @@ def paired_change(differences: Sequence[float], confidence: float = CONFIDENCE) 
     else:
         statistic = p_value = sign_p = nan
     return PairedChange(
-        n=n, mean=mean, ci_low=low, ci_high=high, decreased=decreased, same=int((d == 0).sum()),
-        increased=increased, statistic=statistic, p_value=p_value, nonzero=nonzero, sign_p_value=sign_p,
+        n=n,
+        mean=mean,
+        ci_low=low,
+        ci_high=high,
+        decreased=decreased,
+        same=int((d == 0).sum()),
+        increased=increased,
+        statistic=statistic,
+        p_value=p_value,
+        nonzero=nonzero,
+        sign_p_value=sign_p,
     )
 
 
@@ -165,6 +176,7 @@ def weighted_median(values: Sequence[float], weights: Sequence[int]) -> float:
 
 
 # Plain-language summaries ------------------------------------------------------------------------
+
 
 def _t(key: str, lang: str | None, **params) -> str:
     return i18n.t(key, lang, **params)
@@ -203,8 +215,16 @@ def response_summary(totals: pd.DataFrame, role: str, lang: str | None = None) -
         if row["suppressed"]:
             parts.append(_t("surveys.summary.response_part_few", lang, wave=label))
         else:
-            parts.append(_t("surveys.summary.response_part", lang, wave=label, k=int(row["responses"]),
-                            n=int(row["invited"]), share=_share(row["rate"], lang)))
+            parts.append(
+                _t(
+                    "surveys.summary.response_part",
+                    lang,
+                    wave=label,
+                    k=int(row["responses"]),
+                    n=int(row["invited"]),
+                    share=_share(row["rate"], lang),
+                )
+            )
     if not parts:
         return _t("surveys.summary.response_none", lang, people=_role_plural(role, lang))
     return _t("surveys.summary.response", lang, people=_role_plural(role, lang), parts=", ".join(parts))
@@ -224,8 +244,17 @@ def loneliness_summary(shares: pd.DataFrame, role: str, lang: str | None = None)
         if row["suppressed"]:
             parts.append(_t("surveys.summary.lonely_part_few", lang, wave=label))
         else:
-            parts.append(_t("surveys.summary.lonely_part", lang, wave=label, share=_share(row["share"], lang), n=int(row["n"]),
-                            low=_share(row["ci_low"], lang), high=_share(row["ci_high"], lang)))
+            parts.append(
+                _t(
+                    "surveys.summary.lonely_part",
+                    lang,
+                    wave=label,
+                    share=_share(row["share"], lang),
+                    n=int(row["n"]),
+                    low=_share(row["ci_low"], lang),
+                    high=_share(row["ci_high"], lang),
+                )
+            )
     if not parts:
         return _t("surveys.summary.no_answers", lang, people=_role_plural(role, lang))
     return _t("surveys.summary.lonely", lang, people=_role_plural(role, lang), parts="; ".join(parts))
@@ -264,17 +293,29 @@ def paired_summary(summary: pd.DataFrame, role: str, lang: str | None = None) ->
         if row["suppressed"]:
             sentences.append(_t(f"surveys.summary.paired_few.{measure}", lang, people=people))
             continue
-        sentences.append(_t(
-            f"surveys.summary.paired.{measure}", lang, people=people, n=int(row["n"]), down=int(row["decreased"]),
-            same=int(row["same"]), up=int(row["increased"]), mean=_signed(row["mean_change"], lang),
-            low=_signed(row["ci_low"], lang), high=_signed(row["ci_high"], lang), test=_p_phrase(row["p_value"], lang),
-        ))
+        sentences.append(
+            _t(
+                f"surveys.summary.paired.{measure}",
+                lang,
+                people=people,
+                n=int(row["n"]),
+                down=int(row["decreased"]),
+                same=int(row["same"]),
+                up=int(row["increased"]),
+                mean=_signed(row["mean_change"], lang),
+                low=_signed(row["ci_low"], lang),
+                high=_signed(row["ci_high"], lang),
+                test=_p_phrase(row["p_value"], lang),
+            )
+        )
         if interval_warning(row["ci_low"], row["ci_high"], int(row["n"])):
             sentences.append(_t("surveys.summary.all_same", lang))
     return " ".join(sentences)
 
 
-def end_of_year_summary(change: pd.DataFrame, contacts: pd.DataFrame, role: str, lang: str | None = None) -> str:
+def end_of_year_summary(
+    change: pd.DataFrame, contacts: pd.DataFrame, role: str, lang: str | None = None
+) -> str:
     """One sentence on the self-reported change (share ``minder``) and the new contacts of ``role`` at the
     eindmeting, from :func:`samenhier.queries.surveys.end_of_year`."""
     people = _role_plural(role, lang)
@@ -286,12 +327,27 @@ def end_of_year_summary(change: pd.DataFrame, contacts: pd.DataFrame, role: str,
         sentences.append(_t("surveys.summary.change_few", lang, people=people))
     else:
         row = rows.iloc[0]
-        sentences.append(_t("surveys.summary.change", lang, people=people, share=_share(row["share"], lang), n=int(row["n"]),
-                            low=_share(row["ci_low"], lang), high=_share(row["ci_high"], lang)))
+        sentences.append(
+            _t(
+                "surveys.summary.change",
+                lang,
+                people=people,
+                share=_share(row["share"], lang),
+                n=int(row["n"]),
+                low=_share(row["ci_low"], lang),
+                high=_share(row["ci_high"], lang),
+            )
+        )
     rows = contacts[contacts["role"] == role]
     if not rows.empty and not rows.iloc[0]["suppressed"] and rows.iloc[0]["n"] > 0:
         row = rows.iloc[0]
-        sentences.append(_t("surveys.summary.contacts", lang, mean=_number(row["mean"], lang), median=_number(row["median"], lang, decimals=0),
-                            n=int(row["n"])))
+        sentences.append(
+            _t(
+                "surveys.summary.contacts",
+                lang,
+                mean=_number(row["mean"], lang),
+                median=_number(row["median"], lang, decimals=0),
+                n=int(row["n"]),
+            )
+        )
     return " ".join(sentences)
-

@@ -111,7 +111,9 @@ class Timeline:
         return days_without_meeting is not None and days_without_meeting > self.quiet_after_days
 
     # --- survey waves ---------------------------------------------------------------------------------
-    def waves_reached(self, started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date) -> tuple[Wave, ...]:
+    def waves_reached(
+        self, started: dt.date | None, ended: dt.date | None, status: str, as_of: dt.date
+    ) -> tuple[Wave, ...]:
         """The survey waves a match has reached on ``as_of``, in wave order:
 
         - nulmeting: the match started on or before ``as_of``;
@@ -123,7 +125,11 @@ class Timeline:
 
         A proposed or declined match (no start) reaches nothing.
         """
-        if started is None or started > as_of or status in (MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value):
+        if (
+            started is None
+            or started > as_of
+            or status in (MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value)
+        ):
             return ()
         due = self.wave_due_dates(started)
         reached = [Wave.BASELINE]
@@ -151,18 +157,36 @@ class Timeline:
         end = pd.to_datetime(pd.Series(ended, index=start.index), errors="coerce")
         status = pd.Series(status, index=start.index)
         day = pd.Timestamp(as_of)
-        begun = start.notna() & (start <= day) & ~status.isin([MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value])
+        begun = (
+            start.notna()
+            & (start <= day)
+            & ~status.isin([MatchStatus.PROPOSED.value, MatchStatus.DECLINED.value])
+        )
         ended_by_as_of = end.where(end <= day)
         midterm = self._offset_column(start, self.midterm_at)
         grace = pd.Timedelta(days=self.end_grace_days)
         year_over = self._offset_column(start, self.duration) + grace
         reached_midterm = begun & (midterm <= day) & (ended_by_as_of.isna() | (ended_by_as_of >= midterm))
         reached_end = begun & (
-            (ended_by_as_of.notna() & (status == MatchStatus.COMPLETED.value) & (ended_by_as_of + grace <= day))
+            (
+                ended_by_as_of.notna()
+                & (status == MatchStatus.COMPLETED.value)
+                & (ended_by_as_of + grace <= day)
+            )
             | (ended_by_as_of.isna() & (status != MatchStatus.STOPPED.value) & (year_over <= day))
         )
-        return pd.DataFrame({Wave.BASELINE.value: begun, Wave.MIDTERM.value: reached_midterm, Wave.END.value: reached_end},
-                            index=start.index).fillna(False).astype(bool)
+        return (
+            pd.DataFrame(
+                {
+                    Wave.BASELINE.value: begun,
+                    Wave.MIDTERM.value: reached_midterm,
+                    Wave.END.value: reached_end,
+                },
+                index=start.index,
+            )
+            .fillna(False)
+            .astype(bool)
+        )
 
 
 DEFAULTS: dict[str, tuple[int, str, int, int | None]] = {
@@ -176,14 +200,33 @@ DEFAULTS: dict[str, tuple[int, str, int, int | None]] = {
 None: the programme-wide setting. Also used for a variant the store has no row for."""
 
 
-def make_timeline(variant: str, duration: int, unit: str, midterm_at: int, quiet_after_days: int | None,
-                  end_grace_days: int | None, *, settings) -> Timeline:
+def make_timeline(
+    variant: str,
+    duration: int,
+    unit: str,
+    midterm_at: int,
+    quiet_after_days: int | None,
+    end_grace_days: int | None,
+    *,
+    settings,
+) -> Timeline:
     """A :class:`Timeline` with the stored None values replaced by ``settings`` (``inactive_after_days``,
     ``end_survey_grace_days``)."""
     return Timeline(
-        variant=variant, duration=int(duration), unit=unit, midterm_at=int(midterm_at),
-        quiet_after_days=int(settings.inactive_after_days if quiet_after_days is None or pd.isna(quiet_after_days) else quiet_after_days),
-        end_grace_days=int(settings.end_survey_grace_days if end_grace_days is None or pd.isna(end_grace_days) else end_grace_days),
+        variant=variant,
+        duration=int(duration),
+        unit=unit,
+        midterm_at=int(midterm_at),
+        quiet_after_days=int(
+            settings.inactive_after_days
+            if quiet_after_days is None or pd.isna(quiet_after_days)
+            else quiet_after_days
+        ),
+        end_grace_days=int(
+            settings.end_survey_grace_days
+            if end_grace_days is None or pd.isna(end_grace_days)
+            else end_grace_days
+        ),
     )
 
 
@@ -206,7 +249,9 @@ def timeline_for(timelines: dict[str, Timeline], variant: str | None, settings=N
     return default_timelines(settings or get_settings())[Variant.STATUSHOUDERS.value]
 
 
-def periods_by_variant(starts: pd.Series, variants: pd.Series, timelines: dict[str, Timeline], as_of: dt.date) -> pd.Series:
+def periods_by_variant(
+    starts: pd.Series, variants: pd.Series, timelines: dict[str, Timeline], as_of: dt.date
+) -> pd.Series:
     """Per row, the period of its group year on ``as_of`` by its variant's timeline (nullable Int64)."""
     result = pd.Series(pd.NA, index=starts.index, dtype="Int64")
     for variant in pd.unique(variants):
@@ -221,7 +266,9 @@ def column_by_variant(variants: pd.Series, timelines: dict[str, Timeline], attri
     return variants.map(lambda v: getattr(timeline_for(timelines, v), attribute))
 
 
-def waves_reached_by_variant(started, ended, status, variants, timelines: dict[str, Timeline], as_of: dt.date) -> pd.DataFrame:
+def waves_reached_by_variant(
+    started, ended, status, variants, timelines: dict[str, Timeline], as_of: dt.date
+) -> pd.DataFrame:
     """:meth:`Timeline.waves_reached_columns` with each row's own variant (aligned Series)."""
     start = pd.Series(started)
     variants = pd.Series(variants, index=start.index)
@@ -229,7 +276,8 @@ def waves_reached_by_variant(started, ended, status, variants, timelines: dict[s
     status = pd.Series(status, index=start.index)
     parts = [
         timeline_for(timelines, variant).waves_reached_columns(start[rows], ended[rows], status[rows], as_of)
-        for variant in pd.unique(variants) for rows in [variants == variant]
+        for variant in pd.unique(variants)
+        for rows in [variants == variant]
     ]
     columns = [w.value for w in Wave]
     if not parts:

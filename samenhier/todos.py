@@ -29,10 +29,18 @@ from samenhier.models import CheckInAssessment, GroupStatus
 from samenhier.settings import Settings
 from samenhier.timeline import MONTHS, Timeline
 
-OPEN_STATUSES = frozenset({GroupStatus.RECRUITING.value, GroupStatus.TRAINING.value, GroupStatus.AWAITING_MATCH.value,
-                           GroupStatus.ACTIVE.value})
+OPEN_STATUSES = frozenset(
+    {
+        GroupStatus.RECRUITING.value,
+        GroupStatus.TRAINING.value,
+        GroupStatus.AWAITING_MATCH.value,
+        GroupStatus.ACTIVE.value,
+    }
+)
 """Statuses of a group that is forming or running (not completed, not stopped)."""
-_ACTIVE = GroupStatus.ACTIVE.value  # read once: an enum's .value costs microseconds, called for 5,000 groups per page
+_ACTIVE = (
+    GroupStatus.ACTIVE.value
+)  # read once: an enum's .value costs microseconds, called for 5,000 groups per page
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,17 @@ class Todo:
 
 
 def group_todos(
-    *, status: str, quiet_days: int | None, month: int | None, has_newcomer: bool, has_baseline: bool, has_end: bool,
-    members: int, members_without_vog: int, settings: Settings, last_assessment: str | None = None,
+    *,
+    status: str,
+    quiet_days: int | None,
+    month: int | None,
+    has_newcomer: bool,
+    has_baseline: bool,
+    has_end: bool,
+    members: int,
+    members_without_vog: int,
+    settings: Settings,
+    last_assessment: str | None = None,
     timeline: Timeline | None = None,
 ) -> list[Todo]:
     """The open to-dos of one group, most pressing first.
@@ -71,13 +88,18 @@ def group_todos(
     if status in OPEN_STATUSES and members_without_vog > 0:
         todos.append(Todo("vog_missing", {"n": members_without_vog}))
     if status in OPEN_STATUSES and not settings.min_group_size <= members <= settings.max_group_size:
-        todos.append(Todo("group_size", {"n": members, "min": settings.min_group_size, "max": settings.max_group_size}))
+        todos.append(
+            Todo("group_size", {"n": members, "min": settings.min_group_size, "max": settings.max_group_size})
+        )
     if status in OPEN_STATUSES and last_assessment in _CONCERNS:
         todos.append(Todo(_CONCERNS[last_assessment]))
     return todos
 
 
-_CONCERNS = {CheckInAssessment.SOME_CONCERNS.value: "some_concerns", CheckInAssessment.SERIOUS_CONCERNS.value: "serious_concerns"}
+_CONCERNS = {
+    CheckInAssessment.SOME_CONCERNS.value: "some_concerns",
+    CheckInAssessment.SERIOUS_CONCERNS.value: "serious_concerns",
+}
 
 
 def message_key(todo: Todo) -> str:

@@ -33,7 +33,9 @@ def engine() -> Engine:
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=512)
-def _cached_call(name: str, _fn: Callable[..., T], url: str, version: tuple, scope: Scope, args: tuple, kwargs_items: tuple) -> T:
+def _cached_call(
+    name: str, _fn: Callable[..., T], url: str, version: tuple, scope: Scope, args: tuple, kwargs_items: tuple
+) -> T:
     # ``name`` is in the key (every wrapped query shares this one cached function); ``_fn`` is not hashed;
     # ``version`` (see data_version) makes a write by anyone — another session, the CLI, a restore — a miss.
     return _fn(_engine(url), scope, *args, **dict(kwargs_items))
@@ -43,7 +45,9 @@ def data_version(store: Engine) -> tuple:
     """What identifies the store's content: every write is audited, so the audit trail's size, newest id and
     newest time change with every write — in this app, another browser session, the CLI or a restore."""
     with store.connect() as connection:
-        return tuple(connection.execute(select(func.count(), func.max(AuditEvent.id), func.max(AuditEvent.at))).one())
+        return tuple(
+            connection.execute(select(func.count(), func.max(AuditEvent.id), func.max(AuditEvent.at))).one()
+        )
 
 
 def cached(fn: Callable[..., T]) -> Callable[..., T]:
@@ -58,7 +62,9 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
 
     def wrapper(scope: Scope, *args: Any, **kwargs: Any) -> T:
         url = database_url()
-        return _cached_call(name, fn, url, data_version(_engine(url)), scope, args, tuple(sorted(kwargs.items())))
+        return _cached_call(
+            name, fn, url, data_version(_engine(url)), scope, args, tuple(sorted(kwargs.items()))
+        )
 
     wrapper.__doc__ = fn.__doc__
     return wrapper

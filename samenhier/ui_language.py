@@ -52,7 +52,9 @@ def apply_language(scope: Scope | None = None) -> str:
         if st.session_state.pop(LANG_CHOSEN_KEY, False) and LANG_KEY in st.session_state:
             from samenhier.services.users import set_language
 
-            set_language(engine(), scope.username, current_language())  # chosen on this tab's login page just now
+            set_language(
+                engine(), scope.username, current_language()
+            )  # chosen on this tab's login page just now
         else:
             account = st.session_state.get(ACCOUNT_LANG_KEY)
             if account in i18n.LANGUAGES:

@@ -10,8 +10,12 @@ from samenhier import web
 from samenhier.ui_cache import engine
 from samenhier.ui_language import current_language, t
 
-_LOGIN_REASONS = {"timeout": ("info", "login.timed_out"), "account": ("warning", "login.account_ended"),
-                  "rights": ("warning", "login.rights_changed"), "expired": ("info", "login.expired")}
+_LOGIN_REASONS = {
+    "timeout": ("info", "login.timed_out"),
+    "account": ("warning", "login.account_ended"),
+    "rights": ("warning", "login.rights_changed"),
+    "expired": ("info", "login.expired"),
+}
 
 
 def _login_outcome() -> None:

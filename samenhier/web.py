@@ -93,12 +93,21 @@ def _client(request: Request) -> str:
 
 def _set_cookie(response: Response, request: Request, token: str) -> None:
     # No Max-Age: the cookie ends with the browser session; the store decides idle and absolute expiry.
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+    )
 
 
 def _set_language_cookie(response: Response, request: Request, lang: str) -> None:
-    response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        path="/", max_age=365 * 24 * 3600)
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+        max_age=365 * 24 * 3600,
+    )
 
 
 async def login(request: Request) -> Response:
@@ -113,10 +122,17 @@ async def login(request: Request) -> Response:
     form = await request.form()
     target = safe_next(str(form.get("next") or "/"))
     try:
-        outcome = await run_in_threadpool(log_in, _engine(), str(form.get("username") or ""),
-                                          str(form.get("password") or ""), client=_client(request))
+        outcome = await run_in_threadpool(
+            log_in,
+            _engine(),
+            str(form.get("username") or ""),
+            str(form.get("password") or ""),
+            client=_client(request),
+        )
     except LoginThrottled as exc:
-        return RedirectResponse(_with_params(target, **{LOGIN_OUTCOME_PARAM: "throttled", "wait": str(exc.retry_after)}), 303)
+        return RedirectResponse(
+            _with_params(target, **{LOGIN_OUTCOME_PARAM: "throttled", "wait": str(exc.retry_after)}), 303
+        )
     except LoginFailed:
         return RedirectResponse(_with_params(target, **{LOGIN_OUTCOME_PARAM: "failed"}), 303)
     except LoginBusy:
@@ -124,9 +140,13 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(target, 303)
     _set_cookie(response, request, outcome.token)
     lang = str(form.get("ui_language") or "")  # not "lang": DOMPurify drops names that shadow form properties
-    language = await run_in_threadpool(_login_language, outcome.scope.username, lang if request.cookies.get(LANG_CHOSEN_COOKIE) else "")
+    language = await run_in_threadpool(
+        _login_language, outcome.scope.username, lang if request.cookies.get(LANG_CHOSEN_COOKIE) else ""
+    )
     _set_language_cookie(response, request, language)
-    response.delete_cookie(LANG_CHOSEN_COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.delete_cookie(
+        LANG_CHOSEN_COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 
@@ -153,8 +173,14 @@ async def language(request: Request) -> Response:
     response = RedirectResponse(safe_next(str(form.get("next") or "/")), 303)
     if lang in LANGUAGES:
         _set_language_cookie(response, request, lang)
-        response.set_cookie(LANG_CHOSEN_COOKIE, "1", httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                            path="/")
+        response.set_cookie(
+            LANG_CHOSEN_COOKIE,
+            "1",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
     return response
 
 
@@ -172,10 +198,17 @@ async def setup(request: Request) -> Response:
     target = safe_next(str(form.get("next") or "/"))
     username = str(form.get("username") or "")
     lang = str(form.get("ui_language") or "")
-    token, refused = await run_in_threadpool(_first_account, username, str(form.get("password") or ""),
-                                             str(form.get("repeat") or ""), lang if lang in LANGUAGES else "nl")
+    token, refused = await run_in_threadpool(
+        _first_account,
+        username,
+        str(form.get("password") or ""),
+        str(form.get("repeat") or ""),
+        lang if lang in LANGUAGES else "nl",
+    )
     if refused:
-        return RedirectResponse(_with_params(target, **{SETUP_ERROR_PARAM: refused, "username": username[:200]}), 303)
+        return RedirectResponse(
+            _with_params(target, **{SETUP_ERROR_PARAM: refused, "username": username[:200]}), 303
+        )
     response = RedirectResponse(target, 303)
     _set_cookie(response, request, token)
     if lang in LANGUAGES:
@@ -212,14 +245,20 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     await run_in_threadpool(revoke, _engine(), request.cookies.get(COOKIE))
     response = RedirectResponse(safe_next(str(form.get("next") or "/")), 303)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 
 def routes() -> list[Route]:
     """The login, logout, language and setup routes for ``st.App(routes=…)`` (``serve.py`` also sets :data:`MOUNTED`)."""
-    return [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"]),
-            Route(LANGUAGE_PATH, language, methods=["POST"]), Route(SETUP_PATH, setup, methods=["POST"])]
+    return [
+        Route(LOGIN_PATH, login, methods=["POST"]),
+        Route(LOGOUT_PATH, logout, methods=["POST"]),
+        Route(LANGUAGE_PATH, language, methods=["POST"]),
+        Route(SETUP_PATH, setup, methods=["POST"]),
+    ]
 
 
 class SecurityHeadersMiddleware:
@@ -236,7 +275,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+                extra = [
+                    (k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present
+                ]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -256,7 +297,11 @@ class DefaultPageRedirectMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"] in DEFAULT_PAGE_ALIASES:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and scope["path"] in DEFAULT_PAGE_ALIASES
+        ):
             query = scope.get("query_string", b"").decode("latin-1")
             await RedirectResponse("/" + (f"?{query}" if query else ""), 307)(scope, receive, send)
             return

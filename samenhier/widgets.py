@@ -30,7 +30,11 @@ def language_switch(*, logged_in: bool) -> None:
         _language_form()
         return
     st.radio(
-        "Taal / Language", i18n.LANGUAGES, key=ui.LANG_KEY, horizontal=True, on_change=ui.language_chosen,
+        "Taal / Language",
+        i18n.LANGUAGES,
+        key=ui.LANG_KEY,
+        horizontal=True,
+        on_change=ui.language_chosen,
         format_func=i18n.LANGUAGE_NAMES.get,
     )
 
@@ -46,8 +50,9 @@ def _language_form() -> None:
     current = ui.current_language()
     buttons = "".join(
         f'<button type="submit" name="ui_language" value="{code}"'
-        f'{" disabled aria-pressed=true" if code == current else ""}>{escape(name)}</button>'
-        for code, name in i18n.LANGUAGE_NAMES.items())
+        f"{' disabled aria-pressed=true' if code == current else ''}>{escape(name)}</button>"
+        for code, name in i18n.LANGUAGE_NAMES.items()
+    )
     st.html(f"""
 <form method="post" action="{LANGUAGE_PATH}" class="sh-lang" aria-label="Taal / Language">
   <span>Taal / Language</span>
@@ -66,10 +71,15 @@ def _language_form() -> None:
 @ui.cached
 def _filter_options(engine: Engine, scope) -> list[str]:
     with engine.connect() as c:
-        return list(c.execute(
-            select(Municipality.name).join(WelcomeGroup, WelcomeGroup.municipality_id == Municipality.id)
-            .where(WelcomeGroup.id.in_(visible_groups(scope))).distinct().order_by(Municipality.name)
-        ).scalars())
+        return list(
+            c.execute(
+                select(Municipality.name)
+                .join(WelcomeGroup, WelcomeGroup.municipality_id == Municipality.id)
+                .where(WelcomeGroup.id.in_(visible_groups(scope)))
+                .distinct()
+                .order_by(Municipality.name)
+            ).scalars()
+        )
 
 
 def sidebar_filters(engine: Engine) -> Filters:
@@ -77,10 +87,21 @@ def sidebar_filters(engine: Engine) -> Filters:
     scope = ui.require_scope()
     st.subheader(ui.t("filters.title"))
     # select_all=False: Streamlit's "Select all" option is English only (and an empty filter already means all)
-    municipalities = st.multiselect(ui.t("filters.municipality"), _filter_options(scope), key="filter_municipalities",
-                                    placeholder=ui.t("filters.all"), select_all=False)
-    variants = st.multiselect(ui.t("filters.variant"), [v.value for v in Variant], key="filter_variants",
-                              format_func=lambda v: i18n.label("variant", v), placeholder=ui.t("filters.all"), select_all=False)
+    municipalities = st.multiselect(
+        ui.t("filters.municipality"),
+        _filter_options(scope),
+        key="filter_municipalities",
+        placeholder=ui.t("filters.all"),
+        select_all=False,
+    )
+    variants = st.multiselect(
+        ui.t("filters.variant"),
+        [v.value for v in Variant],
+        key="filter_variants",
+        format_func=lambda v: i18n.label("variant", v),
+        placeholder=ui.t("filters.all"),
+        select_all=False,
+    )
     filters = Filters(municipalities=tuple(municipalities), variants=tuple(variants))
     st.session_state[ui.FILTERS_KEY] = filters
     return filters
@@ -105,13 +126,24 @@ def paginate(frame: pd.DataFrame, *, key: str, page_size: int = PAGE_SIZE) -> pd
     if st.session_state.get(key, 1) > pages:
         st.session_state[key] = pages
     left, right = st.columns([1, 4], vertical_alignment="bottom")
-    page = left.number_input(ui.t("pager.page", pages=formatting.format_number(pages, ui.current_language())), min_value=1,
-                             max_value=pages, step=1, key=key)
+    page = left.number_input(
+        ui.t("pager.page", pages=formatting.format_number(pages, ui.current_language())),
+        min_value=1,
+        max_value=pages,
+        step=1,
+        key=key,
+    )
     first = (int(page) - 1) * page_size
     last = min(first + page_size, total)
     lang = ui.current_language()
-    right.caption(ui.t("pager.rows", first=formatting.format_number(first + 1, lang), last=formatting.format_number(last, lang),
-                       total=formatting.format_number(total, lang)))
+    right.caption(
+        ui.t(
+            "pager.rows",
+            first=formatting.format_number(first + 1, lang),
+            last=formatting.format_number(last, lang),
+            total=formatting.format_number(total, lang),
+        )
+    )
     return frame.iloc[first:last]
 
 
@@ -120,7 +152,13 @@ def issues_frame(failed: ImportFailed) -> pd.DataFrame:
     lang = ui.current_language()
     return pd.DataFrame(
         [(i.sheet, i.row, i.column or "", i.value, i.message(lang)) for i in failed.issues],
-        columns=[ui.t("import.col.sheet"), ui.t("import.col.row"), ui.t("import.col.column"), ui.t("import.col.value"), ui.t("import.col.problem")],
+        columns=[
+            ui.t("import.col.sheet"),
+            ui.t("import.col.row"),
+            ui.t("import.col.column"),
+            ui.t("import.col.value"),
+            ui.t("import.col.problem"),
+        ],
     )
 
 
@@ -134,27 +172,53 @@ def _import_preview(result: ImportResult, *, key: str) -> None:
     from samenhier.io.export import XLSX_MIME, xlsx_bytes
 
     frame = result.as_frame()
-    frame.columns = [ui.t("import.col.sheet"), ui.t("import.col.new"), ui.t("import.col.changed"), ui.t("import.col.unchanged"),
-                     ui.t("import.col.conflicts")]
+    frame.columns = [
+        ui.t("import.col.sheet"),
+        ui.t("import.col.new"),
+        ui.t("import.col.changed"),
+        ui.t("import.col.unchanged"),
+        ui.t("import.col.conflicts"),
+    ]
     st.dataframe(frame, hide_index=True, placeholder=formatting.EMPTY)
     changes = result.changes_frame()
     if not changes.empty:
         shown = changes.copy()
         applied_text = {True: ui.t("import.applied.yes"), False: ui.t("import.applied.no")}
         shown["applied"] = shown["applied"].map(applied_text)
-        shown.columns = [ui.t("import.col.sheet"), ui.t("import.col.row"), ui.t("import.col.record"), ui.t("import.col.column"),
-                         ui.t("import.col.before"), ui.t("import.col.after"), ui.t("import.col.conflict"), ui.t("import.col.applied")]
+        shown.columns = [
+            ui.t("import.col.sheet"),
+            ui.t("import.col.row"),
+            ui.t("import.col.record"),
+            ui.t("import.col.column"),
+            ui.t("import.col.before"),
+            ui.t("import.col.after"),
+            ui.t("import.col.conflict"),
+            ui.t("import.col.applied"),
+        ]
         st.subheader(ui.t("import.changes.title"))
         st.caption(ui.t("import.changes.caption", shown=min(len(shown), PREVIEW_CHANGES), total=len(shown)))
-        st.dataframe(shown.head(PREVIEW_CHANGES), hide_index=True, width="stretch", placeholder=formatting.EMPTY)
-        st.download_button(ui.t("import.changes.download"), data=lambda: xlsx_bytes({"wijzigingen": shown}),
-                           file_name=f"import-wijzigingen-{ui.as_of().isoformat()}.xlsx", mime=XLSX_MIME,
-                           key=f"{key}_changes_xlsx", on_click="ignore", icon=":material/download:")
+        st.dataframe(
+            shown.head(PREVIEW_CHANGES), hide_index=True, width="stretch", placeholder=formatting.EMPTY
+        )
+        st.download_button(
+            ui.t("import.changes.download"),
+            data=lambda: xlsx_bytes({"wijzigingen": shown}),
+            file_name=f"import-wijzigingen-{ui.as_of().isoformat()}.xlsx",
+            mime=XLSX_MIME,
+            key=f"{key}_changes_xlsx",
+            on_click="ignore",
+            icon=":material/download:",
+        )
     if result.missing:
         with st.expander(ui.t("import.missing.title", n=len(result.missing))):
             st.caption(ui.t("import.missing.caption"))
-            st.dataframe(pd.DataFrame([(m.sheet, m.record) for m in result.missing],
-                                      columns=[ui.t("import.col.sheet"), ui.t("import.col.record")]), hide_index=True)
+            st.dataframe(
+                pd.DataFrame(
+                    [(m.sheet, m.record) for m in result.missing],
+                    columns=[ui.t("import.col.sheet"), ui.t("import.col.record")],
+                ),
+                hide_index=True,
+            )
 
 
 def _import_refused(failed: ImportFailed) -> None:
@@ -174,14 +238,20 @@ def _saved_uploads(uploads, folder: str) -> list[Path]:
 
 def _import_done(done: ImportResult, *, key: str) -> None:
     """What the import did: counts, conflicts kept or taken, the backup made before it, a link to its audit event."""
-    st.success(ui.t("import.done", new=sum(s.new for s in done.sheets), changed=sum(s.changed for s in done.sheets)))
+    st.success(
+        ui.t("import.done", new=sum(s.new for s in done.sheets), changed=sum(s.changed for s in done.sheets))
+    )
     if done.conflicts:
         st.info(ui.t(f"import.done.conflicts.{done.on_conflict}", n=len(done.conflicts)))
     if done.backup is not None:
         st.caption(ui.t("import.done.backup", file=ui.md(done.backup.name)))
     if done.audit_id is not None:
-        st.page_link("views/audit.py", label=ui.t("import.done.audit"), icon=":material/history:",
-                     query_params={"event": str(done.audit_id)})
+        st.page_link(
+            "views/audit.py",
+            label=ui.t("import.done.audit"),
+            icon=":material/history:",
+            query_params={"event": str(done.audit_id)},
+        )
     _import_preview(done, key=f"{key}_done")
 
 
@@ -212,8 +282,12 @@ def workbook_import(engine: Engine, *, key: str = "import") -> None:
     done = st.session_state.pop(done_key, None)
     if done is not None:
         _import_done(done, key=key)
-    uploads = st.file_uploader(ui.t("import.upload"), type=["xlsx", "csv", "zip"], accept_multiple_files=True,
-                               key=f"{key}_files_{st.session_state.get(round_key, 0)}")
+    uploads = st.file_uploader(
+        ui.t("import.upload"),
+        type=["xlsx", "csv", "zip"],
+        accept_multiple_files=True,
+        key=f"{key}_files_{st.session_state.get(round_key, 0)}",
+    )
     if not uploads:
         st.session_state.pop(preview_key, None)
         return
@@ -223,15 +297,29 @@ def workbook_import(engine: Engine, *, key: str = "import") -> None:
     if known is None or known[0] != signature:
         with tempfile.TemporaryDirectory() as folder:
             try:
-                outcome = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=True, on_conflict=on_conflict)
+                outcome = import_files(
+                    engine,
+                    scope,
+                    paths=_saved_uploads(uploads, folder),
+                    dry_run=True,
+                    on_conflict=on_conflict,
+                )
             except ImportFailed as failed:
                 outcome = failed
         st.session_state[preview_key] = known = (signature, outcome)
     preview = known[1]
     if not isinstance(preview, ImportFailed) and preview.conflicts or on_conflict != "keep-app":
-        st.radio(ui.t("import.on_conflict"), ("keep-app", "take-workbook"), key=f"{key}_on_conflict", horizontal=True,
-                 format_func=lambda choice: ui.t(f"import.on_conflict.{choice}"),
-                 captions=[ui.t("import.on_conflict.keep-app.help"), ui.t("import.on_conflict.take-workbook.help")])
+        st.radio(
+            ui.t("import.on_conflict"),
+            ("keep-app", "take-workbook"),
+            key=f"{key}_on_conflict",
+            horizontal=True,
+            format_func=lambda choice: ui.t(f"import.on_conflict.{choice}"),
+            captions=[
+                ui.t("import.on_conflict.keep-app.help"),
+                ui.t("import.on_conflict.take-workbook.help"),
+            ],
+        )
     if isinstance(preview, ImportFailed):
         _import_refused(preview)
         return
@@ -245,7 +333,9 @@ def workbook_import(engine: Engine, *, key: str = "import") -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         try:
-            result = import_files(engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False, on_conflict=on_conflict)
+            result = import_files(
+                engine, scope, paths=_saved_uploads(uploads, folder), dry_run=False, on_conflict=on_conflict
+            )
         except ImportFailed as failed:  # the store changed since the preview
             st.session_state.pop(preview_key, None)
             _import_refused(failed)
@@ -267,12 +357,26 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
     snapshot = frame.copy()
     stem = f"{name}-{ui.as_of().isoformat()}"
     left, right, _ = st.columns([1, 1, 6])
-    left.download_button(ui.t("download.xlsx"), data=lambda: xlsx_bytes({name: snapshot}), file_name=f"{stem}.xlsx",
-                         mime=XLSX_MIME, key=f"download_{name}_xlsx", on_click="ignore", icon=":material/download:",
-                         help=ui.t("download.help"))
-    right.download_button(ui.t("download.csv"), data=lambda: csv_bytes(snapshot), file_name=f"{stem}.csv",
-                          mime=CSV_MIME, key=f"download_{name}_csv", on_click="ignore", icon=":material/download:",
-                          help=ui.t("download.help"))
+    left.download_button(
+        ui.t("download.xlsx"),
+        data=lambda: xlsx_bytes({name: snapshot}),
+        file_name=f"{stem}.xlsx",
+        mime=XLSX_MIME,
+        key=f"download_{name}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+        help=ui.t("download.help"),
+    )
+    right.download_button(
+        ui.t("download.csv"),
+        data=lambda: csv_bytes(snapshot),
+        file_name=f"{stem}.csv",
+        mime=CSV_MIME,
+        key=f"download_{name}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help=ui.t("download.help"),
+    )
 
 
 ONBOARDING_IMPORT = "onboarding_import"
@@ -283,7 +387,9 @@ def onboarding(engine: Engine) -> None:
     """First steps in an empty store: import a workbook, load demo data, or start empty."""
     st.subheader(ui.t("onboarding.title"))
     st.write(ui.t("onboarding.intro"))
-    tab_import, tab_demo, tab_empty = st.tabs([ui.t("onboarding.import"), ui.t("onboarding.demo"), ui.t("onboarding.empty")])
+    tab_import, tab_demo, tab_empty = st.tabs(
+        [ui.t("onboarding.import"), ui.t("onboarding.demo"), ui.t("onboarding.empty")]
+    )
     with tab_import:
         workbook_import(engine, key=ONBOARDING_IMPORT)
     with tab_demo:
@@ -351,8 +457,12 @@ def _tab_setup_form() -> None:
 
     with st.form("setup"):
         username = st.text_input(ui.t("login.username"), key="setup_username")
-        password = st.text_input(ui.t("login.password"), type="password", key="setup_password",
-                                 help=ui.t("setup.password_help", n=MIN_PASSWORD_LENGTH))
+        password = st.text_input(
+            ui.t("login.password"),
+            type="password",
+            key="setup_password",
+            help=ui.t("setup.password_help", n=MIN_PASSWORD_LENGTH),
+        )
         repeat = st.text_input(ui.t("setup.repeat"), type="password", key="setup_repeat")
         submitted = st.form_submit_button(ui.t("setup.submit"), type="primary")
     if not submitted:
@@ -364,8 +474,16 @@ def _tab_setup_form() -> None:
         _setup_refused("already_done")
     else:
         try:
-            ui.login(create_user(engine, username, password, UserRole.COORDINATOR, actor="setup",
-                                 language=ui.current_language()))
+            ui.login(
+                create_user(
+                    engine,
+                    username,
+                    password,
+                    UserRole.COORDINATOR,
+                    actor="setup",
+                    language=ui.current_language(),
+                )
+            )
         except UserError as exc:
             _setup_refused(f"{exc.field}.{exc.code}")
         else:

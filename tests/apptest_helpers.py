@@ -38,10 +38,17 @@ def login_session(scope: Scope) -> str:
     with session_scope(get_engine(database_url())) as session:
         user = session.exec(select(UserAccount).where(UserAccount.username == scope.username)).first()
         if user is None:
-            user = UserAccount(username=scope.username, password_hash=_unusable_hash(), role=scope.role.value,
-                               community_builder_id=scope.community_builder_id, created_at=now_utc())
+            user = UserAccount(
+                username=scope.username,
+                password_hash=_unusable_hash(),
+                role=scope.role.value,
+                community_builder_id=scope.community_builder_id,
+                created_at=now_utc(),
+            )
             if scope.municipalities:  # a municipality coordinator (issue 16)
-                user.municipalities = list(session.exec(select(Municipality).where(Municipality.name.in_(scope.municipalities))))
+                user.municipalities = list(
+                    session.exec(select(Municipality).where(Municipality.name.in_(scope.municipalities)))
+                )
             session.add(user)
             session.flush()
         if sessions.scope_of(user) != scope:
@@ -54,13 +61,17 @@ def set_account_language(username: str, lang: str) -> None:
         session.exec(update(UserAccount).where(UserAccount.username == username).values(language=lang))
 
 
-def run_app(scope: Scope | None = None, *, lang: str = "nl", page: str | None = None, query: dict | None = None) -> AppTest:
+def run_app(
+    scope: Scope | None = None, *, lang: str = "nl", page: str | None = None, query: dict | None = None
+) -> AppTest:
     """Run app.py once, logged in as ``scope`` (None: not logged in), optionally on ``page`` (e.g. "views/group.py")."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     if scope is not None:
         at.session_state["session_token"] = login_session(scope)
-        set_account_language(scope.username, lang)  # a logged-in user sees the app in their account's language
+        set_account_language(
+            scope.username, lang
+        )  # a logged-in user sees the app in their account's language
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
@@ -73,7 +84,18 @@ def run_app(scope: Scope | None = None, *, lang: str = "nl", page: str | None = 
 def texts(at: AppTest) -> str:
     """All text the page shows in markdown, titles, captions, infos, errors and metrics labels (one string)."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "error", "warning", "success", "text"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "error",
+        "warning",
+        "success",
+        "text",
+    ):
         parts += [str(e.value) for e in at.get(kind)]
     parts += [m.label for m in at.metric]
     return "\n".join(parts)

@@ -23,8 +23,9 @@ def cli_env(database: os.PathLike | str) -> dict[str, str]:
     path, or a ``postgresql+psycopg://`` URL) with a fixed clock."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAMENHIER_")}
     url = str(database) if str(database).startswith("postgresql") else f"sqlite:///{database}"
-    env.update(SAMENHIER_DATABASE_URL=url, SAMENHIER_TODAY=AS_OF, SAMENHIER_LANG="nl",
-               PYTHONPATH=str(PROJECT_ROOT))
+    env.update(
+        SAMENHIER_DATABASE_URL=url, SAMENHIER_TODAY=AS_OF, SAMENHIER_LANG="nl", PYTHONPATH=str(PROJECT_ROOT)
+    )
     return env
 
 
@@ -62,8 +63,15 @@ def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subpro
 
 def run_cli_process(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
     """``python -m samenhier *args`` as its own process from the project root; stdin is a pipe (never a terminal)."""
-    return subprocess.run([sys.executable, "-m", "samenhier", *args], cwd=PROJECT_ROOT, env=env, input=stdin or "",
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "samenhier", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def query(database: Path, sql: str, *params) -> list[tuple]:
@@ -77,5 +85,12 @@ def query(database: Path, sql: str, *params) -> list[tuple]:
 
 def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
     """Like :func:`run_cli` but without waiting, to run independent commands side by side."""
-    return subprocess.Popen([sys.executable, "-m", "samenhier", *args], cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "samenhier", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -28,7 +28,9 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "both_backends: run the test on SQLite and on PostgreSQL (see tests/conftest.py)")
+    config.addinivalue_line(
+        "markers", "both_backends: run the test on SQLite and on PostgreSQL (see tests/conftest.py)"
+    )
 
 
 def pytest_generate_tests(metafunc):
@@ -221,7 +223,10 @@ def dump_tables(engine) -> dict[str, list[tuple]]:
     """Every row of every table (alembic_version included), ordered, for before/after comparisons."""
     with engine.connect() as connection:
         names = sorted(inspect(connection).get_table_names())
-        return {name: connection.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY 1').fetchall() for name in names}
+        return {
+            name: connection.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
+            for name in names
+        }
 
 
 @pytest.fixture(name="dump_tables")

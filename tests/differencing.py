@@ -64,7 +64,11 @@ class Search:
     """(parent choice, [child choices]): the children are disjoint parts of the parent."""
 
     def add(self, choice: str, groups, key: tuple, n, k=None, kind: str = "share") -> None:
-        self.observations.append(Observation(choice, frozenset(groups), key, n if _known(n) else None, k if _known(k) else None, kind))
+        self.observations.append(
+            Observation(
+                choice, frozenset(groups), key, n if _known(n) else None, k if _known(k) else None, kind
+            )
+        )
 
     def leaks(self) -> list[Leak]:
         found: list[Leak] = []
@@ -93,7 +97,11 @@ class Search:
                 if not shown:
                     continue
                 n = p.n - sum(c.n for c in shown)
-                k = p.k - sum(c.k for c in shown) if p.k is not None and all(c.k is not None for c in shown) else None
+                k = (
+                    p.k - sum(c.k for c in shown)
+                    if p.k is not None and all(c.k is not None for c in shown)
+                    else None
+                )
                 if _leak(n, k, p.kind, self.min_n):
                     found.append(Leak(f"{parent} − Σ({', '.join(c.choice for c in shown)})", key, n, k))
         return found

@@ -23,7 +23,9 @@ def settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     for _ in range(2):
         page.wait_for_selector(IDLE, timeout=TIMEOUT)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT
+        )
         page.wait_for_timeout(250)
 
 
@@ -63,7 +65,9 @@ def open_tab(page: Page, name: str) -> Locator:
 
 def choose(page: Page, where: Locator | Page, label: str, option: str) -> None:
     """Pick the option containing ``option`` in the select box labelled ``label`` inside ``where``."""
-    box = where.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}( \*)?$"))  # "*": a required field
+    box = where.get_by_role(
+        "combobox", name=re.compile(rf"^{re.escape(label)}( \*)?$")
+    )  # "*": a required field
     box.click()
     try:  # the first click on a select box sometimes only focuses it; the arrow key then opens the list
         page.get_by_role("listbox").wait_for(state="visible", timeout=1500)
@@ -94,8 +98,11 @@ def heatmap_cell(page: Page, row: str, column: str, *, expected: int | None) -> 
     """The number drawn in the heatmap's cell (``row`` label, ``column`` label) — None for an empty cell —
     once the chart shows ``expected`` there (plotly draws after Streamlit has settled); fails after the timeout."""
     try:
-        page.wait_for_function(f"(args) => {{ const v = ({HEATMAP_CELL})(args); return v !== undefined && v === {json.dumps(expected)}; }}",
-                               arg=[row, column], timeout=TIMEOUT)
+        page.wait_for_function(
+            f"(args) => {{ const v = ({HEATMAP_CELL})(args); return v !== undefined && v === {json.dumps(expected)}; }}",
+            arg=[row, column],
+            timeout=TIMEOUT,
+        )
     except PlaywrightTimeout:
         pass  # the assertion below shows what is drawn instead
     return page.evaluate(HEATMAP_CELL, [row, column])

@@ -46,35 +46,102 @@ class Store:
         return self._add(Municipality(name=name, cbs_code=cbs_code), name)
 
     def builder(self, name: str, municipality: str, languages: str) -> int:
-        return self._add(CommunityBuilder(name=name, municipality_id=self.ids[municipality], languages=languages), name)
+        return self._add(
+            CommunityBuilder(name=name, municipality_id=self.ids[municipality], languages=languages), name
+        )
 
-    def group(self, code: str, municipality: str, builder: str | None, *, status: str = GroupStatus.AWAITING_MATCH.value,
-              signup: dt.date = DEFAULT_SIGNUP, training: dt.date | None = DEFAULT_TRAINING, members: int = 4,
-              variant: str = "statushouders") -> int:
-        group_id = self._add(WelcomeGroup(
-            code=code, name=f"Groep {code}", municipality_id=self.ids[municipality], variant=variant, status=status,
-            community_builder_id=self.ids[builder] if builder else None, signup_date=signup, training_completed_date=training,
-        ), code)
+    def group(
+        self,
+        code: str,
+        municipality: str,
+        builder: str | None,
+        *,
+        status: str = GroupStatus.AWAITING_MATCH.value,
+        signup: dt.date = DEFAULT_SIGNUP,
+        training: dt.date | None = DEFAULT_TRAINING,
+        members: int = 4,
+        variant: str = "statushouders",
+    ) -> int:
+        group_id = self._add(
+            WelcomeGroup(
+                code=code,
+                name=f"Groep {code}",
+                municipality_id=self.ids[municipality],
+                variant=variant,
+                status=status,
+                community_builder_id=self.ids[builder] if builder else None,
+                signup_date=signup,
+                training_completed_date=training,
+            ),
+            code,
+        )
         with Session(self.engine) as session:
             for _ in range(members):
                 self._members += 1
-                session.add(Member(code=f"L{self._members:04d}", group_id=group_id, first_name="Lid", last_name=str(self._members),
-                                   joined_date=signup))
+                session.add(
+                    Member(
+                        code=f"L{self._members:04d}",
+                        group_id=group_id,
+                        first_name="Lid",
+                        last_name=str(self._members),
+                        joined_date=signup,
+                    )
+                )
             session.commit()
         return group_id
 
-    def newcomer(self, code: str, municipality: str, *, arrival: dt.date, registered: dt.date,
-                 status: str = NewcomerStatus.WAITING.value, languages: str = "Arabisch", household: int = 1,
-                 first_name: str = "Nieuw", last_name: str | None = None) -> int:
-        return self._add(Newcomer(
-            code=code, first_name=first_name, last_name=last_name or code, municipality_id=self.ids[municipality],
-            languages=languages, household_size=household, arrival_date=arrival, registration_date=registered, status=status,
-        ), code)
+    def newcomer(
+        self,
+        code: str,
+        municipality: str,
+        *,
+        arrival: dt.date,
+        registered: dt.date,
+        status: str = NewcomerStatus.WAITING.value,
+        languages: str = "Arabisch",
+        household: int = 1,
+        first_name: str = "Nieuw",
+        last_name: str | None = None,
+    ) -> int:
+        return self._add(
+            Newcomer(
+                code=code,
+                first_name=first_name,
+                last_name=last_name or code,
+                municipality_id=self.ids[municipality],
+                languages=languages,
+                household_size=household,
+                arrival_date=arrival,
+                registration_date=registered,
+                status=status,
+            ),
+            code,
+        )
 
-    def match(self, key: str, group: str, newcomer: str, *, status: str, proposed: dt.date, started: dt.date | None = None,
-              ended: dt.date | None = None, reason: str = "") -> int:
-        return self._add(Match(group_id=self.ids[group], newcomer_id=self.ids[newcomer], status=status, proposed_date=proposed,
-                               started_date=started, ended_date=ended, end_reason=reason), key)
+    def match(
+        self,
+        key: str,
+        group: str,
+        newcomer: str,
+        *,
+        status: str,
+        proposed: dt.date,
+        started: dt.date | None = None,
+        ended: dt.date | None = None,
+        reason: str = "",
+    ) -> int:
+        return self._add(
+            Match(
+                group_id=self.ids[group],
+                newcomer_id=self.ids[newcomer],
+                status=status,
+                proposed_date=proposed,
+                started_date=started,
+                ended_date=ended,
+                end_reason=reason,
+            ),
+            key,
+        )
 
     def get(self, model, key: str):
         with Session(self.engine) as session:
@@ -82,13 +149,17 @@ class Store:
 
     def matches_of(self, newcomer: str) -> list[Match]:
         with Session(self.engine) as session:
-            return list(session.exec(select(Match).where(Match.newcomer_id == self.ids[newcomer]).order_by(Match.id)))
+            return list(
+                session.exec(select(Match).where(Match.newcomer_id == self.ids[newcomer]).order_by(Match.id))
+            )
 
     def counts(self) -> tuple[int, int, int, int]:
         """(matches, audit events, sum of match versions, sum of newcomer+group versions): unchanged means nothing written."""
         with Session(self.engine) as session:
             match_versions = sum(m.version for m in session.exec(select(Match)))
-            other = sum(n.version for n in session.exec(select(Newcomer))) + sum(g.version for g in session.exec(select(WelcomeGroup)))
+            other = sum(n.version for n in session.exec(select(Newcomer))) + sum(
+                g.version for g in session.exec(select(WelcomeGroup))
+            )
         return count_rows(self.engine, Match), count_rows(self.engine, AuditEvent), match_versions, other
 
 
@@ -109,7 +180,18 @@ def two_city_store(engine) -> Store:
     store.group("H1", "Haarlem", "Anna", training=D(2026, 3, 1), members=4)
     store.group("H2", "Haarlem", "Anna", signup=D(2026, 6, 1), training=D(2026, 9, 15), members=2)
     store.group("A1", "Almere", "Bram", signup=D(2026, 6, 1), training=D(2026, 10, 1), members=3)
-    store.newcomer("NH1", "Haarlem", arrival=D(2024, 2, 29), registered=D(2026, 5, 1), languages="Arabisch", household=3)
-    store.newcomer("NH2", "Haarlem", arrival=D(2025, 1, 10), registered=D(2026, 10, 16), languages="Tigrinya", household=1)
-    store.newcomer("NA1", "Almere", arrival=D(2024, 6, 1), registered=D(2026, 8, 17), languages="Dari", household=2)
+    store.newcomer(
+        "NH1", "Haarlem", arrival=D(2024, 2, 29), registered=D(2026, 5, 1), languages="Arabisch", household=3
+    )
+    store.newcomer(
+        "NH2",
+        "Haarlem",
+        arrival=D(2025, 1, 10),
+        registered=D(2026, 10, 16),
+        languages="Tigrinya",
+        household=1,
+    )
+    store.newcomer(
+        "NA1", "Almere", arrival=D(2024, 6, 1), registered=D(2026, 8, 17), languages="Dari", household=2
+    )
     return store

@@ -105,16 +105,38 @@ def build_store(engine) -> Store:
         ]
         groups = {}
         for code, town, status, builder, members in spec:
-            group = WelcomeGroup(code=code, name=f"Groep {code}", municipality_id=town.id, variant="statushouders",
-                                 status=status, community_builder_id=builder.id, signup_date=D("2019-01-01"))
+            group = WelcomeGroup(
+                code=code,
+                name=f"Groep {code}",
+                municipality_id=town.id,
+                variant="statushouders",
+                status=status,
+                community_builder_id=builder.id,
+                signup_date=D("2019-01-01"),
+            )
             s.add(group)
             s.flush()
             groups[code] = group.id
             for n in range(members):
-                s.add(Member(code=f"{code}-L{n}", group_id=group.id, first_name="Lid", last_name=str(n),
-                             joined_date=D("2019-02-01")))
-        s.add(Member(code="T-001-archived", group_id=groups["T-001"], first_name="Oud", last_name="Lid",
-                     joined_date=D("2019-02-01"), archived=True))
+                s.add(
+                    Member(
+                        code=f"{code}-L{n}",
+                        group_id=group.id,
+                        first_name="Lid",
+                        last_name=str(n),
+                        joined_date=D("2019-02-01"),
+                    )
+                )
+        s.add(
+            Member(
+                code="T-001-archived",
+                group_id=groups["T-001"],
+                first_name="Oud",
+                last_name="Lid",
+                joined_date=D("2019-02-01"),
+                archived=True,
+            )
+        )
         matches = [
             ("T-001", 3, "2025-12-01", "2025-12-29", None, "actief"),
             ("T-002", 2, "2020-05-01", "2020-06-01", "2021-01-03", "gestopt"),
@@ -125,17 +147,40 @@ def build_store(engine) -> Store:
             ("T-007", 1, "2023-01-15", "2023-01-31", "2024-01-30", "afgerond"),
         ]
         for n, (code, household, proposed, started, ended, status) in enumerate(matches):
-            newcomer = Newcomer(code=f"N{n}", first_name="Nieuw", last_name=str(n), municipality_id=almere.id,
-                                household_size=household, arrival_date=D("2019-01-01"),
-                                registration_date=D("2019-06-01"), status="gematcht")
+            newcomer = Newcomer(
+                code=f"N{n}",
+                first_name="Nieuw",
+                last_name=str(n),
+                municipality_id=almere.id,
+                household_size=household,
+                arrival_date=D("2019-01-01"),
+                registration_date=D("2019-06-01"),
+                status="gematcht",
+            )
             s.add(newcomer)
             s.flush()
-            s.add(Match(group_id=groups[code], newcomer_id=newcomer.id, proposed_date=D(proposed),
-                        started_date=D(started), ended_date=D(ended) if ended else None, status=status))
+            s.add(
+                Match(
+                    group_id=groups[code],
+                    newcomer_id=newcomer.id,
+                    proposed_date=D(proposed),
+                    started_date=D(started),
+                    ended_date=D(ended) if ended else None,
+                    status=status,
+                )
+            )
         for code, meetings in MEETINGS.items():
             for day, kind in meetings:
-                s.add(Meeting(group_id=groups[code], date=D(day), kind=kind, duration_minutes=90,
-                              members_present=2, newcomers_present=1))
+                s.add(
+                    Meeting(
+                        group_id=groups[code],
+                        date=D(day),
+                        kind=kind,
+                        duration_minutes=90,
+                        members_present=2,
+                        newcomers_present=1,
+                    )
+                )
         s.commit()
         return Store(
             groups=groups,

@@ -33,8 +33,11 @@ def find_bindir() -> Path | None:
     candidates = [os.environ.get("SAMENHIER_PG_BINDIR", "")]
     if initdb := shutil.which("initdb"):
         candidates.append(str(Path(initdb).parent))
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name.split(".")[0]),
-                         reverse=True)
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name.split(".")[0]),
+        reverse=True,
+    )
     for folder in filter(None, candidates):
         if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
             return Path(folder)
@@ -85,13 +88,41 @@ class PostgresServer:
             raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stdout}\n{done.stderr}")
 
     def start(self) -> PostgresServer:
-        self._run("initdb", "-D", str(self.data), "-U", SERVER_USER, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
-        options = " ".join([
-            "-c listen_addresses=127.0.0.1", f"-c port={self.port}", "-c unix_socket_directories=''",
-            "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off", "-c max_connections=200",
-            "-c shared_buffers=64MB",
-        ])
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options, "-w", "-t", "60", "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            SERVER_USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
+        options = " ".join(
+            [
+                "-c listen_addresses=127.0.0.1",
+                f"-c port={self.port}",
+                "-c unix_socket_directories=''",
+                "-c fsync=off",
+                "-c full_page_writes=off",
+                "-c synchronous_commit=off",
+                "-c max_connections=200",
+                "-c shared_buffers=64MB",
+            ]
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         deadline = time.time() + 30
         while True:
             try:
@@ -116,7 +147,9 @@ class PostgresServer:
 
     def admin(self) -> psycopg.Connection:
         """An autocommit connection to the ``postgres`` maintenance database (CREATE/DROP DATABASE)."""
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=SERVER_USER, dbname="postgres", autocommit=True)
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user=SERVER_USER, dbname="postgres", autocommit=True
+        )
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         """Create ``name`` (empty, or a copy of ``template``, which must have no open connections); return its URL."""
@@ -130,4 +163,6 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         """Drop ``name``, ending any connection still open to it."""
         with self.admin() as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

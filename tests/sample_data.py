@@ -23,13 +23,17 @@ SHARED_WORKBOOK = SHARED_DATA / "samenhier-voorbeeld.xlsx"
 
 def shared_data_missing(path: Path) -> str:
     """Why a test that needs ``path`` from the shared data is skipped, and what to do about it."""
-    return (f"{path.name} not found in the shared data folder {SHARED_DATA}: put the coordinator's files there, "
-            f"or point {SHARED_DATA_VARIABLE} at the folder that holds them")
+    return (
+        f"{path.name} not found in the shared data folder {SHARED_DATA}: put the coordinator's files there, "
+        f"or point {SHARED_DATA_VARIABLE} at the folder that holds them"
+    )
 
 
 def require_workbook() -> Path:
     """The sample workbook's path; raises FileNotFoundError naming the fix when it is gone."""
     if not WORKBOOK.is_file():
-        raise FileNotFoundError(f"the sample workbook is missing at {WORKBOOK}: "
-                                f"restore it with `git checkout -- {WORKBOOK.relative_to(PROJECT_ROOT)}`")
+        raise FileNotFoundError(
+            f"the sample workbook is missing at {WORKBOOK}: "
+            f"restore it with `git checkout -- {WORKBOOK.relative_to(PROJECT_ROOT)}`"
+        )
     return WORKBOOK

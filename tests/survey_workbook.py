@@ -27,8 +27,12 @@ from samenhier.models import WelcomeGroup
 
 # Workbook column → (store item, kind). Emotional: ja / min of meer → 1; social: nee / min of meer → 1.
 ITEMS = {
-    "leegte": ("emptiness", "emotional"), "terugvallen": ("fall_back_on", "social"), "vertrouwen": ("trust", "social"),
-    "mis_mensen": ("miss_people", "emotional"), "verbonden": ("connected", "social"), "in_de_steek": ("abandoned", "emotional"),
+    "leegte": ("emptiness", "emotional"),
+    "terugvallen": ("fall_back_on", "social"),
+    "vertrouwen": ("trust", "social"),
+    "mis_mensen": ("miss_people", "emotional"),
+    "verbonden": ("connected", "social"),
+    "in_de_steek": ("abandoned", "emotional"),
 }
 
 
@@ -69,20 +73,29 @@ def share_lonely(responses: pd.DataFrame, wave: str, role: str) -> tuple[int, in
     return int((part["total"] >= 2).sum()), len(part)
 
 
-def share_lonely_in_safe_cells(responses: pd.DataFrame, wave: str, role: str, min_n: int = 5) -> tuple[int, int]:
+def share_lonely_in_safe_cells(
+    responses: pd.DataFrame, wave: str, role: str, min_n: int = 5
+) -> tuple[int, int]:
     """:func:`share_lonely` over the cells (municipality × variant × cohort = year of the group's first match
     start) that may count under the disclosure rules, worked out here by hand: a cell counts when at
     least ``min_n`` of its ``role`` responses to ``wave`` are scored and, below ``2 × min_n``, none of
     lonely / not lonely (0–1) / moderately (2–4) / severely (5–6) holds 0% or 100% of them."""
     wb = sheets()
     cohort = wb["koppelingen"].groupby("groep_code")["gestart_op"].min().dt.year.rename("cohort")
-    cells = wb["groepen"][["groep_code", "gemeente", "variant"]].merge(cohort, left_on="groep_code", right_index=True, how="left")
+    cells = wb["groepen"][["groep_code", "gemeente", "variant"]].merge(
+        cohort, left_on="groep_code", right_index=True, how="left"
+    )
     part = responses[(responses["meting"] == wave) & (responses["rol"] == role) & responses["total"].notna()]
     part = part.drop(columns=["gemeente"]).merge(cells, on="groep_code")
     kept = []
     for _, cell in part.groupby(["gemeente", "variant", "cohort"], dropna=False):
         n = len(cell)
-        counts = [(cell["total"] >= 2).sum(), (cell["total"] <= 1).sum(), cell["total"].between(2, 4).sum(), (cell["total"] >= 5).sum()]
+        counts = [
+            (cell["total"] >= 2).sum(),
+            (cell["total"] <= 1).sum(),
+            cell["total"].between(2, 4).sum(),
+            (cell["total"] >= 5).sum(),
+        ]
         if n >= min_n and (n >= 2 * min_n or all(0 < c < n for c in counts)):
             kept.append(cell)
     if not kept:

@@ -30,18 +30,35 @@ def end_match_page():
     city = st.selectbox("Gemeente", sorted(set(running["municipality"])), key="city")
     here = running[running["municipality"] == city]
     st.dataframe(here[["group_code", "newcomer_code"]])
-    row = actions.pick(here, key="pick", id_column="match_id", label="Koppeling",
-                       format_row=lambda r: f"{r.group_code} ↔ {r.newcomer_code}")
+    row = actions.pick(
+        here,
+        key="pick",
+        id_column="match_id",
+        label="Koppeling",
+        format_row=lambda r: f"{r.group_code} ↔ {r.newcomer_code}",
+    )
     if row is not None:
-        shown = Shown(int(row["match_id"]), int(row["version"]), f"koppeling {row['group_code']} ↔ {row['newcomer_code']}")
+        shown = Shown(
+            int(row["match_id"]),
+            int(row["version"]),
+            f"koppeling {row['group_code']} ↔ {row['newcomer_code']}",
+        )
         actions.action_form(
-            "end", shown,
-            fields=[FormField("outcome", "Uitkomst", "radio", options=["afgerond", "gestopt"]),
-                    FormField("ended_date", "Einddatum", "date", default=dt.date(2026, 11, 10)),
-                    FormField("reason", "Reden")],
-            call=lambda s, v: services.end_match(ui.engine(), scope, match_id=s.id, expected_version=s.version, **v),
-            submit_label=f"{shown.name} beëindigen", done_text=f"{shown.name} beëindigd",
-            confirm_text=f"{shown.name} echt beëindigen?", slot="pick", destructive=True,
+            "end",
+            shown,
+            fields=[
+                FormField("outcome", "Uitkomst", "radio", options=["afgerond", "gestopt"]),
+                FormField("ended_date", "Einddatum", "date", default=dt.date(2026, 11, 10)),
+                FormField("reason", "Reden"),
+            ],
+            call=lambda s, v: services.end_match(
+                ui.engine(), scope, match_id=s.id, expected_version=s.version, **v
+            ),
+            submit_label=f"{shown.name} beëindigen",
+            done_text=f"{shown.name} beëindigd",
+            confirm_text=f"{shown.name} echt beëindigen?",
+            slot="pick",
+            destructive=True,
         )
 
 
@@ -49,8 +66,22 @@ def end_match_page():
 def store(engine):
     store = two_city_store(engine)
     # consistent with the store's rules: proposed after the newcomer registered (NH1: 2026-05-01) and the training (H1: 2026-03-01)
-    store.match("haarlem", "H1", "NH1", status=MatchStatus.ACTIVE.value, proposed=D(2026, 5, 10), started=D(2026, 5, 20))
-    store.match("almere", "A1", "NA1", status=MatchStatus.ACTIVE.value, proposed=D(2026, 10, 5), started=D(2026, 10, 10))
+    store.match(
+        "haarlem",
+        "H1",
+        "NH1",
+        status=MatchStatus.ACTIVE.value,
+        proposed=D(2026, 5, 10),
+        started=D(2026, 5, 20),
+    )
+    store.match(
+        "almere",
+        "A1",
+        "NA1",
+        status=MatchStatus.ACTIVE.value,
+        proposed=D(2026, 10, 5),
+        started=D(2026, 10, 10),
+    )
     return store
 
 
@@ -104,7 +135,9 @@ def test_end_asks_naming_the_record_then_ends_exactly_that_one(store):
     after = statuses(store)
     assert after[store.ids["haarlem"]] == (MatchStatus.COMPLETED.value, before[store.ids["haarlem"]][1] + 1)
     assert after[store.ids["almere"]] == before[store.ids["almere"]]
-    assert [s.value for s in at.success] == ["koppeling H1 ↔ NH1 beëindigd"]  # under the picker: the match left the list
+    assert [s.value for s in at.success] == [
+        "koppeling H1 ↔ NH1 beëindigd"
+    ]  # under the picker: the match left the list
     assert [t.value for t in at.toast] == ["koppeling H1 ↔ NH1 beëindigd"]
     assert at.selectbox(key="pick").value is None
 
@@ -120,7 +153,9 @@ def test_field_errors_show_at_the_field_and_keep_the_input(store):
     at.button(key=f"{key}-confirm").click().run()
     assert at.text_input(key=f"{key}-reason").value == "x" * 501
     errors = [e.value for e in at.error]
-    assert len(errors) == 2 and "500" in errors[0]  # under the reason: validation.match_reason_too_long names the limit
+    assert (
+        len(errors) == 2 and "500" in errors[0]
+    )  # under the reason: validation.match_reason_too_long names the limit
     assert errors[1] == "Niet opgeslagen: verbeter de gemarkeerde velden."  # forms.fix_errors, by the button
     assert statuses(store)[store.ids["almere"]][0] == MatchStatus.ACTIVE.value
 
@@ -140,7 +175,9 @@ def test_a_record_changed_since_it_was_shown_is_not_written(store):
     before = statuses(store)
     at.button(key=f"{key}-confirm").click().run()
     assert statuses(store) == before
-    assert [w.value for w in at.warning][-1].startswith("koppeling H1 ↔ NH1 is intussen door iemand anders gewijzigd")
+    assert [w.value for w in at.warning][-1].startswith(
+        "koppeling H1 ↔ NH1 is intussen door iemand anders gewijzigd"
+    )
 
 
 def log_meeting_page():
@@ -161,15 +198,20 @@ def log_meeting_page():
         group = session.exec(select(WelcomeGroup).where(WelcomeGroup.code == "H1")).one()
         shown = Shown(group.id, None, f"groep {group.code} {group.name}")
     actions.action_form(
-        "log", shown,
-        fields=[FormField("date", "Datum", "date", default=dt.date(2026, 11, 10)),
-                FormField("kind", "Soort", "select", options=["groepsactiviteit", "online"]),
-                FormField("duration_minutes", "Duur", "int", min_value=0),
-                FormField("members_present", "Leden", "int", min_value=0),
-                FormField("newcomers_present", "Nieuwkomers", "int", min_value=0),
-                FormField("note", "Notitie", "textarea")],
+        "log",
+        shown,
+        fields=[
+            FormField("date", "Datum", "date", default=dt.date(2026, 11, 10)),
+            FormField("kind", "Soort", "select", options=["groepsactiviteit", "online"]),
+            FormField("duration_minutes", "Duur", "int", min_value=0),
+            FormField("members_present", "Leden", "int", min_value=0),
+            FormField("newcomers_present", "Nieuwkomers", "int", min_value=0),
+            FormField("note", "Notitie", "textarea"),
+        ],
         call=lambda s, v: services.log_meeting(ui.engine(), scope, group_id=s.id, **v),
-        submit_label="Opslaan", done_text=f"Bijeenkomst van {shown.name} opgeslagen", confirm_flag="confirm_duplicate",
+        submit_label="Opslaan",
+        done_text=f"Bijeenkomst van {shown.name} opgeslagen",
+        confirm_flag="confirm_duplicate",
     )
 
 
@@ -191,12 +233,16 @@ def test_saved_form_is_cleared_and_the_same_values_again_ask_first(store):
 
     fill()
     at.button(key=f"{key}-submit").click().run()
-    assert [s.value for s in at.success] == ["Bijeenkomst van groep H1 Groep H1 opgeslagen"], [e.value for e in at.error]
+    assert [s.value for s in at.success] == ["Bijeenkomst van groep H1 Groep H1 opgeslagen"], [
+        e.value for e in at.error
+    ]
     assert at.number_input(key=f"{key}-duration_minutes").value is None  # cleared
     assert at.date_input(key=f"{key}-date").value == dt.date(2026, 11, 10)  # back to its default
     fill()
     at.button(key=f"{key}-submit").click().run()
-    assert [w.value for w in at.warning] == ["Je hebt precies dit net al opgeslagen voor groep H1 Groep H1. Nog een keer opslaan?"]
+    assert [w.value for w in at.warning] == [
+        "Je hebt precies dit net al opgeslagen voor groep H1 Groep H1. Nog een keer opslaan?"
+    ]
     with Session(store.engine) as session:
         assert len(session.exec(select(Meeting)).all()) == 1
     # saving again anyway: the service itself sees the duplicate (same group, day and kind) and asks; confirmed, it saves

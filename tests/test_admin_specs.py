@@ -19,8 +19,13 @@ def test_every_named_column_is_in_the_list(workbook_engine):
         frame = spec.list_query(Context(workbook_engine, ANNA, Filters()), True)
         if spec.prepare is not None:
             frame = spec.prepare(frame)
-        named = {spec.id_column, *(c.name for c in spec.columns), *spec.search_fields, *(f.column for f in spec.filters),
-                 *spec.list_editable}
+        named = {
+            spec.id_column,
+            *(c.name for c in spec.columns),
+            *spec.search_fields,
+            *(f.column for f in spec.filters),
+            *spec.list_editable,
+        }
         if spec.list_editable:
             named.add("version")  # an edited row is written with the version it was shown with
         assert named - set(frame.columns) == set(), spec.name

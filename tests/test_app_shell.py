@@ -36,7 +36,9 @@ def builder_scope(engine, name: str) -> Scope:
     """Create a community builder account for ``name`` (as in the workbook) and return its scope."""
     with Session(engine) as s:
         s.exec(select(CommunityBuilder).where(CommunityBuilder.name == name)).one()
-    return create_user(engine, name.split()[0].lower(), "een-lang-wachtwoord", "community_builder", community_builder=name)
+    return create_user(
+        engine, name.split()[0].lower(), "een-lang-wachtwoord", "community_builder", community_builder=name
+    )
 
 
 def overview_codes(at) -> set[str]:
@@ -118,7 +120,9 @@ def test_coordinator_overview_kpis_match_the_workbook(store, sheets):
     groups, meetings, newcomers = sheets["groepen"], sheets["bijeenkomsten"], sheets["nieuwkomers"]
     active = groups[groups["status"] == "actief"]
     last = meetings.groupby("groep_code")["datum"].max()
-    met_recently = sum((AS_OF - last.get(code, pd.Timestamp("1900-01-01"))).days <= 21 for code in active["groep_code"])
+    met_recently = sum(
+        (AS_OF - last.get(code, pd.Timestamp("1900-01-01"))).days <= 21 for code in active["groep_code"]
+    )
     in_last_30 = ((meetings["datum"] <= AS_OF) & (meetings["datum"] > AS_OF - pd.Timedelta(days=30))).sum()
     expected = [
         str(len(active)),
@@ -166,7 +170,9 @@ def test_sidebar_filter_narrows_the_overview(store, sheets):
     at.run()
     groups = sheets["groepen"]
     assert overview_codes(at) == set(groups.loc[groups["gemeente"] == "Haarlem", "groep_code"])
-    assert at.metric[0].value == str(((groups["gemeente"] == "Haarlem") & (groups["status"] == "actief")).sum())
+    assert at.metric[0].value == str(
+        ((groups["gemeente"] == "Haarlem") & (groups["status"] == "actief")).sum()
+    )
 
 
 def test_free_text_search_finds_a_group_by_name(store, sheets):

@@ -40,7 +40,12 @@ COORDINATOR = Scope.coordinator("anna")
 def sqlite_dump(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table of the SQLite file ``path``, ordered (stdlib sqlite3)."""
     with closing(sqlite3.connect(path)) as db:
-        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {n: db.execute(f'SELECT * FROM "{n}" ORDER BY 1').fetchall() for n in names}
 
 
@@ -65,12 +70,16 @@ def test_a_backup_is_a_complete_single_file_copy(imported_engine, tmp_path, dump
     assert sqlite_dump(made) == dump_tables(imported_engine)
 
 
-def test_a_backup_taken_during_concurrent_writes_restores_to_a_consistent_store(imported_engine, engine, tmp_path):
+def test_a_backup_taken_during_concurrent_writes_restores_to_a_consistent_store(
+    imported_engine, engine, tmp_path
+):
     """A writer commits, as fast as it can, transactions that each add a meeting *and* raise the group's
     version. In any consistent snapshot: meetings added == version raised. A torn copy would break it."""
     live = store_file(imported_engine)
     with closing(sqlite3.connect(live)) as db:
-        group_id, version_before = db.execute("SELECT id, version FROM welcome_group ORDER BY id LIMIT 1").fetchone()
+        group_id, version_before = db.execute(
+            "SELECT id, version FROM welcome_group ORDER BY id LIMIT 1"
+        ).fetchone()
     commits = 0
     progress = threading.Condition()
     stop = threading.Event()
@@ -83,8 +92,11 @@ def test_a_backup_taken_during_concurrent_writes_restores_to_a_consistent_store(
                 db.execute("PRAGMA journal_mode=WAL")
                 while not stop.is_set():
                     db.execute("BEGIN IMMEDIATE")
-                    db.execute("INSERT INTO meeting (group_id, date, kind, duration_minutes, members_present, newcomers_present, note, version)"
-                               " VALUES (?, '2026-11-15', 'online', 60, 1, 1, ?, 1)", (group_id, f"schrijver {commits}"))
+                    db.execute(
+                        "INSERT INTO meeting (group_id, date, kind, duration_minutes, members_present, newcomers_present, note, version)"
+                        " VALUES (?, '2026-11-15', 'online', 60, 1, 1, ?, 1)",
+                        (group_id, f"schrijver {commits}"),
+                    )
                     db.execute("UPDATE welcome_group SET version = version + 1 WHERE id = ?", (group_id,))
                     db.execute("COMMIT")
                     with progress:
@@ -138,7 +150,9 @@ def test_backup_of_a_store_that_is_not_sqlite_is_refused(tmp_path):
 
 
 def test_the_backup_folder(imported_engine):
-    assert backup_dir(imported_engine) == store_file(imported_engine).parent / "backups"  # default: beside the store
+    assert (
+        backup_dir(imported_engine) == store_file(imported_engine).parent / "backups"
+    )  # default: beside the store
     assert backup_dir(imported_engine, "elders/kopieen") == PROJECT_ROOT / "elders" / "kopieen"
     assert backup_dir(imported_engine, "/srv/kopieen") == Path("/srv/kopieen")
 
@@ -159,10 +173,17 @@ def test_restore_replaces_the_data_and_keeps_a_copy_of_what_was_there(imported_e
     result = restore_backup(imported_engine, made, safety_dir=tmp_path / "veiligheid")
 
     assert dump_tables(imported_engine) == original
-    assert backup_kind(result.safety_copy) == "voor-herstel" and result.safety_copy.parent == tmp_path / "veiligheid"
+    assert (
+        backup_kind(result.safety_copy) == "voor-herstel"
+        and result.safety_copy.parent == tmp_path / "veiligheid"
+    )
     assert sqlite_dump(result.safety_copy) == changed
-    assert result.info.counts == {"groups": len(original["welcome_group"]), "members": len(original["member"]),
-                                  "newcomers": len(original["newcomer"]), "meetings": len(original["meeting"])}
+    assert result.info.counts == {
+        "groups": len(original["welcome_group"]),
+        "members": len(original["member"]),
+        "newcomers": len(original["newcomer"]),
+        "meetings": len(original["meeting"]),
+    }
     assert made.is_file()  # the backup itself is untouched
 
 
@@ -182,7 +203,7 @@ def _newer(path: Path, backup: Path) -> Path:
 
 def _damaged(path: Path, backup: Path) -> Path:
     data = bytearray(backup.read_bytes())
-    data[8192:len(data) // 2] = b"\x00" * (len(data) // 2 - 8192)  # wipe pages after the first two
+    data[8192 : len(data) // 2] = b"\x00" * (len(data) // 2 - 8192)  # wipe pages after the first two
     path.write_bytes(bytes(data))
     return path
 
@@ -236,8 +257,12 @@ def test_check_reports_schema_and_counts(imported_engine, tmp_path, workbook_she
 
     newest = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert info.revision == newest and info.up_to_date
-    assert info.counts == {"groups": len(workbook_sheets["groepen"]), "members": len(workbook_sheets["leden"]),
-                           "newcomers": len(workbook_sheets["nieuwkomers"]), "meetings": len(workbook_sheets["bijeenkomsten"])}
+    assert info.counts == {
+        "groups": len(workbook_sheets["groepen"]),
+        "members": len(workbook_sheets["leden"]),
+        "newcomers": len(workbook_sheets["nieuwkomers"]),
+        "meetings": len(workbook_sheets["bijeenkomsten"]),
+    }
 
 
 # ------------------------------------------------------------------------------------------ automatic, retention
@@ -283,11 +308,15 @@ def test_services_are_coordinator_only_and_audited(imported_engine, tmp_path):
     with pytest.raises(ValueError):
         backup_now(imported_engine, COORDINATOR)
 
-    made = backup_now(imported_engine, COORDINATOR, folder=folder / "nog" / "niet" / "daar")  # created on the way
+    made = backup_now(
+        imported_engine, COORDINATOR, folder=folder / "nog" / "niet" / "daar"
+    )  # created on the way
     assert made.parent == folder / "nog" / "niet" / "daar" and made.name.startswith("samenhier-handmatig-")
     restore(imported_engine, COORDINATOR, source=made, safety_dir=tmp_path / "veiligheid")
     with imported_engine.connect() as c:
-        events = c.execute(text("SELECT username, action, record_code FROM audit_event ORDER BY id DESC LIMIT 2")).all()
+        events = c.execute(
+            text("SELECT username, action, record_code FROM audit_event ORDER BY id DESC LIMIT 2")
+        ).all()
     # the backup's own event is not in the backup (made after the copy), so after the restore only the restore shows
     assert [tuple(e) for e in events][0] == ("anna", "restore", made.name)
     assert ("anna", "backup", made.name) not in [tuple(e) for e in events]
@@ -311,13 +340,19 @@ def test_cli_backup_and_restore(imported_engine, tmp_path):
     bad = tmp_path / "kapot.db"
     bad.write_text("geen database")
     refused = run_cli("restore", str(bad), env=env)
-    assert refused.returncode == 1 and "geen SQLite-database" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "geen SQLite-database" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
     assert query(database, "SELECT count(*) FROM meeting")[0][0] == 0
 
     done = run_cli("restore", str(made), env=env)
     assert done.returncode == 0, done.stderr
     assert query(database, "SELECT count(*) FROM meeting")[0][0] == meetings
-    assert list((database.parent / "backups").glob("samenhier-voor-herstel-*.db"))  # the safety copy, in the default folder
+    assert list(
+        (database.parent / "backups").glob("samenhier-voor-herstel-*.db")
+    )  # the safety copy, in the default folder
 
 
 def test_cli_restore_lists_account_changes_and_asks(imported_engine, tmp_path):
@@ -326,11 +361,15 @@ def test_cli_restore_lists_account_changes_and_asks(imported_engine, tmp_path):
     database = store_file(imported_engine)
     env = cli_env(database)
     made = make_backup(imported_engine, tmp_path / "zonder-accounts.db")
-    create_user(imported_engine, "lena", "een-lang-wachtwoord", "coordinator")  # not in the backup: the restore removes it
+    create_user(
+        imported_engine, "lena", "een-lang-wachtwoord", "coordinator"
+    )  # not in the backup: the restore removes it
 
     asked = run_cli("restore", str(made), env=env)  # standard input is no terminal: nobody can answer
     assert asked.returncode == 1, asked.stdout
-    assert "De back-up verandert 1 account:" in asked.stdout and "lena (coördinator) verdwijnt" in asked.stdout
+    assert (
+        "De back-up verandert 1 account:" in asked.stdout and "lena (coördinator) verdwijnt" in asked.stdout
+    )
     assert "Niet hersteld" in asked.stderr
     assert query(database, "SELECT username FROM user_account") == [("lena",)]
 

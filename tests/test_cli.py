@@ -18,8 +18,21 @@ from cli_helpers import AS_OF, cli_env, query, run_cli, run_cli_process
 from samenhier.cli import main
 from samenhier.demo import demo_frames
 
-SUBCOMMANDS = ["run", "init-db", "import", "export", "backup", "restore", "report", "retention", "demo", "bench",
-               "create-user", "template", "notify"]
+SUBCOMMANDS = [
+    "run",
+    "init-db",
+    "import",
+    "export",
+    "backup",
+    "restore",
+    "report",
+    "retention",
+    "demo",
+    "bench",
+    "create-user",
+    "template",
+    "notify",
+]
 """Every command, as the README's command table lists them."""
 
 
@@ -31,7 +44,10 @@ def store(tmp_path):
 
 
 def counts(path) -> dict[str, int]:
-    tables = [r[0] for r in query(path, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    tables = [
+        r[0]
+        for r in query(path, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+    ]
     return {t: query(path, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
 
 
@@ -97,16 +113,20 @@ def test_smoke_usage_errors_exit_2(store, args):
     assert not path.exists()  # a usage error touches no store
 
 
-@pytest.mark.parametrize("args", [
-    ["frobnicate"],
-    ["report", "--as-of", "15-11-2026"],  # Dutch order is for the workbook; the option takes ISO dates
-    ["report", "--as-of", "2026-02-30"],
-    ["report", "--format", "xml"],
-    ["create-user", "anna"],  # --role is required
-    ["create-user", "anna", "--role", "admin"],
-    ["import"],  # no path
-    ["demo", "--seed", "zeven"],
-], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["report", "--as-of", "15-11-2026"],  # Dutch order is for the workbook; the option takes ISO dates
+        ["report", "--as-of", "2026-02-30"],
+        ["report", "--format", "xml"],
+        ["create-user", "anna"],  # --role is required
+        ["create-user", "anna", "--role", "admin"],
+        ["import"],  # no path
+        ["demo", "--seed", "zeven"],
+    ],
+    ids=" ".join,
+)
 def test_more_usage_errors_exit_2(args, capsys):
     """The same argparse path as above, in-process (SystemExit is what ``python -m samenhier`` exits with)."""
     with pytest.raises(SystemExit) as exited:
@@ -140,8 +160,13 @@ def test_smoke_python_m_samenhier_help_lists_every_command(store):
 
 
 def test_help_documents_the_options(capsys):
-    for command, option in (("report", "--as-of"), ("report", "--format"), ("import", "--dry-run"),
-                            ("demo", "--seed"), ("create-user", "--role")):
+    for command, option in (
+        ("report", "--as-of"),
+        ("report", "--format"),
+        ("import", "--dry-run"),
+        ("demo", "--seed"),
+        ("create-user", "--role"),
+    ):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert option in capsys.readouterr().out, (command, option)
@@ -158,7 +183,9 @@ def test_create_user_reads_the_password_from_stdin(store):
     [(name, role, stored_hash)] = query(path, "SELECT username, role, password_hash FROM user_account")
     assert (name, role) == ("coord.anna", "coordinator")
     assert password not in stored_hash
-    assert PasswordHasher().verify(stored_hash, password)  # the hash is of exactly the line given, newline stripped
+    assert PasswordHasher().verify(
+        stored_hash, password
+    )  # the hash is of exactly the line given, newline stripped
 
 
 @pytest.mark.parametrize("password", ["kort", "123456789"])  # under 10 characters
@@ -172,11 +199,24 @@ def test_create_user_refuses_a_short_password(store, password):
 
 def test_create_user_refuses_a_taken_name_and_an_unknown_builder(store):
     path, env = store
-    assert run_cli("create-user", "anna", "--role", "coordinator", env=env, stdin="lange-wachtwoord-1234\n").returncode == 0
+    assert (
+        run_cli(
+            "create-user", "anna", "--role", "coordinator", env=env, stdin="lange-wachtwoord-1234\n"
+        ).returncode
+        == 0
+    )
     again = run_cli("create-user", "ANNA", "--role", "coordinator", env=env, stdin="wachtwoord-5678\n")
     assert again.returncode == 1
-    builder = run_cli("create-user", "cb", "--role", "community_builder", "--community-builder", "Niemand",
-                      env=env, stdin="lange-wachtwoord-1234\n")
+    builder = run_cli(
+        "create-user",
+        "cb",
+        "--role",
+        "community_builder",
+        "--community-builder",
+        "Niemand",
+        env=env,
+        stdin="lange-wachtwoord-1234\n",
+    )
     assert builder.returncode == 1 and "Niemand" in builder.stderr
     assert query(path, "SELECT username FROM user_account") == [("anna",)]
 
@@ -201,8 +241,9 @@ def test_demo_fills_an_empty_store_deterministically(tmp_path):
     assert got[0]["counts"]["bijeenkomsten"] == stored["meeting"]
     assert got[0] == got[1]  # same seed, same as-of date: the same programme
     assert counts(stores[0]) == counts(stores[1])
-    assert query(stores[0], "SELECT code, name, status, signup_date FROM welcome_group ORDER BY code") == query(
-        stores[1], "SELECT code, name, status, signup_date FROM welcome_group ORDER BY code")
+    assert query(
+        stores[0], "SELECT code, name, status, signup_date FROM welcome_group ORDER BY code"
+    ) == query(stores[1], "SELECT code, name, status, signup_date FROM welcome_group ORDER BY code")
 
 
 def test_demo_seed_matters():
@@ -220,7 +261,6 @@ def test_demo_refuses_a_store_that_has_groups(imported_engine):
     assert done.returncode == 1
     assert "groepen" in done.stderr
     assert counts(path) == before
-
 
 
 # ------------------------------------------------------------------------------------------ environment
@@ -245,7 +285,8 @@ def test_import_works_when_the_os_cannot_name_the_user(monkeypatch, engine, work
     assert main(["import", str(workbook_path)]) == 0
     with engine.connect() as c:
         [(username, groups)] = c.exec_driver_sql(
-            "SELECT a.username, (SELECT count(*) FROM welcome_group) FROM audit_event a WHERE a.action = 'import'").all()
+            "SELECT a.username, (SELECT count(*) FROM welcome_group) FROM audit_event a WHERE a.action = 'import'"
+        ).all()
     assert username
     assert groups == len(workbook_sheets["groepen"])
 
@@ -313,9 +354,16 @@ def test_smoke_run_creates_the_store_and_serves_the_dashboard(store):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "samenhier", "run", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "samenhier", "run", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline, health = time.monotonic() + 90, None
         while time.monotonic() < deadline and proc.poll() is None:

@@ -24,9 +24,21 @@ THREADS, WRITES = 8, 50
 
 def test_eight_threads_fifty_writes_each(engine):
     anna = Scope.coordinator("anna")
-    group = records.create_group(engine, anna, values=dict(
-        code="", name="Druk", municipality="Almere", variant="statushouders", status="werving", community_builder_id=None,
-        signup_date=dt.date(2026, 1, 5), training_completed_date=None, notes=""))
+    group = records.create_group(
+        engine,
+        anna,
+        values=dict(
+            code="",
+            name="Druk",
+            municipality="Almere",
+            variant="statushouders",
+            status="werving",
+            community_builder_id=None,
+            signup_date=dt.date(2026, 1, 5),
+            training_completed_date=None,
+            notes="",
+        ),
+    )
     audit_before = count_rows(engine, AuditEvent)
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS)
@@ -38,15 +50,38 @@ def test_eight_threads_fifty_writes_each(engine):
         for i in range(WRITES):
             try:
                 if i % 3 == 0:  # create a member (a read for the next code, then an insert)
-                    member = records.create_member(engine, scope, values=dict(
-                        code="", group_id=group.id, first_name=f"T{t}", last_name=f"n{i}", email=None, phone=None, role="lid",
-                        joined_date=dt.date(2026, 2, 1), vog_date=None))
+                    member = records.create_member(
+                        engine,
+                        scope,
+                        values=dict(
+                            code="",
+                            group_id=group.id,
+                            first_name=f"T{t}",
+                            last_name=f"n{i}",
+                            email=None,
+                            phone=None,
+                            role="lid",
+                            joined_date=dt.date(2026, 2, 1),
+                            vog_date=None,
+                        ),
+                    )
                 elif i % 3 == 1:  # update it (version check, then write)
-                    records.update_member(engine, scope, member_id=member.id, expected_version=1,
-                                          changes={"last_name": f"n{i}-updated"})
+                    records.update_member(
+                        engine,
+                        scope,
+                        member_id=member.id,
+                        expected_version=1,
+                        changes={"last_name": f"n{i}-updated"},
+                    )
                 else:  # a check-in on the shared group
-                    progress.add_check_in(engine, scope, group_id=group.id, date=dt.date(2026, 11, 1), assessment="goed",
-                                          text=f"{t}/{i}")
+                    progress.add_check_in(
+                        engine,
+                        scope,
+                        group_id=group.id,
+                        date=dt.date(2026, 11, 1),
+                        assessment="goed",
+                        text=f"{t}/{i}",
+                    )
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
 

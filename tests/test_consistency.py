@@ -91,7 +91,9 @@ def waiting_pair(sheets, *, same_municipality=True) -> tuple[str, str]:
     raise AssertionError("the workbook has no such pair")
 
 
-def new_match(session, group_code, newcomer_code, *, status="voorgesteld", proposed=dt.date(2026, 11, 10), **values) -> Match:
+def new_match(
+    session, group_code, newcomer_code, *, status="voorgesteld", proposed=dt.date(2026, 11, 10), **values
+) -> Match:
     g, n = by_code(session, WelcomeGroup, group_code), by_code(session, Newcomer, newcomer_code)
     match = Match(group_id=g.id, newcomer_id=n.id, proposed_date=proposed, status=status, **values)
     session.add(match)
@@ -109,7 +111,9 @@ def test_the_workbook_and_the_rule_list(imported_engine):
 
 def test_active_match_needs_an_active_group(imported_engine, sheets):
     group, newcomer = active_pair(sheets)
-    error = refused(imported_engine, lambda s: setattr(by_code(s, WelcomeGroup, group), "status", "wacht op match"))
+    error = refused(
+        imported_engine, lambda s: setattr(by_code(s, WelcomeGroup, group), "status", "wacht op match")
+    )
     assert "active_match_group" in rules_of(error)
     assert labels_of(error, "active_match_group") == {group, f"{group} ↔ {newcomer}"}
     with Session(imported_engine) as session:  # nothing written
@@ -141,8 +145,12 @@ def test_matched_newcomer_needs_a_started_match(imported_engine, sheets):
 
 def test_a_newcomer_has_one_running_match(imported_engine, sheets):
     group, newcomer = waiting_pair(sheets)
-    other = next(g for g in sheets["groepen"][folded(sheets["groepen"]["status"]) == "wacht op match"].itertuples()
-                 if g.groep_code != group and g.gemeente.strip() == first(sheets["groepen"], groep_code=group.lower())["gemeente"].strip())
+    other = next(
+        g
+        for g in sheets["groepen"][folded(sheets["groepen"]["status"]) == "wacht op match"].itertuples()
+        if g.groep_code != group
+        and g.gemeente.strip() == first(sheets["groepen"], groep_code=group.lower())["gemeente"].strip()
+    )
 
     def two(session):
         new_match(session, group, newcomer)
@@ -156,7 +164,10 @@ def test_a_newcomer_has_one_running_match(imported_engine, sheets):
 def test_a_group_has_at_most_two_running_matches(imported_engine, sheets):
     group, _ = waiting_pair(sheets)
     city = first(sheets["groepen"], groep_code=group.lower())["gemeente"].strip()
-    waiting = sheets["nieuwkomers"][(folded(sheets["nieuwkomers"]["status"]) == "wacht") & (sheets["nieuwkomers"]["gemeente"].str.strip() == city)]
+    waiting = sheets["nieuwkomers"][
+        (folded(sheets["nieuwkomers"]["status"]) == "wacht")
+        & (sheets["nieuwkomers"]["gemeente"].str.strip() == city)
+    ]
     assert len(waiting) >= 3
 
     def three(session):
@@ -172,16 +183,21 @@ def test_a_proposal_needs_a_waiting_newcomer(imported_engine, sheets):
     group, _ = waiting_pair(sheets)
     city = first(sheets["groepen"], groep_code=group.lower())["gemeente"].strip()
     done = sheets["koppelingen"][folded(sheets["koppelingen"]["status"]) == "afgerond"]
-    newcomer = next(c for c in done["nieuwkomer_code"]
-                    if first(sheets["nieuwkomers"], nieuwkomer_code=c.lower())["gemeente"].strip() == city)
+    newcomer = next(
+        c
+        for c in done["nieuwkomer_code"]
+        if first(sheets["nieuwkomers"], nieuwkomer_code=c.lower())["gemeente"].strip() == city
+    )
     error = refused(imported_engine, lambda s: new_match(s, group, newcomer))
     assert labels_of(error, "proposed_match_newcomer") == {newcomer, f"{group} ↔ {newcomer}"}
 
 
 def test_a_proposal_needs_a_group_that_waits(imported_engine, sheets):
     group = first(sheets["groepen"], status="training")
-    newcomer = sheets["nieuwkomers"][(folded(sheets["nieuwkomers"]["status"]) == "wacht")
-                                     & (sheets["nieuwkomers"]["gemeente"].str.strip() == group["gemeente"].strip())].iloc[0]
+    newcomer = sheets["nieuwkomers"][
+        (folded(sheets["nieuwkomers"]["status"]) == "wacht")
+        & (sheets["nieuwkomers"]["gemeente"].str.strip() == group["gemeente"].strip())
+    ].iloc[0]
     error = refused(imported_engine, lambda s: new_match(s, group["groep_code"], newcomer["nieuwkomer_code"]))
     assert "proposed_match_group" in rules_of(error)
 
@@ -194,7 +210,9 @@ def test_an_ended_match_has_an_end_date_after_its_start(imported_engine, sheets)
 
 def test_a_running_match_has_no_end_date(imported_engine, sheets):
     group, newcomer = active_pair(sheets)
-    error = refused(imported_engine, lambda s: setattr(match_of(s, group, newcomer), "ended_date", dt.date(2026, 11, 15)))
+    error = refused(
+        imported_engine, lambda s: setattr(match_of(s, group, newcomer), "ended_date", dt.date(2026, 11, 15))
+    )
     assert labels_of(error, "running_match_end_date") == {f"{group} ↔ {newcomer}"}
 
 
@@ -224,13 +242,17 @@ def test_a_match_is_proposed_after_the_training(imported_engine, sheets):
 def test_a_match_is_proposed_after_the_registration(imported_engine, sheets):
     group, newcomer = waiting_pair(sheets)
     registered = first(sheets["nieuwkomers"], nieuwkomer_code=newcomer.lower())["aangemeld_op"].date()
-    error = refused(imported_engine, lambda s: new_match(s, group, newcomer, proposed=registered - dt.timedelta(days=1)))
+    error = refused(
+        imported_engine, lambda s: new_match(s, group, newcomer, proposed=registered - dt.timedelta(days=1))
+    )
     assert "match_before_registration" in rules_of(error)
 
 
 def test_a_trained_group_has_a_training_date(imported_engine, sheets):
     group = first(sheets["groepen"], status="wacht op match")["groep_code"]
-    error = refused(imported_engine, lambda s: setattr(by_code(s, WelcomeGroup, group), "training_completed_date", None))
+    error = refused(
+        imported_engine, lambda s: setattr(by_code(s, WelcomeGroup, group), "training_completed_date", None)
+    )
     assert labels_of(error, "trained_group_training_date") == {group}
 
 
@@ -249,7 +271,9 @@ def test_no_more_members_present_than_the_group_has(imported_engine, sheets):
 
     def crowd(session):
         group = by_code(session, WelcomeGroup, meeting["groep_code"])
-        stored = session.exec(select(Meeting).where(Meeting.group_id == group.id, Meeting.date == meeting["datum"].date())).first()
+        stored = session.exec(
+            select(Meeting).where(Meeting.group_id == group.id, Meeting.date == meeting["datum"].date())
+        ).first()
         stored.members_present = size + 1
 
     error = refused(imported_engine, crowd)
@@ -273,12 +297,18 @@ def test_a_members_answers_belong_to_their_group(imported_engine, sheets):
 
 def test_a_newcomers_answers_belong_to_a_group_they_were_matched_with(imported_engine, sheets):
     answer = first(sheets["enquetes"], rol="nieuwkomer")
-    matched = set(sheets["koppelingen"].loc[sheets["koppelingen"]["nieuwkomer_code"] == answer["respondent_code"], "groep_code"])
+    matched = set(
+        sheets["koppelingen"].loc[
+            sheets["koppelingen"]["nieuwkomer_code"] == answer["respondent_code"], "groep_code"
+        ]
+    )
     other_group = next(c for c in sheets["groepen"]["groep_code"] if c not in matched)
 
     def move(session):
         newcomer = by_code(session, Newcomer, answer["respondent_code"])
-        response = session.exec(select(SurveyResponse).where(SurveyResponse.newcomer_id == newcomer.id)).first()
+        response = session.exec(
+            select(SurveyResponse).where(SurveyResponse.newcomer_id == newcomer.id)
+        ).first()
         response.group_id = by_code(session, WelcomeGroup, other_group).id
 
     error = refused(imported_engine, move)
@@ -292,7 +322,13 @@ def test_every_write_service_is_checked(imported_engine, sheets):
     with Session(imported_engine) as session:
         record = by_code(session, WelcomeGroup, group)
     with pytest.raises(ValidationFailed) as caught:
-        update_group(imported_engine, COORDINATOR, group_id=record.id, expected_version=record.version, changes={"status": "actief"})
+        update_group(
+            imported_engine,
+            COORDINATOR,
+            group_id=record.id,
+            expected_version=record.version,
+            changes={"status": "actief"},
+        )
     assert isinstance(caught.value, ConsistencyError)
     assert [e.field for e in caught.value.errors] == ["consistency"]
     message = caught.value.errors[0].message("nl")
@@ -307,7 +343,9 @@ def test_an_old_break_does_not_block_other_writes(imported_engine, sheets):
     group, _newcomer = active_pair(sheets)
     other = first(sheets["groepen"], status="training")["groep_code"]
     with imported_engine.begin() as c:  # bypass the services, as an old version could have
-        c.execute(text("UPDATE welcome_group SET status = 'wacht op match' WHERE code = :code"), {"code": group})
+        c.execute(
+            text("UPDATE welcome_group SET status = 'wacht op match' WHERE code = :code"), {"code": group}
+        )
     with session_scope(imported_engine) as session:
         by_code(session, WelcomeGroup, other).notes = "nieuwe notitie"
     with Session(imported_engine) as session:
@@ -322,7 +360,9 @@ def test_a_write_is_checked_on_the_records_it_touched(imported_engine, sheets, m
     group, newcomer = active_pair(sheets)
     done_group, done_newcomer = completed_pair(sheets)
     with imported_engine.begin() as c:  # an old break, not touched by the write below
-        c.execute(text("UPDATE welcome_group SET status = 'wacht op match' WHERE code = :code"), {"code": group})
+        c.execute(
+            text("UPDATE welcome_group SET status = 'wacht op match' WHERE code = :code"), {"code": group}
+        )
 
     def reopen(session):
         match_of(session, done_group, done_newcomer).ended_date = None
@@ -334,7 +374,11 @@ def test_a_write_is_checked_on_the_records_it_touched(imported_engine, sheets, m
         done = match_of(session, done_group, done_newcomer)
         done.ended_date = None  # flushed by violations(), never committed
         touched = {"match": {done.id}, "welcome_group": {by_code(session, WelcomeGroup, group).id}}
-        whole = [v for v in consistency.violations(session) if any(r.id in touched.get(r.table, ()) for r in v.records)]
+        whole = [
+            v
+            for v in consistency.violations(session)
+            if any(r.id in touched.get(r.table, ()) for r in v.records)
+        ]
         assert {v.rule for v in whole} == {"ended_match_end_date", "active_match_group"}
         assert consistency.violations(session, touched) == whole
         monkeypatch.setattr(consistency, "TOUCHED_LIMIT", 0)  # a bulk import: the whole store, filtered

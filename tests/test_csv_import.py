@@ -23,7 +23,9 @@ from openpyxl import Workbook
 from samenhier.io.csv_files import decode, detect_delimiter, read_csv_bytes, sheet_for_name
 from samenhier.io.workbook import ImportFailed, import_frames, import_paths
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 for serials after 28-02-1900 (Microsoft's 1900 date system)
+EXCEL_EPOCH = dt.date(
+    1899, 12, 30
+)  # Excel's day 0 for serials after 28-02-1900 (Microsoft's 1900 date system)
 SHEETS = ["community_builders", "groepen", "leden", "nieuwkomers", "koppelingen", "bijeenkomsten", "enquetes"]
 
 
@@ -42,8 +44,15 @@ def cell_text(value, date_format: str) -> str:
     return str(value)
 
 
-def csv_bytes(frame: pd.DataFrame, *, delimiter=";", encoding="utf-8-sig", date_format="%d-%m-%Y", cell=None,
-              trailing: list[str] = ()) -> bytes:
+def csv_bytes(
+    frame: pd.DataFrame,
+    *,
+    delimiter=";",
+    encoding="utf-8-sig",
+    date_format="%d-%m-%Y",
+    cell=None,
+    trailing: list[str] = (),
+) -> bytes:
     """``frame`` as CSV text (CRLF, minimal quoting), each cell through ``cell(column, text)`` if given."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
@@ -75,7 +84,9 @@ def import_equals_clean(engine, clean_engine, paths, dump_tables) -> None:
 
 def test_semicolon_utf8_bom_dutch_dates(engine, imported_engine, workbook_sheets, tmp_path, dump_tables):
     """Dutch Excel's "CSV UTF-8": ; separated, BOM, dd-mm-jjjj."""
-    paths = write_sheets(tmp_path / "csv", workbook_sheets, delimiter=";", encoding="utf-8-sig", date_format="%d-%m-%Y")
+    paths = write_sheets(
+        tmp_path / "csv", workbook_sheets, delimiter=";", encoding="utf-8-sig", date_format="%d-%m-%Y"
+    )
     assert paths[1].read_bytes().startswith(b"\xef\xbb\xbfgroep_code;naam;")
     import_equals_clean(engine, imported_engine, paths, dump_tables)
 
@@ -102,15 +113,37 @@ def test_windows_1252(engine, imported_engine, workbook_sheets, tmp_path, dump_t
             data = text.encode("utf-8")
         (folder / f"{name}.csv").write_bytes(data)
     # één-op-één is é = 0xE9 in Windows-1252, which is not valid UTF-8 on its own
-    assert "bijeenkomsten" in in_1252 and b"\xe9\xe9n-op-\xe9\xe9n" in (folder / "bijeenkomsten.csv").read_bytes()
+    assert (
+        "bijeenkomsten" in in_1252
+        and b"\xe9\xe9n-op-\xe9\xe9n" in (folder / "bijeenkomsten.csv").read_bytes()
+    )
     assert len(in_1252) >= 3
     import_equals_clean(engine, imported_engine, [folder], dump_tables)
 
 
 ALIASES = {"Den Haag": "'s-Gravenhage", "Rotterdam": "  rotterdam ", "Almere": "ALMERE", "Haarlem": "haarlem"}
-VOCABULARY_COLUMNS = {"variant", "status", "rol", "soort", "meting", "leegte", "terugvallen", "vertrouwen", "mis_mensen",
-                      "verbonden", "in_de_steek", "eenzaamheid_verandering"}
-INT_COLUMNS = {"huishoudgrootte", "duur_minuten", "aanwezig_leden", "aanwezig_nieuwkomers", "thuis_voelen", "nieuwe_contacten"}
+VOCABULARY_COLUMNS = {
+    "variant",
+    "status",
+    "rol",
+    "soort",
+    "meting",
+    "leegte",
+    "terugvallen",
+    "vertrouwen",
+    "mis_mensen",
+    "verbonden",
+    "in_de_steek",
+    "eenzaamheid_verandering",
+}
+INT_COLUMNS = {
+    "huishoudgrootte",
+    "duur_minuten",
+    "aanwezig_leden",
+    "aanwezig_nieuwkomers",
+    "thuis_voelen",
+    "nieuwe_contacten",
+}
 
 
 def messy(column: str, text: str) -> str:
@@ -120,7 +153,9 @@ def messy(column: str, text: str) -> str:
     if column == "gemeente":
         text = ALIASES.get(text, text)
     elif column in VOCABULARY_COLUMNS:
-        text = text.upper().replace(" ", "-") if len(text) % 2 else text.title()  # MIN-OF-MEER, Min Of Meer, …
+        text = (
+            text.upper().replace(" ", "-") if len(text) % 2 else text.title()
+        )  # MIN-OF-MEER, Min Of Meer, …
     elif column in INT_COLUMNS:
         text = f"{text},0"  # decimal comma
     elif len(text) == 10 and text[2] == "-" and text[5] == "-":
@@ -156,7 +191,9 @@ def test_zip_of_csv_files(engine, imported_engine, workbook_sheets, tmp_path, du
     import_equals_clean(engine, imported_engine, [archive], dump_tables)
 
 
-def test_xlsx_with_excel_serials_and_text_dates(engine, imported_engine, workbook_sheets, tmp_path, dump_tables):
+def test_xlsx_with_excel_serials_and_text_dates(
+    engine, imported_engine, workbook_sheets, tmp_path, dump_tables
+):
     """A workbook whose date cells are plain numbers (Excel serials, e.g. after pasting values) or dd-mm-jjjj text."""
     path = tmp_path / "serials.xlsx"
     workbook = Workbook()
@@ -180,40 +217,62 @@ def test_xlsx_with_excel_serials_and_text_dates(engine, imported_engine, workboo
         sheet.append([None, ""])
     workbook.save(path)
     assert serials > 1000
-    assert pd.read_excel(path, sheet_name="groepen", header=None).shape[0] == len(workbook_sheets["groepen"]) + 2  # header + " " row
+    assert (
+        pd.read_excel(path, sheet_name="groepen", header=None).shape[0] == len(workbook_sheets["groepen"]) + 2
+    )  # header + " " row
     import_equals_clean(engine, imported_engine, [path], dump_tables)
 
 
-def test_files_given_one_by_one_or_as_a_folder_or_with_the_workbook(imported_engine, workbook_sheets, workbook_path, tmp_path):
+def test_files_given_one_by_one_or_as_a_folder_or_with_the_workbook(
+    imported_engine, workbook_sheets, workbook_path, tmp_path
+):
     """Files themselves, a folder, or a subset of sheets beside nothing else: all resolve against the store."""
     paths = write_sheets(tmp_path / "csv", workbook_sheets)
     for given in ([tmp_path / "csv"], paths, [paths[5]]):
         result = import_paths(imported_engine, given, username="test", dry_run=True)
-        expected = {s: len(workbook_sheets[s]) for s in SHEETS} if len(given) != 1 or given[0].is_dir() else {"bijeenkomsten": 1631}
+        expected = (
+            {s: len(workbook_sheets[s]) for s in SHEETS}
+            if len(given) != 1 or given[0].is_dir()
+            else {"bijeenkomsten": 1631}
+        )
         assert {s.sheet: s.unchanged for s in result.sheets} == expected
         assert all(s.new == s.changed == 0 for s in result.sheets)
     with pytest.raises(ImportFailed) as failed:
         import_paths(imported_engine, [workbook_path, paths[1]], username="test")
     assert [(i.sheet, i.code) for i in failed.value.issues] == [("groepen", "sheet_twice")]
-    assert "samenhier-voorbeeld.xlsx" in failed.value.issues[0].value and "groepen.csv" in failed.value.issues[0].value
+    assert (
+        "samenhier-voorbeeld.xlsx" in failed.value.issues[0].value
+        and "groepen.csv" in failed.value.issues[0].value
+    )
 
 
 # ----------------------------------------------------------------------------------- detection, unit level
 
 
-@pytest.mark.parametrize(("name", "sheet"), [("groepen.csv", "groepen"), ("Groepen.CSV", "groepen"), ("Enquêtes.csv", "enquetes"),
-                                             ("community builders.csv", "community_builders"), ("groepen (1).csv", None)])
+@pytest.mark.parametrize(
+    ("name", "sheet"),
+    [
+        ("groepen.csv", "groepen"),
+        ("Groepen.CSV", "groepen"),
+        ("Enquêtes.csv", "enquetes"),
+        ("community builders.csv", "community_builders"),
+        ("groepen (1).csv", None),
+    ],
+)
 def test_file_names_map_to_sheets(name, sheet):
     assert sheet_for_name(name) == sheet
 
 
-@pytest.mark.parametrize(("data", "text"), [
-    ("één".encode("utf-8-sig"), "één"),
-    ("één".encode(), "één"),
-    ("één".encode("cp1252"), "één"),  # b"\xe9\xe9n": invalid UTF-8, so Windows-1252
-    ("Yılmaz".encode(), "Yılmaz"),
-    ("€ 5".encode("cp1252"), "€ 5"),  # 0x80 is € in Windows-1252
-])
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ("één".encode("utf-8-sig"), "één"),
+        ("één".encode(), "één"),
+        ("één".encode("cp1252"), "één"),  # b"\xe9\xe9n": invalid UTF-8, so Windows-1252
+        ("Yılmaz".encode(), "Yılmaz"),
+        ("€ 5".encode("cp1252"), "€ 5"),  # 0x80 is € in Windows-1252
+    ],
+)
 def test_encodings(data, text):
     assert decode("x.csv", data) == text
 
@@ -226,21 +285,29 @@ def test_undecodable_bytes_are_refused(data, shown):
     assert [(i.code, i.value) for i in failed.value.issues] == [("csv_encoding", shown)]
 
 
-@pytest.mark.parametrize(("text", "delimiter"), [
-    ("naam;e-mail;gemeente;talen\r\nA;a@x.nl;Haarlem;Nederlands, Engels\r\n", ";"),
-    ('naam,e-mail,gemeente,talen\r\nA,a@x.nl,Haarlem,"Nederlands, Engels"\r\n', ","),  # csv.Sniffer gives up on this one
-    ("naam;e-mail;gemeente;talen\r\n", ";"),
-])
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ("naam;e-mail;gemeente;talen\r\nA;a@x.nl;Haarlem;Nederlands, Engels\r\n", ";"),
+        (
+            'naam,e-mail,gemeente,talen\r\nA,a@x.nl,Haarlem,"Nederlands, Engels"\r\n',
+            ",",
+        ),  # csv.Sniffer gives up on this one
+        ("naam;e-mail;gemeente;talen\r\n", ";"),
+    ],
+)
 def test_delimiter(text, delimiter):
     assert detect_delimiter(text, "community_builders") == delimiter
 
 
 def test_multiline_cells_keep_spreadsheet_row_numbers(imported_engine):
     """A quoted note spanning two lines is one spreadsheet row: the row after it is row 4, not 5."""
-    text = ('groep_code;datum;soort;duur_minuten;aanwezig_leden;aanwezig_nieuwkomers;notitie\r\n'
-            '0034-001;14-02-2023;groepsactiviteit;120;1;1;"eerste regel\r\ntweede regel"\r\n'
-            '0034-001;25-02-2023;groepsactiviteit;180;1;1;\r\n'
-            '0034-001;31-02-2023;online;60;1;1;\r\n')
+    text = (
+        "groep_code;datum;soort;duur_minuten;aanwezig_leden;aanwezig_nieuwkomers;notitie\r\n"
+        '0034-001;14-02-2023;groepsactiviteit;120;1;1;"eerste regel\r\ntweede regel"\r\n'
+        "0034-001;25-02-2023;groepsactiviteit;180;1;1;\r\n"
+        "0034-001;31-02-2023;online;60;1;1;\r\n"
+    )
     sheet, frame = read_csv_bytes("bijeenkomsten.csv", text.encode("utf-8-sig"))
     assert sheet == "bijeenkomsten"
     assert list(frame["notitie"]) == ["eerste regel\r\ntweede regel", "", ""]
@@ -271,7 +338,13 @@ BAD_VALUES = [
     ("leden", 7, "lid_sinds", "2024-13-01", "date"),
     ("bijeenkomsten", 11, "datum", "3/4/2025", "date"),  # 3 April or March 4: ambiguous
     ("bijeenkomsten", 12, "datum", "03-04-25", "date"),  # two-digit year
-    ("bijeenkomsten", 13, "datum", "45123", "date"),  # a serial as text in a CSV: Excel would have written a date
+    (
+        "bijeenkomsten",
+        13,
+        "datum",
+        "45123",
+        "date",
+    ),  # a serial as text in a CSV: Excel would have written a date
     ("leden", 30, "groep_code", "0518-999", "unknown_group"),  # unknown code
     ("koppelingen", 6, "nieuwkomer_code", "N9999", "unknown_newcomer"),
     ("groepen", 5, "status", "bezig", "vocabulary"),
@@ -283,14 +356,24 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "index", "column", "value", "code"), BAD_VALUES, ids=[f"{b[0]}-{b[2]}-{b[4]}" for b in BAD_VALUES])
-def test_an_invalid_value_is_located_and_nothing_written(imported_engine, workbook_sheets, tmp_path, dump_tables, sheet, index, column, value, code):
+@pytest.mark.parametrize(
+    ("sheet", "index", "column", "value", "code"),
+    BAD_VALUES,
+    ids=[f"{b[0]}-{b[2]}-{b[4]}" for b in BAD_VALUES],
+)
+def test_an_invalid_value_is_located_and_nothing_written(
+    imported_engine, workbook_sheets, tmp_path, dump_tables, sheet, index, column, value, code
+):
     folder = tmp_path / "csv"
     folder.mkdir()
     for name, data in edited(workbook_sheets, sheet, index, column, value).items():
         (folder / f"{name}.csv").write_bytes(data)
     # and a valid change earlier in the dependency order, which must not be written either
-    groups = (folder / "groepen.csv").read_bytes().replace(b";Welkomgroep Schalkwijk 1;", b";Welkomgroep Hernoemd;")
+    groups = (
+        (folder / "groepen.csv")
+        .read_bytes()
+        .replace(b";Welkomgroep Schalkwijk 1;", b";Welkomgroep Hernoemd;")
+    )
     assert b";Welkomgroep Hernoemd;" in groups
     (folder / "groepen.csv").write_bytes(groups)
     before = dump_tables(imported_engine)
@@ -299,7 +382,9 @@ def test_an_invalid_value_is_located_and_nothing_written(imported_engine, workbo
         import_paths(imported_engine, [folder], username="test")
 
     # spreadsheet row: frame index 0 is row 2 (the header is row 1)
-    assert [(i.sheet, i.row, i.column, i.code) for i in failed.value.issues] == [(sheet, index + 2, column, code)]
+    assert [(i.sheet, i.row, i.column, i.code) for i in failed.value.issues] == [
+        (sheet, index + 2, column, code)
+    ]
     assert value in failed.value.issues[0].describe("nl")
     assert dump_tables(imported_engine) == before
 
@@ -308,7 +393,9 @@ def test_several_files_report_every_problem_at_once(engine, workbook_sheets, tmp
     folder = tmp_path / "csv"
     folder.mkdir()
     files = edited(workbook_sheets, "bijeenkomsten", 0, "soort", "feest")
-    files["groepen"] = files["groepen"] + b"0518-099;Nieuw;Den Haag;statushouders;;werving;01-01-2026;;;extra\r\n"
+    files["groepen"] = (
+        files["groepen"] + b"0518-099;Nieuw;Den Haag;statushouders;;werving;01-01-2026;;;extra\r\n"
+    )
     files["onbekend"] = b"a;b\r\n1;2\r\n"
     for name, data in files.items():
         (folder / f"{name}.csv").write_bytes(data)
@@ -325,13 +412,20 @@ def test_several_files_report_every_problem_at_once(engine, workbook_sheets, tmp
     assert dump_tables(engine) == before
 
 
-@pytest.mark.parametrize(("name", "data", "code"), [
-    ("groepen.csv", b"", "csv_empty"),
-    ("groepen.csv", b"a\tb\tc\r\n1\t2\t3\r\n", "csv_header"),  # tab-separated: no known column under ; or ,
-    ("groepen.csv", b"groep_code;naam;naam\r\n", "csv_duplicate_column"),
-    ("kladblok.txt", b"x", "not_a_workbook"),
-    ("archief.zip", b"PK\x03\x04 kapot", "not_a_zip"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "code"),
+    [
+        ("groepen.csv", b"", "csv_empty"),
+        (
+            "groepen.csv",
+            b"a\tb\tc\r\n1\t2\t3\r\n",
+            "csv_header",
+        ),  # tab-separated: no known column under ; or ,
+        ("groepen.csv", b"groep_code;naam;naam\r\n", "csv_duplicate_column"),
+        ("kladblok.txt", b"x", "not_a_workbook"),
+        ("archief.zip", b"PK\x03\x04 kapot", "not_a_zip"),
+    ],
+)
 def test_unreadable_files_are_refused(engine, tmp_path, dump_tables, name, data, code):
     path = tmp_path / name
     path.write_bytes(data)
@@ -359,7 +453,9 @@ def test_a_partial_sheet_set_changes_only_what_differs(imported_engine, workbook
     path = tmp_path / "bijeenkomsten.csv"
     path.write_bytes(csv_bytes(meetings))
     result = import_paths(imported_engine, [path], username="test")
-    assert [(s.sheet, s.new, s.changed, s.unchanged) for s in result.sheets] == [("bijeenkomsten", 0, 1, len(meetings) - 1)]
+    assert [(s.sheet, s.new, s.changed, s.unchanged) for s in result.sheets] == [
+        ("bijeenkomsten", 0, 1, len(meetings) - 1)
+    ]
 
 
 # ----------------------------------------------------------------------------------- command line
@@ -378,7 +474,8 @@ def test_cli_import_takes_a_folder_or_the_files_themselves(tmp_path, workbook_sh
     assert done.returncode == 0, done.stderr
     lines = [line.split() for line in done.stdout.splitlines() if line.strip().split(" ")[0] in SHEETS]
     assert {line[0]: (line[2], line[4], line[6]) for line in lines} == {
-        s: ("0", "0", str(len(workbook_sheets[s]))) for s in SHEETS}
+        s: ("0", "0", str(len(workbook_sheets[s]))) for s in SHEETS
+    }
 
 
 def test_cli_import_names_the_csv_cell(tmp_path, workbook_sheets):

@@ -47,9 +47,18 @@ def sheet_csv(frame: pd.DataFrame) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(frame.columns)
     for row in frame.itertuples(index=False):
-        writer.writerow(["" if v is None or (not isinstance(v, str) and pd.isna(v)) else
-                         v.strftime("%d-%m-%Y") if isinstance(v, dt.datetime) else
-                         str(int(v)) if isinstance(v, float) else str(v) for v in row])
+        writer.writerow(
+            [
+                ""
+                if v is None or (not isinstance(v, str) and pd.isna(v))
+                else v.strftime("%d-%m-%Y")
+                if isinstance(v, dt.datetime)
+                else str(int(v))
+                if isinstance(v, float)
+                else str(v)
+                for v in row
+            ]
+        )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -69,7 +78,9 @@ def test_only_coordinators_get_the_page(store):
     at = run_app(ANNA, page=PAGE)
     assert not at.exception
     assert [t.value for t in at.title] == ["Gegevens"]
-    builder = create_user(store, "samira", "een-lang-wachtwoord", "community_builder", community_builder="Samira Benali")
+    builder = create_user(
+        store, "samira", "een-lang-wachtwoord", "community_builder", community_builder="Samira Benali"
+    )
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         run_app(builder, page=PAGE)  # not in a community builder's navigation
     # and should the page be reached some other way, it refuses by itself
@@ -89,10 +100,19 @@ def test_csv_upload_shows_a_preview_and_writes_only_on_confirmation(store, workb
     changed = int(meetings.index[sizes == 1][0])
     meetings.loc[changed, "duur_minuten"] = int(meetings.loc[changed, "duur_minuten"]) + 5
     new_row = {c: None for c in meetings.columns} | {
-        "groep_code": "0034-001", "datum": dt.datetime(2026, 11, 14), "soort": "online", "duur_minuten": 45,
-        "aanwezig_leden": 3, "aanwezig_nieuwkomers": 1, "notitie": "nieuw"}
+        "groep_code": "0034-001",
+        "datum": dt.datetime(2026, 11, 14),
+        "soort": "online",
+        "duur_minuten": 45,
+        "aanwezig_leden": 3,
+        "aanwezig_nieuwkomers": 1,
+        "notitie": "nieuw",
+    }
     meetings = pd.concat([meetings, pd.DataFrame([new_row])], ignore_index=True)
-    files = [(f"{s}.csv", sheet_csv(meetings if s == "bijeenkomsten" else workbook_sheets[s]), "text/csv") for s in SHEETS]
+    files = [
+        (f"{s}.csv", sheet_csv(meetings if s == "bijeenkomsten" else workbook_sheets[s]), "text/csv")
+        for s in SHEETS
+    ]
     at = run_app(ANNA, page=PAGE)
     before = dump_tables(store)  # after the login (which adds a session row)
     at.file_uploader[0].set_value(files)
@@ -110,7 +130,8 @@ def test_csv_upload_shows_a_preview_and_writes_only_on_confirmation(store, workb
     fields = table_values(at, 1)
     old = int(workbook_sheets["bijeenkomsten"].loc[changed, "duur_minuten"])
     assert fields[["Werkblad", "Rij", "Kolom", "Nu", "Werkboek", "In de app gewijzigd"]].values.tolist() == [
-        ["bijeenkomsten", changed + 2, "duur_minuten", str(old), str(old + 5), False]]
+        ["bijeenkomsten", changed + 2, "duur_minuten", str(old), str(old + 5), False]
+    ]
     assert dump_tables(store) == before  # nothing written yet
 
     at.button(key="data_import_confirm").click()
@@ -120,7 +141,9 @@ def test_csv_upload_shows_a_preview_and_writes_only_on_confirmation(store, workb
     assert "De import is opgeslagen: 1 nieuw, 1 gewijzigd." in texts(at)
     assert count(store, "meeting") == n_meetings + 1
     with store.connect() as c:
-        event_id, username, action = c.execute(text("SELECT id, username, action FROM audit_event ORDER BY id DESC LIMIT 1")).one()
+        event_id, username, action = c.execute(
+            text("SELECT id, username, action FROM audit_event ORDER BY id DESC LIMIT 1")
+        ).one()
     assert (username, action) == ("anna", "import")
     [link] = [p for p in at.get("page_link") if "audittrail" in p.proto.label]
     assert link.proto.page.endswith(f"audit?event={event_id}") or f"event={event_id}" in str(link.proto)
@@ -134,20 +157,28 @@ def test_an_invalid_upload_lists_every_problem_and_writes_nothing(store, workboo
     members.loc[3, "rol"] = "voorzitter"
     at = run_app(ANNA, page=PAGE)
     before = dump_tables(store)  # after the login (which adds a session row)
-    at.file_uploader[0].set_value([("bijeenkomsten.csv", sheet_csv(meetings), "text/csv"),
-                                   ("Leden.csv", sheet_csv(members), "text/csv")])
+    at.file_uploader[0].set_value(
+        [
+            ("bijeenkomsten.csv", sheet_csv(meetings), "text/csv"),
+            ("Leden.csv", sheet_csv(members), "text/csv"),
+        ]
+    )
     at.run()
 
     assert not at.exception
     assert "2 problemen" in texts(at)
     problems = table_values(at)
     assert [tuple(r) for r in problems[["Werkblad", "Rij", "Kolom", "Waarde"]].itertuples(index=False)] == [
-        ("leden", 5, "rol", "voorzitter"), ("bijeenkomsten", 9, "datum", "31-02-2025")]  # frame index + 2
+        ("leden", 5, "rol", "voorzitter"),
+        ("bijeenkomsten", 9, "datum", "31-02-2025"),
+    ]  # frame index + 2
     assert not [b for b in at.button if b.key == "data_import_confirm"]
     assert dump_tables(store) == before
 
 
-def test_the_check_runs_once_per_set_of_files_and_again_on_confirmation(store, workbook_sheets, monkeypatch, dump_tables):
+def test_the_check_runs_once_per_set_of_files_and_again_on_confirmation(
+    store, workbook_sheets, monkeypatch, dump_tables
+):
     """Other widgets on the page rerun it; the preview is not recomputed for that. The confirmed import
     checks again: here the group was renamed meanwhile, so the new meeting's group no longer exists."""
     from samenhier.services import data
@@ -155,8 +186,19 @@ def test_the_check_runs_once_per_set_of_files_and_again_on_confirmation(store, w
     calls = []
     real = data.import_files
     monkeypatch.setattr(data, "import_files", lambda *a, **k: calls.append(k["dry_run"]) or real(*a, **k))
-    meeting = pd.DataFrame([{"groep_code": "0034-001", "datum": dt.datetime(2026, 11, 14), "soort": "online", "duur_minuten": 45,
-                             "aanwezig_leden": 3, "aanwezig_nieuwkomers": 1, "notitie": "nieuw"}])
+    meeting = pd.DataFrame(
+        [
+            {
+                "groep_code": "0034-001",
+                "datum": dt.datetime(2026, 11, 14),
+                "soort": "online",
+                "duur_minuten": 45,
+                "aanwezig_leden": 3,
+                "aanwezig_nieuwkomers": 1,
+                "notitie": "nieuw",
+            }
+        ]
+    )
     at = run_app(ANNA, page=PAGE)
     at.file_uploader[0].set_value(("bijeenkomsten.csv", sheet_csv(meeting), "text/csv"))
     at.run()
@@ -172,14 +214,20 @@ def test_the_check_runs_once_per_set_of_files_and_again_on_confirmation(store, w
     assert calls == [True, False]
     [problems] = [d.value for d in at.dataframe if "Rij" in d.value.columns]
     assert [tuple(r) for r in problems[["Werkblad", "Rij", "Kolom", "Waarde"]].itertuples(index=False)] == [
-        ("bijeenkomsten", 2, "groep_code", "0034-001")]
+        ("bijeenkomsten", 2, "groep_code", "0034-001")
+    ]
     assert dump_tables(store) == before
 
 
 def test_uploading_the_same_workbook_changes_nothing(store, workbook_path):
     at = run_app(ANNA, page=PAGE)
-    at.file_uploader[0].set_value((workbook_path.name, workbook_path.read_bytes(),
-                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    at.file_uploader[0].set_value(
+        (
+            workbook_path.name,
+            workbook_path.read_bytes(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    )
     at.run()
     assert "importeren verandert niets" in texts(at)
     assert not [b for b in at.button if b.key == "data_import_confirm"]
@@ -191,9 +239,14 @@ def test_uploading_the_same_workbook_changes_nothing(store, workbook_path):
 def test_export_offers_both_formats_and_names_the_filters(store):
     at = run_app(ANNA, page=PAGE, query={"tab": "export"})
     assert "Alle groepen: er staan geen filters aan in de zijbalk." in texts(at)
-    assert at.radio(key="data_export_format").options == ["Excel-werkboek (.xlsx)", "CSV-bestanden voor Excel (.zip, één bestand per werkblad)"]
+    assert at.radio(key="data_export_format").options == [
+        "Excel-werkboek (.xlsx)",
+        "CSV-bestanden voor Excel (.zip, één bestand per werkblad)",
+    ]
     assert [b.label for b in at.get("download_button")] == ["Export downloaden"]  # only the open tab runs
-    assert "Leeg werkboek (sjabloon)" in [b.label for b in run_app(ANNA, page=PAGE, query={"tab": "import"}).get("download_button")]
+    assert "Leeg werkboek (sjabloon)" in [
+        b.label for b in run_app(ANNA, page=PAGE, query={"tab": "import"}).get("download_button")
+    ]
     at.radio(key="data_export_format").set_value("csv")
     at.multiselect(key="filter_municipalities").set_value(["Haarlem"])
     at.run()
@@ -224,7 +277,9 @@ def test_restore_from_the_folder_after_checking_and_confirming(store, dump_table
     folder = backups_folder(store)
     folder.mkdir(exist_ok=True)
     made = make_backup(store, folder)
-    original = {t: count(store, t) for t in ("welcome_group", "member", "newcomer", "meeting", "survey_response")}
+    original = {
+        t: count(store, t) for t in ("welcome_group", "member", "newcomer", "meeting", "survey_response")
+    }
     with store.begin() as c:
         c.execute(text("DELETE FROM survey_response"))
 
@@ -252,11 +307,16 @@ def test_restore_from_the_folder_after_checking_and_confirming(store, dump_table
 def test_restore_refuses_a_file_that_is_not_a_backup(store, dump_tables):
     at = run_app(ANNA, page=PAGE, query={"tab": "backup"})
     before = dump_tables(store)  # after the login (which adds a session row)
-    at.file_uploader[0].set_value(("<img src=x onerror=alert(1)>.db", b"dit is geen database", "application/octet-stream"))
+    at.file_uploader[0].set_value(
+        ("<img src=x onerror=alert(1)>.db", b"dit is geen database", "application/octet-stream")
+    )
     at.run()
     assert not at.exception
     # the file name is user data: shown as typed, its Markdown/HTML characters escaped
-    assert "Deze back-up wordt niet hersteld: '\\<img src\\=x onerror\\=alert\\(1\\)\\>\\.db' is geen SQLite\\-database" in texts(at)
+    assert (
+        "Deze back-up wordt niet hersteld: '\\<img src\\=x onerror\\=alert\\(1\\)\\>\\.db' is geen SQLite\\-database"
+        in texts(at)
+    )
     assert not [b for b in at.button if (b.key or "").startswith("data_restore_confirm")]
     assert dump_tables(store) == before
 
@@ -282,7 +342,9 @@ def test_no_automatic_backup_when_turned_off_and_the_folder_made_when_needed(sto
     at.button(key="data_backup_make").click()
     at.run()
     assert not at.exception
-    assert [p.name for p in folder.iterdir()] == [p.name for p in folder.glob("samenhier-handmatig-*.db")] != []
+    assert (
+        [p.name for p in folder.iterdir()] == [p.name for p in folder.glob("samenhier-handmatig-*.db")] != []
+    )
 
 
 # ------------------------------------------------------------------------------------------ overview downloads
@@ -299,15 +361,28 @@ def test_overview_offers_the_table_it_shows_for_download(store, workbook_sheets,
     assert not at.exception
     [(frame, name)] = offered
     assert name == "groepen"
-    assert list(frame.columns) == ["Code", "Naam", "Gemeente", "Status", "Community builder", "Maand", "Laatste bijeenkomst",
-                                   "Dagen sinds", "Aandacht"]
+    assert list(frame.columns) == [
+        "Code",
+        "Naam",
+        "Gemeente",
+        "Status",
+        "Community builder",
+        "Maand",
+        "Laatste bijeenkomst",
+        "Dagen sinds",
+        "Aandacht",
+    ]
     assert sorted(frame["Code"]) == sorted(workbook_sheets["groepen"]["groep_code"])
 
     offered.clear()
-    builder = create_user(store, "samira", "een-lang-wachtwoord", "community_builder", community_builder="Samira Benali")
+    builder = create_user(
+        store, "samira", "een-lang-wachtwoord", "community_builder", community_builder="Samira Benali"
+    )
     run_app(builder)
     groups = workbook_sheets["groepen"]
-    assert sorted(offered[0][0]["Code"]) == sorted(groups.loc[groups["community_builder"].str.strip() == "Samira Benali", "groep_code"])
+    assert sorted(offered[0][0]["Code"]) == sorted(
+        groups.loc[groups["community_builder"].str.strip() == "Samira Benali", "groep_code"]
+    )
 
 
 def test_overview_download_buttons(store):

@@ -36,7 +36,9 @@ def _choice(municipality, cohort, role) -> str:
     return f"municipality={municipality} cohort={cohort} role={role}"
 
 
-def page_figures(search: Search, engine, municipality: str, cohort, role: str, *, complementary: bool = True) -> None:
+def page_figures(
+    search: Search, engine, municipality: str, cohort, role: str, *, complementary: bool = True
+) -> None:
     """Every figure the Enquêtes page shows for one filter choice, added to ``search``."""
     filters = Filters(municipalities=() if municipality == ALL else (municipality,))
     cohorts = () if cohort == ALL else (cohort,)
@@ -54,8 +56,13 @@ def page_figures(search: Search, engine, municipality: str, cohort, role: str, *
             row_choice = f"{choice} row={r.municipality}"
             if row_choice not in rows:
                 rows.append(row_choice)
-            search.add(row_choice, groups & _groups(engine, Filters(municipalities=(r.municipality,)), ()),
-                       ("response", r.wave, r.role), r.invited, r.responses)
+            search.add(
+                row_choice,
+                groups & _groups(engine, Filters(municipalities=(r.municipality,)), ()),
+                ("response", r.wave, r.role),
+                r.invited,
+                r.responses,
+            )
     search.families.append((choice, rows))
 
     shares = q.loneliness_by_wave(engine, COORDINATOR, filters, **args)
@@ -66,10 +73,14 @@ def page_figures(search: Search, engine, municipality: str, cohort, role: str, *
     for r in paired.summary.itertuples():
         for part in ("decreased", "same", "increased"):
             search.add(choice, groups, ("paired", r.role, r.measure, part), r.n, getattr(r, part))
-        shown = paired.distribution[(paired.distribution["role"] == r.role) & (paired.distribution["measure"] == r.measure)]
+        shown = paired.distribution[
+            (paired.distribution["role"] == r.role) & (paired.distribution["measure"] == r.measure)
+        ]
         for change in range(-6, 7):  # a bar that is not drawn is a shown 0
             people = shown.loc[shown["change"] == change, "people"].sum() if not r.suppressed else None
-            search.add(choice, groups, ("change distribution", r.role, r.measure, change), r.n, people, kind="dist")
+            search.add(
+                choice, groups, ("change distribution", r.role, r.measure, change), r.n, people, kind="dist"
+            )
 
     end = q.end_of_year(engine, COORDINATOR, filters, **args)
     for r in end.change.itertuples():
@@ -84,8 +95,13 @@ def page_figures(search: Search, engine, municipality: str, cohort, role: str, *
 
 def _lattice(engine) -> tuple[list[str], list]:
     with engine.connect() as c:
-        municipalities = sorted(c.execute(select(Municipality.name).join(WelcomeGroup, WelcomeGroup.municipality_id == Municipality.id)
-                                          .distinct()).scalars())
+        municipalities = sorted(
+            c.execute(
+                select(Municipality.name)
+                .join(WelcomeGroup, WelcomeGroup.municipality_id == Municipality.id)
+                .distinct()
+            ).scalars()
+        )
     return municipalities, q.survey_cohorts(engine, COORDINATOR)
 
 
@@ -93,15 +109,21 @@ def _families(search: Search, municipalities, cohorts, role: str) -> None:
     """The lattice's splits: all municipalities into each one, all cohorts into each one (cohort "all"
     also holds groups without a started match: the remainder must be safe too)."""
     for cohort in [ALL, *cohorts]:
-        search.families.append((_choice(ALL, cohort, role), [_choice(m, cohort, role) for m in municipalities]))
+        search.families.append(
+            (_choice(ALL, cohort, role), [_choice(m, cohort, role) for m in municipalities])
+        )
     for municipality in [ALL, *municipalities]:
-        search.families.append((_choice(municipality, ALL, role), [_choice(municipality, c, role) for c in cohorts]))
+        search.families.append(
+            (_choice(municipality, ALL, role), [_choice(municipality, c, role) for c in cohorts])
+        )
 
 
 def test_no_hidden_figure_of_the_surveys_page_or_the_shareable_report_can_be_worked_out(imported_engine):
     engine = imported_engine
     municipalities, cohorts = _lattice(engine)
-    assert len(municipalities) == 4 and len(cohorts) >= 6  # the workbook: four cities, groups starting 2019–2026
+    assert (
+        len(municipalities) == 4 and len(cohorts) >= 6
+    )  # the workbook: four cities, groups starting 2019–2026
     search = Search(min_n=5)
     for role in (ALL, "nieuwkomer", "lid"):
         for municipality in [ALL, *municipalities]:
@@ -127,14 +149,24 @@ def shareable_figures(search: Search, engine) -> None:
     survey = report["survey"]
     with engine.connect() as c:
         everything = frozenset(c.execute(select(WelcomeGroup.id)).scalars())
-    for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "newcomers_share_loneliness_decreased",
-                "members_share_loneliness_decreased"):
+    for key in (
+        "newcomers_share_lonely_baseline",
+        "newcomers_share_lonely_end",
+        "newcomers_share_loneliness_decreased",
+        "members_share_loneliness_decreased",
+    ):
         n, share = survey["n"][key], survey[key]
         k = None if share is None or n is None else round(share * n)
         search.add("report --shareable", everything, ("report", key), n, k)
     for municipality, p in report["pending_matches"].items():
         waiting, past = p["newcomers_waiting"], p["waiting_past_three_years"]
-        search.add(f"report {municipality}", frozenset(), ("report waiting past three years", municipality), waiting, past)
+        search.add(
+            f"report {municipality}",
+            frozenset(),
+            ("report waiting past three years", municipality),
+            waiting,
+            past,
+        )
 
 
 def test_the_search_finds_the_issues_example_without_the_protection(imported_engine):
@@ -147,7 +179,11 @@ def test_the_search_finds_the_issues_example_without_the_protection(imported_eng
         page_figures(search, engine, municipality, 2019, "lid", complementary=False)
     search.families.append((_choice(ALL, 2019, "lid"), [_choice(m, 2019, "lid") for m in municipalities]))
     leaks = search.leaks()
-    example = [leak for leak in leaks if leak.key == ("lonely", "tussenmeting", "lid", "eenzaam") and (leak.n, leak.k) == (2, 2)]
+    example = [
+        leak
+        for leak in leaks
+        if leak.key == ("lonely", "tussenmeting", "lid", "eenzaam") and (leak.n, leak.k) == (2, 2)
+    ]
     assert example, leaks
     assert "municipality=Haarlem cohort=2019" in example[0].how
     # ... and with the protection on, the same choices give nothing away.

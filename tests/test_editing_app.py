@@ -22,7 +22,9 @@ ANNA = Scope.coordinator("anna")
 def workbook_engine(workbook_engine):
     """The workbook's store with accounts (without any, the app shows its first-run setup)."""
     create_user(workbook_engine, "anna", "anna-haar-wachtwoord", "coordinator")
-    create_user(workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(
+        workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer"
+    )
     return workbook_engine
 
 
@@ -93,7 +95,11 @@ def test_two_sessions_one_wins_the_other_is_told(workbook_engine):
     _submit(bert, "Mijn wijzigingen opnieuw toepassen").click().run()
     assert f"{md('0518-002 · Welkomgroep Anna')} is opgeslagen." in [x.value for x in bert.success]
     stored = _group(workbook_engine, "0518-002")
-    assert (stored.name, stored.notes, stored.version) == ("Welkomgroep Anna", "Notitie van Bert", group.version + 2)
+    assert (stored.name, stored.notes, stored.version) == (
+        "Welkomgroep Anna",
+        "Notitie van Bert",
+        group.version + 2,
+    )
 
 
 def test_reload_drops_my_input(workbook_engine):
@@ -117,7 +123,9 @@ def test_create_with_generated_code_then_delete_after_confirmation(workbook_engi
     _submit(at, "Aanmaken").click().run()
     assert not at.exception, [e.value for e in at.exception]
     # the success names the record (issue 14 leftovers, item 8): its new code and its name
-    assert [s.value for s in at.success] == [f"{md('0518-025 Welkomgroep Nieuw')} is aangemaakt."]  # Markdown-escaped
+    assert [s.value for s in at.success] == [
+        f"{md('0518-025 Welkomgroep Nieuw')} is aangemaakt."
+    ]  # Markdown-escaped
     created = _group(workbook_engine, "0518-025")  # the workbook's Den Haag groups end at 0518-024
     assert at.selectbox(key="manage_groups_open").value == created.id
     at.button(key=f"groups-delete-{created.id}-button").click().run()
@@ -194,8 +202,13 @@ def test_every_section_opens_a_record_in_english(workbook_engine, section):
     """
     from sqlalchemy import text
 
-    table, column = {"groups": ("welcome_group", "code"), "members": ("member", "code"), "newcomers": ("newcomer", "code"),
-                     "builders": ("community_builder", "name"), "users": ("user_account", "username")}[section]
+    table, column = {
+        "groups": ("welcome_group", "code"),
+        "members": ("member", "code"),
+        "newcomers": ("newcomer", "code"),
+        "builders": ("community_builder", "name"),
+        "users": ("user_account", "username"),
+    }[section]
     with workbook_engine.connect() as c:
         first_id = c.execute(text(f"SELECT id FROM {table} ORDER BY lower({column}) LIMIT 1")).scalar_one()
     at = AppTest.from_file(APP, default_timeout=60)

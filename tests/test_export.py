@@ -54,9 +54,14 @@ def test_xlsx_has_real_dates_numbers_and_text(imported_engine, tmp_path, workboo
     assert book.sheetnames == SHEETS
     groups = book["groepen"]
     assert [c.value for c in groups[1]] == list(workbook_sheets["groepen"].columns)
-    code, signup = groups["A2"], groups["G2"]  # the first group, as in the workbook: 0518-001, signed up 04-05-2022
+    code, signup = (
+        groups["A2"],
+        groups["G2"],
+    )  # the first group, as in the workbook: 0518-001, signed up 04-05-2022
     assert (code.value, code.data_type) == ("0518-001", "s")
-    assert signup.is_date and signup.value.date() == dt.date(2022, 5, 4) and signup.number_format == "DD-MM-YYYY"
+    assert (
+        signup.is_date and signup.value.date() == dt.date(2022, 5, 4) and signup.number_format == "DD-MM-YYYY"
+    )
     size = book["nieuwkomers"]["G3"]  # N0002 Ruta Berhane, household of 4 (test_import's spot check)
     assert (size.value, size.data_type) == (4, "n")
 
@@ -70,7 +75,12 @@ def test_csv_is_for_dutch_excel(imported_engine, tmp_path):
     assert rows[1][0] == "0518-001" and rows[1][6] == "04-05-2022"  # dd-mm-jjjj
     assert b"\r\n" in data
     builders = csv_rows((tmp_path / "csv" / "community_builders.csv").read_bytes())
-    assert ["Samira Benali", "samira.benali0@voorbeeld.nl", "Den Haag", "Nederlands, Arabisch, Engels"] in builders
+    assert [
+        "Samira Benali",
+        "samira.benali0@voorbeeld.nl",
+        "Den Haag",
+        "Nederlands, Arabisch, Engels",
+    ] in builders
     assert any("Leyla Ayd\u0131n" in row for row in builders)  # the dotless ı survives
 
 
@@ -78,7 +88,9 @@ def test_csv_is_for_dutch_excel(imported_engine, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_export_then_import_changes_nothing(imported_engine, engine, tmp_path, dump_tables, fmt, workbook_sheets):
+def test_export_then_import_changes_nothing(
+    imported_engine, engine, tmp_path, dump_tables, fmt, workbook_sheets
+):
     """Into the same store: 0 new, 0 changed. Into an empty store: the same rows as the original store."""
     target = tmp_path / ("export.xlsx" if fmt == "xlsx" else "csv")
     write_files(export_frames(imported_engine, COORDINATOR), target, fmt)
@@ -86,7 +98,8 @@ def test_export_then_import_changes_nothing(imported_engine, engine, tmp_path, d
 
     result = import_paths(imported_engine, [target], username="test")
     assert {s.sheet: (s.new, s.changed, s.unchanged) for s in result.sheets} == {
-        s: (0, 0, len(workbook_sheets[s])) for s in SHEETS}
+        s: (0, 0, len(workbook_sheets[s])) for s in SHEETS
+    }
     assert without_audit(dump_tables(imported_engine)) == without_audit(before)
 
     import_paths(engine, [target], username="test")
@@ -104,7 +117,12 @@ HOSTILE = {
     ("nieuwkomers", "nieuwkomer_code", "N0001", "voornaam"): "محمد",  # Arabic script
     ("nieuwkomers", "nieuwkomer_code", "N0001", "achternaam"): "الحسن",
     ("nieuwkomers", "nieuwkomer_code", "N0002", "telefoon"): "+31 6 42358542",
-    ("groepen", "groep_code", "0034-002", "notities"): "eerste regel\r\ntweede regel",  # stored with \n, as Excel has it
+    (
+        "groepen",
+        "groep_code",
+        "0034-002",
+        "notities",
+    ): "eerste regel\r\ntweede regel",  # stored with \n, as Excel has it
 }
 
 
@@ -122,13 +140,19 @@ def hostile_engine(imported_engine, workbook_frames):
     # text marker and is dropped); a form could store it, so it is put in directly.
     with imported_engine.begin() as c:
         c.execute(text("UPDATE welcome_group SET notes = :n WHERE code = '0034-001'"), {"n": QUOTED})
-        for table in ("welcome_group", "member", "newcomer"):  # as if imported so: comparable with a fresh import
+        for table in (
+            "welcome_group",
+            "member",
+            "newcomer",
+        ):  # as if imported so: comparable with a fresh import
             c.execute(text(f"UPDATE {table} SET version = 1"))
     return imported_engine
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_formula_text_arabic_and_accents_survive_the_round_trip(hostile_engine, engine, tmp_path, dump_tables, fmt):
+def test_formula_text_arabic_and_accents_survive_the_round_trip(
+    hostile_engine, engine, tmp_path, dump_tables, fmt
+):
     with hostile_engine.connect() as c:
         stored = c.execute(text("SELECT notes FROM welcome_group WHERE code = '0518-001'")).scalar_one()
     assert stored == HOSTILE[("groepen", "groep_code", "0518-001", "notities")]
@@ -140,21 +164,34 @@ def test_formula_text_arabic_and_accents_survive_the_round_trip(hostile_engine, 
     import_paths(engine, [target], username="test")
     assert without_audit(dump_tables(engine)) == without_audit(dump_tables(hostile_engine))
     with engine.connect() as c:
-        assert c.execute(text("SELECT first_name, last_name FROM newcomer WHERE code = 'N0001'")).one() == ("محمد", "الحسن")
-        assert c.execute(text("SELECT notes FROM welcome_group WHERE code = '0034-001'")).scalar_one() == QUOTED
-        assert c.execute(text("SELECT notes FROM welcome_group WHERE code = '0034-002'")).scalar_one() == "eerste regel\ntweede regel"
+        assert c.execute(text("SELECT first_name, last_name FROM newcomer WHERE code = 'N0001'")).one() == (
+            "محمد",
+            "الحسن",
+        )
+        assert (
+            c.execute(text("SELECT notes FROM welcome_group WHERE code = '0034-001'")).scalar_one() == QUOTED
+        )
+        assert (
+            c.execute(text("SELECT notes FROM welcome_group WHERE code = '0034-002'")).scalar_one()
+            == "eerste regel\ntweede regel"
+        )
 
 
 def test_formula_text_is_neutralised_in_the_files(hostile_engine, tmp_path):
     frames = export_frames(hostile_engine, COORDINATOR)
     book = load_workbook(io.BytesIO(xlsx_bytes(frames)))
     notes = {row[0].value: row[8] for row in book["groepen"].iter_rows(min_row=2)}
-    assert (notes["0518-001"].value, notes["0518-001"].data_type) == ("'" + '=HYPERLINK("http://voorbeeld.nl","klik")', "s")
+    assert (notes["0518-001"].value, notes["0518-001"].data_type) == (
+        "'" + '=HYPERLINK("http://voorbeeld.nl","klik")',
+        "s",
+    )
     assert notes["0599-001"].value == "'+31 6 12345678 bellen"
     assert notes["0599-002"].value == "'-5 graden, toch gewandeld"
     assert notes["0518-002"].value == "'@SUM(1+1)"
     assert notes["0034-001"].value == "'" + QUOTED
-    assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]  # no formula anywhere
+    assert not [
+        c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"
+    ]  # no formula anywhere
     rows = csv_rows(csv_bytes(frames["groepen"]))
     by_code = {row[0]: row[8] for row in rows[1:]}
     assert by_code["0518-001"] == "'" + '=HYPERLINK("http://voorbeeld.nl","klik")'
@@ -165,16 +202,47 @@ def test_formula_text_is_neutralised_in_the_files(hostile_engine, tmp_path):
 
 def test_neutralising_text_but_not_numbers():
     """Each OWASP trigger character on text; numbers, negative ones too, stay numbers in both formats."""
-    texts = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "Den Haag", "'s-Gravenhage", "", "06-12345678", "محمد"]
-    expected = ["'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "'\r=1", "Den Haag", "'s-Gravenhage", "", "06-12345678", "محمد"]
-    frame = pd.DataFrame({"tekst": texts, "getal": [-5, 3, -2, 0, 7, -1, 2, 3, 4, 5, 6],
-                          "kommagetal": [-2.5, 0.25, 1.0, 2, 3, 4, 5, 6, 7, 8, 9.5]})
+    texts = [
+        "=1+1",
+        "+1",
+        "-1",
+        "@A1",
+        "\t=1",
+        "\r=1",
+        "Den Haag",
+        "'s-Gravenhage",
+        "",
+        "06-12345678",
+        "محمد",
+    ]
+    expected = [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@A1",
+        "'\t=1",
+        "'\r=1",
+        "Den Haag",
+        "'s-Gravenhage",
+        "",
+        "06-12345678",
+        "محمد",
+    ]
+    frame = pd.DataFrame(
+        {
+            "tekst": texts,
+            "getal": [-5, 3, -2, 0, 7, -1, 2, 3, 4, 5, 6],
+            "kommagetal": [-2.5, 0.25, 1.0, 2, 3, 4, 5, 6, 7, 8, 9.5],
+        }
+    )
     rows = csv_rows(csv_bytes(frame))
     assert [r[0] for r in rows[1:]] == expected
     assert [r[1] for r in rows[1:4]] == ["-5", "3", "-2"]  # no quote before a negative number
     assert [r[2] for r in rows[1:4]] == ["-2,5", "0,25", "1"]  # decimal comma
     as_excel_reads_it = pd.read_csv(io.BytesIO(csv_bytes(frame)), sep=";", decimal=",", encoding="utf-8-sig")
-    assert as_excel_reads_it["getal"].tolist()[:3] == [-5, 3, -2] and pd.api.types.is_integer_dtype(as_excel_reads_it["getal"])
+    assert as_excel_reads_it["getal"].tolist()[:3] == [-5, 3, -2] and pd.api.types.is_integer_dtype(
+        as_excel_reads_it["getal"]
+    )
     assert as_excel_reads_it["kommagetal"].tolist()[:2] == [-2.5, 0.25]
 
     sheet = load_workbook(io.BytesIO(xlsx_bytes({"blad": frame})))["blad"]
@@ -182,7 +250,9 @@ def test_neutralising_text_but_not_numbers():
     # Whether a carriage return reads back as such or as a line feed depends on openpyxl's XML parser (lxml,
     # installed with python-docx, keeps it; the standard library's turns it into a line feed); the quote in
     # front is what matters
-    assert [(r[0].value or "").replace("\r", "\n") for r in cells] == [e.replace("\r", "\n") for e in expected]
+    assert [(r[0].value or "").replace("\r", "\n") for r in cells] == [
+        e.replace("\r", "\n") for e in expected
+    ]
     assert all(r[0].data_type == "s" for r in cells if r[0].value)
     assert [(r[1].value, r[1].data_type) for r in cells[:3]] == [(-5, "n"), (3, "n"), (-2, "n")]
     assert (cells[0][2].value, cells[0][2].data_type) == (-2.5, "n")
@@ -191,13 +261,19 @@ def test_neutralising_text_but_not_numbers():
 
 def test_view_frames_with_timestamps_and_missing_values():
     """What a page shows: Timestamps (dates at midnight), nullable integers, labels; empty cells stay empty."""
-    frame = pd.DataFrame({
-        "Laatste bijeenkomst": pd.to_datetime(["2026-11-03", None]),
-        "Dagen": pd.array([12, None], dtype="Int64"),
-        "Gezondheid": ["aandacht", "✓"],
-    })
+    frame = pd.DataFrame(
+        {
+            "Laatste bijeenkomst": pd.to_datetime(["2026-11-03", None]),
+            "Dagen": pd.array([12, None], dtype="Int64"),
+            "Gezondheid": ["aandacht", "✓"],
+        }
+    )
     rows = csv_rows(csv_bytes(frame))
-    assert rows == [["Laatste bijeenkomst", "Dagen", "Gezondheid"], ["03-11-2026", "12", "aandacht"], ["", "", "✓"]]
+    assert rows == [
+        ["Laatste bijeenkomst", "Dagen", "Gezondheid"],
+        ["03-11-2026", "12", "aandacht"],
+        ["", "", "✓"],
+    ]
     sheet = load_workbook(io.BytesIO(xlsx_bytes({"overzicht": frame})))["overzicht"]
     first, second = list(sheet.iter_rows(min_row=2))
     assert first[0].value == dt.datetime(2026, 11, 3) and first[0].number_format == "DD-MM-YYYY"
@@ -208,7 +284,9 @@ def test_view_frames_with_timestamps_and_missing_values():
 # ------------------------------------------------------------------------------------------ filters, access, audit
 
 
-def test_a_filtered_export_holds_the_filtered_groups_and_imports_alone(imported_engine, engine, workbook_sheets):
+def test_a_filtered_export_holds_the_filtered_groups_and_imports_alone(
+    imported_engine, engine, workbook_sheets
+):
     frames = export_frames(imported_engine, COORDINATOR, Filters(municipalities=("Den Haag",)))
     groups = workbook_sheets["groepen"]
     den_haag = set(groups.loc[groups["gemeente"] == "Den Haag", "groep_code"])
@@ -216,7 +294,9 @@ def test_a_filtered_export_holds_the_filtered_groups_and_imports_alone(imported_
     meetings = workbook_sheets["bijeenkomsten"]
     assert len(frames["bijeenkomsten"]) == int(meetings["groep_code"].isin(den_haag).sum())
     members = workbook_sheets["leden"]
-    assert set(frames["leden"]["lid_code"]) == set(members.loc[members["groep_code"].isin(den_haag), "lid_code"])
+    assert set(frames["leden"]["lid_code"]) == set(
+        members.loc[members["groep_code"].isin(den_haag), "lid_code"]
+    )
     newcomers, matches = workbook_sheets["nieuwkomers"], workbook_sheets["koppelingen"]
     matched_here = set(matches.loc[matches["groep_code"].isin(den_haag), "nieuwkomer_code"])
     living_here = set(newcomers.loc[newcomers["gemeente"] == "Den Haag", "nieuwkomer_code"])
@@ -238,8 +318,9 @@ def test_the_export_service_is_audited(imported_engine, workbook_sheets):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == sorted(f"{s}.csv" for s in SHEETS)
     with imported_engine.connect() as c:
-        username, action, code, changes = c.execute(text(
-            "SELECT username, action, record_code, changes FROM audit_event ORDER BY id DESC LIMIT 1")).one()
+        username, action, code, changes = c.execute(
+            text("SELECT username, action, record_code, changes FROM audit_event ORDER BY id DESC LIMIT 1")
+        ).one()
     assert (username, action, code) == ("anna", "export", "csv")
     assert json.loads(changes)["rows"] == {s: len(workbook_sheets[s]) for s in SHEETS}
 

@@ -54,31 +54,61 @@ def refused_by_form(engine, dump_tables, call) -> list[tuple[str, str]]:
 
 
 def member_values(engine, sheets, **overrides):
-    values = dict(code="", group_id=group_id(engine, sheets["leden"].at[0, "groep_code"]), first_name="Kees",
-                  last_name="Peters", email="kees@voorbeeld.nl", phone="06-12345678", role="lid",
-                  joined_date=dt.date(2026, 1, 10), vog_date=None)
+    values = dict(
+        code="",
+        group_id=group_id(engine, sheets["leden"].at[0, "groep_code"]),
+        first_name="Kees",
+        last_name="Peters",
+        email="kees@voorbeeld.nl",
+        phone="06-12345678",
+        role="lid",
+        joined_date=dt.date(2026, 1, 10),
+        vog_date=None,
+    )
     return {**values, **overrides}
 
 
 def newcomer_values(**overrides):
-    values = dict(code="", first_name="Amal", last_name="Al-Hakimi", municipality="Rotterdam", country_of_origin="Jemen",
-                  languages="Arabisch", household_size=3, arrival_date=dt.date(2025, 1, 5), permit_date=None,
-                  registration_date=dt.date(2025, 6, 1), status="wacht", email=None, phone=None)
+    values = dict(
+        code="",
+        first_name="Amal",
+        last_name="Al-Hakimi",
+        municipality="Rotterdam",
+        country_of_origin="Jemen",
+        languages="Arabisch",
+        household_size=3,
+        arrival_date=dt.date(2025, 1, 5),
+        permit_date=None,
+        registration_date=dt.date(2025, 6, 1),
+        status="wacht",
+        email=None,
+        phone=None,
+    )
     return {**values, **overrides}
 
 
 # -- 1. a malformed e-mail address or phone number
 
 
-@pytest.mark.parametrize(("column", "field", "value", "code"), [
-    ("e-mail", "email", "geen-adres@", "email"),
-    ("telefoon", "phone", "12345", "phone"),
-])
-def test_a_malformed_address_or_number(imported_engine, workbook_frames, workbook_sheets, dump_tables, column, field, value, code):
-    assert ("leden", 5, column, code) in refused_by_import(imported_engine, workbook_frames, dump_tables, "leden", column, value)
+@pytest.mark.parametrize(
+    ("column", "field", "value", "code"),
+    [
+        ("e-mail", "email", "geen-adres@", "email"),
+        ("telefoon", "phone", "12345", "phone"),
+    ],
+)
+def test_a_malformed_address_or_number(
+    imported_engine, workbook_frames, workbook_sheets, dump_tables, column, field, value, code
+):
+    assert ("leden", 5, column, code) in refused_by_import(
+        imported_engine, workbook_frames, dump_tables, "leden", column, value
+    )
     values = member_values(imported_engine, workbook_sheets, **{field: value})
-    assert refused_by_form(imported_engine, dump_tables,
-                           lambda: records.create_member(imported_engine, COORDINATOR, values=values)) == [(field, code)]
+    assert refused_by_form(
+        imported_engine,
+        dump_tables,
+        lambda: records.create_member(imported_engine, COORDINATOR, values=values),
+    ) == [(field, code)]
 
 
 # -- 2. a 5,000-character name
@@ -88,25 +118,40 @@ def test_a_five_thousand_character_name(imported_engine, workbook_frames, dump_t
     name = "x" * 5000
     found = refused_by_import(imported_engine, workbook_frames, dump_tables, "nieuwkomers", "voornaam", name)
     assert ("nieuwkomers", 5, "voornaam", "too_long") in found
-    assert refused_by_form(imported_engine, dump_tables, lambda: records.create_newcomer(
-        imported_engine, COORDINATOR, values=newcomer_values(first_name=name))) == [("first_name", "too_long")]
+    assert refused_by_form(
+        imported_engine,
+        dump_tables,
+        lambda: records.create_newcomer(
+            imported_engine, COORDINATOR, values=newcomer_values(first_name=name)
+        ),
+    ) == [("first_name", "too_long")]
 
 
 # -- 3. more members present than the group has
 
 
-def test_more_members_present_than_the_group_has(imported_engine, workbook_frames, workbook_sheets, dump_tables):
+def test_more_members_present_than_the_group_has(
+    imported_engine, workbook_frames, workbook_sheets, dump_tables
+):
     meeting = workbook_sheets["bijeenkomsten"].iloc[3]
     size = int((workbook_sheets["leden"]["groep_code"] == meeting["groep_code"]).sum())
     assert size > 0
-    found = refused_by_import(imported_engine, workbook_frames, dump_tables, "bijeenkomsten", "aanwezig_leden", size + 1)
+    found = refused_by_import(
+        imported_engine, workbook_frames, dump_tables, "bijeenkomsten", "aanwezig_leden", size + 1
+    )
     assert found == [("bijeenkomsten", 5, "aanwezig_leden", "consistency")]
 
     def log():
         return meetings.log_meeting(
-            imported_engine, COORDINATOR, group_id=group_id(imported_engine, meeting["groep_code"]),
-            date=meeting["datum"].date(), kind=meeting["soort"], duration_minutes=60, members_present=size + 1,
-            newcomers_present=0, confirm_duplicate=True,
+            imported_engine,
+            COORDINATOR,
+            group_id=group_id(imported_engine, meeting["groep_code"]),
+            date=meeting["datum"].date(),
+            kind=meeting["soort"],
+            duration_minutes=60,
+            members_present=size + 1,
+            newcomers_present=0,
+            confirm_duplicate=True,
         )
 
     errors = refused_by_form(imported_engine, dump_tables, log)
@@ -117,18 +162,36 @@ def test_more_members_present_than_the_group_has(imported_engine, workbook_frame
 
 
 def test_a_date_in_the_future(imported_engine, workbook_frames, workbook_sheets, dump_tables):
-    found = refused_by_import(imported_engine, workbook_frames, dump_tables, "leden", "lid_sinds", "16-11-2026")
+    found = refused_by_import(
+        imported_engine, workbook_frames, dump_tables, "leden", "lid_sinds", "16-11-2026"
+    )
     assert ("leden", 5, "lid_sinds", "future_date") in found
     values = member_values(imported_engine, workbook_sheets, joined_date=TOMORROW)
-    assert refused_by_form(imported_engine, dump_tables,
-                           lambda: records.create_member(imported_engine, COORDINATOR, values=values)) == [("joined_date", "future_date")]
+    assert refused_by_form(
+        imported_engine,
+        dump_tables,
+        lambda: records.create_member(imported_engine, COORDINATOR, values=values),
+    ) == [("joined_date", "future_date")]
 
 
 def test_a_meeting_in_the_future(imported_engine, workbook_frames, workbook_sheets, dump_tables):
-    found = refused_by_import(imported_engine, workbook_frames, dump_tables, "bijeenkomsten", "datum", TOMORROW.isoformat())
+    found = refused_by_import(
+        imported_engine, workbook_frames, dump_tables, "bijeenkomsten", "datum", TOMORROW.isoformat()
+    )
     assert ("bijeenkomsten", 5, "datum", "future_date") in found
     meeting = workbook_sheets["bijeenkomsten"].iloc[3]
-    errors = refused_by_form(imported_engine, dump_tables, lambda: meetings.log_meeting(
-        imported_engine, COORDINATOR, group_id=group_id(imported_engine, meeting["groep_code"]), date=TOMORROW,
-        kind=meeting["soort"], duration_minutes=60, members_present=1, newcomers_present=0))
+    errors = refused_by_form(
+        imported_engine,
+        dump_tables,
+        lambda: meetings.log_meeting(
+            imported_engine,
+            COORDINATOR,
+            group_id=group_id(imported_engine, meeting["groep_code"]),
+            date=TOMORROW,
+            kind=meeting["soort"],
+            duration_minutes=60,
+            members_present=1,
+            newcomers_present=0,
+        ),
+    )
     assert errors == [("date", "meetings.date_in_future")]

@@ -56,18 +56,31 @@ def test_booleans_read_yes_or_no():
     assert f.value_text(True, "en") == "Yes" and f.yes_no(False, "en") == "No"
 
 
-@pytest.mark.parametrize(("n", "nl", "en"), [(0, "0 personen", "0 people"), (1, "1 persoon", "1 person"),
-                                             (2, "2 personen", "2 people"), (1500, "1.500 personen", "1,500 people")])
+@pytest.mark.parametrize(
+    ("n", "nl", "en"),
+    [
+        (0, "0 personen", "0 people"),
+        (1, "1 persoon", "1 person"),
+        (2, "2 personen", "2 people"),
+        (1500, "1.500 personen", "1,500 people"),
+    ],
+)
 def test_counts_take_the_right_plural(n, nl, en):
     assert f.count(n, "person", "nl") == nl
     assert f.count(n, "person", "en") == en
 
 
 def test_readable_frame_leaves_no_none_nan_or_boolean_in_text_columns():
-    frame = pd.DataFrame({
-        "name": ["Aya", None], "note": [float("nan"), "x"], "active": [True, False], "mixed": [True, None],
-        "days": [3.0, float("nan")], "date": pd.to_datetime(["2026-01-02", None]),
-    })
+    frame = pd.DataFrame(
+        {
+            "name": ["Aya", None],
+            "note": [float("nan"), "x"],
+            "active": [True, False],
+            "mixed": [True, None],
+            "days": [3.0, float("nan")],
+            "date": pd.to_datetime(["2026-01-02", None]),
+        }
+    )
     shown = f.readable_frame(frame, "nl")
     assert shown["name"].tolist() == ["Aya", "–"]
     assert shown["note"].tolist() == ["–", "x"]

@@ -7,8 +7,20 @@ import ast
 
 from samenhier import PROJECT_ROOT
 
-GLUE = ["ui_cache", "ui_language", "ui_login", "ui_session", "ui", "widgets", "feedback", "actions", "forms", "current_group",
-        "admin", "admin_records"]
+GLUE = [
+    "ui_cache",
+    "ui_language",
+    "ui_login",
+    "ui_session",
+    "ui",
+    "widgets",
+    "feedback",
+    "actions",
+    "forms",
+    "current_group",
+    "admin",
+    "admin_records",
+]
 """The modules of the Streamlit glue, lowest layer first: each may import only modules before it."""
 
 
@@ -28,8 +40,12 @@ def _imports(module: str) -> set[str]:
 
 
 def test_each_glue_module_imports_only_lower_layers():
-    upward = [f"{module} imports {other}" for position, module in enumerate(GLUE)
-              for other in sorted(_imports(module)) if GLUE.index(other) >= position]
+    upward = [
+        f"{module} imports {other}"
+        for position, module in enumerate(GLUE)
+        for other in sorted(_imports(module))
+        if GLUE.index(other) >= position
+    ]
     assert upward == []
 
 

@@ -20,7 +20,9 @@ ANNA = Scope.coordinator("anna")
 @pytest.fixture
 def store(workbook_engine):
     create_user(workbook_engine, "anna", "een-lang-wachtwoord", "coordinator")
-    create_user(workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(
+        workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer"
+    )
     return workbook_engine
 
 
@@ -55,7 +57,9 @@ def hub(scope, code, *, lang="nl", action=None):
 def newcomer_id_of(engine, group_code) -> int:
     with Session(engine) as session:
         g = session.exec(select(WelcomeGroup).where(WelcomeGroup.code == group_code)).one()
-        return session.exec(select(Match.newcomer_id).where(Match.group_id == g.id, Match.status == "actief")).one()
+        return session.exec(
+            select(Match.newcomer_id).where(Match.group_id == g.id, Match.status == "actief")
+        ).one()
 
 
 def submit(at, key: str):
@@ -77,16 +81,30 @@ def test_a_todo_opens_the_end_survey_of_the_newcomer_and_saving_it_resolves_the_
     assert at.selectbox(key=f"hub-survey-person-{g.id}").value == f"nieuwkomer:{newcomer}"
     assert at.radio(key=f"hub-survey-wave-{g.id}").value == "eindmeting"
     form = f"hub-survey-nieuwkomer-{newcomer}-eindmeting-{g.id}"
-    for item, answer in [("emptiness", "nee"), ("fall_back_on", "ja"), ("trust", "ja"), ("miss_people", "min of meer"),
-                         ("connected", "ja"), ("abandoned", "nee")]:
+    for item, answer in [
+        ("emptiness", "nee"),
+        ("fall_back_on", "ja"),
+        ("trust", "ja"),
+        ("miss_people", "min of meer"),
+        ("connected", "ja"),
+        ("abandoned", "nee"),
+    ]:
         at.radio(key=f"{form}-{item}").set_value(answer)
     at.radio(key=f"{form}-feel_at_home").set_value(4)
     submit(at, form)
     with Session(store) as session:
-        saved = session.exec(select(SurveyResponse).where(SurveyResponse.newcomer_id == newcomer,
-                                                          SurveyResponse.wave == "eindmeting")).one()
+        saved = session.exec(
+            select(SurveyResponse).where(
+                SurveyResponse.newcomer_id == newcomer, SurveyResponse.wave == "eindmeting"
+            )
+        ).one()
     assert (saved.group_id, saved.date, saved.emptiness, saved.miss_people, saved.feel_at_home) == (
-        g.id, dt.date(2026, 11, 15), "nee", "min of meer", 4)
+        g.id,
+        dt.date(2026, 11, 15),
+        "nee",
+        "min of meer",
+        4,
+    )
     shown = texts(at)
     assert not [b for b in at.button if "De eindmeting is aan de beurt" in b.label]  # the to-do is resolved
     assert "Opgeslagen: eindmeting van" in shown
@@ -108,11 +126,19 @@ def test_builder_logs_a_meeting_from_the_card_link_and_the_form_is_cleared(store
     at.text_area(key=f"{form}-note").set_value("Samen gekookt")
     submit(at, form)
     with Session(store) as session:
-        meetings = session.exec(select(Meeting).where(Meeting.group_id == g.id).order_by(Meeting.id.desc())).all()
+        meetings = session.exec(
+            select(Meeting).where(Meeting.group_id == g.id).order_by(Meeting.id.desc())
+        ).all()
     assert len(meetings) == before + 1
     new = meetings[0]
-    assert (new.date, new.kind, new.duration_minutes, new.members_present, new.newcomers_present, new.note) == (
-        dt.date(2026, 11, 14), "online", 90, 3, 1, "Samen gekookt")
+    assert (
+        new.date,
+        new.kind,
+        new.duration_minutes,
+        new.members_present,
+        new.newcomers_present,
+        new.note,
+    ) == (dt.date(2026, 11, 14), "online", 90, 3, 1, "Samen gekookt")
     assert "Bijeenkomst vastgelegd: 0392-018" in texts(at)
     assert at.text_area(key=f"{form}-note").value == ""  # cleared after saving
     assert at.number_input(key=f"{form}-members_present").value is None
@@ -147,7 +173,12 @@ def test_builder_records_a_check_in_in_english(store):
         i18n.set_language("nl")
     with Session(store) as session:
         note = session.exec(select(ProgressNote)).one()
-    assert (note.group_id, note.assessment, note.text, note.author) == (g.id, "enkele zorgen", "One member moved away.", "joris")
+    assert (note.group_id, note.assessment, note.text, note.author) == (
+        g.id,
+        "enkele zorgen",
+        "One member moved away.",
+        "joris",
+    )
     assert f"Check-in saved: 0392-019 · {g.name}." in texts(at)
 
 
@@ -171,7 +202,11 @@ def test_builder_changes_the_status_nothing_preselected(store):
     form = f"hub-status-{g.id}"
     box = at.selectbox(key=f"{form}-status")
     assert box.value is None
-    assert box.options == ["training", "actief", "gestopt"]  # GROUP_TRANSITIONS of wacht op match, in life-cycle order
+    assert box.options == [
+        "training",
+        "actief",
+        "gestopt",
+    ]  # GROUP_TRANSITIONS of wacht op match, in life-cycle order
     box.set_value("gestopt")
     submit(at, form)
     assert group(store, "0392-019").status == "gestopt"
@@ -185,7 +220,13 @@ def test_builder_cannot_edit_the_group_nor_open_another_builders_group(store):
     # waiting for a match: no meeting to log yet, proposing is the coordinator's, editing too (samenhier.hub)
     assert list(offered) == ["Check-in", "Enquête", "Status"]
     coordinator = hub(ANNA, "0392-019")
-    assert list(coordinator.button_group(key="hub_action").options) == ["Check-in", "Enquête", "Status", "Koppeling", "Groep bewerken"]
+    assert list(coordinator.button_group(key="hub_action").options) == [
+        "Check-in",
+        "Enquête",
+        "Status",
+        "Koppeling",
+        "Groep bewerken",
+    ]
     other = run_app(scope, page="views/group.py", query={"group": "0518-022"})  # Samira's
     ok(other)
     assert "Dit record bestaat niet" in texts(other)
@@ -222,13 +263,21 @@ def test_coordinator_declines_a_proposal_after_confirming_in_english(store):
 
     g = group(store, "0392-020")
     newcomer = waiting_newcomers(store, ANNA, as_of=dt.date(2026, 11, 15), municipality="Haarlem").iloc[0]
-    match_id = propose_match(store, ANNA, newcomer_id=int(newcomer["newcomer_id"]), group_id=g.id, proposed_date=dt.date(2026, 11, 1))
+    match_id = propose_match(
+        store,
+        ANNA,
+        newcomer_id=int(newcomer["newcomer_id"]),
+        group_id=g.id,
+        proposed_date=dt.date(2026, 11, 1),
+    )
     at = hub(ANNA, "0392-020", lang="en", action="match")
     form = f"hub-decline-{match_id}"
     at.text_input(key=f"{form}-reason").set_value("Too far apart")
     submit(at, form)
     with Session(store) as session:
-        assert session.get(Match, match_id).status == "voorgesteld"  # not yet: it asks first, naming the match
+        assert (
+            session.get(Match, match_id).status == "voorgesteld"
+        )  # not yet: it asks first, naming the match
     assert f"Really decline match 0392-020 ↔ {newcomer['code']}?" in texts(at)
     confirm(at, form)
     with Session(store) as session:
@@ -250,7 +299,11 @@ def test_builder_ends_the_match_of_a_group_at_the_end_of_its_year(store):
     confirm(at, form)
     with Session(store) as session:
         ended = session.get(Match, match.id)
-    assert (ended.status, ended.ended_date, ended.end_reason) == ("afgerond", dt.date(2026, 11, 15), "jaar afgerond")
+    assert (ended.status, ended.ended_date, ended.end_reason) == (
+        "afgerond",
+        dt.date(2026, 11, 15),
+        "jaar afgerond",
+    )
     assert group(store, "0392-018").status == "afgerond"
 
 
@@ -261,7 +314,11 @@ def test_coordinator_records_the_training_and_the_group_moves_on(store):
     at.date_input(key=f"{form}-training_completed_date").set_value(dt.date(2026, 11, 10))
     submit(at, form)
     stored = group(store, "0034-014")
-    assert (stored.status, stored.training_completed_date, stored.version) == ("wacht op match", dt.date(2026, 11, 10), g.version + 1)
+    assert (stored.status, stored.training_completed_date, stored.version) == (
+        "wacht op match",
+        dt.date(2026, 11, 10),
+        g.version + 1,
+    )
 
 
 def test_coordinator_edits_the_group_in_english(store):
@@ -281,7 +338,9 @@ def test_vog_todo_records_a_members_vog(store):
 
     g = group(store, "0392-019")
     with Session(store) as session:
-        member = session.exec(select(Member).where(Member.group_id == g.id, Member.archived.is_(False))).first()
+        member = session.exec(
+            select(Member).where(Member.group_id == g.id, Member.archived.is_(False))
+        ).first()
     with store.begin() as connection:  # the workbook has every VOG: take one away
         connection.execute(text("UPDATE member SET vog_date = NULL WHERE id = :id"), {"id": member.id})
     at = hub(ANNA, g.code)
@@ -321,7 +380,9 @@ def test_my_groups_shows_one_card_per_group_of_the_builder(store, workbook_sheet
     shown = texts(at)
     assert "maand 12/12" in shown
     assert "De eindmeting is aan de beurt (maand 12 van 12)." in shown
-    assert "10 dagen sinds de laatste bijeenkomst" in shown  # 0392-018: last meeting 5 November, peildatum 15 November
+    assert (
+        "10 dagen sinds de laatste bijeenkomst" in shown
+    )  # 0392-018: last meeting 5 November, peildatum 15 November
 
 
 def test_my_groups_cards_in_english(store):

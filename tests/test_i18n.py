@@ -22,9 +22,17 @@ from samenhier.models import (
 )
 
 VOCABULARIES = {
-    "group_status": GroupStatus, "newcomer_status": NewcomerStatus, "match_status": MatchStatus,
-    "meeting_kind": MeetingKind, "variant": Variant, "wave": Wave, "answer": Answer, "change": SelfReportedChange,
-    "member_role": MemberRole, "respondent_role": RespondentRole, "user_role": UserRole,
+    "group_status": GroupStatus,
+    "newcomer_status": NewcomerStatus,
+    "match_status": MatchStatus,
+    "meeting_kind": MeetingKind,
+    "variant": Variant,
+    "wave": Wave,
+    "answer": Answer,
+    "change": SelfReportedChange,
+    "member_role": MemberRole,
+    "respondent_role": RespondentRole,
+    "user_role": UserRole,
 }
 
 
@@ -56,7 +64,12 @@ def test_every_used_key_is_translated(lang):
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_vocabulary_word_has_a_label(lang):
     catalog = _catalog(lang)
-    missing = [f"{prefix}.{m.value}" for prefix, enum in VOCABULARIES.items() for m in enum if not catalog.get(f"{prefix}.{m.value}")]
+    missing = [
+        f"{prefix}.{m.value}"
+        for prefix, enum in VOCABULARIES.items()
+        for m in enum
+        if not catalog.get(f"{prefix}.{m.value}")
+    ]
     assert not missing
 
 
@@ -76,7 +89,6 @@ def test_unknown_language_is_refused():
         i18n.set_language("de")
 
 
-
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_counted_messages_have_no_either_or_plurals(lang):
     """Issue 14 leftovers, item 4: "record(s)", "probleem/problemen", "rij(en)" read wrong for one and for many: a
@@ -86,11 +98,19 @@ def test_counted_messages_have_no_either_or_plurals(lang):
     either_or = re.compile(r"\w\((s|en)\)|\w/\w+en\b|\(den\)")
     with i18n.catalog_path(lang).open("rb") as f:
         catalog = read_po(f, locale=lang)
-    assert [m.id for m in catalog if m.id and "{n}" in str(m.string) and either_or.search(str(m.string))] == []
+    assert [
+        m.id for m in catalog if m.id and "{n}" in str(m.string) and either_or.search(str(m.string))
+    ] == []
 
 
-@pytest.mark.parametrize(("lang", "n", "expected"), [
-    ("nl", 1, "1 record staat niet meer in het werkboek"), ("nl", 3, "3 records staan niet meer in het werkboek"),
-    ("en", 1, "1 record is no longer in the workbook"), ("en", 3, "3 records are no longer in the workbook")])
+@pytest.mark.parametrize(
+    ("lang", "n", "expected"),
+    [
+        ("nl", 1, "1 record staat niet meer in het werkboek"),
+        ("nl", 3, "3 records staan niet meer in het werkboek"),
+        ("en", 1, "1 record is no longer in the workbook"),
+        ("en", 3, "3 records are no longer in the workbook"),
+    ],
+)
 def test_the_missing_records_title_counts_right(lang, n, expected):
     assert i18n.t("import.missing.title", lang, n=n) == expected

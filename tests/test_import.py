@@ -77,7 +77,11 @@ def test_programme_cities_have_their_cbs_codes(imported_engine):
         codes = dict(c.execute(text("SELECT name, cbs_code FROM municipality")).fetchall())
     # CBS codes from the glossary in DESIGN.md
     assert {k: codes[k] for k in ("Den Haag", "Almere", "Haarlem", "Rotterdam")} == {
-        "Den Haag": "GM0518", "Almere": "GM0034", "Haarlem": "GM0392", "Rotterdam": "GM0599"}
+        "Den Haag": "GM0518",
+        "Almere": "GM0034",
+        "Haarlem": "GM0392",
+        "Rotterdam": "GM0599",
+    }
 
 
 def _iso(row) -> tuple:
@@ -88,20 +92,32 @@ def _iso(row) -> tuple:
 def test_spot_checks(imported_engine):
     """A few records read off the workbook by eye."""
     with imported_engine.connect() as c:
-        member = c.execute(text(
-            "SELECT m.first_name, m.last_name, m.role, m.joined_date, m.vog_date, g.code "
-            "FROM member m JOIN welcome_group g ON g.id = m.group_id WHERE m.code = 'L0001'")).one()
+        member = c.execute(
+            text(
+                "SELECT m.first_name, m.last_name, m.role, m.joined_date, m.vog_date, g.code "
+                "FROM member m JOIN welcome_group g ON g.id = m.group_id WHERE m.code = 'L0001'"
+            )
+        ).one()
         assert _iso(member) == ("Kees", "Peters", "contactpersoon", "2022-05-04", "2022-06-10", "0518-001")
-        newcomer = c.execute(text(
-            "SELECT first_name, last_name, household_size, arrival_date FROM newcomer WHERE code = 'N0002'")).one()
+        newcomer = c.execute(
+            text(
+                "SELECT first_name, last_name, household_size, arrival_date FROM newcomer WHERE code = 'N0002'"
+            )
+        ).one()
         assert _iso(newcomer) == ("Ruta", "Berhane", 4, "2021-11-16")
-        meeting = c.execute(text(
-            "SELECT mt.duration_minutes, mt.members_present, mt.note FROM meeting mt JOIN welcome_group g ON g.id = mt.group_id "
-            "WHERE g.code = '0034-001' AND mt.date = '2023-02-14' AND mt.kind = 'groepsactiviteit'")).all()
+        meeting = c.execute(
+            text(
+                "SELECT mt.duration_minutes, mt.members_present, mt.note FROM meeting mt JOIN welcome_group g ON g.id = mt.group_id "
+                "WHERE g.code = '0034-001' AND mt.date = '2023-02-14' AND mt.kind = 'groepsactiviteit'"
+            )
+        ).all()
         assert [tuple(r) for r in meeting] == [(120, 1, "taaloefening")]
-        match = c.execute(text(
-            "SELECT k.started_date, k.ended_date, k.status, k.end_reason FROM match k "
-            "JOIN newcomer n ON n.id = k.newcomer_id WHERE n.code = 'N0072'")).one()
+        match = c.execute(
+            text(
+                "SELECT k.started_date, k.ended_date, k.status, k.end_reason FROM match k "
+                "JOIN newcomer n ON n.id = k.newcomer_id WHERE n.code = 'N0072'"
+            )
+        ).one()
         assert _iso(match) == ("2026-07-28", None, "actief", "")
 
 
@@ -109,12 +125,22 @@ def test_unicode_names_are_stored_nfc(imported_engine, workbook_sheets):
     leyla = "Leyla Ayd\u0131n"  # dotless ı (U+0131)
     zeynep = "Y\u0131lmaz"
     with imported_engine.connect() as c:
-        builder_id = c.execute(text("SELECT id FROM community_builder WHERE name = :n"), {"n": leyla}).scalar_one()
-        guided = c.execute(text("SELECT count(*) FROM welcome_group WHERE community_builder_id = :b"), {"b": builder_id}).scalar_one()
+        builder_id = c.execute(
+            text("SELECT id FROM community_builder WHERE name = :n"), {"n": leyla}
+        ).scalar_one()
+        guided = c.execute(
+            text("SELECT count(*) FROM welcome_group WHERE community_builder_id = :b"), {"b": builder_id}
+        ).scalar_one()
         assert c.execute(text("SELECT last_name FROM newcomer WHERE code = 'N0003'")).scalar_one() == zeynep
-        names = [r[0] for r in c.execute(text(
-            "SELECT name FROM community_builder UNION ALL SELECT first_name || ' ' || last_name FROM newcomer "
-            "UNION ALL SELECT first_name || ' ' || last_name FROM member"))]
+        names = [
+            r[0]
+            for r in c.execute(
+                text(
+                    "SELECT name FROM community_builder UNION ALL SELECT first_name || ' ' || last_name FROM newcomer "
+                    "UNION ALL SELECT first_name || ' ' || last_name FROM member"
+                )
+            )
+        ]
     groups = workbook_sheets["groepen"]
     assert guided == int((groups["community_builder"].str.strip() == leyla).sum()) > 0
     assert all(unicodedata.is_normalized("NFC", n) for n in names)
@@ -127,7 +153,9 @@ def test_nfd_and_padded_text_is_stored_nfc_and_trimmed(imported_engine, workbook
     result = import_frames(imported_engine, workbook_frames, username="test")
     assert {s.sheet: s.changed for s in result.sheets}["leden"] == 1
     with imported_engine.connect() as c:
-        assert c.execute(text("SELECT first_name FROM member WHERE code = 'L0002'")).scalar_one() == "Zo\u00eb"
+        assert (
+            c.execute(text("SELECT first_name FROM member WHERE code = 'L0002'")).scalar_one() == "Zo\u00eb"
+        )
 
 
 # The whole workbook, row by row: each sheet's cells (pandas, normalised in the test) against the stored rows.
@@ -137,25 +165,65 @@ ROUND_TRIP = {
         "SELECT b.name, b.email, m.name, b.languages FROM community_builder b JOIN municipality m ON m.id = b.municipality_id",
     ),
     "groepen": (
-        ["groep_code", "naam", "gemeente", "variant", "community_builder", "status", "aangemeld_op",
-         "training_afgerond_op", "notities"],
+        [
+            "groep_code",
+            "naam",
+            "gemeente",
+            "variant",
+            "community_builder",
+            "status",
+            "aangemeld_op",
+            "training_afgerond_op",
+            "notities",
+        ],
         "SELECT g.code, g.name, m.name, g.variant, b.name, g.status, g.signup_date, g.training_completed_date, g.notes "
         "FROM welcome_group g JOIN municipality m ON m.id = g.municipality_id LEFT JOIN community_builder b ON b.id = g.community_builder_id",
     ),
     "leden": (
-        ["lid_code", "groep_code", "voornaam", "achternaam", "e-mail", "telefoon", "rol", "lid_sinds", "vog_datum"],
+        [
+            "lid_code",
+            "groep_code",
+            "voornaam",
+            "achternaam",
+            "e-mail",
+            "telefoon",
+            "rol",
+            "lid_sinds",
+            "vog_datum",
+        ],
         "SELECT l.code, g.code, l.first_name, l.last_name, l.email, l.phone, l.role, l.joined_date, l.vog_date "
         "FROM member l JOIN welcome_group g ON g.id = l.group_id",
     ),
     "nieuwkomers": (
-        ["nieuwkomer_code", "voornaam", "achternaam", "gemeente", "land_van_herkomst", "talen", "huishoudgrootte",
-         "in_nederland_sinds", "verblijfsvergunning_sinds", "aangemeld_op", "status", "e-mail", "telefoon"],
+        [
+            "nieuwkomer_code",
+            "voornaam",
+            "achternaam",
+            "gemeente",
+            "land_van_herkomst",
+            "talen",
+            "huishoudgrootte",
+            "in_nederland_sinds",
+            "verblijfsvergunning_sinds",
+            "aangemeld_op",
+            "status",
+            "e-mail",
+            "telefoon",
+        ],
         "SELECT n.code, n.first_name, n.last_name, m.name, n.country_of_origin, n.languages, n.household_size, "
         "n.arrival_date, n.permit_date, n.registration_date, n.status, n.email, n.phone "
         "FROM newcomer n JOIN municipality m ON m.id = n.municipality_id",
     ),
     "koppelingen": (
-        ["groep_code", "nieuwkomer_code", "voorgesteld_op", "gestart_op", "beeindigd_op", "status", "reden_einde"],
+        [
+            "groep_code",
+            "nieuwkomer_code",
+            "voorgesteld_op",
+            "gestart_op",
+            "beeindigd_op",
+            "status",
+            "reden_einde",
+        ],
         "SELECT g.code, n.code, k.proposed_date, k.started_date, k.ended_date, k.status, k.end_reason "
         "FROM match k JOIN welcome_group g ON g.id = k.group_id JOIN newcomer n ON n.id = k.newcomer_id",
     ),
@@ -165,8 +233,22 @@ ROUND_TRIP = {
         "FROM meeting t JOIN welcome_group g ON g.id = t.group_id",
     ),
     "enquetes": (
-        ["respondent_code", "rol", "groep_code", "meting", "datum", "leegte", "terugvallen", "vertrouwen",
-         "mis_mensen", "verbonden", "in_de_steek", "thuis_voelen", "eenzaamheid_verandering", "nieuwe_contacten"],
+        [
+            "respondent_code",
+            "rol",
+            "groep_code",
+            "meting",
+            "datum",
+            "leegte",
+            "terugvallen",
+            "vertrouwen",
+            "mis_mensen",
+            "verbonden",
+            "in_de_steek",
+            "thuis_voelen",
+            "eenzaamheid_verandering",
+            "nieuwe_contacten",
+        ],
         "SELECT COALESCE(l.code, n.code), CASE WHEN l.id IS NULL THEN 'nieuwkomer' ELSE 'lid' END, g.code, s.wave, s.date, "
         "s.emptiness, s.fall_back_on, s.trust, s.miss_people, s.connected, s.abandoned, s.feel_at_home, "
         "s.self_reported_change, s.new_contacts FROM survey_response s JOIN welcome_group g ON g.id = s.group_id "
@@ -194,14 +276,17 @@ def test_second_import_changes_nothing(imported_engine, workbook_path, workbook_
 
     assert result.applied is True
     assert {s.sheet: (s.new, s.changed, s.unchanged) for s in result.sheets} == {
-        sheet: (0, 0, len(frame)) for sheet, frame in workbook_sheets.items()}
+        sheet: (0, 0, len(frame)) for sheet, frame in workbook_sheets.items()
+    }
     assert without_audit(after) == without_audit(before)
     # The import itself is audited: exactly one new event, and it says nothing changed.
-    new_events = after["audit_event"][len(before["audit_event"]):]
+    new_events = after["audit_event"][len(before["audit_event"]) :]
     assert after["audit_event"][: len(before["audit_event"])] == before["audit_event"]
     assert len(new_events) == 1
     with imported_engine.connect() as c:
-        action, changes = c.execute(text("SELECT action, changes FROM audit_event ORDER BY id DESC LIMIT 1")).one()
+        action, changes = c.execute(
+            text("SELECT action, changes FROM audit_event ORDER BY id DESC LIMIT 1")
+        ).one()
     assert action == "import"
     assert json.loads(changes) == {sheet: {"new": 0, "changed": 0} for sheet in TABLE_OF_SHEET}
 
@@ -216,15 +301,21 @@ def test_other_spellings_of_the_same_records_change_nothing(imported_engine, wor
     groups.loc[den_haag[2], "gemeente"] = "\u2019s-Gravenhage"
     groups.loc[groups.index[0], "status"] = groups.loc[groups.index[0], "status"].upper()
     newcomers.loc[newcomers.index[0], "gemeente"] = "DEN HAAG"
-    newcomers.loc[newcomers.index[0], "huishoudgrootte"] = f" {newcomers.loc[newcomers.index[0], 'huishoudgrootte']} "
+    newcomers.loc[newcomers.index[0], "huishoudgrootte"] = (
+        f" {newcomers.loc[newcomers.index[0], 'huishoudgrootte']} "
+    )
     day = meetings.loc[meetings.index[0], "datum"]
     meetings.loc[meetings.index[0], "datum"] = day.strftime("%d-%m-%Y")
-    meetings.loc[meetings.index[1], "datum"] = (meetings.loc[meetings.index[1], "datum"].date() - dt.date(1899, 12, 30)).days
+    meetings.loc[meetings.index[1], "datum"] = (
+        meetings.loc[meetings.index[1], "datum"].date() - dt.date(1899, 12, 30)
+    ).days
     meetings.loc[meetings.index[2], "duur_minuten"] = f"{meetings.loc[meetings.index[2], 'duur_minuten']},0"
     for item in ("leegte", "terugvallen", "vertrouwen", "mis_mensen", "verbonden", "in_de_steek"):
         surveys[item] = surveys[item].map(lambda v: v.upper().replace(" ", "-") if isinstance(v, str) else v)
     surveys.loc[surveys.index[0], "meting"] = " Nulmeting"
-    f["leden"] = pd.concat([f["leden"], pd.DataFrame([{c: None for c in f["leden"].columns}])], ignore_index=True)
+    f["leden"] = pd.concat(
+        [f["leden"], pd.DataFrame([{c: None for c in f["leden"].columns}])], ignore_index=True
+    )
     f["community_builders"] = f["community_builders"].rename(columns={"e-mail": " E-mail "})
 
     before = dump_tables(imported_engine)
@@ -243,20 +334,29 @@ def test_a_changed_cell_updates_one_record(imported_engine, workbook_frames, wor
     old = int(sheet.loc[i, "duur_minuten"])
     new = 45 if old != 45 else 50
     meetings.loc[i, "duur_minuten"] = new
-    group_code, day, kind = sheet.loc[i, "groep_code"], sheet.loc[i, "datum"].date().isoformat(), sheet.loc[i, "soort"]
+    group_code, day, kind = (
+        sheet.loc[i, "groep_code"],
+        sheet.loc[i, "datum"].date().isoformat(),
+        sheet.loc[i, "soort"],
+    )
 
     before = dump_tables(imported_engine)
     result = import_frames(imported_engine, workbook_frames, username="test")
     after = dump_tables(imported_engine)
 
     assert {s.sheet: (s.new, s.changed) for s in result.sheets} == {
-        s: (0, 1 if s == "bijeenkomsten" else 0) for s in TABLE_OF_SHEET}
+        s: (0, 1 if s == "bijeenkomsten" else 0) for s in TABLE_OF_SHEET
+    }
     differing = set(before["meeting"]) ^ set(after["meeting"])
     assert len(differing) == 2  # the old and the new version of one row
     with imported_engine.connect() as c:
-        row = c.execute(text(
-            "SELECT mt.duration_minutes, mt.version FROM meeting mt JOIN welcome_group g ON g.id = mt.group_id "
-            "WHERE g.code = :g AND mt.date = :d AND mt.kind = :k"), {"g": group_code, "d": day, "k": kind}).one()
+        row = c.execute(
+            text(
+                "SELECT mt.duration_minutes, mt.version FROM meeting mt JOIN welcome_group g ON g.id = mt.group_id "
+                "WHERE g.code = :g AND mt.date = :d AND mt.kind = :k"
+            ),
+            {"g": group_code, "d": day, "k": kind},
+        ).one()
     assert tuple(row) == (new, 2)
     for name in before:
         if name not in ("meeting", "audit_event"):
@@ -291,8 +391,12 @@ BAD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "index", "column", "value", "code"), BAD_CELLS, ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in BAD_CELLS])
-def test_an_invalid_cell_refuses_the_whole_import(imported_engine, workbook_frames, dump_tables, sheet, index, column, value, code):
+@pytest.mark.parametrize(
+    ("sheet", "index", "column", "value", "code"), BAD_CELLS, ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in BAD_CELLS]
+)
+def test_an_invalid_cell_refuses_the_whole_import(
+    imported_engine, workbook_frames, dump_tables, sheet, index, column, value, code
+):
     # A valid change earlier in the dependency order: it must not be written either.
     workbook_frames["groepen"].loc[0, "naam"] = "Welkomgroep Hernoemd"
     workbook_frames[sheet].loc[index, column] = value
@@ -353,7 +457,8 @@ def test_a_missing_column_is_named(engine, workbook_frames):
     with pytest.raises(ImportFailed) as failed:
         import_frames(engine, workbook_frames, username="test")
     assert [(i.sheet, i.row, i.column, i.code) for i in failed.value.issues] == [
-        ("bijeenkomsten", None, "duur_minuten", "column_missing")]
+        ("bijeenkomsten", None, "duur_minuten", "column_missing")
+    ]
 
 
 def test_a_missing_file(engine, tmp_path, dump_tables):
@@ -366,10 +471,13 @@ def test_a_missing_file(engine, tmp_path, dump_tables):
     assert dump_tables(engine) == before
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("notities.xlsx", b"dit is geen werkboek\n"),
-    ("leeg.xlsx", b""),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notities.xlsx", b"dit is geen werkboek\n"),
+        ("leeg.xlsx", b""),
+    ],
+)
 def test_a_file_that_is_not_a_workbook(engine, tmp_path, dump_tables, name, content):
     # A .csv file is read as CSV since CSV import exists: see tests/test_csv_import.py.
     path = tmp_path / name
@@ -402,12 +510,15 @@ def test_dry_run_writes_nothing(engine, workbook_path, workbook_sheets, dump_tab
     result = import_paths(engine, [workbook_path], username="test", dry_run=True)
     assert result.applied is False
     assert {s.sheet: (s.new, s.changed, s.unchanged) for s in result.sheets} == {
-        sheet: (len(frame), 0, 0) for sheet, frame in workbook_sheets.items()}
+        sheet: (len(frame), 0, 0) for sheet, frame in workbook_sheets.items()
+    }
     assert dump_tables(engine) == before
 
 
 def test_dry_run_of_a_change_reports_it_without_writing(imported_engine, workbook_frames, dump_tables):
-    workbook_frames["nieuwkomers"].loc[0, "huishoudgrootte"] = 7 if workbook_frames["nieuwkomers"].loc[0, "huishoudgrootte"] != 7 else 6
+    workbook_frames["nieuwkomers"].loc[0, "huishoudgrootte"] = (
+        7 if workbook_frames["nieuwkomers"].loc[0, "huishoudgrootte"] != 7 else 6
+    )
     before = dump_tables(imported_engine)
     result = import_frames(imported_engine, workbook_frames, username="test", dry_run=True)
     assert {s.sheet: s.changed for s in result.sheets}["nieuwkomers"] == 1

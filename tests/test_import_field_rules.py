@@ -51,7 +51,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "column", "value", "code"), CASES, ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("sheet", "column", "value", "code"), CASES, ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in CASES]
+)
 def test_the_import_refuses_what_the_forms_refuse(engine, workbook_frames, sheet, column, value, code):
     frame = workbook_frames[sheet]
     frame[column] = frame[column].astype(object)
@@ -74,15 +76,26 @@ def test_members_present_beyond_the_group_size_is_refused_located(engine, workbo
     with pytest.raises(ImportFailed) as caught:
         import_frames(engine, workbook_frames, username="test")
     [issue] = caught.value.issues
-    assert (issue.sheet, issue.row, issue.column, issue.code) == ("bijeenkomsten", 5, "aanwezig_leden", "consistency")
+    assert (issue.sheet, issue.row, issue.column, issue.code) == (
+        "bijeenkomsten",
+        5,
+        "aanwezig_leden",
+        "consistency",
+    )
     assert f"{size + 1} aanwezig, {size} leden" in issue.describe("nl")
 
 
-@pytest.mark.parametrize(("check", "value", "code"), [
-    (fields.check_email, "geen-adres@", "email"), (fields.check_phone, "12345", "phone"),
-    (fields.check_code, "L 0001", "code_format"), (fields.check_text, LONG_NAME, "too_long"),
-    (fields.check_text, "a\x1bb", "control_character"), (fields.check_text, "N\u202e4800", "bidi_override"),
-])
+@pytest.mark.parametrize(
+    ("check", "value", "code"),
+    [
+        (fields.check_email, "geen-adres@", "email"),
+        (fields.check_phone, "12345", "phone"),
+        (fields.check_code, "L 0001", "code_format"),
+        (fields.check_text, LONG_NAME, "too_long"),
+        (fields.check_text, "a\x1bb", "control_character"),
+        (fields.check_text, "N\u202e4800", "bidi_override"),
+    ],
+)
 def test_the_shared_rules(check, value, code):
     kwargs = {"name": True} if check is fields.check_text else {}
     with pytest.raises(fields.FieldRuleError) as caught:

@@ -20,7 +20,6 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "samenhier"
 
 
-
 def module_files(package: Path = PACKAGE) -> dict[str, Path]:
     """Dotted module name → file, for every module of the package (``samenhier.io`` for its ``__init__.py``)."""
     found = {}
@@ -62,7 +61,9 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> dict[str, boo
             for alias in node.names:
                 full = f"{base}.{alias.name}"
                 add(full if full in modules else base, late)
-        visit(node, late or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef))
+        visit(
+            node, late or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef)
+        )
 
     visit(ast.parse(path.read_text(encoding="utf-8")), False)
     return found
@@ -104,7 +105,12 @@ def circles(graph: dict[str, dict[str, bool]]) -> list[list[str]]:
 
 
 def describe(component: list[str], graph: dict[str, dict[str, bool]]) -> str:
-    edges = [f"{a} -> {b}{' (inside a function)' if graph[a][b] else ''}" for a in component for b in sorted(graph[a]) if b in component]
+    edges = [
+        f"{a} -> {b}{' (inside a function)' if graph[a][b] else ''}"
+        for a in component
+        for b in sorted(graph[a])
+        if b in component
+    ]
     return "; ".join(edges)
 
 
@@ -121,8 +127,10 @@ def test_the_walk_sees_top_level_late_and_relative_imports(tmp_path):
     (package / "io" / "__init__.py").write_text("")
     (package / "io" / "a.py").write_text("from samenhier.io import b\n")
     (package / "io" / "b.py").write_text("def f():\n    from . import c\n")
-    (package / "io" / "c.py").write_text("import samenhier.io.a\nfrom typing import TYPE_CHECKING\n"
-                                         "if TYPE_CHECKING:\n    from samenhier import d\n")
+    (package / "io" / "c.py").write_text(
+        "import samenhier.io.a\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from samenhier import d\n"
+    )
     (package / "d.py").write_text("from samenhier.io.a import something\n")
     modules = module_files(package)
     graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
@@ -149,8 +157,11 @@ def private_imports(modules: dict[str, Path]) -> list[str]:
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("samenhier"):
-                found += [f"{name}: from {node.module} import {a.name}" for a in node.names
-                          if a.name.startswith("_") and not a.name.startswith("__")]
+                found += [
+                    f"{name}: from {node.module} import {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
     return found
 
 

@@ -47,12 +47,19 @@ def test_min_of_meer_scores_one_on_every_item(item):
     assert item_score(item, "min of meer") == 1
 
 
-@pytest.mark.parametrize(("item", "answer", "expected"), [
-    ("emptiness", "ja", 1), ("emptiness", "nee", 0),
-    ("abandoned", "ja", 1), ("abandoned", "nee", 0),
-    ("trust", "ja", 0), ("trust", "nee", 1),
-    ("connected", "ja", 0), ("connected", "nee", 1),
-])
+@pytest.mark.parametrize(
+    ("item", "answer", "expected"),
+    [
+        ("emptiness", "ja", 1),
+        ("emptiness", "nee", 0),
+        ("abandoned", "ja", 1),
+        ("abandoned", "nee", 0),
+        ("trust", "ja", 0),
+        ("trust", "nee", 1),
+        ("connected", "ja", 0),
+        ("connected", "nee", 1),
+    ],
+)
 def test_item_direction(item, answer, expected):
     assert item_score(item, answer) == expected
 
@@ -102,12 +109,19 @@ def test_nothing_answered():
     assert (s.emotional, s.social, s.total) == (None, None, None)
 
 
-@pytest.mark.parametrize(("total", "expected"), [
-    (0, Band.NOT_LONELY), (1, Band.NOT_LONELY),
-    (2, Band.MODERATE), (3, Band.MODERATE), (4, Band.MODERATE),
-    (5, Band.SEVERE), (6, Band.SEVERE),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (0, Band.NOT_LONELY),
+        (1, Band.NOT_LONELY),
+        (2, Band.MODERATE),
+        (3, Band.MODERATE),
+        (4, Band.MODERATE),
+        (5, Band.SEVERE),
+        (6, Band.SEVERE),
+        (None, None),
+    ],
+)
 def test_band_boundaries(total, expected):
     assert band(total) is expected
 
@@ -130,12 +144,14 @@ def test_unknown_item_raises():
 
 
 def test_score_frame_matches_hand_cases():
-    frame = pd.DataFrame([
-        answers(("nee", "nee", "nee"), ("ja", "ja", "ja")),  # 0
-        answers(("ja", "min of meer", "nee"), ("ja", "nee", "min of meer")),  # 4
-        answers(("ja", "ja", None), ("nee", "nee", "nee")),  # 5, emotional missing
-        answers(("ja", None, None), ("nee", "nee", "nee")),  # total missing
-    ])
+    frame = pd.DataFrame(
+        [
+            answers(("nee", "nee", "nee"), ("ja", "ja", "ja")),  # 0
+            answers(("ja", "min of meer", "nee"), ("ja", "nee", "min of meer")),  # 4
+            answers(("ja", "ja", None), ("nee", "nee", "nee")),  # 5, emotional missing
+            answers(("ja", None, None), ("nee", "nee", "nee")),  # total missing
+        ]
+    )
     out = score_frame(frame)
     assert out["total"].tolist() == [0, 4, 5, pd.NA]
     assert out["emotional"].tolist() == [0, 2, pd.NA, pd.NA]
@@ -148,18 +164,21 @@ def test_score_frame_matches_hand_cases():
 # ------------------------------------------------------------------------------------ answer spellings
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("ja", "ja"),
-    ("JA", "ja"),
-    ("Ja ", "ja"),
-    (" nee ", "nee"),
-    ("NEE", "nee"),
-    ("min of meer", "min of meer"),
-    ("Min-of-meer", "min of meer"),
-    ("MIN OF MEER", "min of meer"),
-    ("min  of   meer", "min of meer"),
-    ("min-of-meer\u00a0", "min of meer"),  # trailing no-break space, as Excel exports it
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ja", "ja"),
+        ("JA", "ja"),
+        ("Ja ", "ja"),
+        (" nee ", "nee"),
+        ("NEE", "nee"),
+        ("min of meer", "min of meer"),
+        ("Min-of-meer", "min of meer"),
+        ("MIN OF MEER", "min of meer"),
+        ("min  of   meer", "min of meer"),
+        ("min-of-meer\u00a0", "min of meer"),  # trailing no-break space, as Excel exports it
+    ],
+)
 def test_parse_answer_spellings(raw, expected):
     assert parse_answer(raw) == expected
 

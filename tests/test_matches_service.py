@@ -45,8 +45,14 @@ def codes(failed: ValidationFailed) -> set[tuple[str, str]]:
 
 
 def propose(store, newcomer="NH1", group="H1", **kwargs) -> int:
-    return propose_match(store.engine, COORDINATOR, newcomer_id=store.ids[newcomer], group_id=store.ids[group],
-                         proposed_date=kwargs.pop("proposed_date", D(2026, 11, 1)), **kwargs)
+    return propose_match(
+        store.engine,
+        COORDINATOR,
+        newcomer_id=store.ids[newcomer],
+        group_id=store.ids[group],
+        proposed_date=kwargs.pop("proposed_date", D(2026, 11, 1)),
+        **kwargs,
+    )
 
 
 # ------------------------------------------------------------------------------------------ happy path
@@ -63,7 +69,9 @@ def test_propose_accept_end_moves_everyone_along(store):
     assert (newcomer.status, newcomer.version) == (NewcomerStatus.WAITING.value, 2)
     assert (group.status, group.version) == (GroupStatus.AWAITING_MATCH.value, 2)
 
-    accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 10), expected_version=1)
+    accept_match(
+        store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 10), expected_version=1
+    )
     with Session(store.engine) as session:
         match = session.get(Match, match_id)
     assert (match.status, match.started_date, match.version) == ("actief", D(2026, 11, 10), 2)
@@ -71,23 +79,34 @@ def test_propose_accept_end_moves_everyone_along(store):
     assert (newcomer.status, newcomer.version) == ("gematcht", 3)
     assert (group.status, group.version) == ("actief", 3)
 
-    end_match(store.engine, COORDINATOR, match_id=match_id, outcome="afgerond", ended_date=AS_OF, expected_version=2)
+    end_match(
+        store.engine, COORDINATOR, match_id=match_id, outcome="afgerond", ended_date=AS_OF, expected_version=2
+    )
     with Session(store.engine) as session:
         match = session.get(Match, match_id)
-    assert (match.status, match.ended_date, match.end_reason, match.version) == ("afgerond", AS_OF, "jaar afgerond", 3)
+    assert (match.status, match.ended_date, match.end_reason, match.version) == (
+        "afgerond",
+        AS_OF,
+        "jaar afgerond",
+        3,
+    )
     assert store.get(WelcomeGroup, "H1").status == "afgerond"  # default: the outcome's word
     assert store.get(Newcomer, "NH1").status == "gematcht"
 
 
 def test_every_step_is_audited_with_its_changes(store):
     match_id = propose(store)
-    accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 10), expected_version=1)
+    accept_match(
+        store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 10), expected_version=1
+    )
     with Session(store.engine) as session:
         events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
     # propose: 1 event (the match); accept: match, newcomer, group
     assert [(e.action, e.table_name, e.username) for e in events] == [
-        ("match_propose", "match", "coord"), ("match_accept", "match", "coord"),
-        ("newcomer_matched", "newcomer", "coord"), ("group_status", "welcome_group", "coord"),
+        ("match_propose", "match", "coord"),
+        ("match_accept", "match", "coord"),
+        ("newcomer_matched", "newcomer", "coord"),
+        ("group_status", "welcome_group", "coord"),
     ]
     assert json.loads(events[1].changes)["status"] == ["voorgesteld", "actief"]
     assert json.loads(events[2].changes) == {"status": ["wacht", "gematcht"]}
@@ -96,11 +115,21 @@ def test_every_step_is_audited_with_its_changes(store):
 
 def test_decline_keeps_both_waiting_and_allows_a_new_proposal(store):
     match_id = propose(store)
-    decline_match(store.engine, COORDINATOR, match_id=match_id, declined_date=D(2026, 11, 5), reason="  past niet qua  tijden ",
-                  expected_version=1)
+    decline_match(
+        store.engine,
+        COORDINATOR,
+        match_id=match_id,
+        declined_date=D(2026, 11, 5),
+        reason="  past niet qua  tijden ",
+        expected_version=1,
+    )
     with Session(store.engine) as session:
         match = session.get(Match, match_id)
-    assert (match.status, match.ended_date, match.end_reason) == ("afgewezen", D(2026, 11, 5), "past niet qua  tijden")
+    assert (match.status, match.ended_date, match.end_reason) == (
+        "afgewezen",
+        D(2026, 11, 5),
+        "past niet qua  tijden",
+    )
     assert store.get(Newcomer, "NH1").status == "wacht"
     assert store.get(WelcomeGroup, "H1").status == "wacht op match"
     second = propose(store, group="H2")  # the newcomer has no running match any more
@@ -109,12 +138,30 @@ def test_decline_keeps_both_waiting_and_allows_a_new_proposal(store):
 
 def test_stopping_early_needs_a_reason_and_can_send_the_group_back(store):
     match_id = propose(store)
-    accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 2), expected_version=1)
+    accept_match(
+        store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 2), expected_version=1
+    )
     with pytest.raises(ValidationFailed) as failed:
-        end_match(store.engine, COORDINATOR, match_id=match_id, outcome="gestopt", ended_date=AS_OF, reason=" ", expected_version=2)
+        end_match(
+            store.engine,
+            COORDINATOR,
+            match_id=match_id,
+            outcome="gestopt",
+            ended_date=AS_OF,
+            reason=" ",
+            expected_version=2,
+        )
     assert codes(failed.value) == {("reason", "match_reason_required")}
-    end_match(store.engine, COORDINATOR, match_id=match_id, outcome="gestopt", ended_date=AS_OF, reason="verhuisd",
-              expected_version=2, group_status="wacht op match")
+    end_match(
+        store.engine,
+        COORDINATOR,
+        match_id=match_id,
+        outcome="gestopt",
+        ended_date=AS_OF,
+        reason="verhuisd",
+        expected_version=2,
+        group_status="wacht op match",
+    )
     assert store.get(WelcomeGroup, "H1").status == "wacht op match"
     with Session(store.engine) as session:
         assert session.get(Match, match_id).end_reason == "verhuisd"
@@ -129,7 +176,9 @@ def test_all_proposal_errors_at_once_and_nothing_written(store):
     with pytest.raises(ValidationFailed) as failed:
         propose(store, newcomer="NX", group="H1", proposed_date=D(2026, 12, 1))
     assert codes(failed.value) == {
-        ("newcomer", "match_newcomer_not_waiting"), ("group", "match_municipality"), ("proposed_date", "match_date_future"),
+        ("newcomer", "match_newcomer_not_waiting"),
+        ("group", "match_municipality"),
+        ("proposed_date", "match_date_future"),
     }
     assert store.counts() == before
     assert "newcomer" in str(failed.value)  # the English summary names the fields
@@ -139,7 +188,10 @@ def test_dates_must_follow_registration_and_training(store):
     # NH1 registered 2026-05-01; H2 finished training 2026-09-15.
     with pytest.raises(ValidationFailed) as failed:
         propose(store, group="H2", proposed_date=D(2026, 4, 30))
-    assert codes(failed.value) == {("proposed_date", "match_date_before_registration"), ("proposed_date", "match_date_before_training")}
+    assert codes(failed.value) == {
+        ("proposed_date", "match_date_before_registration"),
+        ("proposed_date", "match_date_before_training"),
+    }
     with pytest.raises(ValidationFailed) as failed:
         propose(store, group="H2", proposed_date=None)
     assert codes(failed.value) == {("proposed_date", "match_date_required")}
@@ -150,18 +202,42 @@ def test_accept_decline_end_dates_in_order(store):
     match_id = propose(store, proposed_date=D(2026, 11, 1))
     before = store.counts()
     with pytest.raises(ValidationFailed) as failed:
-        accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 10, 31), expected_version=1)
+        accept_match(
+            store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 10, 31), expected_version=1
+        )
     assert codes(failed.value) == {("started_date", "match_date_order")}
     with pytest.raises(ValidationFailed) as failed:
-        decline_match(store.engine, COORDINATOR, match_id=match_id, declined_date=D(2026, 11, 16), reason="", expected_version=1)
-    assert codes(failed.value) == {("declined_date", "match_date_future"), ("reason", "match_reason_required")}
-    assert store.counts() == before
-    accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 1), expected_version=1)  # same day: fine
-    with pytest.raises(ValidationFailed) as failed:
-        end_match(store.engine, COORDINATOR, match_id=match_id, outcome="klaar", ended_date=D(2026, 10, 1), reason="x" * 501,
-                  expected_version=2, group_status="actief")
+        decline_match(
+            store.engine,
+            COORDINATOR,
+            match_id=match_id,
+            declined_date=D(2026, 11, 16),
+            reason="",
+            expected_version=1,
+        )
     assert codes(failed.value) == {
-        ("outcome", "match_outcome"), ("ended_date", "match_date_order"), ("reason", "match_reason_too_long"),
+        ("declined_date", "match_date_future"),
+        ("reason", "match_reason_required"),
+    }
+    assert store.counts() == before
+    accept_match(
+        store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 1), expected_version=1
+    )  # same day: fine
+    with pytest.raises(ValidationFailed) as failed:
+        end_match(
+            store.engine,
+            COORDINATOR,
+            match_id=match_id,
+            outcome="klaar",
+            ended_date=D(2026, 10, 1),
+            reason="x" * 501,
+            expected_version=2,
+            group_status="actief",
+        )
+    assert codes(failed.value) == {
+        ("outcome", "match_outcome"),
+        ("ended_date", "match_date_order"),
+        ("reason", "match_reason_too_long"),
         ("group_status", "match_group_status"),
     }
 
@@ -196,9 +272,19 @@ def test_an_active_group_gets_a_second_match_only_when_confirmed_and_stays_activ
     second = propose(store, newcomer="NH2", group="H1", confirm_second=True)
     accept_match(store.engine, COORDINATOR, match_id=second, started_date=D(2026, 11, 3), expected_version=1)
     # Ending the first leaves the group active: the second still runs.
-    end_match(store.engine, COORDINATOR, match_id=first, outcome="gestopt", ended_date=AS_OF, reason="verhuisd", expected_version=2)
+    end_match(
+        store.engine,
+        COORDINATOR,
+        match_id=first,
+        outcome="gestopt",
+        ended_date=AS_OF,
+        reason="verhuisd",
+        expected_version=2,
+    )
     assert store.get(WelcomeGroup, "H1").status == "actief"
-    end_match(store.engine, COORDINATOR, match_id=second, outcome="afgerond", ended_date=AS_OF, expected_version=2)
+    end_match(
+        store.engine, COORDINATOR, match_id=second, outcome="afgerond", ended_date=AS_OF, expected_version=2
+    )
     assert store.get(WelcomeGroup, "H1").status == "afgerond"
 
 
@@ -215,17 +301,28 @@ def test_past_eligibility_needs_the_coordinators_confirmation(store):
     with pytest.raises(ValidationFailed) as failed:
         propose(store, newcomer="NOLD", proposed_date=AS_OF)
     assert codes(failed.value) == {("confirm_past_eligibility", "match_past_eligibility")}
-    propose(store, newcomer="NOLD", proposed_date=D(2026, 11, 14))  # the last eligible day needs no confirmation
+    propose(
+        store, newcomer="NOLD", proposed_date=D(2026, 11, 14)
+    )  # the last eligible day needs no confirmation
     store.newcomer("NOLD2", "Haarlem", arrival=D(2023, 11, 14), registered=D(2026, 1, 5))
     propose(store, newcomer="NOLD2", group="H2", proposed_date=AS_OF, confirm_past_eligibility=True)
 
 
 def test_a_stale_version_is_a_conflict(store):
     match_id = propose(store)
-    accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 2), expected_version=1)
+    accept_match(
+        store.engine, COORDINATOR, match_id=match_id, started_date=D(2026, 11, 2), expected_version=1
+    )
     before = store.counts()
     with pytest.raises(VersionConflict):
-        end_match(store.engine, COORDINATOR, match_id=match_id, outcome="afgerond", ended_date=AS_OF, expected_version=1)
+        end_match(
+            store.engine,
+            COORDINATOR,
+            match_id=match_id,
+            outcome="afgerond",
+            ended_date=AS_OF,
+            expected_version=1,
+        )
     assert store.counts() == before
 
 
@@ -269,8 +366,13 @@ def test_two_simultaneous_proposals_for_one_newcomer_cannot_both_succeed(store, 
     # IMMEDIATE, so the second waits for the first and then sees NH1 already proposed.
     from samenhier.services import matches
 
-    outcomes = _race(lambda: propose(store, newcomer="NH1", group="H1"), lambda: propose(store, newcomer="NH1", group="H2"),
-                     matches, "_running", monkeypatch)
+    outcomes = _race(
+        lambda: propose(store, newcomer="NH1", group="H1"),
+        lambda: propose(store, newcomer="NH1", group="H2"),
+        matches,
+        "_running",
+        monkeypatch,
+    )
     assert isinstance(outcomes["first"], int)
     assert isinstance(outcomes["second"], ValidationFailed | VersionConflict)
     assert [(m.group_id, m.status) for m in store.matches_of("NH1")] == [(store.ids["H1"], "voorgesteld")]
@@ -281,9 +383,20 @@ def test_two_simultaneous_accepts_do_not_both_write(store, monkeypatch):
     from samenhier.services import matches
 
     outcomes = _race(
-        lambda: decline_match(store.engine, COORDINATOR, match_id=match_id, declined_date=AS_OF, reason="nee", expected_version=1),
-        lambda: accept_match(store.engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1),
-        matches, "check_version", monkeypatch,
+        lambda: decline_match(
+            store.engine,
+            COORDINATOR,
+            match_id=match_id,
+            declined_date=AS_OF,
+            reason="nee",
+            expected_version=1,
+        ),
+        lambda: accept_match(
+            store.engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1
+        ),
+        matches,
+        "check_version",
+        monkeypatch,
     )
     assert not isinstance(outcomes["first"], Exception)
     assert isinstance(outcomes["second"], VersionConflict)
@@ -297,7 +410,13 @@ def test_two_simultaneous_accepts_do_not_both_write(store, monkeypatch):
 def test_only_a_coordinator_proposes(store):
     before = store.counts()
     with pytest.raises(AccessDenied):
-        propose_match(store.engine, anna(store), newcomer_id=store.ids["NH1"], group_id=store.ids["H1"], proposed_date=D(2026, 11, 1))
+        propose_match(
+            store.engine,
+            anna(store),
+            newcomer_id=store.ids["NH1"],
+            group_id=store.ids["H1"],
+            proposed_date=D(2026, 11, 1),
+        )
     assert store.counts() == before
 
 
@@ -319,25 +438,51 @@ def test_a_community_builder_acts_on_their_own_groups_only(store):
     with Session(store.engine) as session:
         assert session.get(Match, mine).status == "actief"
         assert session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first().username == "anna"
-    decline_match(store.engine, bram(store), match_id=theirs, declined_date=AS_OF, reason="te ver weg", expected_version=1)
+    decline_match(
+        store.engine,
+        bram(store),
+        match_id=theirs,
+        declined_date=AS_OF,
+        reason="te ver weg",
+        expected_version=1,
+    )
 
 
 # ------------------------------------------------------------------------------------------ every transition
 
 ACTIONS = {
-    MatchStatus.ACTIVE: lambda engine, match_id: accept_match(engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1),
-    MatchStatus.DECLINED: lambda engine, match_id: decline_match(engine, COORDINATOR, match_id=match_id, declined_date=AS_OF,
-                                                                 reason="nee", expected_version=1),
-    MatchStatus.COMPLETED: lambda engine, match_id: end_match(engine, COORDINATOR, match_id=match_id, outcome="afgerond",
-                                                              ended_date=AS_OF, expected_version=1),
-    MatchStatus.STOPPED: lambda engine, match_id: end_match(engine, COORDINATOR, match_id=match_id, outcome="gestopt",
-                                                            ended_date=AS_OF, reason="verhuisd", expected_version=1),
+    MatchStatus.ACTIVE: lambda engine, match_id: accept_match(
+        engine, COORDINATOR, match_id=match_id, started_date=AS_OF, expected_version=1
+    ),
+    MatchStatus.DECLINED: lambda engine, match_id: decline_match(
+        engine, COORDINATOR, match_id=match_id, declined_date=AS_OF, reason="nee", expected_version=1
+    ),
+    MatchStatus.COMPLETED: lambda engine, match_id: end_match(
+        engine, COORDINATOR, match_id=match_id, outcome="afgerond", ended_date=AS_OF, expected_version=1
+    ),
+    MatchStatus.STOPPED: lambda engine, match_id: end_match(
+        engine,
+        COORDINATOR,
+        match_id=match_id,
+        outcome="gestopt",
+        ended_date=AS_OF,
+        reason="verhuisd",
+        expected_version=1,
+    ),
 }
 SETUP = {  # a consistent store for a match in each status: (match dates, newcomer status, group status)
     MatchStatus.PROPOSED: ({"proposed": D(2026, 11, 1)}, "wacht", "wacht op match"),
     MatchStatus.ACTIVE: ({"proposed": D(2026, 9, 1), "started": D(2026, 9, 10)}, "gematcht", "actief"),
-    MatchStatus.COMPLETED: ({"proposed": D(2025, 9, 1), "started": D(2025, 9, 10), "ended": D(2026, 9, 10)}, "gematcht", "afgerond"),
-    MatchStatus.STOPPED: ({"proposed": D(2026, 1, 1), "started": D(2026, 1, 10), "ended": D(2026, 5, 1)}, "gematcht", "gestopt"),
+    MatchStatus.COMPLETED: (
+        {"proposed": D(2025, 9, 1), "started": D(2025, 9, 10), "ended": D(2026, 9, 10)},
+        "gematcht",
+        "afgerond",
+    ),
+    MatchStatus.STOPPED: (
+        {"proposed": D(2026, 1, 1), "started": D(2026, 1, 10), "ended": D(2026, 5, 1)},
+        "gematcht",
+        "gestopt",
+    ),
     MatchStatus.DECLINED: ({"proposed": D(2026, 10, 1), "ended": D(2026, 10, 5)}, "wacht", "wacht op match"),
 }
 

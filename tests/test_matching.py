@@ -33,24 +33,30 @@ D = dt.date
 # ------------------------------------------------------------------------------------------ dates
 
 
-@pytest.mark.parametrize(("registered", "as_of", "expected"), [
-    (D(2026, 11, 15), D(2026, 11, 15), 0),  # registered today
-    (D(2026, 11, 4), D(2026, 11, 15), 11),  # N0073 in the workbook: 15 − 4
-    (D(2026, 8, 10), D(2026, 11, 15), 97),  # 21 (rest of Aug) + 30 + 31 + 15
-    (D(2025, 11, 15), D(2026, 11, 15), 365),  # a year without 29 February
-    (D(2023, 11, 15), D(2024, 11, 15), 366),  # a year over 29 February 2024
-])
+@pytest.mark.parametrize(
+    ("registered", "as_of", "expected"),
+    [
+        (D(2026, 11, 15), D(2026, 11, 15), 0),  # registered today
+        (D(2026, 11, 4), D(2026, 11, 15), 11),  # N0073 in the workbook: 15 − 4
+        (D(2026, 8, 10), D(2026, 11, 15), 97),  # 21 (rest of Aug) + 30 + 31 + 15
+        (D(2025, 11, 15), D(2026, 11, 15), 365),  # a year without 29 February
+        (D(2023, 11, 15), D(2024, 11, 15), 366),  # a year over 29 February 2024
+    ],
+)
 def test_wait_days(registered, as_of, expected):
     assert wait_days(registered, as_of) == expected
 
 
-@pytest.mark.parametrize(("arrival", "end"), [
-    (D(2023, 10, 19), D(2026, 10, 19)),  # same calendar day three years on
-    (D(2020, 2, 29), D(2023, 2, 28)),  # 29 February → 28 February (2023 is no leap year)
-    (D(2024, 2, 29), D(2027, 2, 28)),  # likewise from the last leap day
-    (D(2021, 2, 28), D(2024, 2, 28)),  # 28 February stays 28 February even in a leap year
-    (D(2021, 3, 1), D(2024, 3, 1)),  # 1 March stays 1 March, 29 Feb 2024 in between changes nothing
-])
+@pytest.mark.parametrize(
+    ("arrival", "end"),
+    [
+        (D(2023, 10, 19), D(2026, 10, 19)),  # same calendar day three years on
+        (D(2020, 2, 29), D(2023, 2, 28)),  # 29 February → 28 February (2023 is no leap year)
+        (D(2024, 2, 29), D(2027, 2, 28)),  # likewise from the last leap day
+        (D(2021, 2, 28), D(2024, 2, 28)),  # 28 February stays 28 February even in a leap year
+        (D(2021, 3, 1), D(2024, 3, 1)),  # 1 March stays 1 March, 29 Feb 2024 in between changes nothing
+    ],
+)
 def test_three_year_end(arrival, end):
     assert eligibility_end(arrival, get_settings().eligibility_years) == end
 
@@ -59,7 +65,9 @@ def test_days_left_counts_to_the_last_eligible_day():
     # Arrival 2024-02-29 ends 2027-02-28: from 2026-11-15 that is 15 (rest of Nov) + 31 + 31 + 28 = 105 days.
     assert days_left(D(2024, 2, 29), D(2026, 11, 15)) == 105
     assert days_left(D(2023, 11, 15), D(2026, 11, 15)) == 0  # the last day itself
-    assert days_left(D(2023, 10, 19), D(2026, 11, 15)) == -27  # N0076: 12 days of October + 15 of November past
+    assert (
+        days_left(D(2023, 10, 19), D(2026, 11, 15)) == -27
+    )  # N0076: 12 days of October + 15 of November past
 
 
 # ------------------------------------------------------------------------------------------ components
@@ -74,23 +82,29 @@ def test_languages_are_split_and_compared_case_insensitively():
     assert language_component("Tigrinya", "") == 0.0
 
 
-@pytest.mark.parametrize(("household", "members", "expected"), [
-    (4, 3, 0.75),  # 3 members for 4 persons
-    (1, 5, 1.0),  # more members than persons: capped at 1
-    (6, 3, 0.5),
-    (2, 0, 0.0),  # a group without members
-])
+@pytest.mark.parametrize(
+    ("household", "members", "expected"),
+    [
+        (4, 3, 0.75),  # 3 members for 4 persons
+        (1, 5, 1.0),  # more members than persons: capped at 1
+        (6, 3, 0.5),
+        (2, 0, 0.0),  # a group without members
+    ],
+)
 def test_household_component(household, members, expected):
     assert household_component(household, members) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("left", "expected"), [
-    (0, 1.0),  # last eligible day
-    (-5, 1.0),  # past it (never suggested, but the formula is clipped)
-    (90, 1 - 90 / 365),  # 0.7534…
-    (365, 0.0),
-    (400, 0.0),
-])
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        (0, 1.0),  # last eligible day
+        (-5, 1.0),  # past it (never suggested, but the formula is clipped)
+        (90, 1 - 90 / 365),  # 0.7534…
+        (365, 0.0),
+        (400, 0.0),
+    ],
+)
 def test_urgency_component(left, expected):
     assert urgency_component(left) == pytest.approx(expected)
 
@@ -139,8 +153,14 @@ def _greedy(matrix: np.ndarray) -> list[tuple[int, int]]:
 def _brute_force_best(matrix: np.ndarray) -> float:
     rows, cols = matrix.shape
     if rows <= cols:
-        return max(sum(matrix[r, c] for r, c in zip(range(rows), perm, strict=True)) for perm in itertools.permutations(range(cols), rows))
-    return max(sum(matrix[r, c] for c, r in zip(range(cols), perm, strict=True)) for perm in itertools.permutations(range(rows), cols))
+        return max(
+            sum(matrix[r, c] for r, c in zip(range(rows), perm, strict=True))
+            for perm in itertools.permutations(range(cols), rows)
+        )
+    return max(
+        sum(matrix[r, c] for c, r in zip(range(cols), perm, strict=True))
+        for perm in itertools.permutations(range(rows), cols)
+    )
 
 
 def test_assignment_beats_greedy_on_a_small_case():
@@ -171,13 +191,29 @@ def test_suggest_prefers_the_best_total_over_first_come():
     # A (Arabisch, 3 persons): G1 → (1 + 1)/2 = 100; G2 → (1 + 2/3)/2 = 83.33.
     # B (Tigrinya, 4 persons): G1 → (1 + 1)/2 = 100; G2 → (0 + 2/4)/2 = 25.
     # First come (A first): A–G1 100 + B–G2 25 = 125. Optimal: A–G2 83.33 + B–G1 100 = 183.33.
-    newcomers = pd.DataFrame({"newcomer_id": [1, 2], "languages": ["Arabisch", "Tigrinya"], "household_size": [3, 4],
-                              "days_left": [500, 500], "wait_days": [30, 10]})
-    groups = pd.DataFrame({"group_id": [11, 12], "languages": ["Nederlands, Arabisch, Tigrinya", "Nederlands, Arabisch"],
-                           "members": [4, 2], "wait_days": [pd.NA, 5]})
+    newcomers = pd.DataFrame(
+        {
+            "newcomer_id": [1, 2],
+            "languages": ["Arabisch", "Tigrinya"],
+            "household_size": [3, 4],
+            "days_left": [500, 500],
+            "wait_days": [30, 10],
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "group_id": [11, 12],
+            "languages": ["Nederlands, Arabisch, Tigrinya", "Nederlands, Arabisch"],
+            "members": [4, 2],
+            "wait_days": [pd.NA, 5],
+        }
+    )
     weights = Weights(language=1, household=1, urgency=0, waiting=0)
     pairs = suggest(newcomers, groups, weights)
-    assert list(zip(pairs["newcomer_id"], pairs["group_id"], strict=True)) == [(2, 11), (1, 12)]  # best score first
+    assert list(zip(pairs["newcomer_id"], pairs["group_id"], strict=True)) == [
+        (2, 11),
+        (1, 12),
+    ]  # best score first
     assert pairs["score"].tolist() == pytest.approx([100.0, 250 / 3])
     assert pairs["score"].sum() == pytest.approx(100 + 250 / 3)  # 183.33 > 125
     assert pairs.loc[1, "shared_languages"] == "Arabisch"
@@ -186,8 +222,15 @@ def test_suggest_prefers_the_best_total_over_first_come():
 
 def test_urgency_decides_who_gets_the_only_group():
     # One group, two newcomers alike but for their days left: 30 days left → urgency 1 − 30/365; 300 → 1 − 300/365.
-    newcomers = pd.DataFrame({"newcomer_id": [1, 2], "languages": ["Arabisch"] * 2, "household_size": [1, 1],
-                              "days_left": [300, 30], "wait_days": [0, 0]})
+    newcomers = pd.DataFrame(
+        {
+            "newcomer_id": [1, 2],
+            "languages": ["Arabisch"] * 2,
+            "household_size": [1, 1],
+            "days_left": [300, 30],
+            "wait_days": [0, 0],
+        }
+    )
     groups = pd.DataFrame({"group_id": [11], "languages": ["Arabisch"], "members": [3], "wait_days": [0]})
     pairs = suggest(newcomers, groups, Weights())
     assert pairs["newcomer_id"].tolist() == [2]
@@ -208,7 +251,9 @@ ALLOWED = {
 
 @pytest.mark.parametrize(("current", "new"), list(itertools.product([None, *MatchStatus], MatchStatus)))
 def test_every_match_transition(current, new):
-    assert can_change_match_status(current.value if current else None, new.value) == ((current, new) in ALLOWED)
+    assert can_change_match_status(current.value if current else None, new.value) == (
+        (current, new) in ALLOWED
+    )
 
 
 def test_final_statuses_allow_nothing():

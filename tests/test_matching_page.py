@@ -45,7 +45,11 @@ def builder(engine, name: str) -> Scope:
 
 
 TABLES = {  # a column only that table has
-    "summary": "newcomers_waiting", "newcomers": "days_left", "groups": "proposed_newcomer", "running": "newcomer", "funnel": "step",
+    "summary": "newcomers_waiting",
+    "newcomers": "days_left",
+    "groups": "proposed_newcomer",
+    "running": "newcomer",
+    "funnel": "step",
 }
 
 
@@ -64,7 +68,12 @@ def test_waiting_counts_per_municipality_match_the_workbook(store, sheets):
     groups = sheets["groepen"].assign(gemeente=lambda f: f["gemeente"].map(canonical_municipality))
     expected_newcomers = newcomers[newcomers["status"] == "wacht"].groupby("gemeente").size().to_dict()
     expected_groups = groups[groups["status"] == "wacht op match"].groupby("gemeente").size().to_dict()
-    assert expected_newcomers == {"Almere": 2, "Den Haag": 10, "Haarlem": 7, "Rotterdam": 4}  # as read from the sheet
+    assert expected_newcomers == {
+        "Almere": 2,
+        "Den Haag": 10,
+        "Haarlem": 7,
+        "Rotterdam": 4,
+    }  # as read from the sheet
 
     at = run_app(COORDINATOR, page=PAGE)
     no_errors(at)
@@ -104,17 +113,21 @@ def matches_tab(at, municipality: str):
 
 
 def test_propose_and_accept_moves_both_out_of_the_queue(store):
-    newcomer_id, = ids(store, Newcomer, "N0098")
-    group_id, = ids(store, WelcomeGroup, "0392-022")
+    (newcomer_id,) = ids(store, Newcomer, "N0098")
+    (group_id,) = ids(store, WelcomeGroup, "0392-022")
     at = matches_tab(run_app(COORDINATOR, page=PAGE), "Haarlem")
-    assert at.selectbox(key="propose_newcomer").value is None and at.selectbox(key="propose_group").value is None
+    assert (
+        at.selectbox(key="propose_newcomer").value is None and at.selectbox(key="propose_group").value is None
+    )
     at.selectbox(key="propose_newcomer").set_value(newcomer_id).run()
     at.selectbox(key="propose_group").set_value(group_id).run()
     form = f"propose-{group_id}-{newcomer_id}"
     at.date_input(key=f"{form}-proposed_date").set_value(dt.date(2026, 11, 10))
     at.button(key=f"{form}-submit").click().run()
     no_errors(at)
-    newcomer_name = shown_table(open_tab(at, "matching", "Wachtrij"), "newcomers").set_index("code").loc["N0098", "name"]
+    newcomer_name = (
+        shown_table(open_tab(at, "matching", "Wachtrij"), "newcomers").set_index("code").loc["N0098", "name"]
+    )
     assert [t.value for t in at.toast] == []  # shown once, in the run after the write
     queue = shown_table(at, "newcomers").set_index("code")
     assert queue.loc["N0098", "proposed_group"] == "0392-022"  # still waiting, now with a proposal
@@ -129,12 +142,17 @@ def test_propose_and_accept_moves_both_out_of_the_queue(store):
     name = f"Koppeling 0392-022 ↔ N0098 {newcomer_name}"
     assert [s.value for s in at.success] == [f"{md(name)} is gestart."]  # user text in Markdown: escaped
     assert [t.value for t in at.toast] == [f"{md(name)} is gestart."]
-    assert at.selectbox(key="match_pick").value is None  # after accepting, "end" is not the next thing offered
+    assert (
+        at.selectbox(key="match_pick").value is None
+    )  # after accepting, "end" is not the next thing offered
     at = open_tab(at, "matching", "Wachtrij")
     assert "N0098" not in set(shown_table(at, "newcomers")["code"])
     assert "0392-022" not in {link.split("=")[-1] for link in shown_table(at, "groups")["link"]}
     summary = shown_table(at, "summary").set_index("municipality")
-    assert (summary.loc["Haarlem", "newcomers_waiting"], summary.loc["Haarlem", "groups_waiting"]) == (6, 3)  # 7 − 1, 4 − 1
+    assert (summary.loc["Haarlem", "newcomers_waiting"], summary.loc["Haarlem", "groups_waiting"]) == (
+        6,
+        3,
+    )  # 7 − 1, 4 − 1
     with Session(store) as session:
         match = session.get(Match, match.id)
         assert (match.status, match.started_date) == ("actief", dt.date(2026, 11, 14))
@@ -147,8 +165,8 @@ def test_a_suggestion_is_proposed_with_one_click(store):
     at.selectbox(key="matching_municipality").set_value("Almere").run()
     at = open_tab(at, "matching", "Suggesties")
     # Almere: N0089 (Arabisch) and N0086 (Dari, Pasjtoe) wait, one group 0034-013 whose builder Nadia speaks Dari.
-    newcomer_id, = ids(store, Newcomer, "N0086")
-    group_id, = ids(store, WelcomeGroup, "0034-013")
+    (newcomer_id,) = ids(store, Newcomer, "N0086")
+    (group_id,) = ids(store, WelcomeGroup, "0034-013")
     assert "gedeelde taal: Dari" in texts(at)
     at.button(key=f"suggest-{group_id}-{newcomer_id}-button").click().run()
     no_errors(at)
@@ -160,8 +178,8 @@ def test_a_suggestion_is_proposed_with_one_click(store):
 
 
 def test_invalid_proposal_says_why_writes_nothing_and_keeps_the_input(store):
-    newcomer_id, = ids(store, Newcomer, "N0076")  # Den Haag; three years in NL ended 2026-10-19
-    group_id, = ids(store, WelcomeGroup, "0518-022")  # finished training 2026-10-02
+    (newcomer_id,) = ids(store, Newcomer, "N0076")  # Den Haag; three years in NL ended 2026-10-19
+    (group_id,) = ids(store, WelcomeGroup, "0518-022")  # finished training 2026-10-02
     before = count_rows(store, Match)
     at = matches_tab(run_app(COORDINATOR, page=PAGE), "Den Haag")
     at.selectbox(key="propose_newcomer").set_value(newcomer_id).run()
@@ -169,12 +187,18 @@ def test_invalid_proposal_says_why_writes_nothing_and_keeps_the_input(store):
     form = f"propose-{group_id}-{newcomer_id}"
     at.date_input(key=f"{form}-proposed_date").set_value(dt.date(2026, 10, 1))
     at.button(key=f"{form}-submit").click().run()
-    assert [e.value for e in at.error] == ["Het voorstel ligt vóór het einde van de training van de groep.",  # under the date
-                                           "Niet opgeslagen: verbeter de gemarkeerde velden."]
+    assert [e.value for e in at.error] == [
+        "Het voorstel ligt vóór het einde van de training van de groep.",  # under the date
+        "Niet opgeslagen: verbeter de gemarkeerde velden.",
+    ]
     assert count_rows(store, Match) == before
-    assert at.date_input(key=f"{form}-proposed_date").value == dt.date(2026, 10, 1)  # the form keeps what was entered
+    assert at.date_input(key=f"{form}-proposed_date").value == dt.date(
+        2026, 10, 1
+    )  # the form keeps what was entered
 
-    at.date_input(key=f"{form}-proposed_date").set_value(dt.date(2026, 10, 25))  # after training, but past her three years
+    at.date_input(key=f"{form}-proposed_date").set_value(
+        dt.date(2026, 10, 25)
+    )  # after training, but past her three years
     at.button(key=f"{form}-submit").click().run()
     assert [e.value for e in at.error] == [
         "Deze nieuwkomer is langer dan 3 jaar in Nederland en komt niet meer in aanmerking; bevestig als je toch wilt koppelen.",
@@ -206,7 +230,9 @@ def test_a_community_builder_sees_counts_and_acts_on_their_own_groups_only(store
     no_errors(at)
     shown += texts(at) + "\n".join(df.value.to_string() for df in at.dataframe)
     waiting = sheets["nieuwkomers"][sheets["nieuwkomers"]["status"] == "wacht"]
-    others = waiting[waiting["nieuwkomer_code"] != "N0084"]  # N0084 is proposed to her own group: she may see that one
+    others = waiting[
+        waiting["nieuwkomer_code"] != "N0084"
+    ]  # N0084 is proposed to her own group: she may see that one
     for _, person in others.iterrows():
         assert person["nieuwkomer_code"] not in shown
         assert f"{person['voornaam']} {person['achternaam']}" not in shown
@@ -218,7 +244,9 @@ def test_a_community_builder_sees_counts_and_acts_on_their_own_groups_only(store
     hers = set(groups.loc[groups["community_builder"] == "Samira Benali", "groep_code"])
     running = links[(links["status"] == "actief") & links["groep_code"].isin(hers)]
     gemeente = groups.set_index("groep_code")["gemeente"].map(canonical_municipality)
-    expected = ["0518-022"] + sorted(running.loc[running["groep_code"].map(gemeente) == "Den Haag", "groep_code"])
+    expected = ["0518-022"] + sorted(
+        running.loc[running["groep_code"].map(gemeente) == "Den Haag", "groep_code"]
+    )
     options = at.selectbox(key="match_pick").options
     assert [o.split(" ")[0] for o in options] == expected == ["0518-022", "0518-019"]
     assert "N0084" in options[0]

@@ -35,17 +35,23 @@ def expected_queue(sheets) -> pd.DataFrame:
     """Per municipality, worked out from the workbook with pandas alone: waiting newcomers and groups, wait statistics."""
     newcomers = sheets["nieuwkomers"].assign(gemeente=lambda f: f["gemeente"].map(canonical_municipality))
     newcomers = newcomers[newcomers["status"].str.strip().str.lower() == "wacht"]
-    newcomers = newcomers.assign(wait=(pd.Timestamp(AS_OF) - pd.to_datetime(newcomers["aangemeld_op"])).dt.days)
+    newcomers = newcomers.assign(
+        wait=(pd.Timestamp(AS_OF) - pd.to_datetime(newcomers["aangemeld_op"])).dt.days
+    )
     groups = sheets["groepen"].assign(gemeente=lambda f: f["gemeente"].map(canonical_municipality))
     groups = groups[groups["status"].str.strip().str.lower() == "wacht op match"]
-    groups = groups.assign(wait=(pd.Timestamp(AS_OF) - pd.to_datetime(groups["training_afgerond_op"])).dt.days)
-    return pd.DataFrame({
-        "newcomers_waiting": newcomers.groupby("gemeente").size(),
-        "newcomer_wait_median": newcomers.groupby("gemeente")["wait"].median(),
-        "newcomer_wait_p90": newcomers.groupby("gemeente")["wait"].quantile(0.9),
-        "groups_waiting": groups.groupby("gemeente").size(),
-        "group_wait_median": groups.groupby("gemeente")["wait"].median(),
-    }).fillna({"newcomers_waiting": 0, "groups_waiting": 0})
+    groups = groups.assign(
+        wait=(pd.Timestamp(AS_OF) - pd.to_datetime(groups["training_afgerond_op"])).dt.days
+    )
+    return pd.DataFrame(
+        {
+            "newcomers_waiting": newcomers.groupby("gemeente").size(),
+            "newcomer_wait_median": newcomers.groupby("gemeente")["wait"].median(),
+            "newcomer_wait_p90": newcomers.groupby("gemeente")["wait"].quantile(0.9),
+            "groups_waiting": groups.groupby("gemeente").size(),
+            "group_wait_median": groups.groupby("gemeente")["wait"].median(),
+        }
+    ).fillna({"newcomers_waiting": 0, "groups_waiting": 0})
 
 
 # ------------------------------------------------------------------------------------------ workbook
@@ -56,19 +62,28 @@ def test_queue_summary_matches_the_workbook(workbook_engine, sheets):
     expected = expected_queue(sheets)
     assert sorted(summary.index) == sorted(expected.index) == ["Almere", "Den Haag", "Haarlem", "Rotterdam"]
     for column in expected.columns:
-        assert summary[column].astype(float).to_dict() == pytest.approx(expected[column].astype(float).to_dict()), column
+        assert summary[column].astype(float).to_dict() == pytest.approx(
+            expected[column].astype(float).to_dict()
+        ), column
     assert summary["proposals"].sum() == 0  # the workbook has no open proposals
 
 
 def test_waiting_newcomers_flags_on_the_workbook(workbook_engine):
     frame = q.waiting_newcomers(workbook_engine, COORDINATOR, as_of=AS_OF).set_index("code")
     # N0089 arrived 2023-12-20: eligible up to 2026-12-20, 15 + 20 = 35 days left → urgent.
-    assert (frame.loc["N0089", "eligibility_end"], frame.loc["N0089", "days_left"], frame.loc["N0089", "flag"]) == (
-        D(2026, 12, 20), 35, "urgent")
+    assert (
+        frame.loc["N0089", "eligibility_end"],
+        frame.loc["N0089", "days_left"],
+        frame.loc["N0089", "flag"],
+    ) == (D(2026, 12, 20), 35, "urgent")
     # N0076 arrived 2023-10-19: ended 2026-10-19, 27 days ago → not eligible, still listed.
     assert (frame.loc["N0076", "days_left"], frame.loc["N0076", "flag"]) == (-27, "not_eligible")
     # N0073 registered 2026-11-04 → 11 days waiting; arrived 2024-05-10 → 2027-05-10, 176 days left (ok).
-    assert (frame.loc["N0073", "wait_days"], frame.loc["N0073", "days_left"], frame.loc["N0073", "flag"]) == (11, 176, "ok")
+    assert (frame.loc["N0073", "wait_days"], frame.loc["N0073", "days_left"], frame.loc["N0073", "flag"]) == (
+        11,
+        176,
+        "ok",
+    )
     assert frame.loc["N0073", "name"] == "Farid Ahmadi"
     # urgent first, not eligible last
     order = frame["flag"].tolist()
@@ -88,7 +103,9 @@ def test_suggestions_on_the_workbook_are_an_optimal_assignment(workbook_engine):
     # assigned, so the groups' wait adds the same to every full assignment: which group she gets is a tie.)
     group_wait = {"0392-019": 241, "0392-020": 150, "0392-021": 328, "0392-022": 67}
     assert top["newcomer_code"] == "N0098"
-    assert top["score"] == pytest.approx((5 + 3 * (1 - 42 / 365) + (97 + group_wait[top["group_code"]]) / 730) / 9 * 100)
+    assert top["score"] == pytest.approx(
+        (5 + 3 * (1 - 42 / 365) + (97 + group_wait[top["group_code"]]) / 730) / 9 * 100
+    )
     # The chosen four are the newcomers that add most: N0098 (urgent) and the three longest waiting among the
     # rest with a language in common: N0095 (294 days), N0090 (174), N0091 (166). N0092 speaks Turks, N0097 and
     # N0085 Tigrinya: no shared language, so they would add 3 · 100/9 points less.
@@ -98,7 +115,11 @@ def test_suggestions_on_the_workbook_are_an_optimal_assignment(workbook_engine):
     groups = q.waiting_groups(workbook_engine, COORDINATOR, as_of=AS_OF, municipality="Haarlem")
     from samenhier.matching import score_pairs
 
-    matrix = score_pairs(newcomers.sort_values("code"), groups.sort_values("code"), Weights())["score"].to_numpy().reshape(7, 4)
+    matrix = (
+        score_pairs(newcomers.sort_values("code"), groups.sort_values("code"), Weights())["score"]
+        .to_numpy()
+        .reshape(7, 4)
+    )
     best = max(sum(matrix[r, c] for c, r in enumerate(rows)) for rows in itertools.permutations(range(7), 4))
     assert pairs["score"].sum() == pytest.approx(best)
 
@@ -113,7 +134,9 @@ def test_a_community_builder_sees_no_waiting_newcomer_by_name(workbook_engine):
 
 def test_a_community_builder_gets_counts_of_their_own_municipality_only(workbook_engine, sheets):
     expected = expected_queue(sheets)
-    joris = builder_scope(workbook_engine, "Joris Kramer")  # Haarlem, 7 waiting ≥ min_cell_size 5: statistics shown
+    joris = builder_scope(
+        workbook_engine, "Joris Kramer"
+    )  # Haarlem, 7 waiting ≥ min_cell_size 5: statistics shown
     summary = q.queue_summary(workbook_engine, joris, as_of=AS_OF)
     assert summary["municipality"].tolist() == ["Haarlem"]
     row = summary.iloc[0]
@@ -123,7 +146,9 @@ def test_a_community_builder_gets_counts_of_their_own_municipality_only(workbook
     nadia = builder_scope(workbook_engine, "Nadia Rahimi")  # Almere: 2 waiting < 5 → only the count
     row = q.queue_summary(workbook_engine, nadia, as_of=AS_OF).iloc[0]
     assert (row["municipality"], row["newcomers_waiting"]) == ("Almere", 2)
-    assert all(pd.isna(row[c]) for c in ("urgent", "not_eligible", "newcomer_wait_median", "newcomer_wait_p90"))
+    assert all(
+        pd.isna(row[c]) for c in ("urgent", "not_eligible", "newcomer_wait_median", "newcomer_wait_p90")
+    )
     # Groups: a builder's own only. Samira and Ruben share Den Haag's two waiting groups, one each.
     samira = builder_scope(workbook_engine, "Samira Benali")
     assert q.waiting_groups(workbook_engine, samira, as_of=AS_OF)["code"].tolist() == ["0518-022"]
@@ -149,21 +174,43 @@ def test_flags_at_the_boundaries(engine):
     store = Store(engine)
     store.municipality("Haarlem", "GM0392")
     # days left on 2026-11-15: arrival 2024-02-13 → end 2027-02-13: 15 + 31 + 31 + 13 = 90
-    for code, arrival in (("N90", D(2024, 2, 13)), ("N89", D(2024, 2, 12)), ("N0", D(2023, 11, 15)), ("NM1", D(2023, 11, 14)),
-                          ("NLEAP", D(2024, 2, 29))):
+    for code, arrival in (
+        ("N90", D(2024, 2, 13)),
+        ("N89", D(2024, 2, 12)),
+        ("N0", D(2023, 11, 15)),
+        ("NM1", D(2023, 11, 14)),
+        ("NLEAP", D(2024, 2, 29)),
+    ):
         store.newcomer(code, "Haarlem", arrival=arrival, registered=D(2026, 1, 1))
     frame = q.waiting_newcomers(engine, COORDINATOR, as_of=AS_OF).set_index("code")
     assert frame["days_left"].to_dict() == {"N89": 89, "N0": 0, "N90": 90, "NLEAP": 105, "NM1": -1}
-    assert frame["flag"].to_dict() == {"N89": "urgent", "N0": "urgent", "N90": "ok", "NLEAP": "ok", "NM1": "not_eligible"}
+    assert frame["flag"].to_dict() == {
+        "N89": "urgent",
+        "N0": "urgent",
+        "N90": "ok",
+        "NLEAP": "ok",
+        "NM1": "not_eligible",
+    }
     assert frame.loc["NLEAP", "eligibility_end"] == D(2027, 2, 28)
-    assert list(frame.index) == ["N0", "N89", "N90", "NLEAP", "NM1"]  # urgent (fewest days first), ok, not eligible
+    assert list(frame.index) == [
+        "N0",
+        "N89",
+        "N90",
+        "NLEAP",
+        "NM1",
+    ]  # urgent (fewest days first), ok, not eligible
 
 
 def test_percentiles_are_interpolated(engine):
     store = Store(engine)
     store.municipality("Haarlem", "GM0392")
     for days in (10, 20, 30, 40):  # registered 10, 20, 30, 40 days before the as-of date
-        store.newcomer(f"N{days}", "Haarlem", arrival=D(2025, 6, 1), registered=AS_OF - pd.Timedelta(days=days).to_pytimedelta())
+        store.newcomer(
+            f"N{days}",
+            "Haarlem",
+            arrival=D(2025, 6, 1),
+            registered=AS_OF - pd.Timedelta(days=days).to_pytimedelta(),
+        )
     row = q.queue_summary(engine, COORDINATOR, as_of=AS_OF).iloc[0]
     assert row["newcomer_wait_median"] == 25.0  # (20 + 30) / 2
     assert row["newcomer_wait_p90"] == pytest.approx(37.0)  # rank 0.9 · 3 = 2.7: 30 + 0.7 · 10
@@ -179,14 +226,21 @@ def test_proposals_show_in_the_queue_and_leave_the_suggestions(engine):
     assert len(before) == 2 and set(before["newcomer_code"]) == {"NH1", "NH2"}
     pair = before.set_index("newcomer_code").loc["NH1"]
     assert pair["group_code"] == "H1"
-    propose_match(engine, COORDINATOR, newcomer_id=store.ids["NH1"], group_id=store.ids["H1"], proposed_date=AS_OF)
+    propose_match(
+        engine, COORDINATOR, newcomer_id=store.ids["NH1"], group_id=store.ids["H1"], proposed_date=AS_OF
+    )
     queue = q.waiting_newcomers(engine, COORDINATOR, as_of=AS_OF).set_index("code")
     assert queue.loc["NH1", "proposed_group"] == "H1" and pd.isna(queue.loc["NH2", "proposed_group"])
     groups = q.waiting_groups(engine, COORDINATOR, as_of=AS_OF).set_index("code")
     assert (groups.loc["H1", "proposed_newcomer"], groups.loc["H1", "running_matches"]) == ("NH1", 1)
     after = q.suggestions(engine, COORDINATOR, as_of=AS_OF, municipality="Haarlem")
     assert after[["newcomer_code", "group_code"]].values.tolist() == [["NH2", "H2"]]
-    assert q.queue_summary(engine, COORDINATOR, as_of=AS_OF).set_index("municipality").loc["Haarlem", "proposals"] == 1
+    assert (
+        q.queue_summary(engine, COORDINATOR, as_of=AS_OF)
+        .set_index("municipality")
+        .loc["Haarlem", "proposals"]
+        == 1
+    )
 
 
 def test_filters_narrow_the_queue(engine):
@@ -211,25 +265,52 @@ def test_funnel_by_hand(engine):
     store.match("ma", "HX", "Na", status="actief", proposed=D(2026, 3, 3), started=D(2026, 3, 13))
     # b: registered 2026-03-01, declined after 10 days, proposed again, started 20 days later, stopped 60 days after that
     store.newcomer("Nb", "Haarlem", arrival=D(2025, 1, 1), registered=D(2026, 3, 1), status="gematcht")
-    store.match("mb1", "H1", "Nb", status="afgewezen", proposed=D(2026, 3, 11), ended=D(2026, 3, 20), reason="nee")
-    store.match("mb2", "HY", "Nb", status="gestopt", proposed=D(2026, 4, 10), started=D(2026, 4, 30), ended=D(2026, 6, 29))
+    store.match(
+        "mb1", "H1", "Nb", status="afgewezen", proposed=D(2026, 3, 11), ended=D(2026, 3, 20), reason="nee"
+    )
+    store.match(
+        "mb2",
+        "HY",
+        "Nb",
+        status="gestopt",
+        proposed=D(2026, 4, 10),
+        started=D(2026, 4, 30),
+        ended=D(2026, 6, 29),
+    )
     # c: withdrew; e: registered 2025-01-10, proposed +30, started +10, completed after 365 days
     store.newcomer("Nc", "Haarlem", arrival=D(2025, 1, 1), registered=D(2026, 4, 1), status="afgemeld")
     store.newcomer("Ne", "Haarlem", arrival=D(2024, 6, 1), registered=D(2025, 1, 10), status="gematcht")
-    store.match("me", "HZ", "Ne", status="afgerond", proposed=D(2025, 2, 9), started=D(2025, 2, 19), ended=D(2026, 2, 19))
+    store.match(
+        "me",
+        "HZ",
+        "Ne",
+        status="afgerond",
+        proposed=D(2025, 2, 9),
+        started=D(2025, 2, 19),
+        ended=D(2026, 2, 19),
+    )
     # outside the period
     store.newcomer("Nold", "Haarlem", arrival=D(2024, 6, 1), registered=D(2024, 12, 31))
 
     frame = q.funnel(engine, COORDINATOR, start=D(2025, 1, 1), end=D(2026, 12, 31), as_of=AS_OF)
     haarlem = frame[frame["municipality"] == "Haarlem"].set_index("step")
     # cohort: NH1, NH2, a, b, c, e = 6; proposed a, b, e; started a, b, e; completed e; stopped b; withdrawn c
-    assert haarlem["newcomers"].to_dict() == {"registered": 6, "proposed": 3, "started": 3, "completed": 1, "stopped": 1, "withdrawn": 1}
+    assert haarlem["newcomers"].to_dict() == {
+        "registered": 6,
+        "proposed": 3,
+        "started": 3,
+        "completed": 1,
+        "stopped": 1,
+        "withdrawn": 1,
+    }
     # registration → first proposal: a 30, b 10, e 30 → 30; proposal → start (the started match): a 10, b 20, e 10 → 10
     assert haarlem.loc["proposed", "median_days"] == 30
     assert haarlem.loc["started", "median_days"] == 10
     assert haarlem.loc["completed", "median_days"] == 365
     assert haarlem.loc["stopped", "median_days"] == 60  # 2026-04-30 → 2026-06-29
-    assert pd.isna(haarlem.loc["registered", "median_days"]) and pd.isna(haarlem.loc["withdrawn", "median_days"])
+    assert pd.isna(haarlem.loc["registered", "median_days"]) and pd.isna(
+        haarlem.loc["withdrawn", "median_days"]
+    )
     almere = frame[frame["municipality"] == "Almere"].set_index("step")["newcomers"]
     assert (almere["registered"], almere["proposed"]) == (1, 0)
 
@@ -237,7 +318,14 @@ def test_funnel_by_hand(engine):
     anna = Scope.community_builder("anna", store.ids["Anna"])
     mine = q.funnel(engine, anna, start=D(2025, 1, 1), end=D(2026, 12, 31), as_of=AS_OF).set_index("step")
     assert set(mine["municipality"]) == {"Haarlem"}
-    assert mine["newcomers"].to_dict() == {"registered": 3, "proposed": 3, "started": 3, "completed": 1, "stopped": 1, "withdrawn": 0}
+    assert mine["newcomers"].to_dict() == {
+        "registered": 3,
+        "proposed": 3,
+        "started": 3,
+        "completed": 1,
+        "stopped": 1,
+        "withdrawn": 0,
+    }
     bram = Scope.community_builder("bram", store.ids["Bram"])
     assert q.funnel(engine, bram, start=D(2025, 1, 1), end=D(2026, 12, 31), as_of=AS_OF).empty
     assert q.funnel(engine, COORDINATOR, start=D(2026, 1, 1), end=D(2025, 1, 1), as_of=AS_OF).empty

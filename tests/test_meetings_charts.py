@@ -11,32 +11,52 @@ D = dt.date.fromisoformat
 
 def test_heatmap_keeps_every_week_and_leaves_empty_weeks_empty():
     weeks = ["2026-W01", "2026-W02", "2026-W03"]
-    grid = pd.DataFrame({
-        "group_id": [7, 7, 7, 3, 3, 3],
-        "code": ["B", "B", "B", "A", "A", "A"],
-        "week": weeks * 2,
-        "meetings": [2, 0, 0, 0, 0, 0],
-        "details": [[(D("2025-12-29"), "online"), (D("2026-01-02"), "groepsactiviteit")], [], [], [], [], []],
-    })
+    grid = pd.DataFrame(
+        {
+            "group_id": [7, 7, 7, 3, 3, 3],
+            "code": ["B", "B", "B", "A", "A", "A"],
+            "week": weeks * 2,
+            "meetings": [2, 0, 0, 0, 0, 0],
+            "details": [
+                [(D("2025-12-29"), "online"), (D("2026-01-02"), "groepsactiviteit")],
+                [],
+                [],
+                [],
+                [],
+                [],
+            ],
+        }
+    )
     fig = charts.meeting_heatmap(
-        grid, row_key="group_id", row_label=lambda r: r["code"], column="week", columns=weeks,
-        describe=lambda d: ";".join(f"{day}:{kind}" for day, kind in d), x_title="week", colour_title="n",
+        grid,
+        row_key="group_id",
+        row_label=lambda r: r["code"],
+        column="week",
+        columns=weeks,
+        describe=lambda d: ";".join(f"{day}:{kind}" for day, kind in d),
+        x_title="week",
+        colour_title="n",
     )
     trace = fig.data[0]
     assert list(trace.x) == weeks  # W03 has no meeting anywhere and is still on the axis
     assert list(trace.y) == ["B", "A"]  # rows in the grid's order, not sorted
-    assert [list(r) for r in trace.z] == [[2, 0, 0], [0, 0, 0]]  # 0: no meeting (white), not "outside the year"
+    assert [list(r) for r in trace.z] == [
+        [2, 0, 0],
+        [0, 0, 0],
+    ]  # 0: no meeting (white), not "outside the year"
     assert list(trace.customdata[0][0]) == ["2", "2025-12-29:online;2026-01-02:groepsactiviteit"]
     assert fig.layout.xaxis.type == "category"
 
 
 def test_monthly_charts_sum_kinds_and_leave_missing_months_out():
-    monthly = pd.DataFrame({
-        "municipality": ["Almere", "Almere", "Den Haag", "Den Haag"],
-        "month": [1, 1, 1, 2],
-        "kind": ["online", "groepsactiviteit", "online", "online"],
-        "meetings": [1, 2, 4, 0],
-    })
+    monthly = pd.DataFrame(
+        {
+            "municipality": ["Almere", "Almere", "Den Haag", "Den Haag"],
+            "month": [1, 1, 1, 2],
+            "kind": ["online", "groepsactiviteit", "online", "online"],
+            "meetings": [1, 2, 4, 0],
+        }
+    )
     labels = [f"m{m}" for m in range(1, 13)]
     by_town = charts.meetings_by_municipality(monthly, month_labels=labels, axis_title="n")
     towns = {t.name: list(t.y) for t in by_town.data}

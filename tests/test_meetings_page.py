@@ -34,7 +34,9 @@ def sheets(workbook_path) -> dict[str, pd.DataFrame]:
 def app_store(workbook_engine):
     """The workbook store with a coordinator and one community builder account (the app needs an account)."""
     create_user(workbook_engine, "coco", "een lang wachtwoord", "coordinator")
-    builder = create_user(workbook_engine, "samira", "een lang wachtwoord", "community_builder", community_builder=BUILDER)
+    builder = create_user(
+        workbook_engine, "samira", "een lang wachtwoord", "community_builder", community_builder=BUILDER
+    )
     return workbook_engine, builder
 
 
@@ -131,14 +133,26 @@ def test_community_builder_logs_only_for_own_groups(app_store, sheets):
     open_tab(at, "meetings", "Bijeenkomst vastleggen")
     options = at.selectbox(key="meetings_log_group").options
     assert {o.split(" · ")[0] for o in options} == own
-    assert {label.split(" · ")[0] for label in heatmap["y"]} <= set(groups.loc[groups["community_builder"] == BUILDER, "groep_code"])
+    assert {label.split(" · ")[0] for label in heatmap["y"]} <= set(
+        groups.loc[groups["community_builder"] == BUILDER, "groep_code"]
+    )
 
     # Calling the service directly for another builder's group is refused too, and writes nothing.
-    other = groups.loc[(groups["community_builder"] != BUILDER) & groups["groep_code"].isin(started), "groep_code"].iloc[0]
+    other = groups.loc[
+        (groups["community_builder"] != BUILDER) & groups["groep_code"].isin(started), "groep_code"
+    ].iloc[0]
     before = (count_rows(engine, Meeting), count_rows(engine, AuditEvent))
     with pytest.raises(AccessDenied):
-        meeting_service.log_meeting(engine, builder, group_id=group_id(engine, other), date=DAY, kind="online",
-                                    duration_minutes=60, members_present=1, newcomers_present=1)
+        meeting_service.log_meeting(
+            engine,
+            builder,
+            group_id=group_id(engine, other),
+            date=DAY,
+            kind="online",
+            duration_minutes=60,
+            members_present=1,
+            newcomers_present=1,
+        )
     assert (count_rows(engine, Meeting), count_rows(engine, AuditEvent)) == before
 
 
@@ -195,17 +209,25 @@ def test_edit_and_delete_a_meeting(app_store):
     engine, builder = app_store
     gid = group_id(engine, GROUP)
     with Session(engine) as s:
-        meeting = s.exec(select(Meeting).where(Meeting.group_id == gid).order_by(Meeting.date.desc(), Meeting.id.desc())).first()
+        meeting = s.exec(
+            select(Meeting).where(Meeting.group_id == gid).order_by(Meeting.date.desc(), Meeting.id.desc())
+        ).first()
     at = open_tab(run_app(builder, page=PAGE), "meetings", "Bewerken of verwijderen")
     at.selectbox(key="meetings_edit_group").set_value(gid).run()
     choice = at.selectbox(key=f"meetings_edit_choice_{gid}")
-    assert choice.value is None and choice.options[0].startswith(meeting.date.strftime("%-d "))  # newest first, none chosen
+    assert choice.value is None and choice.options[0].startswith(
+        meeting.date.strftime("%-d ")
+    )  # newest first, none chosen
     choice.set_value(meeting.id).run()
     prefix = f"meetings_edit-{meeting.id}-"
     at.number_input(key=prefix + "duration_minutes").set_value(25)
     at.button(key=prefix + "submit").click().run()
     assert not at.exception
-    assert len(at.success) == 1 and at.success[0].value.startswith("Bijeenkomst van ") and at.success[0].value.endswith(" is gewijzigd.")
+    assert (
+        len(at.success) == 1
+        and at.success[0].value.startswith("Bijeenkomst van ")
+        and at.success[0].value.endswith(" is gewijzigd.")
+    )
     with Session(engine) as s:
         changed = s.get(Meeting, meeting.id)
         assert (changed.duration_minutes, changed.version) == (25, meeting.version + 1)
@@ -253,14 +275,25 @@ def test_edit_after_someone_else_changed_the_meeting_overwrites_nothing(app_stor
     at = open_tab(run_app(builder, page=PAGE), "meetings", "Bewerken of verwijderen")
     at.selectbox(key="meetings_edit_group").set_value(gid).run()
     with Session(engine) as s:
-        meeting_id = s.exec(select(Meeting.id).where(Meeting.group_id == gid).order_by(Meeting.date.desc())).first()
+        meeting_id = s.exec(
+            select(Meeting.id).where(Meeting.group_id == gid).order_by(Meeting.date.desc())
+        ).first()
     at.selectbox(key=f"meetings_edit_choice_{gid}").set_value(meeting_id).run()
     with Session(engine) as s:
         seen = s.get(Meeting, meeting_id)
     # Meanwhile the coordinator changes the members present.
-    meeting_service.update_meeting(engine, Scope.coordinator("coco"), meeting_id=meeting_id, expected_version=seen.version,
-                                   date=seen.date, kind=seen.kind, duration_minutes=seen.duration_minutes,
-                                   members_present=0, newcomers_present=seen.newcomers_present, note=seen.note)
+    meeting_service.update_meeting(
+        engine,
+        Scope.coordinator("coco"),
+        meeting_id=meeting_id,
+        expected_version=seen.version,
+        date=seen.date,
+        kind=seen.kind,
+        duration_minutes=seen.duration_minutes,
+        members_present=0,
+        newcomers_present=seen.newcomers_present,
+        note=seen.note,
+    )
     prefix = f"meetings_edit-{meeting_id}-"
     at.number_input(key=prefix + "duration_minutes").set_value(5)
     at.button(key=prefix + "submit").click().run()
@@ -268,7 +301,11 @@ def test_edit_after_someone_else_changed_the_meeting_overwrites_nothing(app_stor
     assert "is intussen door iemand anders gewijzigd. Er is niets opgeslagen" in texts(at)
     with Session(engine) as s:
         now = s.get(Meeting, meeting_id)
-    assert (now.duration_minutes, now.members_present, now.version) == (seen.duration_minutes, 0, seen.version + 1)
+    assert (now.duration_minutes, now.members_present, now.version) == (
+        seen.duration_minutes,
+        0,
+        seen.version + 1,
+    )
     # The form now shows the stored values, ready for a second try.
     assert at.number_input(key=prefix + "members_present").value == 0
 

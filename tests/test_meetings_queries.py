@@ -56,13 +56,18 @@ def test_week_heatmap_2026_groups_order_and_new_year_boundary(engine, store):
     # T-001 in 2026-W01 (29 Dec – 4 Jan): 29 Dec 2025 (the match's first day), 31 Dec 2025, 4 Jan 2026.
     w01 = cell(grid, "T-001", "week", "2026-W01")
     assert w01["meetings"] == 3
-    assert w01["details"] == [(D("2025-12-29"), "groepsactiviteit"), (D("2025-12-31"), "één-op-één"),
-                              (D("2026-01-04"), "groepsactiviteit")]
+    assert w01["details"] == [
+        (D("2025-12-29"), "groepsactiviteit"),
+        (D("2025-12-31"), "één-op-één"),
+        (D("2026-01-04"), "groepsactiviteit"),
+    ]
     assert cell(grid, "T-001", "week", "2026-W02")["meetings"] == 1  # Monday 5 January
     # 20 Oct (Tue), 25 Oct (Sun, two meetings) are in W43: the week of Monday 19 October.
     assert cell(grid, "T-001", "week", "2026-W43")["meetings"] == 3
     assert cell(grid, "T-001", "week", "2026-W53")["meetings"] == 0
-    assert grid[grid["code"] == "T-001"]["meetings"].sum() == 10  # all ten of T-001's meetings are in ISO 2026
+    assert (
+        grid[grid["code"] == "T-001"]["meetings"].sum() == 10
+    )  # all ten of T-001's meetings are in ISO 2026
     # T-005: 1 June 2026 is a Monday in W23 (the second match's first day); the 2024 meeting is not in 2026.
     assert cell(grid, "T-005", "week", "2026-W23")["meetings"] == 1
     assert grid[grid["code"] == "T-005"]["meetings"].sum() == 2
@@ -104,7 +109,9 @@ def test_week_heatmap_53_week_year_and_the_next(engine, store):
 def test_week_heatmap_honours_scope_and_filters(engine, store):
     assert set(q.week_heatmap(engine, store.anna, year=2026)["code"]) == {"T-001", "T-003", "T-005"}
     assert set(q.week_heatmap(engine, store.bram, year=2026)["code"]) == {"T-004"}
-    assert set(q.week_heatmap(engine, store.coordinator, Filters(municipalities=("Almere",)), year=2026)["code"]) == {"T-003"}
+    assert set(
+        q.week_heatmap(engine, store.coordinator, Filters(municipalities=("Almere",)), year=2026)["code"]
+    ) == {"T-003"}
 
 
 def test_monthly_counts_calendar_months(engine, store):
@@ -174,7 +181,9 @@ def test_programme_heatmap_stopped_match_and_cohort_order(engine, store):
     cohort = q.programme_heatmap(engine, store.coordinator, year=2026, as_of=AS_OF)
     assert list(cohort["code"].drop_duplicates()) == ["T-003", "T-005", "T-004"]
     t005 = cohort[cohort["code"] == "T-005"].set_index("month")["meetings"]
-    assert t005[1] == 1 and t005[5] == 1 and t005.sum() == 2  # 1 June (first day), 23 October (month 5: 1 Oct – 31 Oct)
+    assert (
+        t005[1] == 1 and t005[5] == 1 and t005.sum() == 2
+    )  # 1 June (first day), 23 October (month 5: 1 Oct – 31 Oct)
     assert cohort[cohort["code"] == "T-003"]["meetings"].sum() == 0
 
 
@@ -218,7 +227,10 @@ def test_quiet_groups_sorted_by_silence_and_threshold_is_a_setting(engine, store
     assert list(quiet["days_since_meeting"]) == [75, 45, 23]
     monkeypatch.setenv("SAMENHIER_INACTIVE_AFTER_DAYS", "23")
     get_settings.cache_clear()
-    assert list(q.quiet_groups(q.cadence(engine, store.coordinator, as_of=AS_OF))["code"]) == ["T-004", "T-003"]
+    assert list(q.quiet_groups(q.cadence(engine, store.coordinator, as_of=AS_OF))["code"]) == [
+        "T-004",
+        "T-003",
+    ]
 
 
 def test_cadence_scope(engine, store):
@@ -228,7 +240,15 @@ def test_cadence_scope(engine, store):
 
 def test_meeting_years(engine, store):
     # First match start 2020-06-01 and first meeting 2020-12-31 → 2020 … 2026 for the coordinator.
-    assert q.meeting_years(engine, store.coordinator, as_of=AS_OF) == [2026, 2025, 2024, 2023, 2022, 2021, 2020]
+    assert q.meeting_years(engine, store.coordinator, as_of=AS_OF) == [
+        2026,
+        2025,
+        2024,
+        2023,
+        2022,
+        2021,
+        2020,
+    ]
     # Anna's earliest: T-005's first match, 10 January 2024.
     assert q.meeting_years(engine, store.anna, as_of=AS_OF) == [2026, 2025, 2024]
 
@@ -263,9 +283,13 @@ def test_programme_monthly_counts_stop_at_the_month_each_municipality_reached(en
     from samenhier.models import Meeting
 
     # T-002 (Almere) started 1 June 2020 and stopped 3 January 2021: month 8 (from 1 January) was its last.
-    assert sorted(q.programme_monthly_counts(engine, store.coordinator, year=2020, as_of=AS_OF)["month"].unique()) == list(range(1, 9))
+    assert sorted(
+        q.programme_monthly_counts(engine, store.coordinator, year=2020, as_of=AS_OF)["month"].unique()
+    ) == list(range(1, 9))
     with Session(engine) as s:
-        s.add(Meeting(group_id=store.groups["T-003"], date=D("2026-10-05"), kind="online", duration_minutes=30))
+        s.add(
+            Meeting(group_id=store.groups["T-003"], date=D("2026-10-05"), kind="online", duration_minutes=30)
+        )
         s.commit()
     monthly = q.programme_monthly_counts(engine, store.coordinator, year=2026, as_of=AS_OF)
     months = monthly.groupby("municipality")["month"].max().to_dict()
@@ -281,14 +305,29 @@ def test_programme_year_counts_the_anniversary_in_month_12(workbook_engine, work
 
     matches = workbook_sheets["koppelingen"]
     meetings = workbook_sheets["bijeenkomsten"]
-    for code, anniversary in (("0392-010", dt.date(2025, 12, 29)), ("0392-017", dt.date(2021, 6, 8)), ("0518-014", dt.date(2023, 3, 30))):
-        start = pd.Timestamp(matches.loc[matches["groep_code"].str.strip() == code, "gestart_op"].iloc[0]).date()
+    for code, anniversary in (
+        ("0392-010", dt.date(2025, 12, 29)),
+        ("0392-017", dt.date(2021, 6, 8)),
+        ("0518-014", dt.date(2023, 3, 30)),
+    ):
+        start = pd.Timestamp(
+            matches.loc[matches["groep_code"].str.strip() == code, "gestart_op"].iloc[0]
+        ).date()
         assert start.replace(year=start.year + 1) == anniversary
-        held = {pd.Timestamp(d).date() for d in meetings.loc[meetings["groep_code"].str.strip() == code, "datum"]}
+        held = {
+            pd.Timestamp(d).date() for d in meetings.loc[meetings["groep_code"].str.strip() == code, "datum"]
+        }
         assert anniversary in held
         grid = q.programme_heatmap(workbook_engine, Scope.coordinator(), year=start.year, as_of=AS_OF)
         month12 = grid[(grid["code"] == code) & (grid["month"] == 12)].iloc[0]
         assert anniversary in [d for d, _kind in month12["details"]]
-        expected = sum(start.replace(year=start.year + 1, month=start.month) > d >= (pd.Timestamp(start) + pd.DateOffset(months=11)).date()
-                       for d in held) + 1
+        expected = (
+            sum(
+                start.replace(year=start.year + 1, month=start.month)
+                > d
+                >= (pd.Timestamp(start) + pd.DateOffset(months=11)).date()
+                for d in held
+            )
+            + 1
+        )
         assert month12["meetings"] == expected

@@ -21,7 +21,9 @@ from samenhier.services.common import ValidationFailed, VersionConflict
 pytestmark = pytest.mark.both_backends  # storage and service tests: SQLite and PostgreSQL
 
 D = dt.date.fromisoformat
-VALID = dict(date=D("2026-11-14"), kind="online", duration_minutes=60, members_present=3, newcomers_present=2, note="")
+VALID = dict(
+    date=D("2026-11-14"), kind="online", duration_minutes=60, members_present=3, newcomers_present=2, note=""
+)
 
 
 @pytest.fixture
@@ -48,16 +50,28 @@ def codes(failed: ValidationFailed) -> dict[str, str]:
 
 def test_log_meeting_writes_and_audits(engine, store):
     meetings, events = counts(engine)
-    saved = svc.log_meeting(engine, store.anna, group_id=store.groups["T-001"], **{**VALID, "note": "  koffie\u0301  "})
+    saved = svc.log_meeting(
+        engine, store.anna, group_id=store.groups["T-001"], **{**VALID, "note": "  koffie\u0301  "}
+    )
     assert counts(engine) == (meetings + 1, events + 1)
     assert saved.version == 1 and saved.warnings == []
     with Session(engine) as s:
         meeting = s.get(Meeting, saved.meeting_id)
         event = s.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-    assert (meeting.group_id, meeting.date, meeting.kind, meeting.duration_minutes) == (store.groups["T-001"], D("2026-11-14"), "online", 60)
+    assert (meeting.group_id, meeting.date, meeting.kind, meeting.duration_minutes) == (
+        store.groups["T-001"],
+        D("2026-11-14"),
+        "online",
+        60,
+    )
     assert (meeting.members_present, meeting.newcomers_present) == (3, 2)
     assert meeting.note == "koffié"  # trimmed and NFC: e + combining acute became one é
-    assert (event.username, event.action, event.table_name, event.record_id) == ("anna", "create", "meeting", saved.meeting_id)
+    assert (event.username, event.action, event.table_name, event.record_id) == (
+        "anna",
+        "create",
+        "meeting",
+        saved.meeting_id,
+    )
     assert json.loads(event.changes)["kind"] == [None, "online"]
 
 
@@ -75,7 +89,9 @@ def test_first_day_of_the_match_is_allowed_the_day_before_is_not(engine, store):
     failed = refused(engine, log, date=D("2025-12-28"), kind="groepsactiviteit")
     assert codes(failed) == {"date": "meetings.before_match_start"}
     assert failed.errors[0].params["start"] == D("2025-12-29")
-    saved = log(**{**VALID, "date": D("2025-12-29"), "kind": "online"})  # 29 Dec: the start; no online meeting then yet
+    saved = log(
+        **{**VALID, "date": D("2025-12-29"), "kind": "online"}
+    )  # 29 Dec: the start; no online meeting then yet
     assert saved.warnings == []
 
 
@@ -88,18 +104,33 @@ def test_future_date_is_refused_today_is_fine(engine, store):
 
 def test_after_the_match_ended_is_a_warning_not_a_block(engine, store):
     before = count_rows(engine, Meeting)
-    saved = svc.log_meeting(engine, store.coordinator, group_id=store.groups["T-002"],
-                            **{**VALID, "date": D("2021-02-01"), "newcomers_present": 1})
+    saved = svc.log_meeting(
+        engine,
+        store.coordinator,
+        group_id=store.groups["T-002"],
+        **{**VALID, "date": D("2021-02-01"), "newcomers_present": 1},
+    )
     assert count_rows(engine, Meeting) == before + 1
-    assert [(w.field, w.code, w.params["end"]) for w in saved.warnings] == [("date", "meetings.after_match_end", D("2021-01-03"))]
+    assert [(w.field, w.code, w.params["end"]) for w in saved.warnings] == [
+        ("date", "meetings.after_match_end", D("2021-01-03"))
+    ]
     # On the match's last day there is no warning.
-    assert svc.log_meeting(engine, store.coordinator, group_id=store.groups["T-002"],
-                           **{**VALID, "date": D("2021-01-03"), "kind": "één-op-één", "newcomers_present": 1}).warnings == []
+    assert (
+        svc.log_meeting(
+            engine,
+            store.coordinator,
+            group_id=store.groups["T-002"],
+            **{**VALID, "date": D("2021-01-03"), "kind": "één-op-één", "newcomers_present": 1},
+        ).warnings
+        == []
+    )
 
 
 def test_group_without_a_match_cannot_have_meetings(engine, store):
     log = lambda **v: svc.log_meeting(engine, store.coordinator, group_id=store.groups["T-006"], **v)  # noqa: E731
-    assert codes(refused(engine, log, members_present=2, newcomers_present=1)) == {"date": "meetings.no_match"}  # 2 members
+    assert codes(refused(engine, log, members_present=2, newcomers_present=1)) == {
+        "date": "meetings.no_match"
+    }  # 2 members
 
 
 @pytest.mark.parametrize(
@@ -128,21 +159,45 @@ def test_each_invalid_field_is_refused(engine, store, field, value, code, limit)
 
 
 def test_limits_themselves_are_accepted(engine, store):
-    saved = svc.log_meeting(engine, store.anna, group_id=store.groups["T-001"],
-                            **{**VALID, "duration_minutes": 1440, "members_present": 4, "newcomers_present": 3})
+    saved = svc.log_meeting(
+        engine,
+        store.anna,
+        group_id=store.groups["T-001"],
+        **{**VALID, "duration_minutes": 1440, "members_present": 4, "newcomers_present": 3},
+    )
     assert saved.meeting_id > 0
-    saved = svc.log_meeting(engine, store.anna, group_id=store.groups["T-001"],
-                            **{**VALID, "kind": "groepsactiviteit", "duration_minutes": 1, "members_present": 0,
-                               "newcomers_present": 0})
+    saved = svc.log_meeting(
+        engine,
+        store.anna,
+        group_id=store.groups["T-001"],
+        **{
+            **VALID,
+            "kind": "groepsactiviteit",
+            "duration_minutes": 1,
+            "members_present": 0,
+            "newcomers_present": 0,
+        },
+    )
     assert saved.meeting_id > 0
 
 
 def test_all_errors_at_once(engine, store):
     log = lambda **v: svc.log_meeting(engine, store.anna, group_id=store.groups["T-001"], **v)  # noqa: E731
-    failed = refused(engine, log, date=D("2027-01-01"), kind="?", duration_minutes=0, members_present=9, newcomers_present=9)
+    failed = refused(
+        engine,
+        log,
+        date=D("2027-01-01"),
+        kind="?",
+        duration_minutes=0,
+        members_present=9,
+        newcomers_present=9,
+    )
     assert codes(failed) == {
-        "date": "meetings.date_in_future", "kind": "meetings.kind_unknown", "duration_minutes": "meetings.duration_range",
-        "members_present": "meetings.members_range", "newcomers_present": "meetings.newcomers_range",
+        "date": "meetings.date_in_future",
+        "kind": "meetings.kind_unknown",
+        "duration_minutes": "meetings.duration_range",
+        "members_present": "meetings.members_range",
+        "newcomers_present": "meetings.newcomers_range",
     }
 
 
@@ -162,15 +217,24 @@ def test_duplicate_needs_confirmation(engine, store):
 
 def find(engine, store, code: str, day: str) -> Meeting:
     with Session(engine) as s:
-        return s.exec(select(Meeting).where(Meeting.group_id == store.groups[code], Meeting.date == D(day))).one()
+        return s.exec(
+            select(Meeting).where(Meeting.group_id == store.groups[code], Meeting.date == D(day))
+        ).one()
 
 
 def test_update_meeting_bumps_version_and_audits(engine, store):
     meeting = find(engine, store, "T-001", "2026-11-01")
     before = counts(engine)
     saved = svc.update_meeting(
-        engine, store.anna, meeting_id=meeting.id, expected_version=1, date=meeting.date, kind=meeting.kind,
-        duration_minutes=45, members_present=meeting.members_present, newcomers_present=meeting.newcomers_present,
+        engine,
+        store.anna,
+        meeting_id=meeting.id,
+        expected_version=1,
+        date=meeting.date,
+        kind=meeting.kind,
+        duration_minutes=45,
+        members_present=meeting.members_present,
+        newcomers_present=meeting.newcomers_present,
         note="korter dan gepland",
     )
     assert saved.version == 2
@@ -185,12 +249,22 @@ def test_update_meeting_bumps_version_and_audits(engine, store):
 
 def test_update_keeps_itself_out_of_the_duplicate_check_but_not_others(engine, store):
     meeting = find(engine, store, "T-001", "2026-11-01")
-    fields = dict(date=meeting.date, kind=meeting.kind, duration_minutes=90, members_present=2, newcomers_present=1)
-    saved = svc.update_meeting(engine, store.anna, meeting_id=meeting.id, expected_version=1, **{**fields, "duration_minutes": 80})
+    fields = dict(
+        date=meeting.date, kind=meeting.kind, duration_minutes=90, members_present=2, newcomers_present=1
+    )
+    saved = svc.update_meeting(
+        engine, store.anna, meeting_id=meeting.id, expected_version=1, **{**fields, "duration_minutes": 80}
+    )
     assert saved.version == 2
     # Moving it onto 2026-11-10 (another groepsactiviteit) asks for confirmation, and writes nothing.
     with pytest.raises(svc.ConfirmationNeeded):
-        svc.update_meeting(engine, store.anna, meeting_id=meeting.id, expected_version=2, **{**fields, "date": D("2026-11-10")})
+        svc.update_meeting(
+            engine,
+            store.anna,
+            meeting_id=meeting.id,
+            expected_version=2,
+            **{**fields, "date": D("2026-11-10")},
+        )
     assert find(engine, store, "T-001", "2026-11-01").version == 2
 
 
@@ -198,20 +272,47 @@ def test_update_validates_like_logging(engine, store):
     meeting = find(engine, store, "T-001", "2026-11-01")
     before = counts(engine)
     with pytest.raises(ValidationFailed) as failed:
-        svc.update_meeting(engine, store.anna, meeting_id=meeting.id, expected_version=1, date=D("2026-12-01"),
-                           kind=meeting.kind, duration_minutes=90, members_present=2, newcomers_present=7)
-    assert codes(failed.value) == {"date": "meetings.date_in_future", "newcomers_present": "meetings.newcomers_range"}
+        svc.update_meeting(
+            engine,
+            store.anna,
+            meeting_id=meeting.id,
+            expected_version=1,
+            date=D("2026-12-01"),
+            kind=meeting.kind,
+            duration_minutes=90,
+            members_present=2,
+            newcomers_present=7,
+        )
+    assert codes(failed.value) == {
+        "date": "meetings.date_in_future",
+        "newcomers_present": "meetings.newcomers_range",
+    }
     assert counts(engine) == before
     assert find(engine, store, "T-001", "2026-11-01").version == 1
 
 
 def test_update_version_conflict_names_the_changed_field(engine, store):
     meeting = find(engine, store, "T-001", "2026-11-01")
-    seen = dict(date=meeting.date, kind=meeting.kind, duration_minutes=90, members_present=2, newcomers_present=1, note="")
-    svc.update_meeting(engine, store.coordinator, meeting_id=meeting.id, expected_version=1, **{**seen, "members_present": 4})
+    seen = dict(
+        date=meeting.date,
+        kind=meeting.kind,
+        duration_minutes=90,
+        members_present=2,
+        newcomers_present=1,
+        note="",
+    )
+    svc.update_meeting(
+        engine, store.coordinator, meeting_id=meeting.id, expected_version=1, **{**seen, "members_present": 4}
+    )
     with pytest.raises(VersionConflict) as conflict:
-        svc.update_meeting(engine, store.anna, meeting_id=meeting.id, expected_version=1, original=seen,
-                           **{**seen, "duration_minutes": 30})
+        svc.update_meeting(
+            engine,
+            store.anna,
+            meeting_id=meeting.id,
+            expected_version=1,
+            original=seen,
+            **{**seen, "duration_minutes": 30},
+        )
     assert conflict.value.changed == {"members_present": (2, 4)}
     assert find(engine, store, "T-001", "2026-11-01").duration_minutes == 90
 
@@ -220,8 +321,17 @@ def test_other_builder_cannot_edit_or_delete(engine, store):
     meeting = find(engine, store, "T-001", "2026-11-01")
     before = counts(engine)
     with pytest.raises(AccessDenied):
-        svc.update_meeting(engine, store.bram, meeting_id=meeting.id, expected_version=1, date=meeting.date,
-                           kind=meeting.kind, duration_minutes=10, members_present=0, newcomers_present=0)
+        svc.update_meeting(
+            engine,
+            store.bram,
+            meeting_id=meeting.id,
+            expected_version=1,
+            date=meeting.date,
+            kind=meeting.kind,
+            duration_minutes=10,
+            members_present=0,
+            newcomers_present=0,
+        )
     with pytest.raises(AccessDenied):
         svc.delete_meeting(engine, store.bram, meeting_id=meeting.id, expected_version=1)
     with pytest.raises(AccessDenied):

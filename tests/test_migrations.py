@@ -42,9 +42,20 @@ def _schema(connection) -> list:
     if connection.dialect.name == "sqlite":
         return connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).fetchall()
     inspector = inspect(connection)
-    return [repr((name, inspector.get_columns(name), inspector.get_indexes(name), inspector.get_unique_constraints(name),
-             inspector.get_check_constraints(name), inspector.get_foreign_keys(name), inspector.get_pk_constraint(name)))
-            for name in sorted(inspector.get_table_names())]  # repr: column types compare by identity, their text by value
+    return [
+        repr(
+            (
+                name,
+                inspector.get_columns(name),
+                inspector.get_indexes(name),
+                inspector.get_unique_constraints(name),
+                inspector.get_check_constraints(name),
+                inspector.get_foreign_keys(name),
+                inspector.get_pk_constraint(name),
+            )
+        )
+        for name in sorted(inspector.get_table_names())
+    ]  # repr: column types compare by identity, their text by value
 
 
 def _head() -> str:
@@ -95,7 +106,9 @@ def test_second_migrate_is_a_no_op_and_keeps_data(fresh_engine):
 
     assert _version(fresh_engine) == [_head()]
     with fresh_engine.connect() as c:
-        assert c.execute(text("SELECT name, cbs_code FROM municipality")).fetchall() == [("Den Haag", "GM0518")]
+        assert c.execute(text("SELECT name, cbs_code FROM municipality")).fetchall() == [
+            ("Den Haag", "GM0518")
+        ]
         assert _schema(c) == schema_before
 
 
@@ -111,20 +124,70 @@ def test_sqlite_pragmas_are_on(engine):
 # One valid row per table; each bad case overrides one column. The valid row is inserted first in every
 # test, so a refusal is known to come from the overridden value, not from a broken base row.
 BASE_ROWS: dict[str, dict[str, object]] = {
-    "welcome_group": dict(code="'0518-900'", name="'Testgroep'", municipality_id=1, variant="'statushouders'",
-                          status="'werving'", signup_date="'2026-01-10'", training_completed_date="NULL", notes="''",
-                          archived="FALSE", version=1),
-    "newcomer": dict(code="'N9000'", first_name="'Amal'", last_name="'Haddad'", municipality_id=1,
-                     country_of_origin="'Syrië'", languages="'Arabisch'", household_size=3, arrival_date="'2024-03-01'",
-                     permit_date="'2024-06-01'", registration_date="'2025-01-15'", status="'wacht'",
-                     archived="FALSE", erased="FALSE", version=1),
-    "meeting": dict(group_id=1, date="'2026-02-01'", kind="'groepsactiviteit'", duration_minutes=90,
-                    members_present=3, newcomers_present=1, note="''", version=1),
-    "member": dict(code="'L9000'", group_id=1, first_name="'Anne'", last_name="'Visser'", role="'lid'",
-                   joined_date="'2026-01-10'", archived="FALSE", erased="FALSE", version=1),
-    "survey_response": dict(member_id=1, newcomer_id="NULL", group_id=1, wave="'nulmeting'", date="'2026-02-02'",
-                            emptiness="'nee'", fall_back_on="'ja'", trust="'ja'", miss_people="'nee'",
-                            connected="'ja'", abandoned="'nee'", feel_at_home=4, version=1),
+    "welcome_group": dict(
+        code="'0518-900'",
+        name="'Testgroep'",
+        municipality_id=1,
+        variant="'statushouders'",
+        status="'werving'",
+        signup_date="'2026-01-10'",
+        training_completed_date="NULL",
+        notes="''",
+        archived="FALSE",
+        version=1,
+    ),
+    "newcomer": dict(
+        code="'N9000'",
+        first_name="'Amal'",
+        last_name="'Haddad'",
+        municipality_id=1,
+        country_of_origin="'Syrië'",
+        languages="'Arabisch'",
+        household_size=3,
+        arrival_date="'2024-03-01'",
+        permit_date="'2024-06-01'",
+        registration_date="'2025-01-15'",
+        status="'wacht'",
+        archived="FALSE",
+        erased="FALSE",
+        version=1,
+    ),
+    "meeting": dict(
+        group_id=1,
+        date="'2026-02-01'",
+        kind="'groepsactiviteit'",
+        duration_minutes=90,
+        members_present=3,
+        newcomers_present=1,
+        note="''",
+        version=1,
+    ),
+    "member": dict(
+        code="'L9000'",
+        group_id=1,
+        first_name="'Anne'",
+        last_name="'Visser'",
+        role="'lid'",
+        joined_date="'2026-01-10'",
+        archived="FALSE",
+        erased="FALSE",
+        version=1,
+    ),
+    "survey_response": dict(
+        member_id=1,
+        newcomer_id="NULL",
+        group_id=1,
+        wave="'nulmeting'",
+        date="'2026-02-02'",
+        emptiness="'nee'",
+        fall_back_on="'ja'",
+        trust="'ja'",
+        miss_people="'nee'",
+        connected="'ja'",
+        abandoned="'nee'",
+        feel_at_home=4,
+        version=1,
+    ),
 }
 
 

@@ -57,22 +57,29 @@ def test_due_date_counts_days_from_the_start_and_negative_offsets_lie_before_it(
     assert rules.due_date(pd.NaT, -7) is None
 
 
-@pytest.mark.parametrize(("due", "done", "running", "overdue"), [
-    (dt.date(2026, 11, 14), False, True, True),    # the day before the peildatum: overdue
-    (dt.date(2026, 11, 15), False, True, False),   # on the due day itself: still on time
-    (dt.date(2026, 11, 14), True, True, False),    # checked off
-    (dt.date(2026, 11, 14), False, False, False),  # no running match (ended, or not started)
-    (None, False, True, False),                    # no start, no due date
-])
+@pytest.mark.parametrize(
+    ("due", "done", "running", "overdue"),
+    [
+        (dt.date(2026, 11, 14), False, True, True),  # the day before the peildatum: overdue
+        (dt.date(2026, 11, 15), False, True, False),  # on the due day itself: still on time
+        (dt.date(2026, 11, 14), True, True, False),  # checked off
+        (dt.date(2026, 11, 14), False, False, False),  # no running match (ended, or not started)
+        (None, False, True, False),  # no start, no due date
+    ],
+)
 def test_overdue_rule(due, done, running, overdue):
     assert rules.is_overdue(due, AS_OF, done=done, running=running) is overdue
 
 
 def test_one_todo_names_the_longest_overdue_milestone():
-    late = [rules.Overdue(3, "Bankrekening geopend", dt.date(2026, 11, 1), 14),
-            rules.Overdue(1, "Woning ingericht", dt.date(2026, 10, 1), 45),
-            rules.Overdue(2, "DigiD aangevraagd", dt.date(2026, 10, 1), 45)]
-    assert rules.overdue_todo(late) == Todo("milestones_overdue", {"n": 3, "first": "DigiD aangevraagd", "milestone_id": 2})
+    late = [
+        rules.Overdue(3, "Bankrekening geopend", dt.date(2026, 11, 1), 14),
+        rules.Overdue(1, "Woning ingericht", dt.date(2026, 10, 1), 45),
+        rules.Overdue(2, "DigiD aangevraagd", dt.date(2026, 10, 1), 45),
+    ]
+    assert rules.overdue_todo(late) == Todo(
+        "milestones_overdue", {"n": 3, "first": "DigiD aangevraagd", "milestone_id": 2}
+    )
     assert rules.overdue_todo([]) is None
 
 
@@ -105,10 +112,14 @@ def test_the_migration_seeds_the_hervestiging_actieplan_and_nothing_for_the_othe
 
 
 @pytest.mark.both_backends
-def test_the_hervestiging_group_of_the_workbook_shows_its_actieplan_with_due_dates(workbook_engine, workbook_sheets):
+def test_the_hervestiging_group_of_the_workbook_shows_its_actieplan_with_due_dates(
+    workbook_engine, workbook_sheets
+):
     start = _workbook_start(workbook_sheets, HERVESTIGING)
     assert start == dt.date(2026, 2, 6)  # koppelingen: 0599-017 ↔ N0064, gestart_op 06-02-2026, still actief
-    checklist = group_milestones(workbook_engine, NATIONAL, _group_id(workbook_engine, HERVESTIGING), as_of=AS_OF)
+    checklist = group_milestones(
+        workbook_engine, NATIONAL, _group_id(workbook_engine, HERVESTIGING), as_of=AS_OF
+    )
     assert (checklist.variant, checklist.start, checklist.running) == ("hervestiging", start, True)
     items = checklist.items
     assert list(items["name"]) == [name for name, _ in ACTIEPLAN]
@@ -120,9 +131,15 @@ def test_the_hervestiging_group_of_the_workbook_shows_its_actieplan_with_due_dat
 
 
 @pytest.mark.both_backends
-def test_overdue_milestones_become_one_todo_of_the_running_hervestiging_group_only(workbook_engine, workbook_sheets):
+def test_overdue_milestones_become_one_todo_of_the_running_hervestiging_group_only(
+    workbook_engine, workbook_sheets
+):
     progress = group_progress(workbook_engine, NATIONAL, as_of=AS_OF).set_index("code")
-    with_todo = {code for code, todos in progress["todos"].items() if any(t.code == "milestones_overdue" for t in todos)}
+    with_todo = {
+        code
+        for code, todos in progress["todos"].items()
+        if any(t.code == "milestones_overdue" for t in todos)
+    }
     groups, matches = workbook_sheets["groepen"], workbook_sheets["koppelingen"]
     hervestiging = set(groups.loc[groups["variant"].str.strip().str.lower() == "hervestiging", "groep_code"])
     running = set(matches.loc[matches["status"].str.strip() == "actief", "groep_code"])
@@ -136,35 +153,77 @@ def test_check_off_and_undo_by_the_groups_builder_are_versioned_and_audited(work
     engine, group = workbook_engine, _group_id(workbook_engine, HERVESTIGING)
     tekle = _builder(engine, "Tekle Mehari")
     first = group_milestones(engine, tekle, group, as_of=AS_OF).items.iloc[1]  # Woning ingericht
-    saved = service.check_off_milestone(engine, tekle, group_id=group, milestone_id=int(first["milestone_id"]),
-                                        done_date=dt.date(2026, 2, 1), expected_version=None)
+    saved = service.check_off_milestone(
+        engine,
+        tekle,
+        group_id=group,
+        milestone_id=int(first["milestone_id"]),
+        done_date=dt.date(2026, 2, 1),
+        expected_version=None,
+    )
     items = group_milestones(engine, tekle, group, as_of=AS_OF).items.set_index("name")
     row = items.loc[ACTIEPLAN[1][0]]
-    assert (row["state"], row["done_date"], row["checked_by"], row["check_version"]) == (rules.DONE, dt.date(2026, 2, 1), "tekle", 1)
+    assert (row["state"], row["done_date"], row["checked_by"], row["check_version"]) == (
+        rules.DONE,
+        dt.date(2026, 2, 1),
+        "tekle",
+        1,
+    )
     progress = group_progress(engine, tekle, as_of=AS_OF).set_index("code")
-    assert next(t for t in progress.loc[HERVESTIGING, "todos"] if t.code == "milestones_overdue").params["n"] == 11
+    assert (
+        next(t for t in progress.loc[HERVESTIGING, "todos"] if t.code == "milestones_overdue").params["n"]
+        == 11
+    )
 
     with pytest.raises(VersionConflict):  # a second tab that still showed it unchecked
-        service.check_off_milestone(engine, tekle, group_id=group, milestone_id=int(first["milestone_id"]),
-                                    done_date=AS_OF, expected_version=None)
+        service.check_off_milestone(
+            engine,
+            tekle,
+            group_id=group,
+            milestone_id=int(first["milestone_id"]),
+            done_date=AS_OF,
+            expected_version=None,
+        )
     with pytest.raises(ValidationFailed) as failed:
-        service.check_off_milestone(engine, tekle, group_id=group, milestone_id=int(first["milestone_id"]),
-                                    done_date=AS_OF, expected_version=1)
+        service.check_off_milestone(
+            engine,
+            tekle,
+            group_id=group,
+            milestone_id=int(first["milestone_id"]),
+            done_date=AS_OF,
+            expected_version=1,
+        )
     assert [e.code for e in failed.value.errors] == ["milestone_done"]
 
     service.undo_milestone_check(engine, tekle, check_id=saved.id, expected_version=1)
     row = group_milestones(engine, tekle, group, as_of=AS_OF).items.set_index("name").loc[ACTIEPLAN[1][0]]
-    assert (row["state"], row["done_date"], row["checked_by"], row["check_version"]) == (rules.OVERDUE, None, None, 2)
+    assert (row["state"], row["done_date"], row["checked_by"], row["check_version"]) == (
+        rules.OVERDUE,
+        None,
+        None,
+        2,
+    )
     with pytest.raises(VersionConflict):
         service.undo_milestone_check(engine, tekle, check_id=saved.id, expected_version=1)
     # checked again later: the same row, version 3
-    again = service.check_off_milestone(engine, tekle, group_id=group, milestone_id=int(first["milestone_id"]),
-                                        done_date=AS_OF, expected_version=2)
+    again = service.check_off_milestone(
+        engine,
+        tekle,
+        group_id=group,
+        milestone_id=int(first["milestone_id"]),
+        done_date=AS_OF,
+        expected_version=2,
+    )
     assert (again.id, again.version) == (saved.id, 3)
     with Session(engine) as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.table_name == "milestone_check").order_by(AuditEvent.id)).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.table_name == "milestone_check").order_by(AuditEvent.id)
+        ).all()
     assert [(e.action, e.username, e.record_code) for e in events] == [
-        ("milestone_check", "tekle", HERVESTIGING), ("milestone_undo", "tekle", HERVESTIGING), ("milestone_check", "tekle", HERVESTIGING)]
+        ("milestone_check", "tekle", HERVESTIGING),
+        ("milestone_undo", "tekle", HERVESTIGING),
+        ("milestone_check", "tekle", HERVESTIGING),
+    ]
     assert '"done_date": [null, "2026-02-01"]' in events[0].changes
 
 
@@ -173,21 +232,37 @@ def test_check_off_refuses_a_future_date_another_variants_milestone_and_other_bu
     engine, group = workbook_engine, _group_id(workbook_engine, HERVESTIGING)
     milestone = int(group_milestones(engine, NATIONAL, group, as_of=AS_OF).items["milestone_id"].iloc[0])
     with pytest.raises(ValidationFailed) as failed:
-        service.check_off_milestone(engine, NATIONAL, group_id=group, milestone_id=milestone, done_date=AS_OF + dt.timedelta(days=1),
-                                    expected_version=None)
+        service.check_off_milestone(
+            engine,
+            NATIONAL,
+            group_id=group,
+            milestone_id=milestone,
+            done_date=AS_OF + dt.timedelta(days=1),
+            expected_version=None,
+        )
     assert [e.code for e in failed.value.errors] == ["future_date"]
     statushouders = _group_id(engine, "0518-001")
     with pytest.raises(ValidationFailed) as failed:
-        service.check_off_milestone(engine, NATIONAL, group_id=statushouders, milestone_id=milestone, done_date=AS_OF,
-                                    expected_version=None)
+        service.check_off_milestone(
+            engine,
+            NATIONAL,
+            group_id=statushouders,
+            milestone_id=milestone,
+            done_date=AS_OF,
+            expected_version=None,
+        )
     assert [e.code for e in failed.value.errors] == ["choice"]
     leyla = _builder(engine, "Leyla Aydın")  # Rotterdam too, but not 0599-017's builder
     with pytest.raises(AccessDenied):
-        service.check_off_milestone(engine, leyla, group_id=group, milestone_id=milestone, done_date=AS_OF, expected_version=None)
+        service.check_off_milestone(
+            engine, leyla, group_id=group, milestone_id=milestone, done_date=AS_OF, expected_version=None
+        )
     with pytest.raises(AccessDenied):
         group_milestones(engine, leyla, group, as_of=AS_OF)
     rotterdam = Scope.coordinator("rosa", ["Rotterdam"])
-    service.check_off_milestone(engine, rotterdam, group_id=group, milestone_id=milestone, done_date=AS_OF, expected_version=None)
+    service.check_off_milestone(
+        engine, rotterdam, group_id=group, milestone_id=milestone, done_date=AS_OF, expected_version=None
+    )
     with pytest.raises(AccessDenied):
         group_milestones(engine, Scope.coordinator("dirk", ["Den Haag"]), group, as_of=AS_OF)
 
@@ -197,11 +272,19 @@ def test_a_group_that_switches_variant_keeps_its_check_offs(workbook_engine):
     engine, group = workbook_engine, _group_id(workbook_engine, HERVESTIGING)
     items = group_milestones(engine, NATIONAL, group, as_of=AS_OF).items
     huisarts = int(items.loc[items["name"] == "Ingeschreven bij de huisarts", "milestone_id"].iloc[0])
-    service.check_off_milestone(engine, NATIONAL, group_id=group, milestone_id=huisarts, done_date=dt.date(2026, 2, 20),
-                                expected_version=None)
+    service.check_off_milestone(
+        engine,
+        NATIONAL,
+        group_id=group,
+        milestone_id=huisarts,
+        done_date=dt.date(2026, 2, 20),
+        expected_version=None,
+    )
     with Session(engine) as session:
         version = session.get(WelcomeGroup, group).version
-    records.update_group(engine, NATIONAL, group_id=group, expected_version=version, changes={"variant": "statushouders"})
+    records.update_group(
+        engine, NATIONAL, group_id=group, expected_version=version, changes={"variant": "statushouders"}
+    )
 
     after = group_milestones(engine, NATIONAL, group, as_of=AS_OF)
     assert after.variant == "statushouders"
@@ -212,7 +295,9 @@ def test_a_group_that_switches_variant_keeps_its_check_offs(workbook_engine):
     todos = group_progress(engine, NATIONAL, as_of=AS_OF).set_index("code").loc[HERVESTIGING, "todos"]
     assert not any(t.code == "milestones_overdue" for t in todos)  # no milestones of the variant it has now
 
-    records.update_group(engine, NATIONAL, group_id=group, expected_version=version + 1, changes={"variant": "hervestiging"})
+    records.update_group(
+        engine, NATIONAL, group_id=group, expected_version=version + 1, changes={"variant": "hervestiging"}
+    )
     back = group_milestones(engine, NATIONAL, group, as_of=AS_OF).items.set_index("name")
     assert back.loc["Ingeschreven bij de huisarts", "state"] == rules.DONE
     assert (back["state"] == rules.OVERDUE).sum() == 11
@@ -224,16 +309,39 @@ def test_rename_move_retire_and_reinstate_keep_past_check_offs(workbook_engine):
     listed = variant_milestones(engine, NATIONAL, variant="hervestiging").set_index("name")
     bank = int(listed.loc["Bankrekening geopend", "milestone_id"])
     digid = int(listed.loc["DigiD aangevraagd", "milestone_id"])
-    service.check_off_milestone(engine, NATIONAL, group_id=group, milestone_id=bank, done_date=dt.date(2026, 2, 10), expected_version=None)
+    service.check_off_milestone(
+        engine,
+        NATIONAL,
+        group_id=group,
+        milestone_id=bank,
+        done_date=dt.date(2026, 2, 10),
+        expected_version=None,
+    )
 
-    service.update_milestone(engine, NATIONAL, milestone_id=bank, expected_version=1, name="Bankrekening en pinpas", due_offset_days=21)
+    service.update_milestone(
+        engine,
+        NATIONAL,
+        milestone_id=bank,
+        expected_version=1,
+        name="Bankrekening en pinpas",
+        due_offset_days=21,
+    )
     items = group_milestones(engine, NATIONAL, group, as_of=AS_OF).items.set_index("milestone_id")
     assert items.loc[bank, "name"] == "Bankrekening en pinpas" and items.loc[bank, "state"] == rules.DONE
     assert items.loc[bank, "due_date"] == dt.date(2026, 2, 27)  # 6 February + 21 days
 
-    service.update_milestone(engine, NATIONAL, milestone_id=digid, expected_version=1, name="DigiD aangevraagd", due_offset_days=300)
+    service.update_milestone(
+        engine,
+        NATIONAL,
+        milestone_id=digid,
+        expected_version=1,
+        name="DigiD aangevraagd",
+        due_offset_days=300,
+    )
     items = group_milestones(engine, NATIONAL, group, as_of=AS_OF).items.set_index("milestone_id")
-    assert items.loc[digid, "due_date"] == dt.date(2026, 12, 3) and items.loc[digid, "state"] == rules.OPEN  # 6 Feb + 300 days
+    assert (
+        items.loc[digid, "due_date"] == dt.date(2026, 12, 3) and items.loc[digid, "state"] == rules.OPEN
+    )  # 6 Feb + 300 days
 
     service.retire_milestone(engine, NATIONAL, milestone_id=bank, expected_version=2)
     checklist = group_milestones(engine, NATIONAL, group, as_of=AS_OF).items
@@ -241,11 +349,20 @@ def test_rename_move_retire_and_reinstate_keep_past_check_offs(workbook_engine):
     earlier = checklist[~checklist["in_checklist"]]
     assert list(earlier["milestone_id"]) == [bank] and earlier["done_date"].iloc[0] == dt.date(2026, 2, 10)
     with engine.connect() as c:  # nothing was deleted
-        assert c.execute(text("SELECT count(*) FROM milestone_check WHERE done_date IS NOT NULL")).scalar_one() == 1
+        assert (
+            c.execute(text("SELECT count(*) FROM milestone_check WHERE done_date IS NOT NULL")).scalar_one()
+            == 1
+        )
         assert c.execute(text("SELECT count(*) FROM milestone")).scalar_one() == 12
     with pytest.raises(ValidationFailed):  # a retired milestone is not checked off again
-        service.check_off_milestone(engine, NATIONAL, group_id=_group_id(engine, "0599-004"), milestone_id=bank, done_date=AS_OF,
-                                    expected_version=None)
+        service.check_off_milestone(
+            engine,
+            NATIONAL,
+            group_id=_group_id(engine, "0599-004"),
+            milestone_id=bank,
+            done_date=AS_OF,
+            expected_version=None,
+        )
 
     service.reinstate_milestone(engine, NATIONAL, milestone_id=bank, expected_version=3)
     items = group_milestones(engine, NATIONAL, group, as_of=AS_OF).items.set_index("milestone_id")
@@ -261,26 +378,40 @@ def test_adding_milestones_to_a_ten_week_variant_and_their_overdue_rule(workbook
     groups, matches = workbook_sheets["groepen"], workbook_sheets["koppelingen"]
     code = groups.loc[groups["variant"].str.strip() == "studenten", "groep_code"].iloc[0]
     assert code == "0518-001" and matches.loc[matches["groep_code"] == code, "status"].iloc[0] == "afgerond"
-    week5 = service.add_milestone(engine, NATIONAL, variant="studenten", name="Tussenevaluatie week 5", due_offset_days=28)
+    week5 = service.add_milestone(
+        engine, NATIONAL, variant="studenten", name="Tussenevaluatie week 5", due_offset_days=28
+    )
     end = service.add_milestone(engine, NATIONAL, variant="studenten", name="Afsluiting", due_offset_days=70)
     assert variant_milestones(engine, NATIONAL, variant="studenten")["position"].tolist() == [1, 2]
     ended = group_milestones(engine, NATIONAL, _group_id(engine, code), as_of=AS_OF)
     assert (ended.start, ended.running) == (dt.date(2022, 7, 9), False)
-    assert list(ended.items["due_date"]) == [dt.date(2022, 8, 6), dt.date(2022, 9, 17)]  # 9 July + 28 and + 70 days
+    assert list(ended.items["due_date"]) == [
+        dt.date(2022, 8, 6),
+        dt.date(2022, 9, 17),
+    ]  # 9 July + 28 and + 70 days
     assert list(ended.items["state"]) == [rules.OPEN, rules.OPEN]
 
     group = _group_id(engine, HERVESTIGING)
     with Session(engine) as session:
         version = session.get(WelcomeGroup, group).version
-    records.update_group(engine, NATIONAL, group_id=group, expected_version=version, changes={"variant": "studenten"})
+    records.update_group(
+        engine, NATIONAL, group_id=group, expected_version=version, changes={"variant": "studenten"}
+    )
     as_of = dt.date(2026, 2, 6) + dt.timedelta(days=29)  # its match started 6 February 2026
     checklist = group_milestones(engine, NATIONAL, group, as_of=as_of).items.set_index("milestone_id")
     assert checklist.loc[week5.id, "due_date"] == dt.date(2026, 3, 6)
     assert (checklist.loc[week5.id, "state"], checklist.loc[week5.id, "days_overdue"]) == (rules.OVERDUE, 1)
     assert checklist.loc[end.id, "state"] == rules.OPEN
     todos = group_progress(engine, NATIONAL, as_of=as_of).set_index("code").loc[HERVESTIGING, "todos"]
-    assert Todo("milestones_overdue", {"n": 1, "first": "Tussenevaluatie week 5", "milestone_id": week5.id}) in todos
-    on_the_day = group_progress(engine, NATIONAL, as_of=as_of - dt.timedelta(days=1)).set_index("code").loc[HERVESTIGING, "todos"]
+    assert (
+        Todo("milestones_overdue", {"n": 1, "first": "Tussenevaluatie week 5", "milestone_id": week5.id})
+        in todos
+    )
+    on_the_day = (
+        group_progress(engine, NATIONAL, as_of=as_of - dt.timedelta(days=1))
+        .set_index("code")
+        .loc[HERVESTIGING, "todos"]
+    )
     assert not any(t.code == "milestones_overdue" for t in on_the_day)
 
 
@@ -292,22 +423,36 @@ def test_editing_a_variants_list_is_for_national_coordinators_and_validated(engi
     with pytest.raises(AccessDenied):
         variant_milestones(engine, Scope.community_builder("samira", 1))
     with pytest.raises(ValidationFailed) as failed:
-        service.add_milestone(engine, NATIONAL, variant="hervestiging", name=" bankrekening GEOPEND ", due_offset_days=731)
-    assert {(e.field, e.code) for e in failed.value.errors} == {("name", "milestone_name_taken"), ("due_offset_days", "milestone_offset")}
+        service.add_milestone(
+            engine, NATIONAL, variant="hervestiging", name=" bankrekening GEOPEND ", due_offset_days=731
+        )
+    assert {(e.field, e.code) for e in failed.value.errors} == {
+        ("name", "milestone_name_taken"),
+        ("due_offset_days", "milestone_offset"),
+    }
     with pytest.raises(ValidationFailed) as failed:
         service.add_milestone(engine, NATIONAL, variant="onbekend", name="", due_offset_days=None)
-    assert {(e.field, e.code) for e in failed.value.errors} == {("variant", "choice"), ("name", "required"),
-                                                                ("due_offset_days", "required")}
+    assert {(e.field, e.code) for e in failed.value.errors} == {
+        ("variant", "choice"),
+        ("name", "required"),
+        ("due_offset_days", "required"),
+    }
     with Session(engine) as session:
         milestone = session.exec(select(Milestone).where(Milestone.name == "DigiD aangevraagd")).one()
     with pytest.raises(VersionConflict):
-        service.update_milestone(engine, NATIONAL, milestone_id=milestone.id, expected_version=7, name="DigiD", due_offset_days=30)
-    saved = service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Kennismaking met de buren", due_offset_days=700)
+        service.update_milestone(
+            engine, NATIONAL, milestone_id=milestone.id, expected_version=7, name="DigiD", due_offset_days=30
+        )
+    saved = service.add_milestone(
+        engine, NATIONAL, variant="hervestiging", name="Kennismaking met de buren", due_offset_days=700
+    )
     assert saved.version == 1
 
 
 @pytest.mark.both_backends
-def test_a_change_that_makes_milestones_overdue_says_how_many_groups_get_a_todo_before_saving(workbook_engine):
+def test_a_change_that_makes_milestones_overdue_says_how_many_groups_get_a_todo_before_saving(
+    workbook_engine,
+):
     """Issue 19, item 3. The workbook's one running hervestiging group, 0599-017, started 6 February 2026;
     on 15 November 2026 a step due +282 days (15 November) is on time, +281 days (14 November) is overdue."""
     engine = workbook_engine
@@ -315,17 +460,40 @@ def test_a_change_that_makes_milestones_overdue_says_how_many_groups_get_a_todo_
         service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Evaluatie", due_offset_days=281)
     assert [(w.code, w.params["n"]) for w in asked.value.warnings] == [("milestone_effect", 1)]
     assert "1 groep krijgt" in asked.value.warnings[0].message("nl")
-    assert variant_milestones(engine, NATIONAL, variant="hervestiging")["name"].tolist() == [n for n, _ in ACTIEPLAN]  # nothing written
-    on_time = service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Evaluatie", due_offset_days=282)
+    assert variant_milestones(engine, NATIONAL, variant="hervestiging")["name"].tolist() == [
+        n for n, _ in ACTIEPLAN
+    ]  # nothing written
+    on_time = service.add_milestone(
+        engine, NATIONAL, variant="hervestiging", name="Evaluatie", due_offset_days=282
+    )
     with pytest.raises(ConfirmationNeeded):  # moved one day earlier: overdue for 0599-017
-        service.update_milestone(engine, NATIONAL, milestone_id=on_time.id, expected_version=1, name="Evaluatie", due_offset_days=281)
-    service.update_milestone(engine, NATIONAL, milestone_id=on_time.id, expected_version=1, name="Evaluatie", due_offset_days=281,
-                             confirm_effect=True)
+        service.update_milestone(
+            engine,
+            NATIONAL,
+            milestone_id=on_time.id,
+            expected_version=1,
+            name="Evaluatie",
+            due_offset_days=281,
+        )
+    service.update_milestone(
+        engine,
+        NATIONAL,
+        milestone_id=on_time.id,
+        expected_version=1,
+        name="Evaluatie",
+        due_offset_days=281,
+        confirm_effect=True,
+    )
     # Already overdue for every running group (−42 → −40), or only for groups that checked it off: no question.
     first = int(variant_milestones(engine, NATIONAL, variant="hervestiging")["milestone_id"].iloc[0])
-    service.update_milestone(engine, NATIONAL, milestone_id=first, expected_version=1, name=ACTIEPLAN[0][0], due_offset_days=-40)
-    todo = next(t for t in group_progress(engine, NATIONAL, as_of=AS_OF).set_index("code").loc[HERVESTIGING, "todos"]
-                if t.code == "milestones_overdue")
+    service.update_milestone(
+        engine, NATIONAL, milestone_id=first, expected_version=1, name=ACTIEPLAN[0][0], due_offset_days=-40
+    )
+    todo = next(
+        t
+        for t in group_progress(engine, NATIONAL, as_of=AS_OF).set_index("code").loc[HERVESTIGING, "todos"]
+        if t.code == "milestones_overdue"
+    )
     assert todo.params["n"] == 13
     # Retired, the step gives no to-do; put back, it would again: asked first.
     service.retire_milestone(engine, NATIONAL, milestone_id=first, expected_version=2)

@@ -48,21 +48,32 @@ def test_the_hervestiging_group_shows_its_actieplan_checklist(workbook_engine, l
     shown = texts(at)
     title = "Actieplan en mijlpalen" if lang == "nl" else "Action plan and milestones"
     assert title in shown
-    assert ("0 van 12 afgevinkt · start 6 februari 2026" if lang == "nl" else "0 of 12 checked off · start February 6, 2026") in shown
+    assert (
+        "0 van 12 afgevinkt · start 6 februari 2026"
+        if lang == "nl"
+        else "0 of 12 checked off · start February 6, 2026"
+    ) in shown
     table = next(d.value for d in at.dataframe if len(d.value) == 12)
     assert table["name"].iloc[0] == "⚠️ Actieplan besproken met de community builder"
     assert table["due_date"].iloc[0].date() == dt.date(2025, 12, 26)  # 6 February 2026 − 42 days
-    assert table["offset"].iloc[0] == ("42 dagen vóór de start" if lang == "nl" else "42 days before the start")
+    assert table["offset"].iloc[0] == (
+        "42 dagen vóór de start" if lang == "nl" else "42 days before the start"
+    )
 
 
 def test_the_overdue_todo_opens_the_check_off_and_an_undo_reopens_it(workbook_engine):
     engine, gid = workbook_engine, group_id(workbook_engine)
     at = ok(run_app(tekle(engine), page="views/group.py", query={"group": CODE}))
-    button(at, "12 mijlpalen zijn over tijd, het langst: Actieplan besproken met de community builder. → Afvinken").click().run()
+    button(
+        at,
+        "12 mijlpalen zijn over tijd, het langst: Actieplan besproken met de community builder. → Afvinken",
+    ).click().run()
     ok(at)
     assert at.session_state["hub_action"] == "milestones"
     with Session(engine) as session:
-        first = session.exec(select(Milestone).where(Milestone.name == "Actieplan besproken met de community builder")).one()
+        first = session.exec(
+            select(Milestone).where(Milestone.name == "Actieplan besproken met de community builder")
+        ).one()
     assert at.selectbox(key=f"hub-milestone-{gid}").value == first.id
     form = f"hub-milestone-check-{first.id}"
     at.date_input(key=f"{form}-done_date").set_value(dt.date(2025, 12, 20))
@@ -71,7 +82,12 @@ def test_the_overdue_todo_opens_the_check_off_and_an_undo_reopens_it(workbook_en
     assert "1 van 12 afgevinkt" in texts(at)
     with Session(engine) as session:
         check = session.exec(select(MilestoneCheck).where(MilestoneCheck.milestone_id == first.id)).one()
-    assert (check.group_id, check.done_date, check.checked_by, check.version) == (gid, dt.date(2025, 12, 20), "tekle", 1)
+    assert (check.group_id, check.done_date, check.checked_by, check.version) == (
+        gid,
+        dt.date(2025, 12, 20),
+        "tekle",
+        1,
+    )
     # the to-do now counts eleven
     assert any(b.label.startswith("11 mijlpalen zijn over tijd") for b in at.button)
 
@@ -81,10 +97,12 @@ def test_the_overdue_todo_opens_the_check_off_and_an_undo_reopens_it(workbook_en
     ok(at.button(key=f"hub-milestone-undo-{check.id}-confirm").click().run())
     assert any("Afvinken ongedaan gemaakt" in s.value for s in at.success)
     with engine.connect() as c:
-        assert c.execute(text("SELECT done_date, checked_by, version FROM milestone_check WHERE id = :i"),
-                         {"i": check.id}).one() == (None, None, 2)
-        assert c.execute(text("SELECT action FROM audit_event WHERE table_name = 'milestone_check' ORDER BY id")).scalars().all() == [
-            "milestone_check", "milestone_undo"]
+        assert c.execute(
+            text("SELECT done_date, checked_by, version FROM milestone_check WHERE id = :i"), {"i": check.id}
+        ).one() == (None, None, 2)
+        assert c.execute(
+            text("SELECT action FROM audit_event WHERE table_name = 'milestone_check' ORDER BY id")
+        ).scalars().all() == ["milestone_check", "milestone_undo"]
 
 
 def test_a_statushouders_group_has_no_checklist(workbook_engine):
@@ -113,12 +131,22 @@ def test_beheer_lists_the_actieplan_and_a_national_coordinator_adds_edits_and_re
     # due 3 days before the start: overdue at once for the running hervestiging group 0599-017 — asked first
     assert any("1 groep krijgt hiermee een nieuwe to-do" in w.value for w in at.warning)
     with Session(engine) as session:
-        assert session.exec(select(Milestone).where(Milestone.name == "Sleutel van de woning opgehaald")).first() is None
+        assert (
+            session.exec(select(Milestone).where(Milestone.name == "Sleutel van de woning opgehaald")).first()
+            is None
+        )
     ok(at.button(key=f"{form}-confirm").click().run())
     assert any("Sleutel van de woning opgehaald" in s.value for s in at.success)
     with Session(engine) as session:
-        added = session.exec(select(Milestone).where(Milestone.name == "Sleutel van de woning opgehaald")).one()
-    assert (added.variant, added.due_offset_days, added.position, added.retired) == ("hervestiging", -3, 13, False)
+        added = session.exec(
+            select(Milestone).where(Milestone.name == "Sleutel van de woning opgehaald")
+        ).one()
+    assert (added.variant, added.due_offset_days, added.position, added.retired) == (
+        "hervestiging",
+        -3,
+        13,
+        False,
+    )
 
     # the new one is chosen: change its offset
     assert at.selectbox(key="manage_milestones_open").value == added.id
@@ -126,7 +154,10 @@ def test_beheer_lists_the_actieplan_and_a_national_coordinator_adds_edits_and_re
     at.number_input(key=f"{edit}-due_offset_days").set_value(-5)
     ok(at.button(key=f"{edit}-submit").click().run())
     with Session(engine) as session:
-        assert (session.get(Milestone, added.id).due_offset_days, session.get(Milestone, added.id).version) == (-5, 2)
+        assert (
+            session.get(Milestone, added.id).due_offset_days,
+            session.get(Milestone, added.id).version,
+        ) == (-5, 2)
 
     ok(at.button(key=f"milestone-retire-{added.id}-button").click().run())
     ok(at.button(key=f"milestone-retire-{added.id}-confirm").click().run())
@@ -156,9 +187,13 @@ def test_a_step_named_with_markup_shows_as_text_in_the_todo_checklist_and_cards(
     from samenhier.services import milestones as service
 
     xss = "<script>alert('x')</script>[klik](javascript:alert(2))"
-    service.add_milestone(workbook_engine, ANNA, variant="hervestiging", name=xss, due_offset_days=-700, confirm_effect=True)
+    service.add_milestone(
+        workbook_engine, ANNA, variant="hervestiging", name=xss, due_offset_days=-700, confirm_effect=True
+    )
     at = ok(run_app(ANNA, page="views/group.py", query={"group": CODE}))
-    todo = next(b.label for b in at.button if "13 mijlpalen zijn over tijd" in b.label)  # the oldest step: this one
+    todo = next(
+        b.label for b in at.button if "13 mijlpalen zijn over tijd" in b.label
+    )  # the oldest step: this one
     assert "<script>" not in todo and "\\<script\\>" in todo and "](javascript" not in todo
     table = next(d.value for d in at.dataframe if len(d.value) == 13)
     assert f"⚠️ {xss}" in list(table["name"])  # a table cell is plain text

@@ -30,9 +30,19 @@ def test_the_community_builder_gets_the_programme_pages_only():
     # by hand: the five admin pages are the coordinator's (README, "Rollen")
     builder = [p.name for p in pages.pages_for(UserRole.COMMUNITY_BUILDER)]
     assert builder == ["overview", "group", "meetings", "matching", "surveys", "my_groups", "my_settings"]
-    assert [p.name for p in pages.pages_for(UserRole.COORDINATOR)] == builder + ["manage", "data", "year_report", "audit", "privacy"]
+    assert [p.name for p in pages.pages_for(UserRole.COORDINATOR)] == builder + [
+        "manage",
+        "data",
+        "year_report",
+        "audit",
+        "privacy",
+    ]
     assert list(pages.sections_for(UserRole.COMMUNITY_BUILDER)) == ["nav.section.programme"]
-    assert pages.by_path("views/matching.py").tabs_for(UserRole.COMMUNITY_BUILDER) == ("queue", "matches", "funnel")
+    assert pages.by_path("views/matching.py").tabs_for(UserRole.COMMUNITY_BUILDER) == (
+        "queue",
+        "matches",
+        "funnel",
+    )
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
@@ -55,7 +65,9 @@ def test_each_listed_tab_slug_is_one_the_page_opens(workbook_engine, page):
 
 def test_the_navigation_is_built_from_the_registry(workbook_engine):
     """A community builder's navigation holds her pages and not the coordinator's (the app reads the registry)."""
-    at = run_app(Scope.community_builder("samira-nav", _builder_id(workbook_engine)), page="views/my_groups.py")
+    at = run_app(
+        Scope.community_builder("samira-nav", _builder_id(workbook_engine)), page="views/my_groups.py"
+    )
     assert not at.exception
     with pytest.raises(ValueError):
         at.switch_page("views/audit.py")

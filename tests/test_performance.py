@@ -33,9 +33,35 @@ AS_OF = dt.date(2026, 11, 15)
 D = dt.date.fromisoformat
 
 # Starts and as-of dates around month ends and a leap day, where "one calendar month later" clips.
-STARTS = [D(d) for d in ("2024-01-31", "2024-02-29", "2025-01-31", "2025-03-31", "2025-08-31", "2025-11-15", "2025-11-16",
-                         "2025-12-31", "2026-01-15", "2026-02-28", "2026-11-15", "2026-11-16")]
-AS_OFS = [D(d) for d in ("2024-02-29", "2025-02-28", "2025-09-30", "2026-02-28", "2026-03-01", "2026-11-15", "2026-12-31")]
+STARTS = [
+    D(d)
+    for d in (
+        "2024-01-31",
+        "2024-02-29",
+        "2025-01-31",
+        "2025-03-31",
+        "2025-08-31",
+        "2025-11-15",
+        "2025-11-16",
+        "2025-12-31",
+        "2026-01-15",
+        "2026-02-28",
+        "2026-11-15",
+        "2026-11-16",
+    )
+]
+AS_OFS = [
+    D(d)
+    for d in (
+        "2024-02-29",
+        "2025-02-28",
+        "2025-09-30",
+        "2026-02-28",
+        "2026-03-01",
+        "2026-11-15",
+        "2026-12-31",
+    )
+]
 
 
 # ------------------------------------------------------------------------------------- vectorised rules
@@ -50,14 +76,22 @@ def test_group_year_months_is_group_year_month_for_every_pair():
 
 def test_survey_waves_reached_columns_is_survey_waves_reached_for_every_case():
     ends = [None, D("2025-09-30"), D("2026-02-28"), D("2026-08-31"), D("2026-11-15")]
-    cases = [(s, e, status) for s, e, status in itertools.product([None, *STARTS], ends, [m.value for m in MatchStatus])
-             if e is None or (s is not None and e >= s)]
+    cases = [
+        (s, e, status)
+        for s, e, status in itertools.product([None, *STARTS], ends, [m.value for m in MatchStatus])
+        if e is None or (s is not None and e >= s)
+    ]
     frame = pd.DataFrame(cases, columns=["started", "ended", "status"])
     for as_of in AS_OFS:
         got = survey_waves_reached_columns(frame["started"], frame["ended"], frame["status"], as_of)
         for i, (started, ended, status) in enumerate(cases):
             expected = {w.value for w in survey_waves_reached(started, ended, status, as_of)}
-            assert {w.value for w in Wave if got.iloc[i][w.value]} == expected, (started, ended, status, as_of)
+            assert {w.value for w in Wave if got.iloc[i][w.value]} == expected, (
+                started,
+                ended,
+                status,
+                as_of,
+            )
 
 
 # ------------------------------------------------------------------------------------- reads
@@ -107,12 +141,23 @@ def test_cadence_median_gap_of_an_odd_number_of_gaps(engine, store):
     days = [D("2026-10-02"), D("2026-10-05"), D("2026-10-05"), D("2026-10-12"), D("2026-11-01")]
     with Session(engine) as session:
         for day in days:  # T-003's match started 1 October 2026
-            session.add(Meeting(group_id=store.groups["T-003"], date=day, kind="online", duration_minutes=60,
-                                members_present=1, newcomers_present=1, version=1))
+            session.add(
+                Meeting(
+                    group_id=store.groups["T-003"],
+                    date=day,
+                    kind="online",
+                    duration_minutes=60,
+                    members_present=1,
+                    newcomers_present=1,
+                    version=1,
+                )
+            )
         session.commit()
     row = meeting_queries.cadence(engine, store.coordinator, as_of=AS_OF).set_index("code").loc["T-003"]
     distinct = sorted(set(days))
-    gaps = [(b - a).days for a, b in itertools.pairwise(distinct)]  # 3, 7, 20 (two meetings on 5 October: one date)
+    gaps = [
+        (b - a).days for a, b in itertools.pairwise(distinct)
+    ]  # 3, 7, 20 (two meetings on 5 October: one date)
     assert row["median_gap_days"] == statistics.median(gaps) == 7
     assert row["longest_gap_days"] == max(gaps) == 20
     assert row["meetings_4w"] == 1  # after 18 October: 1 November
@@ -121,11 +166,15 @@ def test_cadence_median_gap_of_an_odd_number_of_gaps(engine, store):
 # ------------------------------------------------------------------------------------- bulk meetings import
 
 
-def test_meetings_only_import_counts_and_versions(imported_engine, workbook_frames, workbook_sheets, dump_tables):
+def test_meetings_only_import_counts_and_versions(
+    imported_engine, workbook_frames, workbook_sheets, dump_tables
+):
     sheet = workbook_sheets["bijeenkomsten"]
     meetings = workbook_frames["bijeenkomsten"]
     again = import_frames(imported_engine, {"bijeenkomsten": meetings}, username="test")
-    assert [(s.sheet, s.new, s.changed, s.unchanged) for s in again.sheets] == [("bijeenkomsten", 0, 0, len(sheet))]
+    assert [(s.sheet, s.new, s.changed, s.unchanged) for s in again.sheets] == [
+        ("bijeenkomsten", 0, 0, len(sheet))
+    ]
 
     unique = sheet.groupby(["groep_code", "datum", "soort"])["duur_minuten"].transform("size") == 1
     first, second = (int(i) for i in sheet.index[unique][:2])
@@ -144,24 +193,42 @@ def test_meetings_only_import_counts_and_versions(imported_engine, workbook_fram
         if name not in ("meeting", "audit_event"):
             assert after[name] == before[name], name
     with imported_engine.connect() as c:
+
         def stored(i: int):
-            return c.execute(text(
-                "SELECT mt.duration_minutes, mt.note, mt.version FROM meeting mt JOIN welcome_group g ON g.id = mt.group_id "
-                "WHERE g.code = :g AND mt.date = :d AND mt.kind = :k"),
-                {"g": sheet.loc[i, "groep_code"], "d": pd.Timestamp(sheet.loc[i, "datum"]).date().isoformat(),
-                 "k": sheet.loc[i, "soort"]}).one()
+            return c.execute(
+                text(
+                    "SELECT mt.duration_minutes, mt.note, mt.version FROM meeting mt JOIN welcome_group g ON g.id = mt.group_id "
+                    "WHERE g.code = :g AND mt.date = :d AND mt.kind = :k"
+                ),
+                {
+                    "g": sheet.loc[i, "groep_code"],
+                    "d": pd.Timestamp(sheet.loc[i, "datum"]).date().isoformat(),
+                    "k": sheet.loc[i, "soort"],
+                },
+            ).one()
+
         assert tuple(stored(first))[::2] == (new_duration, 2)
         assert tuple(stored(second))[1:] == ("nieuwe notitie", 2)
-        assert c.execute(text("SELECT count(*), min(version) FROM meeting WHERE date = '2010-01-01'")).one() == (1, 1)
+        assert c.execute(
+            text("SELECT count(*), min(version) FROM meeting WHERE date = '2010-01-01'")
+        ).one() == (1, 1)
 
 
 # ------------------------------------------------------------------------------------- charts
 
 
 def test_funnel_grid_of_forty_municipalities():
-    names = [f"Gemeente {i:02d}" for i in range(40)]  # 10 rows of 4: make_subplots refused more than 9 rows here
-    frame = pd.DataFrame([(n, step, 40 - i - k) for i, n in enumerate(names) for k, step in enumerate(("registered", "proposed"))],
-                         columns=["municipality", "step", "newcomers"])
+    names = [
+        f"Gemeente {i:02d}" for i in range(40)
+    ]  # 10 rows of 4: make_subplots refused more than 9 rows here
+    frame = pd.DataFrame(
+        [
+            (n, step, 40 - i - k)
+            for i, n in enumerate(names)
+            for k, step in enumerate(("registered", "proposed"))
+        ],
+        columns=["municipality", "step", "newcomers"],
+    )
     fig = funnel_chart(frame, steps=("registered", "proposed", "started"), label=str.upper)
     assert [t.name for t in fig.data] == names
     assert [list(t.x) for t in fig.data[:2]] == [[40, 39, 0], [39, 38, 0]]
@@ -211,8 +278,12 @@ def _picker_app():
     from samenhier.actions import choose_later, pick
 
     n = st.session_state.get("n", 500)
-    groups = pd.DataFrame({"code": [f"G{i:04d}" for i in range(n)],
-                           "text": [f"G{i:04d} · Groep {'Noord' if i % 2 else 'Zuid'} {i}" for i in range(n)]})
+    groups = pd.DataFrame(
+        {
+            "code": [f"G{i:04d}" for i in range(n)],
+            "text": [f"G{i:04d} · Groep {'Noord' if i % 2 else 'Zuid'} {i}" for i in range(n)],
+        }
+    )
     if st.session_state.pop("deep_link", None):
         choose_later("group", st.session_state.pop("deep_link_code"))
     row = pick(groups, key="group", id_column="code", label="Groep", format_row=lambda r: r.text, limit=200)
@@ -230,14 +301,20 @@ def test_pick_searches_long_lists_and_keeps_the_choice():
     assert "200 van 500" in at.caption[0].value
     at.text_input(key="group_search").set_value("noord 4").run()
     box = at.selectbox(key="group")
-    expected = [f"G{i:04d}" for i in range(500) if i % 2 and f" {i}".startswith(" 4")]  # "Noord 4…", case-insensitive
+    expected = [
+        f"G{i:04d}" for i in range(500) if i % 2 and f" {i}".startswith(" 4")
+    ]  # "Noord 4…", case-insensitive
     assert [o.split(" · ")[0] for o in box.options] == ["G0450", *expected]
     at.selectbox(key="group").set_value("G0041").run()
-    at.text_input(key="group_search").set_value("bestaat niet").run()  # no match: the choice made stays offered
+    at.text_input(key="group_search").set_value(
+        "bestaat niet"
+    ).run()  # no match: the choice made stays offered
     box = at.selectbox(key="group")
     assert [o.split(" · ")[0] for o in box.options] == ["G0041"] and box.value == "G0041"
     assert "0 van 0" in at.caption[0].value
-    at.session_state["n"] = 20  # a short list without the chosen group: a plain selectbox, the choice is dropped
+    at.session_state["n"] = (
+        20  # a short list without the chosen group: a plain selectbox, the choice is dropped
+    )
     at.run()
     box = at.selectbox(key="group")
     assert len(at.text_input) == 0 and len(box.options) == 20 and box.value is None

@@ -25,8 +25,10 @@ def test_the_onboarding_import_shows_the_same_summary_as_gegevens(engine, workbo
     sheets = pd.read_excel(workbook_path, sheet_name=None)
     new = sum(len(frame.dropna(how="all")) for frame in sheets.values())
     shown = texts(at)
-    assert f"De import is opgeslagen: {new:,} nieuw, 0 gewijzigd.".replace(",", ".") in shown or \
-        f"De import is opgeslagen: {new} nieuw, 0 gewijzigd." in shown
+    assert (
+        f"De import is opgeslagen: {new:,} nieuw, 0 gewijzigd.".replace(",", ".") in shown
+        or f"De import is opgeslagen: {new} nieuw, 0 gewijzigd." in shown
+    )
     assert "Overzicht welkomgroepen" in shown and "Welkom bij Samen Hier" not in shown
     at.run()  # shown once
     assert "De import is opgeslagen" not in texts(at)
@@ -45,10 +47,20 @@ def test_required_fields_are_marked_and_the_mark_is_explained(workbook_engine):
         gid = s.exec(select(WelcomeGroup.id).where(WelcomeGroup.code == "0518-019")).one()
     at = open_tab(run_app(ANNA, page="views/meetings.py"), "meetings", "Bijeenkomst vastleggen")
     at.selectbox(key="meetings_log_group").set_value(gid).run()
-    labels = {w.key.rsplit("-", 1)[-1]: w.label for kind in ("date_input", "selectbox", "number_input", "text_area")
-              for w in at.get(kind) if w.key and w.key.startswith(f"meetings_log-{gid}-")}
-    assert labels == {"date": "Datum *", "kind": "Soort *", "duration_minutes": "Duur (min) *",
-                      "members_present": "Leden aanwezig *", "newcomers_present": "Nieuwkomers aanwezig *", "note": "Notitie"}
+    labels = {
+        w.key.rsplit("-", 1)[-1]: w.label
+        for kind in ("date_input", "selectbox", "number_input", "text_area")
+        for w in at.get(kind)
+        if w.key and w.key.startswith(f"meetings_log-{gid}-")
+    }
+    assert labels == {
+        "date": "Datum *",
+        "kind": "Soort *",
+        "duration_minutes": "Duur (min) *",
+        "members_present": "Leden aanwezig *",
+        "newcomers_present": "Nieuwkomers aanwezig *",
+        "note": "Notitie",
+    }
     assert r"\* = verplicht veld" in [c.value for c in at.caption]
 
 
@@ -60,7 +72,9 @@ def test_the_group_page_says_how_many_days_since_the_last_meeting(workbook_engin
     days = (pd.Timestamp("2026-11-15") - last).days
     at = run_app(ANNA, page="views/group.py", query={"group": "0518-019"})
     shown = texts(at)
-    phrase = "1 dag sinds de laatste bijeenkomst" if days == 1 else f"{days} dagen sinds de laatste bijeenkomst"
+    phrase = (
+        "1 dag sinds de laatste bijeenkomst" if days == 1 else f"{days} dagen sinds de laatste bijeenkomst"
+    )
     assert phrase in shown and "Dagen sinds" not in shown
 
 
@@ -68,8 +82,12 @@ def test_days_since_text_in_both_languages():
     from samenhier.hub import days_since_text
 
     assert [days_since_text(d, "nl") for d in (None, 0, 1, 17, 1200)] == [
-        "nog geen bijeenkomst", "vandaag bijeengekomen", "1 dag sinds de laatste bijeenkomst",
-        "17 dagen sinds de laatste bijeenkomst", "1.200 dagen sinds de laatste bijeenkomst"]
+        "nog geen bijeenkomst",
+        "vandaag bijeengekomen",
+        "1 dag sinds de laatste bijeenkomst",
+        "17 dagen sinds de laatste bijeenkomst",
+        "1.200 dagen sinds de laatste bijeenkomst",
+    ]
     assert days_since_text(17, "en") == "17 days since the last meeting"
 
 

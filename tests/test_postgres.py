@@ -60,12 +60,18 @@ def _builder_scope(engine) -> Scope:
 F = Filters()
 QUERIES = {
     "group_overview": lambda e, s: groups.group_overview(e, s, F, as_of=AS_OF),
-    "group_overview_filtered": lambda e, s: groups.group_overview(e, s, Filters(municipalities=("Rotterdam",)), as_of=AS_OF),
+    "group_overview_filtered": lambda e, s: groups.group_overview(
+        e, s, Filters(municipalities=("Rotterdam",)), as_of=AS_OF
+    ),
     "kpis": lambda e, s: groups.kpis(e, s, F, as_of=AS_OF),
     "group_detail": lambda e, s: groups.group_detail(e, COORDINATOR, "0599-013"),
-    "waiting_newcomers": lambda e, s: matching.waiting_newcomers(e, COORDINATOR, F, as_of=AS_OF, municipality="Den Haag"),
+    "waiting_newcomers": lambda e, s: matching.waiting_newcomers(
+        e, COORDINATOR, F, as_of=AS_OF, municipality="Den Haag"
+    ),
     "waiting_groups": lambda e, s: matching.waiting_groups(e, s, F, as_of=AS_OF, municipality="Rotterdam"),
-    "proposable_groups": lambda e, s: matching.proposable_groups(e, COORDINATOR, F, as_of=AS_OF, municipality="Haarlem"),
+    "proposable_groups": lambda e, s: matching.proposable_groups(
+        e, COORDINATOR, F, as_of=AS_OF, municipality="Haarlem"
+    ),
     "queue_summary": lambda e, s: matching.queue_summary(e, s, F, as_of=AS_OF),
     "open_matches": lambda e, s: matching.open_matches(e, s, F),
     "suggestions": lambda e, s: matching.suggestions(e, COORDINATOR, F, as_of=AS_OF, municipality="Den Haag"),
@@ -73,7 +79,9 @@ QUERIES = {
     "week_heatmap": lambda e, s: meetings.week_heatmap(e, s, F, year=2026),
     "monthly_counts": lambda e, s: meetings.monthly_counts(e, s, F, year=2025, as_of=AS_OF),
     "programme_heatmap": lambda e, s: meetings.programme_heatmap(e, s, F, year=2025, as_of=AS_OF),
-    "programme_monthly_counts": lambda e, s: meetings.programme_monthly_counts(e, s, F, year=2025, as_of=AS_OF),
+    "programme_monthly_counts": lambda e, s: meetings.programme_monthly_counts(
+        e, s, F, year=2025, as_of=AS_OF
+    ),
     "meeting_years": lambda e, s: meetings.meeting_years(e, s, F, as_of=AS_OF),
     "cadence": lambda e, s: meetings.cadence(e, s, F, as_of=AS_OF),
     "loggable_groups": lambda e, s: meetings.loggable_groups(e, s, F),
@@ -101,7 +109,11 @@ QUERIES = {
 def _parts(value, name: str) -> dict:
     """A query's answer split into comparable parts: frames, and the fields of dataclasses / named tuples."""
     if dataclasses.is_dataclass(value):
-        return {k: v for f in dataclasses.fields(value) for k, v in _parts(getattr(value, f.name), f"{name}.{f.name}").items()}
+        return {
+            k: v
+            for f in dataclasses.fields(value)
+            for k, v in _parts(getattr(value, f.name), f"{name}.{f.name}").items()
+        }
     if hasattr(value, "_asdict"):
         return {k: v for field, x in value._asdict().items() for k, v in _parts(x, f"{name}.{field}").items()}
     return {name: value}
@@ -111,12 +123,18 @@ def _parts(value, name: str) -> dict:
 @pytest.mark.parametrize("name", list(QUERIES))
 def test_every_query_answers_the_same_on_postgresql_as_on_sqlite(stores, name, role):
     sqlite, postgres = stores
-    on_sqlite = _parts(QUERIES[name](sqlite, COORDINATOR if role == "coordinator" else _builder_scope(sqlite)), name)
-    on_postgres = _parts(QUERIES[name](postgres, COORDINATOR if role == "coordinator" else _builder_scope(postgres)), name)
+    on_sqlite = _parts(
+        QUERIES[name](sqlite, COORDINATOR if role == "coordinator" else _builder_scope(sqlite)), name
+    )
+    on_postgres = _parts(
+        QUERIES[name](postgres, COORDINATOR if role == "coordinator" else _builder_scope(postgres)), name
+    )
     assert on_sqlite.keys() == on_postgres.keys()
     for part, expected in on_sqlite.items():
         if isinstance(expected, pd.DataFrame):
-            assert not expected.empty or name in ("proposable_groups", "suggestions"), f"{part}: nothing to compare"
+            assert not expected.empty or name in ("proposable_groups", "suggestions"), (
+                f"{part}: nothing to compare"
+            )
             pd.testing.assert_frame_equal(on_postgres[part], expected, check_dtype=True, obj=part)
         else:
             assert on_postgres[part] == expected, part
@@ -167,12 +185,26 @@ def test_a_postgresql_url_is_used_as_given():
 @pytest.mark.both_backends
 def test_after_the_national_demo_the_app_can_add_records(engine):
     """The national demo writes rows with their own ids; a group made afterwards gets the next id."""
-    size = NationalSize(municipalities=2, groups=6, newcomers=8, waiting_newcomers=2, meetings_per_year=4, years=2)
+    size = NationalSize(
+        municipalities=2, groups=6, newcomers=8, waiting_newcomers=2, meetings_per_year=4, years=2
+    )
     counts = load_national(engine, AS_OF, seed=1, size=size)
     assert counts["welcome_group"] == 6
-    saved = record_services.create_group(engine, Scope.coordinator("anna"), values=dict(
-        code="", name="Na de demo", municipality="Den Haag", variant="statushouders", status="werving",
-        community_builder_id=None, signup_date=dt.date(2026, 11, 1), training_completed_date=None, notes=""))
+    saved = record_services.create_group(
+        engine,
+        Scope.coordinator("anna"),
+        values=dict(
+            code="",
+            name="Na de demo",
+            municipality="Den Haag",
+            variant="statushouders",
+            status="werving",
+            community_builder_id=None,
+            signup_date=dt.date(2026, 11, 1),
+            training_completed_date=None,
+            notes="",
+        ),
+    )
     assert saved.id == 7  # six demo groups with ids 1..6
     with Session(engine) as session:
         assert session.get(WelcomeGroup, 7).name == "Na de demo"

@@ -33,7 +33,9 @@ def _fresh_caches():
 @pytest.fixture
 def store(imported_engine):
     create_user(imported_engine, "anna", "anna-haar-wachtwoord", "coordinator")
-    create_user(imported_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    create_user(
+        imported_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer"
+    )
     return imported_engine
 
 
@@ -61,7 +63,9 @@ def builder_scope(store) -> Scope:
     from samenhier.models import CommunityBuilder
 
     with Session(store) as session:
-        builder_id = session.exec(select(CommunityBuilder.id).where(CommunityBuilder.name == "Joris Kramer")).one()
+        builder_id = session.exec(
+            select(CommunityBuilder.id).where(CommunityBuilder.name == "Joris Kramer")
+        ).one()
     return Scope.community_builder("joris", builder_id)
 
 
@@ -84,7 +88,10 @@ def test_export_is_offered_as_json_and_excel_and_audited(store):
     assert "N0059" in texts(at)
     at.button(key=f"privacy_export_newcomer-{person.id}").click().run()
     assert not at.exception
-    assert "Export klaar: 1 persoonsrecord, 1 koppelingen, 2 enquêteantwoorden, 0 notities, 0 audit-gebeurtenissen." in texts(at)
+    assert (
+        "Export klaar: 1 persoonsrecord, 1 koppelingen, 2 enquêteantwoorden, 0 notities, 0 audit-gebeurtenissen."
+        in texts(at)
+    )
     downloads = at.get("download_button")
     assert len(downloads) == 2
     assert audit_actions(store)[-1] == "export"
@@ -97,7 +104,9 @@ def test_erasure_with_a_wrong_code_writes_nothing_and_with_the_right_code_erases
     name = f"N0059 · {person.first_name} {person.last_name}"
     at.text_input(key=f"{form}-confirm_code").input("N0058")
     at.button(key=f"{form}-submit").click().run()
-    assert [w.value for w in at.warning] == [f"De gegevens van {md(name)} echt definitief wissen? Dit kan niet ongedaan worden gemaakt."]
+    assert [w.value for w in at.warning] == [
+        f"De gegevens van {md(name)} echt definitief wissen? Dit kan niet ongedaan worden gemaakt."
+    ]
     assert at.button(key=f"{form}-confirm").label == f"Gegevens van {md(name)} definitief wissen"
     at.button(key=f"{form}-confirm").click().run()
     assert "Typ precies de code N0059 om te bevestigen." in [e.value for e in at.error]
@@ -108,7 +117,10 @@ def test_erasure_with_a_wrong_code_writes_nothing_and_with_the_right_code_erases
     at.button(key=f"{form}-confirm").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [f"De gegevens van {md(name)} zijn gewist."]
-    assert "De gegevens van N0059 zijn gewist (0 notities leeggemaakt, 0 audit-gebeurtenissen geschoond)." in [i.value for i in at.info]
+    assert (
+        "De gegevens van N0059 zijn gewist (0 notities leeggemaakt, 0 audit-gebeurtenissen geschoond)."
+        in [i.value for i in at.info]
+    )
     assert newcomer(store, "N0059").first_name == ERASED
     assert "De gegevens van deze persoon zijn al gewist." in [i.value for i in at.info]
     erase = [e for e in audit_actions(store) if e == "erase"]
@@ -130,9 +142,14 @@ def test_retention_needs_the_box_ticked_then_anonymises_the_list(store, dump_tab
     assert f"{len(due)} personen geanonimiseerd." in [s.value for s in at.success]
     assert "Op 15 november 2026 is niemand over de bewaartermijn." in [s.value for s in at.success]
     assert privacy_queries.erased_counts(store, ANNA) == {
-        "newcomer": int((due["kind"] == "newcomer").sum()), "member": int((due["kind"] == "member").sum())}
+        "newcomer": int((due["kind"] == "newcomer").sum()),
+        "member": int((due["kind"] == "member").sum()),
+    }
     with Session(store) as session:
-        reasons = {json.loads(e.changes)["reason"] for e in session.exec(select(AuditEvent).where(AuditEvent.action == "erase"))}
+        reasons = {
+            json.loads(e.changes)["reason"]
+            for e in session.exec(select(AuditEvent).where(AuditEvent.action == "erase"))
+        }
     assert reasons == {"retention"}
 
 
@@ -151,10 +168,18 @@ def test_charts_show_no_names_of_people(store, workbook_sheets):
     names = set()
     for sheet in ("nieuwkomers", "leden"):
         frame = workbook_sheets[sheet]
-        names |= set(frame["voornaam"].str.strip() + " " + frame["achternaam"].str.strip()) | set(frame["e-mail"].str.strip())
+        names |= set(frame["voornaam"].str.strip() + " " + frame["achternaam"].str.strip()) | set(
+            frame["e-mail"].str.strip()
+        )
     charts = 0
     for scope in (ANNA, builder_scope(store)):
-        for page in ("views/overview.py", "views/meetings.py", "views/matching.py", "views/surveys.py", "views/my_groups.py"):
+        for page in (
+            "views/overview.py",
+            "views/meetings.py",
+            "views/matching.py",
+            "views/surveys.py",
+            "views/my_groups.py",
+        ):
             at = run_app(scope, page=page)
             assert not at.exception, (page, at.exception)
             for chart in at.get("plotly_chart"):

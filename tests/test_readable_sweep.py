@@ -31,13 +31,21 @@ COORDINATOR_ONLY = {p.path for p in pages.PAGES if models.UserRole.COMMUNITY_BUI
 BUILDER = "Samira Benali"  # guides groups in Den Haag in the workbook
 GROUP = "0518-019"  # one of her groups, for the group page
 
-SECTION_MODELS = {"groups": models.WelcomeGroup, "members": models.Member, "newcomers": models.Newcomer,
-                  "builders": models.CommunityBuilder, "users": models.UserAccount, "milestones": models.Milestone}
+SECTION_MODELS = {
+    "groups": models.WelcomeGroup,
+    "members": models.Member,
+    "newcomers": models.Newcomer,
+    "builders": models.CommunityBuilder,
+    "users": models.UserAccount,
+    "milestones": models.Milestone,
+}
 RAW_WORDS = re.compile(r"(?<![\w.-])(None|nan|NaN|NaT|True|False|<NA>)(?![\w-])")
 DOT_DECIMAL = re.compile(r"(?<![\w.,:/-])\d+\.\d{1,2}(?![\w.%])")  # "3.3" — in Dutch that is "3,3"
 FORMAL = re.compile(r"(?<![\w'-])(u|uw|U|Uw)(?![\w'-])")
-WRONG_PLURAL = re.compile(r"(?<![\d.,])1 (personen|groepen|leden|nieuwkomers|bijeenkomsten|dagen|weken|maanden)\b|"
-                          r"(?<![\d.,])1 (people|groups|members|newcomers|meetings|days|weeks|months)\b")
+WRONG_PLURAL = re.compile(
+    r"(?<![\d.,])1 (personen|groepen|leden|nieuwkomers|bijeenkomsten|dagen|weken|maanden)\b|"
+    r"(?<![\d.,])1 (people|groups|members|newcomers|meetings|days|weeks|months)\b"
+)
 LEAKS = ("SAMENHIER_", "inzage-export", "subject access export")
 """Texts the issue lists; the export words may only name a subject access export (audit and privacy pages)."""
 
@@ -49,10 +57,29 @@ def _catalog_keys() -> set[str]:
 
 KEYS = _catalog_keys()
 SNAKE_CODES = {
-    "group_status", "status_change", "match_propose", "match_accept", "match_decline", "match_complete", "match_stop",
-    "newcomer_matched", "login_failed", "password_reset", "welcome_group", "user_account", "community_builder_id",
-    "group_id", "newcomer_id", "member_id", "progress_note", "survey_response", "community_builder", "days_since_meeting",
-    "last_meeting", "start_date", "municipality_id",
+    "group_status",
+    "status_change",
+    "match_propose",
+    "match_accept",
+    "match_decline",
+    "match_complete",
+    "match_stop",
+    "newcomer_matched",
+    "login_failed",
+    "password_reset",
+    "welcome_group",
+    "user_account",
+    "community_builder_id",
+    "group_id",
+    "newcomer_id",
+    "member_id",
+    "progress_note",
+    "survey_response",
+    "community_builder",
+    "days_since_meeting",
+    "last_meeting",
+    "start_date",
+    "municipality_id",
 }
 """Stored code words (audit actions, table and field names) that must never reach the screen as such."""
 
@@ -60,9 +87,16 @@ SNAKE_CODES = {
 def _vocabulary_codes(lang: str) -> set[str]:
     """Stored vocabulary words whose text in ``lang`` differs from the word (``wacht`` is not shown in English)."""
     codes = set()
-    for prefix, enum in (("group_status", models.GroupStatus), ("newcomer_status", models.NewcomerStatus),
-                         ("match_status", models.MatchStatus), ("meeting_kind", models.MeetingKind), ("wave", models.Wave),
-                         ("user_role", models.UserRole), ("variant", models.Variant), ("member_role", models.MemberRole)):
+    for prefix, enum in (
+        ("group_status", models.GroupStatus),
+        ("newcomer_status", models.NewcomerStatus),
+        ("match_status", models.MatchStatus),
+        ("meeting_kind", models.MeetingKind),
+        ("wave", models.Wave),
+        ("user_role", models.UserRole),
+        ("variant", models.Variant),
+        ("member_role", models.MemberRole),
+    ):
         for member in enum:
             text = i18n.t(f"{prefix}.{member.value}", lang)
             if text.lower() != member.value.lower():
@@ -81,8 +115,21 @@ def _strings(value) -> Iterator[str]:
             yield from _strings(v)
 
 
-TEXT_FIELDS = {"label", "body", "placeholder", "help", "options", "value", "default", "text", "caption", "title",
-               "delta", "ticktext", "name"}
+TEXT_FIELDS = {
+    "label",
+    "body",
+    "placeholder",
+    "help",
+    "options",
+    "value",
+    "default",
+    "text",
+    "caption",
+    "title",
+    "delta",
+    "ticktext",
+    "name",
+}
 
 
 def _walk(node) -> Iterator[tuple[str, str]]:
@@ -155,7 +202,9 @@ def problems(at, lang: str, *, page: str) -> list[str]:
             return
         if RAW_WORDS.search(text):
             found.append(f"{where}: raw value in {text!r}")
-        if text.strip() in KEYS or any(word in KEYS for word in re.findall(r"[a-z_]+(?:\.[a-z_0-9]+)+", text)):
+        if text.strip() in KEYS or any(
+            word in KEYS for word in re.findall(r"[a-z_]+(?:\.[a-z_0-9]+)+", text)
+        ):
             found.append(f"{where}: i18n key in {text!r}")
         if any(word in SNAKE_CODES for word in re.findall(r"[a-z]+(?:_[a-z]+)+", text)):
             found.append(f"{where}: code word in {text!r}")
@@ -174,7 +223,9 @@ def problems(at, lang: str, *, page: str) -> list[str]:
         check_text(where, text)
     for widget in [*at.multiselect, *at.selectbox]:
         # Without one, the browser shows Streamlit's English "Choose options" / "Choose an option".
-        unselected = widget.type == "multiselect" or not widget.proto.HasField("default") or not widget.proto.options
+        unselected = (
+            widget.type == "multiselect" or not widget.proto.HasField("default") or not widget.proto.options
+        )
         if not widget.proto.placeholder.strip() and unselected:
             found.append(f"{widget.type} {widget.label!r}: no placeholder in the user's language")
     for text in _chart_texts(at):
@@ -188,20 +239,26 @@ def problems(at, lang: str, *, page: str) -> list[str]:
                 found.append(f"{where}: stored code word {cell!r}")
             check_text(where, cell)
         elif raw_missing and _missing(cell):
-            found.append(f"{where}: missing value {cell!r} in a table without a placeholder (shows as 'None')")
+            found.append(
+                f"{where}: missing value {cell!r} in a table without a placeholder (shows as 'None')"
+            )
     return found
 
 
 @pytest.fixture
 def app_store(workbook_engine):
     coordinator = create_user(workbook_engine, "coco", "een lang wachtwoord", "coordinator")
-    builder = create_user(workbook_engine, "samira", "een lang wachtwoord", "community_builder", community_builder=BUILDER)
+    builder = create_user(
+        workbook_engine, "samira", "een lang wachtwoord", "community_builder", community_builder=BUILDER
+    )
     return {"coordinator": coordinator, "community_builder": builder}
 
 
 TABS = {
-    "views/data.py": ("import", "export", "backup"), "views/matching.py": ("queue", "suggestions", "matches", "funnel"),
-    "views/meetings.py": ("year", "cadence", "log", "edit"), "views/privacy.py": ("person", "retention"),
+    "views/data.py": ("import", "export", "backup"),
+    "views/matching.py": ("queue", "suggestions", "matches", "funnel"),
+    "views/meetings.py": ("year", "cadence", "log", "edit"),
+    "views/privacy.py": ("person", "retention"),
     "views/surveys.py": ("response", "waves", "paired", "end", "entry"),
 }
 """The ``?tab=`` slugs of the pages with tabs (samenhier.actions.tabs): only the open tab runs, so each is swept
@@ -216,7 +273,9 @@ def _states(page: str, engine) -> Iterator[tuple[str, dict]]:
     if page == "views/manage.py":
         for section, model in SECTION_MODELS.items():
             yield section, {"manage_section": section}
-            with Session(engine) as session:  # the first record open: its form and its history in the audit trail
+            with Session(
+                engine
+            ) as session:  # the first record open: its form and its history in the audit trail
                 first = session.exec(select(model.id).order_by(model.id)).first()
             if first is not None:
                 yield f"{section}, first record", {"manage_section": section, f"manage_{section}_open": first}
@@ -236,7 +295,9 @@ def _run(scope, lang: str, page: str, state: dict) -> AppTest:
     if page == "views/group.py":
         at.query_params["group"] = GROUP
     at.run()
-    assert "session_token" in at.session_state and at.session_state["scope"] == scope, "the sweep is not logged in"
+    assert "session_token" in at.session_state and at.session_state["scope"] == scope, (
+        "the sweep is not logged in"
+    )
     at.switch_page(page)
     for key, value in state.items():
         if key == "?tab":
@@ -264,8 +325,12 @@ def _raw_page():
     import pandas as pd
     import streamlit as st
 
-    st.dataframe(pd.DataFrame({"name": ["Aya", None], "active": [True, False], "status": ["wacht", "actief"]}))
-    st.caption("Geen bijeenkomst: None. Zie overview.title. 1 personen, gemiddeld 3.3; u kunt status_change zien.")
+    st.dataframe(
+        pd.DataFrame({"name": ["Aya", None], "active": [True, False], "status": ["wacht", "actief"]})
+    )
+    st.caption(
+        "Geen bijeenkomst: None. Zie overview.title. 1 personen, gemiddeld 3.3; u kunt status_change zien."
+    )
     st.multiselect("Gemeente", ["Almere"])
     st.dataframe(pd.DataFrame({"days": [1.0, None]}), placeholder="–")
 
@@ -277,9 +342,13 @@ def test_the_sweep_finds_what_it_looks_for():
     dutch = "\n".join(problems(at, "nl", page="test"))
     assert "[name]: missing value nan in a table without a placeholder" in found
     assert "boolean True" in found and "boolean False" in found
-    assert "stored code word 'wacht'" in found and "stored code word 'actief'" in found  # English: 'waiting', 'active'
+    assert (
+        "stored code word 'wacht'" in found and "stored code word 'actief'" in found
+    )  # English: 'waiting', 'active'
     assert "stored code word" not in dutch  # in Dutch those words are the labels
-    assert "raw value" in found and "i18n key" in found and "code word in" in found and "wrong plural" in found
+    assert (
+        "raw value" in found and "i18n key" in found and "code word in" in found and "wrong plural" in found
+    )
     assert "decimal point" in dutch and "'u' instead of 'je'" in dutch and "decimal point" not in found
     assert "no placeholder" in found
     assert "table 1" not in found  # the table with a placeholder shows its missing value as "–"

@@ -20,19 +20,34 @@ README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 def _section(title: str) -> str:
     start = README.index(f"\n## {title}\n")
     end = README.find("\n## ", start + 1)
-    return README[start:end if end != -1 else None]
+    return README[start : end if end != -1 else None]
 
 
 def test_the_generated_tables_are_up_to_date():
-    assert readme_tables.render(README) == README, "run .venv/bin/python tools/readme_tables.py and commit README.md"
+    assert readme_tables.render(README) == README, (
+        "run .venv/bin/python tools/readme_tables.py and commit README.md"
+    )
 
 
 def test_the_command_table_has_a_row_per_command():
     """Worked out by hand from the commands the README promises (not from the parser)."""
     table = _section("Command line")
     rows = re.findall(r"^\| `([a-z-]+)[ `]", table, re.M)
-    assert rows == ["run", "init-db", "import", "export", "backup", "restore", "report", "retention", "demo", "bench",
-                    "create-user", "template", "notify"]
+    assert rows == [
+        "run",
+        "init-db",
+        "import",
+        "export",
+        "backup",
+        "restore",
+        "report",
+        "retention",
+        "demo",
+        "bench",
+        "create-user",
+        "template",
+        "notify",
+    ]
 
 
 def test_the_configuration_table_has_a_row_per_setting():
@@ -41,17 +56,29 @@ def test_the_configuration_table_has_a_row_per_setting():
     assert len(documented) == len(set(documented))
     assert {f"SAMENHIER_{name.upper()}" for name in settings.Settings.model_fields} <= set(documented)
     # three settings that are easy to forget, by name
-    assert {"SAMENHIER_DATABASE_URL", "SAMENHIER_TODAY", "SAMENHIER_LANG", "SAMENHIER_SECRETS_DIR"} <= set(documented)
+    assert {"SAMENHIER_DATABASE_URL", "SAMENHIER_TODAY", "SAMENHIER_LANG", "SAMENHIER_SECRETS_DIR"} <= set(
+        documented
+    )
 
 
 def test_every_variable_the_code_reads_is_documented():
     """A ``SAMENHIER_X`` named anywhere in the product's or the tests' code is a row of the table (a prefix such
     as ``SAMENHIER_MATCH_WEIGHT_*`` or ``_SMTP`` counts when a documented variable starts with it)."""
     documented = set(re.findall(r"^\| `(SAMENHIER_[A-Z0-9_]+)`", _section("Configuration"), re.M))
-    files = [*PROJECT_ROOT.joinpath("samenhier").rglob("*.py"), *PROJECT_ROOT.joinpath("tests").rglob("*.py"),
-             PROJECT_ROOT / "app.py", PROJECT_ROOT / "serve.py"]
-    named = {m for f in files for m in re.findall(r"SAMENHIER_[A-Z][A-Z0-9_]*[A-Z0-9]", f.read_text(encoding="utf-8"))}
-    undocumented = sorted(n for n in named if n not in documented and not any(d.startswith(n + "_") for d in documented))
+    files = [
+        *PROJECT_ROOT.joinpath("samenhier").rglob("*.py"),
+        *PROJECT_ROOT.joinpath("tests").rglob("*.py"),
+        PROJECT_ROOT / "app.py",
+        PROJECT_ROOT / "serve.py",
+    ]
+    named = {
+        m
+        for f in files
+        for m in re.findall(r"SAMENHIER_[A-Z][A-Z0-9_]*[A-Z0-9]", f.read_text(encoding="utf-8"))
+    }
+    undocumented = sorted(
+        n for n in named if n not in documented and not any(d.startswith(n + "_") for d in documented)
+    )
     assert undocumented == []
 
 
@@ -61,7 +88,7 @@ def test_the_architecture_names_every_package():
     assert packages, "samenhier has subpackages"
     missing = [p for p in packages if f"`samenhier/{p}/`" not in table and f"`{p}/`" not in table]
     assert missing == []
-    flow = table[table.index("```"):table.rindex("```")]  # the one-way flow, top to bottom
+    flow = table[table.index("```") : table.rindex("```")]  # the one-way flow, top to bottom
     layers = ["views/", "samenhier.ui", "services/", "models.py"]
     assert [flow.index(layer) for layer in layers] == sorted(flow.index(layer) for layer in layers)
 

@@ -44,10 +44,21 @@ def app_edits(engine) -> None:
     with Session(engine) as session:
         group, newcomer = by_code(session, WelcomeGroup, "0518-022"), by_code(session, Newcomer, "N0084")
         ended = match_of(session, "0034-010", "N0060")
-    match_id = propose_match(engine, COORDINATOR, newcomer_id=newcomer.id, group_id=group.id, proposed_date=dt.date(2026, 11, 10))
-    accept_match(engine, COORDINATOR, match_id=match_id, started_date=dt.date(2026, 11, 12), expected_version=1)
-    end_match(engine, COORDINATOR, match_id=ended.id, outcome="gestopt", ended_date=dt.date(2026, 11, 14), reason="verhuisd",
-              expected_version=ended.version)
+    match_id = propose_match(
+        engine, COORDINATOR, newcomer_id=newcomer.id, group_id=group.id, proposed_date=dt.date(2026, 11, 10)
+    )
+    accept_match(
+        engine, COORDINATOR, match_id=match_id, started_date=dt.date(2026, 11, 12), expected_version=1
+    )
+    end_match(
+        engine,
+        COORDINATOR,
+        match_id=ended.id,
+        outcome="gestopt",
+        ended_date=dt.date(2026, 11, 14),
+        reason="verhuisd",
+        expected_version=ended.version,
+    )
 
 
 def state(engine) -> dict:
@@ -55,15 +66,22 @@ def state(engine) -> dict:
         new = match_of(session, "0518-022", "N0084")
         ended = match_of(session, "0034-010", "N0060")
         return {
-            "0518-022": by_code(session, WelcomeGroup, "0518-022").status, "N0084": by_code(session, Newcomer, "N0084").status,
-            "0034-010": by_code(session, WelcomeGroup, "0034-010").status, "N0060": by_code(session, Newcomer, "N0060").status,
-            "new match": new.status, "ended match": (ended.status, ended.ended_date, ended.end_reason),
+            "0518-022": by_code(session, WelcomeGroup, "0518-022").status,
+            "N0084": by_code(session, Newcomer, "N0084").status,
+            "0034-010": by_code(session, WelcomeGroup, "0034-010").status,
+            "N0060": by_code(session, Newcomer, "N0060").status,
+            "new match": new.status,
+            "ended match": (ended.status, ended.ended_date, ended.end_reason),
         }
 
 
 AFTER_APP_EDITS = {
-    "0518-022": "actief", "N0084": "gematcht", "0034-010": "gestopt", "N0060": "gematcht",
-    "new match": "actief", "ended match": ("gestopt", dt.date(2026, 11, 14), "verhuisd"),
+    "0518-022": "actief",
+    "N0084": "gematcht",
+    "0034-010": "gestopt",
+    "N0060": "gematcht",
+    "new match": "actief",
+    "ended match": ("gestopt", dt.date(2026, 11, 14), "verhuisd"),
 }
 """By hand from the match workflow (services/matches.py): accept makes group actief and newcomer gematcht; stopping
 the group's only running match makes the group gestopt; the newcomer stays gematcht."""
@@ -74,7 +92,9 @@ def test_the_workbook_says_what_the_issue_says(workbook_sheets):
     n = workbook_sheets["nieuwkomers"].set_index("nieuwkomer_code")["status"]
     k = workbook_sheets["koppelingen"]
     assert (g["0518-022"], n["N0084"], g["0034-010"]) == ("wacht op match", "wacht", "actief")
-    assert k.loc[(k.groep_code == "0034-010") & (k.nieuwkomer_code == "N0060"), "status"].tolist() == ["actief"]
+    assert k.loc[(k.groep_code == "0034-010") & (k.nieuwkomer_code == "N0060"), "status"].tolist() == [
+        "actief"
+    ]
     assert k.loc[(k.groep_code == "0518-022") & (k.nieuwkomer_code == "N0084")].empty
 
 
@@ -120,7 +140,9 @@ def test_reimport_keeps_the_apps_edits_by_default(imported_engine, workbook_path
     assert json.loads(event.changes)["groepen"] == {"new": 0, "changed": 0, "conflicts": 2, "kept": 2}
 
 
-def test_take_workbook_is_refused_with_reasons_when_it_would_contradict_the_app(imported_engine, workbook_path, dump_tables):
+def test_take_workbook_is_refused_with_reasons_when_it_would_contradict_the_app(
+    imported_engine, workbook_path, dump_tables
+):
     """The workbook wins on the group and the newcomer, but the match made in the app is not in the workbook
     and is never deleted: 0518-022 would be 'wacht op match' with a running match. Refused, nothing written."""
     app_edits(imported_engine)
@@ -139,11 +161,22 @@ def test_take_workbook_wins_where_the_store_stays_consistent(imported_engine, wo
     together, and the store is consistent."""
     with Session(imported_engine) as session:
         ended = match_of(session, "0034-010", "N0060")
-    end_match(imported_engine, COORDINATOR, match_id=ended.id, outcome="gestopt", ended_date=dt.date(2026, 11, 14),
-              reason="verhuisd", expected_version=ended.version)
+    end_match(
+        imported_engine,
+        COORDINATOR,
+        match_id=ended.id,
+        outcome="gestopt",
+        ended_date=dt.date(2026, 11, 14),
+        reason="verhuisd",
+        expected_version=ended.version,
+    )
     result = import_frames(imported_engine, workbook_frames, username="test", on_conflict="take-workbook")
     assert {(c.record, c.column) for c in result.conflicts if c.applied} == {
-        ("0034-010", "status"), ("0034-010 ↔ N0060", "status"), ("0034-010 ↔ N0060", "beeindigd_op"), ("0034-010 ↔ N0060", "reden_einde")}
+        ("0034-010", "status"),
+        ("0034-010 ↔ N0060", "status"),
+        ("0034-010 ↔ N0060", "beeindigd_op"),
+        ("0034-010 ↔ N0060", "reden_einde"),
+    }
     with Session(imported_engine) as session:
         assert match_of(session, "0034-010", "N0060").status == "actief"
         assert by_code(session, WelcomeGroup, "0034-010").status == "actief"
@@ -153,8 +186,17 @@ def test_take_workbook_wins_where_the_store_stays_consistent(imported_engine, wo
 def test_the_contradicting_workbook_is_refused_naming_both(engine, workbook_frames, dump_tables):
     """An 'actief' match for a group that is 'wacht op match' and a newcomer who is 'wacht'."""
     extra = workbook_frames["koppelingen"].iloc[[0]].copy()
-    extra[["groep_code", "nieuwkomer_code", "voorgesteld_op", "gestart_op", "beeindigd_op", "status", "reden_einde"]] = [
-        "0518-022", "N0084", dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 3), None, "actief", None]
+    extra[
+        [
+            "groep_code",
+            "nieuwkomer_code",
+            "voorgesteld_op",
+            "gestart_op",
+            "beeindigd_op",
+            "status",
+            "reden_einde",
+        ]
+    ] = ["0518-022", "N0084", dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 3), None, "actief", None]
     workbook_frames["koppelingen"] = pd.concat([workbook_frames["koppelingen"], extra], ignore_index=True)
     excel_row = len(workbook_frames["koppelingen"]) + 1
     before = dump_tables(engine)
@@ -197,7 +239,9 @@ def test_every_sheet_alone_into_the_imported_store_changes_nothing(imported_engi
 
 
 @pytest.mark.parametrize("sheet", list(SHEETS))
-def test_every_sheet_alone_into_an_empty_store_works_or_is_refused_with_locations(engine, workbook_frames, sheet):
+def test_every_sheet_alone_into_an_empty_store_works_or_is_refused_with_locations(
+    engine, workbook_frames, sheet
+):
     """An empty store knows no group, newcomer or builder: sheets that refer to them are refused, every problem
     with sheet, row and column (never a traceback); the first two sheets need nothing and import."""
     try:
@@ -207,8 +251,13 @@ def test_every_sheet_alone_into_an_empty_store_works_or_is_refused_with_location
         assert failed.issues and all(i.sheet == sheet and i.row for i in failed.issues)
         assert all(i.column for i in failed.issues if i.code != "consistency")
         # nieuwkomers alone: 'gematcht' newcomers without any match contradict the store (consistency)
-        assert {i.code for i in failed.issues} <= {"unknown_builder", "unknown_group", "unknown_newcomer", "unknown_member",
-                                                   "consistency"}
+        assert {i.code for i in failed.issues} <= {
+            "unknown_builder",
+            "unknown_group",
+            "unknown_newcomer",
+            "unknown_member",
+            "consistency",
+        }
     else:
         assert sheet == "community_builders"
         assert result.sheets[0].new == len(workbook_frames[sheet].dropna(how="all"))
@@ -220,7 +269,9 @@ def test_koppelingen_csv_alone_with_dutch_and_midnight_dates(imported_engine, wo
     k = workbook_sheets["koppelingen"].copy()
     for column in ("voorgesteld_op", "gestart_op", "beeindigd_op"):
         k[column] = k[column].map(lambda d: "" if pd.isna(d) else f"{d.day}-{d.month}-{d.year}")
-    k.loc[k.index[0], "voorgesteld_op"] = (workbook_sheets["koppelingen"]["voorgesteld_op"].iloc[0]).strftime("%Y-%m-%d 00:00:00")
+    k.loc[k.index[0], "voorgesteld_op"] = (workbook_sheets["koppelingen"]["voorgesteld_op"].iloc[0]).strftime(
+        "%Y-%m-%d 00:00:00"
+    )
     data = k.to_csv(sep=";", index=False).encode("utf-8")
     sheet, frame = read_csv_bytes("koppelingen.csv", data)
     result = import_frames(imported_engine, {sheet: frame}, username="test")
@@ -257,15 +308,17 @@ def test_cli_dry_run_lists_the_conflicts_by_code(imported_engine, workbook_path,
     done = run_cli("import", "--dry-run", str(workbook_path), env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert any(f"groepen, rij {GROUP_ROW}, 0518-022, status: app 'actief', werkboek 'wacht op match'" in line for line in lines)
-    assert any("koppelingen" in line and "0034-010 ↔ N0060, reden_einde: app 'verhuisd'" in line for line in lines)
+    assert any(
+        f"groepen, rij {GROUP_ROW}, 0518-022, status: app 'actief', werkboek 'wacht op match'" in line
+        for line in lines
+    )
+    assert any(
+        "koppelingen" in line and "0034-010 ↔ N0060, reden_einde: app 'verhuisd'" in line for line in lines
+    )
     assert "0518-022 ↔ N0084" in done.stdout  # no longer in the workbook: reported
     taken = run_cli("import", "--on-conflict", "take-workbook", str(workbook_path), env=env)
     assert taken.returncode == 1
     assert "0518-022 ↔ N0084" in taken.stderr
-
-
-
 
 
 def test_the_templates_extras_are_fine(imported_engine, workbook_path, tmp_path):
@@ -282,7 +335,9 @@ def test_the_templates_extras_are_fine(imported_engine, workbook_path, tmp_path)
     for number, sheet in enumerate(SHEETS):
         ws = book[sheet]
         ws.freeze_panes = "A2"
-        ws.add_table(Table(displayName=f"Tabel{number}", ref=f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"))
+        ws.add_table(
+            Table(displayName=f"Tabel{number}", ref=f"A1:{get_column_letter(ws.max_column)}{ws.max_row}")
+        )
     path = tmp_path / "sjabloon.xlsx"
     book.save(path)
     assert load_workbook(path)["groepen"].tables  # the tables were written

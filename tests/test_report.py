@@ -17,8 +17,13 @@ from cli_helpers import cli_env, run_cli
 
 AS_OF = dt.date(2026, 11, 15)
 GROUP_STATUSES = ["werving", "training", "wacht op match", "actief", "afgerond", "gestopt"]  # DESIGN.md
-CITY_SPELLINGS = {"den haag": "Den Haag", "'s-gravenhage": "Den Haag", "almere": "Almere", "haarlem": "Haarlem",
-                  "rotterdam": "Rotterdam"}
+CITY_SPELLINGS = {
+    "den haag": "Den Haag",
+    "'s-gravenhage": "Den Haag",
+    "almere": "Almere",
+    "haarlem": "Haarlem",
+    "rotterdam": "Rotterdam",
+}
 EMOTIONAL = ["leegte", "mis_mensen", "in_de_steek"]  # ja / min of meer = 1, nee = 0
 SOCIAL = ["terugvallen", "vertrouwen", "verbonden"]  # nee / min of meer = 1, ja = 0
 
@@ -101,7 +106,14 @@ def test_stdout_is_exactly_one_json_object(report_stdout):
     value, end = json.JSONDecoder().raw_decode(text)
     assert end == len(text)
     assert isinstance(value, dict)
-    assert set(value) == {"as_of", "counts", "groups_by_status", "pending_matches", "meetings_per_month", "survey"}
+    assert set(value) == {
+        "as_of",
+        "counts",
+        "groups_by_status",
+        "pending_matches",
+        "meetings_per_month",
+        "survey",
+    }
     assert value["as_of"] == "2026-11-15"
 
 
@@ -128,7 +140,10 @@ def test_groups_by_status(report, workbook_sheets):
     groups = groups[days(groups["aangemeld_op"]) <= AS_OF]
     cities = groups["gemeente"].map(city)
     expected = {
-        c: {status: int(((cities == c) & (groups["status"].str.strip().str.lower() == status)).sum()) for status in GROUP_STATUSES}
+        c: {
+            status: int(((cities == c) & (groups["status"].str.strip().str.lower() == status)).sum())
+            for status in GROUP_STATUSES
+        }
         for c in sorted(set(cities))
     }
     assert report["groups_by_status"] == expected
@@ -142,7 +157,9 @@ def test_pending_matches(report, workbook_sheets):
     groups = workbook_sheets["groepen"]
     groups = groups[days(groups["aangemeld_op"]) <= AS_OF]
     newcomers = workbook_sheets["nieuwkomers"]
-    waiting = newcomers[(newcomers["status"].str.strip() == "wacht") & (days(newcomers["aangemeld_op"]) <= AS_OF)]
+    waiting = newcomers[
+        (newcomers["status"].str.strip() == "wacht") & (days(newcomers["aangemeld_op"]) <= AS_OF)
+    ]
     waiting_cities = waiting["gemeente"].map(city)
     group_cities = groups["gemeente"].map(city)
 
@@ -152,7 +169,9 @@ def test_pending_matches(report, workbook_sheets):
         waits = [(AS_OF - day(d)).days for d in mine["aangemeld_op"]]
         expected[c] = {
             "newcomers_waiting": len(mine),
-            "waiting_past_three_years": sum(plus_years(day(d), 3) < AS_OF for d in mine["in_nederland_sinds"]),
+            "waiting_past_three_years": sum(
+                plus_years(day(d), 3) < AS_OF for d in mine["in_nederland_sinds"]
+            ),
             "groups_waiting": int(((group_cities == c) & (groups["status"] == "wacht op match")).sum()),
             "median_wait_days": float(statistics.median(waits)) if waits else None,
         }
@@ -192,7 +211,9 @@ def test_survey(report, workbook_sheets):
         part = newcomers[newcomers["meting"].str.strip() == wave]
         return share(int((part["total"] >= 2).sum()), len(part))
 
-    end = surveys[(surveys["meting"].str.strip() == "eindmeting") & surveys["eenzaamheid_verandering"].notna()]
+    end = surveys[
+        (surveys["meting"].str.strip() == "eindmeting") & surveys["eenzaamheid_verandering"].notna()
+    ]
     roles = end["rol"].str.strip()
 
     def less(part: pd.DataFrame) -> float | None:
@@ -207,8 +228,11 @@ def test_survey(report, workbook_sheets):
         "scored": len(scored),
         "newcomers_share_lonely_baseline": lonely_share("nulmeting"),
         "newcomers_share_lonely_end": lonely_share("eindmeting"),
-        "newcomers_paired": {"n": len(pairs), "share_lonely_baseline": share(int((pairs["total_x"] >= 2).sum()), len(pairs)),
-                             "share_lonely_end": share(int((pairs["total_y"] >= 2).sum()), len(pairs))},
+        "newcomers_paired": {
+            "n": len(pairs),
+            "share_lonely_baseline": share(int((pairs["total_x"] >= 2).sum()), len(pairs)),
+            "share_lonely_end": share(int((pairs["total_y"] >= 2).sum()), len(pairs)),
+        },
         "newcomers_share_loneliness_decreased": less(end[roles == "nieuwkomer"]),
         "members_share_loneliness_decreased": less(end[roles == "lid"]),
         "n": {
@@ -219,8 +243,14 @@ def test_survey(report, workbook_sheets):
         },
     }
     # The figures the issue's check found (issue 18): never pooled, and the paired newcomers named.
-    assert (expected["n"]["newcomers_share_loneliness_decreased"], expected["n"]["members_share_loneliness_decreased"]) == (44, 166)
-    assert expected["newcomers_paired"]["n"] == 39 and expected["newcomers_paired"]["share_lonely_baseline"] == 1.0
+    assert (
+        expected["n"]["newcomers_share_loneliness_decreased"],
+        expected["n"]["members_share_loneliness_decreased"],
+    ) == (44, 166)
+    assert (
+        expected["newcomers_paired"]["n"] == 39
+        and expected["newcomers_paired"]["share_lonely_baseline"] == 1.0
+    )
     assert report["survey"] == expected
     # the workbook has unscored responses, so the missing-item rule is exercised
     assert expected["scored"] < expected["responses"]

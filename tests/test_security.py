@@ -162,7 +162,11 @@ def test_cache_keys_include_the_user_scope(db_url):
     cached = ui.cached(query)
     anna, nadia = Scope.coordinator("anna"), Scope.community_builder("nadia", 3)
     assert [cached(anna, n=1), cached(nadia, n=1), cached(anna, n=1), cached(nadia, n=1)] == [
-        "anna:1", "nadia:1", "anna:1", "nadia:1"]
+        "anna:1",
+        "nadia:1",
+        "anna:1",
+        "nadia:1",
+    ]
     assert calls == ["anna", "nadia"]
 
 
@@ -171,7 +175,11 @@ def test_cache_keys_include_the_user_scope(db_url):
 
 def test_no_code_allows_raw_html():
     offenders = []
-    for path in [PROJECT_ROOT / "app.py", *PROJECT_ROOT.joinpath("views").glob("*.py"), *PROJECT_ROOT.joinpath("samenhier").rglob("*.py")]:
+    for path in [
+        PROJECT_ROOT / "app.py",
+        *PROJECT_ROOT.joinpath("views").glob("*.py"),
+        *PROJECT_ROOT.joinpath("samenhier").rglob("*.py"),
+    ]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.keyword) and node.arg == "unsafe_allow_html":
                 offenders.append(str(path.relative_to(PROJECT_ROOT)))
@@ -216,7 +224,12 @@ def _clean(value) -> str:
 
 def _foreign_identifiers(sheets, builder: str) -> set[str]:
     """What identifies a group of another builder, or a newcomer who is not in one of ``builder``'s groups."""
-    groups, members, newcomers, matches = sheets["groepen"], sheets["leden"], sheets["nieuwkomers"], sheets["koppelingen"]
+    groups, members, newcomers, matches = (
+        sheets["groepen"],
+        sheets["leden"],
+        sheets["nieuwkomers"],
+        sheets["koppelingen"],
+    )
     own_groups = set(groups.loc[groups["community_builder"] == builder, "groep_code"])
     own_newcomers = set(matches.loc[matches["groep_code"].isin(own_groups), "nieuwkomer_code"])
 
@@ -225,7 +238,11 @@ def _foreign_identifiers(sheets, builder: str) -> set[str]:
         for _, row in frame.iterrows():
             values = {_clean(row[code_column])}
             if "voornaam" in row:
-                values |= {f"{_clean(row['voornaam'])} {_clean(row['achternaam'])}", _clean(row["e-mail"]), _clean(row["telefoon"])}
+                values |= {
+                    f"{_clean(row['voornaam'])} {_clean(row['achternaam'])}",
+                    _clean(row["e-mail"]),
+                    _clean(row["telefoon"]),
+                }
             else:
                 values.add(_clean(row["naam"]))
             out.append((row[code_column], values - {""}))
@@ -274,6 +291,7 @@ def scoped_store(tmp_path_factory, _imported_template):
     engine = make_engine(f"sqlite:///{path}")
     anna = Scope.coordinator("anna")
     with engine.connect() as c:
+
         def first_row(sql, **params):
             return c.execute(text(sql), params).first()
 
@@ -281,38 +299,72 @@ def scoped_store(tmp_path_factory, _imported_template):
         other = first_row("SELECT id FROM community_builder WHERE name = :n", n=OTHER)[0]
         waiting_group, municipality = first_row(
             "SELECT id, municipality_id FROM welcome_group WHERE community_builder_id = :b AND status = 'wacht op match' ORDER BY code",
-            b=other)
-        waiting_newcomer = first_row("SELECT id FROM newcomer WHERE status = 'wacht' AND municipality_id = :m ORDER BY code",
-                               m=municipality)[0]
-    proposal = matches.propose_match(engine, anna, newcomer_id=waiting_newcomer, group_id=waiting_group, proposed_date=AS_OF,
-                                     confirm_past_eligibility=True)
+            b=other,
+        )
+        waiting_newcomer = first_row(
+            "SELECT id FROM newcomer WHERE status = 'wacht' AND municipality_id = :m ORDER BY code",
+            m=municipality,
+        )[0]
+    proposal = matches.propose_match(
+        engine,
+        anna,
+        newcomer_id=waiting_newcomer,
+        group_id=waiting_group,
+        proposed_date=AS_OF,
+        confirm_past_eligibility=True,
+    )
     with engine.connect() as c:
+
         def first(sql):
             return c.execute(text(sql), {"b": other}).first()
 
         active_match, active_group = first(
             "SELECT m.id, m.group_id FROM match m JOIN welcome_group g ON g.id = m.group_id "
-            "WHERE g.community_builder_id = :b AND m.status = 'actief' ORDER BY m.id")
+            "WHERE g.community_builder_id = :b AND m.status = 'actief' ORDER BY m.id"
+        )
         progress.add_check_in(engine, anna, group_id=active_group, date=AS_OF, assessment="goed", text="")
         member_id, member_group = first(
             "SELECT m.id, m.group_id FROM member m JOIN welcome_group g ON g.id = m.group_id "
-            "WHERE g.community_builder_id = :b ORDER BY m.id")
-        meeting = first("SELECT m.id FROM meeting m JOIN welcome_group g ON g.id = m.group_id WHERE g.community_builder_id = :b "
-                        "ORDER BY m.id")[0]
-        respondent = first("SELECT s.member_id, s.group_id, s.wave FROM survey_response s JOIN welcome_group g ON g.id = s.group_id "
-                           "WHERE g.community_builder_id = :b AND s.member_id IS NOT NULL ORDER BY s.id")
-        newcomer_id = first("SELECT newcomer_id FROM match m JOIN welcome_group g ON g.id = m.group_id "
-                            "WHERE g.community_builder_id = :b ORDER BY m.id")[0]
-        own_group = c.execute(text("SELECT id, code FROM welcome_group WHERE community_builder_id = :b ORDER BY code"),
-                              {"b": builder_id}).first()
+            "WHERE g.community_builder_id = :b ORDER BY m.id"
+        )
+        meeting = first(
+            "SELECT m.id FROM meeting m JOIN welcome_group g ON g.id = m.group_id WHERE g.community_builder_id = :b "
+            "ORDER BY m.id"
+        )[0]
+        respondent = first(
+            "SELECT s.member_id, s.group_id, s.wave FROM survey_response s JOIN welcome_group g ON g.id = s.group_id "
+            "WHERE g.community_builder_id = :b AND s.member_id IS NOT NULL ORDER BY s.id"
+        )
+        newcomer_id = first(
+            "SELECT newcomer_id FROM match m JOIN welcome_group g ON g.id = m.group_id "
+            "WHERE g.community_builder_id = :b ORDER BY m.id"
+        )[0]
+        own_group = c.execute(
+            text("SELECT id, code FROM welcome_group WHERE community_builder_id = :b ORDER BY code"),
+            {"b": builder_id},
+        ).first()
         codes = dict(c.execute(text("SELECT id, code FROM welcome_group")).all())
     milestone, milestone_check = _milestone_with_check(engine, anna, active_group)
     yield SimpleNamespace(
-        engine=engine, scope=Scope.community_builder("tekle", builder_id), other_builder=other, proposal=proposal,
-        active_match=active_match, group=active_group, group_code=codes[active_group], waiting_group=waiting_group,
-        member=member_id, member_group=member_group, meeting=meeting, respondent=respondent, newcomer=newcomer_id,
-        waiting_newcomer=waiting_newcomer, own_group=own_group[0], own_code=own_group[1], municipality="Rotterdam",
-        milestone=milestone, milestone_check=milestone_check,
+        engine=engine,
+        scope=Scope.community_builder("tekle", builder_id),
+        other_builder=other,
+        proposal=proposal,
+        active_match=active_match,
+        group=active_group,
+        group_code=codes[active_group],
+        waiting_group=waiting_group,
+        member=member_id,
+        member_group=member_group,
+        meeting=meeting,
+        respondent=respondent,
+        newcomer=newcomer_id,
+        waiting_newcomer=waiting_newcomer,
+        own_group=own_group[0],
+        own_code=own_group[1],
+        municipality="Rotterdam",
+        milestone=milestone,
+        milestone_check=milestone_check,
     )
     engine.dispose()
 
@@ -323,11 +375,20 @@ def _milestone_with_check(engine, coordinator: Scope, group_id: int) -> tuple[in
     from samenhier.services import milestones
 
     with engine.connect() as c:
-        variant = c.execute(text("SELECT variant FROM welcome_group WHERE id = :g"), {"g": group_id}).scalar_one()
-    milestone = milestones.add_milestone(engine, coordinator, variant=variant, name="Kennismaking", due_offset_days=14,
-                                         confirm_effect=True)
-    check = milestones.check_off_milestone(engine, coordinator, group_id=group_id, milestone_id=milestone.id, done_date=AS_OF,
-                                           expected_version=None)
+        variant = c.execute(
+            text("SELECT variant FROM welcome_group WHERE id = :g"), {"g": group_id}
+        ).scalar_one()
+    milestone = milestones.add_milestone(
+        engine, coordinator, variant=variant, name="Kennismaking", due_offset_days=14, confirm_effect=True
+    )
+    check = milestones.check_off_milestone(
+        engine,
+        coordinator,
+        group_id=group_id,
+        milestone_id=milestone.id,
+        done_date=AS_OF,
+        expected_version=None,
+    )
     return milestone.id, check.id
 
 
@@ -352,49 +413,119 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "groups.group_detail (own)": ("scoped", lambda e, sc: groups.group_detail(e, sc, s.own_code)),
         "groups.group_names": ("scoped", lambda e, sc: groups.group_names(e, sc, filters)),
         "groups.group_id_for_code": ("denied", lambda e, sc: groups.group_id_for_code(e, sc, s.group_code)),
-        "matching.funnel": ("scoped", lambda e, sc: matching.funnel(e, sc, filters, start=dt.date(2015, 1, 1), end=AS_OF, as_of=AS_OF)),
+        "matching.funnel": (
+            "scoped",
+            lambda e, sc: matching.funnel(e, sc, filters, start=dt.date(2015, 1, 1), end=AS_OF, as_of=AS_OF),
+        ),
         "matching.open_matches": ("scoped", lambda e, sc: matching.open_matches(e, sc, filters)),
-        "matching.proposable_groups": ("scoped", lambda e, sc: matching.proposable_groups(e, sc, filters, as_of=AS_OF)),
-        "matching.queue_summary": ("scoped", lambda e, sc: matching.queue_summary(e, sc, filters, as_of=AS_OF)),
-        "matching.suggestions": ("denied", lambda e, sc: matching.suggestions(e, sc, filters, as_of=AS_OF, municipality=s.municipality)),
-        "matching.waiting_groups": ("scoped", lambda e, sc: matching.waiting_groups(e, sc, filters, as_of=AS_OF)),
-        "matching.waiting_newcomers": ("denied", lambda e, sc: matching.waiting_newcomers(e, sc, filters, as_of=AS_OF)),
+        "matching.proposable_groups": (
+            "scoped",
+            lambda e, sc: matching.proposable_groups(e, sc, filters, as_of=AS_OF),
+        ),
+        "matching.queue_summary": (
+            "scoped",
+            lambda e, sc: matching.queue_summary(e, sc, filters, as_of=AS_OF),
+        ),
+        "matching.suggestions": (
+            "denied",
+            lambda e, sc: matching.suggestions(e, sc, filters, as_of=AS_OF, municipality=s.municipality),
+        ),
+        "matching.waiting_groups": (
+            "scoped",
+            lambda e, sc: matching.waiting_groups(e, sc, filters, as_of=AS_OF),
+        ),
+        "matching.waiting_newcomers": (
+            "denied",
+            lambda e, sc: matching.waiting_newcomers(e, sc, filters, as_of=AS_OF),
+        ),
         "meetings.cadence": ("scoped", lambda e, sc: meetings.cadence(e, sc, filters, as_of=AS_OF)),
         "meetings.group_meetings": ("denied", lambda e, sc: meetings.group_meetings(e, sc, s.group)),
-        "meetings.group_meetings (own)": ("scoped", lambda e, sc: meetings.group_meetings(e, sc, s.own_group)),
+        "meetings.group_meetings (own)": (
+            "scoped",
+            lambda e, sc: meetings.group_meetings(e, sc, s.own_group),
+        ),
         "meetings.loggable_groups": ("scoped", lambda e, sc: meetings.loggable_groups(e, sc, filters)),
-        "meetings.meeting_years": ("scoped", lambda e, sc: meetings.meeting_years(e, sc, filters, as_of=AS_OF)),
-        "meetings.monthly_counts": ("scoped", lambda e, sc: meetings.monthly_counts(e, sc, filters, year=2025, as_of=AS_OF)),
-        "meetings.programme_heatmap": ("scoped", lambda e, sc: meetings.programme_heatmap(e, sc, filters, year=2025, as_of=AS_OF)),
-        "meetings.programme_monthly_counts": ("scoped", lambda e, sc: meetings.programme_monthly_counts(e, sc, filters, year=2025, as_of=AS_OF)),
+        "meetings.meeting_years": (
+            "scoped",
+            lambda e, sc: meetings.meeting_years(e, sc, filters, as_of=AS_OF),
+        ),
+        "meetings.monthly_counts": (
+            "scoped",
+            lambda e, sc: meetings.monthly_counts(e, sc, filters, year=2025, as_of=AS_OF),
+        ),
+        "meetings.programme_heatmap": (
+            "scoped",
+            lambda e, sc: meetings.programme_heatmap(e, sc, filters, year=2025, as_of=AS_OF),
+        ),
+        "meetings.programme_monthly_counts": (
+            "scoped",
+            lambda e, sc: meetings.programme_monthly_counts(e, sc, filters, year=2025, as_of=AS_OF),
+        ),
         "meetings.week_heatmap": ("scoped", lambda e, sc: meetings.week_heatmap(e, sc, filters, year=2025)),
-        "meetings.week_heatmap_size": ("scoped", lambda e, sc: meetings.week_heatmap_size(e, sc, filters, year=2025)),
-        "meetings.programme_heatmap_size": ("scoped", lambda e, sc: meetings.programme_heatmap_size(e, sc, filters, year=2025)),
-        "meetings.programme_groups_reached": ("scoped", lambda e, sc: meetings.programme_groups_reached(e, sc, filters, year=2025, as_of=AS_OF)),
-        "milestones.group_milestones": ("denied", lambda e, sc: milestones.group_milestones(e, sc, s.group, as_of=AS_OF)),
-        "milestones.group_milestones (own)": ("scoped", lambda e, sc: milestones.group_milestones(e, sc, s.own_group, as_of=AS_OF)),
+        "meetings.week_heatmap_size": (
+            "scoped",
+            lambda e, sc: meetings.week_heatmap_size(e, sc, filters, year=2025),
+        ),
+        "meetings.programme_heatmap_size": (
+            "scoped",
+            lambda e, sc: meetings.programme_heatmap_size(e, sc, filters, year=2025),
+        ),
+        "meetings.programme_groups_reached": (
+            "scoped",
+            lambda e, sc: meetings.programme_groups_reached(e, sc, filters, year=2025, as_of=AS_OF),
+        ),
+        "milestones.group_milestones": (
+            "denied",
+            lambda e, sc: milestones.group_milestones(e, sc, s.group, as_of=AS_OF),
+        ),
+        "milestones.group_milestones (own)": (
+            "scoped",
+            lambda e, sc: milestones.group_milestones(e, sc, s.own_group, as_of=AS_OF),
+        ),
         "milestones.variant_milestones": ("denied", lambda e, sc: milestones.variant_milestones(e, sc)),
-        "meetings.programme_units": ("scoped", lambda e, sc: meetings.programme_units(e, sc, filters, year=2025)),
+        "meetings.programme_units": (
+            "scoped",
+            lambda e, sc: meetings.programme_units(e, sc, filters, year=2025),
+        ),
         "timelines.timeline_table": ("denied", lambda e, sc: timelines.timeline_table(e, sc)),
-        "timeline_preview.timeline_change_preview": ("denied", lambda e, sc: timeline_preview.timeline_change_preview(
-            e, sc, variant="studenten", changes={"duration": 8}, as_of=AS_OF)),
+        "timeline_preview.timeline_change_preview": (
+            "denied",
+            lambda e, sc: timeline_preview.timeline_change_preview(
+                e, sc, variant="studenten", changes={"duration": 8}, as_of=AS_OF
+            ),
+        ),
         "privacy.people": ("denied", lambda e, sc: privacy.people(e, sc, kind="newcomer")),
         "privacy.retention_due": ("denied", lambda e, sc: privacy.retention_due(e, sc, as_of=AS_OF)),
         "privacy.erased_counts": ("denied", lambda e, sc: privacy.erased_counts(e, sc)),
         "progress.check_ins": ("denied", lambda e, sc: progress.check_ins(e, sc, s.group)),
         "progress.group_id_for": ("denied", lambda e, sc: progress.group_id_for(e, sc, s.group_code)),
         "progress.group_members": ("denied", lambda e, sc: progress.group_members(e, sc, s.group)),
-        "progress.group_progress": ("scoped", lambda e, sc: progress.group_progress(e, sc, filters, as_of=AS_OF)),
-        "progress.meeting_cadence": ("denied", lambda e, sc: progress.meeting_cadence(e, sc, s.group, as_of=AS_OF)),
-        "records.account_municipality_options": ("denied", lambda e, sc: records.account_municipality_options(e, sc)),
+        "progress.group_progress": (
+            "scoped",
+            lambda e, sc: progress.group_progress(e, sc, filters, as_of=AS_OF),
+        ),
+        "progress.meeting_cadence": (
+            "denied",
+            lambda e, sc: progress.meeting_cadence(e, sc, s.group, as_of=AS_OF),
+        ),
+        "records.account_municipality_options": (
+            "denied",
+            lambda e, sc: records.account_municipality_options(e, sc),
+        ),
         "records.builder_options": ("denied", lambda e, sc: records.builder_options(e, sc)),
         "records.builder_record": ("denied", lambda e, sc: records.builder_record(e, sc, s.other_builder)),
         "records.builders_table": ("denied", lambda e, sc: records.builders_table(e, sc)),
         "records.group_options": ("scoped", lambda e, sc: records.group_options(e, sc, filters)),
         "records.group_record": ("denied", lambda e, sc: records.group_record(e, sc, s.group)),
-        "records.groups_table": ("scoped", lambda e, sc: records.groups_table(e, sc, filters, include_archived=True)),
+        "records.groups_table": (
+            "scoped",
+            lambda e, sc: records.groups_table(e, sc, filters, include_archived=True),
+        ),
         "records.member_record": ("denied", lambda e, sc: records.member_record(e, sc, s.member)),
-        "records.members_table": ("scoped", lambda e, sc: records.members_table(e, sc, filters, include_archived=True)),
+        "records.members_table": (
+            "scoped",
+            lambda e, sc: records.members_table(e, sc, filters, include_archived=True),
+        ),
         "records.newcomer_record": ("denied", lambda e, sc: records.newcomer_record(e, sc, s.newcomer)),
         "records.newcomers_table": ("denied", lambda e, sc: records.newcomers_table(e, sc, filters)),
         # Only the caller's own account; the builder here has none (removed since the login): refused.
@@ -402,14 +533,30 @@ def _query_cases(s) -> dict[str, tuple[str, object]]:
         "records.user_record": ("denied", lambda e, sc: records.user_record(e, sc, 1)),
         "records.users_table": ("denied", lambda e, sc: records.users_table(e, sc)),
         "surveys.end_of_year": ("scoped", lambda e, sc: surveys.end_of_year(e, sc, filters, as_of=AS_OF)),
-        "surveys.loneliness_by_wave": ("scoped", lambda e, sc: surveys.loneliness_by_wave(e, sc, filters, as_of=AS_OF)),
-        "surveys.paired_changes": ("scoped", lambda e, sc: surveys.paired_changes(e, sc, filters, as_of=AS_OF)),
+        "surveys.loneliness_by_wave": (
+            "scoped",
+            lambda e, sc: surveys.loneliness_by_wave(e, sc, filters, as_of=AS_OF),
+        ),
+        "surveys.paired_changes": (
+            "scoped",
+            lambda e, sc: surveys.paired_changes(e, sc, filters, as_of=AS_OF),
+        ),
         "surveys.respondents": ("denied", lambda e, sc: surveys.respondents(e, sc, s.group)),
-        "surveys.response_rates": ("scoped", lambda e, sc: surveys.response_rates(e, sc, filters, as_of=AS_OF)),
+        "surveys.response_rates": (
+            "scoped",
+            lambda e, sc: surveys.response_rates(e, sc, filters, as_of=AS_OF),
+        ),
         "surveys.survey_cohorts": ("scoped", lambda e, sc: surveys.survey_cohorts(e, sc, filters)),
-        "surveys.survey_response": ("scoped", lambda e, sc: surveys.survey_response(
-            e, sc, role="lid", person_id=s.respondent[0], wave=s.respondent[2])),
-        "year_report.year_figures": ("denied", lambda e, sc: year_report.year_figures(e, sc, year=2026, as_of=AS_OF)),
+        "surveys.survey_response": (
+            "scoped",
+            lambda e, sc: surveys.survey_response(
+                e, sc, role="lid", person_id=s.respondent[0], wave=s.respondent[2]
+            ),
+        ),
+        "year_report.year_figures": (
+            "denied",
+            lambda e, sc: year_report.year_figures(e, sc, year=2026, as_of=AS_OF),
+        ),
     }
 
 
@@ -456,21 +603,43 @@ def test_a_community_builder_receives_nothing_of_other_groups_from_any_query(sco
     # Every other case does show other groups' records to a coordinator: the builder's clean answer is
     # the scope's doing, not an empty query. These name nobody for anyone (counts, shares, years).
     assert set(aggregate_only) <= {
-        "groups.kpis", "matching.funnel", "matching.queue_summary", "meetings.meeting_years", "meetings.monthly_counts",
-        "meetings.programme_monthly_counts", "meetings.week_heatmap_size", "meetings.programme_heatmap_size", "meetings.programme_groups_reached", "meetings.programme_units", "surveys.end_of_year", "surveys.loneliness_by_wave", "surveys.paired_changes",
-        "surveys.response_rates", "surveys.survey_cohorts", "surveys.survey_response",
+        "groups.kpis",
+        "matching.funnel",
+        "matching.queue_summary",
+        "meetings.meeting_years",
+        "meetings.monthly_counts",
+        "meetings.programme_monthly_counts",
+        "meetings.week_heatmap_size",
+        "meetings.programme_heatmap_size",
+        "meetings.programme_groups_reached",
+        "meetings.programme_units",
+        "surveys.end_of_year",
+        "surveys.loneliness_by_wave",
+        "surveys.paired_changes",
+        "surveys.response_rates",
+        "surveys.survey_cohorts",
+        "surveys.survey_response",
     }, aggregate_only
 
 
 def test_heatmap_sizes_count_only_the_builders_own_rows(scoped_store):
     from samenhier.queries import meetings
 
-    for size, rows in ((meetings.week_heatmap_size, meetings.week_heatmap), (meetings.programme_heatmap_size, meetings.programme_heatmap)):
+    for size, rows in (
+        (meetings.week_heatmap_size, meetings.week_heatmap),
+        (meetings.programme_heatmap_size, meetings.programme_heatmap),
+    ):
         kwargs = {"year": 2025} if rows is meetings.week_heatmap else {"year": 2025, "as_of": AS_OF}
         own = rows(scoped_store.engine, scoped_store.scope, Filters(), **kwargs)
         everyone = rows(scoped_store.engine, Scope.coordinator("anna"), Filters(), **kwargs)
-        assert size(scoped_store.engine, scoped_store.scope, Filters(), year=2025) == own["group_id"].nunique() if "group_id" in own else True
-        assert size(scoped_store.engine, scoped_store.scope, Filters(), year=2025) < size(scoped_store.engine, Scope.coordinator("anna"), Filters(), year=2025)
+        assert (
+            size(scoped_store.engine, scoped_store.scope, Filters(), year=2025) == own["group_id"].nunique()
+            if "group_id" in own
+            else True
+        )
+        assert size(scoped_store.engine, scoped_store.scope, Filters(), year=2025) < size(
+            scoped_store.engine, Scope.coordinator("anna"), Filters(), year=2025
+        )
         assert len(everyone) > len(own)
 
 
@@ -478,8 +647,16 @@ def test_another_builders_survey_answer_is_not_returned(scoped_store):
     from samenhier.queries.surveys import survey_response
 
     member, _group, wave = scoped_store.respondent
-    assert survey_response(scoped_store.engine, scoped_store.scope, role="lid", person_id=member, wave=wave) is None
-    assert survey_response(scoped_store.engine, Scope.coordinator("anna"), role="lid", person_id=member, wave=wave) is not None
+    assert (
+        survey_response(scoped_store.engine, scoped_store.scope, role="lid", person_id=member, wave=wave)
+        is None
+    )
+    assert (
+        survey_response(
+            scoped_store.engine, Scope.coordinator("anna"), role="lid", person_id=member, wave=wave
+        )
+        is not None
+    )
 
 
 def _service_cases(s) -> dict[str, object]:
@@ -493,37 +670,83 @@ def _service_cases(s) -> dict[str, object]:
     scratch = Path(tempfile.mkdtemp(prefix="scope-"))
 
     day = AS_OF
-    member_values = dict(code="", group_id=s.member_group, first_name="Test", last_name="Lid", email=None, phone=None,
-                         role="lid", joined_date=day, vog_date=None)
+    member_values = dict(
+        code="",
+        group_id=s.member_group,
+        first_name="Test",
+        last_name="Lid",
+        email=None,
+        phone=None,
+        role="lid",
+        joined_date=day,
+        vog_date=None,
+    )
     return {
-        "matches.accept_match": lambda e, sc: matches.accept_match(e, sc, match_id=s.proposal, started_date=day, expected_version=1),
-        "matches.decline_match": lambda e, sc: matches.decline_match(e, sc, match_id=s.proposal, declined_date=day, reason="x",
-                                                                     expected_version=1),
-        "matches.end_match": lambda e, sc: matches.end_match(e, sc, match_id=s.active_match, outcome="afgerond", ended_date=day,
-                                                             expected_version=1),
-        "matches.propose_match": lambda e, sc: matches.propose_match(e, sc, newcomer_id=s.waiting_newcomer, group_id=s.own_group,
-                                                                     proposed_date=day, confirm_second=True,
-                                                                     confirm_past_eligibility=True),
-        "meetings.delete_meeting": lambda e, sc: meetings.delete_meeting(e, sc, meeting_id=s.meeting, expected_version=1),
-        "meetings.log_meeting": lambda e, sc: meetings.log_meeting(e, sc, group_id=s.group, date=day, kind="groepsactiviteit",
-                                                                   duration_minutes=60, members_present=1, newcomers_present=1),
-        "meetings.update_meeting": lambda e, sc: meetings.update_meeting(e, sc, meeting_id=s.meeting, expected_version=1, date=day,
-                                                                         kind="online", duration_minutes=30, members_present=1,
-                                                                         newcomers_present=1),
-        "privacy.anonymise_past_retention": lambda e, sc: privacy.anonymise_past_retention(e, sc, as_of=day, confirm=True),
+        "matches.accept_match": lambda e, sc: matches.accept_match(
+            e, sc, match_id=s.proposal, started_date=day, expected_version=1
+        ),
+        "matches.decline_match": lambda e, sc: matches.decline_match(
+            e, sc, match_id=s.proposal, declined_date=day, reason="x", expected_version=1
+        ),
+        "matches.end_match": lambda e, sc: matches.end_match(
+            e, sc, match_id=s.active_match, outcome="afgerond", ended_date=day, expected_version=1
+        ),
+        "matches.propose_match": lambda e, sc: matches.propose_match(
+            e,
+            sc,
+            newcomer_id=s.waiting_newcomer,
+            group_id=s.own_group,
+            proposed_date=day,
+            confirm_second=True,
+            confirm_past_eligibility=True,
+        ),
+        "meetings.delete_meeting": lambda e, sc: meetings.delete_meeting(
+            e, sc, meeting_id=s.meeting, expected_version=1
+        ),
+        "meetings.log_meeting": lambda e, sc: meetings.log_meeting(
+            e,
+            sc,
+            group_id=s.group,
+            date=day,
+            kind="groepsactiviteit",
+            duration_minutes=60,
+            members_present=1,
+            newcomers_present=1,
+        ),
+        "meetings.update_meeting": lambda e, sc: meetings.update_meeting(
+            e,
+            sc,
+            meeting_id=s.meeting,
+            expected_version=1,
+            date=day,
+            kind="online",
+            duration_minutes=30,
+            members_present=1,
+            newcomers_present=1,
+        ),
+        "privacy.anonymise_past_retention": lambda e, sc: privacy.anonymise_past_retention(
+            e, sc, as_of=day, confirm=True
+        ),
         # Milestones (issue 19): a check-off of the other group's first milestone (the group made hervestiging in the
         # fixture), the undo of its existing check-off, and the national coordinators' edits of a variant's list.
         "milestones.check_off_milestone": lambda e, sc: milestones.check_off_milestone(
-            e, sc, group_id=s.group, milestone_id=s.milestone, done_date=day, expected_version=None),
-        "milestones.undo_milestone_check": lambda e, sc: milestones.undo_milestone_check(e, sc, check_id=s.milestone_check,
-                                                                                         expected_version=1),
-        "milestones.add_milestone": lambda e, sc: milestones.add_milestone(e, sc, variant="hervestiging", name="Nieuwe stap",
-                                                                           due_offset_days=10),
-        "milestones.update_milestone": lambda e, sc: milestones.update_milestone(e, sc, milestone_id=s.milestone, expected_version=1,
-                                                                                 name="Andere naam", due_offset_days=3),
-        "milestones.retire_milestone": lambda e, sc: milestones.retire_milestone(e, sc, milestone_id=s.milestone, expected_version=1),
-        "milestones.reinstate_milestone": lambda e, sc: milestones.reinstate_milestone(e, sc, milestone_id=s.milestone,
-                                                                                       expected_version=1),
+            e, sc, group_id=s.group, milestone_id=s.milestone, done_date=day, expected_version=None
+        ),
+        "milestones.undo_milestone_check": lambda e, sc: milestones.undo_milestone_check(
+            e, sc, check_id=s.milestone_check, expected_version=1
+        ),
+        "milestones.add_milestone": lambda e, sc: milestones.add_milestone(
+            e, sc, variant="hervestiging", name="Nieuwe stap", due_offset_days=10
+        ),
+        "milestones.update_milestone": lambda e, sc: milestones.update_milestone(
+            e, sc, milestone_id=s.milestone, expected_version=1, name="Andere naam", due_offset_days=3
+        ),
+        "milestones.retire_milestone": lambda e, sc: milestones.retire_milestone(
+            e, sc, milestone_id=s.milestone, expected_version=1
+        ),
+        "milestones.reinstate_milestone": lambda e, sc: milestones.reinstate_milestone(
+            e, sc, milestone_id=s.milestone, expected_version=1
+        ),
         # Coordinator-only data actions: a community builder is refused before anything is read or written.
         "data.import_files": lambda e, sc: data.import_files(e, sc, paths=[WORKBOOK], dry_run=True),
         "data.export_store": lambda e, sc: data.export_store(e, sc, fmt="csv"),
@@ -531,60 +754,150 @@ def _service_cases(s) -> dict[str, object]:
         "data.backup_now": lambda e, sc: data.backup_now(e, sc, folder=scratch),
         "data.restore": lambda e, sc: data.restore(e, sc, source=scratch / "none.db", safety_dir=scratch),
         "data.check_restore": lambda e, sc: data.check_restore(e, sc, source=scratch / "none.db"),
-        "privacy.erase_person": lambda e, sc: privacy.erase_person(e, sc, kind="member", person_id=s.member, expected_version=1,
-                                                                   confirm_code="x"),
-        "privacy.export_person": lambda e, sc: privacy.export_person(e, sc, kind="member", person_id=s.member),
-        "progress.add_check_in": lambda e, sc: progress.add_check_in(e, sc, group_id=s.group, date=day, assessment="goed"),
-        "progress.change_group_status": lambda e, sc: progress.change_group_status(e, sc, group_id=s.waiting_group,
-                                                                                   expected_version=2, status="actief"),
+        "privacy.erase_person": lambda e, sc: privacy.erase_person(
+            e, sc, kind="member", person_id=s.member, expected_version=1, confirm_code="x"
+        ),
+        "privacy.export_person": lambda e, sc: privacy.export_person(
+            e, sc, kind="member", person_id=s.member
+        ),
+        "progress.add_check_in": lambda e, sc: progress.add_check_in(
+            e, sc, group_id=s.group, date=day, assessment="goed"
+        ),
+        "progress.change_group_status": lambda e, sc: progress.change_group_status(
+            e, sc, group_id=s.waiting_group, expected_version=2, status="actief"
+        ),
         "progress.record_training_completed": lambda e, sc: progress.record_training_completed(
-            e, sc, group_id=s.group, expected_version=1, training_completed_date=day),
-        "progress.record_vog": lambda e, sc: progress.record_vog(e, sc, member_id=s.member, expected_version=1, vog_date=day),
-        "records.archive_builder": lambda e, sc: records.archive_builder(e, sc, builder_id=s.other_builder, expected_version=1),
-        "records.archive_group": lambda e, sc: records.archive_group(e, sc, group_id=s.group, expected_version=1),
-        "records.archive_member": lambda e, sc: records.archive_member(e, sc, member_id=s.member, expected_version=1),
-        "records.archive_newcomer": lambda e, sc: records.archive_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1),
-        "records.create_builder": lambda e, sc: records.create_builder(e, sc, values=dict(name="Nieuwe Builder", email=None,
-                                                                                         municipality="Rotterdam", languages="")),
-        "records.create_group": lambda e, sc: records.create_group(e, sc, values=dict(
-            code="", name="Welkomgroep X", municipality="Rotterdam", variant="statushouders", status="werving",
-            community_builder_id=s.other_builder, signup_date=day, training_completed_date=None, notes="")),
+            e, sc, group_id=s.group, expected_version=1, training_completed_date=day
+        ),
+        "progress.record_vog": lambda e, sc: progress.record_vog(
+            e, sc, member_id=s.member, expected_version=1, vog_date=day
+        ),
+        "records.archive_builder": lambda e, sc: records.archive_builder(
+            e, sc, builder_id=s.other_builder, expected_version=1
+        ),
+        "records.archive_group": lambda e, sc: records.archive_group(
+            e, sc, group_id=s.group, expected_version=1
+        ),
+        "records.archive_member": lambda e, sc: records.archive_member(
+            e, sc, member_id=s.member, expected_version=1
+        ),
+        "records.archive_newcomer": lambda e, sc: records.archive_newcomer(
+            e, sc, newcomer_id=s.newcomer, expected_version=1
+        ),
+        "records.create_builder": lambda e, sc: records.create_builder(
+            e, sc, values=dict(name="Nieuwe Builder", email=None, municipality="Rotterdam", languages="")
+        ),
+        "records.create_group": lambda e, sc: records.create_group(
+            e,
+            sc,
+            values=dict(
+                code="",
+                name="Welkomgroep X",
+                municipality="Rotterdam",
+                variant="statushouders",
+                status="werving",
+                community_builder_id=s.other_builder,
+                signup_date=day,
+                training_completed_date=None,
+                notes="",
+            ),
+        ),
         "records.create_member": lambda e, sc: records.create_member(e, sc, values=member_values),
-        "records.create_newcomer": lambda e, sc: records.create_newcomer(e, sc, values=dict(
-            code="", first_name="Test", last_name="Nieuwkomer", municipality="Rotterdam", country_of_origin="", languages="",
-            household_size=1, arrival_date=day, permit_date=None, registration_date=day, status="wacht", email=None, phone=None)),
-        "records.create_user_account": lambda e, sc: records.create_user_account(e, sc, values=dict(
-            username="indringer", password="een-lang-wachtwoord", role="coordinator", community_builder_id=None, active=True)),
-        "records.delete_builder": lambda e, sc: records.delete_builder(e, sc, builder_id=s.other_builder, expected_version=1),
-        "records.delete_group": lambda e, sc: records.delete_group(e, sc, group_id=s.group, expected_version=1),
-        "records.delete_member": lambda e, sc: records.delete_member(e, sc, member_id=s.member, expected_version=1),
-        "records.delete_newcomer": lambda e, sc: records.delete_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1),
-        "records.record_history": lambda e, sc: records.record_history(e, sc, table="member", record_id=s.member),
-        "records.reset_password": lambda e, sc: records.reset_password(e, sc, user_id=1, expected_version=1,
-                                                                       new_password="een-lang-wachtwoord"),
-        "records.restore_builder": lambda e, sc: records.restore_builder(e, sc, builder_id=s.other_builder, expected_version=1),
-        "records.restore_group": lambda e, sc: records.restore_group(e, sc, group_id=s.group, expected_version=1),
-        "records.restore_member": lambda e, sc: records.restore_member(e, sc, member_id=s.member, expected_version=1),
-        "records.restore_newcomer": lambda e, sc: records.restore_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1),
-        "records.update_builder": lambda e, sc: records.update_builder(e, sc, builder_id=s.other_builder, expected_version=1,
-                                                                       changes={"languages": "Nederlands"}),
-        "records.update_group": lambda e, sc: records.update_group(e, sc, group_id=s.group, expected_version=1,
-                                                                   changes={"notes": "x"}),
-        "records.update_member": lambda e, sc: records.update_member(e, sc, member_id=s.member, expected_version=1,
-                                                                     changes={"phone": "06-12345678"}),
+        "records.create_newcomer": lambda e, sc: records.create_newcomer(
+            e,
+            sc,
+            values=dict(
+                code="",
+                first_name="Test",
+                last_name="Nieuwkomer",
+                municipality="Rotterdam",
+                country_of_origin="",
+                languages="",
+                household_size=1,
+                arrival_date=day,
+                permit_date=None,
+                registration_date=day,
+                status="wacht",
+                email=None,
+                phone=None,
+            ),
+        ),
+        "records.create_user_account": lambda e, sc: records.create_user_account(
+            e,
+            sc,
+            values=dict(
+                username="indringer",
+                password="een-lang-wachtwoord",
+                role="coordinator",
+                community_builder_id=None,
+                active=True,
+            ),
+        ),
+        "records.delete_builder": lambda e, sc: records.delete_builder(
+            e, sc, builder_id=s.other_builder, expected_version=1
+        ),
+        "records.delete_group": lambda e, sc: records.delete_group(
+            e, sc, group_id=s.group, expected_version=1
+        ),
+        "records.delete_member": lambda e, sc: records.delete_member(
+            e, sc, member_id=s.member, expected_version=1
+        ),
+        "records.delete_newcomer": lambda e, sc: records.delete_newcomer(
+            e, sc, newcomer_id=s.newcomer, expected_version=1
+        ),
+        "records.record_history": lambda e, sc: records.record_history(
+            e, sc, table="member", record_id=s.member
+        ),
+        "records.reset_password": lambda e, sc: records.reset_password(
+            e, sc, user_id=1, expected_version=1, new_password="een-lang-wachtwoord"
+        ),
+        "records.restore_builder": lambda e, sc: records.restore_builder(
+            e, sc, builder_id=s.other_builder, expected_version=1
+        ),
+        "records.restore_group": lambda e, sc: records.restore_group(
+            e, sc, group_id=s.group, expected_version=1
+        ),
+        "records.restore_member": lambda e, sc: records.restore_member(
+            e, sc, member_id=s.member, expected_version=1
+        ),
+        "records.restore_newcomer": lambda e, sc: records.restore_newcomer(
+            e, sc, newcomer_id=s.newcomer, expected_version=1
+        ),
+        "records.update_builder": lambda e, sc: records.update_builder(
+            e, sc, builder_id=s.other_builder, expected_version=1, changes={"languages": "Nederlands"}
+        ),
+        "records.update_group": lambda e, sc: records.update_group(
+            e, sc, group_id=s.group, expected_version=1, changes={"notes": "x"}
+        ),
+        "records.update_member": lambda e, sc: records.update_member(
+            e, sc, member_id=s.member, expected_version=1, changes={"phone": "06-12345678"}
+        ),
         "bulk.update_members": lambda e, sc: bulk.update_members(
-            e, sc, edits=[bulk.RowEdit(s.member, 1, {"phone": "06-12345678"})]),
-        "records.update_newcomer": lambda e, sc: records.update_newcomer(e, sc, newcomer_id=s.newcomer, expected_version=1,
-                                                                         changes={"languages": "Nederlands"}),
+            e, sc, edits=[bulk.RowEdit(s.member, 1, {"phone": "06-12345678"})]
+        ),
+        "records.update_newcomer": lambda e, sc: records.update_newcomer(
+            e, sc, newcomer_id=s.newcomer, expected_version=1, changes={"languages": "Nederlands"}
+        ),
         "records.update_account_settings": lambda e, sc: records.update_account_settings(
-            e, sc, user_id=1, expected_version=1, changes={"weekly_digest": False}),
-        "records.update_user_account": lambda e, sc: records.update_user_account(e, sc, user_id=1, expected_version=1,
-                                                                                 changes={"active": False}),
+            e, sc, user_id=1, expected_version=1, changes={"weekly_digest": False}
+        ),
+        "records.update_user_account": lambda e, sc: records.update_user_account(
+            e, sc, user_id=1, expected_version=1, changes={"active": False}
+        ),
         "surveys.save_survey_response": lambda e, sc: surveys.save_survey_response(
-            e, sc, group_id=s.respondent[1], role="lid", person_id=s.respondent[0], wave="tussenmeting", date=day,
-            answers={}, feel_at_home=3),
+            e,
+            sc,
+            group_id=s.respondent[1],
+            role="lid",
+            person_id=s.respondent[0],
+            wave="tussenmeting",
+            date=day,
+            answers={},
+            feel_at_home=3,
+        ),
         "variants.update_variant_timeline": lambda e, sc: variants.update_variant_timeline(
-            e, sc, timeline_id=1, expected_version=1, changes={"duration": 9}),
+            e, sc, timeline_id=1, expected_version=1, changes={"duration": 9}
+        ),
     }
 
 
@@ -626,28 +939,57 @@ def test_logs_carry_no_passwords_or_personal_data(engine, workbook_frames, caplo
     from samenhier.models import Member
     from samenhier.services import records
 
-    secret, name, email, phone = "Geheim-wachtwoord-4711", "Zoë Geheimnaam", "zoe.geheimnaam@voorbeeld.nl", "06-47114711"
+    secret, name, email, phone = (
+        "Geheim-wachtwoord-4711",
+        "Zoë Geheimnaam",
+        "zoe.geheimnaam@voorbeeld.nl",
+        "06-47114711",
+    )
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     create_user(engine, "anna", PASSWORD, "coordinator")
     with pytest.raises(LoginFailed):
         authenticate(engine, "anna", secret)
     frames = workbook_frames
-    frames["leden"].loc[frames["leden"].index[0], ["voornaam", "achternaam", "e-mail", "telefoon", "lid_sinds"]] = [
-        "Zoë", "Geheimnaam", email, phone, "31-02-2025"]
+    frames["leden"].loc[
+        frames["leden"].index[0], ["voornaam", "achternaam", "e-mail", "telefoon", "lid_sinds"]
+    ] = ["Zoë", "Geheimnaam", email, phone, "31-02-2025"]
     with pytest.raises(ImportFailed):
         import_frames(engine, frames, username="anna")
-    group = records.create_group(engine, Scope.coordinator("anna"), values=dict(
-        code="", name="Welkomgroep Test", municipality="Den Haag", variant="statushouders", status="werving",
-        community_builder_id=None, signup_date=AS_OF, training_completed_date=None, notes=""))
-    member = dict(group_id=group.id, first_name="Zoë", last_name="Geheimnaam", email=email, phone=phone, role="lid",
-                  joined_date=AS_OF)
-    records.create_member(engine, Scope.coordinator("anna"), values={"code": "L9999", **member, "vog_date": None})
+    group = records.create_group(
+        engine,
+        Scope.coordinator("anna"),
+        values=dict(
+            code="",
+            name="Welkomgroep Test",
+            municipality="Den Haag",
+            variant="statushouders",
+            status="werving",
+            community_builder_id=None,
+            signup_date=AS_OF,
+            training_completed_date=None,
+            notes="",
+        ),
+    )
+    member = dict(
+        group_id=group.id,
+        first_name="Zoë",
+        last_name="Geheimnaam",
+        email=email,
+        phone=phone,
+        role="lid",
+        joined_date=AS_OF,
+    )
+    records.create_member(
+        engine, Scope.coordinator("anna"), values={"code": "L9999", **member, "vog_date": None}
+    )
     with pytest.raises(IntegrityError) as failed, Session(engine) as session:
         session.add(Member(code="L9999", **member))  # the same code again: the database refuses
         session.commit()
     logging.getLogger("streamlit.error_util").error("Uncaught app exception", exc_info=failed.value)
-    assert "INSERT INTO member" in caplog.text  # SQL logging was on, and the error was logged with its traceback
+    assert (
+        "INSERT INTO member" in caplog.text
+    )  # SQL logging was on, and the error was logged with its traceback
     for value in (secret, "Geheimnaam", email, phone, PASSWORD):
         assert value not in caplog.text, value
     assert name not in str(failed.value)
@@ -668,14 +1010,21 @@ def _formatted(node: ast.AST) -> bool:
 def test_sql_is_only_run_with_parameters():
     """No SQL text is built from values: text() and exec_driver_sql() get literals, execute() never gets
     formatted text. The two exceptions are db.py's connection settings, built from constants."""
-    allowed = {("samenhier/db.py", 'f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"'), ("samenhier/db.py", 'f"BEGIN {mode}"'),
-               # table names from the constant COUNTED_TABLES, never from input
-               ("samenhier/backup.py", """f'SELECT count(*) FROM "{t}"'"""),
-               # the login's shorter wait for the write lock: an int from the settings (PRAGMA takes no parameters)
-               ("samenhier/services/users.py", 'f"PRAGMA busy_timeout={wait_ms}"'),
-               ("samenhier/services/users.py", 'f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"')}
+    allowed = {
+        ("samenhier/db.py", 'f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"'),
+        ("samenhier/db.py", 'f"BEGIN {mode}"'),
+        # table names from the constant COUNTED_TABLES, never from input
+        ("samenhier/backup.py", """f'SELECT count(*) FROM "{t}"'"""),
+        # the login's shorter wait for the write lock: an int from the settings (PRAGMA takes no parameters)
+        ("samenhier/services/users.py", 'f"PRAGMA busy_timeout={wait_ms}"'),
+        ("samenhier/services/users.py", 'f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"'),
+    }
     offenders, calls = [], 0
-    for path in [PROJECT_ROOT / "app.py", *PROJECT_ROOT.joinpath("views").glob("*.py"), *PROJECT_ROOT.joinpath("samenhier").rglob("*.py")]:
+    for path in [
+        PROJECT_ROOT / "app.py",
+        *PROJECT_ROOT.joinpath("views").glob("*.py"),
+        *PROJECT_ROOT.joinpath("samenhier").rglob("*.py"),
+    ]:
         source = path.read_text(encoding="utf-8")
         relative = str(path.relative_to(PROJECT_ROOT))
         for node in ast.walk(ast.parse(source)):
@@ -695,11 +1044,17 @@ def test_sql_is_only_run_with_parameters():
     assert offenders == []
 
 
-@pytest.mark.parametrize(("expression", "formatted"), [
-    ("f\"SELECT * FROM member WHERE code = '{code}'\"", True), ('"SELECT " + column', True),
-    ('"DELETE FROM member WHERE id = %s" % i', True), ('"SELECT {}".format(x)', True),
-    ('"SELECT * FROM member WHERE code = :code"', False), ("select(Member)", False),
-])
+@pytest.mark.parametrize(
+    ("expression", "formatted"),
+    [
+        ("f\"SELECT * FROM member WHERE code = '{code}'\"", True),
+        ('"SELECT " + column', True),
+        ('"DELETE FROM member WHERE id = %s" % i', True),
+        ('"SELECT {}".format(x)', True),
+        ('"SELECT * FROM member WHERE code = :code"', False),
+        ("select(Member)", False),
+    ],
+)
 def test_the_sql_check_recognises_formatted_text(expression, formatted):
     assert _formatted(ast.parse(expression, mode="eval").body) is formatted
 
@@ -747,17 +1102,23 @@ def test_every_connection_overwrites_deleted_content():
 def test_script_and_img_in_names_render_as_text_on_the_privacy_page(workbook_engine):
     create_user(workbook_engine, "anna", PASSWORD, "coordinator")
     with workbook_engine.begin() as c:
-        c.execute(text("UPDATE newcomer SET first_name = :x, code = 'N<b>1' WHERE code = 'N0035'"), {"x": XSS})
+        c.execute(
+            text("UPDATE newcomer SET first_name = :x, code = 'N<b>1' WHERE code = 'N0035'"), {"x": XSS}
+        )
     at = run_app(Scope.coordinator("anna"), page="views/privacy.py")
     at.text_input(key="privacy_search").input("N<b>1").run()
     with workbook_engine.connect() as c:
         person_id = c.execute(text("SELECT id FROM newcomer WHERE code = 'N<b>1'")).scalar_one()
-    at.selectbox(key="privacy_person_newcomer").set_value(person_id).run()  # nothing is chosen until the user does
+    at.selectbox(key="privacy_person_newcomer").set_value(
+        person_id
+    ).run()  # nothing is chosen until the user does
     assert not at.exception
     assert all(not m.proto.allow_html for m in at.markdown)
     caption = next(c.value for c in at.caption if "N\\<b\\>1" in c.value)
     assert "<b>" not in caption
-    at.session_state["tabs-privacy"] = "Bewaartermijn"  # only the open tab runs: the retention list is on its own tab
+    at.session_state["tabs-privacy"] = (
+        "Bewaartermijn"  # only the open tab runs: the retention list is on its own tab
+    )
     at.run()
     retention = at.dataframe[0].value
     assert any(XSS in name for name in retention["name"])  # in a table: shown as typed, never as markup
@@ -786,7 +1147,9 @@ def test_a_write_elsewhere_is_seen_at_once_despite_the_cache(workbook_engine):
 
     with Session(workbook_engine) as session:  # as the CLI would: a status change, audited
         session.exec(text("UPDATE welcome_group SET status = 'actief' WHERE code = '0518-001'"))
-        audit.record(session, "cli", "update", table_name="welcome_group", changes={"status": ["afgerond", "actief"]})
+        audit.record(
+            session, "cli", "update", table_name="welcome_group", changes={"status": ["afgerond", "actief"]}
+        )
         session.commit()
     at.run()
     assert int(at.metric[0].value) == before + 1
@@ -876,8 +1239,14 @@ def test_an_upload_at_the_limits_stays_under_1_gib(tmp_path):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(tmp_path)], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=600, env={**__import__("os").environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**__import__("os").environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     rows, peak = map(int, done.stdout.split())
     assert rows >= 100_000
@@ -902,7 +1271,9 @@ def test_control_characters_in_notes_are_refused_with_a_location(imported_engine
     sheet, frame = read_csv_bytes("bijeenkomsten.csv", _csv("bijeenkomsten", meetings, bom=True))
     with pytest.raises(ImportFailed) as caught:
         import_frames(imported_engine, {sheet: frame}, username="test")
-    assert [(i.sheet, i.row, i.column, i.code) for i in caught.value.issues] == [("bijeenkomsten", 4, "notitie", "control_character")]
+    assert [(i.sheet, i.row, i.column, i.code) for i in caught.value.issues] == [
+        ("bijeenkomsten", 4, "notitie", "control_character")
+    ]
     assert f"U+{ord(char):04X}" in caught.value.issues[0].message("nl")
 
 
@@ -917,9 +1288,17 @@ def test_forms_refuse_control_characters_and_direction_overrides(workbook_engine
         stored = session.exec(select(WelcomeGroup).where(WelcomeGroup.code == group["groep_code"])).one()
     coordinator = Scope.coordinator("coord")
     with pytest.raises(ValidationFailed) as caught:
-        records.update_group(workbook_engine, coordinator, group_id=stored.id, expected_version=stored.version,
-                             changes={"notes": "bel\x07", "name": "Groep \u202eN0084"})
-    assert {(e.field, e.code) for e in caught.value.errors} == {("notes", "control_character"), ("name", "bidi_override")}
+        records.update_group(
+            workbook_engine,
+            coordinator,
+            group_id=stored.id,
+            expected_version=stored.version,
+            changes={"notes": "bel\x07", "name": "Groep \u202eN0084"},
+        )
+    assert {(e.field, e.code) for e in caught.value.errors} == {
+        ("notes", "control_character"),
+        ("name", "bidi_override"),
+    }
 
 
 def test_rtl_override_is_refused_in_imported_names_and_codes(engine, workbook_frames):
@@ -931,7 +1310,10 @@ def test_rtl_override_is_refused_in_imported_names_and_codes(engine, workbook_fr
     with pytest.raises(ImportFailed) as caught:
         import_frames(engine, workbook_frames, username="test")
     found = {(i.sheet, i.row, i.column, i.code) for i in caught.value.issues}
-    assert {("nieuwkomers", 2, "voornaam", "bidi_override"), ("nieuwkomers", 3, "nieuwkomer_code", "bidi_override")} <= found
+    assert {
+        ("nieuwkomers", 2, "voornaam", "bidi_override"),
+        ("nieuwkomers", 3, "nieuwkomer_code", "bidi_override"),
+    } <= found
 
 
 def test_a_csv_field_over_the_csv_limit_gives_a_located_message(engine):
@@ -964,7 +1346,10 @@ def test_exports_never_crash_on_stored_control_characters(workbook_engine, sheet
     caplog.set_level(logging.DEBUG)
     code = sheets["nieuwkomers"].iloc[0]["nieuwkomer_code"]
     with workbook_engine.begin() as c:  # bypassing every check, as an old version could have stored it
-        c.execute(text("UPDATE newcomer SET first_name = :name WHERE code = :code"), {"name": "Zebu\x1blonia", "code": code})
+        c.execute(
+            text("UPDATE newcomer SET first_name = :name WHERE code = :code"),
+            {"name": "Zebu\x1blonia", "code": code},
+        )
         c.execute(text("UPDATE welcome_group SET notes = :notes"), {"notes": "bel\x07 en \x01"})
     coordinator = Scope.coordinator("coord")
     book = load_workbook(io.BytesIO(export.xlsx_bytes(export.export_frames(workbook_engine, coordinator))))
@@ -974,9 +1359,16 @@ def test_exports_never_crash_on_stored_control_characters(workbook_engine, sheet
         person = session.exec(select(Newcomer).where(Newcomer.code == code)).one()
     document = export_person(workbook_engine, coordinator, kind="newcomer", person_id=person.id)
     sheets_of_person = load_workbook(io.BytesIO(subject_access.to_xlsx(document, "nl")))
-    cells = [v for ws in sheets_of_person.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    cells = [
+        v
+        for ws in sheets_of_person.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, str)
+    ]
     assert any("Zebu\ufffdlonia" in v for v in cells)
     assert "Zebu" not in caplog.text
+
 
 # == issue 21: restores that cannot smuggle anything in (21.2) ===================================
 
@@ -1002,7 +1394,10 @@ def _tampered_backup(engine, tmp_path, sql: str, name: str = "kandidaat.db") -> 
 
 def _schema_objects(engine) -> set[tuple[str, str]]:
     with engine.connect() as c:
-        return {tuple(r) for r in c.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+        return {
+            tuple(r)
+            for r in c.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        }
 
 
 TAMPERED = {
@@ -1026,7 +1421,9 @@ TAMPERED = {
 
 
 @pytest.mark.parametrize("kind", list(TAMPERED))
-def test_restore_refuses_a_backup_whose_schema_is_not_exactly_a_known_revision(workbook_engine, tmp_path, dump_tables, kind):
+def test_restore_refuses_a_backup_whose_schema_is_not_exactly_a_known_revision(
+    workbook_engine, tmp_path, dump_tables, kind
+):
     from samenhier.backup import BackupError
     from samenhier.services import data
 
@@ -1034,8 +1431,10 @@ def test_restore_refuses_a_backup_whose_schema_is_not_exactly_a_known_revision(w
     candidate = _tampered_backup(workbook_engine, tmp_path, TAMPERED[kind])
     before, objects = dump_tables(workbook_engine), _schema_objects(workbook_engine)
 
-    for attempt in (lambda: data.check_restore(workbook_engine, coordinator, source=candidate),
-                    lambda: data.restore(workbook_engine, coordinator, source=candidate, safety_dir=tmp_path / "veilig")):
+    for attempt in (
+        lambda: data.check_restore(workbook_engine, coordinator, source=candidate),
+        lambda: data.restore(workbook_engine, coordinator, source=candidate, safety_dir=tmp_path / "veilig"),
+    ):
         with pytest.raises(BackupError) as refused:
             attempt()
         expected = "schema_mismatch" if kind == "dropped_column" else "unexpected_object"
@@ -1047,7 +1446,9 @@ def test_restore_refuses_a_backup_whose_schema_is_not_exactly_a_known_revision(w
     assert not (tmp_path / "veilig").exists()  # refused before the safety copy
 
 
-def test_after_a_refused_trigger_backup_erasure_leaves_the_name_nowhere(workbook_engine, tmp_path, workbook_sheets):
+def test_after_a_refused_trigger_backup_erasure_leaves_the_name_nowhere(
+    workbook_engine, tmp_path, workbook_sheets
+):
     """The attack end to end: the shadow-table trigger must not be in the store when a person is erased."""
     from samenhier.backup import BackupError
     from samenhier.models import Newcomer
@@ -1060,14 +1461,22 @@ def test_after_a_refused_trigger_backup_erasure_leaves_the_name_nowhere(workbook
     row = workbook_sheets["nieuwkomers"].iloc[0]
     with Session(workbook_engine) as s:
         person = s.exec(select(Newcomer).where(Newcomer.code == row["nieuwkomer_code"])).one()
-    privacy.erase_person(workbook_engine, coordinator, kind="newcomer", person_id=person.id, expected_version=person.version,
-                         confirm_code=person.code)
+    privacy.erase_person(
+        workbook_engine,
+        coordinator,
+        kind="newcomer",
+        person_id=person.id,
+        expected_version=person.version,
+        confirm_code=person.code,
+    )
     with workbook_engine.connect() as c:
         tables = [r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
             for values in c.exec_driver_sql(f'SELECT * FROM "{table}"'):  # noqa: S608 — names from sqlite_master
                 shown = " ".join(map(str, values))
-                assert row["e-mail"] not in shown and f"{row['voornaam']} {row['achternaam']}" not in shown, table
+                assert row["e-mail"] not in shown and f"{row['voornaam']} {row['achternaam']}" not in shown, (
+                    table
+                )
 
 
 def test_restore_rebuilds_the_store_through_the_migrations(workbook_engine, tmp_path, dump_tables):
@@ -1080,7 +1489,9 @@ def test_restore_rebuilds_the_store_through_the_migrations(workbook_engine, tmp_
     data.restore(workbook_engine, Scope.coordinator("anna"), source=made, safety_dir=tmp_path / "veilig")
     after = dump_tables(workbook_engine)
     assert _schema_objects(workbook_engine) == objects
-    assert {t: rows for t, rows in after.items() if t != "audit_event"} == {t: rows for t, rows in before.items() if t != "audit_event"}
+    assert {t: rows for t, rows in after.items() if t != "audit_event"} == {
+        t: rows for t, rows in before.items() if t != "audit_event"
+    }
 
 
 def test_restore_lists_account_changes_and_needs_them_confirmed(engine, tmp_path, dump_tables):
@@ -1093,13 +1504,22 @@ def test_restore_lists_account_changes_and_needs_them_confirmed(engine, tmp_path
     import sqlite3
     from contextlib import closing
 
-    with closing(sqlite3.connect(made)) as db:  # an extra coordinator, and bram deactivated, in the backup only
-        hash_, created = db.execute("SELECT password_hash, created_at FROM user_account WHERE username = 'anna'").fetchone()
-        db.execute("INSERT INTO user_account (username, password_hash, role, failed_logins, active, created_at, version) "
-                   "VALUES ('indringer', ?, 'coordinator', 0, 1, ?, 1)", (hash_, created))
+    with closing(
+        sqlite3.connect(made)
+    ) as db:  # an extra coordinator, and bram deactivated, in the backup only
+        hash_, created = db.execute(
+            "SELECT password_hash, created_at FROM user_account WHERE username = 'anna'"
+        ).fetchone()
+        db.execute(
+            "INSERT INTO user_account (username, password_hash, role, failed_logins, active, created_at, version) "
+            "VALUES ('indringer', ?, 'coordinator', 0, 1, ?, 1)",
+            (hash_, created),
+        )
         db.execute("UPDATE user_account SET active = 0 WHERE username = 'bram'")
         db.commit()
-    create_user(engine, "carla", PASSWORD, "coordinator")  # made after the backup: the restore would remove it
+    create_user(
+        engine, "carla", PASSWORD, "coordinator"
+    )  # made after the backup: the restore would remove it
     coordinator = Scope.coordinator("anna")
 
     info = data.check_restore(engine, coordinator, source=made)
@@ -1113,22 +1533,38 @@ def test_restore_lists_account_changes_and_needs_them_confirmed(engine, tmp_path
     before = dump_tables(engine)
     for confirmed in ((), info.accounts[:2]):  # nothing confirmed, or not all of it
         with pytest.raises(BackupError) as refused:
-            data.restore(engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=confirmed)
+            data.restore(
+                engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=confirmed
+            )
         assert refused.value.code == "accounts_unconfirmed"
         assert dump_tables(engine) == before
 
-    data.restore(engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=info.accounts)
+    data.restore(
+        engine, coordinator, source=made, safety_dir=tmp_path / "veilig", confirmed_accounts=info.accounts
+    )
     with engine.connect() as c:
-        assert sorted(r[0] for r in c.exec_driver_sql("SELECT username FROM user_account")) == ["anna", "bram", "indringer"]
+        assert sorted(r[0] for r in c.exec_driver_sql("SELECT username FROM user_account")) == [
+            "anna",
+            "bram",
+            "indringer",
+        ]
         changes = c.exec_driver_sql("SELECT changes FROM audit_event WHERE action = 'restore'").scalar_one()
-    assert '"added": ["indringer"]' in changes and '"removed": ["carla"]' in changes and '"changed": ["bram"]' in changes
+    assert (
+        '"added": ["indringer"]' in changes
+        and '"removed": ["carla"]' in changes
+        and '"changed": ["bram"]' in changes
+    )
 
 
 def test_restore_refuses_a_300_mb_backup_before_reading_it(workbook_engine, tmp_path, dump_tables):
     from samenhier.backup import BackupError
     from samenhier.services import data
 
-    candidate = _tampered_backup(workbook_engine, tmp_path, "CREATE TABLE rommel (x BLOB); INSERT INTO rommel VALUES (zeroblob(300000000));")
+    candidate = _tampered_backup(
+        workbook_engine,
+        tmp_path,
+        "CREATE TABLE rommel (x BLOB); INSERT INTO rommel VALUES (zeroblob(300000000));",
+    )
     assert candidate.stat().st_size > 300_000_000
     before = dump_tables(workbook_engine)
     with pytest.raises(BackupError) as refused:
@@ -1136,7 +1572,9 @@ def test_restore_refuses_a_300_mb_backup_before_reading_it(workbook_engine, tmp_
     assert refused.value.code == "too_large"
     assert "200 MB" in refused.value.message("nl")
     with pytest.raises(BackupError):
-        data.restore(workbook_engine, Scope.coordinator("anna"), source=candidate, safety_dir=tmp_path / "veilig")
+        data.restore(
+            workbook_engine, Scope.coordinator("anna"), source=candidate, safety_dir=tmp_path / "veilig"
+        )
     assert dump_tables(workbook_engine) == before
 
 
@@ -1146,7 +1584,12 @@ def test_restore_refuses_a_300_mb_backup_before_reading_it(workbook_engine, tmp_
 def _active_matches(engine) -> list[tuple[int, int]]:
     """(newcomer id, group id) of every running match, by group id."""
     with engine.connect() as c:
-        return [tuple(r) for r in c.exec_driver_sql("SELECT newcomer_id, group_id FROM \"match\" WHERE status = 'actief' ORDER BY group_id")]
+        return [
+            tuple(r)
+            for r in c.exec_driver_sql(
+                "SELECT newcomer_id, group_id FROM \"match\" WHERE status = 'actief' ORDER BY group_id"
+            )
+        ]
 
 
 def _text_anywhere(engine, needles: tuple[str, ...]) -> list[str]:
@@ -1164,33 +1607,79 @@ def _text_anywhere(engine, needles: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.both_backends
-def test_erasure_reaches_notes_in_every_group_surnames_and_possessives_and_a_later_import(workbook_engine, tmp_path):
+def test_erasure_reaches_notes_in_every_group_surnames_and_possessives_and_a_later_import(
+    workbook_engine, tmp_path
+):
     from samenhier.models import Newcomer
     from samenhier.services import data, meetings, privacy, progress, records
 
     anna = Scope.coordinator("anna")
     matches = _active_matches(workbook_engine)
     (newcomer_id, her_group), other_a, other_b = matches[0], matches[1][1], matches[2][1]
-    records.update_newcomer(workbook_engine, anna, newcomer_id=newcomer_id, expected_version=1,
-                            changes={"first_name": "Zebulonia", "last_name": "Quagmirest"})
+    records.update_newcomer(
+        workbook_engine,
+        anna,
+        newcomer_id=newcomer_id,
+        expected_version=1,
+        changes={"first_name": "Zebulonia", "last_name": "Quagmirest"},
+    )
     # The review's residues: a check-in in another group naming her, her surname alone in another group's
     # meeting note, and the Dutch genitive in her own group's note (and so in its audit copy).
-    progress.add_check_in(workbook_engine, anna, group_id=other_a, date=AS_OF, assessment="goed",
-                          text="Samen met groep van Zebulonia Quagmirest gekookt")
-    meetings.log_meeting(workbook_engine, anna, group_id=other_b, date=AS_OF, kind="online", duration_minutes=30,
-                         members_present=1, newcomers_present=0, note="Quagmirest kwam langs")
-    meetings.log_meeting(workbook_engine, anna, group_id=her_group, date=AS_OF, kind="online", duration_minutes=30,
-                         members_present=1, newcomers_present=0, note="Zebulonias dochter speelde mee")
+    progress.add_check_in(
+        workbook_engine,
+        anna,
+        group_id=other_a,
+        date=AS_OF,
+        assessment="goed",
+        text="Samen met groep van Zebulonia Quagmirest gekookt",
+    )
+    meetings.log_meeting(
+        workbook_engine,
+        anna,
+        group_id=other_b,
+        date=AS_OF,
+        kind="online",
+        duration_minutes=30,
+        members_present=1,
+        newcomers_present=0,
+        note="Quagmirest kwam langs",
+    )
+    meetings.log_meeting(
+        workbook_engine,
+        anna,
+        group_id=her_group,
+        date=AS_OF,
+        kind="online",
+        duration_minutes=30,
+        members_present=1,
+        newcomers_present=0,
+        note="Zebulonias dochter speelde mee",
+    )
     untouched = "Samen gekookt met de buren"
-    meetings.log_meeting(workbook_engine, anna, group_id=other_a, date=AS_OF, kind="online", duration_minutes=30,
-                         members_present=1, newcomers_present=0, note=untouched)
+    meetings.log_meeting(
+        workbook_engine,
+        anna,
+        group_id=other_a,
+        date=AS_OF,
+        kind="online",
+        duration_minutes=30,
+        members_present=1,
+        newcomers_present=0,
+        note=untouched,
+    )
     export = tmp_path / "export-voor-het-wissen.xlsx"
     export.write_bytes(data.export_store(workbook_engine, anna, fmt="xlsx"))
     with Session(workbook_engine) as s:
         person = s.get(Newcomer, newcomer_id)
 
-    privacy.erase_person(workbook_engine, anna, kind="newcomer", person_id=newcomer_id, expected_version=person.version,
-                         confirm_code=person.code)
+    privacy.erase_person(
+        workbook_engine,
+        anna,
+        kind="newcomer",
+        person_id=newcomer_id,
+        expected_version=person.version,
+        confirm_code=person.code,
+    )
     assert _text_anywhere(workbook_engine, ("Zebulonia", "Quagmirest")) == []
     assert _text_anywhere(workbook_engine, (untouched,))  # a note naming nobody stays
 
@@ -1206,10 +1695,18 @@ def test_erasure_reaches_notes_in_every_group_surnames_and_possessives_and_a_lat
 def test_the_register_recognises_names_without_holding_them():
     from samenhier.privacy import PersonMatcher
 
-    person = SimpleNamespace(id=7, first_name="Daan", last_name="van der Berg", email="daan@voorbeeld.nl", phone="06-12345678")
+    person = SimpleNamespace(
+        id=7, first_name="Daan", last_name="van der Berg", email="daan@voorbeeld.nl", phone="06-12345678"
+    )
     plain = PersonMatcher.for_person(person, "member")
     hashed = PersonMatcher.from_hashes([(plain.hashes(), "L0007")], longest=plain.longest)
-    for note in ("Berg kwam langs", "Daans fiets", "Daan's fiets", "familie Van der Berg", "belde 0612345678"):
+    for note in (
+        "Berg kwam langs",
+        "Daans fiets",
+        "Daan's fiets",
+        "familie Van der Berg",
+        "belde 0612345678",
+    ):
         assert plain.names(note) and hashed.names(note), note
     for note in ("Bergen op Zoom", "Daantje", "samen gekookt"):
         assert not plain.names(note) and not hashed.names(note), note
@@ -1220,7 +1717,9 @@ def test_the_register_recognises_names_without_holding_them():
 
 
 @pytest.mark.both_backends
-def test_a_rematched_newcomers_old_answers_cannot_be_read_or_overwritten_by_the_new_group(workbook_engine, sheets):
+def test_a_rematched_newcomers_old_answers_cannot_be_read_or_overwritten_by_the_new_group(
+    workbook_engine, sheets
+):
     from samenhier.models import Newcomer, SurveyResponse
     from samenhier.services import surveys
     from samenhier.services.common import ValidationFailed, VersionConflict
@@ -1228,26 +1727,48 @@ def test_a_rematched_newcomers_old_answers_cannot_be_read_or_overwritten_by_the_
     answers, groups = sheets["enquetes"], sheets["groepen"]
     old = answers[(answers["rol"] == "nieuwkomer") & (answers["meting"] == "nulmeting")].iloc[0]
     builder_of = dict(zip(groups["groep_code"], groups["community_builder"], strict=True))
-    new_code = next(c for c, b in builder_of.items() if isinstance(b, str) and b != builder_of[old["groep_code"]])
+    new_code = next(
+        c for c, b in builder_of.items() if isinstance(b, str) and b != builder_of[old["groep_code"]]
+    )
     with Session(workbook_engine) as s:
         newcomer = s.exec(select(Newcomer).where(Newcomer.code == old["respondent_code"])).one()
-        response = s.exec(select(SurveyResponse).where(SurveyResponse.newcomer_id == newcomer.id,
-                                                       SurveyResponse.wave == "nulmeting")).one()
+        response = s.exec(
+            select(SurveyResponse).where(
+                SurveyResponse.newcomer_id == newcomer.id, SurveyResponse.wave == "nulmeting"
+            )
+        ).one()
     with workbook_engine.begin() as c:  # re-matched with a group of another community builder
-        new_group = c.execute(text("SELECT id FROM welcome_group WHERE code = :c"), {"c": new_code}).scalar_one()
-        c.execute(text("INSERT INTO \"match\" (group_id, newcomer_id, proposed_date, started_date, status, end_reason, version) "
-                       "VALUES (:g, :n, :d, :d, 'actief', '', 1)"), {"g": new_group, "n": newcomer.id, "d": dt.date(2026, 11, 1)})
+        new_group = c.execute(
+            text("SELECT id FROM welcome_group WHERE code = :c"), {"c": new_code}
+        ).scalar_one()
+        c.execute(
+            text(
+                'INSERT INTO "match" (group_id, newcomer_id, proposed_date, started_date, status, end_reason, version) '
+                "VALUES (:g, :n, :d, :d, 'actief', '', 1)"
+            ),
+            {"g": new_group, "n": newcomer.id, "d": dt.date(2026, 11, 1)},
+        )
     new_builder = builder(workbook_engine, builder_of[new_code])
-    args = dict(group_id=new_group, role="nieuwkomer", person_id=newcomer.id, wave="nulmeting", date=dt.date(2026, 11, 10),
-                answers={"emptiness": "ja"})
+    args = dict(
+        group_id=new_group,
+        role="nieuwkomer",
+        person_id=newcomer.id,
+        wave="nulmeting",
+        date=dt.date(2026, 11, 10),
+        answers={"emptiness": "ja"},
+    )
 
     for expected_version in (None, response.version):  # a conflict showing the old answers, or an overwrite
         with pytest.raises(AccessDenied) as denied:
-            surveys.save_survey_response(workbook_engine, new_builder, **args, expected_version=expected_version)
+            surveys.save_survey_response(
+                workbook_engine, new_builder, **args, expected_version=expected_version
+            )
         assert not isinstance(denied.value, VersionConflict)
     # an answer dated while the newcomer was in the old group does not belong to the new one
     with pytest.raises(ValidationFailed) as refused:
-        surveys.save_survey_response(workbook_engine, new_builder, **{**args, "wave": "tussenmeting", "date": response.date})
+        surveys.save_survey_response(
+            workbook_engine, new_builder, **{**args, "wave": "tussenmeting", "date": response.date}
+        )
     assert [(e.field, e.code) for e in refused.value.errors] == [("person", "survey_person")]
     with Session(workbook_engine) as s:
         assert s.get(SurveyResponse, response.id) == response  # untouched, still in the old group
@@ -1260,6 +1781,7 @@ def test_audit_search_treats_percent_and_underscore_as_text_and_survives_a_huge_
     coordinator = create_user(engine, "anna", PASSWORD, "coordinator")
     create_user(engine, "bram_x", PASSWORD, "coordinator")
     create_user(engine, "bramax", PASSWORD, "coordinator")
+
     def found(search: str) -> set[str]:
         events = audit_events(engine, coordinator, search=search).events
         return set(events["record_code"])
@@ -1283,14 +1805,21 @@ def test_the_store_and_its_wal_and_shm_files_are_private_whoever_creates_them(tm
         with engine.connect() as reader:  # an open connection keeps -wal and -shm in place
             reader.exec_driver_sql("SELECT count(*) FROM welcome_group").all()
             with engine.begin() as writer:
-                writer.exec_driver_sql("INSERT INTO municipality (name, cbs_code) VALUES ('Testdorp', 'GM9999')")
-            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir() if p.name.startswith("nieuw.db")}
+                writer.exec_driver_sql(
+                    "INSERT INTO municipality (name, cbs_code) VALUES ('Testdorp', 'GM9999')"
+                )
+            modes = {
+                p.name: stat.S_IMODE(p.stat().st_mode)
+                for p in tmp_path.iterdir()
+                if p.name.startswith("nieuw.db")
+            }
         engine.dispose()
         get_engine.cache_clear()
     finally:
         os.umask(before)
     assert set(modes) == {"nieuw.db", "nieuw.db-wal", "nieuw.db-shm"}
     assert modes == dict.fromkeys(modes, 0o600)
+
 
 # -- sessions: rights from the store on every run (issue 21 item 1) -----------------------------------
 
@@ -1320,8 +1849,16 @@ def test_a_demoted_coordinator_loses_coordinator_access_in_the_open_session(work
     token = users.log_in(workbook_engine, "anna", PASSWORD).token
     assert sessions.resume(workbook_engine, token).scope.is_coordinator
     anna = _user(workbook_engine, "anna")
-    records.update_user_account(workbook_engine, boris, user_id=anna.id, expected_version=anna.version,
-                                changes={"role": "community_builder", "community_builder_id": _builder_id(workbook_engine, "Joris Kramer")})
+    records.update_user_account(
+        workbook_engine,
+        boris,
+        user_id=anna.id,
+        expected_version=anna.version,
+        changes={
+            "role": "community_builder",
+            "community_builder_id": _builder_id(workbook_engine, "Joris Kramer"),
+        },
+    )
     resumed = sessions.resume(workbook_engine, token)
     assert resumed.scope is None and resumed.reason == "rights"
     # The session stays ended; a new login gets the new, smaller rights.
@@ -1337,7 +1874,9 @@ def test_a_password_reset_ends_the_open_sessions(engine):
     boris = _second_coordinator(engine)
     tabs = [users.log_in(engine, "anna", PASSWORD).token for _ in range(2)]  # two browsers
     anna = _user(engine, "anna")
-    records.reset_password(engine, boris, user_id=anna.id, expected_version=anna.version, new_password="nieuw-lang-wachtwoord")
+    records.reset_password(
+        engine, boris, user_id=anna.id, expected_version=anna.version, new_password="nieuw-lang-wachtwoord"
+    )
     assert [sessions.resume(engine, t).scope for t in tabs] == [None, None]
 
 
@@ -1364,8 +1903,15 @@ def test_after_a_restore_that_lacks_the_account_its_session_ends(engine, tmp_pat
     token = users.log_in(engine, "anna", PASSWORD).token
     boris = users.log_in(engine, "boris", PASSWORD).token
     assert sessions.resume(engine, token).scope == Scope.coordinator("anna")
-    restore_backup(engine, before, safety_dir=tmp_path / "safety", confirmed_accounts=tuple(check_backup(before, engine).accounts))
-    assert sessions.resume(engine, boris).scope == Scope.coordinator("boris")  # unchanged in the backup: stays
+    restore_backup(
+        engine,
+        before,
+        safety_dir=tmp_path / "safety",
+        confirmed_accounts=tuple(check_backup(before, engine).accounts),
+    )
+    assert sessions.resume(engine, boris).scope == Scope.coordinator(
+        "boris"
+    )  # unchanged in the backup: stays
     assert sessions.resume(engine, token).scope is None
 
 
@@ -1377,8 +1923,16 @@ def test_an_open_app_session_follows_a_demotion_on_its_next_run(workbook_engine)
     at = run_app(Scope.coordinator("anna"))
     assert at.session_state["scope"].is_coordinator
     anna = _user(workbook_engine, "anna")
-    records.update_user_account(workbook_engine, boris, user_id=anna.id, expected_version=anna.version,
-                                changes={"role": "community_builder", "community_builder_id": _builder_id(workbook_engine, "Joris Kramer")})
+    records.update_user_account(
+        workbook_engine,
+        boris,
+        user_id=anna.id,
+        expected_version=anna.version,
+        changes={
+            "role": "community_builder",
+            "community_builder_id": _builder_id(workbook_engine, "Joris Kramer"),
+        },
+    )
     at.run()
     assert "scope" not in at.session_state
     assert any("gewijzigd" in w.value for w in at.warning)
@@ -1433,7 +1987,9 @@ def test_repeated_failed_logins_are_summarised_in_the_audit_trail(engine):
         with pytest.raises(LoginFailed):
             users.log_in(engine, "anna", "geraden-wachtwoord", client="203.0.113.9")
     with engine.connect() as c:
-        rows = c.execute(text("SELECT changes FROM audit_event WHERE action = 'login_failed'")).scalars().all()
+        rows = (
+            c.execute(text("SELECT changes FROM audit_event WHERE action = 'login_failed'")).scalars().all()
+        )
     assert 1 <= len(rows) <= 3  # was one row per attempt (200)
     assert '"attempts": 5' in rows[-1]  # the summary says how many
 
@@ -1514,7 +2070,9 @@ def test_the_login_form_shows_busy_a_moment_please(engine, monkeypatch):
 # -- account points (issue 21 item 8) ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("weak", ["password123", "wachtwoord123", "welkom12345", "1234567890", "qwertyuiop12", "samenhier2026"])
+@pytest.mark.parametrize(
+    "weak", ["password123", "wachtwoord123", "welkom12345", "1234567890", "qwertyuiop12", "samenhier2026"]
+)
 def test_common_and_weak_passwords_are_refused(engine, weak):
     with pytest.raises(users.UserError) as refused:
         create_user(engine, "anna", weak, "coordinator")
@@ -1527,11 +2085,15 @@ def test_weak_passwords_are_refused_in_beheer_and_on_reset(engine):
 
     boris = _second_coordinator(engine)
     with pytest.raises(ValidationFailed) as refused:
-        records.create_user_account(engine, boris, values={"username": "anna", "password": "welkom12345", "role": "coordinator"})
+        records.create_user_account(
+            engine, boris, values={"username": "anna", "password": "welkom12345", "role": "coordinator"}
+        )
     assert [e.code for e in refused.value.errors] == ["password_weak"]
     me = _user(engine, "boris")
     with pytest.raises(ValidationFailed):
-        records.reset_password(engine, boris, user_id=me.id, expected_version=me.version, new_password="wachtwoord123")
+        records.reset_password(
+            engine, boris, user_id=me.id, expected_version=me.version, new_password="wachtwoord123"
+        )
 
 
 def test_user_names_are_nfkc_normalised_and_log_in_either_way(engine):
@@ -1546,8 +2108,17 @@ def test_user_names_outside_the_allowed_characters_are_refused(engine, name):
     assert refused.value.code == "invalid"
 
 
-@pytest.mark.parametrize(("existing", "lookalike"), [("maria", "rnaria"), ("lisa", "l1sa"), ("j.devries", "jdevries"),
-                                                     ("anna", "anna."), ("boris", "b0ris"), ("willem", "wilIem")])
+@pytest.mark.parametrize(
+    ("existing", "lookalike"),
+    [
+        ("maria", "rnaria"),
+        ("lisa", "l1sa"),
+        ("j.devries", "jdevries"),
+        ("anna", "anna."),
+        ("boris", "b0ris"),
+        ("willem", "wilIem"),
+    ],
+)
 def test_user_names_confusable_with_an_existing_one_are_refused(engine, existing, lookalike):
     create_user(engine, existing, PASSWORD, "coordinator")
     with pytest.raises(users.UserError) as refused:
@@ -1561,7 +2132,9 @@ def test_confusable_names_are_refused_in_beheer(engine):
 
     boris = _second_coordinator(engine)
     with pytest.raises(ValidationFailed) as refused:
-        records.create_user_account(engine, boris, values={"username": "b0ris", "password": PASSWORD, "role": "coordinator"})
+        records.create_user_account(
+            engine, boris, values={"username": "b0ris", "password": PASSWORD, "role": "coordinator"}
+        )
     assert [e.code for e in refused.value.errors] == ["username_confusable"]
 
 
@@ -1573,4 +2146,7 @@ def test_the_page_clears_itself_after_the_idle_timeout():
     source = (PROJECT_ROOT / "app.py").read_text(encoding="utf-8")
     assert "ui.end_session_when_idle()" in source
     assert ui_session.IDLE_CHECK_SECONDS <= 60
-    assert "run_every" in inspect.getsource(ui_session).split("def end_session_when_idle")[0].rsplit("\n\n", 2)[-1]
+    assert (
+        "run_every"
+        in inspect.getsource(ui_session).split("def end_session_when_idle")[0].rsplit("\n\n", 2)[-1]
+    )

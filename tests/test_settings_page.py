@@ -17,7 +17,9 @@ ANNA = Scope.coordinator("anna")
 @pytest.fixture
 def accounts(workbook_engine):
     create_user(workbook_engine, "anna", "een-lang-wachtwoord", "coordinator")
-    joris = create_user(workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
+    joris = create_user(
+        workbook_engine, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer"
+    )
     return workbook_engine, joris
 
 
@@ -34,7 +36,9 @@ def _submit(at, label: str):
 def test_a_builder_turns_the_digest_off_and_changes_address_and_language(accounts):
     engine, joris = accounts
     user = _account(engine, "joris")
-    assert user.email == "joris.kramer0@voorbeeld.nl"  # the builder's address from the workbook, taken at creation
+    assert (
+        user.email == "joris.kramer0@voorbeeld.nl"
+    )  # the builder's address from the workbook, taken at creation
     at = run_app(joris, page="views/my_settings.py")
     assert not at.exception, [e.value for e in at.exception]
     prefix = f"settings-{user.id}"
@@ -49,7 +53,9 @@ def test_a_builder_turns_the_digest_off_and_changes_address_and_language(account
     user = _account(engine, "joris")
     assert (user.email, user.weekly_digest, user.language) == ("joris@samenhier.example", False, "en")
     with Session(engine) as session:
-        event = session.exec(select(AuditEvent).where(AuditEvent.table_name == "user_account", AuditEvent.action == "update")).one()
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.table_name == "user_account", AuditEvent.action == "update")
+        ).one()
     assert event.username == "joris" and event.record_code == "joris"
 
 

@@ -32,12 +32,18 @@ def clean(monkeypatch, tmp_path):
 
 def test_defaults(clean):
     got = get_settings()
-    assert (got.inactive_after_days, got.lang, got.today, got.database_url) == (21, "nl", None, "sqlite:///db/samenhier.db")
+    assert (got.inactive_after_days, got.lang, got.today, got.database_url) == (
+        21,
+        "nl",
+        None,
+        "sqlite:///db/samenhier.db",
+    )
 
 
 def test_a_dot_env_file_beats_the_default_and_the_environment_beats_it(clean, monkeypatch):
-    (clean / ".env").write_text("SAMENHIER_INACTIVE_AFTER_DAYS=30\nSAMENHIER_LANG=en\nSAMENHIER_TODAY=2026-03-02\n",
-                                encoding="utf-8")
+    (clean / ".env").write_text(
+        "SAMENHIER_INACTIVE_AFTER_DAYS=30\nSAMENHIER_LANG=en\nSAMENHIER_TODAY=2026-03-02\n", encoding="utf-8"
+    )
     got = get_settings()
     assert (got.inactive_after_days, got.lang) == (30, "en")
     assert today() == dt.date(2026, 3, 2)  # the clock takes the peildatum from the same place
@@ -52,7 +58,9 @@ def test_the_database_url_comes_from_the_settings(clean, monkeypatch):
     store = clean / "elders.db"
     (clean / ".env").write_text(f"SAMENHIER_DATABASE_URL=sqlite:///{store}\n", encoding="utf-8")
     assert database_url() == f"sqlite:///{store}"
-    assert database_url(f"sqlite:///{clean / 'optie.db'}") == f"sqlite:///{clean / 'optie.db'}"  # --database-url wins
+    assert (
+        database_url(f"sqlite:///{clean / 'optie.db'}") == f"sqlite:///{clean / 'optie.db'}"
+    )  # --database-url wins
 
 
 def test_a_secret_file_beats_the_default_and_loses_to_dot_env(clean, monkeypatch):
@@ -75,13 +83,16 @@ def test_an_empty_variable_counts_as_unset(clean, monkeypatch):
     assert (get_settings().today, get_settings().min_group_size) == (None, 3)
 
 
-@pytest.mark.parametrize(("variable", "value", "says"), [
-    ("SAMENHIER_TODAY", "2025-13-01", "month"),
-    ("SAMENHIER_LANG", "de", "'nl' or 'en'"),
-    ("SAMENHIER_MIN_GROUP_SIZE", "drie", "integer"),
-    ("SAMENHIER_SMTP_PORT", "70000", "less than or equal to 65535"),
-    ("SAMENHIER_SMTP_STARTTLS", "misschien", "boolean"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("SAMENHIER_TODAY", "2025-13-01", "month"),
+        ("SAMENHIER_LANG", "de", "'nl' or 'en'"),
+        ("SAMENHIER_MIN_GROUP_SIZE", "drie", "integer"),
+        ("SAMENHIER_SMTP_PORT", "70000", "less than or equal to 65535"),
+        ("SAMENHIER_SMTP_STARTTLS", "misschien", "boolean"),
+    ],
+)
 def test_a_bad_value_is_refused_naming_the_variable_and_the_value(clean, monkeypatch, variable, value, says):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as refused:
@@ -92,7 +103,9 @@ def test_a_bad_value_is_refused_naming_the_variable_and_the_value(clean, monkeyp
 
 def test_a_bad_value_in_dot_env_is_named_too(clean):
     (clean / ".env").write_text("SAMENHIER_BACKUP_KEEP=-1\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match=r"SAMENHIER_BACKUP_KEEP='-1': Input should be greater than or equal to 0"):
+    with pytest.raises(
+        SettingsError, match=r"SAMENHIER_BACKUP_KEEP='-1': Input should be greater than or equal to 0"
+    ):
         get_settings()
 
 

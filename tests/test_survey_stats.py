@@ -43,20 +43,24 @@ def answers(emotional, social) -> dict[str, str | None]:
 
 # Scoring: hand-worked answer patterns ------------------------------------------------------------
 
-@pytest.mark.parametrize(("emotional", "social", "expected"), [
-    # (emotional answers), (social answers), (emotional, social, total) worked out by hand
-    (("nee", "nee", "nee"), ("ja", "ja", "ja"), (0, 0, 0)),
-    (("ja", "ja", "ja"), ("nee", "nee", "nee"), (3, 3, 6)),
-    # min of meer on an emotional item counts as lonely: 1 + 0 + 0
-    (("min of meer", "nee", "nee"), ("ja", "ja", "ja"), (1, 0, 1)),
-    # min of meer on a social item counts as lonely too: 0 + 0 + 1
-    (("nee", "nee", "nee"), ("ja", "ja", "min of meer"), (0, 1, 1)),
-    # min of meer on both kinds: emotional 1 + 1 + 0 = 2, social 1 + 0 + 0 = 1, total 3
-    (("min of meer", "ja", "nee"), ("min of meer", "ja", "ja"), (2, 1, 3)),
-    (("min of meer",) * 3, ("min of meer",) * 3, (3, 3, 6)),
-    # "ja" on a social item is the not-lonely answer: social 0 + 1 + 0
-    (("nee", "nee", "nee"), ("ja", "nee", "ja"), (0, 1, 1)),
-])
+
+@pytest.mark.parametrize(
+    ("emotional", "social", "expected"),
+    [
+        # (emotional answers), (social answers), (emotional, social, total) worked out by hand
+        (("nee", "nee", "nee"), ("ja", "ja", "ja"), (0, 0, 0)),
+        (("ja", "ja", "ja"), ("nee", "nee", "nee"), (3, 3, 6)),
+        # min of meer on an emotional item counts as lonely: 1 + 0 + 0
+        (("min of meer", "nee", "nee"), ("ja", "ja", "ja"), (1, 0, 1)),
+        # min of meer on a social item counts as lonely too: 0 + 0 + 1
+        (("nee", "nee", "nee"), ("ja", "ja", "min of meer"), (0, 1, 1)),
+        # min of meer on both kinds: emotional 1 + 1 + 0 = 2, social 1 + 0 + 0 = 1, total 3
+        (("min of meer", "ja", "nee"), ("min of meer", "ja", "ja"), (2, 1, 3)),
+        (("min of meer",) * 3, ("min of meer",) * 3, (3, 3, 6)),
+        # "ja" on a social item is the not-lonely answer: social 0 + 1 + 0
+        (("nee", "nee", "nee"), ("ja", "nee", "ja"), (0, 1, 1)),
+    ],
+)
 def test_score_complete_answers(emotional, social, expected):
     s = score(answers(emotional, social))
     assert (s.emotional, s.social, s.total) == expected
@@ -85,9 +89,18 @@ def test_two_missing_items_leave_the_total_missing():
     assert (s.emotional, s.social, s.total) == (None, 1, None)
 
 
-@pytest.mark.parametrize(("total", "expected"), [
-    (0, Band.NOT_LONELY), (1, Band.NOT_LONELY), (2, Band.MODERATE), (4, Band.MODERATE), (5, Band.SEVERE), (6, Band.SEVERE), (None, None),
-])
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (0, Band.NOT_LONELY),
+        (1, Band.NOT_LONELY),
+        (2, Band.MODERATE),
+        (4, Band.MODERATE),
+        (5, Band.SEVERE),
+        (6, Band.SEVERE),
+        (None, None),
+    ],
+)
 def test_bands(total, expected):
     assert band(total) == expected
 
@@ -105,11 +118,16 @@ def test_sql_scoring_equals_python_scoring_for_every_answer_pattern(db_url):
     engine = create_engine(db_url)
     table = Table("patterns", MetaData(), *(Column(item, String, nullable=True) for item in LONELINESS_ITEMS))
     table.metadata.create_all(engine)
-    patterns = [dict(zip(LONELINESS_ITEMS, p, strict=True)) for p in itertools.product([None, "ja", "min of meer", "nee"], repeat=6)]
+    patterns = [
+        dict(zip(LONELINESS_ITEMS, p, strict=True))
+        for p in itertools.product([None, "ja", "min of meer", "nee"], repeat=6)
+    ]
     with engine.begin() as c:
         c.execute(table.insert(), patterns)
         scores = score_sql({item: table.c[item] for item in LONELINESS_ITEMS})
-        rows = c.execute(select(*table.c, scores.emotional, scores.social, scores.total, band_sql(scores.total))).all()
+        rows = c.execute(
+            select(*table.c, scores.emotional, scores.social, scores.total, band_sql(scores.total))
+        ).all()
     assert len(rows) == 4096
     for row in rows:
         given = dict(zip(LONELINESS_ITEMS, row[:6], strict=True))
@@ -120,6 +138,7 @@ def test_sql_scoring_equals_python_scoring_for_every_answer_pattern(db_url):
 
 
 # Wilson interval ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("k", "n"), [(31, 44), (0, 5), (5, 5), (1, 2), (114, 252), (27, 44)])
 def test_wilson_interval_matches_the_formula(k, n):
@@ -154,6 +173,7 @@ def test_add_shares_and_suppress_small():
 
 # Paired change -----------------------------------------------------------------------------------
 
+
 def test_paired_change_by_hand():
     d = [-2, -1, -1, 0, 1, -3]
     result = paired_change(d)
@@ -172,7 +192,10 @@ def test_paired_change_by_hand():
     # only for no positive rank or one of the three rank-3 differences positive: 4 patterns; two-sided
     # p = 2 · 4/32 = 0.25. The same by enumeration:
     ranks = [5, 3, 3, 3, 6]
-    sums = [sum(r for r, s in zip(ranks, signs, strict=True) if s) for signs in itertools.product([0, 1], repeat=5)]
+    sums = [
+        sum(r for r, s in zip(ranks, signs, strict=True) if s)
+        for signs in itertools.product([0, 1], repeat=5)
+    ]
     assert sum(s <= 3 for s in sums) == 4
     assert result.p_value == pytest.approx(2 * 4 / 32)
     # Sign test: of the 5 who changed, 4 went down and 1 up; under H0 Binomial(5, ½):
@@ -217,21 +240,54 @@ def test_paired_change_from_counts_expands_the_distribution():
 
 # Summaries ---------------------------------------------------------------------------------------
 
+
 def test_paired_summary_sentence_in_both_languages():
-    summary = pd.DataFrame([
-        dict(role="nieuwkomer", measure="loneliness", n=44, decreased=31, same=9, increased=4, mean_change=-1.25, ci_low=-1.6,
-             ci_high=-0.84, p_value=0.0004, suppressed=False),
-        dict(role="nieuwkomer", measure="feel_at_home", n=3, decreased=0, same=1, increased=2, mean_change=0.7, ci_low=0.1,
-             ci_high=1.2, p_value=0.5, suppressed=True),
-    ])
+    summary = pd.DataFrame(
+        [
+            dict(
+                role="nieuwkomer",
+                measure="loneliness",
+                n=44,
+                decreased=31,
+                same=9,
+                increased=4,
+                mean_change=-1.25,
+                ci_low=-1.6,
+                ci_high=-0.84,
+                p_value=0.0004,
+                suppressed=False,
+            ),
+            dict(
+                role="nieuwkomer",
+                measure="feel_at_home",
+                n=3,
+                decreased=0,
+                same=1,
+                increased=2,
+                mean_change=0.7,
+                ci_low=0.1,
+                ci_high=1.2,
+                p_value=0.5,
+                suppressed=True,
+            ),
+        ]
+    )
     nl = paired_summary(summary, "nieuwkomer", "nl")
-    assert nl.startswith("Van de 44 nieuwkomers met een nul- en eindmeting is de eenzaamheidsscore bij 31 gedaald, "
-                         "bij 9 gelijk gebleven en bij 4 gestegen; gemiddeld −1,2 punt (95%-interval −1,6 tot −0,8)")
+    assert nl.startswith(
+        "Van de 44 nieuwkomers met een nul- en eindmeting is de eenzaamheidsscore bij 31 gedaald, "
+        "bij 9 gelijk gebleven en bij 4 gestegen; gemiddeld −1,2 punt (95%-interval −1,6 tot −0,8)"
+    )
     assert "waarschijnlijk geen toeval (Wilcoxon-toets, p < 0,001)" in nl
-    assert "Te weinig nieuwkomers met een nul- en eindmeting om de verandering in thuis voelen te tonen." in nl
+    assert (
+        "Te weinig nieuwkomers met een nul- en eindmeting om de verandering in thuis voelen te tonen." in nl
+    )
     en = paired_summary(summary, "nieuwkomer", "en")
-    assert en.startswith("Of the 44 newcomers with a baseline and an end survey, the loneliness score went down for 31")
-    assert paired_summary(summary, "lid", "nl") == "Nog geen leden met zowel een nulmeting als een eindmeting."
+    assert en.startswith(
+        "Of the 44 newcomers with a baseline and an end survey, the loneliness score went down for 31"
+    )
+    assert (
+        paired_summary(summary, "lid", "nl") == "Nog geen leden met zowel een nulmeting als een eindmeting."
+    )
 
 
 def test_p_values_for_people():
@@ -244,11 +300,33 @@ def test_p_values_for_people():
 def test_dynamic_message_keys_exist_in_both_catalogs():
     """Keys built at run time (not found by tests/test_i18n.py's extractor)."""
     keys = [f"surveys.item.{i}" for i in LONELINESS_ITEMS] + [f"surveys.field.{i}" for i in LONELINESS_ITEMS]
-    keys += [f"surveys.field.{f}" for f in ("date", "person", "wave", "answers", "feel_at_home", "self_reported_change", "new_contacts")]
-    keys += [f"surveys.{kind}.{m}" for kind in ("measure", "summary.paired", "summary.paired_few") for m in ("loneliness", "feel_at_home")]
+    keys += [
+        f"surveys.field.{f}"
+        for f in ("date", "person", "wave", "answers", "feel_at_home", "self_reported_change", "new_contacts")
+    ]
+    keys += [
+        f"surveys.{kind}.{m}"
+        for kind in ("measure", "summary.paired", "summary.paired_few")
+        for m in ("loneliness", "feel_at_home")
+    ]
     keys += ["surveys.people.nieuwkomer", "surveys.people.lid"]
-    keys += [f"validation.survey_{c}" for c in ("person", "wave", "date_required", "date_future", "answer", "feel_at_home", "end_only",
-                                                "change", "new_contacts", "empty", "not_after_earlier", "not_before_later")]
+    keys += [
+        f"validation.survey_{c}"
+        for c in (
+            "person",
+            "wave",
+            "date_required",
+            "date_future",
+            "answer",
+            "feel_at_home",
+            "end_only",
+            "change",
+            "new_contacts",
+            "empty",
+            "not_after_earlier",
+            "not_before_later",
+        )
+    ]
     for lang in i18n.LANGUAGES:
         missing = [k for k in keys if i18n.t(k, lang) == k]
         assert not missing, (lang, missing)

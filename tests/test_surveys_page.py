@@ -25,8 +25,20 @@ PAGE = "views/surveys.py"
 COORDINATOR = Scope.coordinator("coordinator")
 WAVES_NL = {"nulmeting": "nulmeting", "tussenmeting": "tussenmeting", "eindmeting": "eindmeting"}
 
-DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-                "oktober", "november", "december"]
+DUTCH_MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 """Dates in messages are written the Dutch way, e.g. 26 maart 2026."""
 
 
@@ -50,13 +62,20 @@ def newcomer_without_end(engine) -> tuple[int, int, str, float]:
     responses = scored_responses()
     with Session(engine) as session:
         for match in session.exec(select(Match).where(Match.status == "actief").order_by(Match.id)):
-            waves = {r.wave for r in session.exec(select(SurveyResponse).where(SurveyResponse.newcomer_id == match.newcomer_id))}
+            waves = {
+                r.wave
+                for r in session.exec(
+                    select(SurveyResponse).where(SurveyResponse.newcomer_id == match.newcomer_id)
+                )
+            }
             if Wave.BASELINE.value in waves and Wave.END.value not in waves:
                 code = session.exec(select(WelcomeGroup.code).where(WelcomeGroup.id == match.group_id)).one()
                 from samenhier.models import Newcomer
 
                 newcomer_code = session.get(Newcomer, match.newcomer_id).code
-                base = responses[(responses["respondent_code"] == newcomer_code) & (responses["meting"] == "nulmeting")]
+                base = responses[
+                    (responses["respondent_code"] == newcomer_code) & (responses["meting"] == "nulmeting")
+                ]
                 if base["total"].notna().all() and base["total"].iloc[0] > 0:
                     return match.group_id, match.newcomer_id, code, float(base["total"].iloc[0])
     pytest.fail("no running match whose newcomer has a scored nulmeting and no eindmeting")
@@ -66,7 +85,9 @@ def open_form(at, group_id: int, newcomer_id: int, wave: str, version: int = 0) 
     """Choose group, newcomer and wave in the entry tab; returns the form's key prefix (``{form}-{record}``)."""
     open_tab(at, "surveys", "Antwoorden invoeren")
     at.selectbox(key="survey_entry_group").set_value(group_id).run()
-    at.selectbox(key=f"survey_entry_person_{group_id}").set_value(newcomer_id * 2).run()  # views.surveys.respondent_key
+    at.selectbox(key=f"survey_entry_person_{group_id}").set_value(
+        newcomer_id * 2
+    ).run()  # views.surveys.respondent_key
     at.radio(key="survey_entry_wave").set_value(wave).run()
     return form_key(group_id, newcomer_id, wave, version)
 
@@ -110,9 +131,14 @@ def test_page_shows_the_shares_worked_out_from_the_workbook(surveyed_engine):
     open_tab(at, "surveys", "Voor en na")
     expected = paired(responses, "nieuwkomer")
     down = int((expected["change"] < 0).sum())
-    assert f"Van de {len(expected)} nieuwkomers met een nul- en eindmeting is de eenzaamheidsscore bij {down} gedaald" in texts(at)
+    assert (
+        f"Van de {len(expected)} nieuwkomers met een nul- en eindmeting is de eenzaamheidsscore bij {down} gedaald"
+        in texts(at)
+    )
     paired_table = table_with(at, "decreased")
-    row = paired_table[(paired_table["role"] == "nieuwkomer") & paired_table["measure"].str.startswith("Eenzaamheid")].iloc[0]
+    row = paired_table[
+        (paired_table["role"] == "nieuwkomer") & paired_table["measure"].str.startswith("Eenzaamheid")
+    ].iloc[0]
     assert (row["n"], row["decreased"]) == (len(expected), down)
 
 
@@ -133,30 +159,45 @@ def test_entering_a_response_changes_the_figures(surveyed_engine):
     assert any("Opgeslagen: eindmeting van" in s.value for s in at.success)
     # the form now shows the stored response (version 1) for editing
     assert at.radio(key=f"{form_key(group_id, newcomer_id, 'eindmeting', 1)}-emptiness").value == "nee"
-    row = lonely_rows(open_tab(at, "surveys", "Eenzaamheid per meting")).query("wave == 'eindmeting' and role == 'nieuwkomer'").iloc[0]
+    row = (
+        lonely_rows(open_tab(at, "surveys", "Eenzaamheid per meting"))
+        .query("wave == 'eindmeting' and role == 'nieuwkomer'")
+        .iloc[0]
+    )
     assert (row["n"], row["k"]) == (n_end + 1, k_end)  # one more newcomer at the end, not lonely
     down = int((pairs["change"] < 0).sum()) + 1
     open_tab(at, "surveys", "Voor en na")
-    assert f"Van de {len(pairs) + 1} nieuwkomers met een nul- en eindmeting is de eenzaamheidsscore bij {down} gedaald" in texts(at)
+    assert (
+        f"Van de {len(pairs) + 1} nieuwkomers met een nul- en eindmeting is de eenzaamheidsscore bij {down} gedaald"
+        in texts(at)
+    )
 
 
 def test_invalid_input_writes_nothing_and_keeps_what_was_typed(surveyed_engine):
     group_id, newcomer_id, _code, _ = newcomer_without_end(surveyed_engine)
     with Session(surveyed_engine) as session:
-        baseline = session.exec(select(SurveyResponse.date).where(SurveyResponse.newcomer_id == newcomer_id,
-                                                                  SurveyResponse.wave == "nulmeting")).one()
+        baseline = session.exec(
+            select(SurveyResponse.date).where(
+                SurveyResponse.newcomer_id == newcomer_id, SurveyResponse.wave == "nulmeting"
+            )
+        ).one()
     at = run_app(COORDINATOR, page=PAGE)
     before = count_rows(surveyed_engine, SurveyResponse)
     form = open_form(at, group_id, newcomer_id, "eindmeting")
     fill_not_lonely(at, form)
-    at.date_input(key=f"{form}-date").set_value(baseline - dt.timedelta(days=3))  # an eindmeting before the nulmeting
+    at.date_input(key=f"{form}-date").set_value(
+        baseline - dt.timedelta(days=3)
+    )  # an eindmeting before the nulmeting
     submit(at, form)
     assert not at.exception
     assert count_rows(surveyed_engine, SurveyResponse) == before
     errors = [e.value for e in at.error]
     assert errors[-1].startswith("Niet opgeslagen")
     # under the date field
-    assert errors[0] == f"De datum moet na de eerdere meting van deze persoon liggen ({baseline.day} {DUTCH_MONTHS[baseline.month - 1]} {baseline.year})."
+    assert (
+        errors[0]
+        == f"De datum moet na de eerdere meting van deze persoon liggen ({baseline.day} {DUTCH_MONTHS[baseline.month - 1]} {baseline.year})."
+    )
     assert at.radio(key=f"{form}-emptiness").value == "nee"  # what was typed is still there
     assert at.date_input(key=f"{form}-date").value == baseline - dt.timedelta(days=3)
     # nothing answered at all: refused too
@@ -170,7 +211,9 @@ def test_invalid_input_writes_nothing_and_keeps_what_was_typed(surveyed_engine):
 def test_community_builder_sees_only_their_groups_with_small_cells_suppressed(surveyed_engine):
     with Session(surveyed_engine) as session:
         builder = session.exec(select(CommunityBuilder).where(CommunityBuilder.name == "Tekle Mehari")).one()
-        own_codes = set(session.exec(select(WelcomeGroup.code).where(WelcomeGroup.community_builder_id == builder.id)))
+        own_codes = set(
+            session.exec(select(WelcomeGroup.code).where(WelcomeGroup.community_builder_id == builder.id))
+        )
     at = run_app(Scope.community_builder("tekle", builder.id), page=PAGE)
     assert not at.exception
     mine = scored_responses().query("community_builder == 'tekle mehari'")
@@ -183,8 +226,10 @@ def test_community_builder_sees_only_their_groups_with_small_cells_suppressed(su
     row = shown.query("wave == 'eindmeting' and role == 'nieuwkomer'").iloc[0]
     assert pd.isna(row["share"]) and pd.isna(row["k"]) and row["interval"] == "minder dan 5 mensen"
     assert "eindmeting te weinig antwoorden" in texts(at)
-    assert "Te weinig nieuwkomers met een nul- en eindmeting om de verandering in eenzaamheid te tonen." in texts(
-        open_tab(at, "surveys", "Voor en na"))
+    assert (
+        "Te weinig nieuwkomers met een nul- en eindmeting om de verandering in eenzaamheid te tonen."
+        in texts(open_tab(at, "surveys", "Voor en na"))
+    )
     # the entry form offers only their own groups
     open_tab(at, "surveys", "Antwoorden invoeren")
     assert {option.split(" · ")[0] for option in at.selectbox(key="survey_entry_group").options} == own_codes
@@ -209,8 +254,10 @@ def test_role_and_cohort_filters_and_english(surveyed_engine):
     assert n < share_lonely(responses[responses["groep_code"].isin(in_2024)], "eindmeting", "lid")[1]
     row = lonely_rows_en(at).query("wave == 'end'").iloc[0]
     assert (row["n"], row["k"]) == (n, k)
-    assert ("Some figures are hidden or left out so that nothing about fewer than 5 people can be worked out, not even by "
-            "subtracting the figures of different filter choices") in " ".join(c.value for c in at.caption)
+    assert (
+        "Some figures are hidden or left out so that nothing about fewer than 5 people can be worked out, not even by "
+        "subtracting the figures of different filter choices"
+    ) in " ".join(c.value for c in at.caption)
 
 
 def lonely_rows_en(at) -> pd.DataFrame:
@@ -228,4 +275,6 @@ def test_empty_store_shows_the_page_without_figures(engine):
     assert "Nog geen nieuwkomers in groepen die een meting bereikten." in shown
     assert not at.dataframe and not at.get("plotly_chart")
     assert "Nog geen antwoorden van nieuwkomers." in texts(open_tab(at, "surveys", "Eenzaamheid per meting"))
-    assert "Er zijn geen groepen om antwoorden voor in te voeren." in texts(open_tab(at, "surveys", "Antwoorden invoeren"))
+    assert "Er zijn geen groepen om antwoorden voor in te voeren." in texts(
+        open_tab(at, "surveys", "Antwoorden invoeren")
+    )

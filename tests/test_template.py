@@ -52,7 +52,10 @@ EXPECTED_LISTS = {
     ("bijeenkomsten", "soort"): words(MeetingKind),
     ("enquetes", "rol"): words(RespondentRole),
     ("enquetes", "meting"): words(Wave),
-    **{("enquetes", item): words(Answer) for item in ("leegte", "terugvallen", "vertrouwen", "mis_mensen", "verbonden", "in_de_steek")},
+    **{
+        ("enquetes", item): words(Answer)
+        for item in ("leegte", "terugvallen", "vertrouwen", "mis_mensen", "verbonden", "in_de_steek")
+    },
     ("enquetes", "eenzaamheid_verandering"): words(SelfReportedChange),
 }
 """Every closed column of the workbook guide (docs/werkboek.md) and the words models.py allows there."""
@@ -71,7 +74,11 @@ def _list_values(workbook, formula: str) -> list[str]:
     sheet_part, cells = formula.split("!")
     sheet = workbook[sheet_part.strip("'")]
     min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
-    return [sheet.cell(row=r, column=c).value for c in range(min_col, max_col + 1) for r in range(min_row, max_row + 1)]
+    return [
+        sheet.cell(row=r, column=c).value
+        for c in range(min_col, max_col + 1)
+        for r in range(min_row, max_row + 1)
+    ]
 
 
 def test_sheets_in_order_with_their_headers_and_the_guide_first(template, workbook_path):
@@ -109,9 +116,14 @@ def test_number_rules_follow_the_import(template):
             if rule.type == "whole":
                 [cells] = rule.sqref.ranges
                 rules[(name, header[cells.min_col - 1])] = (rule.formula1, rule.formula2)
-    assert rules == {("nieuwkomers", "huishoudgrootte"): ("1", "15"), ("bijeenkomsten", "duur_minuten"): ("1", "1440"),
-                     ("bijeenkomsten", "aanwezig_leden"): ("0", "99"), ("bijeenkomsten", "aanwezig_nieuwkomers"): ("0", "99"),
-                     ("enquetes", "thuis_voelen"): ("1", "5"), ("enquetes", "nieuwe_contacten"): ("0", None)}
+    assert rules == {
+        ("nieuwkomers", "huishoudgrootte"): ("1", "15"),
+        ("bijeenkomsten", "duur_minuten"): ("1", "1440"),
+        ("bijeenkomsten", "aanwezig_leden"): ("0", "99"),
+        ("bijeenkomsten", "aanwezig_nieuwkomers"): ("0", "99"),
+        ("enquetes", "thuis_voelen"): ("1", "5"),
+        ("enquetes", "nieuwe_contacten"): ("0", None),
+    }
 
 
 def test_date_columns_are_formatted_dd_mm_jjjj(template, workbook_sheets):
@@ -119,8 +131,14 @@ def test_date_columns_are_formatted_dd_mm_jjjj(template, workbook_sheets):
         sheet = template[name]
         for index, column in enumerate(_header(sheet), start=1):
             letter = openpyxl.utils.get_column_letter(index)
-            is_date = workbook_sheets[name][column].dropna().map(lambda v: isinstance(v, dt.datetime | dt.date)).any() \
-                if column in workbook_sheets[name] else False
+            is_date = (
+                workbook_sheets[name][column]
+                .dropna()
+                .map(lambda v: isinstance(v, dt.datetime | dt.date))
+                .any()
+                if column in workbook_sheets[name]
+                else False
+            )
             fmt = sheet.column_dimensions[letter].number_format
             assert (fmt == "DD-MM-YYYY") == is_date, f"{name}.{column}: {fmt}"
 
@@ -197,7 +215,9 @@ def test_the_workbook_guide_describes_every_sheet_and_column():
     from samenhier.io.export import SHEET_COLUMNS
 
     guide = (PROJECT_ROOT / "docs" / "werkboek.md").read_text(encoding="utf-8")
-    sections = dict(re.findall(r"^### (\w+) — .*?\n(.*?)(?=^### |^The six statements|\Z)", guide, flags=re.M | re.S))
+    sections = dict(
+        re.findall(r"^### (\w+) — .*?\n(.*?)(?=^### |^The six statements|\Z)", guide, flags=re.M | re.S)
+    )
     assert list(sections) == SHEETS
     for sheet, columns in SHEET_COLUMNS.items():
         first_cells = re.findall(r"^\|((?: ?`[^`]+`,?)+) \|", sections[sheet], flags=re.M)

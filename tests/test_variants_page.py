@@ -45,25 +45,33 @@ def test_a_national_coordinator_previews_then_saves_a_timeline(workbook_engine):
     at.number_input(key=f"variants-{record.id}-duration").set_value(2)
     at.number_input(key=f"variants-{record.id}-midterm").set_value(1)
     ok(at.button(key=f"variants-{record.id}-preview").click().run())
-    preview = timeline_change_preview(workbook_engine, ANNA, variant="statushouders", changes={"duration": 2, "midterm_at": 1},
-                                      as_of=AS_OF)
+    preview = timeline_change_preview(
+        workbook_engine, ANNA, variant="statushouders", changes={"duration": 2, "midterm_at": 1}, as_of=AS_OF
+    )
     new_todo = int((preview["todos_new"].map(len) > 0).sum())
     assert new_todo > 0
     assert f"{new_todo} groepen krijgen een nieuwe taak" in texts(at)
     assert _timeline(workbook_engine, "statushouders").version == 1  # the preview wrote nothing
-    assert not problems(at, "nl", page="views/manage.py")  # no raw values, keys or code words (tests/test_readable_sweep.py)
+    assert not problems(
+        at, "nl", page="views/manage.py"
+    )  # no raw values, keys or code words (tests/test_readable_sweep.py)
     save = [b for b in at.button if b.label == "Tijdlijn van statushouders opslaan"]
     assert save, [b.label for b in at.button]
     ok(save[0].click().run())
     stored = _timeline(workbook_engine, "statushouders")
     assert (stored.duration, stored.midterm_at, stored.version) == (2, 1, 2)
     with Session(workbook_engine) as session:
-        assert session.exec(select(AuditEvent).where(AuditEvent.table_name == "variant_timeline")).one().username == "anna"
+        assert (
+            session.exec(select(AuditEvent).where(AuditEvent.table_name == "variant_timeline")).one().username
+            == "anna"
+        )
     assert "Tijdlijn van statushouders opgeslagen." in texts(at)
 
 
 def test_a_municipality_coordinator_has_no_variants_section(workbook_engine):
-    at = ok(run_app(Scope.coordinator("rosa", ["Rotterdam"]), page="views/manage.py", query={"tab": "variants"}))
+    at = ok(
+        run_app(Scope.coordinator("rosa", ["Rotterdam"]), page="views/manage.py", query={"tab": "variants"})
+    )
     assert "variants" not in at.radio(key="manage_section").options
     assert at.radio(key="manage_section").value != "variants"
     assert not [s for s in at.selectbox if s.key == "variants_pick"]
@@ -76,11 +84,19 @@ def test_the_student_group_shows_its_weeks_not_x_of_12(workbook_engine):
     assert "Groepsjaar **10 weken**" in shown and "/12" not in shown
     # 0599-014 as a student group: started 2026-09-08, on 2026-11-15 day 68 → week 10 of 10.
     group = _group(workbook_engine, "0599-014")
-    records.update_group(workbook_engine, ANNA, group_id=group.id, expected_version=group.version, changes={"variant": "studenten"})
+    records.update_group(
+        workbook_engine,
+        ANNA,
+        group_id=group.id,
+        expected_version=group.version,
+        changes={"variant": "studenten"},
+    )
     at = ok(run_app(ANNA, page="views/group.py", query={"group": "0599-014"}))
     shown = texts(at)
     assert "Groepsjaar **week 10/10**" in shown
-    assert md("De eindmeting is aan de beurt (week 10 van 10).") in [b.label.split(" → ")[0] for b in at.button]
+    assert md("De eindmeting is aan de beurt (week 10 van 10).") in [
+        b.label.split(" → ")[0] for b in at.button
+    ]
     cards = ok(run_app(ANNA, page="views/my_groups.py"))
     assert "week 10/10" in texts(cards)
     overview = ok(run_app(ANNA, page="views/overview.py"))
@@ -103,11 +119,16 @@ def test_variants_section_and_preview_in_english(workbook_engine):
     set_account_language("anna", "en")  # a logged-in user sees the app in their account's language
     at.session_state["manage_section"] = "variants"
     at.session_state["variants_pick"] = record.id
-    at.session_state[PROPOSED_KEY] = (record.id, 1, {"unit": "weeks", "duration": 10, "midterm_at": 5,
-                                                     "quiet_after_days": 1, "end_grace_days": None})
+    at.session_state[PROPOSED_KEY] = (
+        record.id,
+        1,
+        {"unit": "weeks", "duration": 10, "midterm_at": 5, "quiet_after_days": 1, "end_grace_days": None},
+    )
     at.run()
     ok(at.switch_page("views/manage.py").run())
     assert at.dataframe[0].value["length"].tolist()[2] == "10 weeks"
     assert "Effect on the groups of student community" in texts(at)
-    assert [b.label for b in at.button if b.label.startswith("Save the timeline")] == ["Save the timeline of student community"]
+    assert [b.label for b in at.button if b.label.startswith("Save the timeline")] == [
+        "Save the timeline of student community"
+    ]
     assert not problems(at, "en", page="views/manage.py")

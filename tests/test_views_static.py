@@ -11,25 +11,75 @@ def test_no_page_has_a_bare_string_that_streamlit_would_print():
     stray = []
     for path in sorted(PROJECT_ROOT.joinpath("views").glob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body[1:]:
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            if (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
                 stray.append(f"{path.name}:{node.lineno}")
     assert stray == []
 
 
 # -- user text reaches Markdown only through the one escape helper (issue 21.3) -------------------------
 
-MARKDOWN_ELEMENTS = {"markdown", "write", "caption", "header", "subheader", "title", "success", "info", "warning", "error",
-                     "toast", "metric", "expander", "tabs", "button", "checkbox", "radio", "selectbox", "text_input",
-                     "text_area", "number_input", "date_input", "form_submit_button", "download_button", "popover"}
+MARKDOWN_ELEMENTS = {
+    "markdown",
+    "write",
+    "caption",
+    "header",
+    "subheader",
+    "title",
+    "success",
+    "info",
+    "warning",
+    "error",
+    "toast",
+    "metric",
+    "expander",
+    "tabs",
+    "button",
+    "checkbox",
+    "radio",
+    "selectbox",
+    "text_input",
+    "text_area",
+    "number_input",
+    "date_input",
+    "form_submit_button",
+    "download_button",
+    "popover",
+}
 """Streamlit elements whose text (body, label or help) is read as Markdown."""
 TRANSLATE = {"t"}
 """``ui.t(key, **params)``: its parameters land in Markdown with the translated sentence (unless it goes
 straight into a plain-text element, :data:`PLAIN_TEXT`)."""
 PLAIN_TEXT = {"text", "code", "json"}
 """Streamlit elements that show their argument as plain text."""
-USER_FIELDS = {"name", "first_name", "last_name", "newcomer", "newcomer_name", "group_name", "member_name", "note", "notes",
-               "text", "author", "username", "languages", "shared_languages", "email", "phone", "end_reason", "reason",
-               "country_of_origin", "groups", "user", "file", "filename"}
+USER_FIELDS = {
+    "name",
+    "first_name",
+    "last_name",
+    "newcomer",
+    "newcomer_name",
+    "group_name",
+    "member_name",
+    "note",
+    "notes",
+    "text",
+    "author",
+    "username",
+    "languages",
+    "shared_languages",
+    "email",
+    "phone",
+    "end_reason",
+    "reason",
+    "country_of_origin",
+    "groups",
+    "user",
+    "file",
+    "filename",
+}
 """Fields and variables that hold text a person typed or a file brought in."""
 ESCAPES = {"md", "user_text"}
 """The escape helper (``ui.md`` is its Markdown form) and calls whose result is not user text."""
@@ -46,10 +96,18 @@ def _user_data_outside_escape(node: ast.AST, inside_escape: bool = False) -> lis
         inside_escape = inside_escape or name in SAFE_CALLS
     found = []
     if not inside_escape:
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in USER_FIELDS:
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in USER_FIELDS
+        ):
             return [node]
-        if isinstance(node, ast.Attribute) and node.attr in USER_FIELDS and not isinstance(node.ctx, ast.Store) \
-                and (getattr(node.value, "id", None), node.attr) not in NOT_USER_TEXT:
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in USER_FIELDS
+            and not isinstance(node.ctx, ast.Store)
+            and (getattr(node.value, "id", None), node.attr) not in NOT_USER_TEXT
+        ):
             return [node]
         if isinstance(node, ast.Name) and node.id in USER_FIELDS:
             return [node]
@@ -64,20 +122,35 @@ def _unescaped_user_text(path) -> list[str]:
     source = path.read_text(encoding="utf-8")
     offenders = []
     tree = ast.parse(source)
-    plain = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-             and node.func.attr in PLAIN_TEXT for arg in node.args}
+    plain = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in PLAIN_TEXT
+        for arg in node.args
+    }
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or id(node) in plain:
             continue
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         if not (name in TRANSLATE or (name in MARKDOWN_ELEMENTS and isinstance(node.func, ast.Attribute))):
             continue
-        arguments = [*node.args, *(k.value for k in node.keywords if k.arg not in ("key", "format_func", "options", "on_click",
-                                                                                  "data", "file_name", "mime", "value"))]
+        arguments = [
+            *node.args,
+            *(
+                k.value
+                for k in node.keywords
+                if k.arg
+                not in ("key", "format_func", "options", "on_click", "data", "file_name", "mime", "value")
+            ),
+        ]
         if name in TRANSLATE:
             arguments = [k.value for k in node.keywords]
         elif name == "selectbox" or name == "radio":
-            arguments = node.args[:1] + [k.value for k in node.keywords if k.arg in ("label", "help", "placeholder")]
+            arguments = node.args[:1] + [
+                k.value for k in node.keywords if k.arg in ("label", "help", "placeholder")
+            ]
         for argument in arguments:
             for bad in _user_data_outside_escape(argument):
                 offenders.append(f"{path.name}:{bad.lineno} {ast.get_source_segment(source, node)[:90]}")
@@ -85,8 +158,14 @@ def _unescaped_user_text(path) -> list[str]:
 
 
 def test_user_text_reaches_markdown_only_through_the_escape_helper():
-    files = [*sorted(PROJECT_ROOT.joinpath("views").glob("*.py")), PROJECT_ROOT / "app.py",
-             *(PROJECT_ROOT / "samenhier" / name for name in ("widgets.py", "admin.py", "admin_records.py", "ui_login.py"))]
+    files = [
+        *sorted(PROJECT_ROOT.joinpath("views").glob("*.py")),
+        PROJECT_ROOT / "app.py",
+        *(
+            PROJECT_ROOT / "samenhier" / name
+            for name in ("widgets.py", "admin.py", "admin_records.py", "ui_login.py")
+        ),
+    ]
     offenders = [line for path in files for line in _unescaped_user_text(path)]
     assert offenders == []
 
@@ -96,12 +175,19 @@ def test_the_escape_check_finds_what_it_should():
 
     def check(code: str) -> list[str]:
         tree = ast.parse(textwrap.dedent(code))
-        return [bad for node in ast.walk(tree) if isinstance(node, ast.Call)
-                and getattr(node.func, "attr", "") in MARKDOWN_ELEMENTS | TRANSLATE
-                for argument in [*node.args, *(k.value for k in node.keywords)]
-                for bad in _user_data_outside_escape(argument)]
+        return [
+            bad
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in MARKDOWN_ELEMENTS | TRANSLATE
+            for argument in [*node.args, *(k.value for k in node.keywords)]
+            for bad in _user_data_outside_escape(argument)
+        ]
 
     assert check('st.header(row["name"])') and check("head.markdown(f'{note.author}')")
-    assert check('ui.t("x", name=person["name"])') and check('st.caption(" · ".join([code, row["newcomer"]]))')
-    assert not check('st.header(ui.md(row["name"]))') and not check('st.caption(i18n.label("s", row["status"]))')
+    assert check('ui.t("x", name=person["name"])') and check(
+        'st.caption(" · ".join([code, row["newcomer"]]))'
+    )
+    assert not check('st.header(ui.md(row["name"]))') and not check(
+        'st.caption(i18n.label("s", row["status"]))'
+    )
     assert not check('ui.t("x", name=ui.md(f"{row.code} {row.newcomer_name}"))')

@@ -26,8 +26,13 @@ from samenhier.queries.year_report import protect_parts
 AS_OF = dt.date(2026, 11, 15)
 FIRST, LAST = dt.date(2026, 1, 1), AS_OF
 MIN_N = 5
-CITY_SPELLINGS = {"den haag": "Den Haag", "'s-gravenhage": "Den Haag", "almere": "Almere", "haarlem": "Haarlem",
-                  "rotterdam": "Rotterdam"}
+CITY_SPELLINGS = {
+    "den haag": "Den Haag",
+    "'s-gravenhage": "Den Haag",
+    "almere": "Almere",
+    "haarlem": "Haarlem",
+    "rotterdam": "Rotterdam",
+}
 EMOTIONAL = ["leegte", "mis_mensen", "in_de_steek"]  # ja / min of meer = 1, nee = 0
 SOCIAL = ["terugvallen", "vertrouwen", "verbonden"]  # nee / min of meer = 1, ja = 0
 BANDS = ["niet eenzaam", "matig eenzaam", "ernstig eenzaam"]
@@ -48,7 +53,9 @@ def cli_store(tmp_path_factory, workbook_path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def report(cli_store) -> dict:
-    done = run_cli("report", "--year", "2026", "--as-of", AS_OF.isoformat(), "--format", "json", env=cli_store)
+    done = run_cli(
+        "report", "--year", "2026", "--as-of", AS_OF.isoformat(), "--format", "json", env=cli_store
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -115,9 +122,21 @@ def share_block(k: int, n: int) -> dict:
     # shown only over 5+ people and when neither the k inside nor the n - k outside is a group of 1-4,
     # and not 0% or 100% over fewer than 10 (every answer known)
     if n < MIN_N or 0 < k < MIN_N or 0 < n - k < MIN_N or (k in (0, n) and n < 2 * MIN_N):
-        return {"n": n if n >= MIN_N else (None if n else 0), "k": None, "share": None, "ci_low": None, "ci_high": None}
+        return {
+            "n": n if n >= MIN_N else (None if n else 0),
+            "k": None,
+            "share": None,
+            "ci_low": None,
+            "ci_high": None,
+        }
     ci = stats.binomtest(k, n).proportion_ci(method="wilson")
-    return {"n": n, "k": k, "share": round(k / n, 4), "ci_low": round(ci.low, 4), "ci_high": round(ci.high, 4)}
+    return {
+        "n": n,
+        "k": k,
+        "share": round(k / n, 4),
+        "ci_low": round(ci.low, 4),
+        "ci_high": round(ci.high, 4),
+    }
 
 
 def split_parts(counts: dict, inside: list, n: int) -> dict:
@@ -160,7 +179,10 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
     running = matches[(matches["start"] <= LAST) & matches["end"].map(lambda d: d is None or d >= FIRST)]
     reached = set(running["newcomer"])
     members = sheets["leden"].copy()
-    members = members[members["groep_code"].map(str.strip).isin(set(running["group"])) & (members["lid_sinds"].map(day) <= LAST)]
+    members = members[
+        members["groep_code"].map(str.strip).isin(set(running["group"]))
+        & (members["lid_sinds"].map(day) <= LAST)
+    ]
 
     meetings = sheets["bijeenkomsten"].copy()
     meetings["group"] = meetings["groep_code"].map(str.strip)
@@ -176,12 +198,17 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
             month_last = min(month_first + relativedelta(months=1) - dt.timedelta(days=1), LAST)
             if m.start <= month_last and (m.end is None or m.end >= month_first):
                 group_months.add((m.group, month))
-    in_gm = sum((g, d.strftime("%Y-%m")) in group_months for g, d in zip(meetings["group"], meetings["date"], strict=True))
+    in_gm = sum(
+        (g, d.strftime("%Y-%m")) in group_months
+        for g, d in zip(meetings["group"], meetings["date"], strict=True)
+    )
 
     # The waiting queue: all newcomers (of the cities), every match of the workbook counts for "matched".
     all_matches = sheets["koppelingen"]
     first_start = {}
-    for code, start in zip(all_matches["nieuwkomer_code"].map(str.strip), all_matches["gestart_op"].map(day), strict=True):
+    for code, start in zip(
+        all_matches["nieuwkomer_code"].map(str.strip), all_matches["gestart_op"].map(day), strict=True
+    ):
         if start is not None:
             first_start[code] = min(start, first_start.get(code, start))
     queue = newcomers[newcomers["status"].map(word) != "afgemeld"]
@@ -191,12 +218,16 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
     def waiting(code, registered, on: dt.date) -> bool:
         return day(registered) <= on and (code not in first_start or first_start[code] > on)
 
-    waiting_end = [c for c, r in zip(queue["code"], queue["aangemeld_op"], strict=True) if waiting(c, r, LAST)]
+    waiting_end = [
+        c for c, r in zip(queue["code"], queue["aangemeld_op"], strict=True) if waiting(c, r, LAST)
+    ]
     matched = [c for c in set(started["newcomer"]) if in_period(first_start[c])]
     registered = dict(zip(newcomers["code"], newcomers["aangemeld_op"].map(day), strict=True))
     waits = [(first_start[c] - registered[c]).days for c in matched]
     passed = []
-    for c, r, arrival in zip(queue["code"], queue["aangemeld_op"], queue["in_nederland_sinds"].map(day), strict=True):
+    for c, r, arrival in zip(
+        queue["code"], queue["aangemeld_op"], queue["in_nederland_sinds"].map(day), strict=True
+    ):
         past = arrival + relativedelta(years=3) + dt.timedelta(days=1)
         if in_period(past) and waiting(c, r, past):
             passed.append(c)
@@ -205,7 +236,16 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
         "matches_started": hide(len(started)),
         "matches_completed": hide(len(completed)),
         "matches_stopped": hide(len(stopped)),
-        "stop_reasons": protect_parts(dict(sorted(Counter(stopped["reden_einde"].map(lambda v: "" if pd.isna(v) else str(v).strip())).items())), MIN_N),
+        "stop_reasons": protect_parts(
+            dict(
+                sorted(
+                    Counter(
+                        stopped["reden_einde"].map(lambda v: "" if pd.isna(v) else str(v).strip())
+                    ).items()
+                )
+            ),
+            MIN_N,
+        ),
         "households_reached": hide(len(reached)),
         "people_reached": None if 0 < len(reached) < MIN_N else sum(household[c] for c in reached),
         "volunteers_active": hide(len(members)),
@@ -250,28 +290,60 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
                 "lonely": share_block(sum(t >= 2 for t in total), len(total)),
                 "emotional": share_block(sum(e >= 2 for e in emo), len(emo)),
                 "social": share_block(sum(s >= 2 for s in soc), len(soc)),
-                "bands": split_parts({b: sum(band(t) == b for t in total) for b in BANDS}, BANDS[1:], len(total)),
-                "feel_at_home": {**share_block(sum(h >= 4 for h in home), len(home)),
-                                 "distribution": split_parts({str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home)),
-                                 "all_same": len(home) >= MIN_N and len(set(home)) == 1},
+                "bands": split_parts(
+                    {b: sum(band(t) == b for t in total) for b in BANDS}, BANDS[1:], len(total)
+                ),
+                "feel_at_home": {
+                    **share_block(sum(h >= 4 for h in home), len(home)),
+                    "distribution": split_parts(
+                        {str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home)
+                    ),
+                    "all_same": len(home) >= MIN_N and len(set(home)) == 1,
+                },
             }
     change = {}
     for role in ROLES:
-        part = this_year[(this_year["wave"] == "eindmeting") & (this_year["role"] == role) & this_year["change"].notna()]
+        part = this_year[
+            (this_year["wave"] == "eindmeting") & (this_year["role"] == role) & this_year["change"].notna()
+        ]
         answers = {a: int((part["change"] == a).sum()) for a in ("minder", "gelijk", "meer")}
         less = share_block(answers["minder"], len(part))
-        change[role] = {"n": hide(len(part)), "answers": split_parts(answers, ["minder"], len(part)), "share_less": less["share"],
-                        "ci_low": less["ci_low"], "ci_high": less["ci_high"]}
+        change[role] = {
+            "n": hide(len(part)),
+            "answers": split_parts(answers, ["minder"], len(part)),
+            "share_less": less["share"],
+            "ci_low": less["ci_low"],
+            "ci_high": less["ci_high"],
+        }
     paired = {role: expected_paired(surveys, role) for role in ROLES}
     attrition = {role: expected_attrition(surveys, matches, role) for role in ROLES}
-    return {"programme": programme, "survey": {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition}}
+    return {
+        "programme": programme,
+        "survey": {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition},
+    }
 
 
 def change_block(before: list[float], after: list[float]) -> dict:
     n = len(before)
     if n < MIN_N:
-        return {"n": None if n else 0, **dict.fromkeys(["baseline_mean", "end_mean", "mean_change", "ci_low", "ci_high", "decreased",
-                                                          "same", "increased", "wilcoxon_p", "sign_p", "all_same"])}
+        return {
+            "n": None if n else 0,
+            **dict.fromkeys(
+                [
+                    "baseline_mean",
+                    "end_mean",
+                    "mean_change",
+                    "ci_low",
+                    "ci_high",
+                    "decreased",
+                    "same",
+                    "increased",
+                    "wilcoxon_p",
+                    "sign_p",
+                    "all_same",
+                ]
+            ),
+        }
     d = pd.Series(after, dtype=float) - pd.Series(before, dtype=float)
     sd = d.std(ddof=1)
     half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
@@ -279,10 +351,18 @@ def change_block(before: list[float], after: list[float]) -> dict:
     p = stats.wilcoxon(d, zero_method="pratt").pvalue if down + up else math.nan
     sign = stats.binomtest(down, down + up).pvalue if down + up else math.nan
     sig = lambda v: None if math.isnan(v) else float(f"{v:.4g}")  # noqa: E731
-    return {"n": n, "baseline_mean": round(sum(before) / n, 3), "end_mean": round(sum(after) / n, 3),
-            "mean_change": round(d.mean(), 3), "ci_low": round(d.mean() - half, 3), "ci_high": round(d.mean() + half, 3),
-            **parts({"decreased": down, "same": same, "increased": up}, n),
-            "wilcoxon_p": sig(p), "sign_p": sig(sign), "all_same": bool(sd == 0)}
+    return {
+        "n": n,
+        "baseline_mean": round(sum(before) / n, 3),
+        "end_mean": round(sum(after) / n, 3),
+        "mean_change": round(d.mean(), 3),
+        "ci_low": round(d.mean() - half, 3),
+        "ci_high": round(d.mean() + half, 3),
+        **parts({"decreased": down, "same": same, "increased": up}, n),
+        "wilcoxon_p": sig(p),
+        "sign_p": sig(sign),
+        "all_same": bool(sd == 0),
+    }
 
 
 def expected_paired(surveys: pd.DataFrame, role: str) -> dict:
@@ -292,7 +372,11 @@ def expected_paired(surveys: pd.DataFrame, role: str) -> dict:
     pairs = base.merge(end, on=["person", "group"], suffixes=("_b", "_e"))
     lonely = pairs[pairs["total_b"].notna() & pairs["total_e"].notna()]
     loneliness = change_block(list(lonely["total_b"].astype(int)), list(lonely["total_e"].astype(int)))
-    cells = {(b, e): int(((lonely["total_b"].map(band) == b) & (lonely["total_e"].map(band) == e)).sum()) for b in BANDS for e in BANDS}
+    cells = {
+        (b, e): int(((lonely["total_b"].map(band) == b) & (lonely["total_e"].map(band) == e)).sum())
+        for b in BANDS
+        for e in BANDS
+    }
     shown = parts(cells, len(lonely))
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
     home = pairs[pairs["home_b"].notna() & pairs["home_e"].notna()]
@@ -304,14 +388,22 @@ def expected_paired(surveys: pd.DataFrame, role: str) -> dict:
 
 def expected_attrition(surveys: pd.DataFrame, matches: pd.DataFrame, role: str) -> dict:
     mine = surveys[surveys["role"] == role]
-    ends = set(zip(mine.loc[mine["wave"] == "eindmeting", "person"], mine.loc[mine["wave"] == "eindmeting", "group"], strict=True))
+    ends = set(
+        zip(
+            mine.loc[mine["wave"] == "eindmeting", "person"],
+            mine.loc[mine["wave"] == "eindmeting", "group"],
+            strict=True,
+        )
+    )
     running = matches[(matches["start"] <= LAST) & matches["end"].map(lambda d: d is None or d >= FIRST)]
     counts = Counter()
     for row in mine[mine["wave"] == "nulmeting"].itertuples():
         if role == "nieuwkomer":
             match = running[(running["newcomer"] == row.person) & (running["group"] == row.group)]
         else:  # every group has one match in the workbook; a member's nulmeting lies just before its start
-            match = running[(running["group"] == row.group) & (running["start"] <= row.date + dt.timedelta(days=31))]
+            match = running[
+                (running["group"] == row.group) & (running["start"] <= row.date + dt.timedelta(days=31))
+            ]
         if match.empty:
             continue
         m = match.iloc[-1]
@@ -321,7 +413,11 @@ def expected_attrition(surveys: pd.DataFrame, matches: pd.DataFrame, role: str) 
         elif m["status"] == "gestopt" and m["end"] is not None and m["end"] <= LAST:
             counts["stopped"] += 1
         else:
-            year_over = m["end"] if m["end"] is not None and m["end"] <= LAST else m["start"] + relativedelta(months=12)
+            year_over = (
+                m["end"]
+                if m["end"] is not None and m["end"] <= LAST
+                else m["start"] + relativedelta(months=12)
+            )
             counts["missing" if year_over + dt.timedelta(days=30) <= LAST else "still_running"] += 1
     n = counts["baseline"]
     rest = {k: counts[k] for k in ("with_end", "still_running", "stopped", "missing")}
@@ -343,7 +439,11 @@ def test_programme_figures(report, workbook_sheets):
     got = report["year"]["programme"]
     assert got == expected
     # Figures really exercised: the workbook has stops in 2026 (hidden, fewer than 5) and a waiting queue.
-    assert got["matches_started"] > 0 and got["newcomers_waiting_at_end"] > 0 and got["households_reached"] >= MIN_N
+    assert (
+        got["matches_started"] > 0
+        and got["newcomers_waiting_at_end"] > 0
+        and got["households_reached"] >= MIN_N
+    )
 
 
 @pytest.mark.parametrize("section", ["waves", "self_reported_change", "paired", "attrition"])
@@ -378,12 +478,28 @@ def test_unknown_municipality_is_refused(cli_store):
 
 def test_municipality_without_groups_gives_zeros_and_a_document(cli_store, tmp_path):
     """Amsterdam is a known municipality without groups in the workbook: zeros, nothing suppressed, a PDF."""
-    done = run_cli("report", "--year", "2026", "--municipality", "Amsterdam", "--format", "json", env=cli_store)
+    done = run_cli(
+        "report", "--year", "2026", "--municipality", "Amsterdam", "--format", "json", env=cli_store
+    )
     assert done.returncode == 0, done.stderr
     programme = json.loads(done.stdout)["year"]["programme"]
-    assert programme["households_reached"] == 0 and programme["meetings"] == 0 and programme["median_wait_days"] is None
-    done = run_cli("report", "--year", "2026", "--municipality", "Amsterdam", "--format", "pdf", "--output",
-                   str(tmp_path / "a.pdf"), env=cli_store)
+    assert (
+        programme["households_reached"] == 0
+        and programme["meetings"] == 0
+        and programme["median_wait_days"] is None
+    )
+    done = run_cli(
+        "report",
+        "--year",
+        "2026",
+        "--municipality",
+        "Amsterdam",
+        "--format",
+        "pdf",
+        "--output",
+        str(tmp_path / "a.pdf"),
+        env=cli_store,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -414,8 +530,14 @@ def headline(report: dict) -> list[str]:
     """The headline figures as the Dutch documents print them (thousands '.', decimal ',')."""
     p = report["year"]["programme"]
     hours = f"{p['volunteer_hours']:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return [str(p["matches_started"]), str(p["households_reached"]), str(p["people_reached"]), str(p["volunteers_active"]),
-            str(p["meetings"]), hours]
+    return [
+        str(p["matches_started"]),
+        str(p["households_reached"]),
+        str(p["people_reached"]),
+        str(p["volunteers_active"]),
+        str(p["meetings"]),
+        hours,
+    ]
 
 
 def test_docx_reads_back(cli_store, report, tmp_path):
@@ -428,7 +550,11 @@ def test_docx_reads_back(cli_store, report, tmp_path):
     first_table = document.tables[0]
     assert [c.text for c in first_table.rows[0].cells] == headline(report)
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "Jaarverslag Samen Hier 2026" in text and "minstens zo groot" in text and "regressie naar het gemiddelde" in text
+    assert (
+        "Jaarverslag Samen Hier 2026" in text
+        and "minstens zo groot" in text
+        and "regressie naar het gemiddelde" in text
+    )
     assert len(document.inline_shapes) >= 1  # the charts
     assert document.paragraphs[0].style.name == "Title"  # built on the template's styles
     assert "year." not in text  # no missing translation key
@@ -454,7 +580,9 @@ def test_pdf_in_english(cli_store, tmp_path):
     from pypdf import PdfReader
 
     target = tmp_path / "report.pdf"
-    done = run_cli("report", "--year", "2026", "--format", "pdf", "--lang", "en", "--output", str(target), env=cli_store)
+    done = run_cli(
+        "report", "--year", "2026", "--format", "pdf", "--lang", "en", "--output", str(target), env=cli_store
+    )
     assert done.returncode == 0, done.stderr
     text = PdfReader(str(target)).pages[0].extract_text()
     assert "Samen Hier annual report 2026" in text and "Households reached" in text
@@ -467,8 +595,18 @@ def test_xlsx_has_every_table_on_its_own_sheet(cli_store, report, tmp_path):
     done = run_cli("report", "--year", "2026", "--format", "xlsx", "--output", str(target), env=cli_store)
     assert done.returncode == 0, done.stderr
     book = load_workbook(target)
-    for sheet in ("programma", "eenzaamheid_nieuwkomer", "eenzaamheid_lid", "banden_nieuwkomer", "zelf_gerapporteerd",
-                  "voor_na_nieuwkomer", "voor_na_lid", "banden_voor_na_lid", "uitval", "toelichting"):
+    for sheet in (
+        "programma",
+        "eenzaamheid_nieuwkomer",
+        "eenzaamheid_lid",
+        "banden_nieuwkomer",
+        "zelf_gerapporteerd",
+        "voor_na_nieuwkomer",
+        "voor_na_lid",
+        "banden_voor_na_lid",
+        "uitval",
+        "toelichting",
+    ):
         assert sheet in book.sheetnames
     rows = {r[0]: r[1] for r in book["programma"].iter_rows(min_row=3, values_only=True)}
     assert rows["Koppelingen gestart"] == report["year"]["programme"]["matches_started"]
@@ -480,7 +618,9 @@ def test_xlsx_has_every_table_on_its_own_sheet(cli_store, report, tmp_path):
 def test_text_report(cli_store, report):
     done = run_cli("report", "--year", "2026", env=cli_store)
     assert done.returncode == 0, done.stderr
-    assert "Jaarverslag Samen Hier 2026" in done.stdout and "1 januari 2026 t/m 15 november 2026" in done.stdout
+    assert (
+        "Jaarverslag Samen Hier 2026" in done.stdout and "1 januari 2026 t/m 15 november 2026" in done.stdout
+    )
     assert "Kanttekeningen" in done.stdout and "11-itemschaal" in done.stdout
 
 
@@ -522,10 +662,20 @@ def test_word_uses_a_restyled_template(cli_store, tmp_path):
     document = Document(str(target))
     assert document.sections[0].header.paragraphs[0].text == "Gemeente Almere — subsidieverantwoording"
     assert document.styles["Title"].font.color.rgb == RGBColor(0xAA, 0x00, 0x00)
-    assert document.paragraphs[0].text == "Voorwoord van de coördinator."  # the template's own text comes first
+    assert (
+        document.paragraphs[0].text == "Voorwoord van de coördinator."
+    )  # the template's own text comes first
     assert document.paragraphs[1].text == "Jaarverslag Samen Hier 2026"
-    missing = run_cli("report", "--year", "2026", "--format", "docx", "--output", str(target),
-                      env={**cli_store, "SAMENHIER_REPORT_TEMPLATE": str(tmp_path / "weg.docx")})
+    missing = run_cli(
+        "report",
+        "--year",
+        "2026",
+        "--format",
+        "docx",
+        "--output",
+        str(target),
+        env={**cli_store, "SAMENHIER_REPORT_TEMPLATE": str(tmp_path / "weg.docx")},
+    )
     assert missing.returncode == 1 and "weg.docx" in missing.stderr
 
 

@@ -41,7 +41,9 @@ def test_headline_preview_and_downloads(store, workbook_sheets):
     assert shown["Bijeenkomsten"] == str(expected["meetings"])
     page = texts(at)
     assert "Kanttekeningen" in page and "11-itemschaal" in page  # the caveats and the GGD note
-    assert any("interval heeft geen breedte" in w.value for w in at.warning)  # every member +1 on feeling at home
+    assert any(
+        "interval heeft geen breedte" in w.value for w in at.warning
+    )  # every member +1 on feeling at home
     assert len(at.dataframe) >= 10  # the tables of the document
     images = at.get("image")
     assert len(images) == 2 and images[0].captions == ["Bijeenkomsten per maand"]  # its charts
@@ -70,7 +72,9 @@ def test_in_english(store):
 def test_only_coordinators(store):
     create_user(store, "joris", "een-lang-wachtwoord", "community_builder", community_builder="Joris Kramer")
     with Session(store) as session:
-        builder_id = session.exec(select(CommunityBuilder.id).where(CommunityBuilder.name == "Joris Kramer")).one()
+        builder_id = session.exec(
+            select(CommunityBuilder.id).where(CommunityBuilder.name == "Joris Kramer")
+        ).one()
     builder = Scope.community_builder("joris", builder_id)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         run_app(builder, page=PAGE)
@@ -79,4 +83,3 @@ def test_only_coordinators(store):
     page.run()
     assert not page.title and not page.metric
     assert [e.value for e in page.error] == [i18n.t("common.not_found_or_denied", "nl")]
-

@@ -26,8 +26,12 @@ COMMON_OPTIONS = {"-h", "--help", "--database-url", "--lang"}
 TEST_ONLY = (
     ("SAMENHIER_CHROMIUM", "`/usr/bin/chromium`", "tests only: the browser of the browser tests"),
     ("SAMENHIER_PG_BINDIR", "newest `/usr/lib/postgresql/*/bin`", "tests only: the PostgreSQL programs"),
-    ("SAMENHIER_SHARED_DATA", "`../shared/data`", "tests only: the folder with the coordinator's original files "
-     "beside the project (a test that needs it is skipped, saying so, when it is missing)"),
+    (
+        "SAMENHIER_SHARED_DATA",
+        "`../shared/data`",
+        "tests only: the folder with the coordinator's original files "
+        "beside the project (a test that needs it is skipped, saying so, when it is missing)",
+    ),
 )
 """Variables read by the tests, not by the product (so not in Settings)."""
 
@@ -42,7 +46,9 @@ def _option(action: argparse.Action) -> str:
         if action.nargs == 0:
             text = name
         else:
-            value = action.metavar or ("{" + ",".join(map(str, action.choices)) + "}" if action.choices else action.dest.upper())
+            value = action.metavar or (
+                "{" + ",".join(map(str, action.choices)) + "}" if action.choices else action.dest.upper()
+            )
             text = f"{name} {value}" + (f" [{value} …]" if action.nargs in ("+", "*") else "")
         return text if action.required else f"[{text}]"
     value = action.metavar or action.dest.upper()
@@ -78,9 +84,13 @@ def settings_table() -> str:
     """One row per setting of :class:`~samenhier.settings.Settings`, then the secrets folder and the tests' own."""
     rows = ["| environment variable | default | meaning |", "|---|---|---|"]
     for name, field in settings.Settings.model_fields.items():
-        rows.append(f"| `{settings.ENV_PREFIX}{name.upper()}` | {_cell(_default(field))} | {_cell(field.description or '')} |")
-    rows.append(f"| `{settings.SECRETS_DIR_VARIABLE}` | – | a folder with one file per secret setting, named like its "
-                "variable and holding only the value (e.g. `/run/secrets/SAMENHIER_SMTP_PASSWORD`) |")
+        rows.append(
+            f"| `{settings.ENV_PREFIX}{name.upper()}` | {_cell(_default(field))} | {_cell(field.description or '')} |"
+        )
+    rows.append(
+        f"| `{settings.SECRETS_DIR_VARIABLE}` | – | a folder with one file per secret setting, named like its "
+        "variable and holding only the value (e.g. `/run/secrets/SAMENHIER_SMTP_PASSWORD`) |"
+    )
     rows += [f"| `{name}` | {default} | {_cell(meaning)} |" for name, default, meaning in TEST_ONLY]
     return "\n".join(rows)
 
@@ -95,9 +105,13 @@ def render(readme: str) -> str:
         ValueError: a table's markers are missing from ``readme``.
     """
     for name, build in TABLES.items():
-        pattern = re.compile(rf"(<!-- generated: {name} -->\n)(?:.*?\n)?(<!-- end generated: {name} -->)", re.S)
+        pattern = re.compile(
+            rf"(<!-- generated: {name} -->\n)(?:.*?\n)?(<!-- end generated: {name} -->)", re.S
+        )
         if not pattern.search(readme):
-            raise ValueError(f"README.md has no <!-- generated: {name} --> … <!-- end generated: {name} --> block")
+            raise ValueError(
+                f"README.md has no <!-- generated: {name} --> … <!-- end generated: {name} --> block"
+            )
         table = build()
         readme = pattern.sub(lambda m, table=table: m.group(1) + table + "\n" + m.group(2), readme)
     return readme
@@ -108,7 +122,10 @@ def main(argv: list[str]) -> int:
     wanted = render(current)
     if "--check" in argv:
         if wanted != current:
-            print("README.md's generated tables are out of date: run .venv/bin/python tools/readme_tables.py", file=sys.stderr)
+            print(
+                "README.md's generated tables are out of date: run .venv/bin/python tools/readme_tables.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     README.write_text(wanted, encoding="utf-8")

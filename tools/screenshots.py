@@ -28,8 +28,14 @@ from samenhier.models import UserRole  # noqa: E402
 from samenhier.pages import pages_for  # noqa: E402
 
 CHROMIUM = os.environ.get("SAMENHIER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WORKBOOK = ROOT / "tests" / "data" / "samenhier-voorbeeld.xlsx"
 PASSWORD = "schermafdruk-wachtwoord"
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
@@ -49,20 +55,52 @@ def free_port() -> int:
 def prepare_store(folder: Path) -> str:
     url = f"sqlite:///{folder / 'screens.db'}"
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url}
-    run = lambda *args, **kw: subprocess.run([sys.executable, "-m", "samenhier", *args], cwd=ROOT, env=env, check=True, **kw)  # noqa: E731
+
+    def run(*args, **kw):
+        return subprocess.run([sys.executable, "-m", "samenhier", *args], cwd=ROOT, env=env, check=True, **kw)
+
     run("import", str(WORKBOOK), stdout=subprocess.DEVNULL)
-    run("create-user", ACCOUNTS["coordinator"], "--role", "coordinator", input=PASSWORD + "\n", text=True, stdout=subprocess.DEVNULL)
-    run("create-user", ACCOUNTS["community_builder"], "--role", "community_builder", "--community-builder", BUILDER,
-        input=PASSWORD + "\n", text=True, stdout=subprocess.DEVNULL)
+    run(
+        "create-user",
+        ACCOUNTS["coordinator"],
+        "--role",
+        "coordinator",
+        input=PASSWORD + "\n",
+        text=True,
+        stdout=subprocess.DEVNULL,
+    )
+    run(
+        "create-user",
+        ACCOUNTS["community_builder"],
+        "--role",
+        "community_builder",
+        "--community-builder",
+        BUILDER,
+        input=PASSWORD + "\n",
+        text=True,
+        stdout=subprocess.DEVNULL,
+    )
     return url
 
 
 def start_app(url: str, port: int, today: str) -> subprocess.Popen:
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url, "SAMENHIER_TODAY": today}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "serve.py",
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(120):
         try:
@@ -83,7 +121,9 @@ def settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     for _ in range(2):
         page.wait_for_selector(IDLE, timeout=120_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+        )
         page.wait_for_timeout(750)
 
 
@@ -103,25 +143,40 @@ def shoot(browser, base: str, role: str, size: str, args) -> None:
     page.wait_for_selector('[data-testid="stSidebarNav"]', state="attached", timeout=120_000)  # logged in
     settle(page)
     shown = pages_for(UserRole(role))
-    shown = [p for p in shown if p.name == "group"] + [p for p in shown if p.name != "group"]  # the deep link landed on the group
+    shown = [p for p in shown if p.name == "group"] + [
+        p for p in shown if p.name != "group"
+    ]  # the deep link landed on the group
     for entry in shown:
         if args.pages and entry.url_path not in args.pages:
             continue
         if role != "coordinator" and entry.name not in BUILDER_PAGES:
             continue
         if width < 640 and page.locator('[data-testid="stSidebarNav"]').is_hidden():  # phone: open the menu
-            page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+            page.locator(
+                '[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button'
+            ).first.click()
             page.wait_for_timeout(300)
         nav = page.locator('[data-testid="stSidebarNav"] a')
-        link = nav.first if entry.default else page.locator(f'[data-testid="stSidebarNav"] a[href$="/{entry.url_path}"]')
+        link = (
+            nav.first
+            if entry.default
+            else page.locator(f'[data-testid="stSidebarNav"] a[href$="/{entry.url_path}"]')
+        )
         if link.count() == 0:
             print(f"skipped {entry.url_path}: no such page in the navigation")
             continue
         if entry.name != "group":
             link.first.click()
         settle(page)
-        if width < 640 and page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').count():
-            page.locator('[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button').first.click()
+        if (
+            width < 640
+            and page.locator(
+                '[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button'
+            ).count()
+        ):
+            page.locator(
+                '[data-testid="stSidebar"] [data-testid="stSidebarCollapseButton"] button'
+            ).first.click()
             page.wait_for_timeout(300)
         who = "" if role == "coordinator" else "-builder"
         target = args.out / f"{entry.url_path}{who}-{size}{'' if args.lang == 'nl' else '-en'}.png"
@@ -135,7 +190,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--today", default="2026-11-15", help="SAMENHIER_TODAY for the figures")
     parser.add_argument("--lang", default="nl", choices=["nl", "en"])
-    parser.add_argument("--size", choices=[*SIZES, "all"], default="all", help="desktop (1440x900), phone (390x844) or all")
+    parser.add_argument(
+        "--size", choices=[*SIZES, "all"], default="all", help="desktop (1440x900), phone (390x844) or all"
+    )
     parser.add_argument("--role", choices=[*ACCOUNTS, "all"], default="all")
     parser.add_argument("pages", nargs="*", help="only these (url paths, e.g. overzicht groep)")
     args = parser.parse_args()

@@ -24,7 +24,9 @@ if groups.empty:
     st.stop()
 
 search_col, todo_col = st.columns([3, 2], vertical_alignment="bottom")
-search = search_col.text_input(ui.t("cards.search"), key="cards_search", placeholder=ui.t("cards.search_hint"))
+search = search_col.text_input(
+    ui.t("cards.search"), key="cards_search", placeholder=ui.t("cards.search_hint")
+)
 only_todos = todo_col.toggle(ui.t("cards.only_todos"), key="cards_only_todos")
 shown = search_frame(groups, search, ["code", "name"])
 if only_todos:
@@ -32,7 +34,13 @@ if only_todos:
 current = current_group()
 if current in set(shown["code"]):  # the current group (from another page or the address) first
     shown = shown.iloc[(shown["code"] != current).argsort(kind="stable")]
-st.caption(ui.t("cards.count", shown=formatting.format_number(len(shown), lang), total=formatting.format_number(len(groups), lang)))
+st.caption(
+    ui.t(
+        "cards.count",
+        shown=formatting.format_number(len(shown), lang),
+        total=formatting.format_number(len(groups), lang),
+    )
+)
 
 
 def days_text(card: hub.GroupCard) -> str:
@@ -47,11 +55,15 @@ for card in hub.group_cards(paginate(shown, key="cards_page", page_size=25)):
         st.markdown(title)
         facts = [i18n.label("group_status", card.status)]
         if card.month is not None:
-            facts.append(ui.t("cards.month", month=hub.period_text(card.month, card.year_length, card.year_unit, lang)))
+            facts.append(
+                ui.t("cards.month", month=hub.period_text(card.month, card.year_length, card.year_unit, lang))
+            )
         facts.append(days_text(card))
         st.caption(" · ".join(facts))
         for todo in card.todos:
-            params = {k: ui.md(v) if isinstance(v, str) else v for k, v in todo.params.items()}  # a step's name is typed text
+            params = {
+                k: ui.md(v) if isinstance(v, str) else v for k, v in todo.params.items()
+            }  # a step's name is typed text
             st.markdown(f":orange[:material/warning:] {ui.t(todo_key(todo), **params)}")
         with st.container(horizontal=True, gap="small"):
             if card.can_log_meeting:

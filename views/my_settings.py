@@ -18,8 +18,13 @@ values = account_settings(engine, scope)
 fields = [
     FormField("email", ui.t("field.email"), help=ui.t("settings.email_help")),
     FormField("weekly_digest", ui.t("field.weekly_digest"), "checkbox", help=ui.t("settings.digest_help")),
-    FormField("language", ui.t("field.language"), "select", options=list(i18n.LANGUAGE_NAMES),
-              format_func=i18n.LANGUAGE_NAMES.get),
+    FormField(
+        "language",
+        ui.t("field.language"),
+        "select",
+        options=list(i18n.LANGUAGE_NAMES),
+        format_func=i18n.LANGUAGE_NAMES.get,
+    ),
 ]
 if not values["email"] and values["builder_email"]:
     st.info(ui.t("settings.builder_email", email=values["builder_email"]))
@@ -28,14 +33,24 @@ elif not values["email"]:
 
 
 def save(changes: dict, snap: dict):
-    saved = update_account_settings(engine, scope, user_id=values["user_id"], expected_version=snap["version"],
-                                    changes=changes, original=snap)
+    saved = update_account_settings(
+        engine,
+        scope,
+        user_id=values["user_id"],
+        expected_version=snap["version"],
+        changes=changes,
+        original=snap,
+    )
     if "language" in changes:  # the account's language is the dashboard's too: switch now
         ui.switch_language_next_run(changes["language"])
     return saved
 
 
 record_form(
-    f"settings-{values['user_id']}", fields, values, save=save,
-    submit_label=ui.t("manage.save"), saved_text=ui.t("settings.saved"),
+    f"settings-{values['user_id']}",
+    fields,
+    values,
+    save=save,
+    submit_label=ui.t("manage.save"),
+    saved_text=ui.t("settings.saved"),
 )

@@ -34,14 +34,37 @@ def _report(figures_json: str, lang: str) -> content.Report:
 report = _report(json.dumps(figures, sort_keys=True), lang)
 stem = f"jaarverslag-{year}"
 buttons = st.columns(4)
-for column, (fmt, mime, make) in zip(buttons, [
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", lambda: to_docx(report)),
-    ("pdf", "application/pdf", lambda: to_pdf(report)),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda: to_xlsx(report)),
-    ("json", "application/json", lambda: json.dumps({"as_of": as_of.isoformat(), "year": figures}, ensure_ascii=False).encode()),
-], strict=True):
-    column.download_button(ui.t(f"year.page.download.{fmt}"), data=make, file_name=f"{stem}.{fmt}", mime=mime,
-                           key=f"yr_download_{fmt}", on_click="ignore", icon=":material/download:")
+for column, (fmt, mime, make) in zip(
+    buttons,
+    [
+        (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            lambda: to_docx(report),
+        ),
+        ("pdf", "application/pdf", lambda: to_pdf(report)),
+        (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            lambda: to_xlsx(report),
+        ),
+        (
+            "json",
+            "application/json",
+            lambda: json.dumps({"as_of": as_of.isoformat(), "year": figures}, ensure_ascii=False).encode(),
+        ),
+    ],
+    strict=True,
+):
+    column.download_button(
+        ui.t(f"year.page.download.{fmt}"),
+        data=make,
+        file_name=f"{stem}.{fmt}",
+        mime=mime,
+        key=f"yr_download_{fmt}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 st.subheader(ui.t("year.page.preview"))
 with st.container(border=True):

@@ -51,12 +51,28 @@ from samenhier.bench.report import page_name, render, write_report
 from samenhier.bench.results import DOCS, IMPORT_ROWS, BenchResult, PageResult, Payload
 from samenhier.bench.store import bench_scopes, build_store, builder_group, time_import
 
-__all__ = ["DOCS", "BenchResult", "PageResult", "Payload", "coordinator_pages", "render", "run_bench", "write_report"]
+__all__ = [
+    "DOCS",
+    "BenchResult",
+    "PageResult",
+    "Payload",
+    "coordinator_pages",
+    "render",
+    "run_bench",
+    "write_report",
+]
 
 
 def run_bench(
-    scale: str = "demo", *, runs: int = 5, pages: list[str] | None = None, store: Path | None = None,
-    import_rows: int = IMPORT_ROWS, output: Path | None = DOCS, seed: int = 7, echo: Callable[[str], None] = print,
+    scale: str = "demo",
+    *,
+    runs: int = 5,
+    pages: list[str] | None = None,
+    store: Path | None = None,
+    import_rows: int = IMPORT_ROWS,
+    output: Path | None = DOCS,
+    seed: int = 7,
+    echo: Callable[[str], None] = print,
     browser: bool = True,
 ) -> BenchResult:
     """Build (or reuse) a store of ``scale``, time every page and the import; print and write the report.
@@ -72,10 +88,14 @@ def run_bench(
     set_log_level("error")  # AppTest outside a server warns about the missing runtime on every run
     from streamlit import config
 
-    config.set_option("client.showErrorDetails", "full")  # name a failing page's error (the app's config hides it from users)
+    config.set_option(
+        "client.showErrorDetails", "full"
+    )  # name a failing page's error (the app's config hides it from users)
     started = time.perf_counter()
     as_of = today()
-    os.environ["SAMENHIER_TODAY"] = as_of.isoformat()  # every page computes for the date the store was made for
+    os.environ["SAMENHIER_TODAY"] = (
+        as_of.isoformat()
+    )  # every page computes for the date the store was made for
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="samenhier-bench-") as tmp:
         folder = Path(tmp)
@@ -87,11 +107,16 @@ def run_bench(
         counts, built = build_store(url, scale, as_of, seed=seed)
         build_seconds = time.perf_counter() - build_started if built else None
         coordinator, builder = bench_scopes(url)
-        plan = [(None, None, BLANK_PAGE, None), *bench_plan(coordinator, builder, builder_group(url, builder), names=pages)]
+        plan = [
+            (None, None, BLANK_PAGE, None),
+            *bench_plan(coordinator, builder, builder_group(url, builder), names=pages),
+        ]
         results = []
         with server_like_script_cache():
             for page, scope, script, state in plan:
-                echo(f"  {page_name(page or '(blank)')}{f' ({state[0]})' if state else ''} as {getattr(scope, 'role', '-')} …")
+                echo(
+                    f"  {page_name(page or '(blank)')}{f' ({state[0]})' if state else ''} as {getattr(scope, 'role', '-')} …"
+                )
                 results.append(time_page(page, scope, runs=runs, script=script, state=state))
         login_ms, browser_note, browser_load = None, "browser timing skipped (--no-browser)", ""
         if browser:
@@ -100,7 +125,9 @@ def run_bench(
             try:
                 login_ms, browser_note = browser_times(url, results)
             except Exception as exc:  # noqa: BLE001 - a benchmark reports a failure, it does not stop on it
-                browser_note = f"browser timing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                browser_note = (
+                    f"browser timing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                )
         page_peak = max((p.peak_rss_mib or 0 for p in results), default=0)
         import_seconds = method = import_peak = None
         if import_rows:
@@ -112,11 +139,24 @@ def run_bench(
 
         get_engine.cache_clear()
     result = BenchResult(
-        scale=scale, runs=runs, as_of=as_of.isoformat(), started=dt.datetime.now().isoformat(timespec="minutes"),
-        counts=counts, build_seconds=build_seconds, machine=machine_info(), pages=results, import_seconds=import_seconds,
-        import_rows=import_rows if import_seconds is not None else 0, import_method=method or "",
-        import_peak_rss_mib=import_peak, process_peak_rss_mib=page_peak or None, load_before=load_before, load_after=load_average(),
-        seconds=time.perf_counter() - started, login_settled_ms=login_ms, browser_note=browser_note,
+        scale=scale,
+        runs=runs,
+        as_of=as_of.isoformat(),
+        started=dt.datetime.now().isoformat(timespec="minutes"),
+        counts=counts,
+        build_seconds=build_seconds,
+        machine=machine_info(),
+        pages=results,
+        import_seconds=import_seconds,
+        import_rows=import_rows if import_seconds is not None else 0,
+        import_method=method or "",
+        import_peak_rss_mib=import_peak,
+        process_peak_rss_mib=page_peak or None,
+        load_before=load_before,
+        load_after=load_average(),
+        seconds=time.perf_counter() - started,
+        login_settled_ms=login_ms,
+        browser_note=browser_note,
         browser_load=browser_load,
     )
     echo(render(result))

@@ -50,19 +50,28 @@ def bench_plan(coordinator, builder, group: str, *, names: list[str] | None = No
     from samenhier.pages import pages_for
 
     def states(page, role) -> list[tuple[str, dict]]:
-        extra = [(name, {k: v.format(group=group) if isinstance(v, str) else v for k, v in state.items()})
-                 for name, state in EXTRA_STATES.get(page.name, [])]
+        extra = [
+            (name, {k: v.format(group=group) if isinstance(v, str) else v for k, v in state.items()})
+            for name, state in EXTRA_STATES.get(page.name, [])
+        ]
         return [(slug, {"?tab": slug}) for slug in page.tabs_for(role)[1:]] + extra
 
     plan: list[Step] = []
     for page in pages_for(UserRole.COORDINATOR):
         if not names or page.name in names:
-            plan += [(page.path, coordinator, None, None), *((page.path, coordinator, None, s) for s in states(page, UserRole.COORDINATOR))]
+            plan += [
+                (page.path, coordinator, None, None),
+                *((page.path, coordinator, None, s) for s in states(page, UserRole.COORDINATOR)),
+            ]
     for page in pages_for(UserRole.COMMUNITY_BUILDER):
         if page.name in BUILDER_PAGES and (not names or page.name in names):
             plan.append((page.path, builder, None, None))
             if page.name == "group":
-                plan += [(page.path, builder, None, s) for s in states(page, UserRole.COMMUNITY_BUILDER) if s[0] == "one group"]
+                plan += [
+                    (page.path, builder, None, s)
+                    for s in states(page, UserRole.COMMUNITY_BUILDER)
+                    if s[0] == "one group"
+                ]
     return plan
 
 
@@ -97,7 +106,10 @@ def _chart_points(spec: str) -> int:
     except (TypeError, ValueError):
         return 0
     return sum(
-        max((_array_length(trace.get(key)) for key in ("x", "y", "z", "text", "customdata", "values")), default=0)
+        max(
+            (_array_length(trace.get(key)) for key in ("x", "y", "z", "text", "customdata", "values")),
+            default=0,
+        )
         for trace in figure.get("data", [])
     )
 
@@ -140,7 +152,10 @@ def server_like_script_cache() -> Iterator[None]:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
     shared = ScriptCache()
-    with patch.object(app_test, "ScriptCache", lambda: shared), patch.object(local_script_runner, "ScriptCache", lambda: shared):
+    with (
+        patch.object(app_test, "ScriptCache", lambda: shared),
+        patch.object(local_script_runner, "ScriptCache", lambda: shared),
+    ):
         yield
 
 
@@ -165,7 +180,9 @@ def _errors(at) -> str:
     return "; ".join(p.splitlines()[0] for p in problems)[:300]
 
 
-def time_page(page: str | None, scope, *, runs: int, script: str | None = None, state: tuple[str, dict] | None = None) -> PageResult:
+def time_page(
+    page: str | None, scope, *, runs: int, script: str | None = None, state: tuple[str, dict] | None = None
+) -> PageResult:
     """Cold and warm medians of ``runs`` full runs of ``page`` (``views/x.py``) for ``scope``.
 
     ``script`` instead of a page: the source of a standalone app (the blank floor). ``state``: a name and
@@ -174,7 +191,9 @@ def time_page(page: str | None, scope, *, runs: int, script: str | None = None, 
     from streamlit.testing.v1 import AppTest
 
     role = "-" if scope is None else scope.role.value
-    result = PageResult(page=page or "(blank)", role=role, state=state[0] if state else "", load=load_average().split()[0])
+    result = PageResult(
+        page=page or "(blank)", role=role, state=state[0] if state else "", load=load_average().split()[0]
+    )
     resettable = reset_peak_rss()
     if script is not None:
         at = AppTest.from_string(script, default_timeout=600)

@@ -41,9 +41,22 @@ def app_server(url: str) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "SAMENHIER_DATABASE_URL": url, "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "serve.py"), "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "serve.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     address = f"http://127.0.0.1:{port}"
     try:
@@ -86,9 +99,17 @@ def browser_times(url: str, pages: list[PageResult]) -> tuple[float | None, str]
         return None, f"no browser figures: Chromium not found at {CHROMIUM}"
     shown = [p for p in pages if p.role == "coordinator" and not p.state and not p.error and p.title]
     with app_server(url) as address, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(address)
@@ -113,7 +134,9 @@ def browser_times(url: str, pages: list[PageResult]) -> tuple[float | None, str]
                 if result.page.endswith("overview.py"):
                     result.browser_first_ms = login
             for visit in ("browser_first_ms", "browser_again_ms"):
-                for result in [p for p in shown if not p.page.endswith("overview.py")] + [p for p in shown if p.page.endswith("overview.py")]:
+                for result in [p for p in shown if not p.page.endswith("overview.py")] + [
+                    p for p in shown if p.page.endswith("overview.py")
+                ]:
                     if getattr(result, visit) is None:
                         setattr(result, visit, timed(lambda r=result: links[r.page].click(), result.title))
         finally:

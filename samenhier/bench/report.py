@@ -29,7 +29,8 @@ def render(result: BenchResult) -> str:
         f"- load average (1, 5, 15 min) before: {result.load_before}; after: {result.load_after}",
         f"- Python {m['python']}, SQLite {m['sqlite']}, "
         + ", ".join(f"{name} {m[name]}" for name in LIBRARIES),
-        "- store: " + ", ".join(f"{t} {n:,}" for t, n in result.counts.items())
+        "- store: "
+        + ", ".join(f"{t} {n:,}" for t, n in result.counts.items())
         + ("" if result.build_seconds is None else f"; generated in {result.build_seconds:,.1f} s"),
         "",
         "| page | role | load 1 min | cold median ms | warm median ms | cold CPU ms | warm CPU ms | browser first visit ms | browser again ms "
@@ -48,28 +49,38 @@ def render(result: BenchResult) -> str:
         )
     lines.append("")
     if result.login_settled_ms is not None:
-        lines.append(f"- in the browser (Chromium, 1440 × 900, `streamlit run` on this store): from clicking *Inloggen* to the "
-                     f"first page settled **{result.login_settled_ms:,.0f} ms** (goal ≤ {GOALS['login_ms']:,} ms; load average "
-                     f"{result.browser_load or '?'} at the start); per page the "
-                     "first visit after login (server caches cold) and the second (warm), click to settled")
+        lines.append(
+            f"- in the browser (Chromium, 1440 × 900, `streamlit run` on this store): from clicking *Inloggen* to the "
+            f"first page settled **{result.login_settled_ms:,.0f} ms** (goal ≤ {GOALS['login_ms']:,} ms; load average "
+            f"{result.browser_load or '?'} at the start); per page the "
+            "first visit after login (server caches cold) and the second (warm), click to settled"
+        )
     elif result.browser_note:
         lines.append(f"- {result.browser_note}")
     if result.import_seconds is not None:
-        lines.append(f"- import of a {result.import_method}: **{result.import_seconds:,.1f} s** (goal ≤ {GOALS['import_s']} s); "
-                     f"peak RSS during the import {_ms(result.import_peak_rss_mib)} MiB")
+        lines.append(
+            f"- import of a {result.import_method}: **{result.import_seconds:,.1f} s** (goal ≤ {GOALS['import_s']} s); "
+            f"peak RSS during the import {_ms(result.import_peak_rss_mib)} MiB"
+        )
     if result.process_peak_rss_mib is not None:
-        lines.append(f"- peak RSS of the benchmark process over all pages (the app's server process does the same work): "
-                     f"**{result.process_peak_rss_mib:,.0f} MiB** (goal ≤ {GOALS['rss_mib']:,} MiB)")
+        lines.append(
+            f"- peak RSS of the benchmark process over all pages (the app's server process does the same work): "
+            f"**{result.process_peak_rss_mib:,.0f} MiB** (goal ≤ {GOALS['rss_mib']:,} MiB)"
+        )
     lines.append("")
     return "\n".join(lines)
 
 
 def render_ratios(demo: dict, national: dict) -> str:
     """National cold / demo cold per page (goal ≤ 3), wall clock and CPU, from the two sections' saved results."""
-    lines = ["### National cold / demo cold", "",
-             f"demo measured {demo['started']}, national {national['started']}.", "",
-             "| page | role | demo cold ms | national cold ms | ratio | demo cold CPU ms | national cold CPU ms | CPU ratio |",
-             "|---|---|--:|--:|--:|--:|--:|--:|"]
+    lines = [
+        "### National cold / demo cold",
+        "",
+        f"demo measured {demo['started']}, national {national['started']}.",
+        "",
+        "| page | role | demo cold ms | national cold ms | ratio | demo cold CPU ms | national cold CPU ms | CPU ratio |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
     demo_pages = {(p["page"], p["role"], p.get("state", "")): p for p in demo["pages"]}
 
     def ratio(a, b) -> str:
@@ -80,9 +91,11 @@ def render_ratios(demo: dict, national: dict) -> str:
         if not d or d.get("cold_ms") is None or p.get("cold_ms") is None:
             continue
         name = page_name(p["page"]) + (f" · {p['state']}" if p.get("state") else "")
-        lines.append(f"| {name} | {p['role']} | {_ms(d['cold_ms'])} | {_ms(p['cold_ms'])} | "
-                     f"{ratio(p['cold_ms'], d['cold_ms'])} | {_ms(d.get('cold_cpu_ms'))} | {_ms(p.get('cold_cpu_ms'))} | "
-                     f"{ratio(p.get('cold_cpu_ms'), d.get('cold_cpu_ms'))} |")
+        lines.append(
+            f"| {name} | {p['role']} | {_ms(d['cold_ms'])} | {_ms(p['cold_ms'])} | "
+            f"{ratio(p['cold_ms'], d['cold_ms'])} | {_ms(d.get('cold_cpu_ms'))} | {_ms(p.get('cold_cpu_ms'))} | "
+            f"{ratio(p.get('cold_cpu_ms'), d.get('cold_cpu_ms'))} |"
+        )
     lines.append("")
     return "\n".join(lines)
 

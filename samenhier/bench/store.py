@@ -48,12 +48,20 @@ def bench_scopes(url: str):
     with engine.connect() as connection:
         builder_id, builder_name = connection.exec_driver_sql(
             "SELECT b.id, b.name FROM community_builder b JOIN welcome_group g ON g.community_builder_id = b.id "
-            "GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1").one()
+            "GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1"
+        ).one()
         taken = {r[0] for r in connection.exec_driver_sql("SELECT username FROM user_account")}
     if not count_users(engine) or "bench-coordinator" not in taken:
         create_user(engine, "bench-coordinator", BENCH_PASSWORD, "coordinator", actor="bench")
     if "bench-builder" not in taken:
-        create_user(engine, "bench-builder", BENCH_PASSWORD, "community_builder", community_builder=builder_name, actor="bench")
+        create_user(
+            engine,
+            "bench-builder",
+            BENCH_PASSWORD,
+            "community_builder",
+            community_builder=builder_name,
+            actor="bench",
+        )
     return Scope.coordinator("bench-coordinator"), Scope.community_builder("bench-builder", builder_id)
 
 
@@ -64,7 +72,8 @@ def builder_group(url: str, builder) -> str:
     with get_engine(url).connect() as connection:
         return connection.exec_driver_sql(
             "SELECT code FROM welcome_group WHERE community_builder_id = ? ORDER BY code LIMIT 1",
-            (builder.community_builder_id,)).scalar_one()
+            (builder.community_builder_id,),
+        ).scalar_one()
 
 
 def meetings_import_frame(url: str, rows: int, as_of: dt.date, *, seed: int = 11):
@@ -77,18 +86,28 @@ def meetings_import_frame(url: str, rows: int, as_of: dt.date, *, seed: int = 11
 
     rng = random.Random(seed)
     with get_engine(url).connect() as connection:
-        codes = [r[0] for r in connection.exec_driver_sql(
-            "SELECT DISTINCT g.code FROM welcome_group g JOIN match m ON m.group_id = g.id "
-            "WHERE m.started_date IS NOT NULL ORDER BY g.code")]
+        codes = [
+            r[0]
+            for r in connection.exec_driver_sql(
+                "SELECT DISTINCT g.code FROM welcome_group g JOIN match m ON m.group_id = g.id "
+                "WHERE m.started_date IS NOT NULL ORDER BY g.code"
+            )
+        ]
     kinds = [k.value for k in MeetingKind]
     records = []
     for _ in range(rows):
         day = as_of - dt.timedelta(days=rng.randint(0, 364))
-        records.append({
-            "groep_code": rng.choice(codes), "datum": day.strftime("%d-%m-%Y"), "soort": rng.choice(kinds),
-            "duur_minuten": str(rng.choice([45, 60, 90, 120])), "aanwezig_leden": str(rng.randint(1, 3)),
-            "aanwezig_nieuwkomers": "1", "notitie": rng.choice(["", "koffie", "wandeling", "taalles"]),
-        })
+        records.append(
+            {
+                "groep_code": rng.choice(codes),
+                "datum": day.strftime("%d-%m-%Y"),
+                "soort": rng.choice(kinds),
+                "duur_minuten": str(rng.choice([45, 60, 90, 120])),
+                "aanwezig_leden": str(rng.randint(1, 3)),
+                "aanwezig_nieuwkomers": "1",
+                "notitie": rng.choice(["", "koffie", "wandeling", "taalles"]),
+            }
+        )
     return pd.DataFrame(records, dtype=object)
 
 

@@ -32,13 +32,21 @@ def groups_by_status(counts: pd.DataFrame, *, label: Callable[[str], str], axis_
         if part.empty:
             continue
         fig.add_bar(
-            y=part["municipality"], x=part["groups"], name=label(status.value), orientation="h",
-            marker_color=STATUS_COLOURS[status.value], text=part["groups"], textposition="inside",
+            y=part["municipality"],
+            x=part["groups"],
+            name=label(status.value),
+            orientation="h",
+            marker_color=STATUS_COLOURS[status.value],
+            text=part["groups"],
+            textposition="inside",
             hovertemplate="%{y}: %{x}<extra>" + label(status.value) + "</extra>",
         )
     municipalities = sorted(counts["municipality"].unique())
     fig.update_layout(
-        barmode="stack", xaxis_title=axis_title,
-        yaxis=dict(type="category", categoryorder="array", categoryarray=municipalities, autorange="reversed"),
+        barmode="stack",
+        xaxis_title=axis_title,
+        yaxis=dict(
+            type="category", categoryorder="array", categoryarray=municipalities, autorange="reversed"
+        ),
     )
     return layout(fig, height=120 + 45 * max(1, counts["municipality"].nunique()))

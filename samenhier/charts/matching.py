@@ -33,12 +33,23 @@ def pending_matches(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_ti
     texts in the user's language.
     """
     fig = go.Figure()
-    for column, key, colour in (("newcomers_waiting", "newcomers", NEWCOMER_COLOUR), ("groups_waiting", "groups", GROUP_COLOUR)):
+    for column, key, colour in (
+        ("newcomers_waiting", "newcomers", NEWCOMER_COLOUR),
+        ("groups_waiting", "groups", GROUP_COLOUR),
+    ):
         fig.add_bar(
-            y=summary["municipality"], x=summary[column], name=labels[key], orientation="h", marker_color=colour,
-            text=summary[column], textposition="auto", hovertemplate="%{y}: %{x}<extra>" + labels[key] + "</extra>",
+            y=summary["municipality"],
+            x=summary[column],
+            name=labels[key],
+            orientation="h",
+            marker_color=colour,
+            text=summary[column],
+            textposition="auto",
+            hovertemplate="%{y}: %{x}<extra>" + labels[key] + "</extra>",
         )
-    fig.update_layout(barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category"))
+    fig.update_layout(
+        barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category")
+    )
     return layout(fig, height=_height(summary)).update_layout(legend=LEGEND_ON_TOP)
 
 
@@ -51,16 +62,24 @@ def wait_times(summary: pd.DataFrame, *, labels: Mapping[str, str], axis_title: 
     """
     fig = go.Figure()
     styles = {
-        "newcomer_wait_median": NEWCOMER_COLOUR, "newcomer_wait_p90": NEWCOMER_LIGHT,
-        "group_wait_median": GROUP_COLOUR, "group_wait_p90": GROUP_LIGHT,
+        "newcomer_wait_median": NEWCOMER_COLOUR,
+        "newcomer_wait_p90": NEWCOMER_LIGHT,
+        "group_wait_median": GROUP_COLOUR,
+        "group_wait_p90": GROUP_LIGHT,
     }
     for column, colour in styles.items():
         values = pd.to_numeric(summary[column], errors="coerce")
         fig.add_bar(
-            y=summary["municipality"], x=values.round(0), name=labels[column], orientation="h", marker_color=colour,
+            y=summary["municipality"],
+            x=values.round(0),
+            name=labels[column],
+            orientation="h",
+            marker_color=colour,
             hovertemplate="%{y}: %{x}<extra>" + labels[column] + "</extra>",
         )
-    fig.update_layout(barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category"))
+    fig.update_layout(
+        barmode="group", xaxis_title=axis_title, yaxis=dict(autorange="reversed", type="category")
+    )
     return layout(fig, height=140 + 90 * max(1, len(summary))).update_layout(legend=LEGEND_ON_TOP)
 
 
@@ -99,14 +118,37 @@ def funnel(frame: pd.DataFrame, *, steps: tuple[str, ...], label: Callable[[str]
         top = 1 - row * (tall + v_gap)
         first_in_row = "" if row == 0 else str(row * columns + 1)
         axes[f"xaxis{suffix}"] = dict(domain=_domain(left, left + width), anchor=f"y{suffix}")
-        axes[f"yaxis{suffix}"] = dict(domain=_domain(top - tall, top), anchor=f"x{suffix}", **(
-            {} if column == 0 else dict(matches=f"y{first_in_row}", showticklabels=False)))
-        titles.append(dict(text=name, x=left + width / 2, y=top, xref="paper", yref="paper", xanchor="center",
-                           yanchor="bottom", showarrow=False, font=dict(size=16)))
-        traces.append(dict(
-            type="funnel", name=name, y=y_labels, x=counts.loc[name].tolist(), xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-            textinfo="value+percent initial", marker=dict(color=municipality_colour(name)), showlegend=False,
-            connector=dict(fillcolor="#d8efec"),
-        ))
+        axes[f"yaxis{suffix}"] = dict(
+            domain=_domain(top - tall, top),
+            anchor=f"x{suffix}",
+            **({} if column == 0 else dict(matches=f"y{first_in_row}", showticklabels=False)),
+        )
+        titles.append(
+            dict(
+                text=name,
+                x=left + width / 2,
+                y=top,
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=16),
+            )
+        )
+        traces.append(
+            dict(
+                type="funnel",
+                name=name,
+                y=y_labels,
+                x=counts.loc[name].tolist(),
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+                textinfo="value+percent initial",
+                marker=dict(color=municipality_colour(name)),
+                showlegend=False,
+                connector=dict(fillcolor="#d8efec"),
+            )
+        )
     fig = go.Figure(data=traces, layout=dict(annotations=titles, **axes))
     return layout(fig, height=height)

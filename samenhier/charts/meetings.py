@@ -81,11 +81,19 @@ def meeting_heatmap(
     labels = [str(c) for c in (column_labels if column_labels is not None else columns)]
     firsts = grid.drop_duplicates(row_key, keep="first")
     keys = list(firsts[row_key])
-    y = [user_text(row_label(row), PLOTLY) for row in firsts.to_dict("records")]  # group names: user text, not Plotly HTML
+    y = [
+        user_text(row_label(row), PLOTLY) for row in firsts.to_dict("records")
+    ]  # group names: user text, not Plotly HTML
     cells = grid.assign(_outside=outside.to_numpy() if outside is not None else False)
-    counts = cells.pivot(index=row_key, columns=column, values="meetings").reindex(index=keys, columns=list(columns))
-    outside_grid = cells.pivot(index=row_key, columns=column, values="_outside").reindex(index=keys, columns=list(columns))
-    details = cells.pivot(index=row_key, columns=column, values="details").reindex(index=keys, columns=list(columns))
+    counts = cells.pivot(index=row_key, columns=column, values="meetings").reindex(
+        index=keys, columns=list(columns)
+    )
+    outside_grid = cells.pivot(index=row_key, columns=column, values="_outside").reindex(
+        index=keys, columns=list(columns)
+    )
+    details = cells.pivot(index=row_key, columns=column, values="details").reindex(
+        index=keys, columns=list(columns)
+    )
     # Whole grids at once: OUTSIDE outside the year, else the count, NO_MEETING where there is none.
     count_values = counts.to_numpy(dtype=float, na_value=np.nan)
     is_outside = outside_grid.fillna(False).to_numpy(dtype=bool)
@@ -94,32 +102,87 @@ def meeting_heatmap(
     z = np.where(is_outside, OUTSIDE, np.where(missing, NO_MEETING, whole)).astype(np.int16)
     counts_text = np.where(missing, "", whole.astype(str)).tolist()
     text = [[describe(d) if isinstance(d, list) and d else "" for d in row] for row in details.to_numpy()]
-    customdata = [[[n, t] for n, t in zip(n_row, t_row, strict=True)] for n_row, t_row in zip(counts_text, text, strict=True)]
+    customdata = [
+        [[n, t] for n, t in zip(n_row, t_row, strict=True)]
+        for n_row, t_row in zip(counts_text, text, strict=True)
+    ]
     tick_text = [*level_labels, "1", "2", "3", f"{TOP_LEVEL}+"]
     # The trace as a dict: plotly validates it once (go.Figure(go.Heatmap(…)) validates 7,950 cells twice).
     # customdata as one NumPy array, not lists of lists of pairs: plotly copies and checks nested lists cell by
     # cell (at 150 × 53 that was most of a warm rerun of the page), an array at once. It still goes out as lists.
-    fig = go.Figure(data=[dict(
-        type="heatmap", z=z.tolist(), x=labels, y=y, customdata=np.array(customdata, dtype=str), colorscale=_discrete_scale(HEATMAP_LEVELS),
-        zmin=OUTSIDE - 0.5, zmax=TOP_LEVEL + 0.5, xgap=1, ygap=1, hoverongaps=False,
-        colorbar=dict(title=dict(text=colour_title, side="top"), orientation="h", x=0, xanchor="left", y=-0.02, yanchor="top",
-                      thickness=12, len=0.6, tickvals=list(range(OUTSIDE, TOP_LEVEL + 1)), ticktext=tick_text),
-        hovertemplate="%{y}<br>%{x}: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
-    )])
+    fig = go.Figure(
+        data=[
+            dict(
+                type="heatmap",
+                z=z.tolist(),
+                x=labels,
+                y=y,
+                customdata=np.array(customdata, dtype=str),
+                colorscale=_discrete_scale(HEATMAP_LEVELS),
+                zmin=OUTSIDE - 0.5,
+                zmax=TOP_LEVEL + 0.5,
+                xgap=1,
+                ygap=1,
+                hoverongaps=False,
+                colorbar=dict(
+                    title=dict(text=colour_title, side="top"),
+                    orientation="h",
+                    x=0,
+                    xanchor="left",
+                    y=-0.02,
+                    yanchor="top",
+                    thickness=12,
+                    len=0.6,
+                    tickvals=list(range(OUTSIDE, TOP_LEVEL + 1)),
+                    ticktext=tick_text,
+                ),
+                hovertemplate="%{y}<br>%{x}: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            )
+        ]
+    )
     annotations, shapes = [], []
     if "municipality" in firsts.columns:
         names = list(firsts["municipality"])
         for index, name in enumerate(names):
             if index == 0 or names[index - 1] != name:
-                annotations.append(dict(text=f"<b>{name}</b>", x=1.0, xref="paper", xanchor="left", y=y[index], yref="y",
-                                        yanchor="middle", showarrow=False, font=dict(color=municipality_colour(name), size=12)))
+                annotations.append(
+                    dict(
+                        text=f"<b>{name}</b>",
+                        x=1.0,
+                        xref="paper",
+                        xanchor="left",
+                        y=y[index],
+                        yref="y",
+                        yanchor="middle",
+                        showarrow=False,
+                        font=dict(color=municipality_colour(name), size=12),
+                    )
+                )
                 if index:
-                    shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=index - 0.5, y1=index - 0.5,
-                                       line=dict(color="#555", width=1)))
+                    shapes.append(
+                        dict(
+                            type="line",
+                            xref="paper",
+                            x0=0,
+                            x1=1,
+                            yref="y",
+                            y0=index - 0.5,
+                            y1=index - 0.5,
+                            line=dict(color="#555", width=1),
+                        )
+                    )
     fig.update_layout(
-        xaxis=dict(type="category", categoryorder="array", categoryarray=labels, title=x_title, tickangle=-60, side="top"),
+        xaxis=dict(
+            type="category",
+            categoryorder="array",
+            categoryarray=labels,
+            title=x_title,
+            tickangle=-60,
+            side="top",
+        ),
         yaxis=dict(type="category", categoryorder="array", categoryarray=y, autorange="reversed"),
-        annotations=annotations, shapes=shapes,
+        annotations=annotations,
+        shapes=shapes,
     )
     layout(fig, height=220 + 22 * max(1, len(y)))
     return fig.update_layout(margin=dict(l=10, r=110, t=30, b=70))
@@ -131,16 +194,44 @@ def _partial_marks(month_labels: Sequence[str], partial_month: int | None, parti
         return {}
     label = month_labels[partial_month - 1]
     return dict(
-        shapes=[dict(type="rect", xref="x", yref="paper", x0=partial_month - 1.5, x1=partial_month - 0.5, y0=0, y1=1,
-                     fillcolor="#f2f2f2", line=dict(width=0), layer="below")],
-        annotations=[dict(text=partial_label, x=label, xref="x", y=1, yref="paper", yanchor="top", showarrow=False,
-                          textangle=-90, font=dict(size=11, color="#555"))],
+        shapes=[
+            dict(
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=partial_month - 1.5,
+                x1=partial_month - 0.5,
+                y0=0,
+                y1=1,
+                fillcolor="#f2f2f2",
+                line=dict(width=0),
+                layer="below",
+            )
+        ],
+        annotations=[
+            dict(
+                text=partial_label,
+                x=label,
+                xref="x",
+                y=1,
+                yref="paper",
+                yanchor="top",
+                showarrow=False,
+                textangle=-90,
+                font=dict(size=11, color="#555"),
+            )
+        ],
     )
 
 
 def meetings_by_municipality(
-    monthly: pd.DataFrame, *, month_labels: Sequence[str], axis_title: str, partial_month: int | None = None,
-    partial_label: str = "", groups: pd.DataFrame | None = None,
+    monthly: pd.DataFrame,
+    *,
+    month_labels: Sequence[str],
+    axis_title: str,
+    partial_month: int | None = None,
+    partial_label: str = "",
+    groups: pd.DataFrame | None = None,
 ) -> go.Figure:
     """One line per municipality, in its fixed colour and dash (:mod:`samenhier.charts.style`): meetings per month.
 
@@ -154,7 +245,9 @@ def meetings_by_municipality(
     """
     # One pivot and dict traces: with 40 municipalities, per-municipality pandas steps and add_scatter
     # calls cost more than everything else on the page.
-    totals = monthly.pivot_table(index="municipality", columns="month", values="meetings", aggfunc="sum", sort=True)
+    totals = monthly.pivot_table(
+        index="municipality", columns="month", values="meetings", aggfunc="sum", sort=True
+    )
     totals = totals.reindex(columns=range(1, 13))
     if groups is not None:
         reached = groups.pivot_table(index="municipality", columns="month", values="groups", aggfunc="sum")
@@ -165,23 +258,41 @@ def meetings_by_municipality(
     for municipality, row in totals.iterrows():
         name = str(municipality)
         values = [None if pd.isna(v) else (float(v) if groups is not None else int(v)) for v in row]
-        traces.append(dict(
-            type="scatter", x=list(month_labels), y=values, name=name, mode="lines+markers",
-            line=dict(color=municipality_colour(name), dash=municipality_dash(name)),
-            marker=dict(color=municipality_colour(name), symbol=symbols, size=8),
-            hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
-        ))
+        traces.append(
+            dict(
+                type="scatter",
+                x=list(month_labels),
+                y=values,
+                name=name,
+                mode="lines+markers",
+                line=dict(color=municipality_colour(name), dash=municipality_dash(name)),
+                marker=dict(color=municipality_colour(name), symbol=symbols, size=8),
+                hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
+            )
+        )
     fig = go.Figure(data=traces)
     largest = float(totals.max().max()) if totals.notna().any().any() else 0.0
-    y_axis = dict(title=axis_title, rangemode="tozero") if groups is not None else dict(title=axis_title, **integer_axis(largest))
-    fig.update_layout(xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)), yaxis=y_axis,
-                      **_partial_marks(month_labels, partial_month, partial_label))
+    y_axis = (
+        dict(title=axis_title, rangemode="tozero")
+        if groups is not None
+        else dict(title=axis_title, **integer_axis(largest))
+    )
+    fig.update_layout(
+        xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
+        yaxis=y_axis,
+        **_partial_marks(month_labels, partial_month, partial_label),
+    )
     return layout(fig)
 
 
 def meetings_by_kind(
-    monthly: pd.DataFrame, *, month_labels: Sequence[str], kind_label: Callable[[str], str], axis_title: str,
-    partial_month: int | None = None, partial_label: str = "",
+    monthly: pd.DataFrame,
+    *,
+    month_labels: Sequence[str],
+    kind_label: Callable[[str], str],
+    axis_title: str,
+    partial_month: int | None = None,
+    partial_label: str = "",
 ) -> go.Figure:
     """Stacked bars: meetings per month, one colour per kind of meeting (vocabulary order).
 
@@ -196,12 +307,18 @@ def meetings_by_kind(
     for kind in MeetingKind:
         part = totals[totals["kind"] == kind.value].set_index("month").reindex(range(1, 13))
         fig.add_bar(
-            x=list(month_labels), y=_values(part["meetings"]), name=kind_label(kind.value),
+            x=list(month_labels),
+            y=_values(part["meetings"]),
+            name=kind_label(kind.value),
             marker=dict(color=KIND_COLOURS[kind.value], pattern=dict(shape=patterns), opacity=opacity),
             hovertemplate="%{x}: %{y}<extra>" + kind_label(kind.value) + "</extra>",
         )
     per_month = totals.groupby("month")["meetings"].sum()
     largest = float(per_month.max()) if len(per_month) else 0.0
-    fig.update_layout(barmode="stack", xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
-                      yaxis=dict(title=axis_title, **integer_axis(largest)), **_partial_marks(month_labels, partial_month, partial_label))
+    fig.update_layout(
+        barmode="stack",
+        xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
+        yaxis=dict(title=axis_title, **integer_axis(largest)),
+        **_partial_marks(month_labels, partial_month, partial_label),
+    )
     return layout(fig)

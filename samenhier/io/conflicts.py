@@ -12,15 +12,29 @@ from samenhier.io.rows import SHEETS
 from samenhier.models import AuditEvent
 
 TABLE_OF_SHEET = {
-    "community_builders": "community_builder", "groepen": "welcome_group", "leden": "member", "nieuwkomers": "newcomer",
-    "koppelingen": "match", "bijeenkomsten": "meeting", "enquetes": "survey_response",
+    "community_builders": "community_builder",
+    "groepen": "welcome_group",
+    "leden": "member",
+    "nieuwkomers": "newcomer",
+    "koppelingen": "match",
+    "bijeenkomsten": "meeting",
+    "enquetes": "survey_response",
 }
 ON_CONFLICT = ("keep-app", "take-workbook")
 """What an import does with a field changed in the app since the record's last import: ``keep-app``
 ("app wint", the default) keeps the app's value; ``take-workbook`` ("werkboek wint") writes the workbook's."""
-_COLUMN_OF_ATTRIBUTE = {"municipality_id": "municipality", "community_builder_id": "community_builder",
-                        "group_id": "group_code", "newcomer_id": "newcomer_code", "member_id": "respondent_code"}
-_AUDIT_FIELD = {"municipality": "municipality_id", "community_builder": "community_builder_id", "group": "group_id"}
+_COLUMN_OF_ATTRIBUTE = {
+    "municipality_id": "municipality",
+    "community_builder_id": "community_builder",
+    "group_id": "group_code",
+    "newcomer_id": "newcomer_code",
+    "member_id": "respondent_code",
+}
+_AUDIT_FIELD = {
+    "municipality": "municipality_id",
+    "community_builder": "community_builder_id",
+    "group": "group_id",
+}
 """Audit-trail field names (the forms' names, :mod:`samenhier.services.records`) → model attributes."""
 _APP_ACTIONS_IGNORED = ("import", "login", "login_failed", "export", "backup", "restore")
 
@@ -40,7 +54,9 @@ def app_changes_since_import(session: Session) -> dict[tuple[str, int], set[str]
     held (``changes`` keys), every service event names its record and ``{field: [before, after]}``.
     """
     last_import: dict[str, int] = {}
-    for event_id, changes in session.exec(select(AuditEvent.id, AuditEvent.changes).where(AuditEvent.action == "import")):
+    for event_id, changes in session.exec(
+        select(AuditEvent.id, AuditEvent.changes).where(AuditEvent.action == "import")
+    ):
         try:
             sheets = json.loads(changes or "{}")
         except ValueError:
@@ -50,8 +66,10 @@ def app_changes_since_import(session: Session) -> dict[tuple[str, int], set[str]
                 last_import[TABLE_OF_SHEET[sheet]] = max(event_id, last_import.get(TABLE_OF_SHEET[sheet], 0))
     found: dict[tuple[str, int], set[str]] = defaultdict(set)
     query = select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes).where(
-        AuditEvent.table_name.in_(list(TABLE_OF_SHEET.values())), AuditEvent.record_id.is_not(None),
-        AuditEvent.action.not_in(_APP_ACTIONS_IGNORED), AuditEvent.id > min(last_import.values(), default=0),
+        AuditEvent.table_name.in_(list(TABLE_OF_SHEET.values())),
+        AuditEvent.record_id.is_not(None),
+        AuditEvent.action.not_in(_APP_ACTIONS_IGNORED),
+        AuditEvent.id > min(last_import.values(), default=0),
     )
     for event_id, table, record_id, changes in session.exec(query):
         if event_id <= last_import.get(table, 0):
@@ -60,6 +78,7 @@ def app_changes_since_import(session: Session) -> dict[tuple[str, int], set[str]
             fields = json.loads(changes or "{}")
         except ValueError:
             fields = {}
-        found[(table, record_id)].update(_AUDIT_FIELD.get(f, f) for f in (fields if isinstance(fields, dict) else ()))
+        found[(table, record_id)].update(
+            _AUDIT_FIELD.get(f, f) for f in (fields if isinstance(fields, dict) else ())
+        )
     return dict(found)
-

@@ -32,7 +32,15 @@ from samenhier.io.rows import SHEETS, clean_text, fold_vocabulary, is_blank, req
 DELIMITERS = (";", ",")
 """Separators Excel writes: ``;`` where the decimal separator is a comma (nl), ``,`` elsewhere."""
 # MAX_UNPACKED_BYTES, MAX_ROWS: see samenhier.io.limits (MAX_UNPACKED_BYTES is importable from here too).
-__all__ = ["DELIMITERS", "MAX_UNPACKED_BYTES", "decode", "detect_delimiter", "read_csv", "read_csv_bytes", "sheet_for_name"]
+__all__ = [
+    "DELIMITERS",
+    "MAX_UNPACKED_BYTES",
+    "decode",
+    "detect_delimiter",
+    "read_csv",
+    "read_csv_bytes",
+    "sheet_for_name",
+]
 
 
 def sheet_for_name(file_name: str) -> str | None:
@@ -58,7 +66,9 @@ def decode(file_name: str, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
             failure = exc
-    raise ImportFailed([ImportIssue(file_name, None, None, f"byte {failure.object[failure.start]:#04x}", "csv_encoding")])
+    raise ImportFailed(
+        [ImportIssue(file_name, None, None, f"byte {failure.object[failure.start]:#04x}", "csv_encoding")]
+    )
 
 
 def _header(line: str, delimiter: str) -> set[str]:
@@ -99,7 +109,18 @@ def read_csv_bytes(file_name: str, data: bytes) -> tuple[str, pd.DataFrame]:
     """
     sheet = sheet_for_name(file_name)
     if sheet is None:
-        raise ImportFailed([ImportIssue(file_name, None, None, Path(file_name).name, "csv_unknown_sheet", {"allowed": ", ".join(SHEETS)})])
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    file_name,
+                    None,
+                    None,
+                    Path(file_name).name,
+                    "csv_unknown_sheet",
+                    {"allowed": ", ".join(SHEETS)},
+                )
+            ]
+        )
     if len(data) > MAX_UNPACKED_BYTES:  # before decoding or parsing anything
         raise ImportFailed([ImportIssue(sheet, None, None, f"{MAX_UNPACKED_BYTES // 2**20} MB", "too_large")])
     if data.count(b"\n") > MAX_ROWS + 1:
@@ -116,12 +137,18 @@ def read_csv_bytes(file_name: str, data: bytes) -> tuple[str, pd.DataFrame]:
     except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL where the parser cannot take it, …
         row = reader.line_num  # physical line: as a spreadsheet numbers rows unless a quoted cell spans lines
         if "field larger than field limit" in str(exc):
-            raise ImportFailed([ImportIssue(sheet, row, None, "", "csv_field_too_large", {"limit": csv.field_size_limit()})]) from None
-        raise ImportFailed([ImportIssue(sheet, row, None, "", "csv_malformed", {"reason": str(exc)})]) from None
+            raise ImportFailed(
+                [ImportIssue(sheet, row, None, "", "csv_field_too_large", {"limit": csv.field_size_limit()})]
+            ) from None
+        raise ImportFailed(
+            [ImportIssue(sheet, row, None, "", "csv_malformed", {"reason": str(exc)})]
+        ) from None
     header, body = records[0], records[1:]
     issues: list[ImportIssue] = []
     names = [clean_text(c) for c in header]
-    keep = [i for i, name in enumerate(names) if name]  # unnamed columns must be empty (Excel writes trailing ;)
+    keep = [
+        i for i, name in enumerate(names) if name
+    ]  # unnamed columns must be empty (Excel writes trailing ;)
     folded = [names[i].casefold() for i in keep]
     for i, name in enumerate(folded):
         if name in folded[:i]:

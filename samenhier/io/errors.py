@@ -24,7 +24,10 @@ class ImportIssue:
 
     def message(self, lang: str | None = None) -> str:
         """The reason in words, in ``lang`` (default: the current language)."""
-        params = {k: v.describe(lang) if callable(getattr(v, "describe", None)) else v for k, v in self.params.items()}
+        params = {
+            k: v.describe(lang) if callable(getattr(v, "describe", None)) else v
+            for k, v in self.params.items()
+        }
         return i18n.t(f"import.error.{self.code}", lang, value=self.value, **params)
 
     def describe(self, lang: str | None = None) -> str:
@@ -41,6 +44,7 @@ class ImportFailed(Exception):
     """The input has problems; nothing was written. ``issues`` lists every one found."""
 
     def __init__(self, issues: list[ImportIssue]):
-        self.issues = sorted(issues, key=lambda i: (list(SHEETS).index(i.sheet) if i.sheet in SHEETS else -1, i.row or 0))
+        self.issues = sorted(
+            issues, key=lambda i: (list(SHEETS).index(i.sheet) if i.sheet in SHEETS else -1, i.row or 0)
+        )
         super().__init__("\n".join(i.describe("en") for i in self.issues[:20]))
-

@@ -64,9 +64,26 @@ _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 SHEET_COLUMNS: dict[str, list[str]] = {sheet: required_columns(model) for sheet, model in SHEETS.items()}
 """Per sheet, its columns in the order of the workbook (the Dutch names the import reads)."""
-DATE_COLUMNS = {"aangemeld_op", "training_afgerond_op", "lid_sinds", "vog_datum", "in_nederland_sinds",
-                 "verblijfsvergunning_sinds", "voorgesteld_op", "gestart_op", "beeindigd_op", "datum"}
-_INT_COLUMNS = {"huishoudgrootte", "duur_minuten", "aanwezig_leden", "aanwezig_nieuwkomers", "thuis_voelen", "nieuwe_contacten"}
+DATE_COLUMNS = {
+    "aangemeld_op",
+    "training_afgerond_op",
+    "lid_sinds",
+    "vog_datum",
+    "in_nederland_sinds",
+    "verblijfsvergunning_sinds",
+    "voorgesteld_op",
+    "gestart_op",
+    "beeindigd_op",
+    "datum",
+}
+_INT_COLUMNS = {
+    "huishoudgrootte",
+    "duur_minuten",
+    "aanwezig_leden",
+    "aanwezig_nieuwkomers",
+    "thuis_voelen",
+    "nieuwe_contacten",
+}
 
 
 # ---------------------------------------------------------------------------------------------- the store
@@ -97,62 +114,109 @@ def export_frames(engine: Engine, scope: Scope, filters: Filters = Filters()) ->
     place = Municipality.__table__.alias("place")
 
     builders = (
-        select(CommunityBuilder.name.label("naam"), CommunityBuilder.email.label("e-mail"),
-               place.c.name.label("gemeente"), CommunityBuilder.languages.label("talen"))
+        select(
+            CommunityBuilder.name.label("naam"),
+            CommunityBuilder.email.label("e-mail"),
+            place.c.name.label("gemeente"),
+            CommunityBuilder.languages.label("talen"),
+        )
         .outerjoin(place, place.c.id == CommunityBuilder.municipality_id)
         .order_by(CommunityBuilder.id)
     )
     if filtered:
         guiding = select(WelcomeGroup.community_builder_id).where(WelcomeGroup.id.in_(groups))
-        builders = builders.where(or_(CommunityBuilder.id.in_(guiding),
-                                      place.c.name.in_(filters.municipalities) if filters.municipalities else literal(False)))
+        builders = builders.where(
+            or_(
+                CommunityBuilder.id.in_(guiding),
+                place.c.name.in_(filters.municipalities) if filters.municipalities else literal(False),
+            )
+        )
 
     group_sheet = (
-        select(WelcomeGroup.code.label("groep_code"), WelcomeGroup.name.label("naam"), Municipality.name.label("gemeente"),
-               WelcomeGroup.variant, CommunityBuilder.name.label("community_builder"), WelcomeGroup.status,
-               WelcomeGroup.signup_date.label("aangemeld_op"), WelcomeGroup.training_completed_date.label("training_afgerond_op"),
-               WelcomeGroup.notes.label("notities"))
+        select(
+            WelcomeGroup.code.label("groep_code"),
+            WelcomeGroup.name.label("naam"),
+            Municipality.name.label("gemeente"),
+            WelcomeGroup.variant,
+            CommunityBuilder.name.label("community_builder"),
+            WelcomeGroup.status,
+            WelcomeGroup.signup_date.label("aangemeld_op"),
+            WelcomeGroup.training_completed_date.label("training_afgerond_op"),
+            WelcomeGroup.notes.label("notities"),
+        )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
         .where(WelcomeGroup.id.in_(groups))
         .order_by(WelcomeGroup.id)
     )
     members = (
-        select(Member.code.label("lid_code"), group.c.code.label("groep_code"), Member.first_name.label("voornaam"),
-               Member.last_name.label("achternaam"), Member.email.label("e-mail"), Member.phone.label("telefoon"),
-               Member.role.label("rol"), Member.joined_date.label("lid_sinds"), Member.vog_date.label("vog_datum"))
+        select(
+            Member.code.label("lid_code"),
+            group.c.code.label("groep_code"),
+            Member.first_name.label("voornaam"),
+            Member.last_name.label("achternaam"),
+            Member.email.label("e-mail"),
+            Member.phone.label("telefoon"),
+            Member.role.label("rol"),
+            Member.joined_date.label("lid_sinds"),
+            Member.vog_date.label("vog_datum"),
+        )
         .join(group, group.c.id == Member.group_id)
         .where(Member.group_id.in_(groups))
         .order_by(Member.id)
     )
     newcomers = (
-        select(Newcomer.code.label("nieuwkomer_code"), Newcomer.first_name.label("voornaam"), Newcomer.last_name.label("achternaam"),
-               Municipality.name.label("gemeente"), Newcomer.country_of_origin.label("land_van_herkomst"),
-               Newcomer.languages.label("talen"), Newcomer.household_size.label("huishoudgrootte"),
-               Newcomer.arrival_date.label("in_nederland_sinds"), Newcomer.permit_date.label("verblijfsvergunning_sinds"),
-               Newcomer.registration_date.label("aangemeld_op"), Newcomer.status, Newcomer.email.label("e-mail"),
-               Newcomer.phone.label("telefoon"))
+        select(
+            Newcomer.code.label("nieuwkomer_code"),
+            Newcomer.first_name.label("voornaam"),
+            Newcomer.last_name.label("achternaam"),
+            Municipality.name.label("gemeente"),
+            Newcomer.country_of_origin.label("land_van_herkomst"),
+            Newcomer.languages.label("talen"),
+            Newcomer.household_size.label("huishoudgrootte"),
+            Newcomer.arrival_date.label("in_nederland_sinds"),
+            Newcomer.permit_date.label("verblijfsvergunning_sinds"),
+            Newcomer.registration_date.label("aangemeld_op"),
+            Newcomer.status,
+            Newcomer.email.label("e-mail"),
+            Newcomer.phone.label("telefoon"),
+        )
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
         .order_by(Newcomer.id)
     )
     if filtered:
         matched_here = select(Match.newcomer_id).where(Match.group_id.in_(groups))
-        elsewhere = (Municipality.name.in_(filters.municipalities) if filters.municipalities
-                     else Newcomer.id.not_in(select(Match.newcomer_id)))
+        elsewhere = (
+            Municipality.name.in_(filters.municipalities)
+            if filters.municipalities
+            else Newcomer.id.not_in(select(Match.newcomer_id))
+        )
         newcomers = newcomers.where(or_(Newcomer.id.in_(matched_here), elsewhere))
     matches = (
-        select(group.c.code.label("groep_code"), Newcomer.code.label("nieuwkomer_code"), Match.proposed_date.label("voorgesteld_op"),
-               Match.started_date.label("gestart_op"), Match.ended_date.label("beeindigd_op"), Match.status,
-               Match.end_reason.label("reden_einde"))
+        select(
+            group.c.code.label("groep_code"),
+            Newcomer.code.label("nieuwkomer_code"),
+            Match.proposed_date.label("voorgesteld_op"),
+            Match.started_date.label("gestart_op"),
+            Match.ended_date.label("beeindigd_op"),
+            Match.status,
+            Match.end_reason.label("reden_einde"),
+        )
         .join(group, group.c.id == Match.group_id)
         .join(Newcomer, Newcomer.id == Match.newcomer_id)
         .where(Match.group_id.in_(groups))
         .order_by(Match.id)
     )
     meetings = (
-        select(group.c.code.label("groep_code"), Meeting.date.label("datum"), Meeting.kind.label("soort"),
-               Meeting.duration_minutes.label("duur_minuten"), Meeting.members_present.label("aanwezig_leden"),
-               Meeting.newcomers_present.label("aanwezig_nieuwkomers"), Meeting.note.label("notitie"))
+        select(
+            group.c.code.label("groep_code"),
+            Meeting.date.label("datum"),
+            Meeting.kind.label("soort"),
+            Meeting.duration_minutes.label("duur_minuten"),
+            Meeting.members_present.label("aanwezig_leden"),
+            Meeting.newcomers_present.label("aanwezig_nieuwkomers"),
+            Meeting.note.label("notitie"),
+        )
         .join(group, group.c.id == Meeting.group_id)
         .where(Meeting.group_id.in_(groups))
         .order_by(Meeting.id)  # the import pairs meetings of one group, day and kind in this order
@@ -160,22 +224,37 @@ def export_frames(engine: Engine, scope: Scope, filters: Filters = Filters()) ->
     respondent_member = Member.__table__.alias("respondent_member")
     respondent_newcomer = Newcomer.__table__.alias("respondent_newcomer")
     surveys = (
-        select(func.coalesce(respondent_member.c.code, respondent_newcomer.c.code).label("respondent_code"),
-               case((SurveyResponse.member_id.is_not(None), "lid"), else_="nieuwkomer").label("rol"),
-               group.c.code.label("groep_code"), SurveyResponse.wave.label("meting"), SurveyResponse.date.label("datum"),
-               SurveyResponse.emptiness.label("leegte"), SurveyResponse.fall_back_on.label("terugvallen"),
-               SurveyResponse.trust.label("vertrouwen"), SurveyResponse.miss_people.label("mis_mensen"),
-               SurveyResponse.connected.label("verbonden"), SurveyResponse.abandoned.label("in_de_steek"),
-               SurveyResponse.feel_at_home.label("thuis_voelen"), SurveyResponse.self_reported_change.label("eenzaamheid_verandering"),
-               SurveyResponse.new_contacts.label("nieuwe_contacten"))
+        select(
+            func.coalesce(respondent_member.c.code, respondent_newcomer.c.code).label("respondent_code"),
+            case((SurveyResponse.member_id.is_not(None), "lid"), else_="nieuwkomer").label("rol"),
+            group.c.code.label("groep_code"),
+            SurveyResponse.wave.label("meting"),
+            SurveyResponse.date.label("datum"),
+            SurveyResponse.emptiness.label("leegte"),
+            SurveyResponse.fall_back_on.label("terugvallen"),
+            SurveyResponse.trust.label("vertrouwen"),
+            SurveyResponse.miss_people.label("mis_mensen"),
+            SurveyResponse.connected.label("verbonden"),
+            SurveyResponse.abandoned.label("in_de_steek"),
+            SurveyResponse.feel_at_home.label("thuis_voelen"),
+            SurveyResponse.self_reported_change.label("eenzaamheid_verandering"),
+            SurveyResponse.new_contacts.label("nieuwe_contacten"),
+        )
         .join(group, group.c.id == SurveyResponse.group_id)
         .outerjoin(respondent_member, respondent_member.c.id == SurveyResponse.member_id)
         .outerjoin(respondent_newcomer, respondent_newcomer.c.id == SurveyResponse.newcomer_id)
         .where(SurveyResponse.group_id.in_(groups))
         .order_by(SurveyResponse.id)
     )
-    queries = {"community_builders": builders, "groepen": group_sheet, "leden": members, "nieuwkomers": newcomers,
-               "koppelingen": matches, "bijeenkomsten": meetings, "enquetes": surveys}
+    queries = {
+        "community_builders": builders,
+        "groepen": group_sheet,
+        "leden": members,
+        "nieuwkomers": newcomers,
+        "koppelingen": matches,
+        "bijeenkomsten": meetings,
+        "enquetes": surveys,
+    }
     return {sheet: _typed(read_frame(engine, queries[sheet]), SHEET_COLUMNS[sheet]) for sheet in SHEETS}
 
 
@@ -184,7 +263,10 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in columns:
         if column in DATE_COLUMNS:
             frame[column] = pd.Series(
-                [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]], index=frame.index, dtype=object)
+                [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]],
+                index=frame.index,
+                dtype=object,
+            )
         elif column in _INT_COLUMNS:
             frame[column] = pd.array(frame[column], dtype="Int64")
         else:

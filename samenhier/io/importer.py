@@ -80,7 +80,9 @@ def _prepare(sheet: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Import
     for i in range(frame.shape[1]):  # by position: cell types and the object dtype stay as they are
         column = frame.iloc[:, i]
         if column.dtype == object and column.map(lambda v: isinstance(v, str) and v.startswith("'")).any():
-            frame.isetitem(i, pd.Series([restore_formula_text(v) for v in column], index=frame.index, dtype=object))
+            frame.isetitem(
+                i, pd.Series([restore_formula_text(v) for v in column], index=frame.index, dtype=object)
+            )
     frame.columns = [clean_text(c).casefold() for c in frame.columns]
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     frame = frame[~frame.apply(lambda row: all(is_blank(v) for v in row), axis=1)] if len(frame) else frame
@@ -156,15 +158,24 @@ class _LocatedRecords:
 
 
 _RULE_COLUMN = {
-    ("meeting_members_present", "meeting"): "aanwezig_leden", ("active_match_group", "welcome_group"): "status",
-    ("active_match_group", "match"): "status", ("active_match_newcomer", "newcomer"): "status",
-    ("active_match_newcomer", "match"): "status", ("active_group_without_match", "welcome_group"): "status",
-    ("matched_newcomer_without_match", "newcomer"): "status", ("proposed_match_newcomer", "match"): "status",
-    ("proposed_match_group", "match"): "status", ("ended_match_end_date", "match"): "beeindigd_op",
-    ("running_match_end_date", "match"): "beeindigd_op", ("started_match_start_date", "match"): "gestart_op",
-    ("match_before_training", "match"): "voorgesteld_op", ("match_before_registration", "match"): "voorgesteld_op",
-    ("trained_group_training_date", "welcome_group"): "training_afgerond_op", ("group_contact_persons", "member"): "rol",
-    ("match_municipality", "match"): "groep_code", ("survey_member_group", "survey_response"): "groep_code",
+    ("meeting_members_present", "meeting"): "aanwezig_leden",
+    ("active_match_group", "welcome_group"): "status",
+    ("active_match_group", "match"): "status",
+    ("active_match_newcomer", "newcomer"): "status",
+    ("active_match_newcomer", "match"): "status",
+    ("active_group_without_match", "welcome_group"): "status",
+    ("matched_newcomer_without_match", "newcomer"): "status",
+    ("proposed_match_newcomer", "match"): "status",
+    ("proposed_match_group", "match"): "status",
+    ("ended_match_end_date", "match"): "beeindigd_op",
+    ("running_match_end_date", "match"): "beeindigd_op",
+    ("started_match_start_date", "match"): "gestart_op",
+    ("match_before_training", "match"): "voorgesteld_op",
+    ("match_before_registration", "match"): "voorgesteld_op",
+    ("trained_group_training_date", "welcome_group"): "training_afgerond_op",
+    ("group_contact_persons", "member"): "rol",
+    ("match_municipality", "match"): "groep_code",
+    ("survey_member_group", "survey_response"): "groep_code",
     ("survey_newcomer_group", "survey_response"): "groep_code",
 }
 """The column that locates a broken rule on the sheet row of its first record (for the problem table)."""
@@ -183,12 +194,16 @@ class _Importer:
         self.changes: list[FieldChange] = []
         self.missing: list[MissingRecord] = []
         self.summaries: dict[str, SheetSummary] = {s: SheetSummary(s) for s in SHEETS}
-        self.placed: list[tuple[str, Any, str, int]] = []  # (table, record, sheet, Excel row) of every row applied
+        self.placed: list[
+            tuple[str, Any, str, int]
+        ] = []  # (table, record, sheet, Excel row) of every row applied
         self.municipalities = self._ensure_municipalities()
         self.app_changed = app_changes_since_import(session)
         # Every reference resolves from the store, so that any subset of sheets imports on its own;
         # each sheet method refreshes the lookups it changes.
-        self.builders = {_key(name): i for i, name in session.exec(select(CommunityBuilder.id, CommunityBuilder.name))}
+        self.builders = {
+            _key(name): i for i, name in session.exec(select(CommunityBuilder.id, CommunityBuilder.name))
+        }
         self.groups_by_code = dict(session.exec(select(WelcomeGroup.code, WelcomeGroup.id)).all())
         self.members_by_code = dict(session.exec(select(Member.code, Member.id)).all())
         self.newcomers_by_code = dict(session.exec(select(Newcomer.code, Newcomer.id)).all())
@@ -204,7 +219,16 @@ class _Importer:
         return {name: m.id for name, m in existing.items()}
 
     def issue(self, sheet: str, row: int, column: str, value: Any, code: str, **params: Any) -> None:
-        self.issues.append(ImportIssue(sheet, row, column, clean_text(value) if not isinstance(value, dt.date) else value.isoformat(), code, params))
+        self.issues.append(
+            ImportIssue(
+                sheet,
+                row,
+                column,
+                clean_text(value) if not isinstance(value, dt.date) else value.isoformat(),
+                code,
+                params,
+            )
+        )
 
     def _readable(self, attribute: str, value: Any) -> Any:
         """A value as the workbook shows it: ids of related records as their name or code."""
@@ -212,15 +236,27 @@ class _Importer:
             return None
         if attribute == "municipality_id":
             return next((n for n, i in self.municipalities.items() if i == value), value)
-        lookups = {"community_builder_id": (CommunityBuilder, "name"), "group_id": (WelcomeGroup, "code"),
-                   "newcomer_id": (Newcomer, "code"), "member_id": (Member, "code")}
+        lookups = {
+            "community_builder_id": (CommunityBuilder, "name"),
+            "group_id": (WelcomeGroup, "code"),
+            "newcomer_id": (Newcomer, "code"),
+            "member_id": (Member, "code"),
+        }
         if attribute in lookups:
             model, name = lookups[attribute]
             record = self.session.get(model, value)
             return getattr(record, name) if record is not None else value
         return value
 
-    def upsert(self, sheet: str, excel_row: int, label: str, existing: Any | None, values: dict[str, Any], factory: type) -> Any:
+    def upsert(
+        self,
+        sheet: str,
+        excel_row: int,
+        label: str,
+        existing: Any | None,
+        values: dict[str, Any],
+        factory: type,
+    ) -> Any:
         summary = self.summaries[sheet]
         table = TABLE_OF_SHEET[sheet]
         if existing is not None and getattr(existing, "erased", False):
@@ -240,8 +276,18 @@ class _Importer:
         for k, v in changed.items():
             conflict = k in app_fields
             applied = self.take_workbook or not conflict
-            self.changes.append(FieldChange(sheet, excel_row, label, column_of(sheet, k), self._readable(k, getattr(existing, k)),
-                                            self._readable(k, v), conflict, applied))
+            self.changes.append(
+                FieldChange(
+                    sheet,
+                    excel_row,
+                    label,
+                    column_of(sheet, k),
+                    self._readable(k, getattr(existing, k)),
+                    self._readable(k, v),
+                    conflict,
+                    applied,
+                )
+            )
             if applied:
                 taken[k] = v
             else:
@@ -259,15 +305,28 @@ class _Importer:
     def report_missing(self, sheet: str, stored: Mapping[Any, str], listed: Iterable[Any]) -> None:
         """Records of ``sheet`` in the store (key → label) that the workbook no longer lists: reported, never deleted."""
         listed = set(listed)
-        self.missing += [MissingRecord(sheet, label) for key, label in sorted(stored.items(), key=lambda kv: kv[1]) if key not in listed]
+        self.missing += [
+            MissingRecord(sheet, label)
+            for key, label in sorted(stored.items(), key=lambda kv: kv[1])
+            if key not in listed
+        ]
 
-    def duplicates(self, sheet: str, rows: list[tuple[int, SheetRow]], key, column: str) -> list[tuple[int, SheetRow]]:
+    def duplicates(
+        self, sheet: str, rows: list[tuple[int, SheetRow]], key, column: str
+    ) -> list[tuple[int, SheetRow]]:
         seen: dict[Any, int] = {}
         kept = []
         for excel_row, row in rows:
             k = key(row)
             if k in seen:
-                self.issue(sheet, excel_row, column, k if isinstance(k, str) else " / ".join(map(str, k)), "duplicate", first_row=seen[k])
+                self.issue(
+                    sheet,
+                    excel_row,
+                    column,
+                    k if isinstance(k, str) else " / ".join(map(str, k)),
+                    "duplicate",
+                    first_row=seen[k],
+                )
             else:
                 seen[k] = excel_row
                 kept.append((excel_row, row))
@@ -275,16 +334,28 @@ class _Importer:
 
     def locations(self) -> dict[tuple[str, int], tuple[str, int]]:
         """``(table, id)`` → ``(sheet, Excel row)`` of every record a row of the input was applied to."""
-        return {(table, record.id): (sheet, row) for table, record, sheet, row in self.placed if record.id is not None}
+        return {
+            (table, record.id): (sheet, row)
+            for table, record, sheet, row in self.placed
+            if record.id is not None
+        }
 
-    def violation_issue(self, violation: Violation, where: Mapping[tuple[str, int], tuple[str, int]]) -> ImportIssue:
+    def violation_issue(
+        self, violation: Violation, where: Mapping[tuple[str, int], tuple[str, int]]
+    ) -> ImportIssue:
         """A broken consistency rule as an import problem, located at the first record the input holds."""
         located = [(r, where.get((r.table, r.id))) for r in violation.records]
         first = next(((r, loc) for r, loc in located if loc is not None), None)
         sheet, row = first[1] if first is not None else ("", None)
         column = _RULE_COLUMN.get((violation.rule, first[0].table)) if first is not None else None
-        return ImportIssue(sheet, row, column, first[0].label if first is not None else violation.records[0].label, "consistency",
-                           {"rule": _RuleText(violation), "records": _LocatedRecords(tuple(located))})
+        return ImportIssue(
+            sheet,
+            row,
+            column,
+            first[0].label if first is not None else violation.records[0].label,
+            "consistency",
+            {"rule": _RuleText(violation), "records": _LocatedRecords(tuple(located))},
+        )
 
     # -- sheets, in dependency order --------------------------------------------------------------
 
@@ -295,8 +366,15 @@ class _Importer:
         existing = {_key(b.name): b for b in self.session.exec(select(CommunityBuilder))}
         self.report_missing(sheet, {k: b.name for k, b in existing.items()}, (_key(r.name) for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: _key(r.name), "naam"):
-            values = dict(name=row.name, email=row.email or None, municipality_id=self.municipalities[row.municipality], languages=row.languages)
-            existing[_key(row.name)] = self.upsert(sheet, excel_row, row.name, existing.get(_key(row.name)), values, CommunityBuilder)
+            values = dict(
+                name=row.name,
+                email=row.email or None,
+                municipality_id=self.municipalities[row.municipality],
+                languages=row.languages,
+            )
+            existing[_key(row.name)] = self.upsert(
+                sheet, excel_row, row.name, existing.get(_key(row.name)), values, CommunityBuilder
+            )
         self.session.flush()
         self.builders = {k: b.id for k, b in existing.items()}
 
@@ -305,23 +383,42 @@ class _Importer:
         if not rows:
             return
         existing = {g.code: g for g in self.session.exec(select(WelcomeGroup))}
-        self.report_missing(sheet, {c: f"{c} {g.name}" for c, g in existing.items()}, (r.code for _, r in rows))
+        self.report_missing(
+            sheet, {c: f"{c} {g.name}" for c, g in existing.items()}, (r.code for _, r in rows)
+        )
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "groep_code"):
             builder_id = None
             if row.community_builder:
                 builder_id = self.builders.get(_key(row.community_builder))
                 if builder_id is None:
-                    self.issue(sheet, excel_row, "community_builder", row.community_builder, "unknown_builder")
+                    self.issue(
+                        sheet, excel_row, "community_builder", row.community_builder, "unknown_builder"
+                    )
                     continue
             if row.training_completed_date and row.training_completed_date < row.signup_date:
-                self.issue(sheet, excel_row, "training_afgerond_op", row.training_completed_date, "date_before", other="aangemeld_op")
+                self.issue(
+                    sheet,
+                    excel_row,
+                    "training_afgerond_op",
+                    row.training_completed_date,
+                    "date_before",
+                    other="aangemeld_op",
+                )
                 continue
             values = dict(
-                code=row.code, name=row.name, municipality_id=self.municipalities[row.municipality], variant=row.variant,
-                status=row.status, community_builder_id=builder_id, signup_date=row.signup_date,
-                training_completed_date=row.training_completed_date, notes=row.notes,
+                code=row.code,
+                name=row.name,
+                municipality_id=self.municipalities[row.municipality],
+                variant=row.variant,
+                status=row.status,
+                community_builder_id=builder_id,
+                signup_date=row.signup_date,
+                training_completed_date=row.training_completed_date,
+                notes=row.notes,
             )
-            existing[row.code] = self.upsert(sheet, excel_row, row.code, existing.get(row.code), values, WelcomeGroup)
+            existing[row.code] = self.upsert(
+                sheet, excel_row, row.code, existing.get(row.code), values, WelcomeGroup
+            )
         self.session.flush()
         self.groups_by_code = {code: g.id for code, g in existing.items()}
 
@@ -342,10 +439,19 @@ class _Importer:
             if group_id is None:
                 continue
             values = dict(
-                code=row.code, group_id=group_id, first_name=row.first_name, last_name=row.last_name,
-                email=row.email or None, phone=row.phone or None, role=row.role, joined_date=row.joined_date, vog_date=row.vog_date,
+                code=row.code,
+                group_id=group_id,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                email=row.email or None,
+                phone=row.phone or None,
+                role=row.role,
+                joined_date=row.joined_date,
+                vog_date=row.vog_date,
             )
-            existing[row.code] = self.upsert(sheet, excel_row, row.code, existing.get(row.code), values, Member)
+            existing[row.code] = self.upsert(
+                sheet, excel_row, row.code, existing.get(row.code), values, Member
+            )
         self.session.flush()
         self.members_by_code = {code: m.id for code, m in existing.items()}
 
@@ -357,18 +463,43 @@ class _Importer:
         self.report_missing(sheet, {c: _person(c, n) for c, n in existing.items()}, (r.code for _, r in rows))
         for excel_row, row in self.duplicates(sheet, rows, lambda r: r.code, "nieuwkomer_code"):
             if row.permit_date and row.permit_date < row.arrival_date:
-                self.issue(sheet, excel_row, "verblijfsvergunning_sinds", row.permit_date, "date_before", other="in_nederland_sinds")
+                self.issue(
+                    sheet,
+                    excel_row,
+                    "verblijfsvergunning_sinds",
+                    row.permit_date,
+                    "date_before",
+                    other="in_nederland_sinds",
+                )
                 continue
             if row.registration_date < row.arrival_date:  # the form's registration_before_arrival
-                self.issue(sheet, excel_row, "aangemeld_op", row.registration_date, "date_before", other="in_nederland_sinds")
+                self.issue(
+                    sheet,
+                    excel_row,
+                    "aangemeld_op",
+                    row.registration_date,
+                    "date_before",
+                    other="in_nederland_sinds",
+                )
                 continue
             values = dict(
-                code=row.code, first_name=row.first_name, last_name=row.last_name, municipality_id=self.municipalities[row.municipality],
-                country_of_origin=row.country_of_origin, languages=row.languages, household_size=row.household_size,
-                arrival_date=row.arrival_date, permit_date=row.permit_date, registration_date=row.registration_date,
-                status=row.status, email=row.email or None, phone=row.phone or None,
+                code=row.code,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                municipality_id=self.municipalities[row.municipality],
+                country_of_origin=row.country_of_origin,
+                languages=row.languages,
+                household_size=row.household_size,
+                arrival_date=row.arrival_date,
+                permit_date=row.permit_date,
+                registration_date=row.registration_date,
+                status=row.status,
+                email=row.email or None,
+                phone=row.phone or None,
             )
-            existing[row.code] = self.upsert(sheet, excel_row, row.code, existing.get(row.code), values, Newcomer)
+            existing[row.code] = self.upsert(
+                sheet, excel_row, row.code, existing.get(row.code), values, Newcomer
+            )
         self.session.flush()
         self.newcomers_by_code = {code: n.id for code, n in existing.items()}
         self.erased_newcomers = {n.id for n in existing.values() if n.erased}
@@ -378,12 +509,30 @@ class _Importer:
         if not rows:
             return
         existing = {(m.group_id, m.newcomer_id): m for m in self.session.exec(select(Match))}
-        codes = {i: c for c, i in self.groups_by_code.items()}, {i: c for c, i in self.newcomers_by_code.items()}
-        names = {i: f"{first} {last or ''}".strip()
-                 for i, first, last in self.session.exec(select(Newcomer.id, Newcomer.first_name, Newcomer.last_name))}
-        self.report_missing(sheet, {k: f"{codes[0].get(k[0])} ↔ {codes[1].get(k[1])} {names.get(k[1], '')}".rstrip() for k in existing},
-                            ((self.groups_by_code.get(r.group_code), self.newcomers_by_code.get(r.newcomer_code)) for _, r in rows))
-        for excel_row, row in self.duplicates(sheet, rows, lambda r: (r.group_code, r.newcomer_code), "nieuwkomer_code"):
+        codes = (
+            {i: c for c, i in self.groups_by_code.items()},
+            {i: c for c, i in self.newcomers_by_code.items()},
+        )
+        names = {
+            i: f"{first} {last or ''}".strip()
+            for i, first, last in self.session.exec(
+                select(Newcomer.id, Newcomer.first_name, Newcomer.last_name)
+            )
+        }
+        self.report_missing(
+            sheet,
+            {
+                k: f"{codes[0].get(k[0])} ↔ {codes[1].get(k[1])} {names.get(k[1], '')}".rstrip()
+                for k in existing
+            },
+            (
+                (self.groups_by_code.get(r.group_code), self.newcomers_by_code.get(r.newcomer_code))
+                for _, r in rows
+            ),
+        )
+        for excel_row, row in self.duplicates(
+            sheet, rows, lambda r: (r.group_code, r.newcomer_code), "nieuwkomer_code"
+        ):
             group_id = self._group_id(sheet, excel_row, row.group_code)
             newcomer_id = self.newcomers_by_code.get(row.newcomer_code)
             if newcomer_id is None:
@@ -393,7 +542,12 @@ class _Importer:
             order_ok = True
             for column, later, earlier, earlier_column in (
                 ("gestart_op", row.started_date, row.proposed_date, "voorgesteld_op"),
-                ("beeindigd_op", row.ended_date, row.started_date or row.proposed_date, "gestart_op" if row.started_date else "voorgesteld_op"),
+                (
+                    "beeindigd_op",
+                    row.ended_date,
+                    row.started_date or row.proposed_date,
+                    "gestart_op" if row.started_date else "voorgesteld_op",
+                ),
             ):
                 if later and earlier and later < earlier:
                     self.issue(sheet, excel_row, column, later, "date_before", other=earlier_column)
@@ -401,12 +555,24 @@ class _Importer:
             if not order_ok:
                 continue
             values = dict(
-                group_id=group_id, newcomer_id=newcomer_id, proposed_date=row.proposed_date, started_date=row.started_date,
-                ended_date=row.ended_date, status=row.status, end_reason=row.end_reason,
+                group_id=group_id,
+                newcomer_id=newcomer_id,
+                proposed_date=row.proposed_date,
+                started_date=row.started_date,
+                ended_date=row.ended_date,
+                status=row.status,
+                end_reason=row.end_reason,
             )
             if newcomer_id in self.erased_newcomers:  # why it ended was cleared with their data
                 values["end_reason"] = ""
-            self.upsert(sheet, excel_row, f"{row.group_code} ↔ {row.newcomer_code}", existing.get((group_id, newcomer_id)), values, Match)
+            self.upsert(
+                sheet,
+                excel_row,
+                f"{row.group_code} ↔ {row.newcomer_code}",
+                existing.get((group_id, newcomer_id)),
+                values,
+                Match,
+            )
         self.session.flush()
 
     def meetings(self, rows: list[tuple[int, MeetingRow]]) -> None:
@@ -423,8 +589,16 @@ class _Importer:
                 keyed.append((excel_row, group_id, row))
         if not keyed:
             return
-        stored = select(Meeting.id, Meeting.group_id, Meeting.date, Meeting.kind, *(getattr(Meeting, f) for f in MEETING_FIELDS),
-                        Meeting.version).where(Meeting.date >= min(r.date for _, _, r in keyed), Meeting.date <= max(r.date for _, _, r in keyed))
+        stored = select(
+            Meeting.id,
+            Meeting.group_id,
+            Meeting.date,
+            Meeting.kind,
+            *(getattr(Meeting, f) for f in MEETING_FIELDS),
+            Meeting.version,
+        ).where(
+            Meeting.date >= min(r.date for _, _, r in keyed), Meeting.date <= max(r.date for _, _, r in keyed)
+        )
         existing: dict[tuple, list] = defaultdict(list)
         for m in self.session.execute(stored.order_by(Meeting.id)):
             existing[(m.group_id, m.date, m.kind)].append(m)
@@ -435,8 +609,12 @@ class _Importer:
             nth = occurrence[key]
             occurrence[key] += 1
             current = existing[key][nth] if nth < len(existing[key]) else None
-            values = dict(duration_minutes=row.duration_minutes, members_present=row.members_present,
-                          newcomers_present=row.newcomers_present, note=row.note)
+            values = dict(
+                duration_minutes=row.duration_minutes,
+                members_present=row.members_present,
+                newcomers_present=row.newcomers_present,
+                note=row.note,
+            )
             if current is None:
                 new.append(dict(group_id=group_id, date=row.date, kind=row.kind, **values, version=1))
                 new_rows.append(excel_row)
@@ -450,7 +628,18 @@ class _Importer:
             for k, v in differs.items():
                 conflict = k in app_fields
                 applied = self.take_workbook or not conflict
-                self.changes.append(FieldChange(sheet, excel_row, label, column_of(sheet, k), getattr(current, k), v, conflict, applied))
+                self.changes.append(
+                    FieldChange(
+                        sheet,
+                        excel_row,
+                        label,
+                        column_of(sheet, k),
+                        getattr(current, k),
+                        v,
+                        conflict,
+                        applied,
+                    )
+                )
                 summary.conflicts += conflict
                 if applied:
                     taken[k] = v
@@ -464,9 +653,17 @@ class _Importer:
         if new:
             last_id = self.session.execute(select(func.max(Meeting.id))).scalar() or 0
             self.session.execute(insert(Meeting), new)
-            new_ids = list(self.session.execute(select(Meeting.id).where(Meeting.id > last_id).order_by(Meeting.id)).scalars())
-            consistency.touch(self.session, "meeting", new_ids)  # bulk statements: the session does not see them
-            self.placed += [("meeting", _Placed(i), sheet, r) for i, r in zip(new_ids, new_rows, strict=False)]
+            new_ids = list(
+                self.session.execute(
+                    select(Meeting.id).where(Meeting.id > last_id).order_by(Meeting.id)
+                ).scalars()
+            )
+            consistency.touch(
+                self.session, "meeting", new_ids
+            )  # bulk statements: the session does not see them
+            self.placed += [
+                ("meeting", _Placed(i), sheet, r) for i, r in zip(new_ids, new_rows, strict=False)
+            ]
         if changed:
             self.session.execute(update(Meeting), changed)  # ORM bulk UPDATE by primary key
             consistency.touch(self.session, "meeting", (c["id"] for c in changed))
@@ -481,23 +678,50 @@ class _Importer:
         for excel_row, row in self.duplicates(sheet, rows, lambda r: (r.respondent_code, r.wave), "meting"):
             group_id = self._group_id(sheet, excel_row, row.group_code)
             if row.role == RespondentRole.NEWCOMER:
-                person_id, lookup_key, ids = self.newcomers_by_code.get(row.respondent_code), "n", {"newcomer_id": None}
+                person_id, lookup_key, ids = (
+                    self.newcomers_by_code.get(row.respondent_code),
+                    "n",
+                    {"newcomer_id": None},
+                )
                 code = "unknown_newcomer"
             else:
-                person_id, lookup_key, ids = self.members_by_code.get(row.respondent_code), "m", {"member_id": None}
+                person_id, lookup_key, ids = (
+                    self.members_by_code.get(row.respondent_code),
+                    "m",
+                    {"member_id": None},
+                )
                 code = "unknown_member"
             if person_id is None:
                 self.issue(sheet, excel_row, "respondent_code", row.respondent_code, code)
             if group_id is None or person_id is None:
                 continue
-            ids = {"member_id": person_id if lookup_key == "m" else None, "newcomer_id": person_id if lookup_key == "n" else None}
+            ids = {
+                "member_id": person_id if lookup_key == "m" else None,
+                "newcomer_id": person_id if lookup_key == "n" else None,
+            }
             values = dict(
-                **ids, group_id=group_id, wave=row.wave, date=row.date, emptiness=row.emptiness, fall_back_on=row.fall_back_on,
-                trust=row.trust, miss_people=row.miss_people, connected=row.connected, abandoned=row.abandoned,
-                feel_at_home=row.feel_at_home, self_reported_change=row.self_reported_change, new_contacts=row.new_contacts,
+                **ids,
+                group_id=group_id,
+                wave=row.wave,
+                date=row.date,
+                emptiness=row.emptiness,
+                fall_back_on=row.fall_back_on,
+                trust=row.trust,
+                miss_people=row.miss_people,
+                connected=row.connected,
+                abandoned=row.abandoned,
+                feel_at_home=row.feel_at_home,
+                self_reported_change=row.self_reported_change,
+                new_contacts=row.new_contacts,
             )
-            self.upsert(sheet, excel_row, f"{row.respondent_code} {row.wave}", existing.get((lookup_key, person_id, row.wave)),
-                        values, SurveyResponse)
+            self.upsert(
+                sheet,
+                excel_row,
+                f"{row.respondent_code} {row.wave}",
+                existing.get((lookup_key, person_id, row.wave)),
+                values,
+                SurveyResponse,
+            )
         self.session.flush()
 
 
@@ -520,7 +744,12 @@ def backup_before_import(engine: Engine) -> Path | None:
 
 
 def import_frames(
-    engine: Engine, frames: Mapping[str, pd.DataFrame], *, username: str, dry_run: bool = False, source: str = "",
+    engine: Engine,
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    username: str,
+    dry_run: bool = False,
+    source: str = "",
     on_conflict: str = "keep-app",
 ) -> ImportResult:
     """Validate and import the seven sheets in one transaction (or, with ``dry_run``, only report what would change).
@@ -560,8 +789,12 @@ def import_frames(
         raise ImportFailed(issues)
     made = None if dry_run else backup_before_import(engine)
 
-    with Session(write_engine(engine), expire_on_commit=False) as session:  # BEGIN IMMEDIATE: waits for other writers
-        consistency.install(session, on_commit=False)  # tracks what the import writes; checked below, located per row
+    with Session(
+        write_engine(engine), expire_on_commit=False
+    ) as session:  # BEGIN IMMEDIATE: waits for other writers
+        consistency.install(
+            session, on_commit=False
+        )  # tracks what the import writes; checked below, located per row
         importer = _Importer(session, on_conflict=on_conflict)
         # -- hardening (issue 21.6): rows that would bring an erased person's data back are scrubbed first,
         #    using the erasure register (samenhier/services/privacy.py). Keep this call when restructuring io/.
@@ -591,16 +824,33 @@ def import_frames(
             session.rollback()
             raise failed
         summaries = [importer.summaries[s] for s in SHEETS if s in frames]
-        result = ImportResult(summaries, applied=not dry_run, changes=importer.changes, missing=importer.missing,
-                              on_conflict=on_conflict, backup=made)
+        result = ImportResult(
+            summaries,
+            applied=not dry_run,
+            changes=importer.changes,
+            missing=importer.missing,
+            on_conflict=on_conflict,
+            backup=made,
+        )
         if dry_run:
             session.rollback()
             return result
         event = AuditEvent(
-            at=now_utc(), username=username, action="import", table_name="*", record_code=source,
-            changes=json.dumps({s.sheet: {"new": s.new, "changed": s.changed, **({"conflicts": s.conflicts, "kept": s.kept}
-                                                                                  if s.conflicts else {})}
-                                for s in summaries}),
+            at=now_utc(),
+            username=username,
+            action="import",
+            table_name="*",
+            record_code=source,
+            changes=json.dumps(
+                {
+                    s.sheet: {
+                        "new": s.new,
+                        "changed": s.changed,
+                        **({"conflicts": s.conflicts, "kept": s.kept} if s.conflicts else {}),
+                    }
+                    for s in summaries
+                }
+            ),
         )
         session.add(event)
         session.commit()
@@ -608,8 +858,14 @@ def import_frames(
     return result
 
 
-def import_paths(engine: Engine, paths: Iterable[str | Path], *, username: str, dry_run: bool = False,
-                 on_conflict: str = "keep-app") -> ImportResult:
+def import_paths(
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    username: str,
+    dry_run: bool = False,
+    on_conflict: str = "keep-app",
+) -> ImportResult:
     """Import from disk: workbooks (.xlsx), CSV files named like a sheet, folders of CSV files, or .zip
     files of them (see :func:`samenhier.io.sources.read_sources`); then as :func:`import_frames`.
 
@@ -618,6 +874,11 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], *, username: str, 
     """
     paths = list(paths)
     frames = read_sources(paths)
-    return import_frames(engine, frames, username=username, dry_run=dry_run, source=", ".join(Path(p).name for p in paths),
-                         on_conflict=on_conflict)
-
+    return import_frames(
+        engine,
+        frames,
+        username=username,
+        dry_run=dry_run,
+        source=", ".join(Path(p).name for p in paths),
+        on_conflict=on_conflict,
+    )

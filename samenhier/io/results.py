@@ -44,14 +44,22 @@ class ImportResult:
 
     def as_frame(self) -> pd.DataFrame:
         """Columns: ``sheet``, ``new``, ``changed``, ``unchanged``, ``conflicts`` (row / field counts)."""
-        return pd.DataFrame([{k: getattr(s, k) for k in ("sheet", "new", "changed", "unchanged", "conflicts")} for s in self.sheets],
-                            columns=["sheet", "new", "changed", "unchanged", "conflicts"])
+        return pd.DataFrame(
+            [
+                {k: getattr(s, k) for k in ("sheet", "new", "changed", "unchanged", "conflicts")}
+                for s in self.sheets
+            ],
+            columns=["sheet", "new", "changed", "unchanged", "conflicts"],
+        )
 
     def changes_frame(self) -> pd.DataFrame:
         """Columns: ``sheet``, ``row`` (Excel), ``record``, ``column``, ``before``, ``after``, ``conflict`` (bool),
         ``applied`` (bool: False where the app's value is kept). Values as text, so the frame shows and exports as is."""
         return pd.DataFrame(
-            [(c.sheet, c.row, c.record, c.column, _text(c.before), _text(c.after), c.conflict, c.applied) for c in self.changes],
+            [
+                (c.sheet, c.row, c.record, c.column, _text(c.before), _text(c.after), c.conflict, c.applied)
+                for c in self.changes
+            ],
             columns=["sheet", "row", "record", "column", "before", "after", "conflict", "applied"],
         )
 
@@ -91,4 +99,3 @@ class MissingRecord:
 
     sheet: str
     record: str
-

@@ -104,7 +104,9 @@ def _parse_date(value: Any) -> dt.date:
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return value.to_pydatetime().date()
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer() and 61 <= value <= 2_958_465:  # Excel serials from 1900-03-01 to 9999-12-31
+        if (
+            float(value).is_integer() and 61 <= value <= 2_958_465
+        ):  # Excel serials from 1900-03-01 to 9999-12-31
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise _error("date", value)
     text = clean_text(value)
@@ -146,7 +148,12 @@ def parse_int(value: Any, *, minimum: int | None = None, maximum: int | None = N
         raise _error("integer", value)
     result = int(number)
     if (minimum is not None and result < minimum) or (maximum is not None and result > maximum):
-        raise _error("range", value, minimum="" if minimum is None else minimum, maximum="" if maximum is None else maximum)
+        raise _error(
+            "range",
+            value,
+            minimum="" if minimum is None else minimum,
+            maximum="" if maximum is None else maximum,
+        )
     return result
 
 
@@ -284,7 +291,9 @@ class NewcomerRow(SheetRow):
     municipality: MunicipalityName = Field(alias="gemeente")
     country_of_origin: OptionalText = Field(alias="land_van_herkomst", default="")
     languages: Languages = Field(alias="talen", default="")
-    household_size: Annotated[int, BeforeValidator(_required(_int(fields.HOUSEHOLD_MIN, fields.HOUSEHOLD_MAX)))] = Field(alias="huishoudgrootte")
+    household_size: Annotated[
+        int, BeforeValidator(_required(_int(fields.HOUSEHOLD_MIN, fields.HOUSEHOLD_MAX)))
+    ] = Field(alias="huishoudgrootte")
     arrival_date: Date = Field(alias="in_nederland_sinds")
     permit_date: OptionalDate = Field(alias="verblijfsvergunning_sinds", default=None)
     registration_date: Date = Field(alias="aangemeld_op")
@@ -307,9 +316,15 @@ class MeetingRow(SheetRow):
     group_code: Text = Field(alias="groep_code")
     date: Date = Field(alias="datum")
     kind: Annotated[str, BeforeValidator(_vocab(MeetingKind))] = Field(alias="soort")
-    duration_minutes: Annotated[int, BeforeValidator(_required(_int(fields.DURATION_MIN, fields.DURATION_MAX)))] = Field(alias="duur_minuten")
-    members_present: Annotated[int, BeforeValidator(_required(_int(0, fields.PRESENT_MAX)))] = Field(alias="aanwezig_leden")
-    newcomers_present: Annotated[int, BeforeValidator(_required(_int(0, fields.PRESENT_MAX)))] = Field(alias="aanwezig_nieuwkomers")
+    duration_minutes: Annotated[
+        int, BeforeValidator(_required(_int(fields.DURATION_MIN, fields.DURATION_MAX)))
+    ] = Field(alias="duur_minuten")
+    members_present: Annotated[int, BeforeValidator(_required(_int(0, fields.PRESENT_MAX)))] = Field(
+        alias="aanwezig_leden"
+    )
+    newcomers_present: Annotated[int, BeforeValidator(_required(_int(0, fields.PRESENT_MAX)))] = Field(
+        alias="aanwezig_nieuwkomers"
+    )
     note: Notes = Field(alias="notitie", default="")
 
 
@@ -325,11 +340,15 @@ class SurveyRow(SheetRow):
     miss_people: AnswerValue = Field(alias="mis_mensen", default=None)
     connected: AnswerValue = Field(alias="verbonden", default=None)
     abandoned: AnswerValue = Field(alias="in_de_steek", default=None)
-    feel_at_home: Annotated[int | None, BeforeValidator(_optional(_int(FEEL_AT_HOME_MIN, FEEL_AT_HOME_MAX)))] = Field(alias="thuis_voelen", default=None)
+    feel_at_home: Annotated[
+        int | None, BeforeValidator(_optional(_int(FEEL_AT_HOME_MIN, FEEL_AT_HOME_MAX)))
+    ] = Field(alias="thuis_voelen", default=None)
     self_reported_change: Annotated[
         str | None, BeforeValidator(_optional(lambda v: parse_vocabulary(v, SelfReportedChange)))
     ] = Field(alias="eenzaamheid_verandering", default=None)
-    new_contacts: Annotated[int | None, BeforeValidator(_optional(_int(0, fields.MAX_NEW_CONTACTS)))] = Field(alias="nieuwe_contacten", default=None)
+    new_contacts: Annotated[int | None, BeforeValidator(_optional(_int(0, fields.MAX_NEW_CONTACTS)))] = Field(
+        alias="nieuwe_contacten", default=None
+    )
 
 
 SHEETS: dict[str, type[SheetRow]] = {

@@ -17,15 +17,23 @@ from samenhier.io.xlsx import read_workbook
 
 def _is_data_file(name: str) -> bool:
     base = Path(name).name
-    return base.lower().endswith(".csv") and not base.startswith(("~$", "."))  # skip Excel lock files, hidden files
+    return base.lower().endswith(".csv") and not base.startswith(
+        ("~$", ".")
+    )  # skip Excel lock files, hidden files
 
 
 def _zip_members(path: Path) -> list[tuple[str, bytes]]:
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and _is_data_file(m.filename) and "__MACOSX" not in m.filename]
+            members = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir() and _is_data_file(m.filename) and "__MACOSX" not in m.filename
+            ]
             if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise ImportFailed([ImportIssue(path.name, None, None, f"{MAX_ZIP_BYTES // 2**20} MB", "too_large")])
+                raise ImportFailed(
+                    [ImportIssue(path.name, None, None, f"{MAX_ZIP_BYTES // 2**20} MB", "too_large")]
+                )
             return [(Path(m.filename).name, archive.read(m)) for m in members]
     except (zipfile.BadZipFile, OSError) as exc:
         raise ImportFailed([ImportIssue(path.name, None, None, type(exc).__name__, "not_a_zip")]) from exc
@@ -73,7 +81,9 @@ def read_sources(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
             continue
         total_bytes += sum(len(data) for _name, data in members)
         if total_bytes > MAX_UNPACKED_BYTES:  # all files of one import together, before parsing any
-            issues.append(ImportIssue(path.name, None, None, f"{MAX_UNPACKED_BYTES // 2**20} MB", "too_large"))
+            issues.append(
+                ImportIssue(path.name, None, None, f"{MAX_UNPACKED_BYTES // 2**20} MB", "too_large")
+            )
             break
         for name, data in members:
             try:

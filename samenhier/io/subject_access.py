@@ -25,11 +25,48 @@ FORMAT = "samenhier-inzage-1"
 COLUMN_KEYS = {
     column: f"privacy.col.{column}"
     for column in (
-        "code", "first_name", "last_name", "municipality", "country_of_origin", "languages", "household_size", "arrival_date",
-        "permit_date", "registration_date", "status", "email", "phone", "archived", "erased", "group_code", "group_name",
-        "role", "joined_date", "vog_date", "proposed_date", "started_date", "ended_date", "end_reason", "wave", "date",
-        "emptiness", "fall_back_on", "trust", "miss_people", "connected", "abandoned", "feel_at_home",
-        "self_reported_change", "new_contacts", "source", "text", "at", "username", "action", "table_name", "record_code",
+        "code",
+        "first_name",
+        "last_name",
+        "municipality",
+        "country_of_origin",
+        "languages",
+        "household_size",
+        "arrival_date",
+        "permit_date",
+        "registration_date",
+        "status",
+        "email",
+        "phone",
+        "archived",
+        "erased",
+        "group_code",
+        "group_name",
+        "role",
+        "joined_date",
+        "vog_date",
+        "proposed_date",
+        "started_date",
+        "ended_date",
+        "end_reason",
+        "wave",
+        "date",
+        "emptiness",
+        "fall_back_on",
+        "trust",
+        "miss_people",
+        "connected",
+        "abandoned",
+        "feel_at_home",
+        "self_reported_change",
+        "new_contacts",
+        "source",
+        "text",
+        "at",
+        "username",
+        "action",
+        "table_name",
+        "record_code",
         "changes",
     )
 }
@@ -48,8 +85,12 @@ def to_json(export: PersonExport) -> bytes:
     ``created_by``, then one key per section (lists of objects with the fields of
     :class:`~samenhier.services.privacy.PersonExport`)."""
     document = {
-        "format": FORMAT, "kind": export.kind, "code": export.code, "created_at": export.created_at.isoformat(),
-        "created_by": export.created_by, **{section: export.sections[section] for section in SECTIONS},
+        "format": FORMAT,
+        "kind": export.kind,
+        "code": export.code,
+        "created_at": export.created_at.isoformat(),
+        "created_by": export.created_by,
+        **{section: export.sections[section] for section in SECTIONS},
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -57,7 +98,9 @@ def to_json(export: PersonExport) -> bytes:
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str):  # control characters stored before they were refused: shown as �, never a crash
+    if isinstance(
+        value, str
+    ):  # control characters stored before they were refused: shown as �, never a crash
         return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return value
 
@@ -69,7 +112,16 @@ def to_xlsx(export: PersonExport, lang: str | None = None) -> bytes:
     about = book.active
     about.title = i18n.t("privacy.section.about", lang)[:31]
     about.append([i18n.t("privacy.export.heading", lang, code=export.code)])
-    about.append([i18n.t("privacy.export.created", lang, at=export.created_at.isoformat(timespec="seconds"), by=export.created_by)])
+    about.append(
+        [
+            i18n.t(
+                "privacy.export.created",
+                lang,
+                at=export.created_at.isoformat(timespec="seconds"),
+                by=export.created_by,
+            )
+        ]
+    )
     about.append([i18n.t("privacy.export.explanation", lang)])
     for section in SECTIONS:
         rows = export.sections[section]

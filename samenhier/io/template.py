@@ -124,7 +124,9 @@ def _guide(workbook: Workbook, lang: str) -> None:
     sheet.append([i18n.t("template.intro", lang)])
     sheet.append([i18n.t("template.guide", lang)])
     sheet.append([])
-    header = [i18n.t(f"template.head.{h}", lang) for h in ("sheet", "column", "required", "meaning", "values")]
+    header = [
+        i18n.t(f"template.head.{h}", lang) for h in ("sheet", "column", "required", "meaning", "values")
+    ]
     sheet.append(header)
     for cell in sheet[5]:
         cell.font = bold
@@ -140,8 +142,15 @@ def _guide(workbook: Workbook, lang: str) -> None:
                 allowed = f"{low}–{high}" if high is not None else f"≥ {low}"
             else:
                 allowed = ""
-            sheet.append([name, column, i18n.t("template.yes", lang) if _required(name, column) else "",
-                          i18n.t(f"template.col.{name}.{column}", lang), allowed])
+            sheet.append(
+                [
+                    name,
+                    column,
+                    i18n.t("template.yes", lang) if _required(name, column) else "",
+                    i18n.t(f"template.col.{name}.{column}", lang),
+                    allowed,
+                ]
+            )
     for row in sheet.iter_rows(min_row=6, max_col=_GUIDE_COLUMNS):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -170,14 +179,26 @@ def _data_sheet(workbook: Workbook, name: str, lang: str, ranges: dict[str, str]
         sheet.column_dimensions[letter].width = max(12, len(column) + 4)
         vocabulary = CLOSED_COLUMNS.get((name, column))
         if vocabulary:
-            rule = DataValidation(type="list", formula1=ranges[vocabulary], allow_blank=True, showErrorMessage=True,
-                                  errorTitle=column, error=i18n.t("template.list_error", lang))
+            rule = DataValidation(
+                type="list",
+                formula1=ranges[vocabulary],
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column,
+                error=i18n.t("template.list_error", lang),
+            )
         elif (name, column) in NUMBER_COLUMNS:
             low, high = NUMBER_COLUMNS[name, column]
-            rule = DataValidation(type="whole", operator="between" if high is not None else "greaterThanOrEqual",
-                                  formula1=str(low), formula2=str(high) if high is not None else None, allow_blank=True,
-                                  showErrorMessage=True, errorTitle=column,
-                                  error=i18n.t("template.number_error", lang, min=low, max=high if high is not None else "…"))
+            rule = DataValidation(
+                type="whole",
+                operator="between" if high is not None else "greaterThanOrEqual",
+                formula1=str(low),
+                formula2=str(high) if high is not None else None,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column,
+                error=i18n.t("template.number_error", lang, min=low, max=high if high is not None else "…"),
+            )
         else:
             rule = None
         if rule is not None:

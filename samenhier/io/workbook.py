@@ -23,7 +23,21 @@ from samenhier.io.sources import read_sources
 from samenhier.io.xlsx import read_workbook
 
 __all__ = [
-    "FIRST_DATA_ROW", "MAX_ROWS", "MAX_XLSX_UNPACKED_BYTES", "ON_CONFLICT", "FieldChange", "ImportFailed", "ImportIssue",
-    "ImportResult", "MissingRecord", "SheetSummary", "app_changes_since_import", "backup_before_import", "column_of",
-    "import_frames", "import_paths", "read_sources", "read_workbook",
+    "FIRST_DATA_ROW",
+    "MAX_ROWS",
+    "MAX_XLSX_UNPACKED_BYTES",
+    "ON_CONFLICT",
+    "FieldChange",
+    "ImportFailed",
+    "ImportIssue",
+    "ImportResult",
+    "MissingRecord",
+    "SheetSummary",
+    "app_changes_since_import",
+    "backup_before_import",
+    "column_of",
+    "import_frames",
+    "import_paths",
+    "read_sources",
+    "read_workbook",
 ]

@@ -25,17 +25,25 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
     if not path.is_file():
         raise ImportFailed([ImportIssue(name, None, None, str(path), "file_missing")])
     try:
-        with zipfile.ZipFile(path) as archive:  # an .xlsx is a zip of XML: bound what it unpacks to before parsing
+        with zipfile.ZipFile(
+            path
+        ) as archive:  # an .xlsx is a zip of XML: bound what it unpacks to before parsing
             unpacked = sum(m.file_size for m in archive.infolist())
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise ImportFailed([ImportIssue(name, None, None, f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MB", "too_large")])
-        book = load_workbook(path, read_only=True)  # sheet names only; other sheets ("Uitleg") are never parsed
+            raise ImportFailed(
+                [ImportIssue(name, None, None, f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MB", "too_large")]
+            )
+        book = load_workbook(
+            path, read_only=True
+        )  # sheet names only; other sheets ("Uitleg") are never parsed
         names = {fold_vocabulary(n): n for n in book.sheetnames}
         book.close()
         missing = [s for s in SHEETS if fold_vocabulary(s) not in names]
         if missing:
             raise ImportFailed([ImportIssue(s, None, None, "", "sheet_missing") for s in missing])
-        frames = pd.read_excel(path, sheet_name=[names[fold_vocabulary(s)] for s in SHEETS], dtype=object, engine="openpyxl")
+        frames = pd.read_excel(
+            path, sheet_name=[names[fold_vocabulary(s)] for s in SHEETS], dtype=object, engine="openpyxl"
+        )
     except ImportFailed:
         raise
     except Exception as exc:  # openpyxl and zipfile raise many kinds for a non-workbook
@@ -43,5 +51,7 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
     result = {s: frames[names[fold_vocabulary(s)]] for s in SHEETS}
     too_long = [s for s, f in result.items() if len(f) > MAX_ROWS]
     if too_long:
-        raise ImportFailed([ImportIssue(s, None, None, name, "too_many_rows", {"limit": MAX_ROWS}) for s in too_long])
+        raise ImportFailed(
+            [ImportIssue(s, None, None, name, "too_many_rows", {"limit": MAX_ROWS}) for s in too_long]
+        )
     return result

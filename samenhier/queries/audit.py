@@ -62,10 +62,15 @@ def events_in_reach(scope: Scope) -> ColumnElement[bool]:
 
     return or_(
         about(WelcomeGroup, groups),
-        *(about(model, select(model.id).where(model.group_id.in_(groups)))
-          for model in (Member, Match, Meeting, SurveyResponse, ProgressNote, MilestoneCheck)),
+        *(
+            about(model, select(model.id).where(model.group_id.in_(groups)))
+            for model in (Member, Match, Meeting, SurveyResponse, ProgressNote, MilestoneCheck)
+        ),
         about(Newcomer, select(Newcomer.id).where(in_reach(Newcomer.municipality_id, scope))),
-        about(CommunityBuilder, select(CommunityBuilder.id).where(in_reach(CommunityBuilder.municipality_id, scope))),
+        about(
+            CommunityBuilder,
+            select(CommunityBuilder.id).where(in_reach(CommunityBuilder.municipality_id, scope)),
+        ),
         and_(AuditEvent.table_name == "user_account", AuditEvent.record_id.in_(visible_accounts(scope))),
     )
 
@@ -80,9 +85,18 @@ def like_escape(text: str) -> str:
 
 
 def audit_events(
-    engine: Engine, scope: Scope, *, since: dt.date | None = None, until: dt.date | None = None,
-    usernames: tuple[str, ...] = (), actions: tuple[str, ...] = (), tables: tuple[str, ...] = (), search: str = "",
-    record: tuple[str, int] | None = None, limit: int = 500, event_id: int | None = None,
+    engine: Engine,
+    scope: Scope,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    usernames: tuple[str, ...] = (),
+    actions: tuple[str, ...] = (),
+    tables: tuple[str, ...] = (),
+    search: str = "",
+    record: tuple[str, int] | None = None,
+    limit: int = 500,
+    event_id: int | None = None,
 ) -> AuditPage:
     """Audit events, newest first, filtered in SQL.
 
@@ -114,21 +128,40 @@ def audit_events(
     if tables:
         conditions.append(AuditEvent.table_name.in_(tables))
     if search.strip():
-        if len(search.strip()) > MAX_SEARCH_LENGTH:  # no code or user name is this long (and SQLite refuses huge patterns)
+        if (
+            len(search.strip()) > MAX_SEARCH_LENGTH
+        ):  # no code or user name is this long (and SQLite refuses huge patterns)
             conditions.append(false())
         else:
             needle = "%" + like_escape(search.strip().lower()) + "%"
-            conditions.append(or_(func.lower(AuditEvent.record_code).like(needle, escape="\\"),
-                                  func.lower(AuditEvent.username).like(needle, escape="\\")))
+            conditions.append(
+                or_(
+                    func.lower(AuditEvent.record_code).like(needle, escape="\\"),
+                    func.lower(AuditEvent.username).like(needle, escape="\\"),
+                )
+            )
     if record is not None:
         conditions.extend([AuditEvent.table_name == record[0], AuditEvent.record_id == record[1]])
     with engine.connect() as c:
         total = int(c.execute(select(func.count()).select_from(AuditEvent).where(*conditions)).scalar_one())
-    frame = read_frame(engine, (
-        select(AuditEvent.id, AuditEvent.at, AuditEvent.username, AuditEvent.action, AuditEvent.table_name,
-               AuditEvent.record_id, AuditEvent.record_code, AuditEvent.changes)
-        .where(*conditions).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    ))
+    frame = read_frame(
+        engine,
+        (
+            select(
+                AuditEvent.id,
+                AuditEvent.at,
+                AuditEvent.username,
+                AuditEvent.action,
+                AuditEvent.table_name,
+                AuditEvent.record_id,
+                AuditEvent.record_code,
+                AuditEvent.changes,
+            )
+            .where(*conditions)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        ),
+    )
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(AMSTERDAM)
     frame["record_id"] = frame["record_id"].astype("Int64")
     frame["changes"] = [json.loads(c) if c else {} for c in frame["changes"]]
@@ -143,11 +176,17 @@ def audit_options(engine: Engine, scope: Scope) -> dict[str, list[str]]:
     """
     scope.require_coordinator()
     with engine.connect() as c:
-        def distinct(column) -> list[str]:
-            return sorted(v for v in c.execute(select(column).where(events_in_reach(scope)).distinct()).scalars() if v)
 
-        return {"usernames": distinct(AuditEvent.username), "actions": distinct(AuditEvent.action),
-                "tables": distinct(AuditEvent.table_name)}
+        def distinct(column) -> list[str]:
+            return sorted(
+                v for v in c.execute(select(column).where(events_in_reach(scope)).distinct()).scalars() if v
+            )
+
+        return {
+            "usernames": distinct(AuditEvent.username),
+            "actions": distinct(AuditEvent.action),
+            "tables": distinct(AuditEvent.table_name),
+        }
 
 
 # --- for people ------------------------------------------------------------------------------------------
@@ -155,16 +194,32 @@ def audit_options(engine: Engine, scope: Scope) -> dict[str, list[str]]:
 READABLE_COLUMNS = ["at", "username", "action", "record_type", "record", "changes"]
 
 _VOCABULARY = {
-    ("welcome_group", "status"): "group_status", ("newcomer", "status"): "newcomer_status", ("match", "status"): "match_status",
-    ("user_account", "role"): "user_role", ("member", "role"): "member_role", ("meeting", "kind"): "meeting_kind",
-    ("progress_note", "assessment"): "check_in", ("survey_response", "wave"): "wave",
-    ("survey_response", "respondent_role"): "respondent_role", ("survey_response", "self_reported_change"): "change",
+    ("welcome_group", "status"): "group_status",
+    ("newcomer", "status"): "newcomer_status",
+    ("match", "status"): "match_status",
+    ("user_account", "role"): "user_role",
+    ("member", "role"): "member_role",
+    ("meeting", "kind"): "meeting_kind",
+    ("progress_note", "assessment"): "check_in",
+    ("survey_response", "wave"): "wave",
+    ("survey_response", "respondent_role"): "respondent_role",
+    ("survey_response", "self_reported_change"): "change",
 }
 """Stored vocabulary words shown in the user's language: (table, field) → i18n prefix (``group_status.actief``)."""
-_ANY_TABLE_VOCABULARY = {"variant": "variant", "status": "group_status", "kind": "meeting_kind", "assessment": "check_in", "wave": "wave"}
+_ANY_TABLE_VOCABULARY = {
+    "variant": "variant",
+    "status": "group_status",
+    "kind": "meeting_kind",
+    "assessment": "check_in",
+    "wave": "wave",
+}
 _REFERENCES = {
-    "group_id": "welcome_group", "newcomer_id": "newcomer", "member_id": "member", "community_builder_id": "community_builder",
-    "municipality_id": "municipality", "match_id": "match",
+    "group_id": "welcome_group",
+    "newcomer_id": "newcomer",
+    "member_id": "member",
+    "community_builder_id": "community_builder",
+    "municipality_id": "municipality",
+    "match_id": "match",
 }
 """Fields holding the id of another record: shown as that record's code and name."""
 _FIELD_LABEL_KEYS = ("field.{}", "surveys.field.{}", "privacy.col.{}", "col.{}")
@@ -201,31 +256,60 @@ def _names(connection, table: str, ids: set[int]) -> dict[int, str]:
         return {}
     ids = sorted(ids)
     if table == "welcome_group":
-        rows = connection.execute(select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name).where(WelcomeGroup.id.in_(ids)))
+        rows = connection.execute(
+            select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name).where(WelcomeGroup.id.in_(ids))
+        )
         return {i: f"{code} {name}".strip() for i, code, name in rows}
     if table in ("member", "newcomer"):
         model = Member if table == "member" else Newcomer
-        rows = connection.execute(select(model.id, model.code, model.first_name, model.last_name).where(model.id.in_(ids)))
+        rows = connection.execute(
+            select(model.id, model.code, model.first_name, model.last_name).where(model.id.in_(ids))
+        )
         return {i: " ".join(p for p in (code, first, last) if p) for i, code, first, last in rows}
     if table == "community_builder":
-        return dict(connection.execute(select(CommunityBuilder.id, CommunityBuilder.name).where(CommunityBuilder.id.in_(ids))).all())
+        return dict(
+            connection.execute(
+                select(CommunityBuilder.id, CommunityBuilder.name).where(CommunityBuilder.id.in_(ids))
+            ).all()
+        )
     if table == "municipality":
-        return dict(connection.execute(select(Municipality.id, Municipality.name).where(Municipality.id.in_(ids))).all())
+        return dict(
+            connection.execute(
+                select(Municipality.id, Municipality.name).where(Municipality.id.in_(ids))
+            ).all()
+        )
     if table == "user_account":
-        return dict(connection.execute(select(UserAccount.id, UserAccount.username).where(UserAccount.id.in_(ids))).all())
+        return dict(
+            connection.execute(
+                select(UserAccount.id, UserAccount.username).where(UserAccount.id.in_(ids))
+            ).all()
+        )
     if table == "match":
         rows = connection.execute(
-            select(Match.id, WelcomeGroup.code, Newcomer.code).join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
-            .join(Newcomer, Newcomer.id == Match.newcomer_id).where(Match.id.in_(ids)))
+            select(Match.id, WelcomeGroup.code, Newcomer.code)
+            .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
+            .join(Newcomer, Newcomer.id == Match.newcomer_id)
+            .where(Match.id.in_(ids))
+        )
         return {i: f"{group} ↔ {newcomer}" for i, group, newcomer in rows}
     if table == "meeting":
-        rows = connection.execute(select(Meeting.id, WelcomeGroup.code, Meeting.date)
-                                  .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id).where(Meeting.id.in_(ids)))
+        rows = connection.execute(
+            select(Meeting.id, WelcomeGroup.code, Meeting.date)
+            .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id)
+            .where(Meeting.id.in_(ids))
+        )
         return {i: (code, day) for i, code, day in rows}
     if table in ("survey_response", "progress_note", "milestone_check"):
-        model = {"survey_response": SurveyResponse, "progress_note": ProgressNote, "milestone_check": MilestoneCheck}[table]
-        rows = connection.execute(select(model.id, WelcomeGroup.code, WelcomeGroup.name)
-                                  .join(WelcomeGroup, WelcomeGroup.id == model.group_id).where(model.id.in_(ids)))
+        model = {
+            "survey_response": SurveyResponse,
+            "progress_note": ProgressNote,
+            "milestone_check": MilestoneCheck,
+        }[table]
+        rows = connection.execute(
+            select(model.id, WelcomeGroup.code, WelcomeGroup.name)
+            .join(WelcomeGroup, WelcomeGroup.id == model.group_id)
+            .where(model.id.in_(ids))
+        )
         return {i: f"{code} {name}" for i, code, name in rows}
     return {}
 
@@ -241,13 +325,17 @@ def readable_events(engine: Engine, events: pd.DataFrame, lang: str) -> pd.DataF
     their code and name, dates ``dd-mm-jjjj``, Ja/Nee and "–" for empty). No value is None.
     """
     wanted: dict[str, set[int]] = {}
-    for table, record_id, changes in zip(events["table_name"], events["record_id"], events["changes"], strict=True):
+    for table, record_id, changes in zip(
+        events["table_name"], events["record_id"], events["changes"], strict=True
+    ):
         if not pd.isna(record_id):
             wanted.setdefault(table, set()).add(int(record_id))
         for field, change in changes.items():
             if field in _REFERENCES:
                 values = change if isinstance(change, list) else [change]
-                wanted.setdefault(_REFERENCES[field], set()).update(int(v) for v in values if isinstance(v, int))
+                wanted.setdefault(_REFERENCES[field], set()).update(
+                    int(v) for v in values if isinstance(v, int)
+                )
     with engine.connect() as connection:
         names = {table: _names(connection, table, ids) for table, ids in wanted.items()}
 
@@ -268,24 +356,52 @@ def readable_events(engine: Engine, events: pd.DataFrame, lang: str) -> pd.DataF
         if vocabulary and isinstance(value, str):
             return _translated(f"{vocabulary}.{value}", lang) or value
         if isinstance(value, list):
-            return ", ".join(value_text(table, field, v) for v in value) or _translated("audit.all", lang) or formatting.EMPTY
+            return (
+                ", ".join(value_text(table, field, v) for v in value)
+                or _translated("audit.all", lang)
+                or formatting.EMPTY
+            )
         return formatting.value_text(value, lang)
 
-    return pd.DataFrame({
-        "at": events["at"].dt.tz_localize(None) if len(events) else pd.Series(dtype="datetime64[ns]"),
-        "username": events["username"].fillna(formatting.EMPTY),
-        "action": [_translated(action_key(a, tb), lang) or a.replace("_", " ") for a, tb in zip(events["action"], events["table_name"], strict=True)],
-        "record_type": [_translated(f"audit.table.{tb}", lang) or formatting.EMPTY for tb in events["table_name"]],
-        "record": [record_text(tb, rid, code) for tb, rid, code in zip(events["table_name"], events["record_id"], events["record_code"], strict=True)],
-        "changes": [describe_changes(c, field_label=lambda f: field_label(f, lang),
-                                     value_text=lambda f, v, tb=tb: value_text(tb, f, v), pairs=tb != "*",
-                                     sub_label=lambda k: _translated(f"audit.sub.{k}", lang) or str(k))
-                    for c, tb in zip(events["changes"], events["table_name"], strict=True)],
-    }, columns=READABLE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "at": events["at"].dt.tz_localize(None) if len(events) else pd.Series(dtype="datetime64[ns]"),
+            "username": events["username"].fillna(formatting.EMPTY),
+            "action": [
+                _translated(action_key(a, tb), lang) or a.replace("_", " ")
+                for a, tb in zip(events["action"], events["table_name"], strict=True)
+            ],
+            "record_type": [
+                _translated(f"audit.table.{tb}", lang) or formatting.EMPTY for tb in events["table_name"]
+            ],
+            "record": [
+                record_text(tb, rid, code)
+                for tb, rid, code in zip(
+                    events["table_name"], events["record_id"], events["record_code"], strict=True
+                )
+            ],
+            "changes": [
+                describe_changes(
+                    c,
+                    field_label=lambda f: field_label(f, lang),
+                    value_text=lambda f, v, tb=tb: value_text(tb, f, v),
+                    pairs=tb != "*",
+                    sub_label=lambda k: _translated(f"audit.sub.{k}", lang) or str(k),
+                )
+                for c, tb in zip(events["changes"], events["table_name"], strict=True)
+            ],
+        },
+        columns=READABLE_COLUMNS,
+    )
 
 
 def describe_changes(
-    changes: dict[str, Any], *, field_label=lambda f: f, value_text=lambda f, v: str(v), sub_label=lambda k: k, pairs: bool = True,
+    changes: dict[str, Any],
+    *,
+    field_label=lambda f: f,
+    value_text=lambda f, v: str(v),
+    sub_label=lambda k: k,
+    pairs: bool = True,
 ) -> str:
     """``changes`` as one line for people: ``name: Oud → Nieuw; status: werving → training``.
 
@@ -297,12 +413,23 @@ def describe_changes(
     parts = []
     for field, change in changes.items():
         if pairs and isinstance(change, list) and len(change) == 2:
-            before, after = (formatting.EMPTY if formatting.is_empty(v) else value_text(field, v) for v in change)
+            before, after = (
+                formatting.EMPTY if formatting.is_empty(v) else value_text(field, v) for v in change
+            )
             parts.append(f"{field_label(field)}: {before} → {after}")
         elif isinstance(change, dict):
-            parts.append(f"{field_label(field)}: " + (", ".join(
-                f"{sub_label(k)} {formatting.EMPTY if formatting.is_empty(v) else value_text(field, v)}" for k, v in change.items()
-            ) or formatting.EMPTY))
+            parts.append(
+                f"{field_label(field)}: "
+                + (
+                    ", ".join(
+                        f"{sub_label(k)} {formatting.EMPTY if formatting.is_empty(v) else value_text(field, v)}"
+                        for k, v in change.items()
+                    )
+                    or formatting.EMPTY
+                )
+            )
         else:
-            parts.append(f"{field_label(field)}: {formatting.EMPTY if formatting.is_empty(change) else value_text(field, change)}")
+            parts.append(
+                f"{field_label(field)}: {formatting.EMPTY if formatting.is_empty(change) else value_text(field, change)}"
+            )
     return "; ".join(parts)

@@ -33,7 +33,9 @@ def builder_digest(engine: Engine, scope: Scope, *, as_of: dt.date) -> pd.DataFr
     """
     progress = group_progress(engine, scope, as_of=as_of)
     progress = progress[progress["todos"].map(len) > 0]
-    return progress.rename(columns={"code": "group_code", "name": "group_name"})[BUILDER_COLUMNS].reset_index(drop=True)
+    return progress.rename(columns={"code": "group_code", "name": "group_name"})[BUILDER_COLUMNS].reset_index(
+        drop=True
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,13 @@ class CoordinatorDigest:
     serious_concerns: pd.DataFrame
     end_surveys_overdue: pd.DataFrame
 
-    SECTIONS = ("urgent_newcomers", "quiet_groups", "stale_proposals", "serious_concerns", "end_surveys_overdue")
+    SECTIONS = (
+        "urgent_newcomers",
+        "quiet_groups",
+        "stale_proposals",
+        "serious_concerns",
+        "end_surveys_overdue",
+    )
 
     @property
     def is_empty(self) -> bool:
@@ -81,7 +89,9 @@ def coordinator_digest(engine: Engine, scope: Scope, *, as_of: dt.date) -> Coord
 
     progress = group_progress(engine, scope, as_of=as_of)
     progress = progress.rename(columns={"code": "group_code", "name": "group_name"})
-    quiet_days = progress["todos"].map(lambda todos: next((t.params["days"] for t in todos if t.code == "no_meeting"), None))
+    quiet_days = progress["todos"].map(
+        lambda todos: next((t.params["days"] for t in todos if t.code == "no_meeting"), None)
+    )
     quiet = progress.assign(days=quiet_days)[quiet_days.notna()][["group_code", "group_name", "days"]]
     quiet = quiet.astype({"days": int}).sort_values(["days", "group_code"], ascending=[False, True])
 
@@ -89,16 +99,25 @@ def coordinator_digest(engine: Engine, scope: Scope, *, as_of: dt.date) -> Coord
     proposals = matches[matches["status"] == MatchStatus.PROPOSED.value].copy()
     proposals["days"] = [(as_of - d).days for d in proposals["proposed_date"]]
     stale = proposals[proposals["days"] > settings.proposal_reminder_days][
-        ["group_code", "group_name", "newcomer_code", "proposed_date", "days"]]
+        ["group_code", "group_name", "newcomer_code", "proposed_date", "days"]
+    ]
     stale = stale.sort_values(["days", "group_code"], ascending=[False, True])
 
-    open_groups = progress[progress["status"].isin([s.value for s in GroupStatus if s not in (GroupStatus.COMPLETED, GroupStatus.STOPPED)])]
+    open_groups = progress[
+        progress["status"].isin(
+            [s.value for s in GroupStatus if s not in (GroupStatus.COMPLETED, GroupStatus.STOPPED)]
+        )
+    ]
     serious = open_groups[open_groups["last_assessment"] == CheckInAssessment.SERIOUS_CONCERNS.value].rename(
-        columns={"last_check_in": "check_in_date"})[["group_code", "group_name", "check_in_date"]]
+        columns={"last_check_in": "check_in_date"}
+    )[["group_code", "group_name", "check_in_date"]]
 
     active = progress[(progress["status"] == GroupStatus.ACTIVE.value) & progress["newcomer_id"].notna()]
     overdue = active[(active["month"].fillna(0) > active["year_length"]) & ~active["has_end"]][
-        ["group_code", "group_name", "month", "year_length", "year_unit"]]
+        ["group_code", "group_name", "month", "year_length", "year_unit"]
+    ]
     overdue = overdue.astype({"month": int}).sort_values(["month", "group_code"], ascending=[False, True])
 
-    return CoordinatorDigest(*(frame.reset_index(drop=True) for frame in (urgent, quiet, stale, serious, overdue)))
+    return CoordinatorDigest(
+        *(frame.reset_index(drop=True) for frame in (urgent, quiet, stale, serious, overdue))
+    )

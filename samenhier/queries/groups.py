@@ -36,8 +36,21 @@ from samenhier.settings import get_settings
 from samenhier.timeline import column_by_variant, periods_by_variant
 
 OVERVIEW_COLUMNS = [
-    "group_id", "code", "name", "municipality", "variant", "status", "community_builder", "members",
-    "match_started", "month", "year_length", "year_unit", "last_meeting", "days_since_meeting", "health",
+    "group_id",
+    "code",
+    "name",
+    "municipality",
+    "variant",
+    "status",
+    "community_builder",
+    "members",
+    "match_started",
+    "month",
+    "year_length",
+    "year_unit",
+    "last_meeting",
+    "days_since_meeting",
+    "health",
 ]
 
 
@@ -70,7 +83,9 @@ def running_match():
     return select(ranked).where(ranked.c.rank == 1).subquery()
 
 
-def group_overview(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> pd.DataFrame:
+def group_overview(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date
+) -> pd.DataFrame:
     """One row per visible welcome group, groups needing attention first.
 
     Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``variant``, ``status`` (stored Dutch
@@ -127,7 +142,9 @@ def _days_until(as_of: dt.date, dates: pd.Series) -> pd.Series:
 def _add_health(frame: pd.DataFrame, as_of: dt.date, timelines) -> pd.DataFrame:
     threshold = column_by_variant(frame["variant"], timelines, "quiet_after_days")
     active = frame["status"] == GroupStatus.ACTIVE.value
-    frame["month"] = periods_by_variant(frame["match_started"], frame["variant"], timelines, as_of).where(active, pd.NA)
+    frame["month"] = periods_by_variant(frame["match_started"], frame["variant"], timelines, as_of).where(
+        active, pd.NA
+    )
     frame["year_length"] = column_by_variant(frame["variant"], timelines, "duration").astype(int)
     frame["year_unit"] = column_by_variant(frame["variant"], timelines, "unit").astype(object)
     frame["days_since_meeting"] = _days_until(as_of, frame["last_meeting"])
@@ -142,7 +159,9 @@ def _add_health(frame: pd.DataFrame, as_of: dt.date, timelines) -> pd.DataFrame:
     frame["health"] = health
     rank = frame["health"].map({Health.ATTENTION: 0, Health.YEAR_OVER: 1, Health.OK: 2}).fillna(3)
     frame = frame.assign(_rank=rank, _days=frame["days_since_meeting"].fillna(-1))
-    frame = frame.sort_values(["_rank", "_days", "municipality", "code"], ascending=[True, False, True, True], kind="stable")
+    frame = frame.sort_values(
+        ["_rank", "_days", "municipality", "code"], ascending=[True, False, True, True], kind="stable"
+    )
     return frame.drop(columns=["_rank", "_days"]).reset_index(drop=True)[OVERVIEW_COLUMNS]
 
 
@@ -158,7 +177,12 @@ def filter_overview(
         mask &= overview["community_builder"].isin(builders)
     needle = fold_vocabulary(search)
     if needle:
-        haystack = overview[["code", "name", "municipality", "community_builder"]].fillna("").astype(str).agg(" ".join, axis=1)
+        haystack = (
+            overview[["code", "name", "municipality", "community_builder"]]
+            .fillna("")
+            .astype(str)
+            .agg(" ".join, axis=1)
+        )
         mask &= haystack.map(fold_vocabulary).str.contains(needle, regex=False)
     return overview[mask]
 
@@ -188,8 +212,11 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
     Counted in SQL (no per-group rows are loaded).
     """
     timelines = variant_timelines(engine)
-    since = case({v: as_of - dt.timedelta(days=tl.quiet_after_days) for v, tl in timelines.items()}, value=WelcomeGroup.variant,
-                 else_=as_of - dt.timedelta(days=get_settings().inactive_after_days))
+    since = case(
+        {v: as_of - dt.timedelta(days=tl.quiet_after_days) for v, tl in timelines.items()},
+        value=WelcomeGroup.variant,
+        else_=as_of - dt.timedelta(days=get_settings().inactive_after_days),
+    )
     is_active = WelcomeGroup.status == GroupStatus.ACTIVE.value
     met_recently = (
         select(Meeting.id)
@@ -211,9 +238,14 @@ def kpis(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: d
         ).scalar_one()
         newcomers = 0
         if scope.is_coordinator:
-            query = select(func.count()).select_from(Newcomer).where(
-                Newcomer.status == NewcomerStatus.WAITING.value, Newcomer.archived.is_(False),
-                in_reach(Newcomer.municipality_id, scope),
+            query = (
+                select(func.count())
+                .select_from(Newcomer)
+                .where(
+                    Newcomer.status == NewcomerStatus.WAITING.value,
+                    Newcomer.archived.is_(False),
+                    in_reach(Newcomer.municipality_id, scope),
+                )
             )
             if filters.municipalities:
                 query = query.join(Municipality, Municipality.id == Newcomer.municipality_id).where(
@@ -236,7 +268,9 @@ def status_counts(overview: pd.DataFrame) -> pd.DataFrame:
     """
     counts = overview.groupby(["municipality", "status"]).size().rename("groups").reset_index()
     order = {s.value: i for i, s in enumerate(GroupStatus)}
-    return counts.sort_values(["municipality", "status"], key=lambda c: c.map(order) if c.name == "status" else c).reset_index(drop=True)
+    return counts.sort_values(
+        ["municipality", "status"], key=lambda c: c.map(order) if c.name == "status" else c
+    ).reset_index(drop=True)
 
 
 def group_names(engine: Engine, scope: Scope, filters: Filters = Filters()) -> dict[str, str]:
@@ -262,7 +296,9 @@ def group_id_for_code(engine: Engine, scope: Scope, code: str) -> int:
     """
     with engine.connect() as connection:
         group_id = connection.execute(
-            select(WelcomeGroup.id).where(WelcomeGroup.code == code, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+            select(WelcomeGroup.id).where(
+                WelcomeGroup.code == code, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True))
+            )
         ).scalar_one_or_none()
     if group_id is None:
         raise AccessDenied(f"group {code!r} is not visible to {scope.username}")
@@ -300,31 +336,61 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
         AccessDenied: the group does not exist or is not visible to ``scope``.
     """
     group_id = group_id_for_code(engine, scope, code)
-    group = read_frame(
-        engine,
-        select(
-            WelcomeGroup.id.label("group_id"), WelcomeGroup.version,
-            WelcomeGroup.code, WelcomeGroup.name, Municipality.name.label("municipality"), WelcomeGroup.variant,
-            WelcomeGroup.status, CommunityBuilder.name.label("community_builder"), WelcomeGroup.signup_date,
-            WelcomeGroup.training_completed_date, WelcomeGroup.notes,
+    group = (
+        read_frame(
+            engine,
+            select(
+                WelcomeGroup.id.label("group_id"),
+                WelcomeGroup.version,
+                WelcomeGroup.code,
+                WelcomeGroup.name,
+                Municipality.name.label("municipality"),
+                WelcomeGroup.variant,
+                WelcomeGroup.status,
+                CommunityBuilder.name.label("community_builder"),
+                WelcomeGroup.signup_date,
+                WelcomeGroup.training_completed_date,
+                WelcomeGroup.notes,
+            )
+            .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+            .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
+            .where(WelcomeGroup.id == group_id),
         )
-        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
-        .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
-        .where(WelcomeGroup.id == group_id),
-    ).iloc[0].to_dict()
+        .iloc[0]
+        .to_dict()
+    )
     members = read_frame(
         engine,
-        select(Member.code, Member.first_name, Member.last_name, Member.email, Member.phone, Member.role, Member.joined_date, Member.vog_date)
+        select(
+            Member.code,
+            Member.first_name,
+            Member.last_name,
+            Member.email,
+            Member.phone,
+            Member.role,
+            Member.joined_date,
+            Member.vog_date,
+        )
         .where(Member.group_id == group_id, Member.archived.is_(False))
         .order_by((Member.role != "contactpersoon"), Member.last_name, Member.first_name),
     )
     matches = read_frame(
         engine,
         select(
-            Match.id.label("match_id"), Match.version, Match.newcomer_id,
-            Newcomer.code.label("newcomer_code"), Newcomer.first_name, Newcomer.last_name, Newcomer.household_size,
-            Newcomer.country_of_origin, Newcomer.languages, Match.proposed_date, Match.started_date, Match.ended_date,
-            Match.status, Match.end_reason,
+            Match.id.label("match_id"),
+            Match.version,
+            Match.newcomer_id,
+            Newcomer.code.label("newcomer_code"),
+            Newcomer.first_name,
+            Newcomer.last_name,
+            Newcomer.household_size,
+            Newcomer.country_of_origin,
+            Newcomer.languages,
+            Match.proposed_date,
+            Match.started_date,
+            Match.ended_date,
+            Match.status,
+            Match.end_reason,
         )
         .join(Newcomer, Newcomer.id == Match.newcomer_id)
         .where(Match.group_id == group_id)
@@ -334,12 +400,24 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
         # Minimal display: a community builder sees in full only the newcomers of their group. One whose
         # proposal was declined is not (or no longer) theirs: initials only, no household details.
         declined = matches["status"] == MatchStatus.DECLINED.value
-        matches.loc[declined, "first_name"] = [initials(f, last) for f, last in
-                                               zip(matches.loc[declined, "first_name"], matches.loc[declined, "last_name"], strict=True)]
+        matches.loc[declined, "first_name"] = [
+            initials(f, last)
+            for f, last in zip(
+                matches.loc[declined, "first_name"], matches.loc[declined, "last_name"], strict=True
+            )
+        ]
         matches.loc[declined, ["last_name", "country_of_origin", "languages"]] = ""
     meetings = read_frame(
         engine,
-        select(Meeting.id, Meeting.date, Meeting.kind, Meeting.duration_minutes, Meeting.members_present, Meeting.newcomers_present, Meeting.note)
+        select(
+            Meeting.id,
+            Meeting.date,
+            Meeting.kind,
+            Meeting.duration_minutes,
+            Meeting.members_present,
+            Meeting.newcomers_present,
+            Meeting.note,
+        )
         .where(Meeting.group_id == group_id)
         .order_by(Meeting.date.desc(), Meeting.id.desc()),
     )
@@ -354,8 +432,19 @@ def group_detail(engine: Engine, scope: Scope, code: str) -> GroupDetail:
     )
     events = [("signup", group["signup_date"]), ("training", group["training_completed_date"])]
     for _, m in matches.iloc[::-1].iterrows():
-        events += [("proposed", m["proposed_date"]), ("started", m["started_date"]), ("ended", m["ended_date"])]
-    timeline = pd.DataFrame(
-        [(e, pd.to_datetime(d).date()) for e, d in events if d is not None and not pd.isna(d)], columns=["event", "date"]
-    ).sort_values("date", kind="stable").reset_index(drop=True)
-    return GroupDetail(group=group, members=members, matches=matches, meetings=meetings, surveys=surveys, timeline=timeline)
+        events += [
+            ("proposed", m["proposed_date"]),
+            ("started", m["started_date"]),
+            ("ended", m["ended_date"]),
+        ]
+    timeline = (
+        pd.DataFrame(
+            [(e, pd.to_datetime(d).date()) for e, d in events if d is not None and not pd.isna(d)],
+            columns=["event", "date"],
+        )
+        .sort_values("date", kind="stable")
+        .reset_index(drop=True)
+    )
+    return GroupDetail(
+        group=group, members=members, matches=matches, meetings=meetings, surveys=surveys, timeline=timeline
+    )

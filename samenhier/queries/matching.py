@@ -56,20 +56,63 @@ class Flag:
 
 
 NEWCOMER_COLUMNS = [
-    "newcomer_id", "code", "name", "municipality", "household_size", "languages", "registration_date",
-    "wait_days", "eligibility_end", "days_left", "flag", "proposed_group", "version",
+    "newcomer_id",
+    "code",
+    "name",
+    "municipality",
+    "household_size",
+    "languages",
+    "registration_date",
+    "wait_days",
+    "eligibility_end",
+    "days_left",
+    "flag",
+    "proposed_group",
+    "version",
 ]
 GROUP_COLUMNS = [
-    "group_id", "code", "name", "municipality", "variant", "status", "community_builder", "languages", "members",
-    "training_completed_date", "wait_days", "running_matches", "proposed_newcomer", "version",
+    "group_id",
+    "code",
+    "name",
+    "municipality",
+    "variant",
+    "status",
+    "community_builder",
+    "languages",
+    "members",
+    "training_completed_date",
+    "wait_days",
+    "running_matches",
+    "proposed_newcomer",
+    "version",
 ]
 SUMMARY_COLUMNS = [
-    "municipality", "newcomers_waiting", "urgent", "not_eligible", "newcomer_wait_median", "newcomer_wait_p90",
-    "groups_waiting", "group_wait_median", "group_wait_p90", "proposals",
+    "municipality",
+    "newcomers_waiting",
+    "urgent",
+    "not_eligible",
+    "newcomer_wait_median",
+    "newcomer_wait_p90",
+    "groups_waiting",
+    "group_wait_median",
+    "group_wait_p90",
+    "proposals",
 ]
 OPEN_MATCH_COLUMNS = [
-    "match_id", "municipality", "group_id", "group_code", "group_name", "community_builder", "newcomer_id",
-    "newcomer_code", "newcomer_name", "household_size", "status", "proposed_date", "started_date", "version",
+    "match_id",
+    "municipality",
+    "group_id",
+    "group_code",
+    "group_name",
+    "community_builder",
+    "newcomer_id",
+    "newcomer_code",
+    "newcomer_name",
+    "household_size",
+    "status",
+    "proposed_date",
+    "started_date",
+    "version",
 ]
 FUNNEL_STEPS = ("registered", "proposed", "started", "completed", "stopped", "withdrawn")
 """Steps of the funnel; ``stopped`` and ``withdrawn`` are the exits beside ``completed``."""
@@ -104,13 +147,17 @@ def _quantiles_by(frame: pd.DataFrame, column: str) -> dict[str, tuple[float | N
     result = {}
     for name, part in values.groupby(frame["municipality"]):
         part = part.dropna().to_numpy()
-        result[name] = (float(np.quantile(part, 0.5)), float(np.quantile(part, 0.9))) if len(part) else (None, None)
+        result[name] = (
+            (float(np.quantile(part, 0.5)), float(np.quantile(part, 0.9))) if len(part) else (None, None)
+        )
     return result
 
 
 def _running_proposals():
     """Open proposals (status voorgesteld): match_id, group_id, newcomer_id."""
-    return select(Match.id, Match.group_id, Match.newcomer_id).where(Match.status == MatchStatus.PROPOSED.value)
+    return select(Match.id, Match.group_id, Match.newcomer_id).where(
+        Match.status == MatchStatus.PROPOSED.value
+    )
 
 
 def _newcomer_municipality_filter(query, filters: Filters):
@@ -128,9 +175,12 @@ def _scope_municipalities(scope: Scope, filters: Filters):
         query = visible_municipality_ids(scope)
     else:
         query = union(
-            select(WelcomeGroup.municipality_id.label("id")).where(WelcomeGroup.id.in_(visible_groups(scope))),
+            select(WelcomeGroup.municipality_id.label("id")).where(
+                WelcomeGroup.id.in_(visible_groups(scope))
+            ),
             select(CommunityBuilder.municipality_id.label("id")).where(
-                CommunityBuilder.id == (scope.community_builder_id or -1), CommunityBuilder.municipality_id.is_not(None)
+                CommunityBuilder.id == (scope.community_builder_id or -1),
+                CommunityBuilder.municipality_id.is_not(None),
             ),
         )
         query = select(query.subquery().c.id)
@@ -146,9 +196,16 @@ def _waiting_newcomer_rows(engine: Engine, filters: Filters, municipality_ids=No
     proposals = _running_proposals().subquery()
     query = (
         select(
-            Newcomer.id.label("newcomer_id"), Newcomer.code, Newcomer.first_name, Newcomer.last_name,
-            Municipality.name.label("municipality"), Newcomer.household_size, Newcomer.languages,
-            Newcomer.arrival_date, Newcomer.registration_date, Newcomer.version,
+            Newcomer.id.label("newcomer_id"),
+            Newcomer.code,
+            Newcomer.first_name,
+            Newcomer.last_name,
+            Municipality.name.label("municipality"),
+            Newcomer.household_size,
+            Newcomer.languages,
+            Newcomer.arrival_date,
+            Newcomer.registration_date,
+            Newcomer.version,
             func.min(WelcomeGroup.code).label("proposed_group"),
         )
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
@@ -167,7 +224,9 @@ def _with_eligibility(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     settings = get_settings()
     frame["wait_days"] = _days(as_of, frame["registration_date"])
     frame["registration_date"] = _as_dates(frame["registration_date"])
-    frame["eligibility_end"] = [eligibility_end(d, settings.eligibility_years) for d in _as_dates(frame["arrival_date"])]
+    frame["eligibility_end"] = [
+        eligibility_end(d, settings.eligibility_years) for d in _as_dates(frame["arrival_date"])
+    ]
     frame["days_left"] = pd.array([(end - as_of).days for end in frame["eligibility_end"]], dtype="Int64")
     flag = pd.Series(Flag.OK, index=frame.index, dtype=object)
     flag[frame["days_left"] < settings.urgent_days_left] = Flag.URGENT
@@ -180,7 +239,12 @@ def _with_eligibility(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def waiting_newcomers(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, municipality: str | None = None
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    municipality: str | None = None,
 ) -> pd.DataFrame:
     """The waiting newcomers (status ``wacht``, not archived), urgent first. Coordinators only.
 
@@ -196,7 +260,9 @@ def waiting_newcomers(
         AccessDenied: the scope is not a coordinator (waiting newcomers are in nobody's group).
     """
     scope.require_coordinator()
-    frame = _waiting_newcomer_rows(engine, filters, None if scope.is_national else visible_municipality_ids(scope))
+    frame = _waiting_newcomer_rows(
+        engine, filters, None if scope.is_national else visible_municipality_ids(scope)
+    )
     if municipality is not None:
         frame = frame[frame["municipality"] == municipality].copy()
     if frame.empty:
@@ -208,8 +274,15 @@ def waiting_newcomers(
     return frame.reset_index(drop=True)[NEWCOMER_COLUMNS]
 
 
-def _groups(engine: Engine, scope: Scope, filters: Filters, *, as_of: dt.date, statuses: tuple[str, ...],
-            municipality: str | None) -> pd.DataFrame:
+def _groups(
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    *,
+    as_of: dt.date,
+    statuses: tuple[str, ...],
+    municipality: str | None,
+) -> pd.DataFrame:
     members = (
         select(Member.group_id, func.count().label("members"))
         .where(Member.archived.is_(False))
@@ -231,11 +304,18 @@ def _groups(engine: Engine, scope: Scope, filters: Filters, *, as_of: dt.date, s
     )
     query = (
         select(
-            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, Municipality.name.label("municipality"),
-            WelcomeGroup.variant, WelcomeGroup.status, CommunityBuilder.name.label("community_builder"),
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code,
+            WelcomeGroup.name,
+            Municipality.name.label("municipality"),
+            WelcomeGroup.variant,
+            WelcomeGroup.status,
+            CommunityBuilder.name.label("community_builder"),
             func.coalesce(CommunityBuilder.languages, "").label("languages"),
-            func.coalesce(members.c.members, 0).label("members"), WelcomeGroup.training_completed_date,
-            func.coalesce(running.c.running_matches, 0).label("running_matches"), proposed.c.proposed_newcomer,
+            func.coalesce(members.c.members, 0).label("members"),
+            WelcomeGroup.training_completed_date,
+            func.coalesce(running.c.running_matches, 0).label("running_matches"),
+            proposed.c.proposed_newcomer,
             WelcomeGroup.version,
         )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
@@ -252,12 +332,19 @@ def _groups(engine: Engine, scope: Scope, filters: Filters, *, as_of: dt.date, s
         return pd.DataFrame(columns=GROUP_COLUMNS)
     frame["wait_days"] = _days(as_of, frame["training_completed_date"])
     frame["training_completed_date"] = _as_dates(frame["training_completed_date"])
-    frame = frame.sort_values(["wait_days", "code"], ascending=[False, True], na_position="last", kind="stable")
+    frame = frame.sort_values(
+        ["wait_days", "code"], ascending=[False, True], na_position="last", kind="stable"
+    )
     return frame.reset_index(drop=True)[GROUP_COLUMNS]
 
 
 def waiting_groups(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, municipality: str | None = None
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    municipality: str | None = None,
 ) -> pd.DataFrame:
     """The visible groups waiting for a match (status ``wacht op match``), longest waiting first.
 
@@ -268,21 +355,46 @@ def waiting_groups(
     (proposed or active matches), ``proposed_newcomer`` (newcomer code of an open proposal, or None),
     ``version``.
     """
-    return _groups(engine, scope, filters, as_of=as_of, statuses=(GroupStatus.AWAITING_MATCH.value,), municipality=municipality)
+    return _groups(
+        engine,
+        scope,
+        filters,
+        as_of=as_of,
+        statuses=(GroupStatus.AWAITING_MATCH.value,),
+        municipality=municipality,
+    )
 
 
 def proposable_groups(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, municipality: str | None = None
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    municipality: str | None = None,
 ) -> pd.DataFrame:
     """The visible groups a match can be proposed to: waiting (``wacht op match``) or, as a confirmed
     second match, ``actief``. Columns as :func:`waiting_groups`; waiting groups first."""
-    frame = _groups(engine, scope, filters, as_of=as_of,
-                    statuses=(GroupStatus.AWAITING_MATCH.value, GroupStatus.ACTIVE.value), municipality=municipality)
+    frame = _groups(
+        engine,
+        scope,
+        filters,
+        as_of=as_of,
+        statuses=(GroupStatus.AWAITING_MATCH.value, GroupStatus.ACTIVE.value),
+        municipality=municipality,
+    )
     order = frame["status"].map({GroupStatus.AWAITING_MATCH.value: 0, GroupStatus.ACTIVE.value: 1})
-    return frame.assign(_o=order).sort_values(["_o", "code"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return (
+        frame.assign(_o=order)
+        .sort_values(["_o", "code"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
-def queue_summary(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> pd.DataFrame:
+def queue_summary(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date
+) -> pd.DataFrame:
     """The waiting queue per municipality, one row each, by name.
 
     Columns: ``municipality``; ``newcomers_waiting`` (status ``wacht``, not archived), ``urgent`` and
@@ -297,7 +409,9 @@ def queue_summary(engine: Engine, scope: Scope, filters: Filters = Filters(), *,
     there (too few people to report on), and groups are their own groups only.
     """
     settings = get_settings()
-    newcomers = _waiting_newcomer_rows(engine, filters, None if scope.is_national else _scope_municipalities(scope, filters))
+    newcomers = _waiting_newcomer_rows(
+        engine, filters, None if scope.is_national else _scope_municipalities(scope, filters)
+    )
     if not newcomers.empty:
         newcomers = _with_eligibility(newcomers, as_of)
     groups = waiting_groups(engine, scope, filters, as_of=as_of)
@@ -312,8 +426,12 @@ def queue_summary(engine: Engine, scope: Scope, filters: Filters = Filters(), *,
     )
     names = set(newcomers["municipality"]) | set(groups["municipality"])
     if not scope.is_coordinator:
-        names |= set(read_frame(engine, select(Municipality.name).where(
-            Municipality.id.in_(_scope_municipalities(scope, filters))))["name"])
+        names |= set(
+            read_frame(
+                engine,
+                select(Municipality.name).where(Municipality.id.in_(_scope_municipalities(scope, filters))),
+            )["name"]
+        )
     # Per municipality in one pass each (a loop of boolean masks over the frames cost ~10 ms per
     # municipality: seconds for a national programme).
     waiting_count = newcomers["municipality"].value_counts().to_dict() if len(newcomers) else {}
@@ -329,18 +447,20 @@ def queue_summary(engine: Engine, scope: Scope, filters: Filters = Filters(), *,
         hidden = not scope.is_coordinator and waiting < settings.min_cell_size
         newcomer_median, newcomer_p90 = newcomer_waits.get(name, (None, None))
         group_median, group_p90 = group_waits.get(name, (None, None))
-        rows.append({
-            "municipality": name,
-            "newcomers_waiting": waiting,
-            "urgent": None if hidden else int(urgent.get(name, 0)),
-            "not_eligible": None if hidden else int(not_eligible.get(name, 0)),
-            "newcomer_wait_median": None if hidden or not waiting else newcomer_median,
-            "newcomer_wait_p90": None if hidden or not waiting else newcomer_p90,
-            "groups_waiting": int(group_count.get(name, 0)),
-            "group_wait_median": group_median,
-            "group_wait_p90": group_p90,
-            "proposals": int(proposed.get(name, 0)),
-        })
+        rows.append(
+            {
+                "municipality": name,
+                "newcomers_waiting": waiting,
+                "urgent": None if hidden else int(urgent.get(name, 0)),
+                "not_eligible": None if hidden else int(not_eligible.get(name, 0)),
+                "newcomer_wait_median": None if hidden or not waiting else newcomer_median,
+                "newcomer_wait_p90": None if hidden or not waiting else newcomer_p90,
+                "groups_waiting": int(group_count.get(name, 0)),
+                "group_wait_median": group_median,
+                "group_wait_p90": group_p90,
+                "proposals": int(proposed.get(name, 0)),
+            }
+        )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -359,11 +479,21 @@ def open_matches(
     """
     query = (
         select(
-            Match.id.label("match_id"), Municipality.name.label("municipality"), WelcomeGroup.id.label("group_id"),
-            WelcomeGroup.code.label("group_code"), WelcomeGroup.name.label("group_name"),
-            CommunityBuilder.name.label("community_builder"), Newcomer.id.label("newcomer_id"),
-            Newcomer.code.label("newcomer_code"), Newcomer.first_name, Newcomer.last_name, Newcomer.household_size,
-            Match.status, Match.proposed_date, Match.started_date, Match.version,
+            Match.id.label("match_id"),
+            Municipality.name.label("municipality"),
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code.label("group_code"),
+            WelcomeGroup.name.label("group_name"),
+            CommunityBuilder.name.label("community_builder"),
+            Newcomer.id.label("newcomer_id"),
+            Newcomer.code.label("newcomer_code"),
+            Newcomer.first_name,
+            Newcomer.last_name,
+            Newcomer.household_size,
+            Match.status,
+            Match.proposed_date,
+            Match.started_date,
+            Match.version,
         )
         .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
@@ -376,7 +506,9 @@ def open_matches(
     frame = read_frame(engine, query)
     if frame.empty:
         return pd.DataFrame(columns=OPEN_MATCH_COLUMNS)
-    frame["newcomer_name"] = (frame["first_name"].fillna("") + " " + frame["last_name"].fillna("")).str.strip()
+    frame["newcomer_name"] = (
+        frame["first_name"].fillna("") + " " + frame["last_name"].fillna("")
+    ).str.strip()
     frame["proposed_date"] = _as_dates(frame["proposed_date"])
     frame["started_date"] = [None if pd.isna(d) else d for d in _as_dates(frame["started_date"])]
     order = frame["status"].map({MatchStatus.PROPOSED.value: 0, MatchStatus.ACTIVE.value: 1})
@@ -385,14 +517,33 @@ def open_matches(
 
 
 SUGGESTION_COLUMNS = [
-    "newcomer_id", "newcomer_code", "newcomer_name", "group_id", "group_code", "group_name", "score", "language",
-    "household", "urgency", "waiting", "shared_languages", "household_size", "members", "days_left",
-    "newcomer_wait_days", "group_wait_days",
+    "newcomer_id",
+    "newcomer_code",
+    "newcomer_name",
+    "group_id",
+    "group_code",
+    "group_name",
+    "score",
+    "language",
+    "household",
+    "urgency",
+    "waiting",
+    "shared_languages",
+    "household_size",
+    "members",
+    "days_left",
+    "newcomer_wait_days",
+    "group_wait_days",
 ]
 
 
 def suggestions(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, municipality: str,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    municipality: str,
     weights: Weights | None = None,
 ) -> pd.DataFrame:
     """Suggested pairs for ``municipality``: the optimal assignment (:func:`samenhier.matching.suggest`)
@@ -412,16 +563,26 @@ def suggestions(
     """
     scope.require_coordinator()
     newcomers = waiting_newcomers(engine, scope, filters, as_of=as_of, municipality=municipality)
-    newcomers = newcomers[(newcomers["days_left"] >= 0) & newcomers["proposed_group"].isna()].sort_values("code")
+    newcomers = newcomers[(newcomers["days_left"] >= 0) & newcomers["proposed_group"].isna()].sort_values(
+        "code"
+    )
     groups = waiting_groups(engine, scope, filters, as_of=as_of, municipality=municipality)
     groups = groups[groups["running_matches"] == 0].sort_values("code")
     if newcomers.empty or groups.empty:
         return pd.DataFrame(columns=SUGGESTION_COLUMNS)
     pairs = suggest(newcomers, groups, weights or Weights.from_settings())
-    pairs = pairs.merge(newcomers[["newcomer_id", "code", "name"]].rename(columns={"code": "newcomer_code", "name": "newcomer_name"}),
-                        on="newcomer_id", how="left")
-    pairs = pairs.merge(groups[["group_id", "code", "name"]].rename(columns={"code": "group_code", "name": "group_name"}),
-                        on="group_id", how="left")
+    pairs = pairs.merge(
+        newcomers[["newcomer_id", "code", "name"]].rename(
+            columns={"code": "newcomer_code", "name": "newcomer_name"}
+        ),
+        on="newcomer_id",
+        how="left",
+    )
+    pairs = pairs.merge(
+        groups[["group_id", "code", "name"]].rename(columns={"code": "group_code", "name": "group_name"}),
+        on="group_id",
+        how="left",
+    )
     return pairs[SUGGESTION_COLUMNS]
 
 
@@ -429,7 +590,13 @@ def suggestions(
 
 
 def funnel(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, start: dt.date, end: dt.date, as_of: dt.date
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
 ) -> pd.DataFrame:
     """The matching funnel per municipality for the newcomers registered from ``start`` to ``end`` (inclusive).
 
@@ -453,27 +620,41 @@ def funnel(
         return pd.DataFrame(columns=FUNNEL_COLUMNS)
     groups = visible_groups(scope, filters)
     cohort_query = (
-        select(Newcomer.id.label("newcomer_id"), Municipality.name.label("municipality"), Newcomer.registration_date,
-               Newcomer.status)
+        select(
+            Newcomer.id.label("newcomer_id"),
+            Municipality.name.label("municipality"),
+            Newcomer.registration_date,
+            Newcomer.status,
+        )
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
-        .where(Newcomer.archived.is_(False), Newcomer.registration_date >= start, Newcomer.registration_date <= end)
+        .where(
+            Newcomer.archived.is_(False),
+            Newcomer.registration_date >= start,
+            Newcomer.registration_date <= end,
+        )
     )
     cohort_query = _newcomer_municipality_filter(cohort_query, filters)
     if scope.is_coordinator:
         cohort_query = cohort_query.where(in_reach(Newcomer.municipality_id, scope))
     else:
-        cohort_query = cohort_query.where(Newcomer.id.in_(select(Match.newcomer_id).where(Match.group_id.in_(groups))))
+        cohort_query = cohort_query.where(
+            Newcomer.id.in_(select(Match.newcomer_id).where(Match.group_id.in_(groups)))
+        )
     cohort = read_frame(engine, cohort_query)
     if cohort.empty:
         return pd.DataFrame(columns=FUNNEL_COLUMNS)
     matches = read_frame(
         engine,
         select(
-            Match.id.label("match_id"), Match.newcomer_id, Match.status,
-            Match.proposed_date, Match.started_date, Match.ended_date,
-        )
-        .where(
-            Match.group_id.in_(groups), Match.proposed_date <= as_of,
+            Match.id.label("match_id"),
+            Match.newcomer_id,
+            Match.status,
+            Match.proposed_date,
+            Match.started_date,
+            Match.ended_date,
+        ).where(
+            Match.group_id.in_(groups),
+            Match.proposed_date <= as_of,
             Match.newcomer_id.in_(cohort_query.with_only_columns(Newcomer.id)),
         ),
     )
@@ -487,16 +668,31 @@ def funnel(
     first_proposal = matches.groupby("newcomer_id")["proposed_date"].min().rename("first_proposed")
     started = matches.dropna(subset=["started_date"]).sort_values(["started_date", "match_id"])
     started = started.drop_duplicates("newcomer_id").set_index("newcomer_id")
-    people = cohort.set_index("newcomer_id").join(first_proposal).join(
-        started[["proposed_date", "started_date", "ended_date", "status"]].rename(columns={"status": "match_status"})
+    people = (
+        cohort.set_index("newcomer_id")
+        .join(first_proposal)
+        .join(
+            started[["proposed_date", "started_date", "ended_date", "status"]].rename(
+                columns={"status": "match_status"}
+            )
+        )
     )
     ended = people["ended_date"].notna()
     steps = {
         "registered": (pd.Series(True, index=people.index), None),
-        "proposed": (people["first_proposed"].notna(), people["first_proposed"] - people["registration_date"]),
+        "proposed": (
+            people["first_proposed"].notna(),
+            people["first_proposed"] - people["registration_date"],
+        ),
         "started": (people["started_date"].notna(), people["started_date"] - people["proposed_date"]),
-        "completed": (ended & (people["match_status"] == MatchStatus.COMPLETED.value), people["ended_date"] - people["started_date"]),
-        "stopped": (ended & (people["match_status"] == MatchStatus.STOPPED.value), people["ended_date"] - people["started_date"]),
+        "completed": (
+            ended & (people["match_status"] == MatchStatus.COMPLETED.value),
+            people["ended_date"] - people["started_date"],
+        ),
+        "stopped": (
+            ended & (people["match_status"] == MatchStatus.STOPPED.value),
+            people["ended_date"] - people["started_date"],
+        ),
         "withdrawn": (people["status"] == NewcomerStatus.WITHDRAWN.value, None),
     }
     municipality = people["municipality"]
@@ -507,12 +703,18 @@ def funnel(
         counted[step] = mask.groupby(municipality).sum().to_dict()
         if durations is not None:
             days = durations[mask].dt.days.astype(float)
-            medians[step] = {name: float(np.quantile(part.to_numpy(), 0.5))
-                             for name, part in days.dropna().groupby(municipality[mask].loc[days.dropna().index])}
+            medians[step] = {
+                name: float(np.quantile(part.to_numpy(), 0.5))
+                for name, part in days.dropna().groupby(municipality[mask].loc[days.dropna().index])
+            }
     rows = [
-        {"municipality": name, "step": step, "newcomers": int(counted[step].get(name, 0)),
-         "median_days": medians.get(step, {}).get(name)}
-        for name in sorted(municipality.unique()) for step in FUNNEL_STEPS
+        {
+            "municipality": name,
+            "step": step,
+            "newcomers": int(counted[step].get(name, 0)),
+            "median_days": medians.get(step, {}).get(name),
+        }
+        for name in sorted(municipality.unique())
+        for step in FUNNEL_STEPS
     ]
     return pd.DataFrame(rows, columns=FUNNEL_COLUMNS)
-

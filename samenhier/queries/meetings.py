@@ -47,21 +47,54 @@ from samenhier.timeline import MONTHS, Timeline, timeline_for
 Details = list[tuple[dt.date, str]]
 """The meetings of one heatmap cell: ``(date, kind)`` pairs (kind is the stored Dutch word), by date."""
 
-WEEK_GRID_COLUMNS = ["group_id", "code", "name", "municipality", "start_date", "year_end", "week", "week_no", "meetings", "details"]
+WEEK_GRID_COLUMNS = [
+    "group_id",
+    "code",
+    "name",
+    "municipality",
+    "start_date",
+    "year_end",
+    "week",
+    "week_no",
+    "meetings",
+    "details",
+]
 PROGRAMME_GRID_COLUMNS = [
-    "match_id", "group_id", "code", "name", "municipality", "start_date", "ended_date", "month", "period_start", "meetings",
+    "match_id",
+    "group_id",
+    "code",
+    "name",
+    "municipality",
+    "start_date",
+    "ended_date",
+    "month",
+    "period_start",
+    "meetings",
     "details",
 ]
 MONTHLY_COLUMNS = ["municipality", "month", "kind", "meetings"]
 CADENCE_COLUMNS = [
-    "group_id", "code", "name", "municipality", "community_builder", "match_started", "last_meeting",
-    "days_since_meeting", "meetings_4w", "meetings_12w", "median_gap_days", "longest_gap_days", "quiet", "quiet_after_days",
+    "group_id",
+    "code",
+    "name",
+    "municipality",
+    "community_builder",
+    "match_started",
+    "last_meeting",
+    "days_since_meeting",
+    "meetings_4w",
+    "meetings_12w",
+    "median_gap_days",
+    "longest_gap_days",
+    "quiet",
+    "quiet_after_days",
 ]
 KIND_ORDER = [k.value for k in MeetingKind]
 BINS_PER_QUERY = 6000
 
 
 # --- calendar helpers -------------------------------------------------------------------------------
+
 
 def iso_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """First and last day of ISO year ``year``: the Monday of week 1 and the Sunday of its last week.
@@ -97,6 +130,7 @@ def _timelines(engine: Engine) -> dict[str, Timeline]:
 
 # --- dialect helpers ----------------------------------------------------------------------------------
 
+
 def _days_between(engine: Engine, later, earlier):
     """SQL: whole days from ``earlier`` to ``later`` (dates), in the engine's dialect."""
     if engine.dialect.name == "sqlite":
@@ -130,6 +164,7 @@ def _as_dates(series: pd.Series) -> pd.Series:
 
 # --- calendar year --------------------------------------------------------------------------------------
 
+
 def _week_groups_query(scope: Scope, filters: Filters, year: int):
     """SELECT of the rows of :func:`week_heatmap` (unordered): group_id, code, name, municipality, start_date."""
     first, last = iso_year_bounds(year)
@@ -141,20 +176,33 @@ def _week_groups_query(scope: Scope, filters: Filters, year: int):
         .subquery()
     )
     ran = select(Match.group_id).where(
-        not_declined, Match.started_date.is_not(None), Match.started_date <= last,
+        not_declined,
+        Match.started_date.is_not(None),
+        Match.started_date <= last,
         or_(Match.ended_date.is_(None), Match.ended_date >= first),
     )
     met = select(Meeting.group_id).where(Meeting.date >= first, Meeting.date <= last)
     return (
-        select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name,
-               Municipality.name.label("municipality"), starts.c.start_date, WelcomeGroup.variant)
+        select(
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code,
+            WelcomeGroup.name,
+            Municipality.name.label("municipality"),
+            starts.c.start_date,
+            WelcomeGroup.variant,
+        )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(starts, starts.c.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)), or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met)))
+        .where(
+            WelcomeGroup.id.in_(visible_groups(scope, filters)),
+            or_(WelcomeGroup.id.in_(ran), WelcomeGroup.id.in_(met)),
+        )
     )
 
 
-def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int, limit: int | None = None) -> pd.DataFrame:
+def _week_groups(
+    engine: Engine, scope: Scope, filters: Filters, year: int, limit: int | None = None
+) -> pd.DataFrame:
     """The rows of :func:`week_heatmap`, in its order: group_id, code, name, municipality, start_date
     (only the first ``limit``: the database sorts and cuts, so a national year reads 150 rows, not 1,000)."""
     query = _week_groups_query(scope, filters, year)
@@ -166,8 +214,10 @@ def _week_groups(engine: Engine, scope: Scope, filters: Filters, year: int, limi
     groups = groups.sort_values(["municipality", "start_date", "code"], na_position="last", kind="stable")
     groups["start_date"] = _as_dates(groups["start_date"])
     timelines = _timelines(engine)
-    groups["year_end"] = [None if start is None else timeline_for(timelines, variant).end_date(start)
-                          for start, variant in zip(groups["start_date"], groups["variant"], strict=True)]
+    groups["year_end"] = [
+        None if start is None else timeline_for(timelines, variant).end_date(start)
+        for start, variant in zip(groups["start_date"], groups["variant"], strict=True)
+    ]
     return groups.drop(columns="variant").reset_index(drop=True)
 
 
@@ -235,8 +285,11 @@ def monthly_counts(
         select(Municipality.name.label("municipality"), month, Meeting.kind, func.count().label("meetings"))
         .join(WelcomeGroup, WelcomeGroup.id == Meeting.group_id)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
-        .where(Meeting.group_id.in_(visible_groups(scope, filters)),
-               Meeting.date >= dt.date(year, 1, 1), Meeting.date <= dt.date(year, 12, 31))
+        .where(
+            Meeting.group_id.in_(visible_groups(scope, filters)),
+            Meeting.date >= dt.date(year, 1, 1),
+            Meeting.date <= dt.date(year, 12, 31),
+        )
         .group_by(Municipality.name, month, Meeting.kind),
     )
     frame["month"] = frame["month"].str[5:7].astype(int)
@@ -247,16 +300,19 @@ def monthly_counts(
 def _complete_monthly(frame: pd.DataFrame, last_month: int = 12) -> pd.DataFrame:
     """Every municipality in ``frame`` × months 1–``last_month`` × every kind, with 0 for missing counts."""
     if frame.empty or last_month < 1:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                             zip(MONTHLY_COLUMNS, [object, int, object, int], strict=True)})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=t) for c, t in zip(MONTHLY_COLUMNS, [object, int, object, int], strict=True)}
+        )
     index = pd.MultiIndex.from_product(
-        [sorted(frame["municipality"].unique()), range(1, last_month + 1), KIND_ORDER], names=["municipality", "month", "kind"]
+        [sorted(frame["municipality"].unique()), range(1, last_month + 1), KIND_ORDER],
+        names=["municipality", "month", "kind"],
     )
     counts = frame.groupby(["municipality", "month", "kind"])["meetings"].sum()
     return counts.reindex(index, fill_value=0).astype(int).reset_index()[MONTHLY_COLUMNS]
 
 
 # --- programme year ------------------------------------------------------------------------------------
+
 
 def _cohort(engine: Engine, scope: Scope, filters: Filters, year: int, unit: str = MONTHS) -> pd.DataFrame:
     """Visible matches (not declined) that started in calendar year ``year``, with group and municipality,
@@ -265,14 +321,25 @@ def _cohort(engine: Engine, scope: Scope, filters: Filters, year: int, unit: str
     variants = [v for v, tl in timelines.items() if tl.unit == unit]
     frame = read_frame(
         engine,
-        select(Match.id.label("match_id"), Match.group_id, WelcomeGroup.code, WelcomeGroup.name,
-               Municipality.name.label("municipality"), Match.started_date.label("start_date"),
-               Match.ended_date, WelcomeGroup.variant)
+        select(
+            Match.id.label("match_id"),
+            Match.group_id,
+            WelcomeGroup.code,
+            WelcomeGroup.name,
+            Municipality.name.label("municipality"),
+            Match.started_date.label("start_date"),
+            Match.ended_date,
+            WelcomeGroup.variant,
+        )
         .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
-        .where(Match.group_id.in_(visible_groups(scope, filters)), Match.status != MatchStatus.DECLINED.value,
-               Match.started_date >= dt.date(year, 1, 1), Match.started_date <= dt.date(year, 12, 31),
-               WelcomeGroup.variant.in_(variants)),
+        .where(
+            Match.group_id.in_(visible_groups(scope, filters)),
+            Match.status != MatchStatus.DECLINED.value,
+            Match.started_date >= dt.date(year, 1, 1),
+            Match.started_date <= dt.date(year, 12, 31),
+            WelcomeGroup.variant.in_(variants),
+        ),
     )
     frame["timeline"] = [timeline_for(timelines, v) for v in frame["variant"]]
     frame["start_date"] = _as_dates(frame["start_date"])
@@ -281,7 +348,9 @@ def _cohort(engine: Engine, scope: Scope, filters: Filters, year: int, unit: str
     return frame.reset_index(drop=True)
 
 
-def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, details: bool = True) -> pd.DataFrame:
+def _programme_counts(
+    engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, details: bool = True
+) -> pd.DataFrame:
     """Meetings per match, programme month and kind: ``match_id``, ``month``, ``kind``, ``meetings``, ``details``
     (``[]`` everywhere when ``details`` is False: the monthly charts need only the counts).
 
@@ -305,26 +374,53 @@ def _programme_counts(engine: Engine, cohort: pd.DataFrame, as_of: dt.date, *, d
     parts = []
     # Bound parameters (5 per month range) in chunks that stay below SQLite's 32,766-variable limit.
     for offset in range(0, len(bins), BINS_PER_QUERY):
-        table = values(
-            column("match_id", Integer), column("group_id", Integer), column("month", Integer),
-            column("from_date", Date), column("to_date", Date), name="bins",
-        ).data(bins[offset:offset + BINS_PER_QUERY]).cte("bins")
-        parts.append(read_frame(
-            engine,
-            select(table.c.match_id, table.c.month, Meeting.kind, func.count().label("meetings"),
-                   (_details(engine) if details else literal("")).label("details"))
-            .select_from(table)
-            .join(Meeting, and_(Meeting.group_id == table.c.group_id, Meeting.date >= table.c.from_date,
-                                Meeting.date < table.c.to_date))
-            .group_by(table.c.match_id, table.c.month, Meeting.kind),
-        ))
+        table = (
+            values(
+                column("match_id", Integer),
+                column("group_id", Integer),
+                column("month", Integer),
+                column("from_date", Date),
+                column("to_date", Date),
+                name="bins",
+            )
+            .data(bins[offset : offset + BINS_PER_QUERY])
+            .cte("bins")
+        )
+        parts.append(
+            read_frame(
+                engine,
+                select(
+                    table.c.match_id,
+                    table.c.month,
+                    Meeting.kind,
+                    func.count().label("meetings"),
+                    (_details(engine) if details else literal("")).label("details"),
+                )
+                .select_from(table)
+                .join(
+                    Meeting,
+                    and_(
+                        Meeting.group_id == table.c.group_id,
+                        Meeting.date >= table.c.from_date,
+                        Meeting.date < table.c.to_date,
+                    ),
+                )
+                .group_by(table.c.match_id, table.c.month, Meeting.kind),
+            )
+        )
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame["details"] = frame["details"].map(_parse_details)
     return frame
 
 
 def programme_heatmap(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, max_rows: int | None = None,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    year: int,
+    as_of: dt.date,
+    max_rows: int | None = None,
     unit: str = MONTHS,
 ) -> pd.DataFrame:
     """Meetings per group year and programme month, for the matches that started in calendar year ``year``.
@@ -347,13 +443,20 @@ def programme_heatmap(
     if max_rows is not None:
         cohort = cohort.head(max_rows)
     counts = _programme_counts(engine, cohort, as_of)
-    cells = counts.groupby(["match_id", "month"], as_index=False).agg(
-        meetings=("meetings", "sum"), details=("details", _merge_details)
-    ) if not counts.empty else pd.DataFrame(columns=["match_id", "month", "meetings", "details"])
+    cells = (
+        counts.groupby(["match_id", "month"], as_index=False).agg(
+            meetings=("meetings", "sum"), details=("details", _merge_details)
+        )
+        if not counts.empty
+        else pd.DataFrame(columns=["match_id", "month", "meetings", "details"])
+    )
     grid = cohort.drop(columns=["variant"]).merge(
-        pd.DataFrame({"month": range(1, programme_periods(cohort, unit) + 1)}), how="cross")
-    grid["period_start"] = [tl.period_bounds(start, int(k))[0] if k <= tl.duration else None
-                            for tl, start, k in zip(grid["timeline"], grid["start_date"], grid["month"], strict=True)]
+        pd.DataFrame({"month": range(1, programme_periods(cohort, unit) + 1)}), how="cross"
+    )
+    grid["period_start"] = [
+        tl.period_bounds(start, int(k))[0] if k <= tl.duration else None
+        for tl, start, k in zip(grid["timeline"], grid["start_date"], grid["month"], strict=True)
+    ]
     grid = grid.drop(columns="timeline")
     grid = grid.merge(cells, on=["match_id", "month"], how="left")
     grid["meetings"] = grid["meetings"].fillna(0).astype(int)
@@ -369,7 +472,9 @@ def programme_periods(cohort: pd.DataFrame, unit: str = MONTHS) -> int:
     return max(tl.duration for tl in cohort["timeline"])
 
 
-def programme_heatmap_size(engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, unit: str = MONTHS) -> int:
+def programme_heatmap_size(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, unit: str = MONTHS
+) -> int:
     """How many matches (rows) :func:`programme_heatmap` has for ``year`` without ``max_rows``."""
     return len(_cohort(engine, scope, filters, year, unit))
 
@@ -382,7 +487,13 @@ def programme_units(engine: Engine, scope: Scope, filters: Filters = Filters(), 
 
 
 def programme_monthly_counts(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, unit: str = MONTHS
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    year: int,
+    as_of: dt.date,
+    unit: str = MONTHS,
 ) -> pd.DataFrame:
     """Meetings per municipality, programme month and kind, for the matches that started in ``year``.
 
@@ -408,6 +519,7 @@ def programme_monthly_counts(
 
 
 # --- years and cadence ------------------------------------------------------------------------------------
+
 
 def meeting_years(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date) -> list[int]:
     """Calendar years worth choosing, newest first: from the year of the first visible meeting or match
@@ -448,9 +560,15 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
     )
     groups = read_frame(
         engine,
-        select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name,
-               Municipality.name.label("municipality"), CommunityBuilder.name.label("community_builder"),
-               match.c.match_started, WelcomeGroup.variant)
+        select(
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code,
+            WelcomeGroup.name,
+            Municipality.name.label("municipality"),
+            CommunityBuilder.name.label("community_builder"),
+            match.c.match_started,
+            WelcomeGroup.variant,
+        )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
         .outerjoin(match, match.c.group_id == WelcomeGroup.id)
@@ -460,20 +578,30 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
     per_day = (
         select(Meeting.group_id, Meeting.date, func.count().label("meetings"))
         .outerjoin(match, match.c.group_id == Meeting.group_id)
-        .where(Meeting.group_id.in_(active), Meeting.date <= as_of,
-               or_(match.c.match_started.is_(None), Meeting.date >= match.c.match_started))
+        .where(
+            Meeting.group_id.in_(active),
+            Meeting.date <= as_of,
+            or_(match.c.match_started.is_(None), Meeting.date >= match.c.match_started),
+        )
         .group_by(Meeting.group_id, Meeting.date)
         .subquery()
     )
     previous = func.lag(per_day.c.date).over(partition_by=per_day.c.group_id, order_by=per_day.c.date)
-    days = select(per_day.c.group_id, per_day.c.date, per_day.c.meetings,
-                  _days_between(engine, per_day.c.date, previous).label("gap")).cte("days")
+    days = select(
+        per_day.c.group_id,
+        per_day.c.date,
+        per_day.c.meetings,
+        _days_between(engine, per_day.c.date, previous).label("gap"),
+    ).cte("days")
     # Everything per group in SQL (one row per active group comes back, not one per meeting day).
     # The median gap: the mean of the middle one or two gaps in order, found by position.
     ranked = (
-        select(days.c.group_id, days.c.gap,
-               func.row_number().over(partition_by=days.c.group_id, order_by=days.c.gap).label("position"),
-               func.count().over(partition_by=days.c.group_id).label("n"))
+        select(
+            days.c.group_id,
+            days.c.gap,
+            func.row_number().over(partition_by=days.c.group_id, order_by=days.c.gap).label("position"),
+            func.count().over(partition_by=days.c.group_id).label("n"),
+        )
         .where(days.c.gap.is_not(None))
         .subquery("ranked")
     )
@@ -484,10 +612,17 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
         .subquery("medians")
     )
     stats = (
-        select(days.c.group_id, func.max(days.c.date).label("last_meeting"),
-               func.sum(case((days.c.date > as_of - dt.timedelta(days=28), days.c.meetings), else_=0)).label("meetings_4w"),
-               func.sum(case((days.c.date > as_of - dt.timedelta(days=84), days.c.meetings), else_=0)).label("meetings_12w"),
-               func.max(days.c.gap).label("longest_gap_days"))
+        select(
+            days.c.group_id,
+            func.max(days.c.date).label("last_meeting"),
+            func.sum(case((days.c.date > as_of - dt.timedelta(days=28), days.c.meetings), else_=0)).label(
+                "meetings_4w"
+            ),
+            func.sum(case((days.c.date > as_of - dt.timedelta(days=84), days.c.meetings), else_=0)).label(
+                "meetings_12w"
+            ),
+            func.max(days.c.gap).label("longest_gap_days"),
+        )
         .group_by(days.c.group_id)
         .subquery("stats")
     )
@@ -506,7 +641,9 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
     frame["median_gap_days"] = frame["median_gap_days"].astype("Float64")
     frame["longest_gap_days"] = frame["longest_gap_days"].astype("Float64").round().astype("Int64")
     timelines = _timelines(engine)
-    frame["quiet_after_days"] = frame["variant"].map(lambda v: timeline_for(timelines, v).quiet_after_days).astype(int)
+    frame["quiet_after_days"] = (
+        frame["variant"].map(lambda v: timeline_for(timelines, v).quiet_after_days).astype(int)
+    )
     frame["quiet"] = (frame["days_since_meeting"] > frame["quiet_after_days"]).fillna(False).astype(bool)
     frame["match_started"] = _as_dates(started)
     frame["last_meeting"] = _as_dates(frame["last_meeting"])
@@ -516,10 +653,13 @@ def cadence(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of
 def quiet_groups(cadence_frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of :func:`cadence` with ``quiet`` set, longest silence first (then by code)."""
     quiet = cadence_frame[cadence_frame["quiet"]]
-    return quiet.sort_values(["days_since_meeting", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return quiet.sort_values(
+        ["days_since_meeting", "code"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 # --- for the forms ---------------------------------------------------------------------------------------
+
 
 def loggable_groups(engine: Engine, scope: Scope, filters: Filters = Filters()) -> pd.DataFrame:
     """The groups the user may log meetings for: visible, not archived, with a match that has started.
@@ -533,14 +673,22 @@ def loggable_groups(engine: Engine, scope: Scope, filters: Filters = Filters()) 
     )
     members = (
         select(Member.group_id, func.count().label("members"))
-        .where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
+        .where(Member.archived.is_(False))
+        .group_by(Member.group_id)
+        .subquery()
     )
     match = running_match()
     return read_frame(
         engine,
-        select(WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, WelcomeGroup.status,
-               Municipality.name.label("municipality"), func.coalesce(members.c.members, 0).label("members"),
-               func.coalesce(Newcomer.household_size, 1).label("household_size"))
+        select(
+            WelcomeGroup.id.label("group_id"),
+            WelcomeGroup.code,
+            WelcomeGroup.name,
+            WelcomeGroup.status,
+            Municipality.name.label("municipality"),
+            func.coalesce(members.c.members, 0).label("members"),
+            func.coalesce(Newcomer.household_size, 1).label("household_size"),
+        )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(members, members.c.group_id == WelcomeGroup.id)
         .outerjoin(match, match.c.group_id == WelcomeGroup.id)
@@ -561,15 +709,24 @@ def group_meetings(engine: Engine, scope: Scope, group_id: int) -> pd.DataFrame:
     """
     with engine.connect() as connection:
         found = connection.execute(
-            select(WelcomeGroup.id).where(WelcomeGroup.id == group_id,
-                                          WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+            select(WelcomeGroup.id).where(
+                WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True))
+            )
         ).scalar_one_or_none()
     if found is None:
         raise AccessDenied(f"group {group_id} is not visible to {scope.username}")
     frame = read_frame(
         engine,
-        select(Meeting.id, Meeting.date, Meeting.kind, Meeting.duration_minutes, Meeting.members_present,
-               Meeting.newcomers_present, Meeting.note, Meeting.version)
+        select(
+            Meeting.id,
+            Meeting.date,
+            Meeting.kind,
+            Meeting.duration_minutes,
+            Meeting.members_present,
+            Meeting.newcomers_present,
+            Meeting.note,
+            Meeting.version,
+        )
         .where(Meeting.group_id == group_id)
         .order_by(Meeting.date.desc(), Meeting.id.desc()),
     )
@@ -578,6 +735,7 @@ def group_meetings(engine: Engine, scope: Scope, group_id: int) -> pd.DataFrame:
 
 
 # --- for the charts: the group's year and the groups behind a programme month ---------------------------
+
 
 def outside_group_year(grid: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
     """Per cell of a heatmap grid: True where the cell lies outside the group's year or in the future, so
@@ -613,7 +771,9 @@ def outside_group_year(grid: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
     firsts: dict = {}
     outside = []
     starts = grid["period_start"] if "period_start" in grid.columns else [None] * len(grid)
-    for start, ended, month, period_start in zip(grid["start_date"], grid["ended_date"], grid["month"], starts, strict=True):
+    for start, ended, month, period_start in zip(
+        grid["start_date"], grid["ended_date"], grid["month"], starts, strict=True
+    ):
         if "period_start" in grid.columns:
             if period_start is None or pd.isna(period_start):  # past the end of a shorter variant's year
                 outside.append(True)
@@ -629,7 +789,13 @@ def outside_group_year(grid: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
 
 
 def programme_groups_reached(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, year: int, as_of: dt.date, unit: str = MONTHS
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    year: int,
+    as_of: dt.date,
+    unit: str = MONTHS,
 ) -> pd.DataFrame:
     """How many group years (matches that started in ``year``, as :func:`programme_monthly_counts`) have
     reached each programme month by ``as_of`` (or by their end): the denominator of "meetings per group".

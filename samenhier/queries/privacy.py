@@ -47,8 +47,27 @@ from samenhier.queries.common import read_frame
 from samenhier.scope import Scope, in_reach
 from samenhier.settings import get_settings
 
-PEOPLE_COLUMNS = ["person_id", "code", "name", "groups", "municipality", "status", "archived", "erased", "version"]
-RETENTION_COLUMNS = ["kind", "person_id", "code", "name", "municipality", "last_activity", "due_date", "version"]
+PEOPLE_COLUMNS = [
+    "person_id",
+    "code",
+    "name",
+    "groups",
+    "municipality",
+    "status",
+    "archived",
+    "erased",
+    "version",
+]
+RETENTION_COLUMNS = [
+    "kind",
+    "person_id",
+    "code",
+    "name",
+    "municipality",
+    "last_activity",
+    "due_date",
+    "version",
+]
 FINISHED_GROUP_STATUSES = (GroupStatus.COMPLETED.value, GroupStatus.STOPPED.value)
 RUNNING_MATCH_STATUSES = (MatchStatus.PROPOSED.value, MatchStatus.ACTIVE.value)
 NOT_ACTIVITY = ("export",)
@@ -79,7 +98,11 @@ def people(engine: Engine, scope: Scope, *, kind: str) -> pd.DataFrame:
     """
     scope.require_coordinator()
     if kind == NEWCOMER:
-        codes = func.group_concat(WelcomeGroup.code, ", ") if engine.dialect.name == "sqlite" else func.string_agg(WelcomeGroup.code, ", ")
+        codes = (
+            func.group_concat(WelcomeGroup.code, ", ")
+            if engine.dialect.name == "sqlite"
+            else func.string_agg(WelcomeGroup.code, ", ")
+        )
         groups = (
             select(Match.newcomer_id, codes.label("groups"))
             .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
@@ -88,9 +111,17 @@ def people(engine: Engine, scope: Scope, *, kind: str) -> pd.DataFrame:
             .subquery()
         )
         query = (
-            select(Newcomer.id.label("person_id"), Newcomer.code, _name(Newcomer), groups.c.groups,
-                   Municipality.name.label("municipality"), Newcomer.status, Newcomer.archived, Newcomer.erased,
-                   Newcomer.version)
+            select(
+                Newcomer.id.label("person_id"),
+                Newcomer.code,
+                _name(Newcomer),
+                groups.c.groups,
+                Municipality.name.label("municipality"),
+                Newcomer.status,
+                Newcomer.archived,
+                Newcomer.erased,
+                Newcomer.version,
+            )
             .join(Municipality, Municipality.id == Newcomer.municipality_id)
             .outerjoin(groups, groups.c.newcomer_id == Newcomer.id)
             .where(in_reach(Newcomer.municipality_id, scope))
@@ -98,9 +129,17 @@ def people(engine: Engine, scope: Scope, *, kind: str) -> pd.DataFrame:
         )
     elif kind == MEMBER:
         query = (
-            select(Member.id.label("person_id"), Member.code, _name(Member), WelcomeGroup.code.label("groups"),
-                   Municipality.name.label("municipality"), Member.role.label("status"), Member.archived, Member.erased,
-                   Member.version)
+            select(
+                Member.id.label("person_id"),
+                Member.code,
+                _name(Member),
+                WelcomeGroup.code.label("groups"),
+                Municipality.name.label("municipality"),
+                Member.role.label("status"),
+                Member.archived,
+                Member.erased,
+                Member.version,
+            )
             .join(WelcomeGroup, WelcomeGroup.id == Member.group_id)
             .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
             .where(in_reach(WelcomeGroup.municipality_id, scope))
@@ -120,7 +159,11 @@ def _audit_last(table: str):
     """Per record of ``table``: the moment of the last audit event that counts as activity."""
     return (
         select(AuditEvent.record_id.label("person_id"), func.max(AuditEvent.at).label("audit_last"))
-        .where(AuditEvent.table_name == table, AuditEvent.record_id.is_not(None), AuditEvent.action.not_in(NOT_ACTIVITY))
+        .where(
+            AuditEvent.table_name == table,
+            AuditEvent.record_id.is_not(None),
+            AuditEvent.action.not_in(NOT_ACTIVITY),
+        )
         .group_by(AuditEvent.record_id)
         .subquery()
     )
@@ -129,50 +172,102 @@ def _audit_last(table: str):
 def _survey_last(column):
     return (
         select(column.label("person_id"), func.max(SurveyResponse.date).label("survey_last"))
-        .where(column.is_not(None)).group_by(column).subquery()
+        .where(column.is_not(None))
+        .group_by(column)
+        .subquery()
     )
 
 
 def _newcomer_candidates(engine: Engine | Connection) -> pd.DataFrame:
     running = select(Match.newcomer_id).where(Match.status.in_(RUNNING_MATCH_STATUSES))
     matches = (
-        select(Match.newcomer_id.label("person_id"),
-               func.max(func.coalesce(Match.ended_date, Match.started_date, Match.proposed_date)).label("match_last"))
-        .group_by(Match.newcomer_id).subquery()
+        select(
+            Match.newcomer_id.label("person_id"),
+            func.max(func.coalesce(Match.ended_date, Match.started_date, Match.proposed_date)).label(
+                "match_last"
+            ),
+        )
+        .group_by(Match.newcomer_id)
+        .subquery()
     )
     surveys, audit = _survey_last(SurveyResponse.newcomer_id), _audit_last(NEWCOMER)
-    return _read(engine, (
-        select(literal(NEWCOMER).label("kind"), Newcomer.id.label("person_id"), Newcomer.code, _name(Newcomer),
-               Municipality.name.label("municipality"), Newcomer.version, Newcomer.registration_date,
-               matches.c.match_last, surveys.c.survey_last, audit.c.audit_last)
-        .join(Municipality, Municipality.id == Newcomer.municipality_id)
-        .outerjoin(matches, matches.c.person_id == Newcomer.id)
-        .outerjoin(surveys, surveys.c.person_id == Newcomer.id)
-        .outerjoin(audit, audit.c.person_id == Newcomer.id)
-        .where(Newcomer.erased.is_(False), Newcomer.status != NewcomerStatus.WAITING.value, Newcomer.id.not_in(running))
-    ))
+    return _read(
+        engine,
+        (
+            select(
+                literal(NEWCOMER).label("kind"),
+                Newcomer.id.label("person_id"),
+                Newcomer.code,
+                _name(Newcomer),
+                Municipality.name.label("municipality"),
+                Newcomer.version,
+                Newcomer.registration_date,
+                matches.c.match_last,
+                surveys.c.survey_last,
+                audit.c.audit_last,
+            )
+            .join(Municipality, Municipality.id == Newcomer.municipality_id)
+            .outerjoin(matches, matches.c.person_id == Newcomer.id)
+            .outerjoin(surveys, surveys.c.person_id == Newcomer.id)
+            .outerjoin(audit, audit.c.person_id == Newcomer.id)
+            .where(
+                Newcomer.erased.is_(False),
+                Newcomer.status != NewcomerStatus.WAITING.value,
+                Newcomer.id.not_in(running),
+            )
+        ),
+    )
 
 
 def _member_candidates(engine: Engine | Connection) -> pd.DataFrame:
     group_matches = (
-        select(Match.group_id, func.max(func.coalesce(Match.ended_date, Match.started_date, Match.proposed_date)).label("group_match_last"))
-        .group_by(Match.group_id).subquery()
+        select(
+            Match.group_id,
+            func.max(func.coalesce(Match.ended_date, Match.started_date, Match.proposed_date)).label(
+                "group_match_last"
+            ),
+        )
+        .group_by(Match.group_id)
+        .subquery()
     )
-    group_meetings = select(Meeting.group_id, func.max(Meeting.date).label("group_meeting_last")).group_by(Meeting.group_id).subquery()
+    group_meetings = (
+        select(Meeting.group_id, func.max(Meeting.date).label("group_meeting_last"))
+        .group_by(Meeting.group_id)
+        .subquery()
+    )
     surveys, audit = _survey_last(SurveyResponse.member_id), _audit_last(MEMBER)
-    frame = _read(engine, (
-        select(literal(MEMBER).label("kind"), Member.id.label("person_id"), Member.code, _name(Member),
-               Municipality.name.label("municipality"), Member.version, Member.archived, Member.joined_date, Member.vog_date,
-               surveys.c.survey_last, audit.c.audit_last, group_matches.c.group_match_last, group_meetings.c.group_meeting_last)
-        .join(WelcomeGroup, WelcomeGroup.id == Member.group_id)
-        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
-        .outerjoin(surveys, surveys.c.person_id == Member.id)
-        .outerjoin(audit, audit.c.person_id == Member.id)
-        .outerjoin(group_matches, group_matches.c.group_id == Member.group_id)
-        .outerjoin(group_meetings, group_meetings.c.group_id == Member.group_id)
-        .where(Member.erased.is_(False),
-               Member.archived.is_(True) | WelcomeGroup.archived.is_(True) | WelcomeGroup.status.in_(FINISHED_GROUP_STATUSES))
-    ))
+    frame = _read(
+        engine,
+        (
+            select(
+                literal(MEMBER).label("kind"),
+                Member.id.label("person_id"),
+                Member.code,
+                _name(Member),
+                Municipality.name.label("municipality"),
+                Member.version,
+                Member.archived,
+                Member.joined_date,
+                Member.vog_date,
+                surveys.c.survey_last,
+                audit.c.audit_last,
+                group_matches.c.group_match_last,
+                group_meetings.c.group_meeting_last,
+            )
+            .join(WelcomeGroup, WelcomeGroup.id == Member.group_id)
+            .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+            .outerjoin(surveys, surveys.c.person_id == Member.id)
+            .outerjoin(audit, audit.c.person_id == Member.id)
+            .outerjoin(group_matches, group_matches.c.group_id == Member.group_id)
+            .outerjoin(group_meetings, group_meetings.c.group_id == Member.group_id)
+            .where(
+                Member.erased.is_(False),
+                Member.archived.is_(True)
+                | WelcomeGroup.archived.is_(True)
+                | WelcomeGroup.status.in_(FINISHED_GROUP_STATUSES),
+            )
+        ),
+    )
     # The group's life counts only for members still in it; one who left is judged by their own dates.
     left = frame["archived"].astype(bool)
     frame.loc[left, ["group_match_last", "group_meeting_last"]] = None
@@ -206,7 +301,11 @@ def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) 
     months = get_settings().retention_months
     rows = []
     for frame in (_newcomer_candidates(engine), _member_candidates(engine)):
-        dates = [c for c in frame.columns if c not in ("kind", "person_id", "code", "name", "municipality", "version")]
+        dates = [
+            c
+            for c in frame.columns
+            if c not in ("kind", "person_id", "code", "name", "municipality", "version")
+        ]
         for record in frame.to_dict("records"):
             known = [d for d in (_as_date(record[c]) for c in dates) if d is not None]
             if not known:
@@ -214,8 +313,16 @@ def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) 
             last = max(known)
             due = retention_due_date(last, months)
             if due <= as_of:
-                rows.append({**{k: record[k] for k in ("kind", "person_id", "code", "name", "municipality", "version")},
-                             "last_activity": last, "due_date": due})
+                rows.append(
+                    {
+                        **{
+                            k: record[k]
+                            for k in ("kind", "person_id", "code", "name", "municipality", "version")
+                        },
+                        "last_activity": last,
+                        "due_date": due,
+                    }
+                )
     frame = pd.DataFrame(rows, columns=RETENTION_COLUMNS)
     if scope.municipalities:  # a municipality coordinator: their people only
         frame = frame[frame["municipality"].isin(scope.municipalities)]
@@ -223,7 +330,12 @@ def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) 
         return frame
     frame["name"] = frame["name"].str.strip()
     order = frame["kind"].map({NEWCOMER: 0, MEMBER: 1})
-    return frame.assign(_o=order).sort_values(["due_date", "_o", "code"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return (
+        frame.assign(_o=order)
+        .sort_values(["due_date", "_o", "code"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def erased_counts(engine: Engine, scope: Scope) -> dict[str, int]:
@@ -234,5 +346,9 @@ def erased_counts(engine: Engine, scope: Scope) -> dict[str, int]:
     """
     scope.require_coordinator()
     with engine.connect() as c:
-        return {kind: int(c.execute(select(func.count()).select_from(model).where(model.erased.is_(True))).scalar_one())
-                for kind, model in ((NEWCOMER, Newcomer), (MEMBER, Member))}
+        return {
+            kind: int(
+                c.execute(select(func.count()).select_from(model).where(model.erased.is_(True))).scalar_one()
+            )
+            for kind, model in ((NEWCOMER, Newcomer), (MEMBER, Member))
+        }

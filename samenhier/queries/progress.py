@@ -34,18 +34,53 @@ from samenhier.timeline import Timeline, column_by_variant, periods_by_variant, 
 from samenhier.todos import OPEN_STATUSES, group_todos
 
 PROGRESS_COLUMNS = [
-    "group_id", "code", "name", "variant", "status", "version", "signup_date", "training_completed_date", "members",
-    "members_without_vog", "newcomer_id", "newcomer", "match_started", "month", "year_length", "year_unit", "quiet_after_days", "last_meeting", "days_since_meeting",
-    "meetings_90_days", "has_baseline", "has_end", "last_check_in", "last_assessment", "todos",
+    "group_id",
+    "code",
+    "name",
+    "variant",
+    "status",
+    "version",
+    "signup_date",
+    "training_completed_date",
+    "members",
+    "members_without_vog",
+    "newcomer_id",
+    "newcomer",
+    "match_started",
+    "month",
+    "year_length",
+    "year_unit",
+    "quiet_after_days",
+    "last_meeting",
+    "days_since_meeting",
+    "meetings_90_days",
+    "has_baseline",
+    "has_end",
+    "last_check_in",
+    "last_assessment",
+    "todos",
 ]
 
 
-WORK_ORDER = [GroupStatus.ACTIVE.value, GroupStatus.AWAITING_MATCH.value, GroupStatus.TRAINING.value,
-              GroupStatus.RECRUITING.value, GroupStatus.COMPLETED.value, GroupStatus.STOPPED.value]
+WORK_ORDER = [
+    GroupStatus.ACTIVE.value,
+    GroupStatus.AWAITING_MATCH.value,
+    GroupStatus.TRAINING.value,
+    GroupStatus.RECRUITING.value,
+    GroupStatus.COMPLETED.value,
+    GroupStatus.STOPPED.value,
+]
 
 
-def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date,
-                   group_ids: tuple[int, ...] | None = None, timelines: dict[str, Timeline] | None = None) -> pd.DataFrame:
+def group_progress(
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    group_ids: tuple[int, ...] | None = None,
+    timelines: dict[str, Timeline] | None = None,
+) -> pd.DataFrame:
     """One row per visible group (not archived): groups with open to-dos first (most first), then by
     status in the order a community builder works on them (actief, wacht op match, training, werving,
     afgerond, gestopt), then by code.
@@ -69,24 +104,42 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     if timelines is None:
         timelines = variant_timelines(engine)
     members = (
-        select(Member.group_id, func.count().label("members"),
-               func.sum(case((Member.vog_date.is_(None), 1), else_=0)).label("members_without_vog"))
-        .where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
+        select(
+            Member.group_id,
+            func.count().label("members"),
+            func.sum(case((Member.vog_date.is_(None), 1), else_=0)).label("members_without_vog"),
+        )
+        .where(Member.archived.is_(False))
+        .group_by(Member.group_id)
+        .subquery()
     )
     # Per group by index seeks (ix_meeting_group_date), not by grouping every meeting of the store.
     last_meeting = (
-        select(func.max(Meeting.date)).where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of).scalar_subquery()
+        select(func.max(Meeting.date))
+        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of)
+        .scalar_subquery()
     )
     meetings_90_days = (
-        select(func.count()).select_from(Meeting)
-        .where(Meeting.group_id == WelcomeGroup.id, Meeting.date <= as_of, Meeting.date > as_of - dt.timedelta(days=90))
+        select(func.count())
+        .select_from(Meeting)
+        .where(
+            Meeting.group_id == WelcomeGroup.id,
+            Meeting.date <= as_of,
+            Meeting.date > as_of - dt.timedelta(days=90),
+        )
         .scalar_subquery()
     )
     ranked_matches = (
-        select(Match.group_id, Match.newcomer_id, Match.started_date.label("match_started"),
-               func.row_number().over(partition_by=Match.group_id,
-                                      order_by=(Match.started_date.desc(), Match.id.desc())).label("rank"))
-        .where(Match.status == MatchStatus.ACTIVE.value).subquery()
+        select(
+            Match.group_id,
+            Match.newcomer_id,
+            Match.started_date.label("match_started"),
+            func.row_number()
+            .over(partition_by=Match.group_id, order_by=(Match.started_date.desc(), Match.id.desc()))
+            .label("rank"),
+        )
+        .where(Match.status == MatchStatus.ACTIVE.value)
+        .subquery()
     )
     match = select(ranked_matches).where(ranked_matches.c.rank == 1).subquery()
 
@@ -98,33 +151,63 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
         )
 
     ranked_notes = (
-        select(ProgressNote.group_id, ProgressNote.date.label("last_check_in"), ProgressNote.assessment.label("last_assessment"),
-               func.row_number().over(partition_by=ProgressNote.group_id,
-                                      order_by=(ProgressNote.date.desc(), ProgressNote.id.desc())).label("rank"))
-        .where(ProgressNote.date <= as_of).subquery()
+        select(
+            ProgressNote.group_id,
+            ProgressNote.date.label("last_check_in"),
+            ProgressNote.assessment.label("last_assessment"),
+            func.row_number()
+            .over(
+                partition_by=ProgressNote.group_id,
+                order_by=(ProgressNote.date.desc(), ProgressNote.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(ProgressNote.date <= as_of)
+        .subquery()
     )
     note = select(ranked_notes).where(ranked_notes.c.rank == 1).subquery()
-    frame = read_frame(engine, (
-        select(
-            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, WelcomeGroup.variant, WelcomeGroup.status,
-            WelcomeGroup.version,
-            WelcomeGroup.signup_date, WelcomeGroup.training_completed_date,
-            func.coalesce(members.c.members, 0).label("members"),
-            func.coalesce(members.c.members_without_vog, 0).label("members_without_vog"),
-            match.c.newcomer_id, (Newcomer.first_name + " " + Newcomer.last_name).label("newcomer"), match.c.match_started,
-            last_meeting.label("last_meeting"), meetings_90_days.label("meetings_90_days"),
-            case((answered(Wave.BASELINE), 1), else_=0).label("has_baseline"), case((answered(Wave.END), 1), else_=0).label("has_end"),
-            note.c.last_check_in, note.c.last_assessment,
-        )
-        .outerjoin(members, members.c.group_id == WelcomeGroup.id)
-        .outerjoin(match, match.c.group_id == WelcomeGroup.id)
-        .outerjoin(Newcomer, Newcomer.id == match.c.newcomer_id)
-        .outerjoin(note, note.c.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.id.in_(visible_groups(scope, filters)),
-               *(() if group_ids is None else (WelcomeGroup.id.in_(list(group_ids)),)))
-        .order_by(WelcomeGroup.code)
-    ))
-    for column in ("signup_date", "training_completed_date", "match_started", "last_meeting", "last_check_in"):
+    frame = read_frame(
+        engine,
+        (
+            select(
+                WelcomeGroup.id.label("group_id"),
+                WelcomeGroup.code,
+                WelcomeGroup.name,
+                WelcomeGroup.variant,
+                WelcomeGroup.status,
+                WelcomeGroup.version,
+                WelcomeGroup.signup_date,
+                WelcomeGroup.training_completed_date,
+                func.coalesce(members.c.members, 0).label("members"),
+                func.coalesce(members.c.members_without_vog, 0).label("members_without_vog"),
+                match.c.newcomer_id,
+                (Newcomer.first_name + " " + Newcomer.last_name).label("newcomer"),
+                match.c.match_started,
+                last_meeting.label("last_meeting"),
+                meetings_90_days.label("meetings_90_days"),
+                case((answered(Wave.BASELINE), 1), else_=0).label("has_baseline"),
+                case((answered(Wave.END), 1), else_=0).label("has_end"),
+                note.c.last_check_in,
+                note.c.last_assessment,
+            )
+            .outerjoin(members, members.c.group_id == WelcomeGroup.id)
+            .outerjoin(match, match.c.group_id == WelcomeGroup.id)
+            .outerjoin(Newcomer, Newcomer.id == match.c.newcomer_id)
+            .outerjoin(note, note.c.group_id == WelcomeGroup.id)
+            .where(
+                WelcomeGroup.id.in_(visible_groups(scope, filters)),
+                *(() if group_ids is None else (WelcomeGroup.id.in_(list(group_ids)),)),
+            )
+            .order_by(WelcomeGroup.code)
+        ),
+    )
+    for column in (
+        "signup_date",
+        "training_completed_date",
+        "match_started",
+        "last_meeting",
+        "last_check_in",
+    ):
         frame[column] = pd.to_datetime(frame[column]).dt.date
     frame["newcomer_id"] = frame["newcomer_id"].astype("Int64")
     frame["has_baseline"] = frame["has_baseline"].astype(bool)
@@ -141,16 +224,23 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
     # only the open ones (a few hundred of 5,000 at national scale) are looked at row by row.
     todos = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
     open_rows = frame[frame["status"].isin(OPEN_STATUSES)]
-    late = overdue_by_group(engine, open_rows[["group_id", "match_started"]], as_of=as_of)  # milestones (issue 19)
+    late = overdue_by_group(
+        engine, open_rows[["group_id", "match_started"]], as_of=as_of
+    )  # milestones (issue 19)
     for index, row in zip(open_rows.index, open_rows.itertuples(index=False), strict=True):
         quiet = row.days_since_meeting
         if pd.isna(quiet):
             quiet = None if pd.isna(row.match_started) else (as_of - row.match_started).days
         todos[index] = group_todos(
-            status=row.status, quiet_days=None if quiet is None else int(quiet),
-            month=None if pd.isna(row.month) else int(row.month), has_newcomer=not pd.isna(row.newcomer_id),
-            has_baseline=bool(row.has_baseline), has_end=bool(row.has_end), members=int(row.members),
-            members_without_vog=int(row.members_without_vog), settings=settings,
+            status=row.status,
+            quiet_days=None if quiet is None else int(quiet),
+            month=None if pd.isna(row.month) else int(row.month),
+            has_newcomer=not pd.isna(row.newcomer_id),
+            has_baseline=bool(row.has_baseline),
+            has_end=bool(row.has_end),
+            members=int(row.members),
+            members_without_vog=int(row.members_without_vog),
+            settings=settings,
             last_assessment=None if pd.isna(row.last_assessment) else row.last_assessment,
             timeline=timeline_for(timelines, row.variant),
         )
@@ -165,13 +255,18 @@ def group_progress(engine: Engine, scope: Scope, filters: Filters = Filters(), *
 
 def _require_visible(engine: Engine, scope: Scope, group_id: int) -> None:
     with engine.connect() as c:
-        found = c.execute(select(WelcomeGroup.id).where(
-            WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))).first()
+        found = c.execute(
+            select(WelcomeGroup.id).where(
+                WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True))
+            )
+        ).first()
     if found is None:
         raise AccessDenied(f"group {group_id} is not visible to {scope.username}")
 
 
-def meeting_cadence(engine: Engine, scope: Scope, group_id: int, *, as_of: dt.date, months: int = 12) -> pd.DataFrame:
+def meeting_cadence(
+    engine: Engine, scope: Scope, group_id: int, *, as_of: dt.date, months: int = 12
+) -> pd.DataFrame:
     """Meetings of one group per calendar month, for the ``months`` months up to and including ``as_of``'s.
 
     Columns: ``month`` (``YYYY-MM``), ``meetings`` (count), ``minutes`` (total duration); every month
@@ -183,11 +278,14 @@ def meeting_cadence(engine: Engine, scope: Scope, group_id: int, *, as_of: dt.da
     _require_visible(engine, scope, group_id)
     first = (pd.Period(as_of, freq="M") - (months - 1)).start_time.date()
     month = month_of(engine, Meeting.date).label("month")
-    counts = read_frame(engine, (
-        select(month, func.count().label("meetings"), func.sum(Meeting.duration_minutes).label("minutes"))
-        .where(Meeting.group_id == group_id, Meeting.date >= first, Meeting.date <= as_of)
-        .group_by(month)
-    ))
+    counts = read_frame(
+        engine,
+        (
+            select(month, func.count().label("meetings"), func.sum(Meeting.duration_minutes).label("minutes"))
+            .where(Meeting.group_id == group_id, Meeting.date >= first, Meeting.date <= as_of)
+            .group_by(month)
+        ),
+    )
     periods = [str(p) for p in pd.period_range(first, as_of, freq="M")]
     frame = pd.DataFrame({"month": periods}).merge(counts, on="month", how="left")
     frame[["meetings", "minutes"]] = frame[["meetings", "minutes"]].fillna(0).astype(int)
@@ -201,12 +299,15 @@ def check_ins(engine: Engine, scope: Scope, group_id: int, *, limit: int = 20) -
         AccessDenied: the group is not visible to ``scope``.
     """
     _require_visible(engine, scope, group_id)
-    return read_frame(engine, (
-        select(ProgressNote.date, ProgressNote.assessment, ProgressNote.text, ProgressNote.author)
-        .where(ProgressNote.group_id == group_id)
-        .order_by(ProgressNote.date.desc(), ProgressNote.id.desc())
-        .limit(limit)
-    ))
+    return read_frame(
+        engine,
+        (
+            select(ProgressNote.date, ProgressNote.assessment, ProgressNote.text, ProgressNote.author)
+            .where(ProgressNote.group_id == group_id)
+            .order_by(ProgressNote.date.desc(), ProgressNote.id.desc())
+            .limit(limit)
+        ),
+    )
 
 
 def group_members(engine: Engine, scope: Scope, group_id: int) -> pd.DataFrame:
@@ -218,12 +319,21 @@ def group_members(engine: Engine, scope: Scope, group_id: int) -> pd.DataFrame:
         AccessDenied: the group is not visible to ``scope``.
     """
     _require_visible(engine, scope, group_id)
-    frame = read_frame(engine, (
-        select(Member.id.label("member_id"), Member.code, (Member.first_name + " " + Member.last_name).label("name"),
-               Member.role, Member.vog_date, Member.version)
-        .where(Member.group_id == group_id, Member.archived.is_(False))
-        .order_by(Member.vog_date.is_not(None), Member.last_name, Member.first_name)
-    ))
+    frame = read_frame(
+        engine,
+        (
+            select(
+                Member.id.label("member_id"),
+                Member.code,
+                (Member.first_name + " " + Member.last_name).label("name"),
+                Member.role,
+                Member.vog_date,
+                Member.version,
+            )
+            .where(Member.group_id == group_id, Member.archived.is_(False))
+            .order_by(Member.vog_date.is_not(None), Member.last_name, Member.first_name)
+        ),
+    )
     frame["vog_date"] = pd.to_datetime(frame["vog_date"]).dt.date
     return frame
 

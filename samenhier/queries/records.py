@@ -48,7 +48,9 @@ def municipality_names() -> list[str]:
     return sorted(MUNICIPALITIES, key=fold_vocabulary)
 
 
-def groups_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False) -> pd.DataFrame:
+def groups_table(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False
+) -> pd.DataFrame:
     """The visible welcome groups, by code.
 
     Columns: ``group_id``, ``code``, ``name``, ``municipality``, ``variant``, ``status``,
@@ -56,26 +58,43 @@ def groups_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, 
     ``training_completed_date``, ``members`` (count of members not archived), ``archived``, ``version``.
     """
     members = (
-        select(Member.group_id, func.count().label("members")).where(Member.archived.is_(False)).group_by(Member.group_id).subquery()
+        select(Member.group_id, func.count().label("members"))
+        .where(Member.archived.is_(False))
+        .group_by(Member.group_id)
+        .subquery()
     )
-    frame = read_frame(engine, (
-        select(
-            WelcomeGroup.id.label("group_id"), WelcomeGroup.code, WelcomeGroup.name, Municipality.name.label("municipality"),
-            WelcomeGroup.variant, WelcomeGroup.status, WelcomeGroup.community_builder_id,
-            CommunityBuilder.name.label("community_builder"), WelcomeGroup.signup_date, WelcomeGroup.training_completed_date,
-            func.coalesce(members.c.members, 0).label("members"), WelcomeGroup.archived, WelcomeGroup.version,
-        )
-        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
-        .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
-        .outerjoin(members, members.c.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.id.in_(visible_groups(scope, filters, include_archived=include_archived)))
-        .order_by(WelcomeGroup.code)
-    ))
+    frame = read_frame(
+        engine,
+        (
+            select(
+                WelcomeGroup.id.label("group_id"),
+                WelcomeGroup.code,
+                WelcomeGroup.name,
+                Municipality.name.label("municipality"),
+                WelcomeGroup.variant,
+                WelcomeGroup.status,
+                WelcomeGroup.community_builder_id,
+                CommunityBuilder.name.label("community_builder"),
+                WelcomeGroup.signup_date,
+                WelcomeGroup.training_completed_date,
+                func.coalesce(members.c.members, 0).label("members"),
+                WelcomeGroup.archived,
+                WelcomeGroup.version,
+            )
+            .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+            .outerjoin(CommunityBuilder, CommunityBuilder.id == WelcomeGroup.community_builder_id)
+            .outerjoin(members, members.c.group_id == WelcomeGroup.id)
+            .where(WelcomeGroup.id.in_(visible_groups(scope, filters, include_archived=include_archived)))
+            .order_by(WelcomeGroup.code)
+        ),
+    )
     frame["community_builder_id"] = frame["community_builder_id"].astype("Int64")
     return frame
 
 
-def members_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False) -> pd.DataFrame:
+def members_table(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False
+) -> pd.DataFrame:
     """Members of the visible groups, by group code and name.
 
     Columns: ``member_id``, ``code``, ``group_id``, ``group_code``, ``group_name``, ``first_name``,
@@ -83,9 +102,20 @@ def members_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *,
     """
     query = (
         select(
-            Member.id.label("member_id"), Member.code, Member.group_id, WelcomeGroup.code.label("group_code"),
-            WelcomeGroup.name.label("group_name"), Member.first_name, Member.last_name, Member.email, Member.phone, Member.role,
-            Member.joined_date, Member.vog_date, Member.archived, Member.version,
+            Member.id.label("member_id"),
+            Member.code,
+            Member.group_id,
+            WelcomeGroup.code.label("group_code"),
+            WelcomeGroup.name.label("group_name"),
+            Member.first_name,
+            Member.last_name,
+            Member.email,
+            Member.phone,
+            Member.role,
+            Member.joined_date,
+            Member.vog_date,
+            Member.archived,
+            Member.version,
         )
         .join(WelcomeGroup, WelcomeGroup.id == Member.group_id)
         .where(Member.group_id.in_(visible_groups(scope, filters, include_archived=include_archived)))
@@ -96,7 +126,9 @@ def members_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *,
     return read_frame(engine, query)
 
 
-def newcomers_table(engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False) -> pd.DataFrame:
+def newcomers_table(
+    engine: Engine, scope: Scope, filters: Filters = Filters(), *, include_archived: bool = False
+) -> pd.DataFrame:
     """Every newcomer in the filtered municipalities (coordinators only), by code.
 
     Columns: ``newcomer_id``, ``code``, ``first_name``, ``last_name``, ``municipality``,
@@ -109,10 +141,22 @@ def newcomers_table(engine: Engine, scope: Scope, filters: Filters = Filters(), 
     scope.require_coordinator()
     query = (
         select(
-            Newcomer.id.label("newcomer_id"), Newcomer.code, Newcomer.first_name, Newcomer.last_name,
-            Municipality.name.label("municipality"), Newcomer.country_of_origin, Newcomer.languages, Newcomer.household_size,
-            Newcomer.arrival_date, Newcomer.permit_date, Newcomer.registration_date, Newcomer.status, Newcomer.email,
-            Newcomer.phone, Newcomer.archived, Newcomer.version,
+            Newcomer.id.label("newcomer_id"),
+            Newcomer.code,
+            Newcomer.first_name,
+            Newcomer.last_name,
+            Municipality.name.label("municipality"),
+            Newcomer.country_of_origin,
+            Newcomer.languages,
+            Newcomer.household_size,
+            Newcomer.arrival_date,
+            Newcomer.permit_date,
+            Newcomer.registration_date,
+            Newcomer.status,
+            Newcomer.email,
+            Newcomer.phone,
+            Newcomer.archived,
+            Newcomer.version,
         )
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
         .where(in_reach(Newcomer.municipality_id, scope))
@@ -137,13 +181,20 @@ def builders_table(engine: Engine, scope: Scope, *, include_archived: bool = Fal
     scope.require_coordinator()
     groups = (
         select(WelcomeGroup.community_builder_id, func.count().label("groups"))
-        .where(WelcomeGroup.archived.is_(False)).group_by(WelcomeGroup.community_builder_id).subquery()
+        .where(WelcomeGroup.archived.is_(False))
+        .group_by(WelcomeGroup.community_builder_id)
+        .subquery()
     )
     query = (
         select(
-            CommunityBuilder.id.label("builder_id"), CommunityBuilder.name, CommunityBuilder.email,
-            Municipality.name.label("municipality"), CommunityBuilder.languages, func.coalesce(groups.c.groups, 0).label("groups"),
-            CommunityBuilder.archived, CommunityBuilder.version,
+            CommunityBuilder.id.label("builder_id"),
+            CommunityBuilder.name,
+            CommunityBuilder.email,
+            Municipality.name.label("municipality"),
+            CommunityBuilder.languages,
+            func.coalesce(groups.c.groups, 0).label("groups"),
+            CommunityBuilder.archived,
+            CommunityBuilder.version,
         )
         .outerjoin(Municipality, Municipality.id == CommunityBuilder.municipality_id)
         .outerjoin(groups, groups.c.community_builder_id == CommunityBuilder.id)
@@ -167,19 +218,33 @@ def users_table(engine: Engine, scope: Scope) -> pd.DataFrame:
         AccessDenied: not a coordinator.
     """
     scope.require_coordinator()
-    frame = read_frame(engine, (
-        select(
-            UserAccount.id.label("user_id"), UserAccount.username, UserAccount.role, UserAccount.community_builder_id,
-            CommunityBuilder.name.label("community_builder"), UserAccount.email, UserAccount.weekly_digest, UserAccount.active,
-            UserAccount.created_at, UserAccount.version,
-        )
-        .outerjoin(CommunityBuilder, CommunityBuilder.id == UserAccount.community_builder_id)
-        .where(UserAccount.id.in_(visible_accounts(scope)))
-        .order_by(func.lower(UserAccount.username))
-    ))
+    frame = read_frame(
+        engine,
+        (
+            select(
+                UserAccount.id.label("user_id"),
+                UserAccount.username,
+                UserAccount.role,
+                UserAccount.community_builder_id,
+                CommunityBuilder.name.label("community_builder"),
+                UserAccount.email,
+                UserAccount.weekly_digest,
+                UserAccount.active,
+                UserAccount.created_at,
+                UserAccount.version,
+            )
+            .outerjoin(CommunityBuilder, CommunityBuilder.id == UserAccount.community_builder_id)
+            .where(UserAccount.id.in_(visible_accounts(scope)))
+            .order_by(func.lower(UserAccount.username))
+        ),
+    )
     frame["community_builder_id"] = frame["community_builder_id"].astype("Int64")
-    reach = read_frame(engine, select(UserMunicipality.user_id, Municipality.name)
-                       .join(Municipality, Municipality.id == UserMunicipality.municipality_id).order_by(Municipality.name))
+    reach = read_frame(
+        engine,
+        select(UserMunicipality.user_id, Municipality.name)
+        .join(Municipality, Municipality.id == UserMunicipality.municipality_id)
+        .order_by(Municipality.name),
+    )
     names = reach.groupby("user_id")["name"].agg(", ".join).to_dict() if len(reach) else {}
     frame.insert(5, "municipalities", [names.get(u, "") for u in frame["user_id"]])
     return frame
@@ -194,7 +259,11 @@ def account_municipality_options(engine: Engine, scope: Scope) -> list[str]:
     """
     scope.require_coordinator()
     with engine.connect() as c:
-        return list(c.execute(select(Municipality.name).where(in_reach(Municipality.id, scope)).order_by(Municipality.name)).scalars())
+        return list(
+            c.execute(
+                select(Municipality.name).where(in_reach(Municipality.id, scope)).order_by(Municipality.name)
+            ).scalars()
+        )
 
 
 def builder_options(engine: Engine, scope: Scope) -> dict[int, str]:
@@ -205,16 +274,23 @@ def builder_options(engine: Engine, scope: Scope) -> dict[int, str]:
     """
     scope.require_coordinator()
     with engine.connect() as c:
-        rows = c.execute(select(CommunityBuilder.id, CommunityBuilder.name).where(CommunityBuilder.archived.is_(False))
-                         .where(in_reach(CommunityBuilder.municipality_id, scope)).order_by(CommunityBuilder.name)).all()
+        rows = c.execute(
+            select(CommunityBuilder.id, CommunityBuilder.name)
+            .where(CommunityBuilder.archived.is_(False))
+            .where(in_reach(CommunityBuilder.municipality_id, scope))
+            .order_by(CommunityBuilder.name)
+        ).all()
     return {int(i): n for i, n in rows}
 
 
 def group_options(engine: Engine, scope: Scope, filters: Filters = Filters()) -> dict[int, str]:
     """Visible groups a member may belong to: id → ``code · name`` (not archived), by code."""
     with engine.connect() as c:
-        rows = c.execute(select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name)
-                         .where(WelcomeGroup.id.in_(visible_groups(scope, filters))).order_by(WelcomeGroup.code)).all()
+        rows = c.execute(
+            select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name)
+            .where(WelcomeGroup.id.in_(visible_groups(scope, filters)))
+            .order_by(WelcomeGroup.code)
+        ).all()
     return {int(i): f"{code} · {name}" for i, code, name in rows}
 
 
@@ -235,7 +311,12 @@ def _reachable(engine: Engine, scope: Scope, model, record_id: int) -> bool:
     """Whether a newcomer's or community builder's municipality is within the coordinator's reach."""
     scope.require_coordinator()
     with engine.connect() as c:
-        return c.execute(select(model.id).where(model.id == record_id, in_reach(model.municipality_id, scope))).first() is not None
+        return (
+            c.execute(
+                select(model.id).where(model.id == record_id, in_reach(model.municipality_id, scope))
+            ).first()
+            is not None
+        )
 
 
 def group_record(engine: Engine, scope: Scope, group_id: int) -> dict[str, Any]:
@@ -276,7 +357,11 @@ def user_record(engine: Engine, scope: Scope, user_id: int) -> dict[str, Any]:
     a municipality coordinator only for the accounts of :func:`~samenhier.scope.visible_accounts`)."""
     scope.require_coordinator()
     with engine.connect() as c:
-        visible = c.execute(select(UserAccount.id).where(UserAccount.id == user_id, UserAccount.id.in_(visible_accounts(scope)))).first()
+        visible = c.execute(
+            select(UserAccount.id).where(
+                UserAccount.id == user_id, UserAccount.id.in_(visible_accounts(scope))
+            )
+        ).first()
     return _form_values(engine, UserAccount, user_id, lambda u: visible is not None)
 
 
@@ -289,11 +374,23 @@ def account_settings(engine: Engine, scope: Scope) -> dict[str, Any]:
         AccessDenied: no account of that name (removed since the login).
     """
     with Session(engine) as session:
-        account = session.scalars(select(UserAccount).where(func.lower(UserAccount.username) == scope.username.lower())).first()
+        account = session.scalars(
+            select(UserAccount).where(func.lower(UserAccount.username) == scope.username.lower())
+        ).first()
         if account is None:
             raise AccessDenied(f"no account {scope.username!r}")
-        builder = session.get(CommunityBuilder, account.community_builder_id) if account.community_builder_id else None
+        builder = (
+            session.get(CommunityBuilder, account.community_builder_id)
+            if account.community_builder_id
+            else None
+        )
         values = record_services.form_values(session, account)
-        return {"user_id": account.id, "username": account.username, "email": values["email"],
-                "weekly_digest": values["weekly_digest"], "language": values["language"], "version": values["version"],
-                "builder_email": builder.email if builder is not None else None}
+        return {
+            "user_id": account.id,
+            "username": account.username,
+            "email": values["email"],
+            "weekly_digest": values["weekly_digest"],
+            "language": values["language"],
+            "version": values["version"],
+            "builder_email": builder.email if builder is not None else None,
+        }

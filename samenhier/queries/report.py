@@ -77,6 +77,7 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
     """The report as one JSON-ready dict (keys and definitions in this module's docstring); with
     ``min_n``, the shareable version in which figures about fewer than ``min_n`` people are null."""
     with engine.connect() as c:
+
         def count(model, date_column=None) -> int:
             query = select(func.count()).select_from(model)
             if date_column is not None:
@@ -117,9 +118,14 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
         wait = [(as_of - pd.Timestamp(d).date()).days for d in mine["registration_date"]]
         pending[municipality] = {
             "newcomers_waiting": len(mine),
-            "waiting_past_three_years": sum(eligibility_end(pd.Timestamp(d).date(), years) < as_of for d in mine["arrival_date"]),
+            "waiting_past_three_years": sum(
+                eligibility_end(pd.Timestamp(d).date(), years) < as_of for d in mine["arrival_date"]
+            ),
             "groups_waiting": int(
-                ((groups["municipality"] == municipality) & (groups["status"] == GroupStatus.AWAITING_MATCH.value)).sum()
+                (
+                    (groups["municipality"] == municipality)
+                    & (groups["status"] == GroupStatus.AWAITING_MATCH.value)
+                ).sum()
             ),
             "median_wait_days": float(statistics.median(wait)) if wait else None,
         }
@@ -138,8 +144,13 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
 
     responses = read_frame(
         engine,
-        select(SurveyResponse.wave, SurveyResponse.newcomer_id, SurveyResponse.group_id, SurveyResponse.self_reported_change,
-               *[getattr(SurveyResponse, i) for i in LONELINESS_ITEMS]).where(SurveyResponse.date <= as_of),
+        select(
+            SurveyResponse.wave,
+            SurveyResponse.newcomer_id,
+            SurveyResponse.group_id,
+            SurveyResponse.self_reported_change,
+            *[getattr(SurveyResponse, i) for i in LONELINESS_ITEMS],
+        ).where(SurveyResponse.date <= as_of),
     )
     scored = score_frame(responses)
     has_total = scored["total"].notna()
@@ -152,15 +163,20 @@ def headline_report(engine: Engine, as_of: dt.date, *, min_n: int | None = None)
     end = scored[(scored["wave"] == Wave.END.value) & scored["self_reported_change"].notna()]
 
     def share_less(people: pd.DataFrame) -> float | None:
-        return _share(int((people["self_reported_change"] == SelfReportedChange.LESS.value).sum()), len(people))
+        return _share(
+            int((people["self_reported_change"] == SelfReportedChange.LESS.value).sum()), len(people)
+        )
 
     def lonely_n(wave: Wave) -> int:
         return len(scored[has_total & newcomer & (scored["wave"] == wave.value)])
 
     keys = ["newcomer_id", "group_id"]
     base = scored[has_total & newcomer & (scored["wave"] == Wave.BASELINE.value)][[*keys, "total"]]
-    pairs = base.merge(scored[has_total & newcomer & (scored["wave"] == Wave.END.value)][[*keys, "total"]], on=keys,
-                       suffixes=("_base", "_end"))
+    pairs = base.merge(
+        scored[has_total & newcomer & (scored["wave"] == Wave.END.value)][[*keys, "total"]],
+        on=keys,
+        suffixes=("_base", "_end"),
+    )
     end_newcomers, end_members = end[end["newcomer_id"].notna()], end[end["newcomer_id"].isna()]
     survey = {
         "responses": len(scored),
@@ -201,7 +217,12 @@ PEOPLE_COUNTS = ("leden", "nieuwkomers", "koppelingen", "enquetes")
 
 def _shareable(report: dict[str, Any], min_n: int, denominators: dict[str, int]) -> dict[str, Any]:
     """``report`` with every figure about fewer than ``min_n`` people null (rules in the module docstring)."""
-    out = {**report, "counts": dict(report["counts"]), "survey": dict(report["survey"]), "suppressed_below": min_n}
+    out = {
+        **report,
+        "counts": dict(report["counts"]),
+        "survey": dict(report["survey"]),
+        "suppressed_below": min_n,
+    }
     for key in PEOPLE_COUNTS:
         out["counts"][key] = hide_count(out["counts"][key], min_n)
     out["pending_matches"] = {
@@ -209,7 +230,9 @@ def _shareable(report: dict[str, Any], min_n: int, denominators: dict[str, int])
             **p,
             "newcomers_waiting": hide_count(p["newcomers_waiting"], min_n),
             "waiting_past_three_years": p["waiting_past_three_years"]
-            if p["newcomers_waiting"] == 0 or share_shown(p["waiting_past_three_years"], p["newcomers_waiting"], min_n) else None,
+            if p["newcomers_waiting"] == 0
+            or share_shown(p["waiting_past_three_years"], p["newcomers_waiting"], min_n)
+            else None,
             "median_wait_days": suppress_statistic(p["median_wait_days"], p["newcomers_waiting"], min_n),
         }
         for municipality, p in report["pending_matches"].items()
@@ -218,7 +241,9 @@ def _shareable(report: dict[str, Any], min_n: int, denominators: dict[str, int])
     shown_n = {}
     for key, n in denominators.items():
         survey[key] = share_or_none(survey[key], n, min_n)
-        shown_n[key] = hide_count(n, min_n) if survey[key] is not None or n == 0 else None  # a hidden share hides its n
+        shown_n[key] = (
+            hide_count(n, min_n) if survey[key] is not None or n == 0 else None
+        )  # a hidden share hides its n
     survey["n"] = shown_n
     paired = dict(survey["newcomers_paired"])
     for key in ("share_lonely_baseline", "share_lonely_end"):
@@ -256,23 +281,55 @@ def report_text(report: dict[str, Any], lang: str | None = None) -> str:
         lines.append(f"  {municipality:<14} {parts}")
     lines += ["", t("report.pending")]
     for municipality, p in report["pending_matches"].items():
-        median = "–" if p["median_wait_days"] is None else formatting.format_number(p["median_wait_days"], lang)
+        median = (
+            "–" if p["median_wait_days"] is None else formatting.format_number(p["median_wait_days"], lang)
+        )
         if p["median_wait_days"] is None and below and p["newcomers_waiting"] != 0:
             median = hidden
-        lines.append("  " + t("report.pending_line", municipality=f"{municipality:<14}", newcomers=plain(p["newcomers_waiting"]),
-                              past=plain(p["waiting_past_three_years"]), groups=p["groups_waiting"], median=median))
+        lines.append(
+            "  "
+            + t(
+                "report.pending_line",
+                municipality=f"{municipality:<14}",
+                newcomers=plain(p["newcomers_waiting"]),
+                past=plain(p["waiting_past_three_years"]),
+                groups=p["groups_waiting"],
+                median=median,
+            )
+        )
     months = report["meetings_per_month"]
-    lines += ["", t("report.meetings_per_month", months=len(months), total=formatting.format_number(sum(months.values()), lang))]
+    lines += [
+        "",
+        t(
+            "report.meetings_per_month",
+            months=len(months),
+            total=formatting.format_number(sum(months.values()), lang),
+        ),
+    ]
     for month in list(months)[-12:]:
         lines.append(f"  {month}  {months[month]:>4}")
     s = report["survey"]
     lines += ["", t("report.survey", responses=plain(s["responses"]), scored=plain(s["scored"]))]
-    for key in ("newcomers_share_lonely_baseline", "newcomers_share_lonely_end", "newcomers_share_loneliness_decreased",
-                "members_share_loneliness_decreased"):
+    for key in (
+        "newcomers_share_lonely_baseline",
+        "newcomers_share_lonely_end",
+        "newcomers_share_loneliness_decreased",
+        "members_share_loneliness_decreased",
+    ):
         value = hidden if s[key] is None else formatting.format_share(s[key], lang, decimals=1)
         lines.append(f"  {t('report.' + key):<58} {value:>7}  n = {plain(s['n'][key])}")
     paired = s["newcomers_paired"]
-    lines.append("  " + t("report.newcomers_paired", n=plain(paired["n"]),
-                          baseline=hidden if paired["share_lonely_baseline"] is None else formatting.format_share(paired["share_lonely_baseline"], lang, decimals=1),
-                          end=hidden if paired["share_lonely_end"] is None else formatting.format_share(paired["share_lonely_end"], lang, decimals=1)))
+    lines.append(
+        "  "
+        + t(
+            "report.newcomers_paired",
+            n=plain(paired["n"]),
+            baseline=hidden
+            if paired["share_lonely_baseline"] is None
+            else formatting.format_share(paired["share_lonely_baseline"], lang, decimals=1),
+            end=hidden
+            if paired["share_lonely_end"] is None
+            else formatting.format_share(paired["share_lonely_end"], lang, decimals=1),
+        )
+    )
     return "\n".join(lines) + "\n"

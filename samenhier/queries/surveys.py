@@ -66,7 +66,9 @@ CHANGE_ORDER = {c.value: i for i, c in enumerate(SelfReportedChange)}
 
 
 def _role_of(response=SurveyResponse):
-    return case((response.newcomer_id.is_not(None), RespondentRole.NEWCOMER.value), else_=RespondentRole.MEMBER.value)
+    return case(
+        (response.newcomer_id.is_not(None), RespondentRole.NEWCOMER.value), else_=RespondentRole.MEMBER.value
+    )
 
 
 def _first_start():
@@ -89,7 +91,11 @@ def selected_groups(scope: Scope, filters: Filters = Filters(), cohorts: tuple[i
     if cohorts:
         first = _first_start()
         query = query.where(
-            WelcomeGroup.id.in_(select(first.c.group_id).where(extract("year", first.c.first_start).in_([int(c) for c in cohorts])))
+            WelcomeGroup.id.in_(
+                select(first.c.group_id).where(
+                    extract("year", first.c.first_start).in_([int(c) for c in cohorts])
+                )
+            )
         )
     return query
 
@@ -106,15 +112,25 @@ def survey_cohorts(engine: Engine, scope: Scope, filters: Filters = Filters()) -
         return sorted(int(y) for y in years if y is not None)
 
 
-def _responses(scope: Scope, filters: Filters, cohorts: tuple[int, ...], roles: tuple[str, ...], as_of: dt.date):
+def _responses(
+    scope: Scope, filters: Filters, cohorts: tuple[int, ...], roles: tuple[str, ...], as_of: dt.date
+):
     """Subquery of the selected, scored responses: id, group_id, wave, role, person_id, date, total,
     feel_at_home, self_reported_change, new_contacts."""
     r = SurveyResponse
     role = _role_of(r)
     scores = score_sql({item: getattr(r, item) for item in LONELINESS_ITEMS})
     query = select(
-        r.id, r.group_id, r.wave, role.label("role"), func.coalesce(r.newcomer_id, r.member_id).label("person_id"), r.date,
-        scores.total.label("total"), r.feel_at_home, r.self_reported_change, r.new_contacts,
+        r.id,
+        r.group_id,
+        r.wave,
+        role.label("role"),
+        func.coalesce(r.newcomer_id, r.member_id).label("person_id"),
+        r.date,
+        scores.total.label("total"),
+        r.feel_at_home,
+        r.self_reported_change,
+        r.new_contacts,
     ).where(r.group_id.in_(selected_groups(scope, filters, cohorts)), r.date <= as_of)
     if roles:
         query = query.where(role.in_(list(roles)))
@@ -131,8 +147,12 @@ def _cells(engine: Engine, groups: Select) -> pd.DataFrame:
     first = _first_start()
     frame = read_frame(
         engine,
-        select(WelcomeGroup.id.label("group_id"), Municipality.name.label("municipality"), WelcomeGroup.variant,
-               extract("year", first.c.first_start).label("cohort"))
+        select(
+            WelcomeGroup.id.label("group_id"),
+            Municipality.name.label("municipality"),
+            WelcomeGroup.variant,
+            extract("year", first.c.first_start).label("cohort"),
+        )
         .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
         .outerjoin(first, first.c.group_id == WelcomeGroup.id)
         .where(WelcomeGroup.id.in_(groups)),
@@ -141,15 +161,28 @@ def _cells(engine: Engine, groups: Select) -> pd.DataFrame:
     return frame.astype({"group_id": "int64"})
 
 
-def _keep_safe(rows: pd.DataFrame, cells: pd.DataFrame, *, by: list[str], n: str, parts: list[str], complementary: bool,
-               pool: bool, full: list[str] = ()) -> pd.DataFrame:
+def _keep_safe(
+    rows: pd.DataFrame,
+    cells: pd.DataFrame,
+    *,
+    by: list[str],
+    n: str,
+    parts: list[str],
+    complementary: bool,
+    pool: bool,
+    full: list[str] = (),
+) -> pd.DataFrame:
     """``rows`` (per group_id, with ``by``) of the cells that may count (:func:`samenhier.disclosure.keep_safe_cells`;
     ``pool``: the selection is not narrowed by any filter), with a boolean column ``pooled``."""
     if not complementary:
         return rows.assign(pooled=False)
     columns = list(rows.columns)
-    with_cells = rows.astype({"group_id": "int64"}).merge(cells[["group_id", *[c for c in ATOM if c not in columns]]], on="group_id")
-    return keep_safe_cells(with_cells, by=by, n=n, parts=parts, min_n=_min_n(), pool=pool, full=full)[[*columns, "pooled"]]
+    with_cells = rows.astype({"group_id": "int64"}).merge(
+        cells[["group_id", *[c for c in ATOM if c not in columns]]], on="group_id"
+    )
+    return keep_safe_cells(with_cells, by=by, n=n, parts=parts, min_n=_min_n(), pool=pool, full=full)[
+        [*columns, "pooled"]
+    ]
 
 
 def _everything(filters: Filters, cohorts: tuple[int, ...]) -> bool:
@@ -168,12 +201,20 @@ def _hidden_where_empty(frame: pd.DataFrame, raw_keys: pd.DataFrame, keys: list[
 
 
 def _order(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    orders = {"wave": WAVE_ORDER, "role": ROLE_ORDER, "category": {c: i for i, c in enumerate(CATEGORIES)},
-              "answer": CHANGE_ORDER, "measure": {LONELINESS: 0, FEEL_AT_HOME: 1}}
-    return frame.sort_values(by, key=lambda c: c.map(orders[c.name]) if c.name in orders else c, kind="stable").reset_index(drop=True)
+    orders = {
+        "wave": WAVE_ORDER,
+        "role": ROLE_ORDER,
+        "category": {c: i for i, c in enumerate(CATEGORIES)},
+        "answer": CHANGE_ORDER,
+        "measure": {LONELINESS: 0, FEEL_AT_HOME: 1},
+    }
+    return frame.sort_values(
+        by, key=lambda c: c.map(orders[c.name]) if c.name in orders else c, kind="stable"
+    ).reset_index(drop=True)
 
 
 # Response ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ResponseRates:
@@ -191,8 +232,14 @@ class ResponseRates:
 
 
 def response_rates(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (), complementary: bool = True,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+    complementary: bool = True,
 ) -> ResponseRates:
     """Responses / people in groups that reached each wave, per municipality and role.
 
@@ -212,15 +259,35 @@ def response_rates(
     group_places = _cells(engine, groups)
     matches = read_frame(
         engine,
-        select(Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date, Match.status, WelcomeGroup.variant)
+        select(
+            Match.group_id,
+            Match.newcomer_id,
+            Match.started_date,
+            Match.ended_date,
+            Match.status,
+            WelcomeGroup.variant,
+        )
         .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
-        .where(Match.group_id.in_(groups), Match.started_date.is_not(None), Match.status != MatchStatus.DECLINED.value),
+        .where(
+            Match.group_id.in_(groups),
+            Match.started_date.is_not(None),
+            Match.status != MatchStatus.DECLINED.value,
+        ),
     )
     # One row per match and wave it reached (the rule applied to whole columns, not match by match).
-    waves = waves_reached_by_variant(matches["started_date"], matches["ended_date"], matches["status"], matches["variant"],
-                                     variant_timelines(engine), as_of)
+    waves = waves_reached_by_variant(
+        matches["started_date"],
+        matches["ended_date"],
+        matches["status"],
+        matches["variant"],
+        variant_timelines(engine),
+        as_of,
+    )
     reached = pd.concat(
-        [matches.loc[waves[wave.value], ["group_id", "newcomer_id"]].assign(wave=wave.value) for wave in Wave],
+        [
+            matches.loc[waves[wave.value], ["group_id", "newcomer_id"]].assign(wave=wave.value)
+            for wave in Wave
+        ],
         ignore_index=True,
     ).rename(columns={"newcomer_id": "person_id"})
     reached = reached.astype({"group_id": "int64", "person_id": "int64"})[["group_id", "person_id", "wave"]]
@@ -236,8 +303,12 @@ def response_rates(
     member_responses = read_frame(
         engine,
         select(
-            r.group_id, r.wave, func.count().label("responses"),
-            func.sum(case((or_(Member.archived.is_(True), Member.group_id != r.group_id), 1), else_=0)).label("extra"),
+            r.group_id,
+            r.wave,
+            func.count().label("responses"),
+            func.sum(case((or_(Member.archived.is_(True), Member.group_id != r.group_id), 1), else_=0)).label(
+                "extra"
+            ),
         )
         .join(Member, Member.id == r.member_id)
         .where(r.group_id.in_(groups), r.date <= as_of)
@@ -245,43 +316,74 @@ def response_rates(
     )
     newcomer_responses = read_frame(
         engine,
-        select(r.group_id, r.newcomer_id.label("person_id"), r.wave)
-        .where(r.group_id.in_(groups), r.date <= as_of, r.newcomer_id.is_not(None)),
+        select(r.group_id, r.newcomer_id.label("person_id"), r.wave).where(
+            r.group_id.in_(groups), r.date <= as_of, r.newcomer_id.is_not(None)
+        ),
     )
 
     # Newcomers: the union of those whose match reached the wave and those who answered it.
     invited_newcomers = pd.concat([reached, newcomer_responses]).drop_duplicates()
     newcomer_rows = (
-        invited_newcomers.groupby(["group_id", "wave"]).size().rename("invited").to_frame()
+        invited_newcomers.groupby(["group_id", "wave"])
+        .size()
+        .rename("invited")
+        .to_frame()
         .join(newcomer_responses.groupby(["group_id", "wave"]).size().rename("responses"))
-        .fillna(0).reset_index().assign(role=RespondentRole.NEWCOMER.value)
+        .fillna(0)
+        .reset_index()
+        .assign(role=RespondentRole.NEWCOMER.value)
     )
     # Members: every current member of a group that reached the wave, plus the extra responders.
-    reached_groups = pd.concat([reached[["group_id", "wave"]], member_responses[["group_id", "wave"]],
-                                newcomer_responses[["group_id", "wave"]]]).drop_duplicates()
+    reached_groups = pd.concat(
+        [
+            reached[["group_id", "wave"]],
+            member_responses[["group_id", "wave"]],
+            newcomer_responses[["group_id", "wave"]],
+        ]
+    ).drop_duplicates()
     member_rows = (
         reached_groups.merge(members, on="group_id", how="left")
         .merge(member_responses, on=["group_id", "wave"], how="left")
         .fillna({"members": 0, "responses": 0, "extra": 0})
     )
-    member_rows = member_rows.assign(invited=member_rows["members"] + member_rows["extra"], role=RespondentRole.MEMBER.value)
-    rows = pd.concat([newcomer_rows[["group_id", "wave", "role", "invited", "responses"]],
-                      member_rows[["group_id", "wave", "role", "invited", "responses"]]])
+    member_rows = member_rows.assign(
+        invited=member_rows["members"] + member_rows["extra"], role=RespondentRole.MEMBER.value
+    )
+    rows = pd.concat(
+        [
+            newcomer_rows[["group_id", "wave", "role", "invited", "responses"]],
+            member_rows[["group_id", "wave", "role", "invited", "responses"]],
+        ]
+    )
     if roles:
         rows = rows[rows["role"].isin(roles)]
     rows = rows.astype({"group_id": "int64"}).merge(group_places, on="group_id")
     rows = rows[rows["invited"] > 0]
     raw = rows[["wave", "role"]]
-    rows = _keep_safe(rows, group_places, by=["wave", "role"], n="invited", parts=["responses"], complementary=complementary,
-                      pool=_everything(filters, cohorts))
+    rows = _keep_safe(
+        rows,
+        group_places,
+        by=["wave", "role"],
+        n="invited",
+        parts=["responses"],
+        complementary=complementary,
+        pool=_everything(filters, cohorts),
+    )
     rows["municipality"] = rows["municipality"].where(~rows["pooled"], None)  # the pool: one row, "other"
-    by_municipality = rows.groupby(["wave", "role", "municipality"], as_index=False, dropna=False)[["invited", "responses"]].sum()
+    by_municipality = rows.groupby(["wave", "role", "municipality"], as_index=False, dropna=False)[
+        ["invited", "responses"]
+    ].sum()
     totals = rows.groupby(["wave", "role"], as_index=False)[["invited", "responses"]].sum()
     totals = _hidden_where_empty(totals, raw, ["wave", "role"], "invited")
 
     min_n = _min_n()
     small = by_municipality["invited"] < min_n
-    combined = by_municipality[small].groupby(["wave", "role"], as_index=False)[["invited", "responses"]].sum().assign(municipality=None)
+    combined = (
+        by_municipality[small]
+        .groupby(["wave", "role"], as_index=False)[["invited", "responses"]]
+        .sum()
+        .assign(municipality=None)
+    )
     by_municipality = pd.concat([by_municipality[~small], combined], ignore_index=True)
 
     def finish(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -292,11 +394,23 @@ def response_rates(
 
     by_municipality = finish(by_municipality, ["wave", "role"])
     # Within a wave and role: municipalities by name, the combined row last.
-    by_municipality = by_municipality.assign(_last=by_municipality["municipality"].isna()).sort_values(
-        ["wave", "role", "_last", "municipality"], key=lambda c: c.map(WAVE_ORDER) if c.name == "wave" else (
-            c.map(ROLE_ORDER) if c.name == "role" else c), kind="stable").drop(columns="_last").reset_index(drop=True)
+    by_municipality = (
+        by_municipality.assign(_last=by_municipality["municipality"].isna())
+        .sort_values(
+            ["wave", "role", "_last", "municipality"],
+            key=lambda c: (
+                c.map(WAVE_ORDER) if c.name == "wave" else (c.map(ROLE_ORDER) if c.name == "role" else c)
+            ),
+            kind="stable",
+        )
+        .drop(columns="_last")
+        .reset_index(drop=True)
+    )
     columns = ["wave", "role", "municipality", "invited", "responses", "rate", "suppressed"]
-    return ResponseRates(by_municipality=by_municipality[columns], totals=finish(totals, ["wave", "role"])[[c for c in columns if c != "municipality"]])
+    return ResponseRates(
+        by_municipality=by_municipality[columns],
+        totals=finish(totals, ["wave", "role"])[[c for c in columns if c != "municipality"]],
+    )
 
 
 def _date(value) -> dt.date | None:
@@ -305,9 +419,16 @@ def _date(value) -> dt.date | None:
 
 # Loneliness per wave -------------------------------------------------------------------------------
 
+
 def loneliness_by_wave(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (), complementary: bool = True,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+    complementary: bool = True,
 ) -> pd.DataFrame:
     """Share lonely and the band distribution per wave and role, with Wilson 95% intervals.
 
@@ -325,20 +446,33 @@ def loneliness_by_wave(
     # expression made SQLite score every response once per branch of the band CASE.
     counts = read_frame(
         engine,
-        select(responses.c.group_id, responses.c.wave, responses.c.role, responses.c.total, func.count().label("count"))
-        .group_by(responses.c.group_id, responses.c.wave, responses.c.role, responses.c.total),
+        select(
+            responses.c.group_id,
+            responses.c.wave,
+            responses.c.role,
+            responses.c.total,
+            func.count().label("count"),
+        ).group_by(responses.c.group_id, responses.c.wave, responses.c.role, responses.c.total),
     )
     counts["band"] = [None if pd.isna(total) else band(int(total)).value for total in counts["total"]]
     raw = counts[["wave", "role"]]
     scored = counts["band"].notna()
     counts = counts.assign(
-        n=counts["count"].where(scored, 0), lonely=counts["count"].where(counts["band"].isin([Band.MODERATE.value, Band.SEVERE.value]), 0),
+        n=counts["count"].where(scored, 0),
+        lonely=counts["count"].where(counts["band"].isin([Band.MODERATE.value, Band.SEVERE.value]), 0),
         **{f"_{b.value}": counts["count"].where(counts["band"] == b.value, 0) for b in Band},
     )
     if complementary:
         cells = _cells(engine, selected_groups(scope, filters, cohorts))
-        counts = _keep_safe(counts, cells, by=["wave", "role"], n="n", parts=["lonely", *(f"_{b.value}" for b in Band)],
-                            complementary=True, pool=_everything(filters, cohorts))
+        counts = _keep_safe(
+            counts,
+            cells,
+            by=["wave", "role"],
+            n="n",
+            parts=["lonely", *(f"_{b.value}" for b in Band)],
+            complementary=True,
+            pool=_everything(filters, cohorts),
+        )
     counts = counts.groupby(["wave", "role", "band"], dropna=False, as_index=False)["count"].sum()
     rows = []
     for wave, role in raw.drop_duplicates().itertuples(index=False):
@@ -359,6 +493,7 @@ def loneliness_by_wave(
 
 
 # Paired change -------------------------------------------------------------------------------------
+
 
 @dataclass
 class PairedChanges:
@@ -382,13 +517,30 @@ class PairedChanges:
     distribution: pd.DataFrame
 
 
-SUMMARY_FIGURES = ["baseline_mean", "end_mean", "mean_change", "ci_low", "ci_high", "decreased", "same", "increased",
-                   "statistic", "p_value", "sign_p_value"]
+SUMMARY_FIGURES = [
+    "baseline_mean",
+    "end_mean",
+    "mean_change",
+    "ci_low",
+    "ci_high",
+    "decreased",
+    "same",
+    "increased",
+    "statistic",
+    "p_value",
+    "sign_p_value",
+]
 
 
 def paired_changes(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (), complementary: bool = True,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+    complementary: bool = True,
 ) -> PairedChanges:
     """Loneliness total and feel-at-home at nulmeting and eindmeting of the same person in the same group.
 
@@ -401,38 +553,73 @@ def paired_changes(
     responses = _responses(scope, filters, cohorts, roles, as_of)
     base = select(responses).where(responses.c.wave == Wave.BASELINE.value).subquery("base")
     end = select(responses).where(responses.c.wave == Wave.END.value).subquery("end_")
-    joined = and_(base.c.role == end.c.role, base.c.person_id == end.c.person_id, base.c.group_id == end.c.group_id)
+    joined = and_(
+        base.c.role == end.c.role, base.c.person_id == end.c.person_id, base.c.group_id == end.c.group_id
+    )
 
     def pairs_of(measure: str, column: str) -> Select:
         return (
-            select(base.c.group_id, base.c.role, literal(measure).label("measure"), base.c[column].label("baseline"),
-                   end.c[column].label("end"), func.count().label("people"))
+            select(
+                base.c.group_id,
+                base.c.role,
+                literal(measure).label("measure"),
+                base.c[column].label("baseline"),
+                end.c[column].label("end"),
+                func.count().label("people"),
+            )
             .select_from(base.join(end, joined))
             .where(base.c[column].is_not(None), end.c[column].is_not(None))
             .group_by(base.c.group_id, base.c.role, base.c[column], end.c[column])
         )
 
-    pairs = pd.concat([read_frame(engine, pairs_of(LONELINESS, "total")), read_frame(engine, pairs_of(FEEL_AT_HOME, "feel_at_home"))],
-                      ignore_index=True)
+    pairs = pd.concat(
+        [
+            read_frame(engine, pairs_of(LONELINESS, "total")),
+            read_frame(engine, pairs_of(FEEL_AT_HOME, "feel_at_home")),
+        ],
+        ignore_index=True,
+    )
     pairs = pairs.astype({"baseline": int, "end": int, "people": int})
     pairs["change"] = pairs["end"] - pairs["baseline"]
     raw = pairs[["role", "measure"]]
     if complementary and not pairs.empty:
-        pairs = pairs.assign(decreased=pairs["people"].where(pairs["change"] < 0, 0), same=pairs["people"].where(pairs["change"] == 0, 0),
-                             increased=pairs["people"].where(pairs["change"] > 0, 0))
-        pairs = _keep_safe(pairs, _cells(engine, selected_groups(scope, filters, cohorts)), by=["role", "measure"], n="people",
-                           parts=["decreased", "same", "increased"], complementary=True, pool=_everything(filters, cohorts))
+        pairs = pairs.assign(
+            decreased=pairs["people"].where(pairs["change"] < 0, 0),
+            same=pairs["people"].where(pairs["change"] == 0, 0),
+            increased=pairs["people"].where(pairs["change"] > 0, 0),
+        )
+        pairs = _keep_safe(
+            pairs,
+            _cells(engine, selected_groups(scope, filters, cohorts)),
+            by=["role", "measure"],
+            n="people",
+            parts=["decreased", "same", "increased"],
+            complementary=True,
+            pool=_everything(filters, cohorts),
+        )
     pairs = pairs.groupby(["role", "measure", "baseline", "end", "change"], as_index=False)["people"].sum()
     rows = []
     for (role, measure), part in pairs.groupby(["role", "measure"]):
         n = int(part["people"].sum())
         change = paired_change_from_counts(part["change"], part["people"])
-        rows.append(dict(
-            role=role, measure=measure, n=n,
-            baseline_mean=float((part["baseline"] * part["people"]).sum() / n), end_mean=float((part["end"] * part["people"]).sum() / n),
-            mean_change=change.mean, ci_low=change.ci_low, ci_high=change.ci_high, decreased=change.decreased, same=change.same,
-            increased=change.increased, statistic=change.statistic, p_value=change.p_value, sign_p_value=change.sign_p_value,
-        ))
+        rows.append(
+            dict(
+                role=role,
+                measure=measure,
+                n=n,
+                baseline_mean=float((part["baseline"] * part["people"]).sum() / n),
+                end_mean=float((part["end"] * part["people"]).sum() / n),
+                mean_change=change.mean,
+                ci_low=change.ci_low,
+                ci_high=change.ci_high,
+                decreased=change.decreased,
+                same=change.same,
+                increased=change.increased,
+                statistic=change.statistic,
+                p_value=change.p_value,
+                sign_p_value=change.sign_p_value,
+            )
+        )
     summary = pd.DataFrame(rows, columns=["role", "measure", "n", *SUMMARY_FIGURES])
     summary = _hidden_where_empty(summary.astype({"n": float}), raw, ["role", "measure"], "n")
     summary = suppress_small(summary, n="n", columns=SUMMARY_FIGURES, min_n=_min_n())
@@ -441,12 +628,15 @@ def paired_changes(
     distribution = pairs.groupby(["role", "measure", "change"], as_index=False)["people"].sum()
     return PairedChanges(
         summary=_order(summary, ["role", "measure"]),
-        pairs=_order(pairs[["role", "measure", "baseline", "end", "people"]], ["role", "measure", "baseline", "end"]),
+        pairs=_order(
+            pairs[["role", "measure", "baseline", "end", "people"]], ["role", "measure", "baseline", "end"]
+        ),
         distribution=_order(distribution, ["role", "measure", "change"]),
     )
 
 
 # End of year ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class EndOfYear:
@@ -464,8 +654,14 @@ class EndOfYear:
 
 
 def end_of_year(
-    engine: Engine, scope: Scope, filters: Filters = Filters(), *, as_of: dt.date, cohorts: tuple[int, ...] = (),
-    roles: tuple[str, ...] = (), complementary: bool = True,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters = Filters(),
+    *,
+    as_of: dt.date,
+    cohorts: tuple[int, ...] = (),
+    roles: tuple[str, ...] = (),
+    complementary: bool = True,
 ) -> EndOfYear:
     """Self-reported change in loneliness and new contacts at the eindmeting, per role (see :class:`EndOfYear`).
 
@@ -476,16 +672,30 @@ def end_of_year(
     at_end = responses.c.wave == Wave.END.value
     answers = read_frame(
         engine,
-        select(responses.c.group_id, responses.c.role, responses.c.self_reported_change.label("answer"), func.count().label("k"))
+        select(
+            responses.c.group_id,
+            responses.c.role,
+            responses.c.self_reported_change.label("answer"),
+            func.count().label("k"),
+        )
         .where(at_end, responses.c.self_reported_change.is_not(None))
         .group_by(responses.c.group_id, responses.c.role, responses.c.self_reported_change),
     )
     cells = _cells(engine, selected_groups(scope, filters, cohorts)) if complementary else None
     raw_answers = answers[["role"]]
     if complementary and not answers.empty:
-        answers = answers.assign(**{f"_{a.value}": answers["k"].where(answers["answer"] == a.value, 0) for a in SelfReportedChange})
-        answers = _keep_safe(answers, cells, by=["role"], n="k", parts=[f"_{a.value}" for a in SelfReportedChange], complementary=True,
-                             pool=_everything(filters, cohorts))
+        answers = answers.assign(
+            **{f"_{a.value}": answers["k"].where(answers["answer"] == a.value, 0) for a in SelfReportedChange}
+        )
+        answers = _keep_safe(
+            answers,
+            cells,
+            by=["role"],
+            n="k",
+            parts=[f"_{a.value}" for a in SelfReportedChange],
+            complementary=True,
+            pool=_everything(filters, cohorts),
+        )
     answers = answers.groupby(["role", "answer"], as_index=False)["k"].sum() if not answers.empty else answers
     rows = []
     for role in raw_answers["role"].drop_duplicates():
@@ -507,15 +717,35 @@ def end_of_year(
     )
     raw_contacts = contacts[["role"]]
     values = [f"_{int(v)}" for v in contacts["new_contacts"].drop_duplicates()]
-    contacts = contacts.assign(**{v: contacts["people"].where(contacts["new_contacts"] == int(v[1:]), 0) for v in values})
-    contacts = _keep_safe(contacts, cells, by=["role"], n="people", parts=[], full=values, complementary=complementary,
-                          pool=_everything(filters, cohorts))[["group_id", "role", "new_contacts", "people", "pooled"]]
-    contacts = contacts.groupby(["role", "new_contacts"], as_index=False)["people"].sum() if not contacts.empty else contacts.drop(
-        columns="group_id")
+    contacts = contacts.assign(
+        **{v: contacts["people"].where(contacts["new_contacts"] == int(v[1:]), 0) for v in values}
+    )
+    contacts = _keep_safe(
+        contacts,
+        cells,
+        by=["role"],
+        n="people",
+        parts=[],
+        full=values,
+        complementary=complementary,
+        pool=_everything(filters, cohorts),
+    )[["group_id", "role", "new_contacts", "people", "pooled"]]
+    contacts = (
+        contacts.groupby(["role", "new_contacts"], as_index=False)["people"].sum()
+        if not contacts.empty
+        else contacts.drop(columns="group_id")
+    )
     rows = []
     for role, part in contacts.groupby("role"):
         n = int(part["people"].sum())
-        rows.append((role, n, float((part["new_contacts"] * part["people"]).sum() / n), weighted_median(part["new_contacts"], part["people"])))
+        rows.append(
+            (
+                role,
+                n,
+                float((part["new_contacts"] * part["people"]).sum() / n),
+                weighted_median(part["new_contacts"], part["people"]),
+            )
+        )
     summary = pd.DataFrame(rows, columns=["role", "n", "mean", "median"]).astype({"n": float})
     summary = _hidden_where_empty(summary, raw_contacts, ["role"], "n")
     summary = suppress_small(summary, n="n", columns=["mean", "median"], min_n=_min_n())
@@ -523,11 +753,14 @@ def end_of_year(
     return EndOfYear(
         change=_order(change, ["role", "answer"]),
         contacts=_order(summary, ["role"]),
-        contacts_distribution=_order(distribution.astype({"new_contacts": int, "people": int}), ["role", "new_contacts"]),
+        contacts_distribution=_order(
+            distribution.astype({"new_contacts": int, "people": int}), ["role", "new_contacts"]
+        ),
     )
 
 
 # The entry form ------------------------------------------------------------------------------------
+
 
 def respondents(engine: Engine, scope: Scope, group_id: int, *, as_of: dt.date | None = None) -> pd.DataFrame:
     """The people of a group who can answer its survey, newcomers first.
@@ -542,34 +775,55 @@ def respondents(engine: Engine, scope: Scope, group_id: int, *, as_of: dt.date |
     """
     with engine.connect() as connection:
         visible = connection.execute(
-            select(WelcomeGroup.id).where(WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+            select(WelcomeGroup.id).where(
+                WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True))
+            )
         ).scalar_one_or_none()
     if visible is None:
         raise AccessDenied(f"group {group_id} is not visible to {scope.username}")
     newcomers = read_frame(
         engine,
-        select(literal(RespondentRole.NEWCOMER.value).label("role"), Newcomer.id.label("person_id"), Newcomer.code,
-               (Newcomer.first_name + " " + Newcomer.last_name).label("name"))
-        .where(Newcomer.id.in_(select(Match.newcomer_id).where(Match.group_id == group_id, Match.status != MatchStatus.DECLINED.value)),
-               Newcomer.erased.is_(False))
+        select(
+            literal(RespondentRole.NEWCOMER.value).label("role"),
+            Newcomer.id.label("person_id"),
+            Newcomer.code,
+            (Newcomer.first_name + " " + Newcomer.last_name).label("name"),
+        )
+        .where(
+            Newcomer.id.in_(
+                select(Match.newcomer_id).where(
+                    Match.group_id == group_id, Match.status != MatchStatus.DECLINED.value
+                )
+            ),
+            Newcomer.erased.is_(False),
+        )
         .order_by(Newcomer.code),
     )
     members = read_frame(
         engine,
-        select(literal(RespondentRole.MEMBER.value).label("role"), Member.id.label("person_id"), Member.code,
-               (Member.first_name + " " + Member.last_name).label("name"))
+        select(
+            literal(RespondentRole.MEMBER.value).label("role"),
+            Member.id.label("person_id"),
+            Member.code,
+            (Member.first_name + " " + Member.last_name).label("name"),
+        )
         .where(Member.group_id == group_id, Member.erased.is_(False))
         .order_by(Member.code),
     )
     people = pd.concat([newcomers, members], ignore_index=True)
     dates = read_frame(
         engine,
-        select(_role_of().label("role"), func.coalesce(SurveyResponse.newcomer_id, SurveyResponse.member_id).label("person_id"),
-               SurveyResponse.wave, SurveyResponse.date)
-        .where(SurveyResponse.group_id == group_id),
+        select(
+            _role_of().label("role"),
+            func.coalesce(SurveyResponse.newcomer_id, SurveyResponse.member_id).label("person_id"),
+            SurveyResponse.wave,
+            SurveyResponse.date,
+        ).where(SurveyResponse.group_id == group_id),
     )
     for wave in Wave:
-        part = dates[dates["wave"] == wave.value][["role", "person_id", "date"]].rename(columns={"date": wave.value})
+        part = dates[dates["wave"] == wave.value][["role", "person_id", "date"]].rename(
+            columns={"date": wave.value}
+        )
         people = people.merge(part, on=["role", "person_id"], how="left")
         people[wave.value] = [_date(d) for d in people[wave.value]]
     return people
@@ -581,9 +835,15 @@ def survey_response(engine: Engine, scope: Scope, *, role: str, person_id: int, 
     None when there is none or its group is not visible to ``scope``."""
     person = SurveyResponse.newcomer_id if role == RespondentRole.NEWCOMER.value else SurveyResponse.member_id
     with engine.connect() as connection:
-        row = connection.execute(
-            select(*SurveyResponse.__table__.columns)
-            .where(person == person_id, SurveyResponse.wave == wave,
-                   SurveyResponse.group_id.in_(visible_groups(scope, include_archived=True)))
-        ).mappings().first()
+        row = (
+            connection.execute(
+                select(*SurveyResponse.__table__.columns).where(
+                    person == person_id,
+                    SurveyResponse.wave == wave,
+                    SurveyResponse.group_id.in_(visible_groups(scope, include_archived=True)),
+                )
+            )
+            .mappings()
+            .first()
+        )
     return None if row is None else dict(row)

@@ -16,7 +16,16 @@ from samenhier.scope import Scope
 from samenhier.settings import get_settings
 from samenhier.timeline import Timeline, default_timelines, make_timeline
 
-TABLE_COLUMNS = ["timeline_id", "version", "variant", "duration", "unit", "midterm_at", "quiet_after_days", "end_grace_days"]
+TABLE_COLUMNS = [
+    "timeline_id",
+    "version",
+    "variant",
+    "duration",
+    "unit",
+    "midterm_at",
+    "quiet_after_days",
+    "end_grace_days",
+]
 
 
 def variant_timelines(engine: Engine, settings=None) -> dict[str, Timeline]:
@@ -26,10 +35,16 @@ def variant_timelines(engine: Engine, settings=None) -> dict[str, Timeline]:
     settings = settings or get_settings()
     timelines = default_timelines(settings)
     with engine.connect() as connection:
-        rows = connection.execute(select(
-            VariantTimeline.variant, VariantTimeline.duration, VariantTimeline.unit, VariantTimeline.midterm_at,
-            VariantTimeline.quiet_after_days, VariantTimeline.end_grace_days,
-        )).all()
+        rows = connection.execute(
+            select(
+                VariantTimeline.variant,
+                VariantTimeline.duration,
+                VariantTimeline.unit,
+                VariantTimeline.midterm_at,
+                VariantTimeline.quiet_after_days,
+                VariantTimeline.end_grace_days,
+            )
+        ).all()
     for row in rows:
         timelines[row.variant] = make_timeline(*row, settings=settings)
     return timelines
@@ -46,10 +61,19 @@ def timeline_table(engine: Engine, scope: Scope) -> pd.DataFrame:
         AccessDenied: not a coordinator.
     """
     scope.require_coordinator()
-    frame = read_frame(engine, select(
-        VariantTimeline.id.label("timeline_id"), VariantTimeline.version, VariantTimeline.variant, VariantTimeline.duration,
-        VariantTimeline.unit, VariantTimeline.midterm_at, VariantTimeline.quiet_after_days, VariantTimeline.end_grace_days,
-    ))
+    frame = read_frame(
+        engine,
+        select(
+            VariantTimeline.id.label("timeline_id"),
+            VariantTimeline.version,
+            VariantTimeline.variant,
+            VariantTimeline.duration,
+            VariantTimeline.unit,
+            VariantTimeline.midterm_at,
+            VariantTimeline.quiet_after_days,
+            VariantTimeline.end_grace_days,
+        ),
+    )
     order = {v.value: i for i, v in enumerate(Variant)}
     frame = frame.sort_values("variant", key=lambda s: s.map(order)).reset_index(drop=True)
     for column in ("quiet_after_days", "end_grace_days"):

@@ -143,11 +143,21 @@ def _sig(value: float) -> float | None:
 
 
 def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
+    return (
+        None
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else round(float(value), digits)
+    )
 
 
 def year_figures(
-    engine: Engine, scope: Scope, *, year: int, as_of: dt.date, filters: Filters = Filters(), min_n: int | None = None,
+    engine: Engine,
+    scope: Scope,
+    *,
+    year: int,
+    as_of: dt.date,
+    filters: Filters = Filters(),
+    min_n: int | None = None,
 ) -> dict[str, Any]:
     """The figures of ``year`` (definitions in this module's docstring) as a JSON-ready dict with keys
     ``year``, ``period`` (``{from, to}`` ISO dates), ``filters`` (``{municipalities, variants}``),
@@ -169,8 +179,17 @@ def year_figures(
     groups_q = visible_groups(scope, filters, include_archived=True)
     matches = read_frame(
         engine,
-        select(Match.id.label("match_id"), Match.group_id, Match.newcomer_id, Match.started_date, Match.ended_date,
-               Match.status, Match.end_reason, Newcomer.household_size, WelcomeGroup.variant)
+        select(
+            Match.id.label("match_id"),
+            Match.group_id,
+            Match.newcomer_id,
+            Match.started_date,
+            Match.ended_date,
+            Match.status,
+            Match.end_reason,
+            Newcomer.household_size,
+            WelcomeGroup.variant,
+        )
         .join(Newcomer, Newcomer.id == Match.newcomer_id)
         .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .where(Match.group_id.in_(groups_q), Match.status.in_(RUNNING), Match.started_date.is_not(None)),
@@ -179,17 +198,26 @@ def year_figures(
     matches["ended_date"] = _dates(matches["ended_date"])
     # The end of each match's group year by its variant's timeline (12 months; 10 weeks for studenten).
     timelines = variant_timelines(engine, settings)
-    matches["year_end"] = [timeline_for(timelines, v).end_date(d) for v, d in zip(matches["variant"], matches["started_date"], strict=True)]
-    programme = _programme(engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n)
+    matches["year_end"] = [
+        timeline_for(timelines, v).end_date(d)
+        for v, d in zip(matches["variant"], matches["started_date"], strict=True)
+    ]
+    programme = _programme(
+        engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n
+    )
     survey = _survey(engine, matches, groups_q, first, last, settings.end_survey_grace_days, min_n)
     return {
-        "year": year, "period": {"from": first.isoformat(), "to": last.isoformat()},
+        "year": year,
+        "period": {"from": first.isoformat(), "to": last.isoformat()},
         "filters": {"municipalities": list(filters.municipalities), "variants": list(filters.variants)},
-        "suppressed_below": min_n, "programme": programme, "survey": survey,
+        "suppressed_below": min_n,
+        "programme": programme,
+        "survey": survey,
     }
 
 
 # Suppression (the rules: samenhier.disclosure) ---------------------------------------------------------
+
 
 def _parts(counts: dict[Any, int], n: int, min_n: int) -> dict[Any, int | None]:
     """:func:`protect_parts` of a table over ``n`` people: all hidden when ``n`` is below ``min_n``, or when
@@ -217,15 +245,30 @@ def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
     """``{n, k, share, ci_low, ci_high}`` (Wilson 95%); n None when below ``min_n``, the rest None unless
     :func:`share_shown`."""
     if not share_shown(k, n, min_n):
-        return {"n": int(n) if n >= min_n else (None if n else 0), "k": None, "share": None, "ci_low": None, "ci_high": None}
+        return {
+            "n": int(n) if n >= min_n else (None if n else 0),
+            "k": None,
+            "share": None,
+            "ci_low": None,
+            "ci_high": None,
+        }
     low, high = wilson_interval(k, n)
-    return {"n": int(n), "k": int(k), "share": round(k / n, 4), "ci_low": round(low, 4), "ci_high": round(high, 4)}
+    return {
+        "n": int(n),
+        "k": int(k),
+        "share": round(k / n, 4),
+        "ci_low": round(low, 4),
+        "ci_high": round(high, 4),
+    }
 
 
 # Programme -------------------------------------------------------------------------------------------
 
+
 def _running(matches: pd.DataFrame, first: dt.date, last: dt.date) -> pd.Series:
-    return ((matches["started_date"] <= last) & matches["ended_date"].map(lambda d: d is None or d >= first)).astype(bool)
+    return (
+        (matches["started_date"] <= last) & matches["ended_date"].map(lambda d: d is None or d >= first)
+    ).astype(bool)
 
 
 def _programme(engine, scope, matches, groups_q, filters, first, last, years, min_n) -> dict[str, Any]:
@@ -236,13 +279,16 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
     running = matches[_running(matches, first, last)]
     households = running.drop_duplicates("newcomer_id")
     members = read_frame(
-        engine, select(Member.id, Member.group_id).where(Member.group_id.in_(running["group_id"].unique().tolist() or [-1]),
-                                                         Member.joined_date <= last),
+        engine,
+        select(Member.id, Member.group_id).where(
+            Member.group_id.in_(running["group_id"].unique().tolist() or [-1]), Member.joined_date <= last
+        ),
     )
     meetings = read_frame(
         engine,
-        select(Meeting.group_id, Meeting.date, Meeting.duration_minutes, Meeting.members_present)
-        .where(Meeting.group_id.in_(groups_q), Meeting.date >= first, Meeting.date <= last),
+        select(Meeting.group_id, Meeting.date, Meeting.duration_minutes, Meeting.members_present).where(
+            Meeting.group_id.in_(groups_q), Meeting.date >= first, Meeting.date <= last
+        ),
     )
     meetings["date"] = _dates(meetings["date"])
     months = pd.period_range(first.strftime("%Y-%m"), last.strftime("%Y-%m"), freq="M")
@@ -257,18 +303,30 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
         stop = min(m.ended_date or last, last)
         for period in pd.period_range(start.strftime("%Y-%m"), stop.strftime("%Y-%m"), freq="M"):
             group_months.add((int(m.group_id), str(period)))
-    in_group_months = sum((int(g), d.strftime("%Y-%m")) in group_months for g, d in zip(meetings["group_id"], meetings["date"], strict=True))
+    in_group_months = sum(
+        (int(g), d.strftime("%Y-%m")) in group_months
+        for g, d in zip(meetings["group_id"], meetings["date"], strict=True)
+    )
 
     newcomers = read_frame(
         engine,
-        select(Newcomer.id, Newcomer.arrival_date, Newcomer.registration_date, Newcomer.status, Municipality.name.label("municipality"))
+        select(
+            Newcomer.id,
+            Newcomer.arrival_date,
+            Newcomer.registration_date,
+            Newcomer.status,
+            Municipality.name.label("municipality"),
+        )
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
         .where(Newcomer.municipality_id.in_(visible_municipality_ids(scope, filters))),
     )
     newcomers["arrival_date"] = _dates(newcomers["arrival_date"])
     newcomers["registration_date"] = _dates(newcomers["registration_date"])
     all_starts = read_frame(
-        engine, select(Match.newcomer_id, Match.started_date).where(Match.status.in_(RUNNING), Match.started_date.is_not(None)),
+        engine,
+        select(Match.newcomer_id, Match.started_date).where(
+            Match.status.in_(RUNNING), Match.started_date.is_not(None)
+        ),
     )
     first_start = _dates(all_starts["started_date"]).groupby(all_starts["newcomer_id"]).min()
     newcomers["first_start"] = newcomers["id"].map(first_start)
@@ -276,13 +334,20 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
     candidates = newcomers[newcomers["status"] != NewcomerStatus.WITHDRAWN.value]
 
     def waiting_on(day_of: pd.Series) -> pd.Series:
-        return (candidates["registration_date"] <= day_of) & np.array([fs is None or fs > d for fs, d in zip(candidates["first_start"], day_of, strict=True)], dtype=bool)
+        return (candidates["registration_date"] <= day_of) & np.array(
+            [fs is None or fs > d for fs, d in zip(candidates["first_start"], day_of, strict=True)],
+            dtype=bool,
+        )
 
     waiting_end = candidates[waiting_on(pd.Series([last] * len(candidates), index=candidates.index))]
-    matched = newcomers[newcomers["first_start"].map(lambda d: d is not None and first <= d <= last).astype(bool)]
+    matched = newcomers[
+        newcomers["first_start"].map(lambda d: d is not None and first <= d <= last).astype(bool)
+    ]
     # Only newcomers of the selected groups' matches count as matched in a filtered report.
     matched = matched[matched["id"].isin(started["newcomer_id"])]
-    waits = [(fs - reg).days for fs, reg in zip(matched["first_start"], matched["registration_date"], strict=True)]
+    waits = [
+        (fs - reg).days for fs, reg in zip(matched["first_start"], matched["registration_date"], strict=True)
+    ]
     past_day = candidates["arrival_date"].map(lambda a: eligibility_end(a, years) + dt.timedelta(days=1))
     passed = candidates[past_day.map(lambda d: first <= d <= last).astype(bool) & waiting_on(past_day)]
 
@@ -311,16 +376,26 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
 
 # Survey ----------------------------------------------------------------------------------------------
 
+
 def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[str, Any]:
     r = SurveyResponse
     responses = read_frame(
         engine,
-        select(r.newcomer_id, r.member_id, r.group_id, r.wave, r.date, r.feel_at_home, r.self_reported_change,
-               *[getattr(r, i) for i in LONELINESS_ITEMS])
-        .where(r.group_id.in_(groups_q), r.date <= last),
+        select(
+            r.newcomer_id,
+            r.member_id,
+            r.group_id,
+            r.wave,
+            r.date,
+            r.feel_at_home,
+            r.self_reported_change,
+            *[getattr(r, i) for i in LONELINESS_ITEMS],
+        ).where(r.group_id.in_(groups_q), r.date <= last),
     )
     responses["date"] = _dates(responses["date"])
-    responses["role"] = np.where(responses["newcomer_id"].notna(), RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value)
+    responses["role"] = np.where(
+        responses["newcomer_id"].notna(), RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value
+    )
     responses["person_id"] = responses["newcomer_id"].fillna(responses["member_id"]).astype(int)
     scored = score_frame(responses)
     in_period = scored["date"].map(lambda d: first <= d).astype(bool)
@@ -332,12 +407,22 @@ def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[s
             waves[wave.value][role] = _wave_block(part, min_n)
     change = {}
     for role in ROLES:
-        part = scored[in_period & (scored["wave"] == Wave.END.value) & (scored["role"] == role) & scored["self_reported_change"].notna()]
+        part = scored[
+            in_period
+            & (scored["wave"] == Wave.END.value)
+            & (scored["role"] == role)
+            & scored["self_reported_change"].notna()
+        ]
         answers = {c.value: int((part["self_reported_change"] == c.value).sum()) for c in SelfReportedChange}
         n = len(part)
         less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n)
-        change[role] = {"n": hide_count(n, min_n), "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n),
-                        "share_less": less["share"], "ci_low": less["ci_low"], "ci_high": less["ci_high"]}
+        change[role] = {
+            "n": hide_count(n, min_n),
+            "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n),
+            "share_less": less["share"],
+            "ci_low": less["ci_low"],
+            "ci_high": less["ci_high"],
+        }
     paired = {role: _paired(scored, role, first, min_n) for role in ROLES}
     attrition = {role: _attrition(scored, matches, role, first, last, grace_days, min_n) for role in ROLES}
     return {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition}
@@ -357,8 +442,11 @@ def _wave_block(part: pd.DataFrame, min_n: int) -> dict[str, Any]:
         "emotional": _share_block(int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n),
         "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n),
         "bands": _split_parts(bands, (Band.MODERATE.value, Band.SEVERE.value), len(total), min_n),
-        "feel_at_home": {**at_home, "distribution": _split_parts(distribution, tuple(str(v) for v in AT_HOME), len(home), min_n),
-                         "all_same": bool(len(home) >= min_n and home.nunique() == 1)},
+        "feel_at_home": {
+            **at_home,
+            "distribution": _split_parts(distribution, tuple(str(v) for v in AT_HOME), len(home), min_n),
+            "all_same": bool(len(home) >= min_n and home.nunique() == 1),
+        },
     }
 
 
@@ -375,22 +463,45 @@ def _change_block(before: pd.Series, after: pd.Series, min_n: int) -> dict[str, 
     before, after = before[keep].astype(float), after[keep].astype(float)
     n = len(before)
     if n < min_n:
-        return {"n": None if n else 0, "baseline_mean": None, "end_mean": None, "mean_change": None, "ci_low": None,
-                "ci_high": None, "decreased": None, "same": None, "increased": None, "wilcoxon_p": None, "sign_p": None,
-                "all_same": None}
+        return {
+            "n": None if n else 0,
+            "baseline_mean": None,
+            "end_mean": None,
+            "mean_change": None,
+            "ci_low": None,
+            "ci_high": None,
+            "decreased": None,
+            "same": None,
+            "increased": None,
+            "wilcoxon_p": None,
+            "sign_p": None,
+            "all_same": None,
+        }
     change = paired_change((after - before).to_numpy())
-    counts = _parts({"decreased": change.decreased, "same": change.same, "increased": change.increased}, n, min_n)
-    return {"n": n, "baseline_mean": _round(before.mean(), 3), "end_mean": _round(after.mean(), 3),
-            "mean_change": _round(change.mean, 3), "ci_low": _round(change.ci_low, 3), "ci_high": _round(change.ci_high, 3),
-            **counts, "wilcoxon_p": _sig(change.p_value), "sign_p": _sig(change.sign_p_value),
-            "all_same": bool(change.all_same)}
+    counts = _parts(
+        {"decreased": change.decreased, "same": change.same, "increased": change.increased}, n, min_n
+    )
+    return {
+        "n": n,
+        "baseline_mean": _round(before.mean(), 3),
+        "end_mean": _round(after.mean(), 3),
+        "mean_change": _round(change.mean, 3),
+        "ci_low": _round(change.ci_low, 3),
+        "ci_high": _round(change.ci_high, 3),
+        **counts,
+        "wilcoxon_p": _sig(change.p_value),
+        "sign_p": _sig(change.sign_p_value),
+        "all_same": bool(change.all_same),
+    }
 
 
 def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int) -> dict[str, Any]:
     pairs = _pairs(scored, role, first)
     loneliness = _change_block(pairs["total_base"], pairs["total_end"], min_n)
     both = pairs[pairs["band_base"].notna() & pairs["band_end"].notna()]
-    cells = {(b, e): int(((both["band_base"] == b) & (both["band_end"] == e)).sum()) for b in BANDS for e in BANDS}
+    cells = {
+        (b, e): int(((both["band_base"] == b) & (both["band_end"] == e)).sum()) for b in BANDS for e in BANDS
+    }
     shown = _parts(cells, len(both), min_n)
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
     home = _change_block(pairs["feel_at_home_base"], pairs["feel_at_home_end"], min_n)
@@ -404,7 +515,13 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int) -> dict
 def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[str, Any]:
     mine = scored[scored["role"] == role]
     base = mine[mine["wave"] == Wave.BASELINE.value]
-    ends = set(zip(mine.loc[mine["wave"] == Wave.END.value, "person_id"], mine.loc[mine["wave"] == Wave.END.value, "group_id"], strict=True))
+    ends = set(
+        zip(
+            mine.loc[mine["wave"] == Wave.END.value, "person_id"],
+            mine.loc[mine["wave"] == Wave.END.value, "group_id"],
+            strict=True,
+        )
+    )
     running = matches[_running(matches, first, last)]
     grace = dt.timedelta(days=grace_days)
     # Each baseline's match, looked up in dicts (not a frame filter per row: thousands of baselines nationally).
@@ -417,18 +534,27 @@ def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[st
         if role == RespondentRole.NEWCOMER.value:
             candidates = by_key.get((row.person_id, row.group_id), [])
         else:
-            candidates = [m for m in by_key.get(row.group_id, []) if m["started_date"] <= row.date + dt.timedelta(days=31)]
+            candidates = [
+                m
+                for m in by_key.get(row.group_id, [])
+                if m["started_date"] <= row.date + dt.timedelta(days=31)
+            ]
         if not candidates:
             continue
         m = candidates[-1]
         counts["baseline"] += 1
         if (row.person_id, row.group_id) in ends:
             counts["with_end"] += 1
-        elif m["status"] == MatchStatus.STOPPED.value and (m["ended_date"] is not None and m["ended_date"] <= last):
+        elif m["status"] == MatchStatus.STOPPED.value and (
+            m["ended_date"] is not None and m["ended_date"] <= last
+        ):
             counts["stopped"] += 1
         else:
-            due = (m["ended_date"] + grace) if m["ended_date"] is not None and m["ended_date"] <= last else (
-                m["year_end"]) + grace
+            due = (
+                (m["ended_date"] + grace)
+                if m["ended_date"] is not None and m["ended_date"] <= last
+                else (m["year_end"]) + grace
+            )
             counts["missing" if due <= last else "still_running"] += 1
     n = counts["baseline"]
     parts = {k: counts[k] for k in ("with_end", "still_running", "stopped", "missing")}
@@ -439,4 +565,3 @@ def municipality_names(engine: Engine) -> list[str]:
     """Names of the municipalities in the store, sorted (for the command's and the page's choices)."""
     with engine.connect() as connection:
         return sorted(connection.execute(select(Municipality.name)).scalars())
-

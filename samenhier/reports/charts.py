@@ -61,8 +61,15 @@ def lonely_chart(waves: dict[str, Any], lang: str) -> bytes:
             errors[0].append(100 * (block["share"] - block["ci_low"]))
             errors[1].append(100 * (block["ci_high"] - block["share"]))
         if xs:  # a role whose every share is suppressed is not drawn (nor in the legend)
-            ax.bar(xs, ys, width=width, yerr=errors, capsize=3, color=ROLE_COLOURS[role],
-                   label=i18n.t(f"surveys.people.{role}", lang))
+            ax.bar(
+                xs,
+                ys,
+                width=width,
+                yerr=errors,
+                capsize=3,
+                color=ROLE_COLOURS[role],
+                label=i18n.t(f"surveys.people.{role}", lang),
+            )
     ax.set_xticks(range(len(Wave)), [i18n.label("wave", w.value, lang) for w in Wave])
     ax.set_ylim(0, 100)
     ax.set_ylabel(i18n.t("year.chart.lonely_axis", lang))

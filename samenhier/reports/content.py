@@ -19,16 +19,45 @@ from samenhier.loneliness import Band
 from samenhier.models import SelfReportedChange, Wave
 from samenhier.survey_stats import ROLES, format_p_value
 
-HEADLINE = ("matches_started", "households_reached", "people_reached", "volunteers_active", "meetings", "volunteer_hours")
+HEADLINE = (
+    "matches_started",
+    "households_reached",
+    "people_reached",
+    "volunteers_active",
+    "meetings",
+    "volunteer_hours",
+)
 """The headline figures, in order (keys of ``figures["programme"]``)."""
 PROGRAMME_ROWS = (
-    "matches_started", "matches_completed", "matches_stopped", "households_reached", "people_reached", "volunteers_active",
-    "meetings", "volunteer_hours", "group_months", "meetings_per_group_month", "newcomers_waiting_at_end", "matched_in_period",
-    "median_wait_days", "waited_past_three_years",
+    "matches_started",
+    "matches_completed",
+    "matches_stopped",
+    "households_reached",
+    "people_reached",
+    "volunteers_active",
+    "meetings",
+    "volunteer_hours",
+    "group_months",
+    "meetings_per_group_month",
+    "newcomers_waiting_at_end",
+    "matched_in_period",
+    "median_wait_days",
+    "waited_past_three_years",
 )
 BANDS = tuple(b.value for b in Band)
 ATTRITION = ("baseline", "with_end", "still_running", "stopped", "missing")
-CHANGE = ("n", "baseline_mean", "end_mean", "mean_change", "ci", "decreased", "same", "increased", "wilcoxon_p", "sign_p")
+CHANGE = (
+    "n",
+    "baseline_mean",
+    "end_mean",
+    "mean_change",
+    "ci",
+    "decreased",
+    "same",
+    "increased",
+    "wilcoxon_p",
+    "sign_p",
+)
 
 
 @dataclass
@@ -104,7 +133,11 @@ class _Cells:
             return "–", "–"
         if low is None or high is None:
             return self.hidden, self.hidden
-        fmt = (lambda v: formatting.format_share(v, self.lang)) if percent else (lambda v: _signed(v, self.lang))
+        fmt = (
+            (lambda v: formatting.format_share(v, self.lang))
+            if percent
+            else (lambda v: _signed(v, self.lang))
+        )
         text = f"{fmt(low)} – {fmt(high)}"
         return text, text
 
@@ -133,12 +166,20 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     p, s = figures["programme"], figures["survey"]
     place = ", ".join(figures["filters"]["municipalities"]) or t("year.all_municipalities")
     variants = ", ".join(figures["filters"]["variants"])
-    period = t("year.period", start=formatting.format_date(_d(figures["period"]["from"]), lang), end=formatting.format_date(_d(figures["period"]["to"]), lang))
+    period = t(
+        "year.period",
+        start=formatting.format_date(_d(figures["period"]["from"]), lang),
+        end=formatting.format_date(_d(figures["period"]["to"]), lang),
+    )
     report = Report(lang=lang, title=t("year.title", year=figures["year"]))
     add = report.blocks.append
     add(Heading(report.title, 0))
     add(Paragraph(f"{place}{' · ' + variants if variants else ''} · {period}"))
-    add(Headline([(t(f"year.fig.{k}"), c.number(p[k], 1 if k == "volunteer_hours" else None)[1]) for k in HEADLINE]))
+    add(
+        Headline(
+            [(t(f"year.fig.{k}"), c.number(p[k], 1 if k == "volunteer_hours" else None)[1]) for k in HEADLINE]
+        )
+    )
     add(Paragraph(t("year.suppression_note", n=figures["suppressed_below"]), "note"))
 
     # Programme ---------------------------------------------------------------------------------------
@@ -149,8 +190,18 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
         rows.append([(t(f"year.fig.{key}"), t(f"year.fig.{key}")), c.number(p[key], decimals)])
     add(_table("programma", t("year.table.programme"), [t("year.col.figure"), t("year.col.value")], rows))
     if p["stop_reasons"]:
-        rows = [[(r or t("year.no_reason"), r or t("year.no_reason")), c.number(n)] for r, n in p["stop_reasons"].items()]
-        add(_table("redenen_gestopt", t("year.table.stop_reasons"), [t("year.col.reason"), t("year.col.matches")], rows))
+        rows = [
+            [(r or t("year.no_reason"), r or t("year.no_reason")), c.number(n)]
+            for r, n in p["stop_reasons"].items()
+        ]
+        add(
+            _table(
+                "redenen_gestopt",
+                t("year.table.stop_reasons"),
+                [t("year.col.reason"), t("year.col.matches")],
+                rows,
+            )
+        )
     if charts and p["meetings_per_month"]:
         from samenhier.reports.charts import meetings_chart
 
@@ -167,23 +218,61 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
         for wave in Wave:
             w = s["waves"][wave.value][role]
             label = (i18n.label("wave", wave.value, lang),) * 2
-            rows.append([label, c.number(w["responses"]), c.number(w["lonely"]["n"]), c.share(w["lonely"]["share"], w["lonely"]["n"]),
-                         c.interval(w["lonely"]["ci_low"], w["lonely"]["ci_high"], n=w["lonely"]["n"]),
-                         c.share(w["emotional"]["share"], w["emotional"]["n"]), c.share(w["social"]["share"], w["social"]["n"]),
-                         c.share(w["feel_at_home"]["share"], w["feel_at_home"]["n"])])
+            rows.append(
+                [
+                    label,
+                    c.number(w["responses"]),
+                    c.number(w["lonely"]["n"]),
+                    c.share(w["lonely"]["share"], w["lonely"]["n"]),
+                    c.interval(w["lonely"]["ci_low"], w["lonely"]["ci_high"], n=w["lonely"]["n"]),
+                    c.share(w["emotional"]["share"], w["emotional"]["n"]),
+                    c.share(w["social"]["share"], w["social"]["n"]),
+                    c.share(w["feel_at_home"]["share"], w["feel_at_home"]["n"]),
+                ]
+            )
             bands.append([label, *(c.number(w["bands"][b]) for b in BANDS)])
             home.append([label, *(c.number(w["feel_at_home"]["distribution"][str(v)]) for v in range(1, 6))])
             if w["feel_at_home"].get("all_same"):
                 warnings.append(label[1])
-        add(_table(f"eenzaamheid_{role}", t("year.table.waves", people=people),
-                   [t("year.col.wave"), t("year.col.responses"), t("year.col.n"), t("year.col.lonely"), t("year.col.ci"),
-                    t("year.col.emotional"), t("year.col.social"), t("year.col.at_home")], rows))
-        add(_table(f"banden_{role}", t("year.table.bands", people=people),
-                   [t("year.col.wave"), *(i18n.label("band", b, lang) for b in BANDS)], bands))
-        add(_table(f"thuis_voelen_{role}", t("year.table.feel_at_home", people=people),
-                   [t("year.col.wave"), *(str(v) for v in range(1, 6))], home))
+        add(
+            _table(
+                f"eenzaamheid_{role}",
+                t("year.table.waves", people=people),
+                [
+                    t("year.col.wave"),
+                    t("year.col.responses"),
+                    t("year.col.n"),
+                    t("year.col.lonely"),
+                    t("year.col.ci"),
+                    t("year.col.emotional"),
+                    t("year.col.social"),
+                    t("year.col.at_home"),
+                ],
+                rows,
+            )
+        )
+        add(
+            _table(
+                f"banden_{role}",
+                t("year.table.bands", people=people),
+                [t("year.col.wave"), *(i18n.label("band", b, lang) for b in BANDS)],
+                bands,
+            )
+        )
+        add(
+            _table(
+                f"thuis_voelen_{role}",
+                t("year.table.feel_at_home", people=people),
+                [t("year.col.wave"), *(str(v) for v in range(1, 6))],
+                home,
+            )
+        )
         if warnings:
-            add(Paragraph(t("year.warning.all_same_answer", people=people, wave=", ".join(warnings)), "warning"))
+            add(
+                Paragraph(
+                    t("year.warning.all_same_answer", people=people, wave=", ".join(warnings)), "warning"
+                )
+            )
     from samenhier.reports.charts import has_lonely_shares, lonely_chart
 
     if charts and has_lonely_shares(s["waves"]):
@@ -193,12 +282,29 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     rows = []
     for role in ROLES:
         ch = s["self_reported_change"][role]
-        rows.append([(i18n.label("respondent_role", role, lang),) * 2, c.number(ch["n"]),
-                     *(c.number(ch["answers"][a.value]) for a in SelfReportedChange), c.share(ch["share_less"], ch["n"]),
-                     c.interval(ch["ci_low"], ch["ci_high"], n=ch["n"])])
-    add(_table("zelf_gerapporteerd", t("year.table.self_reported"),
-               [t("year.col.role"), t("year.col.n"), *(i18n.label("change", a.value, lang) for a in SelfReportedChange),
-                t("year.col.share_less"), t("year.col.ci")], rows))
+        rows.append(
+            [
+                (i18n.label("respondent_role", role, lang),) * 2,
+                c.number(ch["n"]),
+                *(c.number(ch["answers"][a.value]) for a in SelfReportedChange),
+                c.share(ch["share_less"], ch["n"]),
+                c.interval(ch["ci_low"], ch["ci_high"], n=ch["n"]),
+            ]
+        )
+    add(
+        _table(
+            "zelf_gerapporteerd",
+            t("year.table.self_reported"),
+            [
+                t("year.col.role"),
+                t("year.col.n"),
+                *(i18n.label("change", a.value, lang) for a in SelfReportedChange),
+                t("year.col.share_less"),
+                t("year.col.ci"),
+            ],
+            rows,
+        )
+    )
 
     add(Heading(t("year.section.paired"), 2))
     add(Paragraph(t("year.paired_intro")))
@@ -208,30 +314,94 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
         rows, warnings = [], []
         for measure in ("loneliness", "feel_at_home"):
             m = pr[measure]
-            rows.append([(t(f"year.measure.{measure}"),) * 2, c.number(m["n"]), c.number(m["baseline_mean"], 1), c.number(m["end_mean"], 1),
-                         (m["mean_change"], _signed(m["mean_change"], lang)) if m["mean_change"] is not None else c.number(None),
-                         c.interval(m["ci_low"], m["ci_high"], percent=False), c.number(m["decreased"]), c.number(m["same"]),
-                         c.number(m["increased"]), c.p(m["wilcoxon_p"]), c.p(m["sign_p"])])
+            rows.append(
+                [
+                    (t(f"year.measure.{measure}"),) * 2,
+                    c.number(m["n"]),
+                    c.number(m["baseline_mean"], 1),
+                    c.number(m["end_mean"], 1),
+                    (m["mean_change"], _signed(m["mean_change"], lang))
+                    if m["mean_change"] is not None
+                    else c.number(None),
+                    c.interval(m["ci_low"], m["ci_high"], percent=False),
+                    c.number(m["decreased"]),
+                    c.number(m["same"]),
+                    c.number(m["increased"]),
+                    c.p(m["wilcoxon_p"]),
+                    c.p(m["sign_p"]),
+                ]
+            )
             if m.get("all_same"):
-                warnings.append(Paragraph(t("year.warning.zero_width", people=people, measure=t(f"year.measure.{measure}")), "warning"))
-        add(_table(f"voor_na_{role}", t("year.table.paired", people=people),
-                   [t("year.col.measure"), t("year.col.n"), t("year.col.before"), t("year.col.after"), t("year.col.change"), t("year.col.ci"),
-                    t("year.col.down"), t("year.col.same"), t("year.col.up"), t("year.col.wilcoxon"), t("year.col.sign")], rows))
+                warnings.append(
+                    Paragraph(
+                        t("year.warning.zero_width", people=people, measure=t(f"year.measure.{measure}")),
+                        "warning",
+                    )
+                )
+        add(
+            _table(
+                f"voor_na_{role}",
+                t("year.table.paired", people=people),
+                [
+                    t("year.col.measure"),
+                    t("year.col.n"),
+                    t("year.col.before"),
+                    t("year.col.after"),
+                    t("year.col.change"),
+                    t("year.col.ci"),
+                    t("year.col.down"),
+                    t("year.col.same"),
+                    t("year.col.up"),
+                    t("year.col.wilcoxon"),
+                    t("year.col.sign"),
+                ],
+                rows,
+            )
+        )
         report.blocks.extend(warnings)
         table = pr["loneliness"]["bands"]
         rows = [[(i18n.label("band", b, lang),) * 2, *(c.number(table[b][e]) for e in BANDS)] for b in BANDS]
-        add(_table(f"banden_voor_na_{role}", t("year.table.band_change", people=people),
-                   [t("year.col.baseline_band"), *(i18n.label("band", e, lang) for e in BANDS)], rows))
+        add(
+            _table(
+                f"banden_voor_na_{role}",
+                t("year.table.band_change", people=people),
+                [t("year.col.baseline_band"), *(i18n.label("band", e, lang) for e in BANDS)],
+                rows,
+            )
+        )
 
     add(Heading(t("year.section.attrition"), 2))
-    rows = [[(i18n.label("respondent_role", role, lang),) * 2, *(c.number(s["attrition"][role][k]) for k in ATTRITION)] for role in ROLES]
-    add(_table("uitval", t("year.table.attrition"), [t("year.col.role"), *(t(f"year.attrition.{k}") for k in ATTRITION)], rows))
+    rows = [
+        [
+            (i18n.label("respondent_role", role, lang),) * 2,
+            *(c.number(s["attrition"][role][k]) for k in ATTRITION),
+        ]
+        for role in ROLES
+    ]
+    add(
+        _table(
+            "uitval",
+            t("year.table.attrition"),
+            [t("year.col.role"), *(t(f"year.attrition.{k}") for k in ATTRITION)],
+            rows,
+        )
+    )
 
     # Appendix ------------------------------------------------------------------------------------------
     add(Heading(t("year.section.appendix")))
     for key in PROGRAMME_ROWS:
         add(Paragraph(f"{t(f'year.fig.{key}')}: {t(f'year.def.{key}')}", "note"))
-    for key in ("period", "survey", "subscales", "attrition", "wilson", "t", "wilcoxon", "sign", "suppression"):
+    for key in (
+        "period",
+        "survey",
+        "subscales",
+        "attrition",
+        "wilson",
+        "t",
+        "wilcoxon",
+        "sign",
+        "suppression",
+    ):
         add(Paragraph(t(f"year.method.{key}", n=figures["suppressed_below"]), "note"))
     return report
 

@@ -50,6 +50,7 @@ def template_path() -> Path:
 
 # Text ------------------------------------------------------------------------------------------------
 
+
 def to_text(report: Report) -> str:
     """The report as plain text (charts left out): headings underlined, tables in aligned columns."""
     lines: list[str] = []
@@ -65,13 +66,26 @@ def to_text(report: Report) -> str:
             frame = block.text
             widths = [max(len(str(c)), *(len(str(v)) for v in frame[c])) for c in frame.columns]
             lines += ["", block.title]
-            lines.append("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(frame.columns, widths, strict=True))))
+            lines.append(
+                "  "
+                + "  ".join(
+                    f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                    for i, (c, w) in enumerate(zip(frame.columns, widths, strict=True))
+                )
+            )
             for row in frame.itertuples(index=False):
-                lines.append("  " + "  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+                lines.append(
+                    "  "
+                    + "  ".join(
+                        f"{v:<{w}}" if i == 0 else f"{v:>{w}}"
+                        for i, (v, w) in enumerate(zip(row, widths, strict=True))
+                    )
+                )
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
 # Excel -----------------------------------------------------------------------------------------------
+
 
 def to_xlsx(report: Report) -> bytes:
     """Every table on its own sheet (named after :attr:`Table.key`), then a sheet ``toelichting`` with the
@@ -85,7 +99,9 @@ def to_xlsx(report: Report) -> bytes:
         sheet.append(list(table.values.columns))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for values, texts in zip(table.values.itertuples(index=False), table.text.itertuples(index=False), strict=True):
+        for values, texts in zip(
+            table.values.itertuples(index=False), table.text.itertuples(index=False), strict=True
+        ):
             sheet.append([None if v is None else v for v in values])
             for column, text in enumerate(texts, start=1):
                 cell = sheet.cell(row=sheet.max_row, column=column)
@@ -108,6 +124,7 @@ def to_xlsx(report: Report) -> bytes:
 
 # Word ------------------------------------------------------------------------------------------------
 
+
 def to_docx(report: Report, template: Path | None = None) -> bytes:
     """The report as a Word document on ``template`` (default :func:`template_path`); see the module notes."""
     document = Document(str(template or template_path()))
@@ -118,7 +135,9 @@ def to_docx(report: Report, template: Path | None = None) -> bytes:
 
     for block in report.blocks:
         if isinstance(block, Heading):
-            document.add_paragraph(block.text, style=style("Title" if block.level == 0 else f"Heading {block.level}"))
+            document.add_paragraph(
+                block.text, style=style("Title" if block.level == 0 else f"Heading {block.level}")
+            )
         elif isinstance(block, Paragraph):
             name = {"note": "Quote", "warning": "Intense Quote"}.get(block.style, "Normal")
             document.add_paragraph(block.text, style=style(name))
@@ -154,6 +173,7 @@ def to_docx(report: Report, template: Path | None = None) -> bytes:
 
 # PDF -------------------------------------------------------------------------------------------------
 
+
 class _Pdf(FPDF):
     footer_text = ""
 
@@ -178,7 +198,9 @@ def to_pdf(report: Report) -> bytes:
     for block in report.blocks:
         if isinstance(block, Heading):
             size = {0: 20, 1: 14}.get(block.level, 12)
-            if (block.level == 1 and pdf.get_y() > 200) or pdf.get_y() > pdf.h - 60:  # no heading alone at a page's foot
+            if (
+                block.level == 1 and pdf.get_y() > 200
+            ) or pdf.get_y() > pdf.h - 60:  # no heading alone at a page's foot
                 pdf.add_page()
             pdf.ln(3 if block.level else 0)
             pdf.set_font("DejaVu", "B", size)
@@ -187,10 +209,16 @@ def to_pdf(report: Report) -> bytes:
             pdf.set_text_color(0)
             pdf.ln(1)
         elif isinstance(block, Paragraph):
-            pdf.set_font("DejaVu", "I" if block.style == "note" else "B" if block.style == "warning" else "", 8 if block.style == "note" else 9.5)
+            pdf.set_font(
+                "DejaVu",
+                "I" if block.style == "note" else "B" if block.style == "warning" else "",
+                8 if block.style == "note" else 9.5,
+            )
             if block.style == "warning":
                 pdf.set_text_color(180, 60, 30)
-            pdf.multi_cell(width, 4.4 if block.style == "note" else 5, block.text, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                width, 4.4 if block.style == "note" else 5, block.text, new_x="LMARGIN", new_y="NEXT"
+            )
             pdf.set_text_color(0)
             pdf.ln(1.5)
         elif isinstance(block, Headline):
@@ -238,9 +266,14 @@ def _pdf_table(pdf: FPDF, block: Table) -> None:
         widths.append(max(cells, heading, min(len(str(column)), 14), 4) + 2)
     widths[0] = max(widths[0], sum(widths) * (0.34 if columns <= 3 else 0.2))
     widths = [w / sum(widths) for w in widths]
-    with pdf.table(col_widths=tuple(w * 100 for w in widths), text_align=("LEFT", *("RIGHT",) * (columns - 1)),
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(233, 241, 240)), line_height=size * 0.55,
-                   borders_layout="HORIZONTAL_LINES", first_row_as_headings=True) as table:
+    with pdf.table(
+        col_widths=tuple(w * 100 for w in widths),
+        text_align=("LEFT", *("RIGHT",) * (columns - 1)),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(233, 241, 240)),
+        line_height=size * 0.55,
+        borders_layout="HORIZONTAL_LINES",
+        first_row_as_headings=True,
+    ) as table:
         table.row([str(c) for c in frame.columns])
         for values in frame.itertuples(index=False):
             table.row([str(v) for v in values])
@@ -262,5 +295,3 @@ def render(report: Report, fmt: str) -> bytes:
     if fmt == "pdf":
         return to_pdf(report)
     raise ValueError(f"unknown format {fmt!r}")
-
-

@@ -55,7 +55,9 @@ def record(
         table_name=table_name or (record.__tablename__ if record is not None else ""),
         record_id=getattr(record, "id", None),
         record_code=str(getattr(record, "code", "") or getattr(record, "username", "") or ""),
-        changes=json.dumps(diff(before, after) if changes is None else changes, ensure_ascii=False, default=str),
+        changes=json.dumps(
+            diff(before, after) if changes is None else changes, ensure_ascii=False, default=str
+        ),
     )
     session.add(event)
     return event

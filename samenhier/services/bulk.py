@@ -84,8 +84,14 @@ def update_members(engine: Engine, scope: Scope, *, edits: Sequence[RowEdit]) ->
     warnings: list[FieldError] = []
     for edit in edits:
         try:
-            result = update_member(engine, scope, member_id=edit.record_id, expected_version=edit.version,
-                                   changes=dict(edit.changes), original=dict(edit.original))
+            result = update_member(
+                engine,
+                scope,
+                member_id=edit.record_id,
+                expected_version=edit.version,
+                changes=dict(edit.changes),
+                original=dict(edit.original),
+            )
         except ValidationFailed as exc:
             problems.append(RowProblem(edit.record_id, errors=tuple(exc.errors)))
         except VersionConflict:

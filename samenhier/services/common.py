@@ -34,7 +34,9 @@ def _render_param(value: Any, lang: str | None) -> Any:
     """A message parameter for people: dates as ``3 maart 2026``, :class:`Label` in ``lang``, lists joined."""
     if isinstance(value, Label):
         return i18n.label(value.vocabulary, value.value, lang)
-    if callable(getattr(value, "describe", None)):  # e.g. a broken consistency rule (samenhier.consistency.Violation)
+    if callable(
+        getattr(value, "describe", None)
+    ):  # e.g. a broken consistency rule (samenhier.consistency.Violation)
         return value.describe(lang)
     if isinstance(value, dt.date):
         return formatting.format_date(value, lang)
@@ -56,7 +58,9 @@ class FieldError:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str | None = None) -> str:
-        return i18n.t(f"validation.{self.code}", lang, **{k: _render_param(v, lang) for k, v in self.params.items()})
+        return i18n.t(
+            f"validation.{self.code}", lang, **{k: _render_param(v, lang) for k, v in self.params.items()}
+        )
 
 
 class ValidationFailed(ValueError):
@@ -86,7 +90,9 @@ def require_group_access(session: Session, scope: Scope, group_id: int) -> Welco
         AccessDenied: no such group, or not one of the user's (one answer for both).
     """
     group = session.exec(
-        select(WelcomeGroup).where(WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True)))
+        select(WelcomeGroup).where(
+            WelcomeGroup.id == group_id, WelcomeGroup.id.in_(visible_groups(scope, include_archived=True))
+        )
     ).first()
     if group is None:
         raise AccessDenied(f"group {group_id} is not accessible to {scope.username}")
@@ -119,13 +125,22 @@ def record_in_reach(session: Session, scope: Scope, record: Any) -> bool:
     if scope.is_national:
         return True
     if isinstance(record, UserAccount):
-        if record.role == UserRole.COORDINATOR.value:  # within reach when all its municipalities are (validated by the account form)
+        if (
+            record.role == UserRole.COORDINATOR.value
+        ):  # within reach when all its municipalities are (validated by the account form)
             names = {m.name for m in record.municipalities}
             return bool(names) and names <= set(scope.municipalities)
         if record.id is None:  # a new builder account: by the builder's municipality
             builder = session.get(CommunityBuilder, record.community_builder_id)
             return builder is not None and scope.covers(_municipality_name(session, builder.municipality_id))
-        return session.exec(select(UserAccount.id).where(UserAccount.id == record.id, UserAccount.id.in_(visible_accounts(scope)))).first() is not None
+        return (
+            session.exec(
+                select(UserAccount.id).where(
+                    UserAccount.id == record.id, UserAccount.id.in_(visible_accounts(scope))
+                )
+            ).first()
+            is not None
+        )
     if isinstance(record, Member):
         group = session.get(WelcomeGroup, record.group_id)
         municipality_id = group.municipality_id if group is not None else None

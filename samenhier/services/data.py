@@ -20,8 +20,9 @@ from samenhier.scope import Filters, Scope
 from samenhier.services import audit
 
 
-def import_files(engine: Engine, scope: Scope, *, paths: Iterable[str | Path], dry_run: bool,
-                 on_conflict: str = "keep-app") -> ImportResult:
+def import_files(
+    engine: Engine, scope: Scope, *, paths: Iterable[str | Path], dry_run: bool, on_conflict: str = "keep-app"
+) -> ImportResult:
     """Import workbooks, CSV files, folders or zips of CSV files (see :func:`samenhier.io.workbook.import_paths`);
     with ``dry_run`` only report what would change. ``on_conflict``: ``keep-app`` or ``take-workbook`` for
     fields changed in the app since the last import. A backup is taken right before the import writes.
@@ -52,14 +53,24 @@ def export_store(engine: Engine, scope: Scope, *, fmt: str, filters: Filters = F
         raise ValueError(f"unknown export format {fmt!r}")
     frames = export.export_frames(engine, scope, filters)
     data = export.xlsx_bytes(frames) if fmt == "xlsx" else export.csv_zip_bytes(frames)
-    _record(engine, scope, "export", fmt, {
-        "format": fmt, "municipalities": list(filters.municipalities), "variants": list(filters.variants),
-        "rows": {sheet: len(frame) for sheet, frame in frames.items()},
-    })
+    _record(
+        engine,
+        scope,
+        "export",
+        fmt,
+        {
+            "format": fmt,
+            "municipalities": list(filters.municipalities),
+            "variants": list(filters.variants),
+            "rows": {sheet: len(frame) for sheet, frame in frames.items()},
+        },
+    )
     return data
 
 
-def export_to_disk(engine: Engine, scope: Scope, *, path: str | Path, fmt: str, filters: Filters = Filters()) -> list[Path]:
+def export_to_disk(
+    engine: Engine, scope: Scope, *, path: str | Path, fmt: str, filters: Filters = Filters()
+) -> list[Path]:
     """Like :func:`export_store` but written to ``path``: the workbook file (``xlsx``) or a folder of CSV files (``csv``).
 
     Returns:
@@ -72,14 +83,25 @@ def export_to_disk(engine: Engine, scope: Scope, *, path: str | Path, fmt: str, 
     """
     frames = export.export_frames(engine, scope, filters)
     written = export.write_files(frames, path, fmt)
-    _record(engine, scope, "export", fmt, {
-        "format": fmt, "path": str(path), "municipalities": list(filters.municipalities), "variants": list(filters.variants),
-        "rows": {sheet: len(frame) for sheet, frame in frames.items()},
-    })
+    _record(
+        engine,
+        scope,
+        "export",
+        fmt,
+        {
+            "format": fmt,
+            "path": str(path),
+            "municipalities": list(filters.municipalities),
+            "variants": list(filters.variants),
+            "rows": {sheet: len(frame) for sheet, frame in frames.items()},
+        },
+    )
     return written
 
 
-def backup_now(engine: Engine, scope: Scope, *, folder: str | Path | None = None, target: str | Path | None = None) -> Path:
+def backup_now(
+    engine: Engine, scope: Scope, *, folder: str | Path | None = None, target: str | Path | None = None
+) -> Path:
     """A backup of the store: a new ``samenhier-handmatig-…`` file in ``folder`` (created if needed), or at
     ``target`` (a file, or an existing folder). Give one of the two.
 
@@ -109,8 +131,14 @@ def check_restore(engine: Engine, scope: Scope, *, source: str | Path) -> backup
     return backup.check_backup(source, engine)
 
 
-def restore(engine: Engine, scope: Scope, *, source: str | Path, safety_dir: str | Path,
-            confirmed_accounts: tuple[backup.AccountChange, ...] = ()) -> backup.RestoreResult:
+def restore(
+    engine: Engine,
+    scope: Scope,
+    *,
+    source: str | Path,
+    safety_dir: str | Path,
+    confirmed_accounts: tuple[backup.AccountChange, ...] = (),
+) -> backup.RestoreResult:
     """Replace the store by the backup ``source`` after checking and rebuilding it; the store as it was is
     kept in ``safety_dir`` first. ``confirmed_accounts``: the account changes from :func:`check_restore`
     that the user confirmed; the restore is refused unless they are exactly the changes it would make.
@@ -122,11 +150,24 @@ def restore(engine: Engine, scope: Scope, *, source: str | Path, safety_dir: str
             confirmed) or cannot be copied; the store is unchanged.
     """
     scope.require_national()
-    result = backup.restore_backup(engine, source, safety_dir=safety_dir, confirmed_accounts=confirmed_accounts)
-    _record(engine, scope, "restore", Path(source).name, {
-        "file": Path(source).name, "revision": result.info.revision, "safety_copy": str(result.safety_copy),
-        "counts": dict(result.info.counts),
-        "accounts": {change: [a.username for a in result.info.accounts if a.change == change]
-                     for change in ("added", "removed", "changed") if any(a.change == change for a in result.info.accounts)},
-    })
+    result = backup.restore_backup(
+        engine, source, safety_dir=safety_dir, confirmed_accounts=confirmed_accounts
+    )
+    _record(
+        engine,
+        scope,
+        "restore",
+        Path(source).name,
+        {
+            "file": Path(source).name,
+            "revision": result.info.revision,
+            "safety_copy": str(result.safety_copy),
+            "counts": dict(result.info.counts),
+            "accounts": {
+                change: [a.username for a in result.info.accounts if a.change == change]
+                for change in ("added", "removed", "changed")
+                if any(a.change == change for a in result.info.accounts)
+            },
+        },
+    )
     return result

@@ -78,7 +78,11 @@ MAX_REASON_LENGTH = 500
 COMPLETED_REASON = "jaar afgerond"
 """The reason stored for a completed year when none is given (the workbook's own words)."""
 END_OUTCOMES = (MatchStatus.COMPLETED.value, MatchStatus.STOPPED.value)
-GROUP_STATUSES_AFTER_END = (GroupStatus.COMPLETED.value, GroupStatus.STOPPED.value, GroupStatus.AWAITING_MATCH.value)
+GROUP_STATUSES_AFTER_END = (
+    GroupStatus.COMPLETED.value,
+    GroupStatus.STOPPED.value,
+    GroupStatus.AWAITING_MATCH.value,
+)
 
 
 def _check_date(errors: list[FieldError], field: str, value: dt.date | None) -> bool:
@@ -101,7 +105,13 @@ def _check_reason(errors: list[FieldError], reason: str, *, required: bool) -> s
     return reason
 
 
-def _running(session: Session, *, newcomer_id: int | None = None, group_id: int | None = None, exclude: int | None = None) -> int:
+def _running(
+    session: Session,
+    *,
+    newcomer_id: int | None = None,
+    group_id: int | None = None,
+    exclude: int | None = None,
+) -> int:
     query = select(func.count()).select_from(Match).where(Match.status.in_(RUNNING_STATUSES))
     if newcomer_id is not None:
         query = query.where(Match.newcomer_id == newcomer_id)
@@ -131,8 +141,10 @@ def _claim(session: Session, record) -> None:
     """
     model = type(record)
     result = session.execute(
-        update(model).where(model.id == record.id, model.version == record.version)
-        .values(version=record.version + 1).execution_options(synchronize_session=False)
+        update(model)
+        .where(model.id == record.id, model.version == record.version)
+        .values(version=record.version + 1)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.rollback()
@@ -212,14 +224,21 @@ def propose_match(
         # simultaneous second proposal for the same newcomer or group fails instead of passing the checks too.
         _claim(session, newcomer)
         _claim(session, group)
-        match = Match(group_id=group.id, newcomer_id=newcomer.id, proposed_date=proposed_date, status=MatchStatus.PROPOSED.value)
+        match = Match(
+            group_id=group.id,
+            newcomer_id=newcomer.id,
+            proposed_date=proposed_date,
+            status=MatchStatus.PROPOSED.value,
+        )
         session.add(match)
         session.flush()
         audit.record(session, scope.username, "match_propose", record=match, after=snapshot(match))
         return int(match.id)
 
 
-def accept_match(engine: Engine, scope: Scope, *, match_id: int, started_date: dt.date, expected_version: int) -> None:
+def accept_match(
+    engine: Engine, scope: Scope, *, match_id: int, started_date: dt.date, expected_version: int
+) -> None:
     """Accept a proposal: the group year starts. Match → ``actief``, newcomer → ``gematcht``, group → ``actief``.
 
     Raises:
@@ -236,8 +255,11 @@ def accept_match(engine: Engine, scope: Scope, *, match_id: int, started_date: d
         if _transition(errors, match, MatchStatus.ACTIVE):
             if newcomer.status != NewcomerStatus.WAITING.value:
                 errors.append(FieldError("newcomer", "match_newcomer_not_waiting"))
-            elif session.exec(select(func.count()).select_from(Match).where(
-                Match.newcomer_id == newcomer.id, Match.status == MatchStatus.ACTIVE.value)).one():
+            elif session.exec(
+                select(func.count())
+                .select_from(Match)
+                .where(Match.newcomer_id == newcomer.id, Match.status == MatchStatus.ACTIVE.value)
+            ).one():
                 errors.append(FieldError("newcomer", "match_newcomer_busy"))
             if group.status not in (GroupStatus.AWAITING_MATCH.value, GroupStatus.ACTIVE.value):
                 errors.append(FieldError("group", "match_group_not_waiting"))
@@ -245,7 +267,9 @@ def accept_match(engine: Engine, scope: Scope, *, match_id: int, started_date: d
             errors.append(FieldError("started_date", "match_date_order"))
         if errors:
             raise ValidationFailed(errors)
-        _set(session, scope, match, "match_accept", status=MatchStatus.ACTIVE.value, started_date=started_date)
+        _set(
+            session, scope, match, "match_accept", status=MatchStatus.ACTIVE.value, started_date=started_date
+        )
         _set(session, scope, newcomer, "newcomer_matched", status=NewcomerStatus.MATCHED.value)
         _set(session, scope, group, "group_status", status=GroupStatus.ACTIVE.value)
 
@@ -271,7 +295,15 @@ def decline_match(
         reason = _check_reason(errors, reason, required=True)
         if errors:
             raise ValidationFailed(errors)
-        _set(session, scope, match, "match_decline", status=MatchStatus.DECLINED.value, ended_date=declined_date, end_reason=reason)
+        _set(
+            session,
+            scope,
+            match,
+            "match_decline",
+            status=MatchStatus.DECLINED.value,
+            ended_date=declined_date,
+            end_reason=reason,
+        )
 
 
 def end_match(
@@ -307,22 +339,37 @@ def end_match(
             errors.append(FieldError("outcome", "match_outcome"))
         else:
             _transition(errors, match, MatchStatus(outcome))
-        if _check_date(errors, "ended_date", ended_date) and match.started_date is not None and ended_date < match.started_date:
+        if (
+            _check_date(errors, "ended_date", ended_date)
+            and match.started_date is not None
+            and ended_date < match.started_date
+        ):
             errors.append(FieldError("ended_date", "match_date_order"))
         reason = _check_reason(errors, reason, required=outcome == MatchStatus.STOPPED.value)
         next_group = group_status or (outcome if outcome in END_OUTCOMES else None)
         if group_status is not None and (
-            group_status not in GROUP_STATUSES_AFTER_END or not can_change_group_status(GroupStatus.ACTIVE.value, group_status)
+            group_status not in GROUP_STATUSES_AFTER_END
+            or not can_change_group_status(GroupStatus.ACTIVE.value, group_status)
         ):
             errors.append(FieldError("group_status", "match_group_status"))
         if errors:
             raise ValidationFailed(errors)
         if outcome == MatchStatus.COMPLETED.value and not reason:
             reason = COMPLETED_REASON
-        _set(session, scope, match, f"match_{'complete' if outcome == MatchStatus.COMPLETED.value else 'stop'}",
-             status=outcome, ended_date=ended_date, end_reason=reason)
+        _set(
+            session,
+            scope,
+            match,
+            f"match_{'complete' if outcome == MatchStatus.COMPLETED.value else 'stop'}",
+            status=outcome,
+            ended_date=ended_date,
+            end_reason=reason,
+        )
         session.flush()
-        still_active = session.exec(select(func.count()).select_from(Match).where(
-            Match.group_id == group.id, Match.status == MatchStatus.ACTIVE.value)).one()
+        still_active = session.exec(
+            select(func.count())
+            .select_from(Match)
+            .where(Match.group_id == group.id, Match.status == MatchStatus.ACTIVE.value)
+        ).one()
         if not still_active and group.status == GroupStatus.ACTIVE.value:
             _set(session, scope, group, "group_status", status=next_group)

@@ -88,20 +88,28 @@ class GroupLimits:
 def group_limits(session: Session, group_id: int) -> GroupLimits:
     """The group's non-archived member count, its current match's household size (1 when unknown) and match periods."""
     members = session.exec(
-        select(func.count()).select_from(Member).where(Member.group_id == group_id, Member.archived.is_(False))
+        select(func.count())
+        .select_from(Member)
+        .where(Member.group_id == group_id, Member.archived.is_(False))
     ).one()
     current = running_match()
     household = session.exec(
-        select(Newcomer.household_size).join(current, current.c.newcomer_id == Newcomer.id)
+        select(Newcomer.household_size)
+        .join(current, current.c.newcomer_id == Newcomer.id)
         .where(current.c.group_id == group_id)
     ).first()
     periods = session.exec(
         select(Match.started_date, Match.ended_date)
-        .where(Match.group_id == group_id, Match.status != MatchStatus.DECLINED.value, Match.started_date.is_not(None))
+        .where(
+            Match.group_id == group_id,
+            Match.status != MatchStatus.DECLINED.value,
+            Match.started_date.is_not(None),
+        )
         .order_by(Match.started_date)
     ).all()
-    return GroupLimits(members=int(members), household_size=int(household or 1),
-                       match_periods=[(s, e) for s, e in periods])
+    return GroupLimits(
+        members=int(members), household_size=int(household or 1), match_periods=[(s, e) for s, e in periods]
+    )
 
 
 def _whole_number(value: Any) -> int | None:
@@ -162,15 +170,19 @@ def _validate(
         errors.append(FieldError("note", "meetings.note_too_long", {"max": MAX_NOTE_LENGTH}))
     else:
         try:
-            fields.check_text(note, max_len=MAX_NOTE_LENGTH, multiline=True)  # the shared field rules (control characters)
+            fields.check_text(
+                note, max_len=MAX_NOTE_LENGTH, multiline=True
+            )  # the shared field rules (control characters)
         except fields.FieldRuleError as broken:
             errors.append(FieldError("note", broken.code, broken.params))
     clean["note"] = note
 
     duplicate = False
     if date is not None and "kind" in clean:
-        query = select(func.count()).select_from(Meeting).where(
-            Meeting.group_id == group.id, Meeting.date == date, Meeting.kind == clean["kind"]
+        query = (
+            select(func.count())
+            .select_from(Meeting)
+            .where(Meeting.group_id == group.id, Meeting.date == date, Meeting.kind == clean["kind"])
         )
         if exclude_id is not None:
             query = query.where(Meeting.id != exclude_id)
@@ -178,7 +190,9 @@ def _validate(
     return clean, errors, warnings, duplicate
 
 
-def _check_date(value: Any, limits: GroupLimits, errors: list[FieldError], warnings: list[FieldError]) -> dt.date | None:
+def _check_date(
+    value: Any, limits: GroupLimits, errors: list[FieldError], warnings: list[FieldError]
+) -> dt.date | None:
     """The meeting's date (a datetime counts as its day), or None when missing; adds its errors (in the future,
     no match, before the match started) and warning (after the match ended) to ``errors`` / ``warnings``."""
     date = value.date() if isinstance(value, dt.datetime) else value
@@ -195,7 +209,9 @@ def _check_date(value: Any, limits: GroupLimits, errors: list[FieldError], warni
     else:
         under = [(s, e) for s, e in limits.match_periods if s <= date]
         if not under:
-            errors.append(FieldError("date", "meetings.before_match_start", {"start": limits.match_periods[0][0]}))
+            errors.append(
+                FieldError("date", "meetings.before_match_start", {"start": limits.match_periods[0][0]})
+            )
         else:
             ended = under[-1][1]
             if ended is not None and date > ended:
@@ -234,8 +250,14 @@ def log_meeting(
         ConfirmationNeeded: a meeting of this group, date and kind exists and ``confirm_duplicate``
             is False (nothing written).
     """
-    values = dict(date=date, kind=kind, duration_minutes=duration_minutes, members_present=members_present,
-                  newcomers_present=newcomers_present, note=note)
+    values = dict(
+        date=date,
+        kind=kind,
+        duration_minutes=duration_minutes,
+        members_present=members_present,
+        newcomers_present=newcomers_present,
+        note=note,
+    )
     with session_scope(engine) as session:
         group = require_group_access(session, scope, group_id)
         clean, errors, warnings, duplicate = _validate(session, group, values)
@@ -284,8 +306,14 @@ def update_meeting(
         ValidationFailed, ConfirmationNeeded: as :func:`log_meeting` (the meeting itself is not its
             own duplicate).
     """
-    values = dict(date=date, kind=kind, duration_minutes=duration_minutes, members_present=members_present,
-                  newcomers_present=newcomers_present, note=note)
+    values = dict(
+        date=date,
+        kind=kind,
+        duration_minutes=duration_minutes,
+        members_present=members_present,
+        newcomers_present=newcomers_present,
+        note=note,
+    )
     with session_scope(engine) as session:
         meeting, group = _meeting_for(session, scope, meeting_id)
         check_version(meeting, expected_version, original)
@@ -298,7 +326,9 @@ def update_meeting(
             return MeetingSaved(meeting_id=meeting.id, version=meeting.version, warnings=warnings)
         meeting.version += 1
         session.add(meeting)
-        audit.record(session, scope.username, "update", record=meeting, before=before, after=snapshot(meeting))
+        audit.record(
+            session, scope.username, "update", record=meeting, before=before, after=snapshot(meeting)
+        )
         return MeetingSaved(meeting_id=meeting.id, version=meeting.version, warnings=warnings)
 
 

@@ -52,8 +52,15 @@ def _conflict(current: Any) -> VersionConflict:
     return VersionConflict(current.model_dump() if current is not None else {}, {})
 
 
-def check_off_milestone(engine: Engine, scope: Scope, *, group_id: int, milestone_id: int, done_date: dt.date | None,
-                        expected_version: int | None) -> Saved:
+def check_off_milestone(
+    engine: Engine,
+    scope: Scope,
+    *,
+    group_id: int,
+    milestone_id: int,
+    done_date: dt.date | None,
+    expected_version: int | None,
+) -> Saved:
     """Check off ``milestone_id`` for ``group_id``, done on ``done_date`` (not in the future), by the user.
 
     ``expected_version``: the version of the group's check-off row as the page showed it (None when it
@@ -75,9 +82,17 @@ def check_off_milestone(engine: Engine, scope: Scope, *, group_id: int, mileston
             c.error("archived", "archived")
         if c.errors:
             raise ValidationFailed(c.errors)
-        check = session.exec(select(MilestoneCheck).where(MilestoneCheck.group_id == group.id,
-                                                          MilestoneCheck.milestone_id == milestone.id)).first()
-        if check is None and expected_version is not None or check is not None and check.version != expected_version:
+        check = session.exec(
+            select(MilestoneCheck).where(
+                MilestoneCheck.group_id == group.id, MilestoneCheck.milestone_id == milestone.id
+            )
+        ).first()
+        if (
+            check is None
+            and expected_version is not None
+            or check is not None
+            and check.version != expected_version
+        ):
             raise _conflict(check)
         if check is not None and check.done_date is not None:
             raise ValidationFailed([FieldError("milestone", "milestone_done")])
@@ -88,9 +103,14 @@ def check_off_milestone(engine: Engine, scope: Scope, *, group_id: int, mileston
         check.done_date, check.checked_by, check.checked_at = day, scope.username, now_utc()
         session.add(check)
         session.flush()
-        event = audit.record(session, scope.username, "milestone_check", record=check,
-                             before={"milestone": milestone.name, "done_date": None},
-                             after={"milestone": milestone.name, "done_date": day})
+        event = audit.record(
+            session,
+            scope.username,
+            "milestone_check",
+            record=check,
+            before={"milestone": milestone.name, "done_date": None},
+            after={"milestone": milestone.name, "done_date": day},
+        )
         event.record_code = group.code
         return Saved(id=check.id, code=group.code, version=check.version)
 
@@ -118,13 +138,21 @@ def undo_milestone_check(engine: Engine, scope: Scope, *, check_id: int, expecte
         check.done_date = check.checked_by = check.checked_at = None
         check.version += 1
         session.add(check)
-        event = audit.record(session, scope.username, "milestone_undo", record=check, before=before,
-                             after={"milestone": milestone.name, "done_date": None, "checked_by": None})
+        event = audit.record(
+            session,
+            scope.username,
+            "milestone_undo",
+            record=check,
+            before=before,
+            after={"milestone": milestone.name, "done_date": None, "checked_by": None},
+        )
         event.record_code = group.code
         return Saved(id=check.id, code=group.code, version=check.version)
 
 
-def _validate(session: Session, c: Checker, variant: str | None, *, milestone_id: int | None) -> tuple[str, int | None]:
+def _validate(
+    session: Session, c: Checker, variant: str | None, *, milestone_id: int | None
+) -> tuple[str, int | None]:
     name = c.text("name", required=True, max_len=MAX_NAME)
     offset = c.values.get("due_offset_days")
     if offset is None or offset == "":
@@ -138,35 +166,62 @@ def _validate(session: Session, c: Checker, variant: str | None, *, milestone_id
             if not -MAX_OFFSET_DAYS <= offset <= MAX_OFFSET_DAYS:
                 c.error("due_offset_days", "milestone_offset", max=MAX_OFFSET_DAYS)
     if name and variant and not c.failed("name"):
-        taken = session.exec(select(Milestone.id).where(
-            Milestone.variant == variant, Milestone.retired.is_(False), func.lower(Milestone.name) == name.lower(),
-            Milestone.id != (milestone_id or -1))).first()
+        taken = session.exec(
+            select(Milestone.id).where(
+                Milestone.variant == variant,
+                Milestone.retired.is_(False),
+                func.lower(Milestone.name) == name.lower(),
+                Milestone.id != (milestone_id or -1),
+            )
+        ).first()
         if taken is not None:
             c.error("name", "milestone_name_taken", name=name)
     return name, None if c.failed("due_offset_days") else offset
 
 
-def new_todos(session: Session, variant: str, offset: int, *, milestone_id: int | None = None,
-              old_offset: int | None = None) -> int:
+def new_todos(
+    session: Session,
+    variant: str,
+    offset: int,
+    *,
+    milestone_id: int | None = None,
+    old_offset: int | None = None,
+) -> int:
     """How many groups would get a new ``milestones_overdue`` item if ``variant`` had a milestone due
     ``offset`` days after the start: groups (not archived) of the variant with a running match whose
     due date (start + ``offset``) lies before today, that have not checked it off, and for which it was
     not overdue already (with ``old_offset``, the milestone's offset before the change)."""
     now = today()
     rows = session.exec(
-        select(WelcomeGroup.id, Match.started_date).join(Match, Match.group_id == WelcomeGroup.id)
-        .where(WelcomeGroup.variant == variant, WelcomeGroup.archived.is_(False), Match.status == MatchStatus.ACTIVE.value,
-               Match.started_date.is_not(None))
+        select(WelcomeGroup.id, Match.started_date)
+        .join(Match, Match.group_id == WelcomeGroup.id)
+        .where(
+            WelcomeGroup.variant == variant,
+            WelcomeGroup.archived.is_(False),
+            Match.status == MatchStatus.ACTIVE.value,
+            Match.started_date.is_not(None),
+        )
     ).all()
     done: set[int] = set()
     if milestone_id is not None:
-        done = set(session.exec(select(MilestoneCheck.group_id).where(MilestoneCheck.milestone_id == milestone_id,
-                                                                      MilestoneCheck.done_date.is_not(None))).all())
+        done = set(
+            session.exec(
+                select(MilestoneCheck.group_id).where(
+                    MilestoneCheck.milestone_id == milestone_id, MilestoneCheck.done_date.is_not(None)
+                )
+            ).all()
+        )
 
     def late(start: dt.date, days: int | None) -> bool:
         return days is not None and start + dt.timedelta(days=days) < now
 
-    return len({group for group, start in rows if group not in done and late(start, offset) and not late(start, old_offset)})
+    return len(
+        {
+            group
+            for group, start in rows
+            if group not in done and late(start, offset) and not late(start, old_offset)
+        }
+    )
 
 
 def _effect(session: Session, variant: str, offset: int | None, confirmed: bool, **kwargs: Any) -> None:
@@ -177,8 +232,15 @@ def _effect(session: Session, variant: str, offset: int | None, confirmed: bool,
         raise ConfirmationNeeded([FieldError("due_offset_days", "milestone_effect", {"n": n})])
 
 
-def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: str | None, due_offset_days: int | None,
-                  confirm_effect: bool = False) -> Saved:
+def add_milestone(
+    engine: Engine,
+    scope: Scope,
+    *,
+    variant: str | None,
+    name: str | None,
+    due_offset_days: int | None,
+    confirm_effect: bool = False,
+) -> Saved:
     """Add a milestone at the end of ``variant``'s list, due ``due_offset_days`` after the start (negative: before).
     When it would be overdue at once for running groups, nothing is written until ``confirm_effect``.
 
@@ -199,14 +261,27 @@ def add_milestone(engine: Engine, scope: Scope, *, variant: str | None, name: st
         milestone = Milestone(variant=variant, name=name, due_offset_days=offset, position=(last or 0) + 1)
         session.add(milestone)
         session.flush()
-        event = audit.record(session, scope.username, "create", record=milestone,
-                             after={"variant": variant, "name": name, "due_offset_days": offset})
+        event = audit.record(
+            session,
+            scope.username,
+            "create",
+            record=milestone,
+            after={"variant": variant, "name": name, "due_offset_days": offset},
+        )
         event.record_code = name
         return Saved(id=milestone.id, code=name, version=milestone.version)
 
 
-def update_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expected_version: int, name: str | None,
-                     due_offset_days: int | None, confirm_effect: bool = False) -> Saved:
+def update_milestone(
+    engine: Engine,
+    scope: Scope,
+    *,
+    milestone_id: int,
+    expected_version: int,
+    name: str | None,
+    due_offset_days: int | None,
+    confirm_effect: bool = False,
+) -> Saved:
     """Rename a milestone and/or change its due offset. Check-offs stay (they refer to the milestone,
     whatever it is called); a new offset moves the due dates of every group of the variant, and when
     that makes it overdue for running groups nothing is written until ``confirm_effect``.
@@ -228,19 +303,38 @@ def update_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expecte
             c.error("archived", "archived")
         if c.errors:
             raise ValidationFailed(c.errors)
-        _effect(session, milestone.variant, offset, confirm_effect, milestone_id=milestone.id, old_offset=milestone.due_offset_days)
+        _effect(
+            session,
+            milestone.variant,
+            offset,
+            confirm_effect,
+            milestone_id=milestone.id,
+            old_offset=milestone.due_offset_days,
+        )
         before = {"name": milestone.name, "due_offset_days": milestone.due_offset_days}
         milestone.name, milestone.due_offset_days = name, offset
         milestone.version += 1
         session.add(milestone)
-        event = audit.record(session, scope.username, "update", record=milestone, before=before,
-                             after={"name": name, "due_offset_days": offset})
+        event = audit.record(
+            session,
+            scope.username,
+            "update",
+            record=milestone,
+            before=before,
+            after={"name": name, "due_offset_days": offset},
+        )
         event.record_code = name
         return Saved(id=milestone.id, code=name, version=milestone.version)
 
 
-def _set_retired(engine: Engine, scope: Scope, milestone_id: int, expected_version: int, retired: bool,
-                 confirm_effect: bool = False) -> Saved:
+def _set_retired(
+    engine: Engine,
+    scope: Scope,
+    milestone_id: int,
+    expected_version: int,
+    retired: bool,
+    confirm_effect: bool = False,
+) -> Saved:
     scope.require_national()
     with session_scope(engine) as session:
         milestone = session.get(Milestone, milestone_id)
@@ -249,15 +343,29 @@ def _set_retired(engine: Engine, scope: Scope, milestone_id: int, expected_versi
         check_version(milestone, expected_version)
         if not retired:
             c = Checker({"name": milestone.name, "due_offset_days": milestone.due_offset_days})
-            _validate(session, c, milestone.variant, milestone_id=milestone.id)  # its name may be in use again
+            _validate(
+                session, c, milestone.variant, milestone_id=milestone.id
+            )  # its name may be in use again
             if c.errors:
                 raise ValidationFailed(c.errors)
-            _effect(session, milestone.variant, milestone.due_offset_days, confirm_effect, milestone_id=milestone.id)
+            _effect(
+                session,
+                milestone.variant,
+                milestone.due_offset_days,
+                confirm_effect,
+                milestone_id=milestone.id,
+            )
         milestone.retired = retired
         milestone.version += 1
         session.add(milestone)
-        event = audit.record(session, scope.username, "archive" if retired else "restore", record=milestone,
-                             before={"retired": not retired}, after={"retired": retired})
+        event = audit.record(
+            session,
+            scope.username,
+            "archive" if retired else "restore",
+            record=milestone,
+            before={"retired": not retired},
+            after={"retired": retired},
+        )
         event.record_code = milestone.name
         return Saved(id=milestone.id, code=milestone.name, version=milestone.version)
 
@@ -272,8 +380,9 @@ def retire_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expecte
     return _set_retired(engine, scope, milestone_id, expected_version, True)
 
 
-def reinstate_milestone(engine: Engine, scope: Scope, *, milestone_id: int, expected_version: int,
-                        confirm_effect: bool = False) -> Saved:
+def reinstate_milestone(
+    engine: Engine, scope: Scope, *, milestone_id: int, expected_version: int, confirm_effect: bool = False
+) -> Saved:
     """Put a retired milestone back on its variant's list (its past check-offs count again); when it is
     overdue at once for running groups that never checked it off, nothing is written until ``confirm_effect``.
 

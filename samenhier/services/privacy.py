@@ -153,7 +153,9 @@ def _load_many(session: Session, keys: Sequence[tuple[str, int]]) -> list[tuple[
     found: dict[tuple[str, int], Any] = {}
     for kind, model in MODELS.items():
         for chunk in _chunks(i for k, i in keys if k == kind):
-            found.update(((kind, r.id), r) for r in session.exec(select(model).where(model.id.in_(chunk))).scalars())
+            found.update(
+                ((kind, r.id), r) for r in session.exec(select(model).where(model.id.in_(chunk))).scalars()
+            )
     return [(kind, found[(kind, i)]) for kind, i in keys]
 
 
@@ -172,7 +174,7 @@ CHUNK = 500
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     ids = sorted(ids)
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,13 @@ class _Note:
 
 def _related_groups(session: Session, people: Sequence[tuple[str, Any]]) -> dict[tuple[str, int], set[int]]:
     """Per person, the groups whose free text may name them: a member's group; a newcomer's matched groups."""
-    related: dict[tuple[str, int], set[int]] = {(kind, r.id): ({r.group_id} if kind == MEMBER else set()) for kind, r in people}
+    related: dict[tuple[str, int], set[int]] = {
+        (kind, r.id): ({r.group_id} if kind == MEMBER else set()) for kind, r in people
+    }
     for chunk in _chunks(r.id for kind, r in people if kind == NEWCOMER):
-        for newcomer_id, group_id in session.exec(select(Match.newcomer_id, Match.group_id).where(Match.newcomer_id.in_(chunk))):
+        for newcomer_id, group_id in session.exec(
+            select(Match.newcomer_id, Match.group_id).where(Match.newcomer_id.in_(chunk))
+        ):
             related[(NEWCOMER, newcomer_id)].add(group_id)
     return related
 
@@ -207,7 +213,9 @@ def _notes_in(session: Session, group_ids: Iterable[int] | None) -> list[_Note]:
             notes += [_Note(source, *row) for row in rows]
             continue
         for chunk in _chunks(group_ids):
-            rows = session.exec(select(model.id, group, getattr(model, spec.date), text).where(group.in_(chunk), text != ""))
+            rows = session.exec(
+                select(model.id, group, getattr(model, spec.date), text).where(group.in_(chunk), text != "")
+            )
             notes += [_Note(source, *row) for row in rows]
     return sorted(notes, key=lambda n: (list(_NOTE_SOURCES).index(n.source), n.id))
 
@@ -215,7 +223,9 @@ def _notes_in(session: Session, group_ids: Iterable[int] | None) -> list[_Note]:
 def _group_codes(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     if not ids:
         return {}
-    rows = session.exec(select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name).where(WelcomeGroup.id.in_(ids))).all()
+    rows = session.exec(
+        select(WelcomeGroup.id, WelcomeGroup.code, WelcomeGroup.name).where(WelcomeGroup.id.in_(ids))
+    ).all()
     return {i: (code, name) for i, code, name in rows}
 
 
@@ -223,28 +233,57 @@ def _person_row(session: Session, kind: str, record) -> dict[str, Any]:
     if kind == NEWCOMER:
         municipality = session.get(Municipality, record.municipality_id)
         return _row(
-            code=record.code, first_name=record.first_name, last_name=record.last_name,
-            municipality=municipality.name if municipality else None, country_of_origin=record.country_of_origin,
-            languages=record.languages, household_size=record.household_size, arrival_date=record.arrival_date,
-            permit_date=record.permit_date, registration_date=record.registration_date, status=record.status,
-            email=record.email, phone=record.phone, archived=record.archived, erased=record.erased,
+            code=record.code,
+            first_name=record.first_name,
+            last_name=record.last_name,
+            municipality=municipality.name if municipality else None,
+            country_of_origin=record.country_of_origin,
+            languages=record.languages,
+            household_size=record.household_size,
+            arrival_date=record.arrival_date,
+            permit_date=record.permit_date,
+            registration_date=record.registration_date,
+            status=record.status,
+            email=record.email,
+            phone=record.phone,
+            archived=record.archived,
+            erased=record.erased,
         )
     group = session.get(WelcomeGroup, record.group_id)
     return _row(
-        code=record.code, group_code=group.code, group_name=group.name, first_name=record.first_name,
-        last_name=record.last_name, email=record.email, phone=record.phone, role=record.role,
-        joined_date=record.joined_date, vog_date=record.vog_date, archived=record.archived, erased=record.erased,
+        code=record.code,
+        group_code=group.code,
+        group_name=group.name,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        email=record.email,
+        phone=record.phone,
+        role=record.role,
+        joined_date=record.joined_date,
+        vog_date=record.vog_date,
+        archived=record.archived,
+        erased=record.erased,
     )
 
 
-def _audit_events_about(session: Session, kind: str, record, matcher: PersonMatcher,
-                        match_ids: list[int], response_ids: list[int]) -> list[AuditEvent]:
+def _audit_events_about(
+    session: Session, kind: str, record, matcher: PersonMatcher, match_ids: list[int], response_ids: list[int]
+) -> list[AuditEvent]:
     """Audit events on the person's record, their matches and survey responses, and every other event
     with a value that names them; oldest first."""
-    own = {(kind, record.id), *(("match", i) for i in match_ids), *(("survey_response", i) for i in response_ids)}
+    own = {
+        (kind, record.id),
+        *(("match", i) for i in match_ids),
+        *(("survey_response", i) for i in response_ids),
+    }
     candidates = session.exec(
         select(AuditEvent)
-        .where(or_(AuditEvent.table_name.in_([kind, "match", "survey_response"]), AuditEvent.changes.not_in(("", "{}"))))
+        .where(
+            or_(
+                AuditEvent.table_name.in_([kind, "match", "survey_response"]),
+                AuditEvent.changes.not_in(("", "{}")),
+            )
+        )
         .order_by(AuditEvent.at, AuditEvent.id)
     ).scalars()
     return [e for e in candidates if (e.table_name, e.record_id) in own or _names_in(matcher, e)]
@@ -268,29 +307,76 @@ def _names_in(matcher: PersonMatcher, event: AuditEvent) -> bool:
 def _collect(session: Session, kind: str, record) -> dict[str, list[dict[str, Any]]]:
     matcher = PersonMatcher.for_person(record, kind)
     person_column = SurveyResponse.newcomer_id if kind == NEWCOMER else SurveyResponse.member_id
-    matches = list(session.exec(select(Match).where(Match.newcomer_id == record.id).order_by(Match.proposed_date, Match.id)).scalars()) \
-        if kind == NEWCOMER else []
-    responses = list(session.exec(select(SurveyResponse).where(person_column == record.id)
-                                  .order_by(SurveyResponse.date, SurveyResponse.id)).scalars())
+    matches = (
+        list(
+            session.exec(
+                select(Match).where(Match.newcomer_id == record.id).order_by(Match.proposed_date, Match.id)
+            ).scalars()
+        )
+        if kind == NEWCOMER
+        else []
+    )
+    responses = list(
+        session.exec(
+            select(SurveyResponse)
+            .where(person_column == record.id)
+            .order_by(SurveyResponse.date, SurveyResponse.id)
+        ).scalars()
+    )
     own_matches = {m.id for m in matches}
     related = _related_groups(session, [(kind, record)])[(kind, record.id)]
-    notes = [n for n in _notes_in(session, related)
-             if matcher.names(n.text) and not (n.source == "match" and n.id in own_matches)]
-    groups = _group_codes(session, {m.group_id for m in matches} | {r.group_id for r in responses} | {n.group_id for n in notes})
-    events = _audit_events_about(session, kind, record, matcher, [m.id for m in matches], [r.id for r in responses])
-    note_rows = [_row(source=n.source, group_code=groups[n.group_id][0], date=n.date, text=n.text) for n in notes]
+    notes = [
+        n
+        for n in _notes_in(session, related)
+        if matcher.names(n.text) and not (n.source == "match" and n.id in own_matches)
+    ]
+    groups = _group_codes(
+        session, {m.group_id for m in matches} | {r.group_id for r in responses} | {n.group_id for n in notes}
+    )
+    events = _audit_events_about(
+        session, kind, record, matcher, [m.id for m in matches], [r.id for r in responses]
+    )
+    note_rows = [
+        _row(source=n.source, group_code=groups[n.group_id][0], date=n.date, text=n.text) for n in notes
+    ]
     return {
         "person": [_person_row(session, kind, record)],
-        "matches": [_row(group_code=groups[m.group_id][0], group_name=groups[m.group_id][1], proposed_date=m.proposed_date,
-                         started_date=m.started_date, ended_date=m.ended_date, status=m.status, end_reason=m.end_reason)
-                    for m in matches],
-        "survey_responses": [_row(group_code=groups[r.group_id][0], wave=r.wave, date=r.date,
-                                  **{item: getattr(r, item) for item in LONELINESS_ITEMS}, feel_at_home=r.feel_at_home,
-                                  self_reported_change=r.self_reported_change, new_contacts=r.new_contacts)
-                             for r in responses],
+        "matches": [
+            _row(
+                group_code=groups[m.group_id][0],
+                group_name=groups[m.group_id][1],
+                proposed_date=m.proposed_date,
+                started_date=m.started_date,
+                ended_date=m.ended_date,
+                status=m.status,
+                end_reason=m.end_reason,
+            )
+            for m in matches
+        ],
+        "survey_responses": [
+            _row(
+                group_code=groups[r.group_id][0],
+                wave=r.wave,
+                date=r.date,
+                **{item: getattr(r, item) for item in LONELINESS_ITEMS},
+                feel_at_home=r.feel_at_home,
+                self_reported_change=r.self_reported_change,
+                new_contacts=r.new_contacts,
+            )
+            for r in responses
+        ],
         "notes": note_rows,
-        "audit_events": [_row(at=e.at, username=e.username, action=e.action, table_name=e.table_name,
-                              record_code=e.record_code, changes=json.loads(e.changes or "{}")) for e in events],
+        "audit_events": [
+            _row(
+                at=e.at,
+                username=e.username,
+                action=e.action,
+                table_name=e.table_name,
+                record_code=e.record_code,
+                changes=json.loads(e.changes or "{}"),
+            )
+            for e in events
+        ],
     }
 
 
@@ -308,14 +394,22 @@ def export_person(engine: Engine, scope: Scope, *, kind: str, person_id: int) ->
         record = _load(session, kind, person_id, scope)
         sections = _collect(session, kind, record)
         event = audit.record(session, scope.username, "export", record=record, changes={})
-        return PersonExport(kind=kind, person_id=record.id, code=record.code, created_at=event.at,
-                            created_by=scope.username, sections=sections)
+        return PersonExport(
+            kind=kind,
+            person_id=record.id,
+            code=record.code,
+            created_at=event.at,
+            created_by=scope.username,
+            sections=sections,
+        )
 
 
 # --------------------------------------------------------------------------------------------- erasure
 
 
-def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]], reason: str) -> list[Erasure]:
+def _erase_in(
+    session: Session, scope: Scope, people: Sequence[tuple[str, Any]], reason: str
+) -> list[Erasure]:
     """Erase ``people`` (``(kind, record)`` pairs, loaded in ``session``) inside the caller's transaction.
 
     Works for one person or thousands alike: free text is read once per group and audit events once,
@@ -330,23 +424,50 @@ def _erase_in(session: Session, scope: Scope, people: Sequence[tuple[str, Any]],
 
     # The erasure register: hashes only, so that an import can recognise their data (scrub_erased_rows).
     erased_at = now_utc()
-    session.add_all([ErasureRegister(kind=kind, code_hash=code_hash(record.code), phrase_hashes=json.dumps(matchers[(kind, record.id)].hashes()),
-                                     longest=matchers[(kind, record.id)].longest, erased_at=erased_at) for kind, record in people])
+    session.add_all(
+        [
+            ErasureRegister(
+                kind=kind,
+                code_hash=code_hash(record.code),
+                phrase_hashes=json.dumps(matchers[(kind, record.id)].hashes()),
+                longest=matchers[(kind, record.id)].longest,
+                erased_at=erased_at,
+            )
+            for kind, record in people
+        ]
+    )
 
     erasures = []
     for kind, record in people:
         key = (kind, record.id)
-        audit.record(session, scope.username, "erase", record=record, changes={
-            "fields": ", ".join(fields[key]), "reason": reason,
-            "notes_cleared": dict(cleared[key]), "audit_events_scrubbed": scrubbed_events[key],
-        })
-        erasures.append(Erasure(kind=kind, person_id=record.id, code=record.code, fields=fields[key],
-                                notes_cleared=dict(cleared[key]), audit_events_scrubbed=scrubbed_events[key]))
+        audit.record(
+            session,
+            scope.username,
+            "erase",
+            record=record,
+            changes={
+                "fields": ", ".join(fields[key]),
+                "reason": reason,
+                "notes_cleared": dict(cleared[key]),
+                "audit_events_scrubbed": scrubbed_events[key],
+            },
+        )
+        erasures.append(
+            Erasure(
+                kind=kind,
+                person_id=record.id,
+                code=record.code,
+                fields=fields[key],
+                notes_cleared=dict(cleared[key]),
+                audit_events_scrubbed=scrubbed_events[key],
+            )
+        )
     return erasures
 
 
-def _clear_notes(session: Session, people: Sequence[tuple[str, Any]], everyone: PersonMatcher
-                 ) -> dict[tuple[str, int], Counter[str]]:
+def _clear_notes(
+    session: Session, people: Sequence[tuple[str, Any]], everyone: PersonMatcher
+) -> dict[tuple[str, int], Counter[str]]:
     """Clear the free text naming any of ``people``, in every group (a check-in in another group names them too),
     and why a newcomer's own matches ended, named or not. Returns per person the notes cleared, per source."""
     to_clear: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
@@ -363,19 +484,27 @@ def _clear_notes(session: Session, people: Sequence[tuple[str, Any]], everyone: 
         ids = [i for (s, i) in to_clear if s == source]
         for chunk in _chunks(ids):
             model = spec.model
-            session.execute(update(model).where(model.id.in_(chunk)).values({spec.text: "", "version": model.version + 1})
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(model)
+                .where(model.id.in_(chunk))
+                .values({spec.text: "", "version": model.version + 1})
+                .execution_options(synchronize_session=False)
+            )
         for note_id in ids:
             for owner in to_clear[(source, note_id)]:
                 cleared[owner][source] += 1
     return cleared
 
 
-def _erase_fields(session: Session, people: Sequence[tuple[str, Any]]) -> dict[tuple[str, int], tuple[str, ...]]:
+def _erase_fields(
+    session: Session, people: Sequence[tuple[str, Any]]
+) -> dict[tuple[str, int], tuple[str, ...]]:
     """Overwrite the identifying fields of ``people``'s own records; returns per person the fields that held a value."""
     fields = {}
     for kind, record in people:
-        fields[(kind, record.id)] = tuple(f for f in IDENTIFYING_FIELDS[kind] if getattr(record, f) not in (None, ""))
+        fields[(kind, record.id)] = tuple(
+            f for f in IDENTIFYING_FIELDS[kind] if getattr(record, f) not in (None, "")
+        )
         for name, value in erased_values(kind).items():
             setattr(record, name, value)
         record.erased = True
@@ -384,16 +513,18 @@ def _erase_fields(session: Session, people: Sequence[tuple[str, Any]]) -> dict[t
     return fields
 
 
-def _scrub_audit_events(session: Session, people: Sequence[tuple[str, Any]], everyone: PersonMatcher
-                        ) -> Counter[tuple[str, int]]:
+def _scrub_audit_events(
+    session: Session, people: Sequence[tuple[str, Any]], everyone: PersonMatcher
+) -> Counter[tuple[str, int]]:
     """Earlier audit events: values naming ``people``, and every identifying value on their own records, erased.
     Returns per person the number of events rewritten."""
     own_fields = {(kind, r.id): IDENTIFYING_FIELDS[kind] for kind, r in people}
     scrubbed_events: Counter[tuple[str, int]] = Counter()
     rewrites = []
     for event_id, table, record_id, text in session.exec(
-        select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes)
-        .where(AuditEvent.changes.not_in(("", "{}")))
+        select(AuditEvent.id, AuditEvent.table_name, AuditEvent.record_id, AuditEvent.changes).where(
+            AuditEvent.changes.not_in(("", "{}"))
+        )
     ):
         changes = _changes(text)
         own = (table, record_id) if (table, record_id) in own_fields else None
@@ -405,13 +536,17 @@ def _scrub_audit_events(session: Session, people: Sequence[tuple[str, Any]], eve
             if name in scrubbed:
                 scrubbed[name] = _erase_values(scrubbed[name])
         if scrubbed != changes:
-            rewrites.append({"event_id": event_id, "scrubbed": json.dumps(scrubbed, ensure_ascii=False, default=str)})
+            rewrites.append(
+                {"event_id": event_id, "scrubbed": json.dumps(scrubbed, ensure_ascii=False, default=str)}
+            )
             for owner in owners | ({own} if own else set()):
                 scrubbed_events[owner] += 1
     if rewrites:
         table = AuditEvent.__table__  # Core: one statement run for every rewritten event
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("event_id")).values(changes=bindparam("scrubbed")), rewrites)
+            update(table).where(table.c.id == bindparam("event_id")).values(changes=bindparam("scrubbed")),
+            rewrites,
+        )
     return scrubbed_events
 
 
@@ -453,7 +588,12 @@ def erase_person(
 
 
 def anonymise_past_retention(
-    engine: Engine, scope: Scope, *, as_of: dt.date, confirm: bool, people: Sequence[tuple[str, int]] | None = None
+    engine: Engine,
+    scope: Scope,
+    *,
+    as_of: dt.date,
+    confirm: bool,
+    people: Sequence[tuple[str, int]] | None = None,
 ) -> list[Erasure]:
     """Erase everyone past the retention period on ``as_of`` (:func:`samenhier.queries.privacy.retention_due`)
     in one transaction, each with an ``erase`` audit event (reason ``retention``).
@@ -471,8 +611,11 @@ def anonymise_past_retention(
     with session_scope(engine) as session:
         # Decided inside the write transaction (BEGIN IMMEDIATE): nobody changes the list meanwhile.
         due = retention_due(session.connection(), scope, as_of=as_of)
-        keys = [(k, int(i)) for k, i in zip(due["kind"], due["person_id"], strict=True)
-                if wanted is None or (k, int(i)) in wanted]
+        keys = [
+            (k, int(i))
+            for k, i in zip(due["kind"], due["person_id"], strict=True)
+            if wanted is None or (k, int(i)) in wanted
+        ]
         records = _load_many(session, keys)
         erasures = _erase_in(session, scope, records, RETENTION) if records else []
     if erasures:
@@ -499,12 +642,20 @@ def scrub_erased_rows(session: Session, rows: dict[str, list[tuple[int, Any]]]) 
     Returns:
         How many rows were scrubbed.
     """
-    register = session.exec(select(ErasureRegister.kind, ErasureRegister.code_hash, ErasureRegister.phrase_hashes,
-                                   ErasureRegister.longest)).all()
+    register = session.exec(
+        select(
+            ErasureRegister.kind,
+            ErasureRegister.code_hash,
+            ErasureRegister.phrase_hashes,
+            ErasureRegister.longest,
+        )
+    ).all()
     if not register:
         return 0
-    matcher = PersonMatcher.from_hashes(((json.loads(hashes), code) for _kind, code, hashes, _n in register),
-                                        longest=max(n for *_rest, n in register))
+    matcher = PersonMatcher.from_hashes(
+        ((json.loads(hashes), code) for _kind, code, hashes, _n in register),
+        longest=max(n for *_rest, n in register),
+    )
     erased_codes = {(kind, code) for kind, code, _h, _n in register}
     scrubbed = 0
     for sheet, text_field in _IMPORT_TEXT_FIELDS.items():

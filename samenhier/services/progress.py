@@ -28,12 +28,16 @@ from samenhier.services.record_specs import GROUP, MEMBER
 
 def _group_access(scope: Scope):
     def check(session: Session, record: Any) -> None:
-        require_group_access(session, scope, record.id if isinstance(record, WelcomeGroup) else record.group_id)
+        require_group_access(
+            session, scope, record.id if isinstance(record, WelcomeGroup) else record.group_id
+        )
 
     return check
 
 
-def change_group_status(engine: Engine, scope: Scope, *, group_id: int, expected_version: int, status: str) -> Saved:
+def change_group_status(
+    engine: Engine, scope: Scope, *, group_id: int, expected_version: int, status: str
+) -> Saved:
     """Move a group to ``status``; only the changes of :data:`samenhier.rules.GROUP_TRANSITIONS` are
     allowed, and a status after training needs a training date. Audited as ``status_change``.
 
@@ -42,12 +46,26 @@ def change_group_status(engine: Engine, scope: Scope, *, group_id: int, expected
         ``expected_version``. ValidationFailed: ``status_transition``, ``status_final``,
         ``training_required``, ``choice``, ``archived``.
     """
-    return update_record(GROUP, engine, scope, group_id, expected_version, {"status": status}, None,
-                   authorize=_group_access(scope), action="status_change")
+    return update_record(
+        GROUP,
+        engine,
+        scope,
+        group_id,
+        expected_version,
+        {"status": status},
+        None,
+        authorize=_group_access(scope),
+        action="status_change",
+    )
 
 
 def record_training_completed(
-    engine: Engine, scope: Scope, *, group_id: int, expected_version: int, training_completed_date: dt.date | None,
+    engine: Engine,
+    scope: Scope,
+    *,
+    group_id: int,
+    expected_version: int,
+    training_completed_date: dt.date | None,
     advance_status: bool = True,
 ) -> Saved:
     """Record that the group finished its training on ``training_completed_date``; with
@@ -65,11 +83,22 @@ def record_training_completed(
         if advance_status and group.status == GroupStatus.TRAINING.value:
             group.status = GroupStatus.AWAITING_MATCH.value
 
-    return update_record(GROUP, engine, scope, group_id, expected_version, changes, None, authorize=_group_access(scope),
-                   extra=advance)
+    return update_record(
+        GROUP,
+        engine,
+        scope,
+        group_id,
+        expected_version,
+        changes,
+        None,
+        authorize=_group_access(scope),
+        extra=advance,
+    )
 
 
-def record_vog(engine: Engine, scope: Scope, *, member_id: int, expected_version: int, vog_date: dt.date | None) -> Saved:
+def record_vog(
+    engine: Engine, scope: Scope, *, member_id: int, expected_version: int, vog_date: dt.date | None
+) -> Saved:
     """Record the date a member's VOG (certificate of conduct) arrived.
 
     Raises:
@@ -78,11 +107,27 @@ def record_vog(engine: Engine, scope: Scope, *, member_id: int, expected_version
     """
     if vog_date is None:
         raise ValidationFailed([FieldError("vog_date", "required")])
-    return update_record(MEMBER, engine, scope, member_id, expected_version, {"vog_date": vog_date}, None,
-                   authorize=_group_access(scope))
+    return update_record(
+        MEMBER,
+        engine,
+        scope,
+        member_id,
+        expected_version,
+        {"vog_date": vog_date},
+        None,
+        authorize=_group_access(scope),
+    )
 
 
-def add_check_in(engine: Engine, scope: Scope, *, group_id: int, date: dt.date | None, assessment: str | None, text: str = "") -> int:
+def add_check_in(
+    engine: Engine,
+    scope: Scope,
+    *,
+    group_id: int,
+    date: dt.date | None,
+    assessment: str | None,
+    text: str = "",
+) -> int:
     """Add a dated check-in on a group: how it is doing (``goed``, ``enkele zorgen``, ``ernstige
     zorgen``) and a note, required when there are concerns. Returns the new check-in's id.
 
@@ -102,11 +147,22 @@ def add_check_in(engine: Engine, scope: Scope, *, group_id: int, date: dt.date |
             raise ValidationFailed(c.errors)
         if group.archived:
             raise ValidationFailed([FieldError("archived", "archived")])
-        check_in = ProgressNote(group_id=group.id, date=day, assessment=assessment, text=note, author=scope.username,
-                                created_at=now_utc())
+        check_in = ProgressNote(
+            group_id=group.id,
+            date=day,
+            assessment=assessment,
+            text=note,
+            author=scope.username,
+            created_at=now_utc(),
+        )
         session.add(check_in)
         session.flush()
-        event = audit.record(session, scope.username, "create", record=check_in,
-                             after={"group": group.code, "date": day, "assessment": assessment, "text": note})
+        event = audit.record(
+            session,
+            scope.username,
+            "create",
+            record=check_in,
+            after={"group": group.code, "date": day, "assessment": assessment, "text": note},
+        )
         event.record_code = group.code
         return check_in.id

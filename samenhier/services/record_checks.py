@@ -48,7 +48,9 @@ class Checker:
             self.error(field, broken.code, **broken.params)
             return value
 
-    def text(self, field: str, *, required: bool = False, max_len: int = MAX_NAME, multiline: bool | None = None) -> str:
+    def text(
+        self, field: str, *, required: bool = False, max_len: int = MAX_NAME, multiline: bool | None = None
+    ) -> str:
         """Cleaned text; ``multiline`` (default: for free text longer than a name) allows tabs and line breaks,
         otherwise names and codes refuse bidirectional overrides too."""
         value = clean_text(self.values.get(field))
@@ -56,7 +58,9 @@ class Checker:
         if required and not value:
             self.error(field, "required")
         else:
-            self.rule(field, fields.check_text, value, max_len=max_len, multiline=multiline, name=not multiline)
+            self.rule(
+                field, fields.check_text, value, max_len=max_len, multiline=multiline, name=not multiline
+            )
         return value
 
     def email(self, field: str) -> str | None:
@@ -125,9 +129,11 @@ class Checker:
         self.rule(field, fields.check_code, value)
         if self.failed(field):
             pass
-        elif session.exec(
-            select(model.id).where(func.lower(model.code) == value.lower(), model.id != (record_id or -1))
-        ).first() is not None:
+        elif (
+            session.exec(
+                select(model.id).where(func.lower(model.code) == value.lower(), model.id != (record_id or -1))
+            ).first()
+            is not None
+        ):
             self.error(field, "code_taken", code=value)
         return value
-

@@ -55,7 +55,9 @@ class Kind:
     create_fields: frozenset[str]
     update_fields: frozenset[str]
     values: Callable[[Session, Any], dict[str, Any]]
-    validate: Callable[[Session, dict[str, Any], dict[str, Any] | None, int | None], tuple[dict[str, Any], list[FieldError]]]
+    validate: Callable[
+        [Session, dict[str, Any], dict[str, Any] | None, int | None], tuple[dict[str, Any], list[FieldError]]
+    ]
     history: Callable[[Session, Any], dict[str, int]] = lambda session, record: {}
     label: Callable[[Any], str] = lambda record: str(getattr(record, "code", "") or "")
 
@@ -74,7 +76,11 @@ def readable(session: Session, values: Mapping[str, Any] | None) -> dict[str, An
         return None
     out = {k: v for k, v in values.items() if k != "version"}
     if "community_builder_id" in out:
-        builder = session.get(CommunityBuilder, out.pop("community_builder_id")) if out.get("community_builder_id") else None
+        builder = (
+            session.get(CommunityBuilder, out.pop("community_builder_id"))
+            if out.get("community_builder_id")
+            else None
+        )
         out["community_builder"] = builder.name if builder else None
     if "group_id" in out:
         group = session.get(WelcomeGroup, out.pop("group_id")) if out.get("group_id") else None
@@ -92,10 +98,13 @@ def coordinator_only(scope: Scope) -> Callable[[Session, Any], None]:
     """The access check of every record action: a coordinator, and for a municipality coordinator a record
     of their municipalities (called with the record as stored, and again with the record as it would be
     saved, so a record cannot be moved or created outside their reach either)."""
+
     def check(session: Session, record: Any) -> None:
         scope.require_coordinator()
         if record is not None and not scope.is_national and not record_in_reach(session, scope, record):
-            raise AccessDenied(f"{record.__tablename__} {record.id} is outside {scope.username}'s municipalities")
+            raise AccessDenied(
+                f"{record.__tablename__} {record.id} is outside {scope.username}'s municipalities"
+            )
 
     return check
 
@@ -106,10 +115,16 @@ def _check_fields(given: Mapping[str, Any], allowed: frozenset[str]) -> None:
         raise TypeError(f"unknown or read-only fields: {', '.join(sorted(unknown))}")
 
 
-def conflict_if_changed(record: Any, before: dict[str, Any], expected_version: int, original: Mapping[str, Any] | None) -> None:
+def conflict_if_changed(
+    record: Any, before: dict[str, Any], expected_version: int, original: Mapping[str, Any] | None
+) -> None:
     """VersionConflict (with the fields changed since ``original``, the form's values) unless ``record`` is at ``expected_version``."""
     if record.version != expected_version:
-        changed = {k: (v, before.get(k)) for k, v in (original or {}).items() if k in before and k != "version" and before.get(k) != v}
+        changed = {
+            k: (v, before.get(k))
+            for k, v in (original or {}).items()
+            if k in before and k != "version" and before.get(k) != v
+        }
         raise VersionConflict(before, changed)
 
 
@@ -121,8 +136,18 @@ def _group_size_warnings(session: Session, group_ids: set[int | None]) -> tuple[
         group = session.get(WelcomeGroup, group_id)
         n = count(session, Member, Member.group_id == group_id, Member.archived.is_(False))
         if group is not None and not settings.min_group_size <= n <= settings.max_group_size:
-            warnings.append(FieldError("group_id", "group_size", {"code": group.code, "n": n, "min": settings.min_group_size,
-                                                                  "max": settings.max_group_size}))
+            warnings.append(
+                FieldError(
+                    "group_id",
+                    "group_size",
+                    {
+                        "code": group.code,
+                        "n": n,
+                        "min": settings.min_group_size,
+                        "max": settings.max_group_size,
+                    },
+                )
+            )
     return tuple(warnings)
 
 
@@ -154,8 +179,12 @@ def create_record(kind: Kind, engine: Engine, scope: Scope, values: Mapping[str,
         authorize(session, record)
         session.add(record)
         unique_field = "code" if "code" in clean else ("username" if "username" in clean else "name")
-        _flush_unique(session, unique_field, "code_taken" if unique_field == "code" else f"{unique_field}_taken",
-                      str(clean.get(unique_field, "")))
+        _flush_unique(
+            session,
+            unique_field,
+            "code_taken" if unique_field == "code" else f"{unique_field}_taken",
+            str(clean.get(unique_field, "")),
+        )
         after = kind.values(session, record)
         record_audit(session, scope, kind, "create", record, after=readable(session, after))
         warnings = _group_size_warnings(session, {clean.get("group_id")}) if kind.model is Member else ()
@@ -172,8 +201,17 @@ def load_record(session: Session, kind: Kind, record_id: int, authorize) -> Any:
 
 
 def update_record(
-    kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int, changes: Mapping[str, Any],
-    original: Mapping[str, Any] | None, *, authorize, action: str | None = None, allowed: frozenset[str] | None = None,
+    kind: Kind,
+    engine: Engine,
+    scope: Scope,
+    record_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None,
+    *,
+    authorize,
+    action: str | None = None,
+    allowed: frozenset[str] | None = None,
     extra: Callable[[Any], None] | None = None,
 ) -> Saved:
     """Apply ``changes`` (form fields, ``allowed`` or the kind's ``update_fields``) to a record at ``expected_version``,
@@ -210,14 +248,24 @@ def update_record(
         after = kind.values(session, record)
         if action is None:
             action = "status_change" if set(changed) == {"status"} else "update"
-        record_audit(session, scope, kind, action, record, before=readable(session, before), after=readable(session, after))
+        record_audit(
+            session,
+            scope,
+            kind,
+            action,
+            record,
+            before=readable(session, before),
+            after=readable(session, after),
+        )
         warnings = ()
         if kind.model is Member and "group_id" in changed:
             warnings = _group_size_warnings(session, {before["group_id"], record.group_id})
         return Saved(record.id, kind.label(record), record.version, warnings)
 
 
-def set_archived(kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int, archived: bool) -> Saved:
+def set_archived(
+    kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int, archived: bool
+) -> Saved:
     """Archive (``archived`` True) or restore a record; coordinators of its municipality only. Nothing happens (and no
     version is bumped) when it already is so.
 
@@ -232,14 +280,22 @@ def set_archived(kind: Kind, engine: Engine, scope: Scope, record_id: int, expec
             return Saved(record.id, kind.label(record), record.version)
         record.archived = archived
         record.version += 1
-        record_audit(session, scope, kind, "archive" if archived else "restore", record,
-               changes={"archived": [not archived, archived]})
+        record_audit(
+            session,
+            scope,
+            kind,
+            "archive" if archived else "restore",
+            record,
+            changes={"archived": [not archived, archived]},
+        )
         session.flush()
         warnings = _group_size_warnings(session, {record.group_id}) if kind.model is Member else ()
         return Saved(record.id, kind.label(record), record.version, warnings)
 
 
-def delete_record(kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int) -> tuple[FieldError, ...]:
+def delete_record(
+    kind: Kind, engine: Engine, scope: Scope, record_id: int, expected_version: int
+) -> tuple[FieldError, ...]:
     """Delete a record without history; returns group-size warnings (members).
 
     Raises:
@@ -257,5 +313,3 @@ def delete_record(kind: Kind, engine: Engine, scope: Scope, record_id: int, expe
         session.delete(record)
         session.flush()
         return _group_size_warnings(session, {group_id}) if kind.model is Member else ()
-
-

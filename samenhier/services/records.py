@@ -97,8 +97,18 @@ MAX_TEXT = fields.MAX_TEXT
 CODE_PATTERN = fields.CODE_PATTERN
 is_dutch_phone_number = fields.is_dutch_phone_number
 __all__ = [
-    "ACCOUNT_SETTINGS_FIELDS", "BUILDER_FIELDS", "CODE_PATTERN", "GROUP_FIELDS", "MAX_NAME", "MAX_TEXT", "MEMBER_FIELDS",
-    "NEWCOMER_FIELDS", "USER_FIELDS", "HasHistory", "Saved", "is_dutch_phone_number",
+    "ACCOUNT_SETTINGS_FIELDS",
+    "BUILDER_FIELDS",
+    "CODE_PATTERN",
+    "GROUP_FIELDS",
+    "MAX_NAME",
+    "MAX_TEXT",
+    "MEMBER_FIELDS",
+    "NEWCOMER_FIELDS",
+    "USER_FIELDS",
+    "HasHistory",
+    "Saved",
+    "is_dutch_phone_number",
 ]
 
 
@@ -120,11 +130,9 @@ def record_history(engine: Engine, scope: Scope, *, table: str, record_id: int) 
         return kind.history(session, record)
 
 
-
 def form_values(session: Session, record: SQLModel) -> dict[str, Any]:
     """A record's values as its form and the update functions name them (see the module docstring)."""
     return VALUES[type(record)](session, record)
-
 
 
 # ------------------------------------------------------------------------------------- public actions
@@ -141,8 +149,15 @@ def create_group(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -> 
     return create_record(GROUP, engine, scope, values, authorize=coordinator_only(scope))
 
 
-def update_group(engine: Engine, scope: Scope, *, group_id: int, expected_version: int, changes: Mapping[str, Any],
-                 original: Mapping[str, Any] | None = None) -> Saved:
+def update_group(
+    engine: Engine,
+    scope: Scope,
+    *,
+    group_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None = None,
+) -> Saved:
     """Change a group's fields (those of :func:`create_group` except ``code``, which is stable).
 
     ``expected_version`` is the version the form was opened with, ``original`` its values then (to
@@ -152,7 +167,9 @@ def update_group(engine: Engine, scope: Scope, *, group_id: int, expected_versio
         AccessDenied: not a coordinator or no such group. VersionConflict: the group changed since
         ``expected_version``. ValidationFailed: see the module's rules (also for an archived group).
     """
-    return update_record(GROUP, engine, scope, group_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(
+        GROUP, engine, scope, group_id, expected_version, changes, original, authorize=coordinator_only(scope)
+    )
 
 
 def archive_group(engine: Engine, scope: Scope, *, group_id: int, expected_version: int) -> Saved:
@@ -186,11 +203,27 @@ def create_member(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) ->
     return create_record(MEMBER, engine, scope, values, authorize=coordinator_only(scope))
 
 
-def update_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int, changes: Mapping[str, Any],
-                  original: Mapping[str, Any] | None = None) -> Saved:
+def update_member(
+    engine: Engine,
+    scope: Scope,
+    *,
+    member_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None = None,
+) -> Saved:
     """Change a member's fields (as :func:`create_member`, not ``code``); moving to another group
     (``group_id``) warns about both groups' sizes. Raises as :func:`update_group`."""
-    return update_record(MEMBER, engine, scope, member_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(
+        MEMBER,
+        engine,
+        scope,
+        member_id,
+        expected_version,
+        changes,
+        original,
+        authorize=coordinator_only(scope),
+    )
 
 
 def archive_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int) -> Saved:
@@ -203,7 +236,9 @@ def restore_member(engine: Engine, scope: Scope, *, member_id: int, expected_ver
     return set_archived(MEMBER, engine, scope, member_id, expected_version, False)
 
 
-def delete_member(engine: Engine, scope: Scope, *, member_id: int, expected_version: int) -> tuple[FieldError, ...]:
+def delete_member(
+    engine: Engine, scope: Scope, *, member_id: int, expected_version: int
+) -> tuple[FieldError, ...]:
     """Delete a member without survey responses; returns group-size warnings.
 
     Raises:
@@ -223,10 +258,26 @@ def create_newcomer(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) 
     return create_record(NEWCOMER, engine, scope, values, authorize=coordinator_only(scope))
 
 
-def update_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_version: int, changes: Mapping[str, Any],
-                    original: Mapping[str, Any] | None = None) -> Saved:
+def update_newcomer(
+    engine: Engine,
+    scope: Scope,
+    *,
+    newcomer_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None = None,
+) -> Saved:
     """Change a newcomer's fields (as :func:`create_newcomer`, not ``code``). Raises as :func:`update_group`."""
-    return update_record(NEWCOMER, engine, scope, newcomer_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(
+        NEWCOMER,
+        engine,
+        scope,
+        newcomer_id,
+        expected_version,
+        changes,
+        original,
+        authorize=coordinator_only(scope),
+    )
 
 
 def archive_newcomer(engine: Engine, scope: Scope, *, newcomer_id: int, expected_version: int) -> Saved:
@@ -257,10 +308,26 @@ def create_builder(engine: Engine, scope: Scope, *, values: Mapping[str, Any]) -
     return create_record(BUILDER, engine, scope, values, authorize=coordinator_only(scope))
 
 
-def update_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_version: int, changes: Mapping[str, Any],
-                   original: Mapping[str, Any] | None = None) -> Saved:
+def update_builder(
+    engine: Engine,
+    scope: Scope,
+    *,
+    builder_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None = None,
+) -> Saved:
     """Change a community builder's fields. Raises as :func:`update_group`."""
-    return update_record(BUILDER, engine, scope, builder_id, expected_version, changes, original, authorize=coordinator_only(scope))
+    return update_record(
+        BUILDER,
+        engine,
+        scope,
+        builder_id,
+        expected_version,
+        changes,
+        original,
+        authorize=coordinator_only(scope),
+    )
 
 
 def archive_builder(engine: Engine, scope: Scope, *, builder_id: int, expected_version: int) -> Saved:
@@ -295,8 +362,15 @@ def create_user_account(engine: Engine, scope: Scope, *, values: Mapping[str, An
     return create_record(user_kind(scope), engine, scope, values, authorize=coordinator_only(scope))
 
 
-def update_user_account(engine: Engine, scope: Scope, *, user_id: int, expected_version: int, changes: Mapping[str, Any],
-                        original: Mapping[str, Any] | None = None) -> Saved:
+def update_user_account(
+    engine: Engine,
+    scope: Scope,
+    *,
+    user_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None = None,
+) -> Saved:
     """Change an account's ``role``, ``community_builder_id``, ``active``, ``email``, ``weekly_digest`` or
     ``language`` (see :func:`update_account_settings`). A coordinator cannot
     demote or deactivate their own account, nor the last active coordinator. Raises as :func:`update_group`."""
@@ -304,12 +378,28 @@ def update_user_account(engine: Engine, scope: Scope, *, user_id: int, expected_
     action = None
     if set(changes) == {"active"}:
         action = "activate" if changes["active"] else "deactivate"
-    return update_record(kind, engine, scope, user_id, expected_version, changes, original,
-                   authorize=coordinator_only(scope), action=action)
+    return update_record(
+        kind,
+        engine,
+        scope,
+        user_id,
+        expected_version,
+        changes,
+        original,
+        authorize=coordinator_only(scope),
+        action=action,
+    )
 
 
-def update_account_settings(engine: Engine, scope: Scope, *, user_id: int, expected_version: int,
-                            changes: Mapping[str, Any], original: Mapping[str, Any] | None = None) -> Saved:
+def update_account_settings(
+    engine: Engine,
+    scope: Scope,
+    *,
+    user_id: int,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any] | None = None,
+) -> Saved:
     """Change an account's e-mail settings: ``email`` (where the weekly digest goes; empty: none — a
     community builder's account then uses the builder's address), ``weekly_digest`` (True/False) and
     ``language`` (``nl``/``en``: of the digest). Any user on their own account; a coordinator on any.
@@ -319,15 +409,27 @@ def update_account_settings(engine: Engine, scope: Scope, *, user_id: int, expec
         ValidationFailed: ``email`` (not an e-mail address), ``choice`` (language, weekly_digest).
         VersionConflict: the account changed since ``expected_version``.
     """
+
     def own_or_coordinator(_session: Session, record: UserAccount) -> None:
         if not scope.is_coordinator and fold_vocabulary(record.username) != fold_vocabulary(scope.username):
             raise AccessDenied(f"account {record.id} is not {scope.username}'s")
 
-    return update_record(user_kind(scope), engine, scope, user_id, expected_version, changes, original,
-                   authorize=own_or_coordinator, allowed=frozenset(ACCOUNT_SETTINGS_FIELDS))
+    return update_record(
+        user_kind(scope),
+        engine,
+        scope,
+        user_id,
+        expected_version,
+        changes,
+        original,
+        authorize=own_or_coordinator,
+        allowed=frozenset(ACCOUNT_SETTINGS_FIELDS),
+    )
 
 
-def reset_password(engine: Engine, scope: Scope, *, user_id: int, expected_version: int, new_password: str) -> Saved:
+def reset_password(
+    engine: Engine, scope: Scope, *, user_id: int, expected_version: int, new_password: str
+) -> Saved:
     """Set a new password for an account and lift a lock-out. The audit event keeps no password data.
 
     Raises:
@@ -349,4 +451,3 @@ def reset_password(engine: Engine, scope: Scope, *, user_id: int, expected_versi
         user.version += 1
         record_audit(session, scope, kind, "password_reset", user, changes={})
         return Saved(user.id, user.username, user.version)
-

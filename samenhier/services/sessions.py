@@ -66,15 +66,30 @@ def rights_fingerprint(user: UserAccount) -> str:
     """A digest of what an account is allowed and how it logs in: id, name, role, linked community builder,
     municipalities and password hash. Any change of these ends the account's open sessions. ``user`` must be
     attached to an open session (its municipalities are loaded)."""
-    material = "|".join(map(str, (user.id, user.username, user.role, user.community_builder_id,
-                                  ",".join(_municipalities(user)), user.password_hash)))
+    material = "|".join(
+        map(
+            str,
+            (
+                user.id,
+                user.username,
+                user.role,
+                user.community_builder_id,
+                ",".join(_municipalities(user)),
+                user.password_hash,
+            ),
+        )
+    )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def scope_of(user: UserAccount) -> Scope:
     """The data layer's view of an account as stored now (role, builder, municipalities); ``user`` attached."""
-    return Scope(username=user.username, role=UserRole(user.role), community_builder_id=user.community_builder_id,
-                 municipalities=_municipalities(user))
+    return Scope(
+        username=user.username,
+        role=UserRole(user.role),
+        community_builder_id=user.community_builder_id,
+        municipalities=_municipalities(user),
+    )
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -87,10 +102,16 @@ def create(session: Session, user: UserAccount, *, now: dt.datetime | None = Non
     now = now or now_utc()
     settings = get_settings()
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(
-        token_hash=token_hash(token), user_id=user.id, rights=rights_fingerprint(user), created_at=now,
-        last_seen_at=now, expires_at=now + dt.timedelta(hours=settings.session_max_hours),
-    ))
+    session.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            rights=rights_fingerprint(user),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + dt.timedelta(hours=settings.session_max_hours),
+        )
+    )
     # Forget sessions that ended more than a day ago (keeps the table small; nothing refers to them).
     session.exec(delete(UserSession).where(UserSession.expires_at < now - dt.timedelta(days=1)))
     return token
@@ -133,7 +154,9 @@ def resume(engine: Engine, token: str | None, *, touch: bool = True) -> Resumed:
         return Resumed(None, "missing")
     if row.revoked_at is not None:
         return Resumed(None, row.revoked_reason or "logout")
-    idle_left = (_aware(row.last_seen_at) + dt.timedelta(minutes=settings.session_timeout_minutes) - now).total_seconds()
+    idle_left = (
+        _aware(row.last_seen_at) + dt.timedelta(minutes=settings.session_timeout_minutes) - now
+    ).total_seconds()
     absolute_left = (_aware(row.expires_at) - now).total_seconds()
     reason = ""
     if not active:
@@ -160,8 +183,11 @@ def resume(engine: Engine, token: str | None, *, touch: bool = True) -> Resumed:
 def _revoke_rows(engine: Engine, where, reason: str) -> int:
     try:
         with session_scope(engine) as session:
-            result = session.exec(update(UserSession).where(where, UserSession.revoked_at.is_(None))
-                                  .values(revoked_at=now_utc(), revoked_reason=reason))
+            result = session.exec(
+                update(UserSession)
+                .where(where, UserSession.revoked_at.is_(None))
+                .values(revoked_at=now_utc(), revoked_reason=reason)
+            )
             return result.rowcount or 0
     except OperationalError:  # busy: the session is refused anyway by resume's checks
         return 0
@@ -176,8 +202,11 @@ def revoke(engine: Engine, token: str | None, reason: str = "logout") -> None:
 def revoke_user(session: Session, user_id: int, reason: str) -> None:
     """End every open session of an account, inside the caller's write transaction (deactivation, password
     reset, a change of role or scope)."""
-    session.exec(update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-                 .values(revoked_at=now_utc(), revoked_reason=reason))
+    session.exec(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc(), revoked_reason=reason)
+    )
 
 
 def snapshot(engine: Engine) -> list[dict]:

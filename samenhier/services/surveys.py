@@ -45,8 +45,9 @@ MAX_NEW_CONTACTS = fields.MAX_NEW_CONTACTS
 WAVE_ORDER = list(Wave)
 
 
-def _respondent_errors(session: Session, role: str, person_id: int, group_id: int, wave: str,
-                       date: dt.date | None) -> list[FieldError]:
+def _respondent_errors(
+    session: Session, role: str, person_id: int, group_id: int, wave: str, date: dt.date | None
+) -> list[FieldError]:
     """Who answered, in which wave, when (see :func:`save_survey_response`): a member or newcomer of the group
     at the survey's date, a known wave, a date given and not after today."""
     errors: list[FieldError] = []
@@ -66,8 +67,13 @@ def _respondent_errors(session: Session, role: str, person_id: int, group_id: in
     return errors
 
 
-def _answer_errors(wave: str, answers: Mapping[str, str | None], feel_at_home: int | None,
-                   self_reported_change: str | None, new_contacts: int | None) -> list[FieldError]:
+def _answer_errors(
+    wave: str,
+    answers: Mapping[str, str | None],
+    feel_at_home: int | None,
+    self_reported_change: str | None,
+    new_contacts: int | None,
+) -> list[FieldError]:
     """The errors of the answers themselves (see :func:`save_survey_response`): allowed values, the eindmeting-only
     questions, at least one question answered.
 
@@ -82,7 +88,9 @@ def _answer_errors(wave: str, answers: Mapping[str, str | None], feel_at_home: i
         if answers.get(item) is not None and answers[item] not in {a.value for a in Answer}:
             errors.append(FieldError(item, "survey_answer"))
     if feel_at_home is not None and (
-        isinstance(feel_at_home, bool) or not isinstance(feel_at_home, int) or not FEEL_AT_HOME_MIN <= feel_at_home <= FEEL_AT_HOME_MAX
+        isinstance(feel_at_home, bool)
+        or not isinstance(feel_at_home, int)
+        or not FEEL_AT_HOME_MIN <= feel_at_home <= FEEL_AT_HOME_MAX
     ):
         errors.append(FieldError("feel_at_home", "survey_feel_at_home"))
     at_end = wave == Wave.END.value
@@ -94,10 +102,18 @@ def _answer_errors(wave: str, answers: Mapping[str, str | None], feel_at_home: i
     if new_contacts is not None:
         if not at_end:
             errors.append(FieldError("new_contacts", "survey_end_only"))
-        elif isinstance(new_contacts, bool) or not isinstance(new_contacts, int) or not 0 <= new_contacts <= MAX_NEW_CONTACTS:
+        elif (
+            isinstance(new_contacts, bool)
+            or not isinstance(new_contacts, int)
+            or not 0 <= new_contacts <= MAX_NEW_CONTACTS
+        ):
             errors.append(FieldError("new_contacts", "survey_new_contacts", {"maximum": MAX_NEW_CONTACTS}))
-    if all(answers.get(i) is None for i in LONELINESS_ITEMS) and feel_at_home is None and self_reported_change is None \
-            and new_contacts is None:
+    if (
+        all(answers.get(i) is None for i in LONELINESS_ITEMS)
+        and feel_at_home is None
+        and self_reported_change is None
+        and new_contacts is None
+    ):
         errors.append(FieldError("answers", "survey_empty"))
     return errors
 
@@ -143,7 +159,9 @@ def save_survey_response(
     """
     answers = dict(answers)
     errors: list[FieldError] = []
-    with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
+    with Session(
+        write_engine(engine), expire_on_commit=False
+    ) as session:  # reads, then writes: BEGIN IMMEDIATE
         consistency.install(session)  # the store's rules, checked before the commit (as in db.session_scope)
         require_group_access(session, scope, group_id)
 
@@ -151,7 +169,9 @@ def save_survey_response(
 
         errors += _answer_errors(wave, answers, feel_at_home, self_reported_change, new_contacts)
 
-        person_column = SurveyResponse.newcomer_id if role == RespondentRole.NEWCOMER.value else SurveyResponse.member_id
+        person_column = (
+            SurveyResponse.newcomer_id if role == RespondentRole.NEWCOMER.value else SurveyResponse.member_id
+        )
         existing = None
         if not any(e.field in ("person", "wave") for e in errors):
             others = session.exec(select(SurveyResponse).where(person_column == person_id)).all()
@@ -161,7 +181,9 @@ def save_survey_response(
                 # may replace it; anyone else gets the same answer as for any group not theirs.
                 require_group_access(session, scope, existing.group_id)
             visible = set(session.execute(visible_groups(scope, include_archived=True)).scalars().all())
-            others = [r for r in others if r.group_id in visible]  # no dates of another group's answers in messages
+            others = [
+                r for r in others if r.group_id in visible
+            ]  # no dates of another group's answers in messages
             if date is not None:
                 errors += _wave_order_errors(wave, date, [r for r in others if r.wave != wave])
         if errors:
@@ -176,8 +198,13 @@ def save_survey_response(
             check_version(existing, expected_version)
 
         values = dict(
-            group_id=group_id, wave=wave, date=date, feel_at_home=feel_at_home, self_reported_change=self_reported_change,
-            new_contacts=new_contacts, **{item: answers.get(item) for item in LONELINESS_ITEMS},
+            group_id=group_id,
+            wave=wave,
+            date=date,
+            feel_at_home=feel_at_home,
+            self_reported_change=self_reported_change,
+            new_contacts=new_contacts,
+            **{item: answers.get(item) for item in LONELINESS_ITEMS},
         )
         if existing is None:
             response = SurveyResponse(
@@ -196,7 +223,9 @@ def save_survey_response(
             response.version += 1
             session.add(response)
             session.flush()
-            audit.record(session, scope.username, "update", record=response, before=before, after=snapshot(response))
+            audit.record(
+                session, scope.username, "update", record=response, before=before, after=snapshot(response)
+            )
         try:
             session.commit()
         except IntegrityError:
@@ -206,7 +235,9 @@ def save_survey_response(
         return int(response.id)
 
 
-def _belongs_to_group(session: Session, role: str, person_id: int, group_id: int, date: dt.date | None) -> bool:
+def _belongs_to_group(
+    session: Session, role: str, person_id: int, group_id: int, date: dt.date | None
+) -> bool:
     """Whether the respondent belonged to ``group_id`` at ``date``: a member (not erased) of that group; a
     newcomer (not erased) whose group at that date it was — the group of their latest match (not declined)
     proposed on or before ``date``, else of their first match (an answer given just before the proposal).
@@ -218,7 +249,8 @@ def _belongs_to_group(session: Session, role: str, person_id: int, group_id: int
     if newcomer is None or newcomer.erased:
         return False
     matches = session.exec(
-        select(Match.group_id, Match.proposed_date).where(Match.newcomer_id == person_id, Match.status != MatchStatus.DECLINED.value)
+        select(Match.group_id, Match.proposed_date)
+        .where(Match.newcomer_id == person_id, Match.status != MatchStatus.DECLINED.value)
         .order_by(Match.proposed_date, Match.id)
     ).all()
     if date is None:

@@ -104,15 +104,23 @@ def create_user(
     if not username:
         raise UserError("username", "required", "username is required")
     if not USERNAME_PATTERN.fullmatch(username):
-        raise UserError("username", "invalid", "a username has 1-40 of the characters a-z, 0-9, '.', '_', '-' and starts with a letter or digit")
+        raise UserError(
+            "username",
+            "invalid",
+            "a username has 1-40 of the characters a-z, 0-9, '.', '_', '-' and starts with a letter or digit",
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("password", "too_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(
+            "password", "too_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+        )
     if password_is_weak(password, username):
         raise UserError("password", "weak", "this password is too common or too easy to guess")
     try:
         role = UserRole(role)
     except ValueError:
-        raise UserError("role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}") from None
+        raise UserError(
+            "role", "unknown", f"role must be one of {', '.join(r.value for r in UserRole)}"
+        ) from None
     _require_language(language)
     if email is not None and email.strip():
         try:
@@ -121,38 +129,71 @@ def create_user(
             raise UserError("email", "invalid", f"{email!r} is not an e-mail address") from None
     else:
         email = None
-    with Session(write_engine(engine), expire_on_commit=False) as session:  # reads, then writes: BEGIN IMMEDIATE
-        if session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first():
+    with Session(
+        write_engine(engine), expire_on_commit=False
+    ) as session:  # reads, then writes: BEGIN IMMEDIATE
+        if session.exec(
+            select(UserAccount).where(func.lower(UserAccount.username) == username.lower())
+        ).first():
             raise UserError("username", "taken", f"username {username!r} is already taken")
         if confusable_with(username, session.exec(select(UserAccount.username)).all()):
-            raise UserError("username", "confusable", f"username {username!r} looks too much like an existing one")
+            raise UserError(
+                "username", "confusable", f"username {username!r} looks too much like an existing one"
+            )
         municipality_rows = _municipalities(session, municipalities) if municipalities else []
         if municipality_rows and role != UserRole.COORDINATOR:
-            raise UserError("municipalities", "coordinator_only", "only a coordinator account has municipalities")
+            raise UserError(
+                "municipalities", "coordinator_only", "only a coordinator account has municipalities"
+            )
         builder_id = None
         if role == UserRole.COMMUNITY_BUILDER:
             if not community_builder:
-                raise UserError("community_builder", "required", "a community builder account needs --community-builder NAME")
+                raise UserError(
+                    "community_builder",
+                    "required",
+                    "a community builder account needs --community-builder NAME",
+                )
             wanted = fold_vocabulary(community_builder)
-            builder = next((b for b in session.exec(select(CommunityBuilder)) if fold_vocabulary(b.name) == wanted), None)
+            builder = next(
+                (b for b in session.exec(select(CommunityBuilder)) if fold_vocabulary(b.name) == wanted), None
+            )
             if builder is None:
-                raise UserError("community_builder", "unknown", f"no community builder named {community_builder!r}")
+                raise UserError(
+                    "community_builder", "unknown", f"no community builder named {community_builder!r}"
+                )
             builder_id = builder.id
             email = email or builder.email
         if actor_scope is not None:
             _check_within(session, actor_scope, role, [m.name for m in municipality_rows], builder_id)
         user = UserAccount(
-            username=username, password_hash=HASHER.hash(password), role=role.value,
-            community_builder_id=builder_id, created_at=now_utc(), email=email, language=language,
+            username=username,
+            password_hash=HASHER.hash(password),
+            role=role.value,
+            community_builder_id=builder_id,
+            created_at=now_utc(),
+            email=email,
+            language=language,
         )
         user.municipalities = municipality_rows
         session.add(user)
         session.flush()
         names = sorted(m.name for m in municipality_rows)
-        audit.record(session, actor, "create", record=user, after={"username": username, "role": role.value, "community_builder_id": builder_id,
-                                                                  **({"municipalities": ", ".join(names)} if names else {})})
+        audit.record(
+            session,
+            actor,
+            "create",
+            record=user,
+            after={
+                "username": username,
+                "role": role.value,
+                "community_builder_id": builder_id,
+                **({"municipalities": ", ".join(names)} if names else {}),
+            },
+        )
         session.commit()
-        return Scope(username=username, role=role, community_builder_id=builder_id, municipalities=tuple(names))
+        return Scope(
+            username=username, role=role, community_builder_id=builder_id, municipalities=tuple(names)
+        )
 
 
 def _municipalities(session: Session, names: Sequence[str]) -> list[Municipality]:
@@ -162,7 +203,11 @@ def _municipalities(session: Session, names: Sequence[str]) -> list[Municipality
     found = []
     for name in names:
         canonical = canonical_municipality(name)
-        row = session.exec(select(Municipality).where(Municipality.name == canonical)).first() if canonical else None
+        row = (
+            session.exec(select(Municipality).where(Municipality.name == canonical)).first()
+            if canonical
+            else None
+        )
         if row is None:
             raise UserError("municipalities", "unknown", f"unknown municipality {name!r}")
         if row not in found:
@@ -170,25 +215,44 @@ def _municipalities(session: Session, names: Sequence[str]) -> list[Municipality
     return found
 
 
-def _check_within(session: Session, actor: Scope, role: UserRole, municipalities: Sequence[str], builder_id: int | None) -> None:
+def _check_within(
+    session: Session, actor: Scope, role: UserRole, municipalities: Sequence[str], builder_id: int | None
+) -> None:
     """A municipality coordinator may make accounts only inside their own reach (issue: partner organisations)."""
     actor.require_coordinator()
     if actor.is_national:
         return
-    if role == UserRole.COORDINATOR and (not municipalities or not set(municipalities) <= set(actor.municipalities)):
-        raise UserError("municipalities", "beyond_scope", "a municipality coordinator can only create accounts for their own municipalities")
+    if role == UserRole.COORDINATOR and (
+        not municipalities or not set(municipalities) <= set(actor.municipalities)
+    ):
+        raise UserError(
+            "municipalities",
+            "beyond_scope",
+            "a municipality coordinator can only create accounts for their own municipalities",
+        )
     if role == UserRole.COMMUNITY_BUILDER:
-        builder_town = session.exec(select(Municipality.name).join(CommunityBuilder, CommunityBuilder.municipality_id == Municipality.id)
-                                    .where(CommunityBuilder.id == builder_id)).first()
+        builder_town = session.exec(
+            select(Municipality.name)
+            .join(CommunityBuilder, CommunityBuilder.municipality_id == Municipality.id)
+            .where(CommunityBuilder.id == builder_id)
+        ).first()
         if not actor.covers(builder_town):
-            raise UserError("community_builder", "beyond_scope", "this community builder works outside your municipalities")
+            raise UserError(
+                "community_builder",
+                "beyond_scope",
+                "this community builder works outside your municipalities",
+            )
 
 
 def account_scope(session: Session, user: UserAccount) -> Scope:
     """The :class:`Scope` of an account as the store has it now (role, builder, municipalities)."""
     names = tuple(sorted(m.name for m in user.municipalities))
-    return Scope(username=user.username, role=UserRole(user.role), community_builder_id=user.community_builder_id,
-                 municipalities=names if user.role == UserRole.COORDINATOR else ())
+    return Scope(
+        username=user.username,
+        role=UserRole(user.role),
+        community_builder_id=user.community_builder_id,
+        municipalities=names if user.role == UserRole.COORDINATOR else (),
+    )
 
 
 # -- names and passwords --------------------------------------------------------------------------------
@@ -198,10 +262,25 @@ USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 No other scripts, so no Cyrillic "а" for a Latin "a"; ASCII look-alikes are caught by :func:`confusable_with`."""
 
 _SKELETON_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
-_SKELETON_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "j": "l", "5": "s", "8": "b", ".": None, "_": None, "-": None})
+_SKELETON_CHARS = str.maketrans(
+    {"0": "o", "1": "l", "i": "l", "j": "l", "5": "s", "8": "b", ".": None, "_": None, "-": None}
+)
 
-WEAK_WORDS = ("wachtwoord", "welkom", "geheim", "samenhier", "samen", "hier", "coordinator", "coördinator",
-              "community", "builder", "statushouder", "nieuwkomer", "welkomgroep")
+WEAK_WORDS = (
+    "wachtwoord",
+    "welkom",
+    "geheim",
+    "samenhier",
+    "samen",
+    "hier",
+    "coordinator",
+    "coördinator",
+    "community",
+    "builder",
+    "statushouder",
+    "nieuwkomer",
+    "welkomgroep",
+)
 """Words zxcvbn's (English) dictionaries lack but a Dutch guesser tries first: passed as its user inputs."""
 
 
@@ -234,7 +313,9 @@ def password_is_weak(password: str, username: str = "") -> bool:
     name and Dutch words of this programme as extra dictionary words."""
     from zxcvbn import zxcvbn
 
-    result = zxcvbn(password[:100], user_inputs=[username, *WEAK_WORDS])  # zxcvbn slows down on very long input
+    result = zxcvbn(
+        password[:100], user_inputs=[username, *WEAK_WORDS]
+    )  # zxcvbn slows down on very long input
     return result["score"] < 3
 
 
@@ -245,6 +326,8 @@ LOCAL_CLIENT = "local"
 
 _ARGON2_SLOTS = threading.BoundedSemaphore(2)  # a flood of logins cannot take every core for password hashing
 _client_locks: dict[str, threading.Lock] = {}
+
+
 def _require_language(language: str) -> None:
     if language not in LANGUAGES:
         raise UserError("language", "unknown", f"language must be one of {', '.join(LANGUAGES)}")
@@ -253,7 +336,9 @@ def _require_language(language: str) -> None:
 def account_language(engine: Engine, username: str) -> str:
     """The language (``nl``/``en``) of the account ``username``; the default language for an unknown account."""
     with Session(engine) as session:
-        found = session.exec(select(UserAccount.language).where(func.lower(UserAccount.username) == username.lower())).first()
+        found = session.exec(
+            select(UserAccount.language).where(func.lower(UserAccount.username) == username.lower())
+        ).first()
     return found if found in LANGUAGES else DEFAULT_LANGUAGE
 
 
@@ -268,13 +353,22 @@ def set_language(engine: Engine, username: str, language: str) -> bool:
     """
     _require_language(language)
     with Session(write_engine(engine)) as session:
-        user = session.exec(select(UserAccount).where(func.lower(UserAccount.username) == username.lower())).first()
+        user = session.exec(
+            select(UserAccount).where(func.lower(UserAccount.username) == username.lower())
+        ).first()
         if user is None or user.language == language:
             return False
         before = user.language
         user.language = language
         user.version += 1
-        audit.record(session, user.username, "update", record=user, before={"language": before}, after={"language": language})
+        audit.record(
+            session,
+            user.username,
+            "update",
+            record=user,
+            before={"language": before},
+            after={"language": language},
+        )
         session.commit()
         return True
 
@@ -307,15 +401,16 @@ def _throttle_keys(username: str, client: str) -> dict[str, int]:
     """The throttle keys of a login and the failures each allows before it slows down: the name from this
     client (``login_max_failures``) and this client for any name (four times that)."""
     settings = get_settings()
-    return {_throttle_key("account-client", f"{username}\0{client}"): settings.login_max_failures,
-            _throttle_key("client", client): 4 * settings.login_max_failures}
+    return {
+        _throttle_key("account-client", f"{username}\0{client}"): settings.login_max_failures,
+        _throttle_key("client", client): 4 * settings.login_max_failures,
+    }
 
 
 def _blocked_for(session: Session, keys: dict[str, int], now: dt.datetime) -> float:
     rows = session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys)))).all()
     waits = [(_aware(r.blocked_until) - now).total_seconds() for r in rows if r.blocked_until is not None]
     return max([w for w in waits if w > 0], default=0.0)
-
 
 
 @contextmanager
@@ -329,7 +424,9 @@ def _login_transaction(engine: Engine) -> Iterator[Session]:
         if dialect == "sqlite":
             connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
         elif dialect == "postgresql":
-            connection.exec_driver_sql("SELECT set_config('lock_timeout', %(ms)s, false)", {"ms": f"{wait_ms}ms"})
+            connection.exec_driver_sql(
+                "SELECT set_config('lock_timeout', %(ms)s, false)", {"ms": f"{wait_ms}ms"}
+            )
         connection.commit()
         connection.execution_options(**{WRITE_BEGIN_OPTION: "IMMEDIATE"})
         try:
@@ -357,7 +454,9 @@ def _audit_failure_at(count: int, free: int) -> bool:
     return ratio == int(ratio) and int(ratio) & (int(ratio) - 1) == 0
 
 
-def _record_failure(session: Session, keys: dict[str, int], actor: str, user: UserAccount | None, now: dt.datetime) -> None:
+def _record_failure(
+    session: Session, keys: dict[str, int], actor: str, user: UserAccount | None, now: dt.datetime
+) -> None:
     settings = get_settings()
     window = dt.timedelta(minutes=settings.login_lock_minutes)
     for number, (key, free) in enumerate(keys.items()):
@@ -374,9 +473,18 @@ def _record_failure(session: Session, keys: dict[str, int], actor: str, user: Us
             row.blocked_until = now + dt.timedelta(seconds=seconds)
         if number == 0 and _audit_failure_at(row.failures, free):  # the name-from-this-client counter
             row.audited = row.failures
-            audit.record(session, actor, "login_failed", table_name="user_account", record=user,
-                         changes={"attempts": row.failures, "since": _aware(row.first_failure_at).isoformat(timespec="seconds"),
-                                  "slowed_down": row.blocked_until is not None})
+            audit.record(
+                session,
+                actor,
+                "login_failed",
+                table_name="user_account",
+                record=user,
+                changes={
+                    "attempts": row.failures,
+                    "since": _aware(row.first_failure_at).isoformat(timespec="seconds"),
+                    "slowed_down": row.blocked_until is not None,
+                },
+            )
 
 
 def log_in(engine: Engine, username: str, password: str, *, client: str = LOCAL_CLIENT) -> LoggedIn:
@@ -405,7 +513,9 @@ def log_in(engine: Engine, username: str, password: str, *, client: str = LOCAL_
         try:
             with Session(engine) as session:  # a read: no lock, runs beside an import
                 wait = _blocked_for(session, keys, now)
-                user = session.exec(select(UserAccount).where(func.lower(UserAccount.username) == name)).first()
+                user = session.exec(
+                    select(UserAccount).where(func.lower(UserAccount.username) == name)
+                ).first()
         except OperationalError as exc:
             raise LoginBusy("the store is busy") from exc
         if wait > 0:
@@ -415,16 +525,22 @@ def log_in(engine: Engine, username: str, password: str, *, client: str = LOCAL_
                 verified = HASHER.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
             except (VerificationError, InvalidHashError):
                 verified = False
-            new_hash = HASHER.hash(password) if verified and HASHER.check_needs_rehash(user.password_hash) else None
+            new_hash = (
+                HASHER.hash(password) if verified and HASHER.check_needs_rehash(user.password_hash) else None
+            )
         ok = user is not None and verified and user.active
         try:
             with _login_transaction(engine) as session:
                 fresh = session.get(UserAccount, user.id) if ok else None
-                if fresh is None or fresh.password_hash != user.password_hash or not fresh.active:  # changed meanwhile
+                if (
+                    fresh is None or fresh.password_hash != user.password_hash or not fresh.active
+                ):  # changed meanwhile
                     ok = False
                     _record_failure(session, keys, actor, user, now)
                 else:
-                    stale = session.exec(select(LoginThrottle).where(LoginThrottle.key == next(iter(keys)))).first()
+                    stale = session.exec(
+                        select(LoginThrottle).where(LoginThrottle.key == next(iter(keys)))
+                    ).first()
                     if stale is not None:
                         session.delete(stale)
                     if new_hash:

@@ -24,7 +24,9 @@ CHROMIUM = os.environ.get("SAMENHIER_CHROMIUM") or shutil.which("chromium") or "
 PASSWORD = "browser-wachtwoord"
 RESULTS = PROJECT_ROOT / "test-results"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +34,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 
@@ -53,21 +61,45 @@ class AppServer:
 
     def __init__(self, folder: Path, *, today: str = "2026-11-15", db_url: str | None = None):
         self.db_url = db_url or f"sqlite:///{folder / 'e2e.db'}"
-        self.env = {**os.environ, "SAMENHIER_DATABASE_URL": self.db_url, "SAMENHIER_TODAY": today,
-                    "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0"}
+        self.env = {
+            **os.environ,
+            "SAMENHIER_DATABASE_URL": self.db_url,
+            "SAMENHIER_TODAY": today,
+            "SAMENHIER_LOGIN_FAILURE_DELAY_SECONDS": "0",
+        }
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str, input: str | None = None) -> None:
-        subprocess.run([sys.executable, "-m", "samenhier", *args], cwd=PROJECT_ROOT, env=self.env, check=True,
-                       input=input, text=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "samenhier", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            check=True,
+            input=input,
+            text=True,
+            capture_output=True,
+        )
 
     def start(self) -> AppServer:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless=true", f"--server.port={self.port}",
-             "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-            cwd=PROJECT_ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "serve.py",
+                "--server.headless=true",
+                f"--server.port={self.port}",
+                "--server.address=127.0.0.1",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -93,7 +125,15 @@ def _workbook_app(folder: Path, workbook_path: Path, db_url: str | None = None):
     server = AppServer(folder, db_url=db_url)
     server.cli("import", str(workbook_path))
     server.cli("create-user", "coordinator", "--role", "coordinator", input=PASSWORD + "\n")
-    server.cli("create-user", "leyla", "--role", "community_builder", "--community-builder", "Leyla Aydın", input=PASSWORD + "\n")
+    server.cli(
+        "create-user",
+        "leyla",
+        "--role",
+        "community_builder",
+        "--community-builder",
+        "Leyla Aydın",
+        input=PASSWORD + "\n",
+    )
     return server.start()
 
 
@@ -109,7 +149,9 @@ def workbook_app(tmp_path_factory, workbook_path):
 def postgres_workbook_app(tmp_path_factory, workbook_path, postgres_server):
     """Like ``workbook_app``, on an empty PostgreSQL database (the import migrates it) of the test server."""
     name = f"e2e_{tmp_path_factory.mktemp('pg').name}".lower().replace("-", "_")
-    server = _workbook_app(tmp_path_factory.mktemp("e2e"), workbook_path, postgres_server.create_database(name))
+    server = _workbook_app(
+        tmp_path_factory.mktemp("e2e"), workbook_path, postgres_server.create_database(name)
+    )
     yield server
     server.stop()
     postgres_server.drop_database(name)

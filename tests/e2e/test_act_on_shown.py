@@ -37,9 +37,13 @@ def rows(store, table: str) -> dict[int, tuple]:
 
 def match_id(store, group_code: str, newcomer_code: str) -> int:
     with store.connect() as connection:
-        return connection.execute(text(
-            "SELECT m.id FROM match m JOIN welcome_group g ON g.id = m.group_id JOIN newcomer n ON n.id = m.newcomer_id "
-            "WHERE g.code = :g AND n.code = :n AND m.status IN ('voorgesteld', 'actief')"), {"g": group_code, "n": newcomer_code}).scalar_one()
+        return connection.execute(
+            text(
+                "SELECT m.id FROM match m JOIN welcome_group g ON g.id = m.group_id JOIN newcomer n ON n.id = m.newcomer_id "
+                "WHERE g.code = :g AND n.code = :n AND m.status IN ('voorgesteld', 'actief')"
+            ),
+            {"g": group_code, "n": newcomer_code},
+        ).scalar_one()
 
 
 def id_of(store, table: str, code: str) -> int:
@@ -79,12 +83,16 @@ def test_end_after_switching_municipality_acts_on_no_hidden_match(page: Page, wo
     before = rows(store, "match")
     panel = matches_panel(page, workbook_app, "Den Haag")
     pick_match(page, panel, "0518-019 ↔ N0062")
-    expect(panel.get_by_role("button", name=re.compile(r"Koppeling 0518-019 ↔ N0062 .* beëindigen"))).to_be_visible()
+    expect(
+        panel.get_by_role("button", name=re.compile(r"Koppeling 0518-019 ↔ N0062 .* beëindigen"))
+    ).to_be_visible()
 
     choose(page, main(page), "Gemeente", "Almere")  # the reported step
     panel = open_tab(page, "Koppelingen")
     expect(panel.get_by_role("combobox", name="Koppeling")).to_have_value("")  # the Den Haag choice is gone
-    expect(panel.get_by_role("button", name=re.compile("beëindigen"))).to_have_count(0)  # and so is its action
+    expect(panel.get_by_role("button", name=re.compile("beëindigen"))).to_have_count(
+        0
+    )  # and so is its action
     assert rows(store, "match") == before
 
     pick_match(page, panel, "0034-010 ↔ N0060")  # a match the table shows: that one, and only that one, ends
@@ -98,10 +106,20 @@ def test_end_after_switching_municipality_acts_on_no_hidden_match(page: Page, wo
 
 def test_decline_and_accept_act_on_the_proposal_shown(page: Page, workbook_app, store):
     coordinator = Scope.coordinator("coordinator")
-    almere = propose_match(store, coordinator, newcomer_id=id_of(store, "newcomer", "N0086"),
-                           group_id=id_of(store, "welcome_group", "0034-013"), proposed_date=dt.date(2026, 11, 12))
-    haarlem = propose_match(store, coordinator, newcomer_id=id_of(store, "newcomer", "N0098"),
-                            group_id=id_of(store, "welcome_group", "0392-022"), proposed_date=dt.date(2026, 11, 12))
+    almere = propose_match(
+        store,
+        coordinator,
+        newcomer_id=id_of(store, "newcomer", "N0086"),
+        group_id=id_of(store, "welcome_group", "0034-013"),
+        proposed_date=dt.date(2026, 11, 12),
+    )
+    haarlem = propose_match(
+        store,
+        coordinator,
+        newcomer_id=id_of(store, "newcomer", "N0098"),
+        group_id=id_of(store, "welcome_group", "0392-022"),
+        proposed_date=dt.date(2026, 11, 12),
+    )
     before = rows(store, "match")
 
     panel = matches_panel(page, workbook_app, "Almere")
@@ -138,7 +156,9 @@ def test_meeting_edit_picker_forgets_a_meeting_of_another_group(page: Page, work
     box.click()
     page.get_by_role("option").first.click()  # the newest meeting of 0518-002
     settle(page)
-    expect(panel.get_by_role("button", name=re.compile("Wijzigingen opslaan: .* van groep 0518-002 "))).to_be_visible()
+    expect(
+        panel.get_by_role("button", name=re.compile("Wijzigingen opslaan: .* van groep 0518-002 "))
+    ).to_be_visible()
 
     choose(page, panel, "Groep", "0034-010")  # another group: its meetings are shown now, none chosen
     expect(panel.get_by_role("combobox", name="Bijeenkomst", exact=True)).to_have_value("")
@@ -156,9 +176,12 @@ def test_meeting_edit_picker_forgets_a_meeting_of_another_group(page: Page, work
     changed = {k for k in before if before[k] != after[k]}
     assert len(changed) == 1
     with store.connect() as connection:
-        group, minutes = connection.execute(text(
-            "SELECT g.code, m.duration_minutes FROM meeting m JOIN welcome_group g ON g.id = m.group_id WHERE m.id = :i"),
-            {"i": changed.pop()}).one()
+        group, minutes = connection.execute(
+            text(
+                "SELECT g.code, m.duration_minutes FROM meeting m JOIN welcome_group g ON g.id = m.group_id WHERE m.id = :i"
+            ),
+            {"i": changed.pop()},
+        ).one()
     assert (group, minutes) == ("0034-010", 75)
 
 
@@ -173,7 +196,9 @@ def test_beheer_closes_a_record_the_search_no_longer_shows(page: Page, workbook_
     main(page).get_by_label("Zoeken").press("Enter")
     settle(page)
     expect(main(page).get_by_role("combobox", name="Record openen")).to_have_value("")
-    expect(main(page).get_by_role("button", name=re.compile("opslaan|archiveren|verwijderen"))).to_have_count(0)
+    expect(main(page).get_by_role("button", name=re.compile("opslaan|archiveren|verwijderen"))).to_have_count(
+        0
+    )
     assert rows(store, "welcome_group") == before
 
     choose(page, main(page), "Record openen", "0034-011")
@@ -203,8 +228,12 @@ def test_survey_entry_forgets_the_person_of_another_group(page: Page, workbook_a
 
 
 def test_a_tab_opens_from_its_link_and_the_link_follows_the_tab(page: Page, workbook_app):
-    open_app(page, f"{workbook_app.url}/koppelen?tab=funnel")  # a link opened in a new browser session survives the login
+    open_app(
+        page, f"{workbook_app.url}/koppelen?tab=funnel"
+    )  # a link opened in a new browser session survives the login
     log_in(page, "coordinator", PASSWORD)
-    expect(main(page).get_by_role("tab", name="Trechter", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(main(page).get_by_role("tab", name="Trechter", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
     open_tab(page, "Koppelingen")
     expect(page).to_have_url(re.compile(r"/koppelen\?tab=matches$"))

@@ -17,9 +17,13 @@ def test_a_group_chosen_in_the_overview_opens_in_the_same_tab_and_takes_a_check_
     settle(page)
     expect_text(page, "1 van 90 groepen")
     grid = main(page).locator('[data-testid="stDataFrame"]').first
-    page.wait_for_timeout(1000)  # the grid draws its (filtered) rows on a canvas after the script run has ended
+    page.wait_for_timeout(
+        1000
+    )  # the grid draws its (filtered) rows on a canvas after the script run has ended
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the row's selection box: first column, first row under the header
+    page.mouse.click(
+        box["x"] + 18, box["y"] + 35 + 17
+    )  # the row's selection box: first column, first row under the header
     settle(page)
     expect(page).to_have_url(f"{workbook_app.url}/groep?group={code}", timeout=30_000)
     assert len(page.context.pages) == 1, "the group opened in the same tab"
@@ -36,7 +40,10 @@ def test_a_group_chosen_in_the_overview_opens_in_the_same_tab_and_takes_a_check_
 
     engine = create_engine(workbook_app.db_url)
     with engine.connect() as connection:
-        notes = connection.execute(text(
-            "SELECT g.code, p.assessment, p.text, p.author FROM progress_note p JOIN welcome_group g ON g.id = p.group_id")).all()
+        notes = connection.execute(
+            text(
+                "SELECT g.code, p.assessment, p.text, p.author FROM progress_note p JOIN welcome_group g ON g.id = p.group_id"
+            )
+        ).all()
     engine.dispose()
     assert [tuple(n) for n in notes] == [(code, "goed", "Kennismaking gepland", "coordinator")]

@@ -71,7 +71,9 @@ def test_language_switch(page: Page, workbook_app):
     expect_text(page, "As of: November 15, 2026")
 
 
-def test_first_run_imports_the_shared_workbook_through_the_upload(page: Page, fresh_app, workbook_path, workbook_sheets):
+def test_first_run_imports_the_shared_workbook_through_the_upload(
+    page: Page, fresh_app, workbook_path, workbook_sheets
+):
     open_app(page, fresh_app.url)
     page.get_by_label("Gebruikersnaam").fill("anna")
     page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
@@ -87,7 +89,9 @@ def test_first_run_imports_the_shared_workbook_through_the_upload(page: Page, fr
     # the table is drawn on a canvas, its cells are in the page as an accessible (hidden) table
     preview = page.locator('[data-testid="stDataFrame"]').first
     for sheet in ("groepen", "leden", "bijeenkomsten", "enquetes"):
-        row = preview.locator("tr").filter(has=page.locator('td[aria-colindex="1"]', has_text=re.compile(f"^{sheet}$")))
+        row = preview.locator("tr").filter(
+            has=page.locator('td[aria-colindex="1"]', has_text=re.compile(f"^{sheet}$"))
+        )
         expect(row.locator('td[aria-colindex="2"]')).to_have_text(str(len(workbook_sheets[sheet])))
     expect_text(page, "Er staan nog geen groepen")  # nothing imported yet
     page.get_by_role("button", name="Importeren").click()

@@ -43,7 +43,9 @@ def test_the_language_is_kept_before_and_after_the_login(page: Page, workbook_ap
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
     page.reload()
     settle(page)
-    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()  # the sidebar choice is the account's now
+    expect(
+        page.get_by_role("button", name="Uitloggen")
+    ).to_be_visible()  # the sidebar choice is the account's now
     other.reload()
     settle(other)
     expect(other.get_by_role("button", name="Uitloggen")).to_be_visible()
@@ -58,7 +60,9 @@ def test_the_first_account_stays_logged_in_after_a_reload(page: Page, fresh_app)
     page.get_by_role("button", name="Account aanmaken").click()
     settle(page)
     expect_text(page, "De wachtwoorden zijn niet gelijk")
-    expect(page.get_by_label("Gebruikersnaam")).to_have_value("anna")  # the name is kept, the passwords are not
+    expect(page.get_by_label("Gebruikersnaam")).to_have_value(
+        "anna"
+    )  # the name is kept, the passwords are not
 
     page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
     page.get_by_label("Wachtwoord herhalen").fill(PASSWORD)

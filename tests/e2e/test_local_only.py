@@ -10,7 +10,17 @@ from e2e.conftest import PASSWORD
 from e2e_helpers import log_in, open_app, settle
 from playwright.sync_api import Page
 
-PAGES = ["Groep", "Bijeenkomsten", "Koppelen", "Enquêtes", "Mijn groepen", "Beheer", "Gegevens", "Audittrail", "Privacy"]
+PAGES = [
+    "Groep",
+    "Bijeenkomsten",
+    "Koppelen",
+    "Enquêtes",
+    "Mijn groepen",
+    "Beheer",
+    "Gegevens",
+    "Audittrail",
+    "Privacy",
+]
 
 
 def test_no_request_leaves_the_machine(page: Page, workbook_app):
@@ -32,5 +42,9 @@ def test_no_request_leaves_the_machine(page: Page, workbook_app):
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
         settle(page)
     assert not elsewhere, "requests to other hosts:\n" + "\n".join(sorted(set(elsewhere)))
-    icon = page.evaluate("() => Array.from(document.querySelectorAll('link[rel~=\"icon\"]')).map(l => l.href)")
-    assert icon and all(urlsplit(href).hostname == "127.0.0.1" or href.startswith("data:") for href in icon), icon
+    icon = page.evaluate(
+        "() => Array.from(document.querySelectorAll('link[rel~=\"icon\"]')).map(l => l.href)"
+    )
+    assert icon and all(
+        urlsplit(href).hostname == "127.0.0.1" or href.startswith("data:") for href in icon
+    ), icon

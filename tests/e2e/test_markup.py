@@ -66,7 +66,12 @@ _FOUND = """() => [...document.querySelectorAll('a, img, image')].map(e =>
 
 def test_markup_in_user_text_makes_no_request_and_no_link_or_image(page: Page, markup_app):
     outgoing = []
-    page.on("request", lambda r: outgoing.append(r.url) if not r.url.startswith((markup_app.url, "data:", "blob:")) else None)
+    page.on(
+        "request",
+        lambda r: (
+            outgoing.append(r.url) if not r.url.startswith((markup_app.url, "data:", "blob:")) else None
+        ),
+    )
     open_app(page, markup_app.url)
     page.get_by_label("Gebruikersnaam").fill("coordinator")
     page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
@@ -80,7 +85,9 @@ def test_markup_in_user_text_makes_no_request_and_no_link_or_image(page: Page, m
     assert LINK in cards and AUTOLINK in cards  # the groups' names on their cards, shown as typed
     nav(page, "Koppelen")
     panel = open_tab(page, "Suggesties")
-    assert LINK in panel.inner_text() and LANGUAGE in panel.inner_text()  # newcomer's name and the shared language
+    assert (
+        LINK in panel.inner_text() and LANGUAGE in panel.inner_text()
+    )  # newcomer's name and the shared language
     seen["Koppelen → Suggesties"] = page.evaluate(_FOUND)
     nav(page, "Bijeenkomsten")
     page.wait_for_selector(".js-plotly-plot")

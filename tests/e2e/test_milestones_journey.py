@@ -15,7 +15,9 @@ def test_the_overdue_todo_checks_off_the_step_it_names(page: Page, workbook_app)
     log_in_again(page, f"{workbook_app.url}/groep?group={code}", "coordinator", PASSWORD)
     expect_text(page, "Actieplan en mijlpalen")
     expect_text(page, "0 van 12 afgevinkt")
-    main(page).get_by_role("button", name=f"12 mijlpalen zijn over tijd, het langst: {step}. → Afvinken").click()
+    main(page).get_by_role(
+        "button", name=f"12 mijlpalen zijn over tijd, het langst: {step}. → Afvinken"
+    ).click()
     settle(page)
     main(page).get_by_role("button", name=f"Afvinken: {step}").click()
     settle(page)
@@ -24,8 +26,11 @@ def test_the_overdue_todo_checks_off_the_step_it_names(page: Page, workbook_app)
 
     engine = create_engine(workbook_app.db_url)
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT g.code, m.name, c.checked_by FROM milestone_check c JOIN welcome_group g ON g.id = c.group_id "
-            "JOIN milestone m ON m.id = c.milestone_id WHERE c.done_date IS NOT NULL")).all()
+        rows = connection.execute(
+            text(
+                "SELECT g.code, m.name, c.checked_by FROM milestone_check c JOIN welcome_group g ON g.id = c.group_id "
+                "JOIN milestone m ON m.id = c.milestone_id WHERE c.done_date IS NOT NULL"
+            )
+        ).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(code, step, "coordinator")]

@@ -67,8 +67,12 @@ def test_pages_cannot_be_framed_by_another_site(workbook_app):
 
 
 def test_login_route_refuses_a_post_from_another_site(workbook_app):
-    request = urllib.request.Request(workbook_app.url + "/auth/login", data=b"username=coordinator&password=x&next=/",
-                                     headers={"Origin": "https://evil.example"}, method="POST")
+    request = urllib.request.Request(
+        workbook_app.url + "/auth/login",
+        data=b"username=coordinator&password=x&next=/",
+        headers={"Origin": "https://evil.example"},
+        method="POST",
+    )
     try:
         urllib.request.urlopen(request, timeout=10)
         status = 200

@@ -53,6 +53,7 @@ def group_name(sheets, code: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- meetings
 
+
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_community_builder_logs_a_meeting_and_sees_it_in_the_heatmap(page: Page, request, store, sheets):
     """Also on PostgreSQL: the app on a database of the throwaway test server (skipped without PostgreSQL)."""
@@ -61,13 +62,18 @@ def test_community_builder_logs_a_meeting_and_sees_it_in_the_heatmap(page: Page,
     row = f"{code} · {group_name(sheets, code)}"
     week = f"{AS_OF.isocalendar().year}-W{AS_OF.isocalendar().week:02d}"  # the meeting is logged on the as-of date
     meetings = sheets["bijeenkomsten"]
-    in_week = sum(1 for g, d in zip(meetings["groep_code"], meetings["datum"], strict=True)
-                  if str(g).strip() == code and (found := day(d)) and found.isocalendar()[:2] == AS_OF.isocalendar()[:2])
+    in_week = sum(
+        1
+        for g, d in zip(meetings["groep_code"], meetings["datum"], strict=True)
+        if str(g).strip() == code and (found := day(d)) and found.isocalendar()[:2] == AS_OF.isocalendar()[:2]
+    )
 
     log_in_again(page, workbook_app.url, "leyla", PASSWORD)
     nav(page, "Bijeenkomsten")
     open_tab(page, "Jaaroverzicht")
-    assert heatmap_cell(page, row, week, expected=in_week or None) == (in_week or None)  # an empty cell is drawn blank
+    assert heatmap_cell(page, row, week, expected=in_week or None) == (
+        in_week or None
+    )  # an empty cell is drawn blank
 
     panel = open_tab(page, "Bijeenkomst vastleggen")
     choose(page, panel, "Groep", code)
@@ -86,12 +92,21 @@ def test_community_builder_logs_a_meeting_and_sees_it_in_the_heatmap(page: Page,
 
 # ----------------------------------------------------------------------------------------------- matching
 
+
 def test_coordinator_proposes_a_match_and_accepts_it(page: Page, workbook_app, sheets):
     newcomers, groups = sheets["nieuwkomers"], sheets["groepen"]
-    newcomer = sorted(newcomers.loc[(fold(newcomers["gemeente"]) == "haarlem") & (fold(newcomers["status"]) == "wacht"),
-                                    "nieuwkomer_code"])[0]
-    group = sorted(groups.loc[(fold(groups["gemeente"]) == "haarlem") & (fold(groups["status"]) == "wacht op match"),
-                              "groep_code"])[0]
+    newcomer = sorted(
+        newcomers.loc[
+            (fold(newcomers["gemeente"]) == "haarlem") & (fold(newcomers["status"]) == "wacht"),
+            "nieuwkomer_code",
+        ]
+    )[0]
+    group = sorted(
+        groups.loc[
+            (fold(groups["gemeente"]) == "haarlem") & (fold(groups["status"]) == "wacht op match"),
+            "groep_code",
+        ]
+    )[0]
 
     log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
     nav(page, "Koppelen")
@@ -111,11 +126,15 @@ def test_coordinator_proposes_a_match_and_accepts_it(page: Page, workbook_app, s
     settle(page)
     expect_text(page, "is gestart.")
 
-    panel = open_tab(page, "Koppelingen")  # after accepting, the next action offered is not "end": nothing is chosen
+    panel = open_tab(
+        page, "Koppelingen"
+    )  # after accepting, the next action offered is not "end": nothing is chosen
     expect(panel.get_by_role("combobox", name="Koppeling")).to_have_value("")
     expect(panel.get_by_role("button", name=re.compile("beëindigen"))).to_have_count(0)
     # the newcomer no longer waits: the queue of Haarlem has one fewer
-    waiting = len(newcomers.loc[(fold(newcomers["gemeente"]) == "haarlem") & (fold(newcomers["status"]) == "wacht")])
+    waiting = len(
+        newcomers.loc[(fold(newcomers["gemeente"]) == "haarlem") & (fold(newcomers["status"]) == "wacht")]
+    )
     open_tab(page, "Wachtrij")
     expect_text(page, f"Wachtende nieuwkomers ({waiting - 1})")
 
@@ -137,8 +156,15 @@ def test_community_builder_enters_a_survey_response(page: Page, workbook_app, sh
     members, surveys = sheets["leden"], sheets["enquetes"]
     waves = surveys.assign(meting=fold(surveys["meting"])).groupby("respondent_code")["meting"].agg(set)
     own = members[members["groep_code"] == code]
-    person = sorted(c for c in own["lid_code"] if "nulmeting" in waves.get(c, set()) and "tussenmeting" not in waves.get(c, set()))[0]
-    first, last = (str(own.loc[own["lid_code"] == person, column].iloc[0]).strip() for column in ("voornaam", "achternaam"))
+    person = sorted(
+        c
+        for c in own["lid_code"]
+        if "nulmeting" in waves.get(c, set()) and "tussenmeting" not in waves.get(c, set())
+    )[0]
+    first, last = (
+        str(own.loc[own["lid_code"] == person, column].iloc[0]).strip()
+        for column in ("voornaam", "achternaam")
+    )
 
     log_in_again(page, workbook_app.url, "leyla", PASSWORD)
     nav(page, "Enquêtes")
@@ -150,7 +176,9 @@ def test_community_builder_enters_a_survey_response(page: Page, workbook_app, sh
     settle(page)
     for question, answer in ITEMS.items():
         panel.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
-    panel.get_by_role("radiogroup", name="Ik voel me thuis in mijn woonplaats").get_by_text("4", exact=True).click()
+    panel.get_by_role("radiogroup", name="Ik voel me thuis in mijn woonplaats").get_by_text(
+        "4", exact=True
+    ).click()
     panel.get_by_role("button", name=f"tussenmeting · {first} {last} ({person}) opslaan").click()
     settle(page)
     expect_text(page, f"Opgeslagen: tussenmeting van {first} {last}.")
@@ -160,6 +188,7 @@ def test_community_builder_enters_a_survey_response(page: Page, workbook_app, sh
 
 
 # ----------------------------------------------------------------------------------------------- editing
+
 
 def open_group_in_beheer(page: Page, url: str, code: str, *, logged_in: bool = False) -> None:
     if logged_in:  # the session cookie outlives the page: opening the app again keeps the login
@@ -171,8 +200,9 @@ def open_group_in_beheer(page: Page, url: str, code: str, *, logged_in: bool = F
     expect(main(page).get_by_role("heading", name=code)).to_be_visible()
 
 
-def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(page: Page, browser: Browser, browser_context_args,
-                                                                            workbook_app, sheets):
+def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(
+    page: Page, browser: Browser, browser_context_args, workbook_app, sheets
+):
     code = "0392-005"
     name = group_name(sheets, code)
     colleague = browser.new_context(**browser_context_args)
@@ -200,8 +230,12 @@ def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(page: 
         expect(page.get_by_label("Naam *")).to_have_value(f"{name} (nieuw)")
         expect(page.get_by_label("Notities")).to_have_value("Gebeld over de startdatum")
     except Exception:
-        RESULTS.mkdir(exist_ok=True)  # the conftest hook keeps the first browser's screen; keep the colleague's too
-        other.screenshot(path=str(RESULTS / "test_two_coordinators_edit_one_group-colleague.png"), full_page=True)
+        RESULTS.mkdir(
+            exist_ok=True
+        )  # the conftest hook keeps the first browser's screen; keep the colleague's too
+        other.screenshot(
+            path=str(RESULTS / "test_two_coordinators_edit_one_group-colleague.png"), full_page=True
+        )
         raise
     finally:
         colleague.close()
@@ -209,8 +243,13 @@ def test_two_coordinators_edit_one_group_the_second_is_told_and_reapplies(page: 
 
 # ----------------------------------------------------------------------------------------------- export
 
-@pytest.mark.skipif(not (PROJECT_ROOT / "views" / "data.py").exists(), reason="no Gegevens page (export) in this version yet")
-def test_coordinator_downloads_an_export_that_holds_the_workbooks_records(page: Page, workbook_app, sheets, tmp_path):
+
+@pytest.mark.skipif(
+    not (PROJECT_ROOT / "views" / "data.py").exists(), reason="no Gegevens page (export) in this version yet"
+)
+def test_coordinator_downloads_an_export_that_holds_the_workbooks_records(
+    page: Page, workbook_app, sheets, tmp_path
+):
     log_in_again(page, workbook_app.url, "coordinator", PASSWORD)
     nav(page, "Gegevens")
     panel = open_tab(page, "Exporteren")
@@ -224,4 +263,6 @@ def test_coordinator_downloads_an_export_that_holds_the_workbooks_records(page: 
     exported = pd.read_excel(path, sheet_name=None, dtype=object)
     # every group and member of the workbook is in it, by code (the other tests here add no groups or members)
     for sheet, code in (("groepen", "groep_code"), ("leden", "lid_code"), ("nieuwkomers", "nieuwkomer_code")):
-        assert set(exported[sheet][code].astype(str).str.strip()) == set(sheets[sheet][code].dropna().astype(str).str.strip()), sheet
+        assert set(exported[sheet][code].astype(str).str.strip()) == set(
+            sheets[sheet][code].dropna().astype(str).str.strip()
+        ), sheet

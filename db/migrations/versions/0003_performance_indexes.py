@@ -13,26 +13,27 @@ Revises: 0002
 Create Date: 2026-11-29
 
 """
+
 from collections.abc import Sequence
 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0003'
-down_revision: str | Sequence[str] | None = '0002'
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('meeting', schema=None) as batch_op:
-        batch_op.create_index('ix_meeting_date_group_kind', ['date', 'group_id', 'kind'], unique=False)
-        batch_op.drop_index('ix_meeting_date')
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.create_index("ix_meeting_date_group_kind", ["date", "group_id", "kind"], unique=False)
+        batch_op.drop_index("ix_meeting_date")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('meeting', schema=None) as batch_op:
-        batch_op.create_index('ix_meeting_date', ['date'], unique=False)
-        batch_op.drop_index('ix_meeting_date_group_kind')
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.create_index("ix_meeting_date", ["date"], unique=False)
+        batch_op.drop_index("ix_meeting_date_group_kind")

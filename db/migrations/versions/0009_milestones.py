@@ -20,6 +20,7 @@ Revises: 0004
 Create Date: 2026-12-01
 
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -27,8 +28,8 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString)
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0009'
-down_revision: str | Sequence[str] | None = '0004'
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -51,54 +52,74 @@ HERVESTIGING_ACTIEPLAN = [
 
 def upgrade() -> None:
     """Upgrade schema."""
-    milestone = op.create_table('milestone',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('variant', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('due_offset_days', sa.Integer(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('retired', sa.Boolean(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("variant IN ('statushouders', 'hervestiging', 'studenten', 'studentsponsoring', 'ad hoc')",
-                       name=op.f('ck_milestone_variant')),
-    sa.CheckConstraint('due_offset_days BETWEEN -730 AND 730', name=op.f('ck_milestone_due_offset')),
-    sa.CheckConstraint('version >= 1', name=op.f('ck_milestone_version_positive')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone'))
+    milestone = op.create_table(
+        "milestone",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("variant", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("due_offset_days", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("retired", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "variant IN ('statushouders', 'hervestiging', 'studenten', 'studentsponsoring', 'ad hoc')",
+            name=op.f("ck_milestone_variant"),
+        ),
+        sa.CheckConstraint("due_offset_days BETWEEN -730 AND 730", name=op.f("ck_milestone_due_offset")),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_milestone_version_positive")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_milestone")),
     )
-    with op.batch_alter_table('milestone', schema=None) as batch_op:
-        batch_op.create_index('ix_milestone_variant_position', ['variant', 'position'], unique=False)
+    with op.batch_alter_table("milestone", schema=None) as batch_op:
+        batch_op.create_index("ix_milestone_variant_position", ["variant", "position"], unique=False)
 
-    op.create_table('milestone_check',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('group_id', sa.Integer(), nullable=False),
-    sa.Column('milestone_id', sa.Integer(), nullable=False),
-    sa.Column('done_date', sa.Date(), nullable=True),
-    sa.Column('checked_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('checked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.CheckConstraint('(done_date IS NULL) = (checked_by IS NULL)', name=op.f('ck_milestone_check_done_by')),
-    sa.CheckConstraint('version >= 1', name=op.f('ck_milestone_check_version_positive')),
-    sa.ForeignKeyConstraint(['group_id'], ['welcome_group.id'], name=op.f('fk_milestone_check_group_id_welcome_group')),
-    sa.ForeignKeyConstraint(['milestone_id'], ['milestone.id'], name=op.f('fk_milestone_check_milestone_id_milestone')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone_check')),
-    sa.UniqueConstraint('group_id', 'milestone_id', name='uq_milestone_check_group_milestone')
+    op.create_table(
+        "milestone_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("milestone_id", sa.Integer(), nullable=False),
+        sa.Column("done_date", sa.Date(), nullable=True),
+        sa.Column("checked_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("checked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "(done_date IS NULL) = (checked_by IS NULL)", name=op.f("ck_milestone_check_done_by")
+        ),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_milestone_check_version_positive")),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["welcome_group.id"], name=op.f("fk_milestone_check_group_id_welcome_group")
+        ),
+        sa.ForeignKeyConstraint(
+            ["milestone_id"], ["milestone.id"], name=op.f("fk_milestone_check_milestone_id_milestone")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_milestone_check")),
+        sa.UniqueConstraint("group_id", "milestone_id", name="uq_milestone_check_group_milestone"),
     )
-    with op.batch_alter_table('milestone_check', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_milestone_check_milestone_id'), ['milestone_id'], unique=False)
+    with op.batch_alter_table("milestone_check", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_milestone_check_milestone_id"), ["milestone_id"], unique=False)
 
-    op.bulk_insert(milestone, [
-        {"variant": "hervestiging", "name": name, "due_offset_days": offset, "position": position, "retired": False, "version": 1}
-        for position, (name, offset) in enumerate(HERVESTIGING_ACTIEPLAN, start=1)
-    ])
+    op.bulk_insert(
+        milestone,
+        [
+            {
+                "variant": "hervestiging",
+                "name": name,
+                "due_offset_days": offset,
+                "position": position,
+                "retired": False,
+                "version": 1,
+            }
+            for position, (name, offset) in enumerate(HERVESTIGING_ACTIEPLAN, start=1)
+        ],
+    )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('milestone_check', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_milestone_check_milestone_id'))
+    with op.batch_alter_table("milestone_check", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_milestone_check_milestone_id"))
 
-    op.drop_table('milestone_check')
-    with op.batch_alter_table('milestone', schema=None) as batch_op:
-        batch_op.drop_index('ix_milestone_variant_position')
+    op.drop_table("milestone_check")
+    with op.batch_alter_table("milestone", schema=None) as batch_op:
+        batch_op.drop_index("ix_milestone_variant_position")
 
-    op.drop_table('milestone')
+    op.drop_table("milestone")
