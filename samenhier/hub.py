@@ -177,12 +177,22 @@ class GroupCard:
     year_unit: str = "months"
 
 
-def days_since_text(days: int | None, lang: str) -> str:
+ENDED_STATUSES = frozenset({GroupStatus.COMPLETED.value, GroupStatus.STOPPED.value})
+"""Group statuses after the year: their last meeting is a date, not a count of days that keeps growing."""
+
+
+def days_since_text(
+    days: int | None, lang: str, *, status: str | None = None, last_meeting: dt.date | None = None
+) -> str:
     """The days since a group's last meeting as a phrase (``17 dagen sinds de laatste bijeenkomst``, ``1 dag …``,
     ``vandaag bijeengekomen``, ``nog geen bijeenkomst`` for None), in ``lang``: a number after a bare label
-    ("Dagen sinds 17") reads wrong (issue 14 leftovers, item 7)."""
-    from samenhier import i18n
+    ("Dagen sinds 17") reads wrong (issue 14 leftovers, item 7).
 
+    For a group whose year is over (``status`` afgerond or gestopt) with a known ``last_meeting``, the date
+    of that meeting instead (``laatste bijeenkomst op 3 maart 2022``): "1.531 dagen sinds …" says nothing.
+    """
+    if status in ENDED_STATUSES and last_meeting is not None and not pd.isna(last_meeting):
+        return i18n.t("cards.last_meeting_on", lang, date=formatting.format_date(last_meeting, lang))
     if days is None:
         return i18n.t("cards.no_meeting", lang)
     if days == 0:

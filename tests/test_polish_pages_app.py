@@ -91,6 +91,24 @@ def test_days_since_text_in_both_languages():
     assert days_since_text(17, "en") == "17 days since the last meeting"
 
 
+def test_an_ended_group_shows_the_date_of_its_last_meeting_not_a_growing_count():
+    """A finished group's card read "1.531 dagen sinds de laatste bijeenkomst"; after the year, the date says more."""
+    import datetime as dt
+
+    from samenhier.hub import days_since_text
+
+    last = dt.date(2022, 3, 3)
+    assert (
+        days_since_text(1531, "nl", status="afgerond", last_meeting=last)
+        == "laatste bijeenkomst op 3 maart 2022"
+    )
+    assert days_since_text(1531, "en", status="gestopt", last_meeting=last) == "last meeting on March 3, 2022"
+    assert (
+        days_since_text(9, "nl", status="actief", last_meeting=last) == "9 dagen sinds de laatste bijeenkomst"
+    )
+    assert days_since_text(None, "nl", status="afgerond", last_meeting=None) == "nog geen bijeenkomst"
+
+
 def test_a_municipality_coordinator_exports_their_municipalities_not_all_groups(workbook_engine):
     """Item 9: Gegevens → Exporteren names what the export holds for a coordinator of one municipality."""
     from tests.apptest_helpers import open_tab

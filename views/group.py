@@ -98,7 +98,11 @@ st.markdown(
     " · ".join(
         [
             f"{ui.t('col.period')} **{period_label}**",
-            f"**{hub.days_since_text(days, lang)}**",
+            "**"
+            + hub.days_since_text(
+                days, lang, status=g["status"], last_meeting=None if row is None else row["last_meeting"]
+            )
+            + "**",
             f"{ui.t('progress.col.check_in')} **{assessment or '–'}**",
         ]
     )

@@ -44,7 +44,9 @@ st.caption(
 
 
 def days_text(card: hub.GroupCard) -> str:
-    return hub.days_since_text(card.days_since_meeting, lang)
+    return hub.days_since_text(
+        card.days_since_meeting, lang, status=card.status, last_meeting=card.last_meeting
+    )
 
 
 for card in hub.group_cards(paginate(shown, key="cards_page", page_size=25)):
