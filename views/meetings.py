@@ -187,7 +187,8 @@ def year_tab() -> None:
 def cadence_tab() -> None:
     frame = ui.cached(meeting_queries.cadence)(scope, filters, as_of=as_of)
     days = ui.settings().inactive_after_days
-    st.subheader(ui.t("meetings.quiet.title", days=days))
+    st.subheader(ui.t("meetings.quiet.title"))
+    st.caption(ui.t("meetings.quiet.rule", days=days))
     quiet = meeting_queries.quiet_groups(frame)
     columns = {
         "link": st.column_config.LinkColumn(ui.t("col.code"), display_text=r"group=(.*)$"),
@@ -217,7 +218,7 @@ def cadence_tab() -> None:
         st.info(ui.t("meetings.cadence.none"))
         return
     if quiet.empty:
-        st.success(ui.t("meetings.quiet.none", days=days))
+        st.success(ui.t("meetings.quiet.none"))
     else:
         table(
             quiet,

@@ -39,8 +39,9 @@ tiles[2].metric(
 tiles[3].metric(ui.t("overview.kpi.meetings_30"), formatting.format_number(kpis.meetings_last_30_days, lang))
 threshold = ui.settings().inactive_after_days
 tiles[4].metric(
-    ui.t("overview.kpi.met_recently", days=threshold),
+    ui.t("overview.kpi.met_recently"),
     "–" if kpis.share_met_recently is None else formatting.format_share(kpis.share_met_recently, lang),
+    help=ui.t("overview.kpi.met_recently.help", days=threshold),
 )
 
 st.subheader(ui.t("overview.by_status"))
