@@ -29,20 +29,29 @@ if overview.empty and not filters.municipalities and not filters.variants:
     st.stop()
 
 lang = ui.current_language()
-tiles = st.columns(5)
-tiles[0].metric(ui.t("overview.kpi.active_groups"), formatting.format_number(kpis.active_groups, lang))
-tiles[1].metric(ui.t("overview.kpi.groups_waiting"), formatting.format_number(kpis.groups_waiting, lang))
-tiles[2].metric(
-    ui.t("overview.kpi.newcomers_waiting"),
-    formatting.format_number(kpis.newcomers_waiting, lang) if scope.is_coordinator else "–",
-)
-tiles[3].metric(ui.t("overview.kpi.meetings_30"), formatting.format_number(kpis.meetings_last_30_days, lang))
 threshold = ui.settings().inactive_after_days
-tiles[4].metric(
-    ui.t("overview.kpi.met_recently"),
-    "–" if kpis.share_met_recently is None else formatting.format_share(kpis.share_met_recently, lang),
-    help=ui.t("overview.kpi.met_recently.help", days=threshold),
-)
+# Tiles in a wrapping row: side by side on a desk, two or three to a row on a phone (columns would stack them
+# one per row and push the charts a screen down).
+with st.container(horizontal=True, wrap=True, gap="small"):
+    tile = {"border": True, "width": "stretch"}
+    st.metric(ui.t("overview.kpi.active_groups"), formatting.format_number(kpis.active_groups, lang), **tile)
+    st.metric(
+        ui.t("overview.kpi.groups_waiting"), formatting.format_number(kpis.groups_waiting, lang), **tile
+    )
+    st.metric(
+        ui.t("overview.kpi.newcomers_waiting"),
+        formatting.format_number(kpis.newcomers_waiting, lang) if scope.is_coordinator else "–",
+        **tile,
+    )
+    st.metric(
+        ui.t("overview.kpi.meetings_30"), formatting.format_number(kpis.meetings_last_30_days, lang), **tile
+    )
+    st.metric(
+        ui.t("overview.kpi.met_recently"),
+        "–" if kpis.share_met_recently is None else formatting.format_share(kpis.share_met_recently, lang),
+        help=ui.t("overview.kpi.met_recently.help", days=threshold),
+        **tile,
+    )
 
 st.subheader(ui.t("overview.by_status"))
 st.plotly_chart(
