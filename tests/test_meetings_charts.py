@@ -31,6 +31,7 @@ def test_heatmap_keeps_every_week_and_leaves_empty_weeks_empty():
         grid,
         row_key="group_id",
         row_label=lambda r: r["code"],
+        row_title=lambda r: f"{r['code']} in full",
         column="week",
         columns=weeks,
         describe=lambda d: ";".join(f"{day}:{kind}" for day, kind in d),
@@ -44,7 +45,10 @@ def test_heatmap_keeps_every_week_and_leaves_empty_weeks_empty():
         [2, 0, 0],
         [0, 0, 0],
     ]  # 0: no meeting (white), not "outside the year"
-    assert list(trace.customdata[0][0]) == ["2", "2025-12-29:online;2026-01-02:groepsactiviteit"]
+    # count, the meetings, and the row's full title for the hover text (the axis keeps the short label)
+    assert list(trace.customdata[0][0]) == ["2", "2025-12-29:online;2026-01-02:groepsactiviteit", "B in full"]
+    assert list(trace.customdata[1][2]) == ["0", "", "A in full"]  # A, W03: 0 meetings, none listed
+    assert "%{customdata[2]}" in trace.hovertemplate
     assert fig.layout.xaxis.type == "category"
 
 

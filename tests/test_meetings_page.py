@@ -53,7 +53,7 @@ def charts(at) -> dict[str, dict]:
 
 def heatmap_cell(figure: dict, code: str, week: str):
     trace = figure["data"][0]
-    row = next(i for i, label in enumerate(trace["y"]) if label.startswith(code + " "))
+    row = next(i for i, label in enumerate(trace["y"]) if label == code or label.startswith(code + " "))
     return trace["z"][row][trace["x"].index(week)]
 
 

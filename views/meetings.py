@@ -62,7 +62,12 @@ def year_tab() -> None:
         total_rows = ui.cached(meeting_queries.week_heatmap_size)(scope, filters, year=year)
         monthly = ui.cached(meeting_queries.monthly_counts)(scope, filters, year=year, as_of=as_of)
         columns, column_labels, column = meeting_queries.iso_weeks(year), None, "week"
-        row_key, row_label = "group_id", lambda r: f"{r['code']} · {r['name']}"
+        # The axis names a row by its code (a phone has no room for names); the hover text names it in full.
+        row_key, row_label, row_title = (
+            "group_id",
+            lambda r: r["code"],
+            lambda r: f"{r['code']} · {r['name']}",
+        )
         month_labels = list(get_month_names("abbreviated", locale=lang).values())
         x_title = ui.t("meetings.axis.week")
         title, caption = (
@@ -109,6 +114,7 @@ def year_tab() -> None:
             title = ui.t("meetings.heatmap.title.programme", year=year)
             caption = ui.t("meetings.heatmap.caption.programme", year=year)
         row_key, row_label = "match_id", lambda r: f"{r['code']} · {ui.fmt_date(r['start_date'])}"
+        row_title = row_label
         empty = ui.t("meetings.heatmap.none.programme", year=year)
         per_group, partial_month = (
             ui.cached(meeting_queries.programme_groups_reached)(
@@ -131,6 +137,7 @@ def year_tab() -> None:
                 grid,
                 row_key=row_key,
                 row_label=row_label,
+                row_title=row_title,
                 column=column,
                 columns=columns,
                 column_labels=column_labels,

@@ -53,6 +53,7 @@ def meeting_heatmap(
     *,
     row_key: str,
     row_label: Callable[[dict], str],
+    row_title: Callable[[dict], str] | None = None,
     column: str,
     columns: Sequence,
     column_labels: Sequence[str] | None = None,
@@ -70,8 +71,8 @@ def meeting_heatmap(
     or ``programme_heatmap``) with ``row_key`` (one value per heatmap row, rows kept in the order they
     first appear), ``column`` (values from ``columns``), ``meetings`` (count), ``details`` (list of
     ``(date, kind)``) and ``municipality``. ``row_label`` makes a row's label from its first grid row (a
-    dict of column → value)
-    (labels must be unique); ``column_labels`` (default: ``columns`` as text) are the x categories —
+    dict of column → value; labels must be unique, and short: they share a phone's 358 px with the grid);
+    ``row_title`` (default ``row_label``) names the row in full in the hover text; ``column_labels`` (default: ``columns`` as text) are the x categories —
     every one is on the axis, also when no row has a meeting there; ``describe`` turns a cell's details
     into hover text. ``outside`` (bool per grid row, as
     :func:`samenhier.queries.meetings.outside_group_year`) marks the cells outside the group's year;
@@ -81,9 +82,9 @@ def meeting_heatmap(
     labels = [str(c) for c in (column_labels if column_labels is not None else columns)]
     firsts = grid.drop_duplicates(row_key, keep="first")
     keys = list(firsts[row_key])
-    y = [
-        user_text(row_label(row), PLOTLY) for row in firsts.to_dict("records")
-    ]  # group names: user text, not Plotly HTML
+    rows = firsts.to_dict("records")
+    y = [user_text(row_label(row), PLOTLY) for row in rows]  # group names: user text, not Plotly HTML
+    titles = [user_text((row_title or row_label)(row), PLOTLY) for row in rows]
     cells = grid.assign(_outside=outside.to_numpy() if outside is not None else False)
     counts = cells.pivot(index=row_key, columns=column, values="meetings").reindex(
         index=keys, columns=list(columns)
@@ -103,8 +104,8 @@ def meeting_heatmap(
     counts_text = np.where(missing, "", whole.astype(str)).tolist()
     text = [[describe(d) if isinstance(d, list) and d else "" for d in row] for row in details.to_numpy()]
     customdata = [
-        [[n, t] for n, t in zip(n_row, t_row, strict=True)]
-        for n_row, t_row in zip(counts_text, text, strict=True)
+        [[n, t, title] for n, t in zip(n_row, t_row, strict=True)]
+        for n_row, t_row, title in zip(counts_text, text, titles, strict=True)
     ]
     tick_text = [*level_labels, "1", "2", "3", f"{TOP_LEVEL}+"]
     # The trace as a dict: plotly validates it once (go.Figure(go.Heatmap(…)) validates 7,950 cells twice).
@@ -136,7 +137,7 @@ def meeting_heatmap(
                     tickvals=list(range(OUTSIDE, TOP_LEVEL + 1)),
                     ticktext=tick_text,
                 ),
-                hovertemplate="%{y}<br>%{x}: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+                hovertemplate="%{customdata[2]}<br>%{x}: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             )
         ]
     )
