@@ -367,7 +367,7 @@ def test_overview_offers_the_table_it_shows_for_download(store, workbook_sheets,
         "Gemeente",
         "Status",
         "Community builder",
-        "Maand",
+        "Groepsjaar",  # month or week of the group's year, by its variant (issue 19)
         "Laatste bijeenkomst",
         "Dagen sinds",
         "Aandacht",
