@@ -447,7 +447,7 @@ def action_form(
 
     ``fields`` are drawn in order (their state is kept per record: ``{key}-{id}-{name}``).
     ``confirm_text`` makes the button ask first (use it to end, decline, delete, erase), with a
-    second button ``confirm_label`` (default: ``submit_label``). ``confirm_flag`` is the argument a
+    second button ``confirm_label`` (default: "Ja, toch: " + ``submit_label``). ``confirm_flag`` is the argument a
     service that raises ConfirmationNeeded wants set to True once the user confirmed. ``destructive``
     draws the button secondary with a warning icon unless ``icon`` is given (Streamlit has no red
     button). Messages go to ``slot`` (default ``key``), shown under the form. ``field_labels`` name
@@ -482,7 +482,9 @@ def action_form(
         for f in fields:
             _widget(base, f)
             for message in at_field.get(f.name, []):
-                st.error(message)
+                st.error(
+                    message[:1].upper() + message[1:]
+                )  # the rules' texts also end import lines: "rij 5, duur: …"
         for message in general:
             st.error(message)
         if errors:
@@ -512,7 +514,8 @@ def _pending(spec: _Spec, shown: Shown, submit_label: str, destructive: bool) ->
         st.session_state.pop(f"{base}-pending", None)
         return
     st.warning(pending["reason"])
-    label = spec.confirm_label or submit_label
+    # Not the submit button's own text again: two buttons with one label (the form's and this) read as one.
+    label = spec.confirm_label or ui.t("actions.confirm_anyway", action=submit_label)
     if pending["stage"] == "repeat":
         label = ui.t("actions.save_again")
     yes, no = st.columns(2)

@@ -200,6 +200,7 @@ def _filter_widget(spec: RecordAdmin, ctx: Context, list_filter: ListFilter) -> 
         key=f"manage_{spec.name}_{list_filter.name}",
         format_func=lambda v: options.get(v, str(v)),
         placeholder=ui.t("filters.all"),
+        select_all=False,  # Streamlit's "Select all" is English only
     )
 
 

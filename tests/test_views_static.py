@@ -191,3 +191,34 @@ def test_the_escape_check_finds_what_it_should():
         'st.caption(i18n.label("s", row["status"]))'
     )
     assert not check('ui.t("x", name=ui.md(f"{row.code} {row.newcomer_name}"))')
+
+
+def _multiselects_offering_select_all(source: str) -> list[int]:
+    """Lines of ``multiselect(...)`` calls without ``select_all=False``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "multiselect"
+            and not any(
+                k.arg == "select_all" and isinstance(k.value, ast.Constant) and k.value.value is False
+                for k in node.keywords
+            )
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_no_multiselect_offers_streamlits_english_select_all():
+    """Streamlit's "Select all" option has no translation (a newcomer found it on a Dutch Enquêtes page)."""
+    files = [*(PROJECT_ROOT / "views").glob("*.py"), *(PROJECT_ROOT / "samenhier").rglob("*.py")]
+    offending = [
+        f"{f.name}:{line}" for f in files for line in _multiselects_offering_select_all(f.read_text())
+    ]
+    assert not offending, offending
+
+
+def test_the_select_all_check_finds_what_it_should():
+    assert _multiselects_offering_select_all(
+        "st.multiselect('a', [1])\nx.multiselect('b', [2], select_all=False)"
+    ) == [1]

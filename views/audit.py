@@ -25,7 +25,11 @@ cols = st.columns([1, 1, 2, 2, 2])
 since = cols[0].date_input(ui.t("audit.since"), value=None, key="audit_since", format=fmt)
 until = cols[1].date_input(ui.t("audit.until"), value=None, key="audit_until", format=fmt)
 usernames = cols[2].multiselect(
-    ui.t("audit.user"), options["usernames"], key="audit_users", placeholder=ui.t("filters.all")
+    ui.t("audit.user"),
+    options["usernames"],
+    key="audit_users",
+    placeholder=ui.t("filters.all"),
+    select_all=False,  # Streamlit's "Select all" is English only
 )
 actions = cols[3].multiselect(
     ui.t("audit.action"),
@@ -33,6 +37,7 @@ actions = cols[3].multiselect(
     key="audit_actions",
     placeholder=ui.t("filters.all"),
     format_func=lambda v: label("audit.action", v),
+    select_all=False,  # Streamlit's "Select all" is English only
 )
 tables = cols[4].multiselect(
     ui.t("audit.record_type"),
@@ -40,6 +45,7 @@ tables = cols[4].multiselect(
     key="audit_tables",
     placeholder=ui.t("filters.all"),
     format_func=lambda v: label("audit.table", v),
+    select_all=False,  # Streamlit's "Select all" is English only
 )
 search = st.text_input(
     ui.t("audit.search"),

@@ -61,6 +61,7 @@ cohorts = tuple(
         key="surveys_cohorts",
         placeholder=ui.t("filters.all"),
         help=ui.t("surveys.filter.cohort_help"),
+        select_all=False,  # Streamlit's "Select all" is English only
     )
 )
 roles = tuple(
@@ -70,6 +71,7 @@ roles = tuple(
         format_func=lambda r: label("respondent_role", r),
         key="surveys_roles",
         placeholder=ui.t("filters.all"),
+        select_all=False,  # Streamlit's "Select all" is English only
     )
 )
 shown_roles = [r for r in ROLES if not roles or r in roles]
