@@ -459,7 +459,7 @@ def test_a_change_that_makes_milestones_overdue_says_how_many_groups_get_a_todo_
     with pytest.raises(ConfirmationNeeded) as asked:
         service.add_milestone(engine, NATIONAL, variant="hervestiging", name="Evaluatie", due_offset_days=281)
     assert [(w.code, w.params["n"]) for w in asked.value.warnings] == [("milestone_effect", 1)]
-    assert "1 groep krijgt" in asked.value.warnings[0].message("nl")
+    assert "1 groep krijgt hiermee een nieuwe to-do (0599-017)" in asked.value.warnings[0].message("nl")
     assert variant_milestones(engine, NATIONAL, variant="hervestiging")["name"].tolist() == [
         n for n, _ in ACTIEPLAN
     ]  # nothing written

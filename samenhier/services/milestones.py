@@ -179,21 +179,21 @@ def _validate(
     return name, None if c.failed("due_offset_days") else offset
 
 
-def new_todos(
+def new_todo_groups(
     session: Session,
     variant: str,
     offset: int,
     *,
     milestone_id: int | None = None,
     old_offset: int | None = None,
-) -> int:
-    """How many groups would get a new ``milestones_overdue`` item if ``variant`` had a milestone due
-    ``offset`` days after the start: groups (not archived) of the variant with a running match whose
-    due date (start + ``offset``) lies before today, that have not checked it off, and for which it was
-    not overdue already (with ``old_offset``, the milestone's offset before the change)."""
+) -> list[str]:
+    """The codes (sorted) of the groups that would get a new ``milestones_overdue`` item if ``variant`` had
+    a milestone due ``offset`` days after the start: groups (not archived) of the variant with a running
+    match whose due date (start + ``offset``) lies before today, that have not checked it off, and for
+    which it was not overdue already (with ``old_offset``, the milestone's offset before the change)."""
     now = today()
     rows = session.exec(
-        select(WelcomeGroup.id, Match.started_date)
+        select(WelcomeGroup.id, Match.started_date, WelcomeGroup.code)
         .join(Match, Match.group_id == WelcomeGroup.id)
         .where(
             WelcomeGroup.variant == variant,
@@ -215,10 +215,10 @@ def new_todos(
     def late(start: dt.date, days: int | None) -> bool:
         return days is not None and start + dt.timedelta(days=days) < now
 
-    return len(
+    return sorted(
         {
-            group
-            for group, start in rows
+            code
+            for group, start, code in rows
             if group not in done and late(start, offset) and not late(start, old_offset)
         }
     )
@@ -227,9 +227,13 @@ def new_todos(
 def _effect(session: Session, variant: str, offset: int | None, confirmed: bool, **kwargs: Any) -> None:
     if confirmed or offset is None:
         return
-    n = new_todos(session, variant, offset, **kwargs)
-    if n:
-        raise ConfirmationNeeded([FieldError("due_offset_days", "milestone_effect", {"n": n})])
+    codes = new_todo_groups(session, variant, offset, **kwargs)
+    if codes:
+        # the groups by code (the first five): a coordinator should see which groups a change reaches
+        named = ", ".join(codes[:5]) + (" …" if len(codes) > 5 else "")
+        raise ConfirmationNeeded(
+            [FieldError("due_offset_days", "milestone_effect", {"n": len(codes), "groups": named})]
+        )
 
 
 def add_milestone(
@@ -247,7 +251,7 @@ def add_milestone(
     Raises:
         AccessDenied: not a national coordinator. ValidationFailed: ``required``, ``choice`` (variant),
         ``too_long``, ``milestone_name_taken`` (a milestone of that name is on the list),
-        ``milestone_offset``. ConfirmationNeeded: ``milestone_effect`` (see :func:`new_todos`).
+        ``milestone_offset``. ConfirmationNeeded: ``milestone_effect`` (see :func:`new_todo_groups`).
     """
     scope.require_national()
     c = Checker({"variant": variant, "name": name, "due_offset_days": due_offset_days})
