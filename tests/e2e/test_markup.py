@@ -91,7 +91,15 @@ def test_markup_in_user_text_makes_no_request_and_no_link_or_image(page: Page, m
     seen["Koppelen → Suggesties"] = page.evaluate(_FOUND)
     nav(page, "Bijeenkomsten")
     page.wait_for_selector(".js-plotly-plot")
-    assert page.locator(".js-plotly-plot").first.inner_text().count("klik hier") > 0  # row labels as text
+    # The axis names groups by code; their names go to the hover text, escaped for Plotly (which would
+    # otherwise draw <a href> in a hover label as a link).
+    hover_titles = page.evaluate(
+        """() => { const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.data && p.data[0].type === 'heatmap');
+                   return plot.data[0].customdata.map(row => row[0][2]); }"""
+    )
+    assert any(LINK in title for title in hover_titles)  # "[klik hier](…)": shown as typed
+    assert not any("<a " in title or "<img" in title for title in hover_titles)
+    assert any("&lt;a href" in title for title in hover_titles)  # the HTML name, as text
     seen["Bijeenkomsten"] = page.evaluate(_FOUND)
     page.wait_for_timeout(500)
 
