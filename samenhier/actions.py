@@ -447,7 +447,7 @@ def action_form(
 
     ``fields`` are drawn in order (their state is kept per record: ``{key}-{id}-{name}``).
     ``confirm_text`` makes the button ask first (use it to end, decline, delete, erase), with a
-    second button ``confirm_label`` (default: "Ja, toch: " + ``submit_label``). ``confirm_flag`` is the argument a
+    second button ``confirm_label`` (default: ``submit_label``, after "Ja, toch: " unless destructive). ``confirm_flag`` is the argument a
     service that raises ConfirmationNeeded wants set to True once the user confirmed. ``destructive``
     draws the button secondary with a warning icon unless ``icon`` is given (Streamlit has no red
     button). Messages go to ``slot`` (default ``key``), shown under the form. ``field_labels`` name
@@ -515,7 +515,10 @@ def _pending(spec: _Spec, shown: Shown, submit_label: str, destructive: bool) ->
         return
     st.warning(pending["reason"])
     # Not the submit button's own text again: two buttons with one label (the form's and this) read as one.
-    label = spec.confirm_label or ui.t("actions.confirm_anyway", action=submit_label)
+    # A destructive action's confirmation is the action itself, named ("Gegevens van … definitief wissen").
+    label = spec.confirm_label or (
+        submit_label if destructive else ui.t("actions.confirm_anyway", action=submit_label)
+    )
     if pending["stage"] == "repeat":
         label = ui.t("actions.save_again")
     yes, no = st.columns(2)
