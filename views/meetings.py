@@ -114,7 +114,7 @@ def year_tab() -> None:
             title = ui.t("meetings.heatmap.title.programme", year=year)
             caption = ui.t("meetings.heatmap.caption.programme", year=year)
         row_key, row_label = "match_id", lambda r: f"{r['code']} · {ui.fmt_date(r['start_date'])}"
-        row_title = row_label
+        row_title = None  # the label already names the row in full
         empty = ui.t("meetings.heatmap.none.programme", year=year)
         per_group, partial_month = (
             ui.cached(meeting_queries.programme_groups_reached)(
