@@ -23,7 +23,7 @@ import streamlit as st
 from samenhier.clock import today
 from samenhier.scope import AccessDenied, Filters
 from samenhier.settings import get_settings
-from samenhier.ui_cache import cached, engine
+from samenhier.ui_cache import cached, cached_build, engine
 from samenhier.ui_language import (
     LANG_KEY,
     apply_language,
@@ -78,6 +78,7 @@ __all__ = [
     "apply_language",
     "as_of",
     "cached",
+    "cached_build",
     "current_filters",
     "current_language",
     "current_scope",

@@ -41,6 +41,27 @@ def _cached_call(
     return _fn(_engine(url), scope, *args, **dict(kwargs_items))
 
 
+@st.cache_resource(show_spinner=False, ttl=600, max_entries=64)
+def _built(
+    name: str, url: str, version: tuple, scope: Scope, lang: str, key: tuple, _build: Callable[[], T]
+) -> T:
+    # Held as the object itself (cache_resource: not pickled or copied per hit, unlike cache_data).
+    return _build()
+
+
+def cached_build(name: str, build: Callable[[], T], *, scope: Scope, lang: str, key: tuple) -> T:
+    """``build()`` once per store, data version, user scope, language and ``key``; the same object after.
+
+    For derived objects that are expensive to make and cheap to hand out, such as a chart figure (at national
+    scale the meetings heatmap takes about 100 ms CPU to build, most of a warm rerun). ``key`` must hold every
+    input of ``build`` that is not the store's content, the scope or the language (the page's filters, year,
+    view, peildatum): two calls with the same key get the same object. The object is shared by every
+    session of that user, so callers must not change it (``st.plotly_chart`` does not: it copies the figure).
+    """
+    url = database_url()
+    return _built(name, url, data_version(_engine(url)), scope, lang, key, build)
+
+
 def data_version(store: Engine) -> tuple:
     """What identifies the store's content: every write is audited, so the audit trail's size, newest id and
     newest time change with every write — in this app, another browser session, the CLI or a restore."""

@@ -170,6 +170,34 @@ def test_cache_keys_include_the_user_scope(db_url):
     assert calls == ["anna", "nadia"]
 
 
+def test_built_objects_are_keyed_on_user_language_key_and_data(db_url):
+    """``ui.cached_build`` (the meetings charts) builds once per user, language, key and data version: another
+    user, language or key builds anew, and so does the same call after a write."""
+    from samenhier import ui
+    from samenhier.services import audit
+
+    calls = []
+
+    def build(name):
+        def make():
+            calls.append(name)
+            return object()
+
+        return make
+
+    anna, nadia = Scope.coordinator("anna"), Scope.community_builder("nadia", 3)
+    first = ui.cached_build("t", build("anna-nl"), scope=anna, lang="nl", key=(2026,))
+    assert ui.cached_build("t", build("again"), scope=anna, lang="nl", key=(2026,)) is first
+    ui.cached_build("t", build("nadia-nl"), scope=nadia, lang="nl", key=(2026,))
+    ui.cached_build("t", build("anna-en"), scope=anna, lang="en", key=(2026,))
+    ui.cached_build("t", build("anna-2025"), scope=anna, lang="nl", key=(2025,))
+    with Session(ui.engine()) as session:  # any audited write changes the data version
+        audit.record(session, "cli", "update", table_name="welcome_group", changes={})
+        session.commit()
+    ui.cached_build("t", build("after a write"), scope=anna, lang="nl", key=(2026,))
+    assert calls == ["anna-nl", "nadia-nl", "anna-en", "anna-2025", "after a write"]
+
+
 # -- user data is shown as text -----------------------------------------------------------------------
 
 

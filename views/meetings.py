@@ -123,6 +123,17 @@ def year_tab() -> None:
             None,
         )
 
+    def built(chart: str, build):
+        # Each chart is built once per data version for what decides it here (scope and language are keyed
+        # by ui.cached_build): view, year, unit, filters, peildatum and the cap of the heatmap's rows.
+        return ui.cached_build(
+            f"meetings.{chart}",
+            build,
+            scope=scope,
+            lang=lang,
+            key=(view, year, unit if view == "programme" else None, filters, as_of, MAX_HEATMAP_ROWS),
+        )
+
     st.subheader(title)
     if grid.empty:
         st.info(empty)
@@ -133,19 +144,22 @@ def year_tab() -> None:
         ):  # the query read only the first rows: the heatmap stays readable and small
             st.info(ui.t("meetings.heatmap.capped", shown=MAX_HEATMAP_ROWS, total=total_rows))
         st.plotly_chart(
-            meeting_charts.meeting_heatmap(
-                grid,
-                row_key=row_key,
-                row_label=row_label,
-                row_title=row_title,
-                column=column,
-                columns=columns,
-                column_labels=column_labels,
-                describe=describe,
-                x_title=x_title,
-                colour_title=ui.t("meetings.axis.meetings"),
-                outside=meeting_queries.outside_group_year(grid, as_of=as_of),
-                level_labels=(ui.t("meetings.heatmap.outside"), ui.t("meetings.heatmap.no_meeting")),
+            built(
+                "heatmap",
+                lambda: meeting_charts.meeting_heatmap(
+                    grid,
+                    row_key=row_key,
+                    row_label=row_label,
+                    row_title=row_title,
+                    column=column,
+                    columns=columns,
+                    column_labels=column_labels,
+                    describe=describe,
+                    x_title=x_title,
+                    colour_title=ui.t("meetings.axis.meetings"),
+                    outside=meeting_queries.outside_group_year(grid, as_of=as_of),
+                    level_labels=(ui.t("meetings.heatmap.outside"), ui.t("meetings.heatmap.no_meeting")),
+                ),
             ),
             config={"displayModeBar": False},
             key="meetings_heatmap",
@@ -159,15 +173,18 @@ def year_tab() -> None:
             if per_group is not None:
                 st.caption(ui.t("meetings.monthly.per_group_caption"))
             st.plotly_chart(
-                meeting_charts.meetings_by_municipality(
-                    monthly,
-                    month_labels=month_labels,
-                    partial_month=partial_month,
-                    partial_label=ui.t("charts.partial_month"),
-                    groups=per_group,
-                    axis_title=ui.t("meetings.axis.per_group")
-                    if per_group is not None
-                    else ui.t("meetings.axis.meetings"),
+                built(
+                    "by_municipality",
+                    lambda: meeting_charts.meetings_by_municipality(
+                        monthly,
+                        month_labels=month_labels,
+                        partial_month=partial_month,
+                        partial_label=ui.t("charts.partial_month"),
+                        groups=per_group,
+                        axis_title=ui.t("meetings.axis.per_group")
+                        if per_group is not None
+                        else ui.t("meetings.axis.meetings"),
+                    ),
                 ),
                 config={"displayModeBar": False},
                 key="meetings_by_municipality",
@@ -178,13 +195,16 @@ def year_tab() -> None:
             st.info(ui.t("meetings.monthly.none"))
         else:
             st.plotly_chart(
-                meeting_charts.meetings_by_kind(
-                    monthly,
-                    month_labels=month_labels,
-                    kind_label=lambda k: i18n.label("meeting_kind", k),
-                    axis_title=ui.t("meetings.axis.meetings"),
-                    partial_month=partial_month,
-                    partial_label=ui.t("charts.partial_month"),
+                built(
+                    "by_kind",
+                    lambda: meeting_charts.meetings_by_kind(
+                        monthly,
+                        month_labels=month_labels,
+                        kind_label=lambda k: i18n.label("meeting_kind", k),
+                        axis_title=ui.t("meetings.axis.meetings"),
+                        partial_month=partial_month,
+                        partial_label=ui.t("charts.partial_month"),
+                    ),
                 ),
                 config={"displayModeBar": False},
                 key="meetings_by_kind",
