@@ -16,6 +16,7 @@ from samenhier.queries import privacy as q
 from samenhier.queries.records import search_frame
 from samenhier.scope import AccessDenied
 from samenhier.services import privacy as s
+from samenhier.widgets import paginate
 
 EXPORT_KEY = "privacy_export"
 MAX_OPTIONS = 200
@@ -156,15 +157,16 @@ def retention_tab() -> None:
     if due.empty:
         st.success(ui.t("privacy.retention.none", date=ui.fmt_date(as_of)))
     else:
+        shown = paginate(due, key="privacy_retention_page")  # the browser gets one page; the action takes all
         st.dataframe(
             pd.DataFrame(
                 {
-                    "kind": due["kind"].map(kind_label),
-                    "code": due["code"],
-                    "name": due["name"],
-                    "municipality": due["municipality"],
-                    "last_activity": pd.to_datetime(due["last_activity"]),
-                    "due_date": pd.to_datetime(due["due_date"]),
+                    "kind": shown["kind"].map(kind_label),
+                    "code": shown["code"],
+                    "name": shown["name"],
+                    "municipality": shown["municipality"],
+                    "last_activity": pd.to_datetime(shown["last_activity"]),
+                    "due_date": pd.to_datetime(shown["due_date"]),
                 }
             ),
             hide_index=True,
