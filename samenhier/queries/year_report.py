@@ -54,8 +54,11 @@ responses in the selected groups (scored as :mod:`samenhier.loneliness`):
 - ``attrition[role]``: people with a nulmeting (dated on or before the period's last day) whose match
   ran in the period: ``baseline`` (how many), ``with_end`` (an eindmeting on or before the last day),
   and of those without one: ``still_running`` (the eindmeting is not yet due: the match is active and
-  its year (12 months, 10 weeks: its variant's timeline) plus the grace period ``Settings.end_survey_grace_days`` is not over, or it completed less
-  than the grace period ago), ``stopped`` (the match stopped early), ``missing`` (due, not answered).
+  its year (12 months, 10 weeks: its variant's timeline) plus its variant's grace period is not over, or
+  it completed less than that grace period ago), ``stopped`` (the match stopped early), ``missing`` (due,
+  not answered). The grace period is the match's variant timeline's ``end_grace_days``
+  (:mod:`samenhier.timeline`), ``Settings.end_survey_grace_days`` when the variant stores none — the same
+  rule as the to-dos and response rates (:meth:`samenhier.timeline.Timeline.waves_reached`).
   A member's match is their group's match that started last on or before the nulmeting + 31 days.
 
 **Small numbers** (``min_n`` = ``Settings.min_cell_size``, default 5): a count of 1 to ``min_n`` − 1
@@ -196,16 +199,16 @@ def year_figures(
     )
     matches["started_date"] = _dates(matches["started_date"])
     matches["ended_date"] = _dates(matches["ended_date"])
-    # The end of each match's group year by its variant's timeline (12 months; 10 weeks for studenten).
+    # The end of each match's group year and its end-survey grace period by its variant's timeline
+    # (12 months; 10 weeks for studenten; the grace stored per variant, else the setting).
     timelines = variant_timelines(engine, settings)
-    matches["year_end"] = [
-        timeline_for(timelines, v).end_date(d)
-        for v, d in zip(matches["variant"], matches["started_date"], strict=True)
-    ]
+    own = [timeline_for(timelines, v) for v in matches["variant"]]
+    matches["year_end"] = [t.end_date(d) for t, d in zip(own, matches["started_date"], strict=True)]
+    matches["grace_days"] = [t.end_grace_days for t in own]
     programme = _programme(
         engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n
     )
-    survey = _survey(engine, matches, groups_q, first, last, settings.end_survey_grace_days, min_n)
+    survey = _survey(engine, matches, groups_q, first, last, min_n)
     return {
         "year": year,
         "period": {"from": first.isoformat(), "to": last.isoformat()},
@@ -377,7 +380,7 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
 # Survey ----------------------------------------------------------------------------------------------
 
 
-def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[str, Any]:
+def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
     r = SurveyResponse
     responses = read_frame(
         engine,
@@ -424,7 +427,7 @@ def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[s
             "ci_high": less["ci_high"],
         }
     paired = {role: _paired(scored, role, first, min_n) for role in ROLES}
-    attrition = {role: _attrition(scored, matches, role, first, last, grace_days, min_n) for role in ROLES}
+    attrition = {role: _attrition(scored, matches, role, first, last, min_n) for role in ROLES}
     return {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition}
 
 
@@ -512,7 +515,7 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int) -> dict
     return {"loneliness": loneliness, "feel_at_home": home}
 
 
-def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[str, Any]:
+def _attrition(scored, matches, role, first, last, min_n) -> dict[str, Any]:
     mine = scored[scored["role"] == role]
     base = mine[mine["wave"] == Wave.BASELINE.value]
     ends = set(
@@ -523,7 +526,6 @@ def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[st
         )
     )
     running = matches[_running(matches, first, last)]
-    grace = dt.timedelta(days=grace_days)
     # Each baseline's match, looked up in dicts (not a frame filter per row: thousands of baselines nationally).
     by_key: dict[tuple, list] = {}
     for m in running.sort_values("started_date").to_dict("records"):
@@ -550,6 +552,8 @@ def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[st
         ):
             counts["stopped"] += 1
         else:
+            # the grace of the match's own variant (see the module docstring)
+            grace = dt.timedelta(days=int(m["grace_days"]))
             due = (
                 (m["ended_date"] + grace)
                 if m["ended_date"] is not None and m["ended_date"] <= last
