@@ -151,17 +151,18 @@ def _raw_day(column) -> Any:
     return type_coerce(column, String).label(column.key)
 
 
-def _read_rows(engine: Engine, query) -> pd.DataFrame:
+def _read_rows(engine: Engine, query, numbers: dict[str, str]) -> pd.DataFrame:
     """:func:`~samenhier.queries.common.read_frame` for the big reads (tens of thousands of meetings and survey
     responses nationally): the driver's rows go straight into the frame, without SQLAlchemy's result rows
     and type conversions in between — so only for columns that need none (numbers, text, and dates read
-    through :func:`_raw_day`)."""
+    through :func:`_raw_day`). The columns named in ``numbers`` get the given dtype (``float64`` where a value
+    may be missing), also when no row is found."""
     with engine.connect() as connection:
         result = connection.execute(query)
         columns = list(result.keys())
         rows = result.cursor.fetchall()
         result.close()
-    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True).astype(numbers)
 
 
 def _month_key(days: pd.Series) -> pd.Series:
@@ -336,6 +337,7 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
         select(
             Meeting.group_id, _raw_day(Meeting.date), Meeting.duration_minutes, Meeting.members_present
         ).where(Meeting.group_id.in_(groups_q), Meeting.date >= first, Meeting.date <= last),
+        {"group_id": "int64", "duration_minutes": "int64", "members_present": "int64"},
     )
     meeting_month = _month_key(_days(meetings["date"]))
     months = pd.period_range(first.strftime("%Y-%m"), last.strftime("%Y-%m"), freq="M")
@@ -444,7 +446,12 @@ def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
             r.feel_at_home,
             r.self_reported_change,
             *[getattr(r, i) for i in LONELINESS_ITEMS],
-        ).where(r.group_id.in_(groups_q), r.date <= last, or_(r.wave != Wave.MIDTERM.value, r.date >= first)),
+        ).where(
+            r.group_id.in_(groups_q),
+            r.date <= last,
+            or_(r.wave != Wave.MIDTERM.value, r.date >= first),
+        ),
+        {"newcomer_id": "float64", "member_id": "float64", "group_id": "int64", "feel_at_home": "float64"},
     )
     responses["date"] = _days(responses["date"])
     responses["role"] = np.where(
@@ -574,7 +581,13 @@ def _attrition(scored, matches, role, first, last, min_n) -> dict[str, Any]:
     # matches of the same newcomer and group; for a member, of the group's running matches that started on
     # or before the nulmeting + 31 days. Whole columns at once (thousands of baselines nationally).
     running = matches[_running(matches, first, last)].sort_values("started_date")
-    running = running.assign(order=np.arange(len(running)))
+    # (ids as integers also when a frame is empty: merges need the same key types on both sides)
+    running = running.assign(
+        order=np.arange(len(running)),
+        group_id=running["group_id"].astype("int64"),
+        newcomer_id=running["newcomer_id"].astype("int64"),
+    )
+    base = base[["person_id", "group_id", "date"]].astype({"person_id": "int64", "group_id": "int64"})
     if role == RespondentRole.NEWCOMER.value:
         own = running.drop_duplicates(["newcomer_id", "group_id"], keep="last")
         linked = base.merge(
