@@ -34,6 +34,7 @@ from samenhier.scope import Scope
 
 D = dt.date.fromisoformat
 AS_OF = D("2026-11-15")
+pytestmark = pytest.mark.both_backends
 GROUPS = [("G-KORT", "statushouders", 10), ("G-LANG", "hervestiging", 60), ("G-ZONDER", "ad hoc", None)]
 
 

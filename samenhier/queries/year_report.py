@@ -232,7 +232,7 @@ def year_figures(
     # The end of each match's group year and its end-survey grace period by its variant's timeline
     # (12 months; 10 weeks for studenten; the grace stored per variant, else the setting).
     timelines = variant_timelines(engine, settings)
-    own = [timeline_for(timelines, v) for v in matches["variant"]]
+    their = [timeline_for(timelines, v) for v in matches["variant"]]
     year_ends: dict[tuple, dt.date] = {}  # once per variant and start date (thousands of matches nationally)
     for key in zip(matches["variant"], matches["started_date"], strict=True):
         if key not in year_ends:
@@ -240,7 +240,7 @@ def year_figures(
     matches["year_end"] = _days(
         [year_ends[key] for key in zip(matches["variant"], matches["started_date"], strict=True)]
     )
-    matches["grace"] = pd.to_timedelta([t.end_grace_days for t in own], unit="D")
+    matches["grace"] = pd.to_timedelta([t.end_grace_days for t in their], unit="D")
     programme = _programme(
         engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n
     )
