@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import shutil
 
+import pandas as pd
 import pytest
 from sqlmodel import Session, select
 from year_report_reference import year_figures as reference_figures
@@ -79,3 +80,24 @@ def test_variants_with_their_own_grace_period(demo_engine):
                 row.end_grace_days = None
                 s.add(row)
             s.commit()
+
+
+def test_column_rules_equal_the_scalar_rules_on_every_day():
+    """The two date rules the report now applies per column give, for every day of 2019–2028 (two leap days
+    among them), what the scalar rules give: the end of a 12-month and a 10-week group year
+    (Timeline.end_date) and the first day past eligibility (rules.eligibility_end + 1 day)."""
+    from samenhier.queries.year_report import _past_eligibility
+    from samenhier.rules import eligibility_end
+    from samenhier.timeline import Timeline
+
+    days = pd.Series(pd.date_range("2019-01-01", "2028-12-31", freq="D"))
+    for timeline in (
+        Timeline("statushouders", 12, "months", 6, 21, 30),
+        Timeline("studenten", 10, "weeks", 5, 10, 30),
+    ):
+        column = timeline.end_dates(pd.concat([days, pd.Series([pd.NaT])], ignore_index=True))
+        assert [d.date() for d in column.iloc[:-1]] == [timeline.end_date(d.date()) for d in days]
+        assert pd.isna(column.iloc[-1])
+    past = _past_eligibility(days, 3)
+    assert [d.date() for d in past] == [eligibility_end(d.date(), 3) + dt.timedelta(days=1) for d in days]
+    assert past[days == pd.Timestamp("2020-02-29")].iloc[0] == pd.Timestamp("2023-03-01")  # 28 Feb + 1 day

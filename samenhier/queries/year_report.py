@@ -109,7 +109,6 @@ from samenhier.models import (
 )
 from samenhier.queries.common import read_frame
 from samenhier.queries.timelines import variant_timelines
-from samenhier.rules import eligibility_end
 from samenhier.scope import Filters, Scope, visible_groups, visible_municipality_ids
 from samenhier.settings import get_settings
 from samenhier.survey_stats import ROLES, paired_change, wilson_interval
@@ -163,6 +162,13 @@ def _read_rows(engine: Engine, query, numbers: dict[str, str]) -> pd.DataFrame:
         rows = result.cursor.fetchall()
         result.close()
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True).astype(numbers)
+
+
+def _past_eligibility(arrivals: pd.Series, years: int) -> pd.Series:
+    """The first day past eligibility of each arrival day (``datetime64``): :func:`samenhier.rules.eligibility_end`
+    + 1 day for a whole column (the same calendar day ``years`` later, 29 February clipped to the 28th as
+    :mod:`dateutil` does, which pandas' year offset does too)."""
+    return arrivals + pd.DateOffset(years=years) + pd.Timedelta(days=1)
 
 
 def _month_key(days: pd.Series) -> pd.Series:
@@ -232,15 +238,15 @@ def year_figures(
     # The end of each match's group year and its end-survey grace period by its variant's timeline
     # (12 months; 10 weeks for studenten; the grace stored per variant, else the setting).
     timelines = variant_timelines(engine, settings)
-    their = [timeline_for(timelines, v) for v in matches["variant"]]
-    year_ends: dict[tuple, dt.date] = {}  # once per variant and start date (thousands of matches nationally)
-    for key in zip(matches["variant"], matches["started_date"], strict=True):
-        if key not in year_ends:
-            year_ends[key] = timeline_for(timelines, key[0]).end_date(pd.Timestamp(key[1]).date())
-    matches["year_end"] = _days(
-        [year_ends[key] for key in zip(matches["variant"], matches["started_date"], strict=True)]
-    )
-    matches["grace"] = pd.to_timedelta([t.end_grace_days for t in their], unit="D")
+    matches["year_end"] = pd.Series(pd.NaT, index=matches.index, dtype="datetime64[ns]")
+    matches["grace"] = pd.Series(pd.NaT, index=matches.index, dtype="timedelta64[ns]")
+    for variant in pd.unique(matches["variant"]):  # per variant, every match of it at once
+        rows = (matches["variant"] == variant).to_numpy(dtype=bool)
+        timeline = timeline_for(timelines, variant)
+        matches.loc[rows, "year_end"] = timeline.end_dates(matches.loc[rows, "start"]).astype(
+            "datetime64[ns]"
+        )
+        matches.loc[rows, "grace"] = pd.Timedelta(days=timeline.end_grace_days)
     programme = _programme(
         engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n
     )
@@ -395,12 +401,7 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
     # Only newcomers of the selected groups' matches count as matched in a filtered report.
     matched = matched[matched["id"].isin(started["newcomer_id"])]
     waits = [int(d) for d in (matched["first_start"] - matched["registration_date"]).dt.days]
-    # The first day past eligibility (samenhier.rules.eligibility_end + 1 day), once per distinct arrival date.
-    arrivals = candidates["arrival_date"]
-    past_days = {
-        a: eligibility_end(a.date(), years) + dt.timedelta(days=1) for a in arrivals.dropna().unique()
-    }
-    past_day = _days(arrivals.map(past_days))
+    past_day = _past_eligibility(candidates["arrival_date"], years)
     passed = candidates[_between(past_day, first, last) & waiting_on(past_day)]
 
     def show(n):
@@ -458,7 +459,8 @@ def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
         responses["newcomer_id"].notna(), RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value
     )
     responses["person_id"] = responses["newcomer_id"].fillna(responses["member_id"]).astype(int)
-    scored = score_frame(responses)
+    # (the answers and respondent ids are not needed once scored: every filter below copies fewer columns)
+    scored = score_frame(responses).drop(columns=[*LONELINESS_ITEMS, "newcomer_id", "member_id"])
     in_period = (scored["date"] >= pd.Timestamp(first)).astype(bool)
     waves = {}
     for wave in Wave:
