@@ -91,7 +91,7 @@ from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from samenhier.disclosure import hide_count, one_sided, protect_parts, share_shown
-from samenhier.loneliness import Band, score_frame
+from samenhier.loneliness import Band, score_sql
 from samenhier.models import (
     LONELINESS_ITEMS,
     Match,
@@ -169,6 +169,19 @@ def _past_eligibility(arrivals: pd.Series, years: int) -> pd.Series:
     + 1 day for a whole column (the same calendar day ``years`` later, 29 February clipped to the 28th as
     :mod:`dateutil` does, which pandas' year offset does too)."""
     return arrivals + pd.DateOffset(years=years) + pd.Timedelta(days=1)
+
+
+def _bands(total: pd.Series) -> pd.Series:
+    """:func:`samenhier.loneliness.band` of each total score (its word; None where the total is missing)."""
+    return pd.Series(
+        np.select(
+            [total <= 1, total <= 4, total <= 6],
+            [Band.NOT_LONELY.value, Band.MODERATE.value, Band.SEVERE.value],
+            default=None,
+        ),
+        index=total.index,
+        dtype=object,
+    )
 
 
 def _month_key(days: pd.Series) -> pd.Series:
@@ -434,6 +447,7 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
 
 def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
     r = SurveyResponse
+    scores = score_sql({item: getattr(r, item) for item in LONELINESS_ITEMS})  # the same rules as score()
     # Every response up to the last day, but for a tussenmeting only those in the period: a nulmeting or
     # eindmeting from before it can still be half of a before/after pair or of the attrition table.
     responses = _read_rows(
@@ -446,21 +460,31 @@ def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
             _raw_day(r.date),
             r.feel_at_home,
             r.self_reported_change,
-            *[getattr(r, i) for i in LONELINESS_ITEMS],
+            scores.emotional.label("emotional"),
+            scores.social.label("social"),
+            scores.total.label("total"),
         ).where(
             r.group_id.in_(groups_q),
             r.date <= last,
             or_(r.wave != Wave.MIDTERM.value, r.date >= first),
         ),
-        {"newcomer_id": "float64", "member_id": "float64", "group_id": "int64", "feel_at_home": "float64"},
+        {
+            "newcomer_id": "float64",
+            "member_id": "float64",
+            "group_id": "int64",
+            "feel_at_home": "float64",
+            "emotional": "float64",
+            "social": "float64",
+            "total": "float64",
+        },
     )
     responses["date"] = _days(responses["date"])
     responses["role"] = np.where(
         responses["newcomer_id"].notna(), RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value
     )
     responses["person_id"] = responses["newcomer_id"].fillna(responses["member_id"]).astype(int)
-    # (the answers and respondent ids are not needed once scored: every filter below copies fewer columns)
-    scored = score_frame(responses).drop(columns=[*LONELINESS_ITEMS, "newcomer_id", "member_id"])
+    responses["band"] = _bands(responses["total"])
+    scored = responses.drop(columns=["newcomer_id", "member_id"])  # every filter below copies fewer columns
     in_period = (scored["date"] >= pd.Timestamp(first)).astype(bool)
     waves = {}
     for wave in Wave:
