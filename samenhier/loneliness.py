@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, case, func, literal
 
@@ -115,18 +116,38 @@ def score_frame(responses: pd.DataFrame) -> pd.DataFrame:
     """Add the scores to a frame of responses that has the six item columns (canonical answers or None).
 
     Returns the same frame with nullable-integer columns ``emotional``, ``social``, ``total`` (0–3,
-    0–3, 0–6), ``band`` (:class:`Band` value or None) and nullable-boolean ``lonely`` (total ≥ 2).
+    0–3, 0–6), ``band`` (:class:`Band` value or None) and nullable-boolean ``lonely`` (total ≥ 2) — the
+    same values as :func:`score` row by row, computed column-wise (tens of thousands of responses at
+    national scale; ``tests/test_loneliness.py`` compares both on every answer pattern).
+
+    Raises:
+        ValueError: an item column holds an answer that is not canonical (as :func:`item_score`).
     """
     out = responses.copy()
-    scored = [
-        score({i: (None if pd.isna(row[i]) else row[i]) for i in LONELINESS_ITEMS})
-        for _, row in out.iterrows()
-    ]
-    out["emotional"] = pd.array([s.emotional for s in scored], dtype="Int64")
-    out["social"] = pd.array([s.social for s in scored], dtype="Int64")
-    out["total"] = pd.array([s.total for s in scored], dtype="Int64")
-    out["band"] = [None if s.band is None else s.band.value for s in scored]
-    out["lonely"] = pd.array([s.lonely for s in scored], dtype="boolean")
+    canonical = [a.value for a in Answer]
+    scores: dict[str, pd.Series] = {}
+    for item in LONELINESS_ITEMS:
+        column = out[item]
+        answered = column.notna().to_numpy(dtype=bool)
+        unknown = answered & ~column.isin(canonical).to_numpy(dtype=bool)
+        if unknown.any():
+            Answer(column[unknown].iloc[0])  # raises the ValueError item_score would
+        not_lonely = (Answer.NO if item in EMOTIONAL_ITEMS else Answer.YES).value
+        value = np.where(column.eq(not_lonely).fillna(False).to_numpy(dtype=bool), 0, 1)
+        scores[item] = pd.Series(pd.array(value, dtype="Int64"), index=out.index).where(answered, pd.NA)
+    answered_count = sum(scores[i].notna().astype(int) for i in LONELINESS_ITEMS)
+    summed = sum(scores[i].fillna(0) for i in LONELINESS_ITEMS)
+    total = summed.where(answered_count >= len(LONELINESS_ITEMS) - 1, pd.NA).astype("Int64")
+    out["emotional"] = sum(scores[i] for i in EMOTIONAL_ITEMS).astype("Int64")  # NA when any is NA
+    out["social"] = sum(scores[i] for i in SOCIAL_ITEMS).astype("Int64")
+    out["total"] = total
+    known = total.notna().to_numpy(dtype=bool)
+    values = total.fillna(0).to_numpy(dtype=int)
+    bands = np.where(
+        values <= 1, Band.NOT_LONELY.value, np.where(values <= 4, Band.MODERATE.value, Band.SEVERE.value)
+    )
+    out["band"] = [str(b) if k else None for b, k in zip(bands, known, strict=True)]
+    out["lonely"] = (total >= LONELY_THRESHOLD).astype("boolean")
     return out
 
 

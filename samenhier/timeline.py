@@ -58,6 +58,11 @@ class Timeline:
         2026-01-15 + 10 weeks = 2026-03-26)."""
         return self.offset(start, self.duration)
 
+    def end_dates(self, starts) -> pd.Series:
+        """:meth:`end_date` for a whole column of start dates: ``datetime64`` on ``starts``' index, NaT where
+        the start is missing (pandas' month offsets clip to the month's end as :mod:`dateutil` does)."""
+        return self._offset_column(pd.to_datetime(pd.Series(starts), errors="coerce"), self.duration)
+
     def period_bounds(self, start: dt.date, period: int) -> tuple[dt.date, dt.date]:
         """First day of period ``period`` (1-based) and the day after its last day."""
         return self.offset(start, period - 1), self.offset(start, period)

@@ -9,6 +9,7 @@ bands 0–1 niet eenzaam, 2–4 matig, 5–6 ernstig; lonely = total ≥ 2.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import pandas as pd
@@ -159,6 +160,34 @@ def test_score_frame_matches_hand_cases():
     assert out["band"].tolist()[:3] == ["niet eenzaam", "matig eenzaam", "ernstig eenzaam"]
     assert pd.isna(out["band"].iloc[3])
     assert out["lonely"].tolist() == [False, True, True, pd.NA]
+
+
+def test_score_frame_equals_score_row_by_row_for_every_answer_pattern():
+    """The column-wise score_frame gives, for all 4^6 = 4096 patterns of ja / min of meer / nee / unanswered
+    (in shuffled order, on a non-default index), exactly what score() gives for each row alone."""
+    patterns = [
+        dict(zip(EMOTIONAL + SOCIAL, p, strict=True))
+        for p in itertools.product([None, "ja", "min of meer", "nee"], repeat=6)
+    ]
+    frame = pd.DataFrame(patterns[::-1], index=range(10_000, 10_000 + 2 * len(patterns), 2))
+    out = score_frame(frame)
+    expected = [score(p) for p in patterns[::-1]]
+    assert out["emotional"].tolist() == [pd.NA if e.emotional is None else e.emotional for e in expected]
+    assert out["social"].tolist() == [pd.NA if e.social is None else e.social for e in expected]
+    assert out["total"].tolist() == [pd.NA if e.total is None else e.total for e in expected]
+    assert [None if pd.isna(b) else b for b in out["band"]] == [
+        None if e.band is None else e.band.value for e in expected
+    ]
+    assert out["lonely"].tolist() == [pd.NA if e.lonely is None else e.lonely for e in expected]
+    assert out.index.equals(frame.index) and out[list(frame.columns)].equals(frame)
+
+
+def test_score_frame_refuses_an_answer_that_is_not_canonical():
+    frame = pd.DataFrame(
+        [answers(("nee", "nee", "nee"), ("ja", "ja", "ja")), answers(("Ja",) * 3, ("ja",) * 3)]
+    )
+    with pytest.raises(ValueError, match="'Ja'"):
+        score_frame(frame)
 
 
 # ------------------------------------------------------------------------------------ answer spellings

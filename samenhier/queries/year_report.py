@@ -54,8 +54,11 @@ responses in the selected groups (scored as :mod:`samenhier.loneliness`):
 - ``attrition[role]``: people with a nulmeting (dated on or before the period's last day) whose match
   ran in the period: ``baseline`` (how many), ``with_end`` (an eindmeting on or before the last day),
   and of those without one: ``still_running`` (the eindmeting is not yet due: the match is active and
-  its year (12 months, 10 weeks: its variant's timeline) plus the grace period ``Settings.end_survey_grace_days`` is not over, or it completed less
-  than the grace period ago), ``stopped`` (the match stopped early), ``missing`` (due, not answered).
+  its year (12 months, 10 weeks: its variant's timeline) plus its variant's grace period is not over, or
+  it completed less than that grace period ago), ``stopped`` (the match stopped early), ``missing`` (due,
+  not answered). The grace period is the match's variant timeline's ``end_grace_days``
+  (:mod:`samenhier.timeline`), ``Settings.end_survey_grace_days`` when the variant stores none — the same
+  rule as the to-dos and response rates (:meth:`samenhier.timeline.Timeline.waves_reached`).
   A member's match is their group's match that started last on or before the nulmeting + 31 days.
 
 **Small numbers** (``min_n`` = ``Settings.min_cell_size``, default 5): a count of 1 to ``min_n`` − 1
@@ -84,11 +87,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from samenhier.disclosure import hide_count, one_sided, protect_parts, share_shown
-from samenhier.loneliness import Band, score_frame
+from samenhier.loneliness import Band, score_sql
 from samenhier.models import (
     LONELINESS_ITEMS,
     Match,
@@ -106,7 +109,6 @@ from samenhier.models import (
 )
 from samenhier.queries.common import read_frame
 from samenhier.queries.timelines import variant_timelines
-from samenhier.rules import eligibility_end
 from samenhier.scope import Filters, Scope, visible_groups, visible_municipality_ids
 from samenhier.settings import get_settings
 from samenhier.survey_stats import ROLES, paired_change, wilson_interval
@@ -119,6 +121,8 @@ SUBSCALE_LONELY = 2
 AT_HOME = (4, 5)
 """Feel-at-home answers that count as "feels at home"."""
 BANDS = tuple(b.value for b in Band)
+GROUP_MONTH = 1_000_000
+"""A group-month as one integer: group id × GROUP_MONTH + month key (year × 12 + month − 1)."""
 
 
 def period_of(year: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -133,8 +137,56 @@ def period_of(year: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
     return first, min(dt.date(year, 12, 31), as_of)
 
 
-def _dates(column: pd.Series) -> pd.Series:
-    return column.map(lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).date())
+def _days(column: pd.Series) -> pd.Series:
+    """A column of dates (``datetime.date``, text or missing) as ``datetime64`` (NaT where missing), so that the
+    figures compare and count whole columns at once instead of one Python date at a time."""
+    return pd.to_datetime(pd.Series(column, dtype=object), errors="raise").astype("datetime64[ns]")
+
+
+def _raw_day(column) -> Any:
+    """``column`` (a date) read as the driver returns it, labelled with its name: SQLAlchemy's per-row
+    conversion of SQLite's date text is skipped (a third of the time to read 69,000 survey responses);
+    :func:`_days` converts the whole column at once (on PostgreSQL the driver already returns dates)."""
+    return type_coerce(column, String).label(column.key)
+
+
+def _read_rows(engine: Engine, query, numbers: dict[str, str]) -> pd.DataFrame:
+    """:func:`~samenhier.queries.common.read_frame` for the big reads (tens of thousands of meetings and survey
+    responses nationally): the driver's rows go straight into the frame, without SQLAlchemy's result rows
+    and type conversions in between — so only for columns that need none (numbers, text, and dates read
+    through :func:`_raw_day`). The columns named in ``numbers`` get the given dtype (``float64`` where a value
+    may be missing), also when no row is found."""
+    with engine.connect() as connection:
+        result = connection.execute(query)
+        columns = list(result.keys())
+        rows = result.cursor.fetchall()
+        result.close()
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True).astype(numbers)
+
+
+def _past_eligibility(arrivals: pd.Series, years: int) -> pd.Series:
+    """The first day past eligibility of each arrival day (``datetime64``): :func:`samenhier.rules.eligibility_end`
+    + 1 day for a whole column (the same calendar day ``years`` later, 29 February clipped to the 28th as
+    :mod:`dateutil` does, which pandas' year offset does too)."""
+    return arrivals + pd.DateOffset(years=years) + pd.Timedelta(days=1)
+
+
+def _bands(total: pd.Series) -> pd.Series:
+    """:func:`samenhier.loneliness.band` of each total score (its word; None where the total is missing)."""
+    return pd.Series(
+        np.select(
+            [total <= 1, total <= 4, total <= 6],
+            [Band.NOT_LONELY.value, Band.MODERATE.value, Band.SEVERE.value],
+            default=None,
+        ),
+        index=total.index,
+        dtype=object,
+    )
+
+
+def _month_key(days: pd.Series) -> pd.Series:
+    """Calendar month of each day as one integer (year × 12 + month − 1)."""
+    return days.dt.year * 12 + days.dt.month - 1
 
 
 def _sig(value: float) -> float | None:
@@ -194,18 +246,24 @@ def year_figures(
         .join(WelcomeGroup, WelcomeGroup.id == Match.group_id)
         .where(Match.group_id.in_(groups_q), Match.status.in_(RUNNING), Match.started_date.is_not(None)),
     )
-    matches["started_date"] = _dates(matches["started_date"])
-    matches["ended_date"] = _dates(matches["ended_date"])
-    # The end of each match's group year by its variant's timeline (12 months; 10 weeks for studenten).
+    matches["start"] = _days(matches["started_date"])
+    matches["end"] = _days(matches["ended_date"])
+    # The end of each match's group year and its end-survey grace period by its variant's timeline
+    # (12 months; 10 weeks for studenten; the grace stored per variant, else the setting).
     timelines = variant_timelines(engine, settings)
-    matches["year_end"] = [
-        timeline_for(timelines, v).end_date(d)
-        for v, d in zip(matches["variant"], matches["started_date"], strict=True)
-    ]
+    matches["year_end"] = pd.Series(pd.NaT, index=matches.index, dtype="datetime64[ns]")
+    matches["grace"] = pd.Series(pd.NaT, index=matches.index, dtype="timedelta64[ns]")
+    for variant in pd.unique(matches["variant"]):  # per variant, every match of it at once
+        rows = (matches["variant"] == variant).to_numpy(dtype=bool)
+        timeline = timeline_for(timelines, variant)
+        matches.loc[rows, "year_end"] = timeline.end_dates(matches.loc[rows, "start"]).astype(
+            "datetime64[ns]"
+        )
+        matches.loc[rows, "grace"] = pd.Timedelta(days=timeline.end_grace_days)
     programme = _programme(
         engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n
     )
-    survey = _survey(engine, matches, groups_q, first, last, settings.end_survey_grace_days, min_n)
+    survey = _survey(engine, matches, groups_q, first, last, min_n)
     return {
         "year": year,
         "period": {"from": first.isoformat(), "to": last.isoformat()},
@@ -267,15 +325,24 @@ def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
 
 def _running(matches: pd.DataFrame, first: dt.date, last: dt.date) -> pd.Series:
     return (
-        (matches["started_date"] <= last) & matches["ended_date"].map(lambda d: d is None or d >= first)
+        (matches["start"] <= pd.Timestamp(last))
+        & (matches["end"].isna() | (matches["end"] >= pd.Timestamp(first)))
     ).astype(bool)
 
 
+def _between(days: pd.Series, first: dt.date, last: dt.date) -> pd.Series:
+    """Days from ``first`` up to and including ``last`` (a missing day is not)."""
+    return ((days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))).astype(bool)
+
+
 def _programme(engine, scope, matches, groups_q, filters, first, last, years, min_n) -> dict[str, Any]:
-    in_period = lambda column: column.map(lambda d: d is not None and first <= d <= last).astype(bool)  # noqa: E731
-    started = matches[in_period(matches["started_date"])]
-    completed = matches[(matches["status"] == MatchStatus.COMPLETED.value) & in_period(matches["ended_date"])]
-    stopped = matches[(matches["status"] == MatchStatus.STOPPED.value) & in_period(matches["ended_date"])]
+    started = matches[_between(matches["start"], first, last)]
+    completed = matches[
+        (matches["status"] == MatchStatus.COMPLETED.value) & _between(matches["end"], first, last)
+    ]
+    stopped = matches[
+        (matches["status"] == MatchStatus.STOPPED.value) & _between(matches["end"], first, last)
+    ]
     running = matches[_running(matches, first, last)]
     households = running.drop_duplicates("newcomer_id")
     members = read_frame(
@@ -284,28 +351,34 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
             Member.group_id.in_(running["group_id"].unique().tolist() or [-1]), Member.joined_date <= last
         ),
     )
-    meetings = read_frame(
+    meetings = _read_rows(
         engine,
-        select(Meeting.group_id, Meeting.date, Meeting.duration_minutes, Meeting.members_present).where(
-            Meeting.group_id.in_(groups_q), Meeting.date >= first, Meeting.date <= last
-        ),
+        select(
+            Meeting.group_id, _raw_day(Meeting.date), Meeting.duration_minutes, Meeting.members_present
+        ).where(Meeting.group_id.in_(groups_q), Meeting.date >= first, Meeting.date <= last),
+        {"group_id": "int64", "duration_minutes": "int64", "members_present": "int64"},
     )
-    meetings["date"] = _dates(meetings["date"])
+    meeting_month = _month_key(_days(meetings["date"]))
     months = pd.period_range(first.strftime("%Y-%m"), last.strftime("%Y-%m"), freq="M")
-    by_month = Counter(d.strftime("%Y-%m") for d in meetings["date"])
-    month_counts = [by_month.get(str(p), 0) for p in months]
+    by_month = meeting_month.value_counts()
+    month_counts = [int(by_month.get(p.year * 12 + p.month - 1, 0)) for p in months]
     hours = float((meetings["duration_minutes"] * meetings["members_present"]).sum()) / 60
 
-    # Group-months: calendar months of the period in which a group had a running match.
-    group_months: set[tuple[int, str]] = set()
-    for m in running.itertuples():
-        start = max(m.started_date, first)
-        stop = min(m.ended_date or last, last)
-        for period in pd.period_range(start.strftime("%Y-%m"), stop.strftime("%Y-%m"), freq="M"):
-            group_months.add((int(m.group_id), str(period)))
-    in_group_months = sum(
-        (int(g), d.strftime("%Y-%m")) in group_months
-        for g, d in zip(meetings["group_id"], meetings["date"], strict=True)
+    # Group-months: calendar months of the period in which a group had a running match, each as one integer
+    # (group id × 10⁶ + month key); every month from a match's first to its last day within the period.
+    from_month = _month_key(running["start"].clip(lower=pd.Timestamp(first))).to_numpy(dtype=np.int64)
+    to_month = _month_key(running["end"].fillna(pd.Timestamp(last)).clip(upper=pd.Timestamp(last)))
+    spans = np.clip(to_month.to_numpy(dtype=np.int64) - from_month + 1, 0, None)
+    offsets = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)
+    group_months = np.unique(
+        np.repeat(running["group_id"].to_numpy(dtype=np.int64) * GROUP_MONTH + from_month, spans) + offsets
+    )
+    in_group_months = int(
+        np.isin(
+            meetings["group_id"].to_numpy(dtype=np.int64) * GROUP_MONTH
+            + meeting_month.to_numpy(dtype=np.int64),
+            group_months,
+        ).sum()
     )
 
     newcomers = read_frame(
@@ -320,36 +393,29 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
         .join(Municipality, Municipality.id == Newcomer.municipality_id)
         .where(Newcomer.municipality_id.in_(visible_municipality_ids(scope, filters))),
     )
-    newcomers["arrival_date"] = _dates(newcomers["arrival_date"])
-    newcomers["registration_date"] = _dates(newcomers["registration_date"])
+    newcomers["arrival_date"] = _days(newcomers["arrival_date"])
+    newcomers["registration_date"] = _days(newcomers["registration_date"])
     all_starts = read_frame(
         engine,
         select(Match.newcomer_id, Match.started_date).where(
             Match.status.in_(RUNNING), Match.started_date.is_not(None)
         ),
     )
-    first_start = _dates(all_starts["started_date"]).groupby(all_starts["newcomer_id"]).min()
-    newcomers["first_start"] = newcomers["id"].map(first_start)
-    newcomers["first_start"] = newcomers["first_start"].map(lambda d: None if d is None or pd.isna(d) else d)
+    first_start = _days(all_starts["started_date"]).groupby(all_starts["newcomer_id"]).min()
+    newcomers["first_start"] = newcomers["id"].map(first_start).astype("datetime64[ns]")
     candidates = newcomers[newcomers["status"] != NewcomerStatus.WITHDRAWN.value]
 
-    def waiting_on(day_of: pd.Series) -> pd.Series:
-        return (candidates["registration_date"] <= day_of) & np.array(
-            [fs is None or fs > d for fs, d in zip(candidates["first_start"], day_of, strict=True)],
-            dtype=bool,
-        )
+    def waiting_on(day_of) -> pd.Series:
+        fs = candidates["first_start"]
+        return ((candidates["registration_date"] <= day_of) & (fs.isna() | (fs > day_of))).astype(bool)
 
-    waiting_end = candidates[waiting_on(pd.Series([last] * len(candidates), index=candidates.index))]
-    matched = newcomers[
-        newcomers["first_start"].map(lambda d: d is not None and first <= d <= last).astype(bool)
-    ]
+    waiting_end = candidates[waiting_on(pd.Timestamp(last))]
+    matched = newcomers[_between(newcomers["first_start"], first, last)]
     # Only newcomers of the selected groups' matches count as matched in a filtered report.
     matched = matched[matched["id"].isin(started["newcomer_id"])]
-    waits = [
-        (fs - reg).days for fs, reg in zip(matched["first_start"], matched["registration_date"], strict=True)
-    ]
-    past_day = candidates["arrival_date"].map(lambda a: eligibility_end(a, years) + dt.timedelta(days=1))
-    passed = candidates[past_day.map(lambda d: first <= d <= last).astype(bool) & waiting_on(past_day)]
+    waits = [int(d) for d in (matched["first_start"] - matched["registration_date"]).dt.days]
+    past_day = _past_eligibility(candidates["arrival_date"], years)
+    passed = candidates[_between(past_day, first, last) & waiting_on(past_day)]
 
     def show(n):
         return hide_count(n, min_n)
@@ -366,7 +432,9 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
         "meetings_per_month": {str(p): int(c) for p, c in zip(months, month_counts, strict=True)},
         "volunteer_hours": round(hours, 1),
         "group_months": len(group_months),
-        "meetings_per_group_month": round(in_group_months / len(group_months), 2) if group_months else None,
+        "meetings_per_group_month": round(in_group_months / len(group_months), 2)
+        if len(group_months)
+        else None,
         "newcomers_waiting_at_end": show(len(waiting_end)),
         "matched_in_period": show(len(waits)),
         "median_wait_days": float(statistics.median(waits)) if len(waits) >= min_n else None,
@@ -377,28 +445,47 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
 # Survey ----------------------------------------------------------------------------------------------
 
 
-def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[str, Any]:
+def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
     r = SurveyResponse
-    responses = read_frame(
+    scores = score_sql({item: getattr(r, item) for item in LONELINESS_ITEMS})  # the same rules as score()
+    # Every response up to the last day, but for a tussenmeting only those in the period: a nulmeting or
+    # eindmeting from before it can still be half of a before/after pair or of the attrition table.
+    responses = _read_rows(
         engine,
         select(
             r.newcomer_id,
             r.member_id,
             r.group_id,
             r.wave,
-            r.date,
+            _raw_day(r.date),
             r.feel_at_home,
             r.self_reported_change,
-            *[getattr(r, i) for i in LONELINESS_ITEMS],
-        ).where(r.group_id.in_(groups_q), r.date <= last),
+            scores.emotional.label("emotional"),
+            scores.social.label("social"),
+            scores.total.label("total"),
+        ).where(
+            r.group_id.in_(groups_q),
+            r.date <= last,
+            or_(r.wave != Wave.MIDTERM.value, r.date >= first),
+        ),
+        {
+            "newcomer_id": "float64",
+            "member_id": "float64",
+            "group_id": "int64",
+            "feel_at_home": "float64",
+            "emotional": "float64",
+            "social": "float64",
+            "total": "float64",
+        },
     )
-    responses["date"] = _dates(responses["date"])
+    responses["date"] = _days(responses["date"])
     responses["role"] = np.where(
         responses["newcomer_id"].notna(), RespondentRole.NEWCOMER.value, RespondentRole.MEMBER.value
     )
     responses["person_id"] = responses["newcomer_id"].fillna(responses["member_id"]).astype(int)
-    scored = score_frame(responses)
-    in_period = scored["date"].map(lambda d: first <= d).astype(bool)
+    responses["band"] = _bands(responses["total"])
+    scored = responses.drop(columns=["newcomer_id", "member_id"])  # every filter below copies fewer columns
+    in_period = (scored["date"] >= pd.Timestamp(first)).astype(bool)
     waves = {}
     for wave in Wave:
         waves[wave.value] = {}
@@ -424,7 +511,7 @@ def _survey(engine, matches, groups_q, first, last, grace_days, min_n) -> dict[s
             "ci_high": less["ci_high"],
         }
     paired = {role: _paired(scored, role, first, min_n) for role in ROLES}
-    attrition = {role: _attrition(scored, matches, role, first, last, grace_days, min_n) for role in ROLES}
+    attrition = {role: _attrition(scored, matches, role, first, last, min_n) for role in ROLES}
     return {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition}
 
 
@@ -453,7 +540,7 @@ def _wave_block(part: pd.DataFrame, min_n: int) -> dict[str, Any]:
 def _pairs(scored: pd.DataFrame, role: str, first: dt.date) -> pd.DataFrame:
     """One row per person of ``role`` with an eindmeting in the period and a nulmeting in the same group."""
     mine = scored[scored["role"] == role]
-    end = mine[(mine["wave"] == Wave.END.value) & mine["date"].map(lambda d: d >= first).astype(bool)]
+    end = mine[(mine["wave"] == Wave.END.value) & (mine["date"] >= pd.Timestamp(first)).astype(bool)]
     base = mine[mine["wave"] == Wave.BASELINE.value]
     return base.merge(end, on=["person_id", "group_id"], suffixes=("_base", "_end"))
 
@@ -512,53 +599,55 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int) -> dict
     return {"loneliness": loneliness, "feel_at_home": home}
 
 
-def _attrition(scored, matches, role, first, last, grace_days, min_n) -> dict[str, Any]:
+def _attrition(scored, matches, role, first, last, min_n) -> dict[str, Any]:
     mine = scored[scored["role"] == role]
     base = mine[mine["wave"] == Wave.BASELINE.value]
-    ends = set(
-        zip(
-            mine.loc[mine["wave"] == Wave.END.value, "person_id"],
-            mine.loc[mine["wave"] == Wave.END.value, "group_id"],
-            strict=True,
-        )
+    ended = mine[mine["wave"] == Wave.END.value]
+    # Each baseline's match: the last, by start (ties in the order of a sort on the start), of the running
+    # matches of the same newcomer and group; for a member, of the group's running matches that started on
+    # or before the nulmeting + 31 days. Whole columns at once (thousands of baselines nationally).
+    running = matches[_running(matches, first, last)].sort_values("started_date")
+    # (ids as integers also when a frame is empty: merges need the same key types on both sides)
+    running = running.assign(
+        order=np.arange(len(running)),
+        group_id=running["group_id"].astype("int64"),
+        newcomer_id=running["newcomer_id"].astype("int64"),
     )
-    running = matches[_running(matches, first, last)]
-    grace = dt.timedelta(days=grace_days)
-    # Each baseline's match, looked up in dicts (not a frame filter per row: thousands of baselines nationally).
-    by_key: dict[tuple, list] = {}
-    for m in running.sort_values("started_date").to_dict("records"):
-        key = (m["newcomer_id"], m["group_id"]) if role == RespondentRole.NEWCOMER.value else m["group_id"]
-        by_key.setdefault(key, []).append(m)
-    counts = Counter()
-    for row in base.itertuples():
-        if role == RespondentRole.NEWCOMER.value:
-            candidates = by_key.get((row.person_id, row.group_id), [])
-        else:
-            candidates = [
-                m
-                for m in by_key.get(row.group_id, [])
-                if m["started_date"] <= row.date + dt.timedelta(days=31)
-            ]
-        if not candidates:
-            continue
-        m = candidates[-1]
-        counts["baseline"] += 1
-        if (row.person_id, row.group_id) in ends:
-            counts["with_end"] += 1
-        elif m["status"] == MatchStatus.STOPPED.value and (
-            m["ended_date"] is not None and m["ended_date"] <= last
-        ):
-            counts["stopped"] += 1
-        else:
-            due = (
-                (m["ended_date"] + grace)
-                if m["ended_date"] is not None and m["ended_date"] <= last
-                else (m["year_end"]) + grace
-            )
-            counts["missing" if due <= last else "still_running"] += 1
-    n = counts["baseline"]
-    parts = {k: counts[k] for k in ("with_end", "still_running", "stopped", "missing")}
-    return {"baseline": hide_count(n, min_n), **_parts(parts, n, min_n)}
+    base = base[["person_id", "group_id", "date"]].astype({"person_id": "int64", "group_id": "int64"})
+    if role == RespondentRole.NEWCOMER.value:
+        own = running.drop_duplicates(["newcomer_id", "group_id"], keep="last")
+        linked = base.merge(
+            own, left_on=["person_id", "group_id"], right_on=["newcomer_id", "group_id"], how="inner"
+        )
+    else:
+        left = base.assign(limit=base["date"] + pd.Timedelta(days=31)).sort_values("limit", kind="stable")
+        linked = pd.merge_asof(
+            left,
+            running.sort_values(["start", "order"], kind="stable"),
+            left_on="limit",
+            right_on="start",
+            by="group_id",
+            direction="backward",
+        )
+        linked = linked[linked["order"].notna()]
+    ends = pd.MultiIndex.from_frame(ended[["person_id", "group_id"]])
+    with_end = pd.MultiIndex.from_frame(linked[["person_id", "group_id"]]).isin(ends)
+    last_day = pd.Timestamp(last)
+    ended_by_last = linked["end"].notna() & (linked["end"] <= last_day)
+    stopped = (
+        ~with_end & (linked["status"] == MatchStatus.STOPPED.value).to_numpy() & ended_by_last.to_numpy()
+    )
+    # due: the match's variant's grace after its end (ended by the last day) or after its year's end
+    due = linked["end"].where(ended_by_last, linked["year_end"]) + linked["grace"]
+    missing = ~with_end & ~stopped & (due <= last_day).to_numpy()
+    n = len(linked)
+    counts = {
+        "with_end": int(with_end.sum()),
+        "still_running": int(n - with_end.sum() - stopped.sum() - missing.sum()),
+        "stopped": int(stopped.sum()),
+        "missing": int(missing.sum()),
+    }
+    return {"baseline": hide_count(n, min_n), **_parts(counts, n, min_n)}
 
 
 def municipality_names(engine: Engine) -> list[str]:
