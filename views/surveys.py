@@ -18,6 +18,7 @@ from samenhier.survey_stats import (
     LONELINESS,
     LONELY,
     ROLES,
+    coverage_note,
     end_of_year_summary,
     format_p_value,
     loneliness_summary,
@@ -168,6 +169,9 @@ def waves_tab() -> None:
             key="table_waves",
             placeholder=formatting.EMPTY,
         )
+        note = coverage_note(shares, min_n, lang)
+        if note:
+            st.caption(note)
 
 
 def paired_tab() -> None:
