@@ -128,6 +128,9 @@ def waves_tab() -> None:
     st.caption(ui.t("surveys.waves.help"))
     for role in shown_roles:
         st.info(loneliness_summary(shares, role, lang))
+    note = coverage_note(shares, min_n, lang)  # why these figures differ from another filter's or role's
+    if note:
+        st.caption(note)
     if not shares.empty:
         st.plotly_chart(
             survey_charts.lonely_shares(shares, label=label, axis_title=ui.t("surveys.axis.lonely")),
@@ -169,9 +172,6 @@ def waves_tab() -> None:
             key="table_waves",
             placeholder=formatting.EMPTY,
         )
-        note = coverage_note(shares, min_n, lang)
-        if note:
-            st.caption(note)
 
 
 def paired_tab() -> None:
