@@ -128,9 +128,10 @@ def waves_tab() -> None:
     st.caption(ui.t("surveys.waves.help"))
     for role in shown_roles:
         st.info(loneliness_summary(shares, role, lang))
-    note = coverage_note(shares, min_n, lang)  # why these figures differ from another filter's or role's
-    if note:
-        st.caption(note)
+    # Why these figures can differ from another filter's or another user's: responses left out or pooled.
+    left_out_note = coverage_note(shares, min_n, lang)
+    if left_out_note:
+        st.caption(left_out_note)
     if not shares.empty:
         st.plotly_chart(
             survey_charts.lonely_shares(shares, label=label, axis_title=ui.t("surveys.axis.lonely")),
