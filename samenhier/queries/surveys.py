@@ -480,9 +480,7 @@ def loneliness_by_wave(
         accounted, kept = accounted.drop(columns="pooled"), counts
     else:
         kept = accounted
-    left_out = coverage(accounted, kept, by=["wave", "role"], n="n")[
-        ["wave", "role", "left_out", "pooled"]
-    ]
+    left_out = coverage(accounted, kept, by=["wave", "role"], n="n")[["wave", "role", "left_out", "pooled"]]
     counts = counts.groupby(["wave", "role", "band"], dropna=False, as_index=False)["count"].sum()
     rows = []
     for wave, role in raw.drop_duplicates().itertuples(index=False):
