@@ -101,6 +101,67 @@ NEIGHBOURHOODS = [
     "Molenwijk",
     "Bloemenbuurt",
 ]
+NEIGHBOURHOODS_BY_MUNICIPALITY = {
+    "Den Haag": [
+        "Schilderswijk",
+        "Transvaal",
+        "Moerwijk",
+        "Laak",
+        "Duindorp",
+        "Bezuidenhout",
+        "Mariahoeve",
+        "Ypenburg",
+        "Vogelwijk",
+        "Scheveningen",
+    ],
+    "Almere": [
+        "Muziekwijk",
+        "Stedenwijk",
+        "Filmwijk",
+        "Danswijk",
+        "Literatuurwijk",
+        "Waterwijk",
+        "Kruidenwijk",
+        "Tussen de Vaarten",
+        "Parkwijk",
+        "Staatsliedenwijk",
+    ],
+    "Haarlem": [
+        "Schalkwijk",
+        "Delftwijk",
+        "Rozenprieel",
+        "Kleverpark",
+        "Leidsebuurt",
+        "Garenkokerskwartier",
+        "Zuiderpolder",
+        "Ter Kleef",
+        "Meerwijk",
+        "Boerhaavewijk",
+    ],
+    "Rotterdam": [
+        "Feijenoord",
+        "Delfshaven",
+        "Kralingen",
+        "Charlois",
+        "Crooswijk",
+        "Afrikaanderwijk",
+        "Bospolder",
+        "Hillesluis",
+        "Spangen",
+        "Ommoord",
+    ],
+}
+"""Neighbourhoods of the four programme cities, so a demo group in Almere is named after a part of Almere (issue 14:
+a Rotterdam neighbourhood for an Almere group). Ten each, like :data:`NEIGHBOURHOODS`: ``rng.choice`` over a list of
+the same length draws the same random number, so the rest of the demo (statuses, dates, answers) is unchanged."""
+
+
+def neighbourhoods(municipality: str) -> list[str]:
+    """The neighbourhood names for demo groups in ``municipality``: its own (:data:`NEIGHBOURHOODS_BY_MUNICIPALITY`),
+    else the names any Dutch town has (:data:`NEIGHBOURHOODS`)."""
+    return NEIGHBOURHOODS_BY_MUNICIPALITY.get(municipality, NEIGHBOURHOODS)
+
+
 BUILDERS = [
     ("Fatima El Amrani", "Nederlands, Arabisch, Frans"),
     ("Mehari Tesfay", "Nederlands, Tigrinya, Engels"),
@@ -194,7 +255,7 @@ def demo_frames(as_of: dt.date, *, seed: int = 7, size: DemoSize = DEMO) -> dict
             sheets["groepen"].append(
                 {
                     "groep_code": code,
-                    "naam": f"Welkomgroep {rng.choice(NEIGHBOURHOODS)} {g + 1}",
+                    "naam": f"Welkomgroep {rng.choice(neighbourhoods(municipality))} {g + 1}",
                     "gemeente": municipality,
                     "variant": rng.choice(["statushouders"] * 6 + ["hervestiging", "studenten"]),
                     "community_builder": rng.choice(builders),

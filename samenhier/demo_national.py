@@ -29,9 +29,9 @@ from samenhier.demo import (
     BUILDERS,
     FIRST_NAMES_NL,
     LAST_NAMES_NL,
-    NEIGHBOURHOODS,
     NEWCOMERS,
     NOTES,
+    neighbourhoods,
     status_for_age,
 )
 from samenhier.models import (
@@ -208,7 +208,7 @@ def _add_group(programme: _Programme, rng: random.Random, ids: _Ids, group_id: i
         {
             "id": group_id,
             "code": f"{municipalities[m_id - 1][1][2:]}-{group_id:05d}",
-            "name": f"Welkomgroep {rng.choice(NEIGHBOURHOODS)} {group_id}",
+            "name": f"Welkomgroep {rng.choice(neighbourhoods(municipalities[m_id - 1][0]))} {group_id}",
             "municipality_id": m_id,
             "variant": rng.choice(["statushouders"] * 6 + ["hervestiging", "studenten"]),
             "status": status.value,

@@ -146,6 +146,30 @@ def keep_safe_cells(
     return rows.merge(kept, on=keys, how="inner")[[*rows.columns, "pooled"]]
 
 
+def coverage(rows: pd.DataFrame, kept: pd.DataFrame, *, by: Sequence[str], n: str) -> pd.DataFrame:
+    """How many of the people in ``rows`` the figures leave out or count only in the pool, per ``by`` key.
+
+    ``rows``: the rows given to :func:`keep_safe_cells` (column ``n``: people); ``kept``: what it returned
+    (with ``pooled``). One row per ``by`` key of ``rows``: the ``by`` columns, ``people`` (all of them),
+    ``left_out`` (people of the cells left out: in no figure) and ``pooled`` (people of small cells that
+    count only together, in the pool). So the page can say why its figures differ from those of another
+    filter choice or of a user with another reach (issue 14).
+    """
+    by = list(by)
+    people = rows.groupby(by, as_index=False, dropna=False)[n].sum().rename(columns={n: "people"})
+    counted = kept.groupby(by, dropna=False)[n].sum().rename("counted")
+    pooled = kept.loc[kept["pooled"].astype(bool)].groupby(by, dropna=False)[n].sum().rename("pooled")
+    out = (
+        people.merge(counted, on=by, how="left")
+        .merge(pooled, on=by, how="left")
+        .fillna({"counted": 0, "pooled": 0})
+    )
+    out["left_out"] = out["people"] - out["counted"]
+    return out[[*by, "people", "left_out", "pooled"]].astype(
+        {"people": "int64", "left_out": "int64", "pooled": "int64"}
+    )
+
+
 def hide_count(n: int | None, min_n: int) -> int | None:
     """A count of people: None when 1 … ``min_n`` − 1 (0 stays: it describes nobody)."""
     return None if n is None or 0 < n < min_n else int(n)

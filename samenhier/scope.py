@@ -68,6 +68,20 @@ class Scope:
             username=username, role=UserRole.COMMUNITY_BUILDER, community_builder_id=community_builder_id
         )
 
+    @property
+    def municipality_filter(self) -> str:
+        """How the sidebar offers the municipality filter to this user (issue 14, "filters a role can use"):
+
+        - ``"choice"``: a national coordinator, or a coordinator of several municipalities, chooses among
+          the municipalities in reach;
+        - ``"fixed"``: a coordinator of one municipality sees it named, not offered as a choice;
+        - ``"none"``: a community builder gets no municipality filter: they see only the groups they guide,
+          and a filter set to "all" would suggest they could see other cities.
+        """
+        if not self.is_coordinator:
+            return "none"
+        return "fixed" if len(self.municipalities) == 1 else "choice"
+
     def require_coordinator(self) -> None:
         """Raises :class:`AccessDenied` unless this is a coordinator."""
         if not self.is_coordinator:

@@ -308,8 +308,75 @@ class DefaultPageRedirectMiddleware:
         await self.app(scope, receive, send)
 
 
+PHONE_SIDEBAR_SCRIPT = (
+    "<script>try{if(window.innerWidth<=768){for(const k of Object.keys(localStorage)){"
+    "if(k.startsWith('stSidebarCollapsed-'))localStorage.removeItem(k)}}}catch(e){}</script>"
+)
+"""Run first in the page's ``<head>``: on a narrow screen, forget the sidebar state Streamlit remembered."""
+
+
+class PhoneSidebarMiddleware:
+    """A phone opens every page with the sidebar closed (issue 14: "after F5 the sidebar reopens over the page").
+
+    Streamlit 1.67 keeps the last time the user opened or closed the sidebar in the browser's localStorage
+    (``stSidebarCollapsed-<base path>``) and prefers it over ``initial_sidebar_state`` ("auto": collapsed up to
+    768 px wide) at every page load. On a phone the sidebar is the menu: it is opened to go to another page, and
+    that is remembered as "open", so the next reload opened it over the page. A script option in
+    ``set_page_config`` does not exist and a script the app sends runs after the sidebar is drawn, so this
+    middleware adds :data:`PHONE_SIDEBAR_SCRIPT` (constant, no user data) to the HTML page itself, before
+    Streamlit's own code runs: on a screen of at most 768 px it forgets that state, and "auto" closes the
+    sidebar. Wider screens keep Streamlit's behaviour (expanded, and a user's own choice is remembered).
+
+    Only a browser's GET of a page (``Accept: text/html``) is touched; its answer is asked uncompressed (the
+    page is 2 kB) so the script can be inserted after ``<head>``.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or b"text/html" not in headers.get(b"accept", b"")
+        ):
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
+        start: dict | None = None
+        body = b""
+
+        async def send_with_script(message):
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if not content_type.startswith(b"text/html"):
+                    await send(message)
+                    return
+                start = message
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            body = body.replace(b"<head>", b"<head>" + PHONE_SIDEBAR_SCRIPT.encode(), 1)
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, send_with_script)
+
+
 def middleware() -> list:
-    """Middleware for ``st.App(middleware=…)``: security headers, and ``/overzicht`` redirected to ``/``."""
+    """Middleware for ``st.App(middleware=…)``: security headers, ``/overzicht`` redirected to ``/``, and a phone's
+    sidebar closed at every page load (:class:`PhoneSidebarMiddleware`)."""
     from starlette.middleware import Middleware
 
-    return [Middleware(SecurityHeadersMiddleware), Middleware(DefaultPageRedirectMiddleware)]
+    return [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(DefaultPageRedirectMiddleware),
+        Middleware(PhoneSidebarMiddleware),
+    ]

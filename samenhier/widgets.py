@@ -83,17 +83,22 @@ def _filter_options(engine: Engine, scope) -> list[str]:
 
 
 def sidebar_filters(engine: Engine) -> Filters:
-    """The global filters (municipality, variant) that every page honours; kept in the session."""
+    """The global filters (municipality, variant) that every page honours; kept in the session. The municipality
+    filter follows :attr:`samenhier.scope.Scope.municipality_filter`: a choice, one named municipality, or none."""
     scope = ui.require_scope()
     st.subheader(ui.t("filters.title"))
-    # select_all=False: Streamlit's "Select all" option is English only (and an empty filter already means all)
-    municipalities = st.multiselect(
-        ui.t("filters.municipality"),
-        _filter_options(scope),
-        key="filter_municipalities",
-        placeholder=ui.t("filters.all"),
-        select_all=False,
-    )
+    municipalities: list[str] = []
+    if scope.municipality_filter == "fixed":
+        st.caption(ui.t("filters.municipality_fixed", municipality=ui.md(scope.municipalities[0])))
+    elif scope.municipality_filter == "choice":
+        # select_all=False: Streamlit's "Select all" option is English only (and an empty filter already means all)
+        municipalities = st.multiselect(
+            ui.t("filters.municipality"),
+            _filter_options(scope),
+            key="filter_municipalities",
+            placeholder=ui.t("filters.all"),
+            select_all=False,
+        )
     variants = st.multiselect(
         ui.t("filters.variant"),
         [v.value for v in Variant],

@@ -425,9 +425,10 @@ def test_pages_of_a_rotterdam_coordinator_name_no_one_outside_rotterdam(workbook
             + [m.value for m in at.markdown]
         )
         assert _found(foreign, shown) == [], page
-    # the sidebar filter offers Rotterdam only
+    # the sidebar names Rotterdam and offers no other municipality (tests/test_sidebar_filters_scope.py)
     at = run_app(ROTTERDAM, page="views/overview.py")
-    assert at.multiselect(key="filter_municipalities").options == ["Rotterdam"]
+    assert [m.key for m in at.sidebar.multiselect] == ["filter_variants"]
+    assert "Gemeente: Rotterdam" in [c.value for c in at.sidebar.caption]
 
 
 def test_accounts_section_offers_their_municipalities_and_data_page_says_what_is_national(workbook_engine):

@@ -18,6 +18,7 @@ from samenhier.survey_stats import (
     LONELINESS,
     LONELY,
     ROLES,
+    coverage_note,
     end_of_year_summary,
     format_p_value,
     loneliness_summary,
@@ -127,6 +128,10 @@ def waves_tab() -> None:
     st.caption(ui.t("surveys.waves.help"))
     for role in shown_roles:
         st.info(loneliness_summary(shares, role, lang))
+    # Why these figures can differ from another filter's or another user's: responses left out or pooled.
+    left_out_note = coverage_note(shares, min_n, lang)
+    if left_out_note:
+        st.caption(left_out_note)
     if not shares.empty:
         st.plotly_chart(
             survey_charts.lonely_shares(shares, label=label, axis_title=ui.t("surveys.axis.lonely")),

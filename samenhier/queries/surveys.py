@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, extract, func, literal, or_, select
 from sqlalchemy.engine import Engine
 
-from samenhier.disclosure import ATOM, NO_COHORT, keep_safe_cells, suppress_small
+from samenhier.disclosure import ATOM, NO_COHORT, coverage, keep_safe_cells, suppress_small
 from samenhier.loneliness import Band, band, score_sql
 from samenhier.models import (
     LONELINESS_ITEMS,
@@ -437,9 +437,12 @@ def loneliness_by_wave(
     ``role``, ``category``, ``responses`` (all responses of that wave and role), ``n`` (those with a
     total score: at most one item unanswered), ``k`` (of those, in the category), ``share`` (k/n, 0–1),
     ``ci_low``, ``ci_high``, ``suppressed`` (n below ``Settings.min_cell_size``, or every cell left out:
-    n, k, share and interval are then NaN). These are all responses of a wave, not the same people in
-    every wave: see :func:`paired_changes` for that. Cells (module notes) with fewer than the minimum
-    scored responses, or with a category of 0% or 100% among fewer than twice that, are left out.
+    n, k, share and interval are then NaN), ``left_out`` and ``pooled`` (scored responses of that wave and role
+    whose cell was left out, or counted only in the pool of small cells: :func:`samenhier.disclosure.coverage`;
+    for the page's note, :func:`samenhier.survey_stats.coverage_note`, never shown as figures). These are all
+    responses of a wave, not the same people in every wave: see :func:`paired_changes` for that. Cells
+    (module notes) with fewer than the minimum scored responses, or with a category of 0% or 100% among
+    fewer than twice that, are left out.
     """
     responses = _responses(scope, filters, cohorts, roles, as_of)
     # Counted per group and total score (0–6 or NULL) and banded afterwards: grouping by the band
@@ -462,6 +465,7 @@ def loneliness_by_wave(
         lonely=counts["count"].where(counts["band"].isin([Band.MODERATE.value, Band.SEVERE.value]), 0),
         **{f"_{b.value}": counts["count"].where(counts["band"] == b.value, 0) for b in Band},
     )
+    accounted = counts[["wave", "role", "n"]].assign(pooled=False)
     if complementary:
         cells = _cells(engine, selected_groups(scope, filters, cohorts))
         counts = _keep_safe(
@@ -473,6 +477,10 @@ def loneliness_by_wave(
             complementary=True,
             pool=_everything(filters, cohorts),
         )
+        accounted, kept = accounted.drop(columns="pooled"), counts
+    else:
+        kept = accounted
+    left_out = coverage(accounted, kept, by=["wave", "role"], n="n")[["wave", "role", "left_out", "pooled"]]
     counts = counts.groupby(["wave", "role", "band"], dropna=False, as_index=False)["count"].sum()
     rows = []
     for wave, role in raw.drop_duplicates().itertuples(index=False):
@@ -489,7 +497,8 @@ def loneliness_by_wave(
     frame = add_shares(frame.astype({"responses": float, "n": float, "k": int}).fillna({"n": 0}))
     frame["n"] = frame["n"].where(frame["responses"].notna())
     frame = suppress_small(frame, n="n", columns=["k", "share", "ci_low", "ci_high"], min_n=_min_n())
-    return _order(frame, ["wave", "role", "category"])
+    frame = frame.merge(left_out, on=["wave", "role"], how="left").fillna({"left_out": 0, "pooled": 0})
+    return _order(frame.astype({"left_out": "int64", "pooled": "int64"}), ["wave", "role", "category"])
 
 
 # Paired change -------------------------------------------------------------------------------------

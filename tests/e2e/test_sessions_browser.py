@@ -94,3 +94,30 @@ def test_a_page_clears_itself_when_its_session_ends_without_a_click(page: Page, 
     settle(other)
     expect(page.get_by_label("Gebruikersnaam")).to_be_visible(timeout=(IDLE_CHECK_SECONDS + 15) * 1000)
     assert page.get_by_text("Khaled Hamdan").count() == 0  # the group's newcomer is no longer on screen
+
+
+def test_a_phone_reloads_with_the_sidebar_closed_and_a_desktop_with_it_open(page: Page, workbook_app):
+    # Issue 14: on a phone the sidebar is the menu; opening it to change pages was remembered by Streamlit
+    # (localStorage) and the next reload opened it over the page (samenhier/web.py PhoneSidebarMiddleware).
+    def sidebar_right() -> float:
+        box = page.locator('[data-testid="stSidebar"]').bounding_box()
+        return box["x"] + box["width"]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_app(page, workbook_app.url + "/")
+    log_in(page, "coordinator", PASSWORD)
+    assert sidebar_right() <= 0  # closed after the login
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Bijeenkomsten").click()
+    settle(page)
+    assert page.evaluate("Object.keys(localStorage).some(k => k.startsWith('stSidebarCollapsed-'))")
+    page.reload()
+    settle(page)
+    expect(main(page).get_by_role("heading", name="Bijeenkomsten").first).to_be_visible()
+    assert sidebar_right() <= 0, "the reload opened the sidebar over the page"
+    expect(page.locator('[data-testid="stExpandSidebarButton"]')).to_be_visible()
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.reload()
+    settle(page)
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()  # a desktop starts with it open
