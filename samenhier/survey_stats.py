@@ -230,26 +230,22 @@ def response_summary(totals: pd.DataFrame, role: str, lang: str | None = None) -
     return _t("surveys.summary.response", lang, people=_role_plural(role, lang), parts=", ".join(parts))
 
 
-def coverage_note(shares: pd.DataFrame, min_n: int, lang: str | None = None) -> str | None:
+def coverage_note(shares: pd.DataFrame, lang: str | None = None) -> str | None:
     """Why the figures of :func:`samenhier.queries.surveys.loneliness_by_wave` may differ from those of another
     filter choice or role (issue 14), or None when every response counts on its own.
 
     From its ``left_out`` and ``pooled`` columns (per wave and role, repeated per category), summed over the
     waves and roles shown: responses of small cells left out of every figure (with a filter), and responses
-    of small cells that count only together (without a filter). A number of left-out responses below
-    ``min_n`` is given as "fewer than ``min_n``": like every hidden figure, the size of a small group is not
-    shown (:mod:`samenhier.disclosure`). The pool is safe by construction, so its number is given.
+    of small cells that count only together (without a filter). How many were left out is not given: the
+    difference of that number for two filter choices would be the size of a small cell, which the threshold
+    rule keeps hidden like every figure about fewer than ``min_n`` people (:mod:`samenhier.disclosure`). The
+    pool is safe by construction (at least ``min_n`` people), so its number is given.
     """
     per_wave = shares.drop_duplicates(["wave", "role"])
     left_out, pooled = int(per_wave["left_out"].sum()), int(per_wave["pooled"].sum())
     sentences = []
     if left_out:
-        count = (
-            formatting.format_number(left_out, lang, decimals=0)
-            if left_out >= min_n
-            else _t("surveys.coverage.fewer_than", lang, min_n=min_n)
-        )
-        sentences.append(_t("surveys.coverage.left_out", lang, count=count))
+        sentences.append(_t("surveys.coverage.left_out", lang))
     if pooled:
         sentences.append(
             _t("surveys.coverage.pooled", lang, count=formatting.format_number(pooled, lang, decimals=0))

@@ -129,7 +129,7 @@ def waves_tab() -> None:
     for role in shown_roles:
         st.info(loneliness_summary(shares, role, lang))
     # Why these figures can differ from another filter's or another user's: responses left out or pooled.
-    left_out_note = coverage_note(shares, min_n, lang)
+    left_out_note = coverage_note(shares, lang)
     if left_out_note:
         st.caption(left_out_note)
     if not shares.empty:
