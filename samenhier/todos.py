@@ -29,6 +29,19 @@ from samenhier.models import CheckInAssessment, GroupStatus
 from samenhier.settings import Settings
 from samenhier.timeline import MONTHS, Timeline
 
+CODES = (
+    "no_meeting",
+    "baseline_missing",
+    "end_survey_due",
+    "vog_missing",
+    "group_size",
+    "some_concerns",
+    "serious_concerns",
+    "milestones_overdue",
+)
+"""Every to-do code, in the order of the rules above (each has its text ``todo.<code>`` and, on the group page,
+the name of the action that resolves it, ``hub.todo.<code>``)."""
+
 OPEN_STATUSES = frozenset(
     {
         GroupStatus.RECRUITING.value,
@@ -45,10 +58,18 @@ _ACTIVE = (
 
 @dataclass(frozen=True)
 class Todo:
-    """One open to-do: ``code`` (i18n key ``todo.<code>``) and the numbers its message shows."""
+    """One open to-do: ``code`` (one of :data:`CODES`; i18n key ``todo.<code>``) and the numbers its message shows.
+
+    Raises:
+        ValueError: ``code`` is not in :data:`CODES` (so a new rule cannot go without its texts).
+    """
 
     code: str
     params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown to-do code {self.code!r}")
 
 
 def group_todos(

@@ -180,6 +180,10 @@ def test_builder_records_a_check_in_in_english(store):
         "joris",
     )
     assert f"Check-in saved: 0392-019 · {g.name}." in texts(at)
+    # The concern is now a to-do whose button names the action that closes it, in words (it once read
+    # "→ hub.todo.some_concerns").
+    concern = [b.label for b in at.button if b.key and b.key.startswith(f"hub-todo-{g.id}-")]
+    assert any(label.endswith("→ Record a check-in") for label in concern), concern
 
 
 def test_the_same_check_in_twice_asks_before_saving_again(store):

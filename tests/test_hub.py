@@ -35,6 +35,22 @@ def test_a_survey_todo_without_newcomer_or_an_unknown_todo_is_a_programming_erro
         hub.todo_action(Todo("make_coffee"), newcomer_id=1)
 
 
+def test_every_todo_code_has_an_action_that_resolves_it():
+    from samenhier.todos import CODES
+
+    actions = {code: hub.todo_action(Todo(code, {"milestone_id": 3}), newcomer_id=1).action for code in CODES}
+    assert actions == {
+        "no_meeting": "meeting",
+        "baseline_missing": "survey",
+        "end_survey_due": "survey",
+        "vog_missing": "vog",
+        "group_size": "members",
+        "some_concerns": "check_in",
+        "serious_concerns": "check_in",
+        "milestones_overdue": "milestones",
+    }
+
+
 @pytest.mark.parametrize(
     ("match_status", "group_status", "coordinator", "expected"),
     [

@@ -114,3 +114,14 @@ def test_counted_messages_have_no_either_or_plurals(lang):
 )
 def test_the_missing_records_title_counts_right(lang, n, expected):
     assert i18n.t("import.missing.title", lang, n=n) == expected
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_todo_has_its_text_and_its_action_named(lang):
+    # The group page builds these keys from the code (f"hub.todo.{code}"), which the used-keys scan cannot see;
+    # a missing one showed as "→ hub.todo.some_concerns" on the page.
+    from samenhier.todos import CODES
+
+    catalog = _catalog(lang)
+    missing = [k for code in CODES for k in (f"todo.{code}", f"hub.todo.{code}") if k not in catalog]
+    assert missing == []
