@@ -258,6 +258,14 @@ def retention_due_date(last_activity: dt.date, months: int) -> dt.date:
     return last_activity + relativedelta(months=months)
 
 
+def list_id(people: Iterable[tuple[str, int]]) -> int:
+    """A whole number that names one exact list of ``(kind, person_id)`` pairs (order does not matter): the
+    id the Bewaartermijn action is bound to, so that a confirmation given for one list (one filter choice)
+    never carries over to another list, even one of the same length. A SHA-256 prefix (:mod:`hashlib`)."""
+    text = ";".join(f"{kind}:{int(person_id)}" for kind, person_id in sorted(people))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:6], "big")
+
+
 # The rules of small numbers live in samenhier.disclosure (one module for every page and report).
 suppress_count = hide_count
 """A count of people for sharing outside the organisation: None when 1…``min_n``−1 (0 is shown:

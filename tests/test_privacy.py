@@ -910,3 +910,11 @@ def test_shareable_report_on_the_command_line_says_so(imported_engine):
     )
     plain = run_cli("report", "--as-of", AS_OF.isoformat(), env=env)
     assert "<5" not in plain.stdout and "Deelbare" not in plain.stdout
+
+
+def test_a_retention_list_is_named_by_its_people_not_its_length():
+    from samenhier.privacy import list_id
+
+    rotterdam, den_haag = [("newcomer", 4), ("member", 17)], [("newcomer", 5), ("member", 17)]
+    assert list_id(rotterdam) == list_id(list(reversed(rotterdam)))  # the order on screen does not matter
+    assert list_id(rotterdam) != list_id(den_haag)  # same length, other people: another list

@@ -138,7 +138,7 @@ def test_retention_needs_the_box_ticked_then_anonymises_the_list(store, dump_tab
     next(b for b in at.button if b.label == button).click().run()
     assert "Vink eerst aan dat je de lijst hebt gecontroleerd." in [e.value for e in at.error]
     assert dump_tables(store) == before
-    at.checkbox(key=f"privacy_retention-{len(due)}-confirm").check()
+    confirm_box(at).check()
     next(b for b in at.button if b.label == button).click().run()
     assert not at.exception
     assert f"{len(due)} personen geanonimiseerd." in [s.value for s in at.success]
@@ -153,6 +153,31 @@ def test_retention_needs_the_box_ticked_then_anonymises_the_list(store, dump_tab
             for e in session.exec(select(AuditEvent).where(AuditEvent.action == "erase"))
         }
     assert reasons == {"retention"}
+
+
+def confirm_box(at):
+    return next(c for c in at.checkbox if c.label.startswith("Ik heb de lijst gecontroleerd"))
+
+
+def test_the_retention_list_follows_the_sidebar_municipality_and_erases_only_that(store):
+    # The newcomer tester chose Rotterdam in the sidebar: the list stayed whole and the click erased people
+    # of all four cities. Now the list is Rotterdam's, and so is what the button anonymises.
+    everyone = privacy_queries.retention_due(store, ANNA, as_of=AS_OF)
+    rotterdam = everyone[everyone["municipality"] == "Rotterdam"]
+    assert 0 < len(rotterdam) < len(everyone)
+    at = open_tab(run_app(ANNA, page="views/privacy.py"), "privacy", "Bewaartermijn")
+    confirm_box(at).check()  # ticked for the whole list …
+    at.sidebar.multiselect(key="filter_municipalities").set_value(["Rotterdam"]).run()
+    assert not at.exception, at.exception
+    assert "Alleen wie bij Rotterdam hoort" in texts(at)
+    shown = at.dataframe[0].value
+    assert len(shown) == min(len(rotterdam), 100) and set(shown["code"]) <= set(rotterdam["code"])
+    assert confirm_box(at).value is False  # … is not a tick for another list
+    confirm_box(at).check()
+    next(b for b in at.button if b.label == f"Anonimiseer {len(rotterdam)} personen").click().run()
+    assert f"{len(rotterdam)} personen geanonimiseerd." in [s.value for s in at.success]
+    left = privacy_queries.retention_due(store, ANNA, as_of=AS_OF)
+    assert set(left["code"]) == set(everyone["code"]) - set(rotterdam["code"])
 
 
 def test_a_long_retention_list_is_paged_and_the_action_still_takes_all(store, monkeypatch):

@@ -11,7 +11,7 @@ import streamlit as st
 from samenhier import actions, formatting, i18n, ui
 from samenhier.forms import FormField
 from samenhier.io import subject_access
-from samenhier.privacy import PERSON_KINDS
+from samenhier.privacy import PERSON_KINDS, list_id
 from samenhier.queries import privacy as q
 from samenhier.queries.records import search_frame
 from samenhier.scope import AccessDenied
@@ -28,6 +28,7 @@ if not scope.is_coordinator:
     ui.denied()
 engine = ui.engine()
 as_of = ui.as_of()
+filters = ui.current_filters()
 lang = ui.current_language()
 st.title(ui.t("privacy.title"))
 st.caption(ui.t("privacy.intro"))
@@ -152,7 +153,11 @@ def person_tab() -> None:
 
 def retention_tab() -> None:
     st.write(ui.t("privacy.retention.rule", months=ui.settings().retention_months))
-    due = ui.cached(q.retention_due)(scope, as_of=as_of)
+    due = ui.cached(q.retention_due)(scope, as_of=as_of, filters=filters)
+    if filters.municipalities:  # the list follows the sidebar's municipalities, and says so
+        st.caption(
+            ui.t("privacy.retention.filtered", municipalities=ui.md(", ".join(filters.municipalities)))
+        )
     actions.feedback("privacy_retention")
     if due.empty:
         st.success(ui.t("privacy.retention.none", date=ui.fmt_date(as_of)))
@@ -185,7 +190,7 @@ def retention_tab() -> None:
         people = list(
             zip(due["kind"], due["person_id"], strict=True)
         )  # exactly the people listed above go with the click
-        listed = actions.Shown(len(people), None, ui.t("privacy.retention.name", n=len(people)))
+        listed = actions.Shown(list_id(people), None, ui.t("privacy.retention.name", n=len(people)))
         actions.action_form(
             "privacy_retention",
             listed,

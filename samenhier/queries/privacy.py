@@ -44,7 +44,7 @@ from samenhier.models import (
 )
 from samenhier.privacy import MEMBER, NEWCOMER, PERSON_KINDS, retention_due_date
 from samenhier.queries.common import read_frame
-from samenhier.scope import Scope, in_reach
+from samenhier.scope import Filters, Scope, in_reach
 from samenhier.settings import get_settings
 
 PEOPLE_COLUMNS = [
@@ -286,13 +286,17 @@ def _as_date(value) -> dt.date | None:
     return _as_date(pd.Timestamp(value).to_pydatetime())
 
 
-def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) -> pd.DataFrame:
+def retention_due(
+    engine: Engine | Connection, scope: Scope, *, as_of: dt.date, filters: Filters = Filters()
+) -> pd.DataFrame:
     """The people past retention on ``as_of`` (rule in this module's docstring), longest overdue first.
 
     Columns: ``kind`` (``newcomer``/``member``), ``person_id``, ``code``, ``name``, ``municipality``,
     ``last_activity`` (date), ``due_date`` (last activity + ``retention_months``; on or before
     ``as_of``), ``version``. ``engine`` may also be a connection (to decide inside a write transaction).
-    A municipality coordinator gets the people of their municipalities only.
+    A municipality coordinator gets the people of their municipalities only; ``filters.municipalities``
+    (the sidebar) narrows that to the chosen ones. ``filters.variants`` does not apply: the retention
+    period is the same for every variant, and a waiting newcomer has none.
 
     Raises:
         AccessDenied: not a coordinator.
@@ -326,6 +330,8 @@ def retention_due(engine: Engine | Connection, scope: Scope, *, as_of: dt.date) 
     frame = pd.DataFrame(rows, columns=RETENTION_COLUMNS)
     if scope.municipalities:  # a municipality coordinator: their people only
         frame = frame[frame["municipality"].isin(scope.municipalities)]
+    if filters.municipalities:  # the sidebar's choice
+        frame = frame[frame["municipality"].isin(filters.municipalities)]
     if frame.empty:
         return frame
     frame["name"] = frame["name"].str.strip()
