@@ -70,3 +70,37 @@ def test_monthly_charts_sum_kinds_and_leave_missing_months_out():
     kinds = {t.name: list(t.y) for t in by_kind.data}
     assert kinds["ONLINE"][:2] == [5, 0] and kinds["GROEPSACTIVITEIT"][:2] == [2, None]
     assert set(kinds) == {"GROEPSACTIVITEIT", "ÉÉN-OP-ÉÉN", "BEZOEK COMMUNITY BUILDER", "ONLINE"}
+
+
+def test_programme_bars_by_kind_are_per_group_like_the_municipality_lines_and_weeks_have_ten_columns():
+    # Studenten (10 weeks): week 1 had 3 groups (2 in Almere, 1 in Den Haag), week 2 had 2. Almere's 2 groups
+    # met 4 times online and once in a group activity in week 1; Den Haag's group twice online.
+    monthly = pd.DataFrame(
+        {
+            "municipality": ["Almere", "Almere", "Den Haag", "Almere"],
+            "month": [1, 1, 1, 2],
+            "kind": ["online", "groepsactiviteit", "online", "online"],
+            "meetings": [4, 1, 2, 3],
+        }
+    )
+    groups = pd.DataFrame(
+        {"municipality": ["Almere", "Den Haag", "Almere"], "month": [1, 1, 2], "groups": [2, 1, 2]}
+    )
+    weeks = [f"Week {w}" for w in range(1, 11)]
+    by_kind = charts.meetings_by_kind(
+        monthly, month_labels=weeks, kind_label=str, axis_title="per groep", groups=groups
+    )
+    kinds = {t.name: list(t.y) for t in by_kind.data}
+    # online: (4 + 2) / 3 groups in week 1 = 2.0; 3 / 2 in week 2 = 1.5; groepsactiviteit 1 / 3 = 0.33
+    assert kinds["online"][:3] == [2.0, 1.5, None]
+    assert kinds["groepsactiviteit"][:2] == [0.33, None]
+    assert all(len(t.x) == len(t.y) == 10 for t in by_kind.data)
+    by_town = charts.meetings_by_municipality(
+        monthly, month_labels=weeks, axis_title="per groep", groups=groups
+    )
+    towns = {t.name: list(t.y) for t in by_town.data}
+    assert towns["Almere"][:2] == [2.5, 1.5] and towns["Den Haag"][:2] == [
+        2.0,
+        None,
+    ]  # (4 + 1) / 2; 3 / 2; 2 / 1
+    assert all(len(t.x) == len(t.y) == 10 for t in by_town.data)

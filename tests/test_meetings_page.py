@@ -257,6 +257,12 @@ def test_programme_year_view_and_cadence_tab(app_store, sheets):
     heatmap = charts(at)["heatmap"]["data"][0]
     assert heatmap["x"] == [f"Maand {m}" for m in range(1, 13)]
     assert {label.split(" · ")[0] for label in heatmap["y"]} == started_2025
+    # Both charts below it speak of programme months, in meetings per group that reached the month.
+    assert {"Per programmamaand per gemeente", "Per programmamaand per soort bijeenkomst"} <= set(
+        s.value for s in at.subheader
+    )
+    for chart in ("scatter", "bar"):  # per municipality, per kind
+        assert charts(at)[chart]["layout"]["yaxis"]["title"]["text"] == "Bijeenkomsten per groep"
     assert "Regelmaat per actieve groep" not in texts(at)  # only the open tab runs
     assert "Regelmaat per actieve groep" in texts(open_tab(at, "meetings", "Regelmaat"))
     assert not at.get("plotly_chart")
@@ -319,3 +325,22 @@ def test_empty_store_says_there_is_nothing_yet(engine):
     assert "Geen groepen met een bijeenkomst of een lopende koppeling in 2026." in shown
     assert "Er zijn geen actieve groepen." in texts(open_tab(at, "meetings", "Regelmaat"))
     assert "nog niets om vast te leggen" in texts(open_tab(at, "meetings", "Bijeenkomst vastleggen"))
+
+
+def test_programme_year_of_a_weekly_variant_speaks_of_weeks_everywhere(app_store, sheets):
+    # 0518-001 is the workbook's studenten group (10 weeks), matched in 2022: that cohort has a week grid.
+    groups = sheets["groepen"]
+    assert groups.loc[groups["groep_code"] == "0518-001", "variant"].iloc[0] == "studenten"
+    at = run_app(Scope.coordinator("coco"), page=PAGE)
+    at.radio(key="meetings_view").set_value("programme").run()
+    at.selectbox(key="meetings_year").set_value(2022).run()
+    at.radio(key="meetings_unit").set_value("weeks").run()
+    assert not at.exception, at.exception
+    weeks = [f"Week {w}" for w in range(1, 11)]
+    assert charts(at)["heatmap"]["data"][0]["x"] == weeks
+    assert {"Per programmaweek per gemeente", "Per programmaweek per soort bijeenkomst"} <= {
+        s.value for s in at.subheader
+    }
+    assert "Per programmaweek: bijeenkomsten gedeeld door het aantal groepen dat die week bereikte." in texts(at)
+    for chart in ("scatter", "bar"):
+        assert all(len(trace["x"]) == 10 for trace in charts(at)[chart]["data"])

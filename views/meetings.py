@@ -75,6 +75,7 @@ def year_tab() -> None:
             ui.t("meetings.heatmap.caption.calendar"),
         )
         empty = ui.t("meetings.heatmap.none.calendar", year=year)
+        chart_titles = (ui.t("meetings.monthly.by_municipality"), ui.t("meetings.monthly.by_kind"), "")
         per_group, partial_month = None, as_of.month if year == as_of.year else None
     else:
         year = right.selectbox(ui.t("meetings.cohort_year"), years, key="meetings_year")
@@ -113,6 +114,11 @@ def year_tab() -> None:
             x_title = ui.t("meetings.axis.programme_month")
             title = ui.t("meetings.heatmap.title.programme", year=year)
             caption = ui.t("meetings.heatmap.caption.programme", year=year)
+        period = "weeks" if weekly else "months"
+        chart_titles = tuple(
+            ui.t(f"meetings.programme.{chart}.{period}")
+            for chart in ("by_municipality", "by_kind", "per_group_caption")
+        )
         row_key, row_label = "match_id", lambda r: f"{r['code']} · {ui.fmt_date(r['start_date'])}"
         row_title = None  # the label already names the row in full
         empty = ui.t("meetings.heatmap.none.programme", year=year)
@@ -166,12 +172,12 @@ def year_tab() -> None:
         )
     left, right = st.columns(2)
     with left:
-        st.subheader(ui.t("meetings.monthly.by_municipality"))
+        st.subheader(chart_titles[0])
         if monthly.empty:
             st.info(ui.t("meetings.monthly.none"))
         else:
             if per_group is not None:
-                st.caption(ui.t("meetings.monthly.per_group_caption"))
+                st.caption(chart_titles[2])
             st.plotly_chart(
                 built(
                     "by_municipality",
@@ -190,7 +196,7 @@ def year_tab() -> None:
                 key="meetings_by_municipality",
             )
     with right:
-        st.subheader(ui.t("meetings.monthly.by_kind"))
+        st.subheader(chart_titles[1])
         if monthly.empty:
             st.info(ui.t("meetings.monthly.none"))
         else:
@@ -201,9 +207,12 @@ def year_tab() -> None:
                         monthly,
                         month_labels=month_labels,
                         kind_label=lambda k: i18n.label("meeting_kind", k),
-                        axis_title=ui.t("meetings.axis.meetings"),
+                        axis_title=ui.t("meetings.axis.per_group")
+                        if per_group is not None
+                        else ui.t("meetings.axis.meetings"),
                         partial_month=partial_month,
                         partial_label=ui.t("charts.partial_month"),
+                        groups=per_group,
                     ),
                 ),
                 config={"displayModeBar": False},

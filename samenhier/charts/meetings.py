@@ -48,6 +48,11 @@ def _values(series: pd.Series) -> list[int | None]:
     return [None if pd.isna(v) else int(v) for v in series]
 
 
+def _ratios(series: pd.Series) -> list[float | None]:
+    """Meetings per group for plotly: floats, None (no bar) where missing."""
+    return [None if pd.isna(v) else float(v) for v in series]
+
+
 def meeting_heatmap(
     grid: pd.DataFrame,
     *,
@@ -236,8 +241,9 @@ def meetings_by_municipality(
 ) -> go.Figure:
     """One line per municipality, in its fixed colour and dash (:mod:`samenhier.charts.style`): meetings per month.
 
-    ``monthly`` has columns ``municipality``, ``month`` (1–12), ``kind``, ``meetings`` (as from
-    :func:`samenhier.queries.meetings.monthly_counts`); ``month_labels`` are the 12 x labels. Months
+    ``monthly`` has columns ``municipality``, ``month`` (1–12; a programme week 1–10 for a variant counted
+    in weeks), ``kind``, ``meetings`` (as from :func:`samenhier.queries.meetings.monthly_counts`);
+    ``month_labels`` are the x labels, one per month (or week). Months
     missing from ``monthly`` (not yet happened) have no point. ``partial_month`` (1–12) is the month
     that is not over yet: its points are open circles under a band labelled ``partial_label``.
     With ``groups`` (``municipality``, ``month``, ``groups``, as from
@@ -249,12 +255,13 @@ def meetings_by_municipality(
     totals = monthly.pivot_table(
         index="municipality", columns="month", values="meetings", aggfunc="sum", sort=True
     )
-    totals = totals.reindex(columns=range(1, 13))
+    periods = range(1, len(month_labels) + 1)
+    totals = totals.reindex(columns=periods)
     if groups is not None:
         reached = groups.pivot_table(index="municipality", columns="month", values="groups", aggfunc="sum")
-        reached = reached.reindex(index=totals.index, columns=range(1, 13))
+        reached = reached.reindex(index=totals.index, columns=periods)
         totals = (totals / reached).round(2)
-    symbols = ["circle-open" if m == partial_month else "circle" for m in range(1, 13)]
+    symbols = ["circle-open" if m == partial_month else "circle" for m in periods]
     traces = []
     for municipality, row in totals.iterrows():
         name = str(municipality)
@@ -294,22 +301,30 @@ def meetings_by_kind(
     axis_title: str,
     partial_month: int | None = None,
     partial_label: str = "",
+    groups: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Stacked bars: meetings per month, one colour per kind of meeting (vocabulary order).
 
-    ``monthly`` as for :func:`meetings_by_municipality`; ``kind_label`` shows a stored kind in the
-    user's language. Months missing from ``monthly`` have no bar. The bars of ``partial_month`` (the
-    month not over yet) are hatched and lighter, under a band labelled ``partial_label``.
+    ``monthly`` and ``month_labels`` as for :func:`meetings_by_municipality`; ``kind_label`` shows a stored
+    kind in the user's language. Months missing from ``monthly`` have no bar. The bars of ``partial_month``
+    (the month not over yet) are hatched and lighter, under a band labelled ``partial_label``. With
+    ``groups`` (as for :func:`meetings_by_municipality`) each bar is meetings of that kind per group that
+    reached the month (two decimals; the groups of every municipality together), in the same unit as the
+    municipality chart beside it.
     """
+    periods = range(1, len(month_labels) + 1)
     totals = monthly.groupby(["kind", "month"], as_index=False)["meetings"].sum()
-    patterns = [PARTIAL_PATTERN if m == partial_month else "" for m in range(1, 13)]
-    opacity = [PARTIAL_OPACITY if m == partial_month else 1.0 for m in range(1, 13)]
+    if groups is not None:
+        reached = groups.groupby("month")["groups"].sum()
+        totals["meetings"] = (totals["meetings"] / totals["month"].map(reached)).round(2)
+    patterns = [PARTIAL_PATTERN if m == partial_month else "" for m in periods]
+    opacity = [PARTIAL_OPACITY if m == partial_month else 1.0 for m in periods]
     fig = go.Figure()
     for kind in MeetingKind:
-        part = totals[totals["kind"] == kind.value].set_index("month").reindex(range(1, 13))
+        part = totals[totals["kind"] == kind.value].set_index("month").reindex(periods)
         fig.add_bar(
             x=list(month_labels),
-            y=_values(part["meetings"]),
+            y=_values(part["meetings"]) if groups is None else _ratios(part["meetings"]),
             name=kind_label(kind.value),
             marker=dict(color=KIND_COLOURS[kind.value], pattern=dict(shape=patterns), opacity=opacity),
             hovertemplate="%{x}: %{y}<extra>" + kind_label(kind.value) + "</extra>",
@@ -319,7 +334,9 @@ def meetings_by_kind(
     fig.update_layout(
         barmode="stack",
         xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
-        yaxis=dict(title=axis_title, **integer_axis(largest)),
+        yaxis=dict(title=axis_title, rangemode="tozero")
+        if groups is not None
+        else dict(title=axis_title, **integer_axis(largest)),
         **_partial_marks(month_labels, partial_month, partial_label),
     )
     return layout(fig)
