@@ -341,6 +341,7 @@ def test_programme_year_of_a_weekly_variant_speaks_of_weeks_everywhere(app_store
     assert {"Per programmaweek per gemeente", "Per programmaweek per soort bijeenkomst"} <= {
         s.value for s in at.subheader
     }
-    assert "Per programmaweek: bijeenkomsten gedeeld door het aantal groepen dat die week bereikte." in texts(at)
+    caption = "Per programmaweek: bijeenkomsten gedeeld door het aantal groepen dat die week bereikte."
+    assert caption in texts(at)
     for chart in ("scatter", "bar"):
         assert all(len(trace["x"]) == 10 for trace in charts(at)[chart]["data"])
