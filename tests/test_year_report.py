@@ -106,24 +106,25 @@ def band(total: int) -> str:
     return "niet eenzaam" if total <= 1 else "matig eenzaam" if total <= 4 else "ernstig eenzaam"
 
 
-def hide(n: int) -> int | None:
-    return None if 0 < n < MIN_N else int(n)
+def hide(n: int, gone: bool = False) -> int | None:
+    """``gone``: there were people, but all of them are in cells left out: hidden, not "nobody"."""
+    return None if 0 < n < MIN_N or (gone and n == 0) else int(n)
 
 
-def parts(counts: dict, n: int) -> dict:
+def parts(counts: dict, n: int, gone: bool = False) -> dict:
     if n == 0:
-        return counts  # nobody: zeros, nothing to hide
+        return dict.fromkeys(counts) if gone else counts  # nobody: zeros, nothing to hide
     if n < 2 * MIN_N and n in counts.values():  # everyone in one part of a small table: every answer known
         return dict.fromkeys(counts)
     return protect_parts(counts, MIN_N) if n >= MIN_N else dict.fromkeys(counts)
 
 
-def share_block(k: int, n: int) -> dict:
+def share_block(k: int, n: int, gone: bool = False) -> dict:
     # shown only over 5+ people and when neither the k inside nor the n - k outside is a group of 1-4,
     # and not 0% or 100% over fewer than 10 (every answer known)
     if n < MIN_N or 0 < k < MIN_N or 0 < n - k < MIN_N or (k in (0, n) and n < 2 * MIN_N):
         return {
-            "n": n if n >= MIN_N else (None if n else 0),
+            "n": hide(n, gone),
             "k": None,
             "share": None,
             "ci_low": None,
@@ -139,11 +140,11 @@ def share_block(k: int, n: int) -> dict:
     }
 
 
-def split_parts(counts: dict, inside: list, n: int) -> dict:
+def split_parts(counts: dict, inside: list, n: int, gone: bool = False) -> dict:
     """A table split by a shown share: each side protected against its own (then known) total."""
     k = sum(counts[key] for key in inside)
     if share_block(k, n)["share"] is None or n == 0:
-        return parts(counts, n)
+        return parts(counts, n, gone)
     inner = protect_parts({key: counts[key] for key in counts if key in inside}, MIN_N)
     outer = protect_parts({key: counts[key] for key in counts if key not in inside}, MIN_N)
     return {key: inner.get(key, outer.get(key)) for key in counts}
@@ -341,18 +342,22 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
             soc = [int(s) for s in kept("n_soc", ["k_soc"])["social"] if pd.notna(s)]
             home_rows = kept("n_home", ["k_home"], [f"h{v}" for v in range(1, 6)])
             home = [int(h) for h in home_rows["home"] if pd.notna(h)]
+            had = {c: bool(part[c].any()) for c in ("one", "n_total", "n_emo", "n_soc", "n_home")}
             waves[wave][role] = {
-                "responses": hide(len(kept("one"))),
-                "lonely": share_block(sum(t >= 2 for t in total), len(total)),
-                "emotional": share_block(sum(e >= 2 for e in emo), len(emo)),
-                "social": share_block(sum(s >= 2 for s in soc), len(soc)),
+                "responses": hide(len(kept("one")), had["one"]),
+                "lonely": share_block(sum(t >= 2 for t in total), len(total), had["n_total"]),
+                "emotional": share_block(sum(e >= 2 for e in emo), len(emo), had["n_emo"]),
+                "social": share_block(sum(s >= 2 for s in soc), len(soc), had["n_soc"]),
                 "bands": split_parts(
-                    {b: sum(band(t) == b for t in total) for b in BANDS}, BANDS[1:], len(total)
+                    {b: sum(band(t) == b for t in total) for b in BANDS},
+                    BANDS[1:],
+                    len(total),
+                    had["n_total"],
                 ),
                 "feel_at_home": {
-                    **share_block(sum(h >= 4 for h in home), len(home)),
+                    **share_block(sum(h >= 4 for h in home), len(home), had["n_home"]),
                     "distribution": split_parts(
-                        {str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home)
+                        {str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home), had["n_home"]
                     ),
                     "all_same": len(home) >= MIN_N and len(set(home)) == 1,
                 },
@@ -363,12 +368,13 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
             (this_year["wave"] == "eindmeting") & (this_year["role"] == role) & this_year["change"].notna()
         ]
         part = part.assign(one=1, **{a: part["change"] == a for a in ("minder", "gelijk", "meer")})
+        had = not part.empty
         part = counted(part, cell_of, pool, "one", ["minder", "gelijk", "meer"], response="row")
         answers = {a: int((part["change"] == a).sum()) for a in ("minder", "gelijk", "meer")}
-        less = share_block(answers["minder"], len(part))
+        less = share_block(answers["minder"], len(part), had)
         change[role] = {
-            "n": hide(len(part)),
-            "answers": split_parts(answers, ["minder"], len(part)),
+            "n": hide(len(part), had),
+            "answers": split_parts(answers, ["minder"], len(part), had),
             "share_less": less["share"],
             "ci_low": less["ci_low"],
             "ci_high": less["ci_high"],
@@ -382,17 +388,17 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
             "self_reported_change": change,
             "paired": paired,
             "attrition": attrition,
-            "left_out": len(NOTE["left_out"]),
+            "left_out": hide(len(NOTE["left_out"])),
             "pooled": len(NOTE["pooled"] - NOTE["left_out"]),
         },
     }
 
 
-def change_block(before: list[float], after: list[float]) -> dict:
+def change_block(before: list[float], after: list[float], gone: bool = False) -> dict:
     n = len(before)
     if n < MIN_N:
         return {
-            "n": None if n else 0,
+            "n": hide(n, gone) if n else (None if gone else 0),
             **dict.fromkeys(
                 [
                     "baseline_mean",
@@ -436,6 +442,7 @@ def expected_paired(surveys: pd.DataFrame, role: str, cell_of: dict, pool: bool)
     base = mine[mine["wave"] == "nulmeting"]
     pairs = base.merge(end, on=["person", "group"], suffixes=("_b", "_e"))
     lonely = pairs[pairs["total_b"].notna() & pairs["total_e"].notna()]
+    had_lonely = not lonely.empty
     lonely = counted(
         lonely.assign(
             one=1,
@@ -455,15 +462,18 @@ def expected_paired(surveys: pd.DataFrame, role: str, cell_of: dict, pool: bool)
         [f"{b}>{e}" for b in BANDS for e in BANDS],
         "row_e",
     )
-    loneliness = change_block(list(lonely["total_b"].astype(int)), list(lonely["total_e"].astype(int)))
+    loneliness = change_block(
+        list(lonely["total_b"].astype(int)), list(lonely["total_e"].astype(int)), had_lonely
+    )
     cells = {
         (b, e): int(((lonely["total_b"].map(band) == b) & (lonely["total_e"].map(band) == e)).sum())
         for b in BANDS
         for e in BANDS
     }
-    shown = parts(cells, len(lonely))
+    shown = parts(cells, len(lonely), had_lonely)
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
     home = pairs[pairs["home_b"].notna() & pairs["home_e"].notna()]
+    had_home = not home.empty
     home = counted(
         home.assign(
             one=1,
@@ -479,7 +489,7 @@ def expected_paired(surveys: pd.DataFrame, role: str, cell_of: dict, pool: bool)
         ["down", "same", "up", "at_home_b", "at_home_e"],
         response="row_e",
     )
-    feel = change_block(list(home["home_b"].astype(int)), list(home["home_e"].astype(int)))
+    feel = change_block(list(home["home_b"].astype(int)), list(home["home_e"].astype(int)), had_home)
     feel["share_at_home_baseline"] = share_block(int((home["home_b"] >= 4).sum()), len(home))["share"]
     feel["share_at_home_end"] = share_block(int((home["home_e"] >= 4).sum()), len(home))["share"]
     return {"loneliness": loneliness, "feel_at_home": feel}
@@ -524,10 +534,11 @@ def expected_attrition(
     what = ("with_end", "still_running", "stopped", "missing")
     frame = pd.DataFrame(people, columns=["group", "what"])
     frame = frame.assign(one=1, **{w: frame["what"] == w for w in what})
+    had = not frame.empty
     frame = counted(frame, cell_of, pool, "one", full=what)
     n = len(frame)
     rest = {k: int(frame[k].sum()) for k in what}
-    return {"baseline": hide(n), **parts(rest, n)}
+    return {"baseline": hide(n, had), **parts(rest, n, had)}
 
 
 # ------------------------------------------------------------------------------ the figures

@@ -286,34 +286,42 @@ def year_figures(
 # Suppression (the rules: samenhier.disclosure) ---------------------------------------------------------
 
 
-def _parts(counts: dict[Any, int], n: int, min_n: int) -> dict[Any, int | None]:
+def _count(n: int, min_n: int, gone: bool = False) -> int | None:
+    """A count of people (:func:`hide_count`); ``gone``: the figure had people, but every one of them is in a
+    cell left out (see "Cells" in the module notes): hidden too, not a 0 that would say "nobody"."""
+    return None if gone and n == 0 else hide_count(n, min_n)
+
+
+def _parts(counts: dict[Any, int], n: int, min_n: int, gone: bool = False) -> dict[Any, int | None]:
     """:func:`protect_parts` of a table over ``n`` people: all hidden when ``n`` is below ``min_n``, or when
     one part holds everyone while ``n`` is below ``2 × min_n`` (:func:`samenhier.disclosure.one_sided`);
-    all zeros shown when nobody is in it."""
+    all zeros shown when nobody is in it (hidden when ``gone``: :func:`_count`)."""
     if n == 0:
-        return {k: 0 for k in counts}
+        return dict.fromkeys(counts) if gone else {k: 0 for k in counts}
     if n < min_n or any(one_sided(v, n, min_n) and v == n for v in counts.values()):
         return dict.fromkeys(counts)
     return protect_parts(counts, min_n)
 
 
-def _split_parts(counts: dict[Any, int], inside: tuple, n: int, min_n: int) -> dict[Any, int | None]:
+def _split_parts(
+    counts: dict[Any, int], inside: tuple, n: int, min_n: int, gone: bool = False
+) -> dict[Any, int | None]:
     """The parts of a table whose ``inside`` parts add up to a share's k: when the share is shown (so k and
     n − k are known), each side is protected against its own known total; else the whole table."""
     k = sum(counts[key] for key in inside)
     if n == 0 or not share_shown(k, n, min_n):
-        return _parts(counts, n, min_n)
+        return _parts(counts, n, min_n, gone)
     inner = protect_parts({key: v for key, v in counts.items() if key in inside}, min_n)
     outer = protect_parts({key: v for key, v in counts.items() if key not in inside}, min_n)
     return {key: inner[key] if key in inside else outer[key] for key in counts}
 
 
-def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
-    """``{n, k, share, ci_low, ci_high}`` (Wilson 95%); n None when below ``min_n``, the rest None unless
-    :func:`share_shown`."""
+def _share_block(k: int, n: int, min_n: int, gone: bool = False) -> dict[str, Any]:
+    """``{n, k, share, ci_low, ci_high}`` (Wilson 95%); n None when below ``min_n`` (or ``gone``:
+    :func:`_count`), the rest None unless :func:`share_shown`."""
     if not share_shown(k, n, min_n):
         return {
-            "n": int(n) if n >= min_n else (None if n else 0),
+            "n": _count(n, min_n, gone),
             "k": None,
             "share": None,
             "ci_low": None,
@@ -558,7 +566,7 @@ def _survey(engine, matches, groups_q, first, last, min_n, cells: _Cells) -> dic
     scored = responses.drop(columns=["newcomer_id", "member_id"])  # every filter below copies fewer columns
     scored["response"] = np.arange(len(scored))
     in_period = (scored["date"] >= pd.Timestamp(first)).astype(bool)
-    kept = _wave_rows(scored[in_period], cells)
+    flags, kept = _wave_rows(scored[in_period], cells)
     waves = {}
     for wave in Wave:
         waves[wave.value] = {}
@@ -567,12 +575,14 @@ def _survey(engine, matches, groups_q, first, last, min_n, cells: _Cells) -> dic
                 figure: rows[(rows["wave"] == wave.value) & (rows["role"] == role)]
                 for figure, rows in kept.items()
             }
-            waves[wave.value][role] = _wave_block(part, min_n)
+            raw = flags[(flags["wave"] == wave.value) & (flags["role"] == role)]
+            waves[wave.value][role] = _wave_block(part, raw, min_n)
     answered = scored[
         in_period & (scored["wave"] == Wave.END.value) & scored["self_reported_change"].notna()
     ].assign(one=1, **{f"_{c.value}": 0 for c in SelfReportedChange})
     for c in SelfReportedChange:
         answered[f"_{c.value}"] = (answered["self_reported_change"] == c.value).astype("int64")
+    asked = set(answered["role"])
     answered = cells.keep(
         answered,
         by=["role"],
@@ -585,10 +595,11 @@ def _survey(engine, matches, groups_q, first, last, min_n, cells: _Cells) -> dic
         part = answered[answered["role"] == role]
         answers = {c.value: int((part["self_reported_change"] == c.value).sum()) for c in SelfReportedChange}
         n = len(part)
-        less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n)
+        gone = role in asked
+        less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n, gone)
         change[role] = {
-            "n": hide_count(n, min_n),
-            "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n),
+            "n": _count(n, min_n, gone),
+            "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n, gone),
             "share_less": less["share"],
             "ci_low": less["ci_low"],
             "ci_high": less["ci_high"],
@@ -600,15 +611,16 @@ def _survey(engine, matches, groups_q, first, last, min_n, cells: _Cells) -> dic
         "self_reported_change": change,
         "paired": paired,
         "attrition": attrition,
-        "left_out": len(cells.left_out),
+        "left_out": hide_count(len(cells.left_out), min_n),
         "pooled": len(cells.pooled - cells.left_out),
     }
 
 
-def _wave_rows(rows: pd.DataFrame, cells: _Cells) -> dict[str, pd.DataFrame]:
-    """The responses dated in the period that count in each figure of the waves' blocks (``responses``,
-    ``lonely`` — also the bands —, ``emotional``, ``social``, ``feel_at_home``), each decided per cell and
-    wave and role on that figure's own n and parts (:class:`_Cells`)."""
+def _wave_rows(rows: pd.DataFrame, cells: _Cells) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """``rows`` with the 0/1 columns of each figure's n and parts, and the responses that count in each figure
+    of the waves' blocks (``responses``, ``lonely`` — also the bands —, ``emotional``, ``social``,
+    ``feel_at_home``), each decided per cell and wave and role on that figure's own n and parts
+    (:class:`_Cells`)."""
     home = rows["feel_at_home"]
     flags = rows.assign(
         one=1,
@@ -625,7 +637,7 @@ def _wave_rows(rows: pd.DataFrame, cells: _Cells) -> dict[str, pd.DataFrame]:
     )
     by = ["wave", "role"]
     keep = cells.keep
-    return {
+    return flags, {
         "responses": keep(flags, by=by, n="one", responses="response"),
         "lonely": keep(
             flags, by=by, n="n_total", parts=["lonely", *(f"_{b}" for b in BANDS)], responses="response"
@@ -643,24 +655,32 @@ def _wave_rows(rows: pd.DataFrame, cells: _Cells) -> dict[str, pd.DataFrame]:
     }
 
 
-def _wave_block(part: dict[str, pd.DataFrame], min_n: int) -> dict[str, Any]:
-    """One wave and role: ``part`` the responses counting in each figure (:func:`_wave_rows`)."""
+def _wave_block(part: dict[str, pd.DataFrame], raw: pd.DataFrame, min_n: int) -> dict[str, Any]:
+    """One wave and role: ``part`` the responses counting in each figure, ``raw`` all of them with their
+    figures' 0/1 columns (:func:`_wave_rows`)."""
     total = part["lonely"]["total"].dropna()
     emotional = part["emotional"]["emotional"].dropna()
     social = part["social"]["social"].dropna()
     home = part["feel_at_home"]["feel_at_home"].dropna().astype(int)
     bands = {b: int((part["lonely"]["band"] == b).sum()) for b in BANDS}
     distribution = {str(v): int((home == v).sum()) for v in range(1, 6)}
-    at_home = _share_block(int(home.isin(AT_HOME).sum()), len(home), min_n)
+    gone = {column: bool(raw[column].any()) for column in ("n_total", "n_emotional", "n_social", "n_home")}
+    at_home = _share_block(int(home.isin(AT_HOME).sum()), len(home), min_n, gone["n_home"])
     return {
-        "responses": hide_count(len(part["responses"]), min_n),
-        "lonely": _share_block(int((total >= 2).sum()), len(total), min_n),
-        "emotional": _share_block(int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n),
-        "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n),
-        "bands": _split_parts(bands, (Band.MODERATE.value, Band.SEVERE.value), len(total), min_n),
+        "responses": _count(len(part["responses"]), min_n, not raw.empty),
+        "lonely": _share_block(int((total >= 2).sum()), len(total), min_n, gone["n_total"]),
+        "emotional": _share_block(
+            int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n, gone["n_emotional"]
+        ),
+        "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n, gone["n_social"]),
+        "bands": _split_parts(
+            bands, (Band.MODERATE.value, Band.SEVERE.value), len(total), min_n, gone["n_total"]
+        ),
         "feel_at_home": {
             **at_home,
-            "distribution": _split_parts(distribution, tuple(str(v) for v in AT_HOME), len(home), min_n),
+            "distribution": _split_parts(
+                distribution, tuple(str(v) for v in AT_HOME), len(home), min_n, gone["n_home"]
+            ),
             "all_same": bool(len(home) >= min_n and home.nunique() == 1),
         },
     }
@@ -674,13 +694,13 @@ def _pairs(scored: pd.DataFrame, role: str, first: dt.date) -> pd.DataFrame:
     return base.merge(end, on=["person_id", "group_id"], suffixes=("_base", "_end"))
 
 
-def _change_block(before: pd.Series, after: pd.Series, min_n: int) -> dict[str, Any]:
+def _change_block(before: pd.Series, after: pd.Series, min_n: int, gone: bool = False) -> dict[str, Any]:
     keep = before.notna() & after.notna()
     before, after = before[keep].astype(float), after[keep].astype(float)
     n = len(before)
     if n < min_n:
         return {
-            "n": None if n else 0,
+            "n": _count(n, min_n, gone),
             "baseline_mean": None,
             "end_mean": None,
             "mean_change": None,
@@ -730,6 +750,7 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int, cells: 
         **{f"l_{k}": v for k, v in lonely.items()},
         **{f"_{b}_{e}": (pairs["band_base"] == b) & (pairs["band_end"] == e) for b in BANDS for e in BANDS},
     )
+    gone = bool(lonely["n"].any())
     flags = cells.keep(
         flags,
         by=[],
@@ -738,12 +759,12 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int, cells: 
         full=[f"_{b}_{e}" for b in BANDS for e in BANDS],
         responses="response_end",
     )
-    loneliness = _change_block(flags["total_base"], flags["total_end"], min_n)
+    loneliness = _change_block(flags["total_base"], flags["total_end"], min_n, gone)
     both = flags[flags["band_base"].notna() & flags["band_end"].notna()]
     table = {
         (b, e): int(((both["band_base"] == b) & (both["band_end"] == e)).sum()) for b in BANDS for e in BANDS
     }
-    shown = _parts(table, len(both), min_n)
+    shown = _parts(table, len(both), min_n, gone)
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
     at_home = _directions(pairs["feel_at_home_base"], pairs["feel_at_home_end"])
     flags = pairs.assign(
@@ -751,6 +772,7 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int, cells: 
         h_base=at_home["n"] & pairs["feel_at_home_base"].isin(AT_HOME),
         h_end=at_home["n"] & pairs["feel_at_home_end"].isin(AT_HOME),
     )
+    gone = bool(at_home["n"].any())
     flags = cells.keep(
         flags,
         by=[],
@@ -758,7 +780,7 @@ def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int, cells: 
         parts=["h_decreased", "h_same", "h_increased", "h_base", "h_end"],
         responses="response_end",
     )
-    home = _change_block(flags["feel_at_home_base"], flags["feel_at_home_end"], min_n)
+    home = _change_block(flags["feel_at_home_base"], flags["feel_at_home_end"], min_n, gone)
     kept = flags[flags["feel_at_home_base"].notna() & flags["feel_at_home_end"].notna()]
     for wave, column in (("baseline", "feel_at_home_base"), ("end", "feel_at_home_end")):
         block = _share_block(int(kept[column].astype(int).isin(AT_HOME).sum()), len(kept), min_n)
@@ -819,10 +841,11 @@ def _attrition(scored, matches, role, first, last, min_n, cells: _Cells) -> dict
     people["still_running"] = ~(people["with_end"] | people["stopped"] | people["missing"])
     # Whose answers are in and whose are not is about people: counted per cell like the answers (parts: full,
     # a category nobody is in says nothing about anyone).
+    gone = not people.empty
     people = cells.keep(people, by=[], n="one", full=list(ATTRITION_PARTS))
     n = len(people)
     counts = {part: int(people[part].sum()) for part in ATTRITION_PARTS}
-    return {"baseline": hide_count(n, min_n), **_parts(counts, n, min_n)}
+    return {"baseline": _count(n, min_n, gone), **_parts(counts, n, min_n, gone)}
 
 
 def municipality_names(engine: Engine) -> list[str]:
