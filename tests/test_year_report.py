@@ -810,3 +810,32 @@ def test_a_municipality_coordinator_gets_their_municipality_only(imported_engine
         figures = year_figures(imported_engine, rotterdam, year=2026, as_of=AS_OF, filters=filters)
         assert figures["programme"] == expected["programme"]
         assert figures["survey"] == expected["survey"]
+
+
+def test_the_report_says_how_many_responses_are_not_counted(report, almere, workbook_sheets):
+    """Almere's report leaves out the responses of its small cells and says how many (counted in this test's
+    own cell rule); the all-cities report says how many count only in the pool; both languages."""
+    from samenhier.reports import content
+
+    mine = expected_year(workbook_sheets, {"Almere"})["survey"]
+    everything = expected_year(workbook_sheets)["survey"]
+    assert mine["left_out"] >= MIN_N and mine["pooled"] == 0 and everything["pooled"] >= MIN_N
+
+    def notes(figures, lang, words):
+        blocks = content.build(figures, lang, charts=False).blocks
+        return [b.text for b in blocks if isinstance(b, content.Paragraph) and words in b.text]
+
+    nl = notes(almere["year"], "nl", "tellen niet mee in (een deel van) de enquêtecijfers")
+    en = notes(almere["year"], "en", "are not counted in (some of) the survey figures")
+    assert len(nl) == len(en) == 1
+    assert nl[0].startswith(f"{mine['left_out']} antwoorden") and en[0].startswith(
+        f"{mine['left_out']} responses"
+    )
+    assert "tellen alleen samen mee" not in nl[0]
+    pooled = notes(report["year"], "en", "count only together")
+    assert len(pooled) == 1 and f"{everything['pooled']} responses from such small sets" in pooled[0]
+    few = content.coverage_note({"left_out": None, "pooled": 0}, MIN_N, "nl")
+    assert (
+        few.startswith("minder dan 5 antwoorden")
+        and content.coverage_note({"left_out": 0, "pooled": 0}, 5, "nl") is None
+    )
