@@ -75,6 +75,28 @@ total (:func:`protect_parts`); where a shown share splits such a table in two (l
 and severe bands; at home = answers 4–5; "minder"), each side is protected against its own total.
 Zero is shown (it describes nobody). Meetings and hours are about
 groups and stay. ``suppressed_below`` names ``min_n``.
+
+**Cells** (issue 16 item 4 for the year report: the report for one municipality or variant must not be
+subtractable from the report for all of them). The survey figures — every figure of ``waves``,
+``self_reported_change``, ``paired`` and ``attrition``, all about people's answers (attrition: whether a
+person answered the eindmeting) — are built from *cells* as on the Enquêtes page
+(:func:`samenhier.disclosure.keep_safe_cells`, the rules and why in :mod:`samenhier.disclosure`): a cell
+is one municipality × one group variant (per wave and role). The report's filters are municipalities and
+variants only, so these are its smallest building blocks; a cohort (start year) split as on the
+Enquêtes page would leave more people out without closing any difference the report offers, and the
+report's *year* is no cell dimension because reports of different years count different responses (and
+different as-of dates are not compared, as on the page). Each figure decides on its own n and parts
+(lonely with the bands; emotional; social; feel at home with its answers as a distribution; the
+self-reported answers; the before/after directions with the band table or the at-home shares; the
+attrition categories as a distribution): a cell that fails the rules is left out of that figure in every
+filtered report (and in every report of a municipality coordinator); in the report on everything (no
+municipality or variant chosen, national coordinator) the failing cells count as one pool when the pool
+passes. A figure whose people were all left out is null, not 0. The programme figures stay as they are:
+counts of matches, households, volunteers and newcomers waiting are not about answers (their differences
+between reports are not covered). ``survey["left_out"]``: responses dated in the period left out of at
+least one figure (null when 1 … ``min_n`` − 1); ``survey["pooled"]``: those counted only in a pool; the
+report says both in one sentence (:func:`samenhier.reports.content.coverage_note`).
+``complementary=False`` switches the cells off (tests only).
 """
 
 from __future__ import annotations
