@@ -93,9 +93,10 @@ filtered report (and in every report of a municipality coordinator); in the repo
 municipality or variant chosen, national coordinator) the failing cells count as one pool when the pool
 passes. A figure whose people were all left out is null, not 0. The programme figures stay as they are:
 counts of matches, households, volunteers and newcomers waiting are not about answers (their differences
-between reports are not covered). ``survey["left_out"]``: responses dated in the period left out of at
-least one figure (null when 1 … ``min_n`` − 1); ``survey["pooled"]``: those counted only in a pool; the
-report says both in one sentence (:func:`samenhier.reports.content.coverage_note`).
+between reports are not covered). ``survey["left_out"]``: whether any response dated in the period is
+left out of a figure — not how many: that number for two reports would differ by the size of a small
+cell (as on the Enquêtes page); ``survey["pooled"]``: how many responses count only in a pool (a pool
+is safe, at least ``min_n``); the report says both (:func:`samenhier.reports.content.coverage_note`).
 ``complementary=False`` switches the cells off (tests only).
 """
 
@@ -633,7 +634,7 @@ def _survey(engine, matches, groups_q, first, last, min_n, cells: _Cells) -> dic
         "self_reported_change": change,
         "paired": paired,
         "attrition": attrition,
-        "left_out": hide_count(len(cells.left_out), min_n),
+        "left_out": bool(cells.left_out),
         "pooled": len(cells.pooled - cells.left_out),
     }
 

@@ -210,9 +210,7 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     # Survey --------------------------------------------------------------------------------------------
     add(Heading(t("year.section.survey")))
     add(Paragraph(t("year.survey_intro")))
-    report.blocks += [
-        Paragraph(note, "note") for note in [coverage_note(s, figures["suppressed_below"], lang)] if note
-    ]
+    report.blocks += [Paragraph(note, "note") for note in [coverage_note(s, lang)] if note]
     add(Paragraph(t("year.caveats"), "note"))
     add(Paragraph(t("year.ggd_note"), "note"))
     for role in ROLES:
@@ -411,20 +409,16 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     return report
 
 
-def coverage_note(survey: dict[str, Any], min_n: int, lang: str) -> str | None:
-    """Why the survey figures may differ from the sum of other reports (``survey["left_out"]``: responses in
-    cells left out of a figure, None when 1 … ``min_n`` − 1, given as "fewer than ``min_n``";
-    ``survey["pooled"]``: responses counted only in the pool), or None when every response counts on its own.
-    The cell method: :mod:`samenhier.queries.year_report`."""
-    left_out, pooled = survey.get("left_out", 0), survey.get("pooled", 0)
+def coverage_note(survey: dict[str, Any], lang: str) -> str | None:
+    """Why the survey figures may differ from the sum of other reports, or None when every response counts on
+    its own: ``survey["left_out"]`` (some responses are in cells left out of a figure; how many is not said,
+    as on the Enquêtes page: that number for two reports would give the size of a small cell) and
+    ``survey["pooled"]`` (how many count only in the pool: at least ``Settings.min_cell_size`` when any). The cell method:
+    :mod:`samenhier.queries.year_report`."""
+    left_out, pooled = survey.get("left_out", False), survey.get("pooled", 0)
     sentences = []
-    if left_out is None or left_out:
-        count = (
-            i18n.t("year.coverage.fewer_than", lang, n=min_n)
-            if left_out is None
-            else formatting.format_number(left_out, lang, decimals=0)
-        )
-        sentences.append(i18n.t("year.coverage.left_out", lang, count=count))
+    if left_out:
+        sentences.append(i18n.t("year.coverage.left_out", lang))
     if pooled:
         sentences.append(
             i18n.t("year.coverage.pooled", lang, count=formatting.format_number(pooled, lang, decimals=0))
