@@ -46,7 +46,8 @@ group variant × one cohort (the year the group's first match started), per wave
 * The cost: a filtered figure leaves out the people of cells that are too small (a new
   municipality's first groups count once there are enough of them). The page says so in one sentence.
 
-Within one table the year report also uses complementary suppression of its parts
+The year report uses the same cells (municipality × variant: its filters; see
+:mod:`samenhier.queries.year_report`), and within one table also complementary suppression of its parts
 (:func:`protect_parts`): when a part is hidden, the smallest other parts are hidden too until the
 hidden parts count at least ``min_n`` people together.
 

@@ -106,24 +106,25 @@ def band(total: int) -> str:
     return "niet eenzaam" if total <= 1 else "matig eenzaam" if total <= 4 else "ernstig eenzaam"
 
 
-def hide(n: int) -> int | None:
-    return None if 0 < n < MIN_N else int(n)
+def hide(n: int, gone: bool = False) -> int | None:
+    """``gone``: there were people, but all of them are in cells left out: hidden, not "nobody"."""
+    return None if 0 < n < MIN_N or (gone and n == 0) else int(n)
 
 
-def parts(counts: dict, n: int) -> dict:
+def parts(counts: dict, n: int, gone: bool = False) -> dict:
     if n == 0:
-        return counts  # nobody: zeros, nothing to hide
+        return dict.fromkeys(counts) if gone else counts  # nobody: zeros, nothing to hide
     if n < 2 * MIN_N and n in counts.values():  # everyone in one part of a small table: every answer known
         return dict.fromkeys(counts)
     return protect_parts(counts, MIN_N) if n >= MIN_N else dict.fromkeys(counts)
 
 
-def share_block(k: int, n: int) -> dict:
+def share_block(k: int, n: int, gone: bool = False) -> dict:
     # shown only over 5+ people and when neither the k inside nor the n - k outside is a group of 1-4,
     # and not 0% or 100% over fewer than 10 (every answer known)
     if n < MIN_N or 0 < k < MIN_N or 0 < n - k < MIN_N or (k in (0, n) and n < 2 * MIN_N):
         return {
-            "n": n if n >= MIN_N else (None if n else 0),
+            "n": hide(n, gone),
             "k": None,
             "share": None,
             "ci_low": None,
@@ -139,11 +140,11 @@ def share_block(k: int, n: int) -> dict:
     }
 
 
-def split_parts(counts: dict, inside: list, n: int) -> dict:
+def split_parts(counts: dict, inside: list, n: int, gone: bool = False) -> dict:
     """A table split by a shown share: each side protected against its own (then known) total."""
     k = sum(counts[key] for key in inside)
     if share_block(k, n)["share"] is None or n == 0:
-        return parts(counts, n)
+        return parts(counts, n, gone)
     inner = protect_parts({key: counts[key] for key in counts if key in inside}, MIN_N)
     outer = protect_parts({key: counts[key] for key in counts if key not in inside}, MIN_N)
     return {key: inner.get(key, outer.get(key)) for key in counts}
@@ -151,6 +152,39 @@ def split_parts(counts: dict, inside: list, n: int) -> dict:
 
 def in_period(d) -> bool:
     return d is not None and FIRST <= d <= LAST
+
+
+NOTE = {"left_out": set(), "pooled": set()}
+"""The responses (row labels) one :func:`expected_year` left out of a figure or counted only in the pool."""
+
+
+def counted(
+    rows: pd.DataFrame, cell_of: dict, pool: bool, n: str, parts=(), full=(), response: str | None = None
+) -> pd.DataFrame:
+    """The ``rows`` (column ``group``: a group code; 0/1 columns ``n``, ``parts``, ``full``) whose cell counts,
+    by SECURITY.md's cell method written again here: a cell (municipality × variant, ``cell_of[group]``)
+    counts when its n is at least 5 and, when below 10, none of ``parts`` holds 0 or all of it and none of
+    ``full`` all of it; in an unfiltered report the failing cells count together when together they pass."""
+
+    def passes(cell: pd.DataFrame) -> bool:
+        m = int(cell[n].sum())
+        if m < MIN_N:
+            return False
+        small = m < 2 * MIN_N
+        return not small or not (
+            any(int(cell[p].sum()) in (0, m) for p in parts) or any(int(cell[f].sum()) == m for f in full)
+        )
+
+    keep, failing = [], []
+    for _, cell in rows.groupby(rows["group"].map(cell_of)):
+        (keep if passes(cell) else failing).append(cell)
+    pooled = pool and failing and passes(pd.concat(failing))
+    if response is not None:  # the note: responses in the figure's n that it leaves out or pools
+        for cell in failing:
+            NOTE["pooled" if pooled else "left_out"].update(cell.loc[cell[n].astype(bool), response])
+    if pooled:
+        keep += failing
+    return pd.concat(keep) if keep else rows.iloc[:0]
 
 
 def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = None) -> dict:
@@ -161,6 +195,13 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
     if cities:
         groups = groups[groups["city"].isin(cities)]
     codes = set(groups["code"])
+    cell_of = {
+        code: (c, word(v))
+        for code, c, v in zip(groups["code"], groups["city"], groups["variant"], strict=True)
+    }
+    pool = not cities
+    NOTE["left_out"].clear()
+    NOTE["pooled"].clear()
     matches = sheets["koppelingen"].copy()
     matches["group"] = matches["groep_code"].map(str.strip)
     matches = matches[matches["group"].isin(codes)]
@@ -265,6 +306,7 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
     surveys = surveys[surveys["group"].isin(codes)]
     surveys["date"] = surveys["datum"].map(day)
     surveys = surveys[surveys["date"] <= LAST]
+    surveys["row"] = surveys.index
     surveys["role"] = surveys["rol"].map(word)
     surveys["wave"] = surveys["meting"].map(word)
     surveys["person"] = surveys["respondent_code"].map(str.strip)
@@ -281,22 +323,41 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
         waves[wave] = {}
         for role in ROLES:
             part = this_year[(this_year["wave"] == wave) & (this_year["role"] == role)]
-            total = [int(t) for t in part["total"] if pd.notna(t)]
-            emo = [int(e) for e in part["emotional"] if pd.notna(e)]
-            soc = [int(s) for s in part["social"] if pd.notna(s)]
-            home = [int(h) for h in part["home"] if pd.notna(h)]
+            part = part.assign(
+                one=1,
+                n_total=part["total"].notna(),
+                n_emo=part["emotional"].notna(),
+                n_soc=part["social"].notna(),
+                n_home=part["home"].notna(),
+                k_total=part["total"].map(lambda t: pd.notna(t) and t >= 2),
+                k_emo=part["emotional"].map(lambda t: pd.notna(t) and t >= 2),
+                k_soc=part["social"].map(lambda t: pd.notna(t) and t >= 2),
+                k_home=part["home"].map(lambda h: pd.notna(h) and h >= 4),
+                **{b: part["total"].map(lambda t, b=b: pd.notna(t) and band(int(t)) == b) for b in BANDS},
+                **{f"h{v}": part["home"] == v for v in range(1, 6)},
+            )
+            kept = lambda n, ps=(), fs=(), part=part: counted(part, cell_of, pool, n, ps, fs, "row")  # noqa: E731
+            total = [int(t) for t in kept("n_total", ["k_total", *BANDS])["total"] if pd.notna(t)]
+            emo = [int(e) for e in kept("n_emo", ["k_emo"])["emotional"] if pd.notna(e)]
+            soc = [int(s) for s in kept("n_soc", ["k_soc"])["social"] if pd.notna(s)]
+            home_rows = kept("n_home", ["k_home"], [f"h{v}" for v in range(1, 6)])
+            home = [int(h) for h in home_rows["home"] if pd.notna(h)]
+            had = {c: bool(part[c].any()) for c in ("one", "n_total", "n_emo", "n_soc", "n_home")}
             waves[wave][role] = {
-                "responses": hide(len(part)),
-                "lonely": share_block(sum(t >= 2 for t in total), len(total)),
-                "emotional": share_block(sum(e >= 2 for e in emo), len(emo)),
-                "social": share_block(sum(s >= 2 for s in soc), len(soc)),
+                "responses": hide(len(kept("one")), had["one"]),
+                "lonely": share_block(sum(t >= 2 for t in total), len(total), had["n_total"]),
+                "emotional": share_block(sum(e >= 2 for e in emo), len(emo), had["n_emo"]),
+                "social": share_block(sum(s >= 2 for s in soc), len(soc), had["n_soc"]),
                 "bands": split_parts(
-                    {b: sum(band(t) == b for t in total) for b in BANDS}, BANDS[1:], len(total)
+                    {b: sum(band(t) == b for t in total) for b in BANDS},
+                    BANDS[1:],
+                    len(total),
+                    had["n_total"],
                 ),
                 "feel_at_home": {
-                    **share_block(sum(h >= 4 for h in home), len(home)),
+                    **share_block(sum(h >= 4 for h in home), len(home), had["n_home"]),
                     "distribution": split_parts(
-                        {str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home)
+                        {str(v): home.count(v) for v in range(1, 6)}, ["4", "5"], len(home), had["n_home"]
                     ),
                     "all_same": len(home) >= MIN_N and len(set(home)) == 1,
                 },
@@ -306,28 +367,38 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
         part = this_year[
             (this_year["wave"] == "eindmeting") & (this_year["role"] == role) & this_year["change"].notna()
         ]
+        part = part.assign(one=1, **{a: part["change"] == a for a in ("minder", "gelijk", "meer")})
+        had = not part.empty
+        part = counted(part, cell_of, pool, "one", ["minder", "gelijk", "meer"], response="row")
         answers = {a: int((part["change"] == a).sum()) for a in ("minder", "gelijk", "meer")}
-        less = share_block(answers["minder"], len(part))
+        less = share_block(answers["minder"], len(part), had)
         change[role] = {
-            "n": hide(len(part)),
-            "answers": split_parts(answers, ["minder"], len(part)),
+            "n": hide(len(part), had),
+            "answers": split_parts(answers, ["minder"], len(part), had),
             "share_less": less["share"],
             "ci_low": less["ci_low"],
             "ci_high": less["ci_high"],
         }
-    paired = {role: expected_paired(surveys, role) for role in ROLES}
-    attrition = {role: expected_attrition(surveys, matches, role) for role in ROLES}
+    paired = {role: expected_paired(surveys, role, cell_of, pool) for role in ROLES}
+    attrition = {role: expected_attrition(surveys, matches, role, cell_of, pool) for role in ROLES}
     return {
         "programme": programme,
-        "survey": {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition},
+        "survey": {
+            "waves": waves,
+            "self_reported_change": change,
+            "paired": paired,
+            "attrition": attrition,
+            "left_out": bool(NOTE["left_out"]),
+            "pooled": len(NOTE["pooled"] - NOTE["left_out"]),
+        },
     }
 
 
-def change_block(before: list[float], after: list[float]) -> dict:
+def change_block(before: list[float], after: list[float], gone: bool = False) -> dict:
     n = len(before)
     if n < MIN_N:
         return {
-            "n": None if n else 0,
+            "n": hide(n, gone) if n else (None if gone else 0),
             **dict.fromkeys(
                 [
                     "baseline_mean",
@@ -365,28 +436,68 @@ def change_block(before: list[float], after: list[float]) -> dict:
     }
 
 
-def expected_paired(surveys: pd.DataFrame, role: str) -> dict:
+def expected_paired(surveys: pd.DataFrame, role: str, cell_of: dict, pool: bool) -> dict:
     mine = surveys[surveys["role"] == role]
     end = mine[(mine["wave"] == "eindmeting") & (mine["date"] >= FIRST)]
     base = mine[mine["wave"] == "nulmeting"]
     pairs = base.merge(end, on=["person", "group"], suffixes=("_b", "_e"))
     lonely = pairs[pairs["total_b"].notna() & pairs["total_e"].notna()]
-    loneliness = change_block(list(lonely["total_b"].astype(int)), list(lonely["total_e"].astype(int)))
+    had_lonely = not lonely.empty
+    lonely = counted(
+        lonely.assign(
+            one=1,
+            down=lonely["total_e"] < lonely["total_b"],
+            same=lonely["total_e"] == lonely["total_b"],
+            up=lonely["total_e"] > lonely["total_b"],
+            **{
+                f"{b}>{e}": (lonely["total_b"].map(band) == b) & (lonely["total_e"].map(band) == e)
+                for b in BANDS
+                for e in BANDS
+            },
+        ),
+        cell_of,
+        pool,
+        "one",
+        ["down", "same", "up"],
+        [f"{b}>{e}" for b in BANDS for e in BANDS],
+        "row_e",
+    )
+    loneliness = change_block(
+        list(lonely["total_b"].astype(int)), list(lonely["total_e"].astype(int)), had_lonely
+    )
     cells = {
         (b, e): int(((lonely["total_b"].map(band) == b) & (lonely["total_e"].map(band) == e)).sum())
         for b in BANDS
         for e in BANDS
     }
-    shown = parts(cells, len(lonely))
+    shown = parts(cells, len(lonely), had_lonely)
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
     home = pairs[pairs["home_b"].notna() & pairs["home_e"].notna()]
-    feel = change_block(list(home["home_b"].astype(int)), list(home["home_e"].astype(int)))
+    had_home = not home.empty
+    home = counted(
+        home.assign(
+            one=1,
+            down=home["home_e"] < home["home_b"],
+            same=home["home_e"] == home["home_b"],
+            up=home["home_e"] > home["home_b"],
+            at_home_b=home["home_b"] >= 4,
+            at_home_e=home["home_e"] >= 4,
+        ),
+        cell_of,
+        pool,
+        "one",
+        ["down", "same", "up", "at_home_b", "at_home_e"],
+        response="row_e",
+    )
+    feel = change_block(list(home["home_b"].astype(int)), list(home["home_e"].astype(int)), had_home)
     feel["share_at_home_baseline"] = share_block(int((home["home_b"] >= 4).sum()), len(home))["share"]
     feel["share_at_home_end"] = share_block(int((home["home_e"] >= 4).sum()), len(home))["share"]
     return {"loneliness": loneliness, "feel_at_home": feel}
 
 
-def expected_attrition(surveys: pd.DataFrame, matches: pd.DataFrame, role: str) -> dict:
+def expected_attrition(
+    surveys: pd.DataFrame, matches: pd.DataFrame, role: str, cell_of: dict, pool: bool
+) -> dict:
     mine = surveys[surveys["role"] == role]
     ends = set(
         zip(
@@ -396,7 +507,7 @@ def expected_attrition(surveys: pd.DataFrame, matches: pd.DataFrame, role: str) 
         )
     )
     running = matches[(matches["start"] <= LAST) & matches["end"].map(lambda d: d is None or d >= FIRST)]
-    counts = Counter()
+    people = []  # (group, what became of them)
     for row in mine[mine["wave"] == "nulmeting"].itertuples():
         if role == "nieuwkomer":
             match = running[(running["newcomer"] == row.person) & (running["group"] == row.group)]
@@ -407,21 +518,27 @@ def expected_attrition(surveys: pd.DataFrame, matches: pd.DataFrame, role: str) 
         if match.empty:
             continue
         m = match.iloc[-1]
-        counts["baseline"] += 1
         if (row.person, row.group) in ends:
-            counts["with_end"] += 1
+            people.append((row.group, "with_end"))
         elif m["status"] == "gestopt" and m["end"] is not None and m["end"] <= LAST:
-            counts["stopped"] += 1
+            people.append((row.group, "stopped"))
         else:
             year_over = (
                 m["end"]
                 if m["end"] is not None and m["end"] <= LAST
                 else m["start"] + relativedelta(months=12)
             )
-            counts["missing" if year_over + dt.timedelta(days=30) <= LAST else "still_running"] += 1
-    n = counts["baseline"]
-    rest = {k: counts[k] for k in ("with_end", "still_running", "stopped", "missing")}
-    return {"baseline": hide(n), **parts(rest, n)}
+            people.append(
+                (row.group, "missing" if year_over + dt.timedelta(days=30) <= LAST else "still_running")
+            )
+    what = ("with_end", "still_running", "stopped", "missing")
+    frame = pd.DataFrame(people, columns=["group", "what"])
+    frame = frame.assign(one=1, **{w: frame["what"] == w for w in what})
+    had = not frame.empty
+    frame = counted(frame, cell_of, pool, "one", full=what)
+    n = len(frame)
+    rest = {k: int(frame[k].sum()) for k in what}
+    return {"baseline": hide(n, had), **parts(rest, n, had)}
 
 
 # ------------------------------------------------------------------------------ the figures
@@ -446,9 +563,12 @@ def test_programme_figures(report, workbook_sheets):
     )
 
 
-@pytest.mark.parametrize("section", ["waves", "self_reported_change", "paired", "attrition"])
+@pytest.mark.parametrize(
+    "section", ["waves", "self_reported_change", "paired", "attrition", "left_out", "pooled"]
+)
 def test_survey_figures(report, workbook_sheets, section):
     expected = expected_year(workbook_sheets)["survey"][section]
+    assert {"left_out", "pooled"} < report["year"]["survey"].keys()
     assert report["year"]["survey"][section] == expected
 
 
@@ -690,3 +810,26 @@ def test_a_municipality_coordinator_gets_their_municipality_only(imported_engine
         figures = year_figures(imported_engine, rotterdam, year=2026, as_of=AS_OF, filters=filters)
         assert figures["programme"] == expected["programme"]
         assert figures["survey"] == expected["survey"]
+
+
+def test_the_report_says_that_responses_are_left_out_or_pooled(report, almere, workbook_sheets):
+    """Almere's report leaves out the responses of its small cells (by this test's own cell rule) and says so,
+    without saying how many; the all-cities report says how many count only in the pool; both languages."""
+    from samenhier.reports import content
+
+    mine = expected_year(workbook_sheets, {"Almere"})["survey"]
+    everything = expected_year(workbook_sheets)["survey"]
+    assert mine["left_out"] is True and mine["pooled"] == 0 and everything["pooled"] >= MIN_N
+
+    def notes(figures, lang, words):
+        blocks = content.build(figures, lang, charts=False).blocks
+        return [b.text for b in blocks if isinstance(b, content.Paragraph) and words in b.text]
+
+    nl = notes(almere["year"], "nl", "Niet alle antwoorden van dit jaar tellen mee in de enquêtecijfers")
+    en = notes(almere["year"], "en", "Not every response of this year is counted in the survey figures")
+    assert len(nl) == len(en) == 1
+    assert "tellen alleen samen mee" not in nl[0] and "nobody can be recognised" in en[0]
+    assert not any(ch.isdigit() for ch in nl[0])  # how many were left out is not said
+    pooled = notes(report["year"], "en", "count only together")
+    assert len(pooled) == 1 and f"{everything['pooled']} responses from such small sets" in pooled[0]
+    assert content.coverage_note({"left_out": False, "pooled": 0}, "nl") is None

@@ -57,6 +57,9 @@ def test_sidebar_filter_and_another_year(store, workbook_sheets):
     assert not at.exception, at.exception
     almere = expected_year(workbook_sheets, {"Almere"})["programme"]
     assert metrics(at)["Bijeenkomsten"] == str(almere["meetings"])
+    # Almere's small cells (municipality × variant) are left out of its survey figures, and the page says so
+    assert expected_year(workbook_sheets, {"Almere"})["survey"]["left_out"]
+    assert any("Niet alle antwoorden van dit jaar tellen mee" in c.value for c in at.caption)
     at.selectbox(key="yr_year").set_value(2025).run()
     assert not at.exception, at.exception
     assert any("Jaarverslag Samen Hier 2025" in h.value for h in at.header)

@@ -75,6 +75,29 @@ total (:func:`protect_parts`); where a shown share splits such a table in two (l
 and severe bands; at home = answers 4–5; "minder"), each side is protected against its own total.
 Zero is shown (it describes nobody). Meetings and hours are about
 groups and stay. ``suppressed_below`` names ``min_n``.
+
+**Cells** (issue 16 item 4 for the year report: the report for one municipality or variant must not be
+subtractable from the report for all of them). The survey figures — every figure of ``waves``,
+``self_reported_change``, ``paired`` and ``attrition``, all about people's answers (attrition: whether a
+person answered the eindmeting) — are built from *cells* as on the Enquêtes page
+(:func:`samenhier.disclosure.keep_safe_cells`, the rules and why in :mod:`samenhier.disclosure`): a cell
+is one municipality × one group variant (per wave and role). The report's filters are municipalities and
+variants only, so these are its smallest building blocks; a cohort (start year) split as on the
+Enquêtes page would leave more people out without closing any difference the report offers, and the
+report's *year* is no cell dimension because reports of different years count different responses (and
+different as-of dates are not compared, as on the page). Each figure decides on its own n and parts
+(lonely with the bands; emotional; social; feel at home with its answers as a distribution; the
+self-reported answers; the before/after directions with the band table or the at-home shares; the
+attrition categories as a distribution): a cell that fails the rules is left out of that figure in every
+filtered report (and in every report of a municipality coordinator); in the report on everything (no
+municipality or variant chosen, national coordinator) the failing cells count as one pool when the pool
+passes. A figure whose people were all left out is null, not 0. The programme figures stay as they are:
+counts of matches, households, volunteers and newcomers waiting are not about answers (their differences
+between reports are not covered). ``survey["left_out"]``: whether any response dated in the period is
+left out of a figure — not how many: that number for two reports would differ by the size of a small
+cell (as on the Enquêtes page); ``survey["pooled"]``: how many responses count only in a pool (a pool
+is safe, at least ``min_n``); the report says both (:func:`samenhier.reports.content.coverage_note`).
+``complementary=False`` switches the cells off (tests only).
 """
 
 from __future__ import annotations
@@ -90,7 +113,7 @@ import pandas as pd
 from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from samenhier.disclosure import hide_count, one_sided, protect_parts, share_shown
+from samenhier.disclosure import hide_count, keep_safe_cells, one_sided, protect_parts, share_shown
 from samenhier.loneliness import Band, score_sql
 from samenhier.models import (
     LONELINESS_ITEMS,
@@ -121,6 +144,8 @@ SUBSCALE_LONELY = 2
 AT_HOME = (4, 5)
 """Feel-at-home answers that count as "feels at home"."""
 BANDS = tuple(b.value for b in Band)
+ATTRITION_PARTS = ("with_end", "still_running", "stopped", "missing")
+"""What became of the people with a nulmeting (``attrition``), in the report's order."""
 GROUP_MONTH = 1_000_000
 """A group-month as one integer: group id × GROUP_MONTH + month key (year × 12 + month − 1)."""
 
@@ -210,10 +235,13 @@ def year_figures(
     as_of: dt.date,
     filters: Filters = Filters(),
     min_n: int | None = None,
+    complementary: bool = True,
 ) -> dict[str, Any]:
     """The figures of ``year`` (definitions in this module's docstring) as a JSON-ready dict with keys
     ``year``, ``period`` (``{from, to}`` ISO dates), ``filters`` (``{municipalities, variants}``),
     ``suppressed_below``, ``programme`` and ``survey``. ``min_n`` defaults to ``Settings.min_cell_size``.
+    ``complementary=False`` switches the cell method of the survey figures off (only for the tests that
+    show why it is needed; see "Cells" in the module notes).
 
     The year report goes to funders and municipalities and covers the waiting queue: coordinators only.
 
@@ -263,7 +291,11 @@ def year_figures(
     programme = _programme(
         engine, scope, matches, groups_q, filters, first, last, settings.eligibility_years, min_n
     )
-    survey = _survey(engine, matches, groups_q, first, last, min_n)
+    cells = _cells(engine, groups_q) if complementary else None
+    pool = not (
+        filters.municipalities or filters.variants
+    )  # narrowed: a municipality coordinator never pools
+    survey = _survey(engine, matches, groups_q, first, last, min_n, _Cells(cells, min_n, pool))
     return {
         "year": year,
         "period": {"from": first.isoformat(), "to": last.isoformat()},
@@ -277,34 +309,42 @@ def year_figures(
 # Suppression (the rules: samenhier.disclosure) ---------------------------------------------------------
 
 
-def _parts(counts: dict[Any, int], n: int, min_n: int) -> dict[Any, int | None]:
+def _count(n: int, min_n: int, gone: bool = False) -> int | None:
+    """A count of people (:func:`hide_count`); ``gone``: the figure had people, but every one of them is in a
+    cell left out (see "Cells" in the module notes): hidden too, not a 0 that would say "nobody"."""
+    return None if gone and n == 0 else hide_count(n, min_n)
+
+
+def _parts(counts: dict[Any, int], n: int, min_n: int, gone: bool = False) -> dict[Any, int | None]:
     """:func:`protect_parts` of a table over ``n`` people: all hidden when ``n`` is below ``min_n``, or when
     one part holds everyone while ``n`` is below ``2 × min_n`` (:func:`samenhier.disclosure.one_sided`);
-    all zeros shown when nobody is in it."""
+    all zeros shown when nobody is in it (hidden when ``gone``: :func:`_count`)."""
     if n == 0:
-        return {k: 0 for k in counts}
+        return dict.fromkeys(counts) if gone else {k: 0 for k in counts}
     if n < min_n or any(one_sided(v, n, min_n) and v == n for v in counts.values()):
         return dict.fromkeys(counts)
     return protect_parts(counts, min_n)
 
 
-def _split_parts(counts: dict[Any, int], inside: tuple, n: int, min_n: int) -> dict[Any, int | None]:
+def _split_parts(
+    counts: dict[Any, int], inside: tuple, n: int, min_n: int, gone: bool = False
+) -> dict[Any, int | None]:
     """The parts of a table whose ``inside`` parts add up to a share's k: when the share is shown (so k and
     n − k are known), each side is protected against its own known total; else the whole table."""
     k = sum(counts[key] for key in inside)
     if n == 0 or not share_shown(k, n, min_n):
-        return _parts(counts, n, min_n)
+        return _parts(counts, n, min_n, gone)
     inner = protect_parts({key: v for key, v in counts.items() if key in inside}, min_n)
     outer = protect_parts({key: v for key, v in counts.items() if key not in inside}, min_n)
     return {key: inner[key] if key in inside else outer[key] for key in counts}
 
 
-def _share_block(k: int, n: int, min_n: int) -> dict[str, Any]:
-    """``{n, k, share, ci_low, ci_high}`` (Wilson 95%); n None when below ``min_n``, the rest None unless
-    :func:`share_shown`."""
+def _share_block(k: int, n: int, min_n: int, gone: bool = False) -> dict[str, Any]:
+    """``{n, k, share, ci_low, ci_high}`` (Wilson 95%); n None when below ``min_n`` (or ``gone``:
+    :func:`_count`), the rest None unless :func:`share_shown`."""
     if not share_shown(k, n, min_n):
         return {
-            "n": int(n) if n >= min_n else (None if n else 0),
+            "n": _count(n, min_n, gone),
             "k": None,
             "share": None,
             "ci_low": None,
@@ -445,7 +485,69 @@ def _programme(engine, scope, matches, groups_q, filters, first, last, years, mi
 # Survey ----------------------------------------------------------------------------------------------
 
 
-def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
+def _cells(engine: Engine, groups_q) -> pd.DataFrame:
+    """The cell of each selected group: columns ``group_id``, ``municipality``, ``variant`` and ``cohort``
+    (always 0: the report has no cohort filter, see "Cells" in the module notes)."""
+    frame = read_frame(
+        engine,
+        select(
+            WelcomeGroup.id.label("group_id"), Municipality.name.label("municipality"), WelcomeGroup.variant
+        )
+        .join(Municipality, Municipality.id == WelcomeGroup.municipality_id)
+        .where(WelcomeGroup.id.in_(groups_q)),
+    )
+    return frame.astype({"group_id": "int64"}).assign(cohort=0)
+
+
+class _Cells:
+    """Which rows (responses, pairs, people) of the selected groups count in a figure: the cell method of
+    :func:`samenhier.disclosure.keep_safe_cells` over the report's cells (``cells`` None: switched off).
+    Remembers, per response (index of the scored responses), whether a figure left it out or pooled it,
+    for the report's note (:attr:`left_out`, :attr:`pooled`)."""
+
+    def __init__(self, cells: pd.DataFrame | None, min_n: int, pool: bool):
+        self.cells, self.min_n, self.pool = cells, min_n, pool
+        self.left_out: set = set()
+        self.pooled: set = set()
+
+    def keep(
+        self,
+        rows: pd.DataFrame,
+        *,
+        by: list[str],
+        n: str,
+        parts: list[str] = (),
+        full: list[str] = (),
+        responses: str | None = None,
+    ) -> pd.DataFrame:
+        """The ``rows`` (with ``group_id``, ``by`` and the 0/1 or count columns ``n``, ``parts``, ``full``)
+        whose cell counts in the figure; ``responses``: a column of ``rows`` naming each row's response,
+        to note the responses left out or pooled (only rows with ``n`` > 0 are about the figure)."""
+        if self.cells is None or rows.empty:
+            return rows
+        columns = [n, *parts, *full]
+        frame = (
+            rows[["group_id", *by, *columns]]
+            .astype({"group_id": "int64", **dict.fromkeys(columns, "int64")})
+            .assign(_row=np.arange(len(rows)), _all=0)
+            .merge(self.cells, on="group_id", how="left")
+        )
+        kept = keep_safe_cells(
+            frame, by=[*by, "_all"], n=n, parts=list(parts), min_n=self.min_n, pool=self.pool, full=list(full)
+        )
+        counted = np.zeros(len(rows), dtype=bool)
+        counted[kept["_row"].to_numpy(dtype=np.int64)] = True
+        if responses is not None:
+            about = rows[n].to_numpy() > 0
+            ids = rows[responses].to_numpy()
+            self.left_out.update(ids[about & ~counted].tolist())
+            pooled = np.zeros(len(rows), dtype=bool)
+            pooled[kept.loc[kept["pooled"].astype(bool), "_row"].to_numpy(dtype=np.int64)] = True
+            self.pooled.update(ids[about & pooled].tolist())
+        return rows[counted]
+
+
+def _survey(engine, matches, groups_q, first, last, min_n, cells: _Cells) -> dict[str, Any]:
     r = SurveyResponse
     scores = score_sql({item: getattr(r, item) for item in LONELINESS_ITEMS})  # the same rules as score()
     # Every response up to the last day, but for a tussenmeting only those in the period: a nulmeting or
@@ -485,53 +587,123 @@ def _survey(engine, matches, groups_q, first, last, min_n) -> dict[str, Any]:
     responses["person_id"] = responses["newcomer_id"].fillna(responses["member_id"]).astype(int)
     responses["band"] = _bands(responses["total"])
     scored = responses.drop(columns=["newcomer_id", "member_id"])  # every filter below copies fewer columns
+    scored["response"] = np.arange(len(scored))
     in_period = (scored["date"] >= pd.Timestamp(first)).astype(bool)
+    flags, kept = _wave_rows(scored[in_period], cells)
     waves = {}
     for wave in Wave:
         waves[wave.value] = {}
         for role in ROLES:
-            part = scored[in_period & (scored["wave"] == wave.value) & (scored["role"] == role)]
-            waves[wave.value][role] = _wave_block(part, min_n)
+            part = {
+                figure: rows[(rows["wave"] == wave.value) & (rows["role"] == role)]
+                for figure, rows in kept.items()
+            }
+            raw = flags[(flags["wave"] == wave.value) & (flags["role"] == role)]
+            waves[wave.value][role] = _wave_block(part, raw, min_n)
+    answered = scored[
+        in_period & (scored["wave"] == Wave.END.value) & scored["self_reported_change"].notna()
+    ].assign(one=1, **{f"_{c.value}": 0 for c in SelfReportedChange})
+    for c in SelfReportedChange:
+        answered[f"_{c.value}"] = (answered["self_reported_change"] == c.value).astype("int64")
+    asked = set(answered["role"])
+    answered = cells.keep(
+        answered,
+        by=["role"],
+        n="one",
+        parts=[f"_{c.value}" for c in SelfReportedChange],
+        responses="response",
+    )
     change = {}
     for role in ROLES:
-        part = scored[
-            in_period
-            & (scored["wave"] == Wave.END.value)
-            & (scored["role"] == role)
-            & scored["self_reported_change"].notna()
-        ]
+        part = answered[answered["role"] == role]
         answers = {c.value: int((part["self_reported_change"] == c.value).sum()) for c in SelfReportedChange}
         n = len(part)
-        less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n)
+        gone = role in asked
+        less = _share_block(answers[SelfReportedChange.LESS.value], n, min_n, gone)
         change[role] = {
-            "n": hide_count(n, min_n),
-            "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n),
+            "n": _count(n, min_n, gone),
+            "answers": _split_parts(answers, (SelfReportedChange.LESS.value,), n, min_n, gone),
             "share_less": less["share"],
             "ci_low": less["ci_low"],
             "ci_high": less["ci_high"],
         }
-    paired = {role: _paired(scored, role, first, min_n) for role in ROLES}
-    attrition = {role: _attrition(scored, matches, role, first, last, min_n) for role in ROLES}
-    return {"waves": waves, "self_reported_change": change, "paired": paired, "attrition": attrition}
-
-
-def _wave_block(part: pd.DataFrame, min_n: int) -> dict[str, Any]:
-    total = part["total"].dropna()
-    emotional = part["emotional"].dropna()
-    social = part["social"].dropna()
-    home = part["feel_at_home"].dropna().astype(int)
-    bands = {b: int((part["band"] == b).sum()) for b in BANDS}
-    distribution = {str(v): int((home == v).sum()) for v in range(1, 6)}
-    at_home = _share_block(int(home.isin(AT_HOME).sum()), len(home), min_n)
+    paired = {role: _paired(scored, role, first, min_n, cells) for role in ROLES}
+    attrition = {role: _attrition(scored, matches, role, first, last, min_n, cells) for role in ROLES}
     return {
-        "responses": hide_count(len(part), min_n),
-        "lonely": _share_block(int((total >= 2).sum()), len(total), min_n),
-        "emotional": _share_block(int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n),
-        "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n),
-        "bands": _split_parts(bands, (Band.MODERATE.value, Band.SEVERE.value), len(total), min_n),
+        "waves": waves,
+        "self_reported_change": change,
+        "paired": paired,
+        "attrition": attrition,
+        "left_out": bool(cells.left_out),
+        "pooled": len(cells.pooled - cells.left_out),
+    }
+
+
+def _wave_rows(rows: pd.DataFrame, cells: _Cells) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """``rows`` with the 0/1 columns of each figure's n and parts, and the responses that count in each figure
+    of the waves' blocks (``responses``, ``lonely`` — also the bands —, ``emotional``, ``social``,
+    ``feel_at_home``), each decided per cell and wave and role on that figure's own n and parts
+    (:class:`_Cells`)."""
+    home = rows["feel_at_home"]
+    flags = rows.assign(
+        one=1,
+        n_total=rows["total"].notna(),
+        lonely=rows["total"] >= 2,
+        n_emotional=rows["emotional"].notna(),
+        k_emotional=rows["emotional"] >= SUBSCALE_LONELY,
+        n_social=rows["social"].notna(),
+        k_social=rows["social"] >= SUBSCALE_LONELY,
+        n_home=home.notna(),
+        k_home=home.isin(AT_HOME),
+        **{f"_{b}": rows["band"] == b for b in BANDS},
+        **{f"_home{v}": home == v for v in range(1, 6)},
+    )
+    by = ["wave", "role"]
+    keep = cells.keep
+    return flags, {
+        "responses": keep(flags, by=by, n="one", responses="response"),
+        "lonely": keep(
+            flags, by=by, n="n_total", parts=["lonely", *(f"_{b}" for b in BANDS)], responses="response"
+        ),
+        "emotional": keep(flags, by=by, n="n_emotional", parts=["k_emotional"], responses="response"),
+        "social": keep(flags, by=by, n="n_social", parts=["k_social"], responses="response"),
+        "feel_at_home": keep(
+            flags,
+            by=by,
+            n="n_home",
+            parts=["k_home"],
+            full=[f"_home{v}" for v in range(1, 6)],
+            responses="response",
+        ),
+    }
+
+
+def _wave_block(part: dict[str, pd.DataFrame], raw: pd.DataFrame, min_n: int) -> dict[str, Any]:
+    """One wave and role: ``part`` the responses counting in each figure, ``raw`` all of them with their
+    figures' 0/1 columns (:func:`_wave_rows`)."""
+    total = part["lonely"]["total"].dropna()
+    emotional = part["emotional"]["emotional"].dropna()
+    social = part["social"]["social"].dropna()
+    home = part["feel_at_home"]["feel_at_home"].dropna().astype(int)
+    bands = {b: int((part["lonely"]["band"] == b).sum()) for b in BANDS}
+    distribution = {str(v): int((home == v).sum()) for v in range(1, 6)}
+    gone = {column: bool(raw[column].any()) for column in ("n_total", "n_emotional", "n_social", "n_home")}
+    at_home = _share_block(int(home.isin(AT_HOME).sum()), len(home), min_n, gone["n_home"])
+    return {
+        "responses": _count(len(part["responses"]), min_n, not raw.empty),
+        "lonely": _share_block(int((total >= 2).sum()), len(total), min_n, gone["n_total"]),
+        "emotional": _share_block(
+            int((emotional >= SUBSCALE_LONELY).sum()), len(emotional), min_n, gone["n_emotional"]
+        ),
+        "social": _share_block(int((social >= SUBSCALE_LONELY).sum()), len(social), min_n, gone["n_social"]),
+        "bands": _split_parts(
+            bands, (Band.MODERATE.value, Band.SEVERE.value), len(total), min_n, gone["n_total"]
+        ),
         "feel_at_home": {
             **at_home,
-            "distribution": _split_parts(distribution, tuple(str(v) for v in AT_HOME), len(home), min_n),
+            "distribution": _split_parts(
+                distribution, tuple(str(v) for v in AT_HOME), len(home), min_n, gone["n_home"]
+            ),
             "all_same": bool(len(home) >= min_n and home.nunique() == 1),
         },
     }
@@ -545,13 +717,13 @@ def _pairs(scored: pd.DataFrame, role: str, first: dt.date) -> pd.DataFrame:
     return base.merge(end, on=["person_id", "group_id"], suffixes=("_base", "_end"))
 
 
-def _change_block(before: pd.Series, after: pd.Series, min_n: int) -> dict[str, Any]:
+def _change_block(before: pd.Series, after: pd.Series, min_n: int, gone: bool = False) -> dict[str, Any]:
     keep = before.notna() & after.notna()
     before, after = before[keep].astype(float), after[keep].astype(float)
     n = len(before)
     if n < min_n:
         return {
-            "n": None if n else 0,
+            "n": _count(n, min_n, gone),
             "baseline_mean": None,
             "end_mean": None,
             "mean_change": None,
@@ -582,24 +754,64 @@ def _change_block(before: pd.Series, after: pd.Series, min_n: int) -> dict[str, 
     }
 
 
-def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int) -> dict[str, Any]:
+def _directions(before: pd.Series, after: pd.Series) -> dict[str, pd.Series]:
+    """0/1 columns: ``n`` (both scores there), ``decreased``, ``same``, ``increased`` (end against baseline)."""
+    both = before.notna() & after.notna()
+    return {
+        "n": both,
+        "decreased": both & (after < before),
+        "same": both & (after == before),
+        "increased": both & (after > before),
+    }
+
+
+def _paired(scored: pd.DataFrame, role: str, first: dt.date, min_n: int, cells: _Cells) -> dict[str, Any]:
     pairs = _pairs(scored, role, first)
-    loneliness = _change_block(pairs["total_base"], pairs["total_end"], min_n)
-    both = pairs[pairs["band_base"].notna() & pairs["band_end"].notna()]
-    cells = {
+    # Each measure's pairs count per cell on that measure's own n and parts (the eindmeting names the response).
+    lonely = _directions(pairs["total_base"], pairs["total_end"])
+    flags = pairs.assign(
+        **{f"l_{k}": v for k, v in lonely.items()},
+        **{f"_{b}_{e}": (pairs["band_base"] == b) & (pairs["band_end"] == e) for b in BANDS for e in BANDS},
+    )
+    gone = bool(lonely["n"].any())
+    flags = cells.keep(
+        flags,
+        by=[],
+        n="l_n",
+        parts=["l_decreased", "l_same", "l_increased"],
+        full=[f"_{b}_{e}" for b in BANDS for e in BANDS],
+        responses="response_end",
+    )
+    loneliness = _change_block(flags["total_base"], flags["total_end"], min_n, gone)
+    both = flags[flags["band_base"].notna() & flags["band_end"].notna()]
+    table = {
         (b, e): int(((both["band_base"] == b) & (both["band_end"] == e)).sum()) for b in BANDS for e in BANDS
     }
-    shown = _parts(cells, len(both), min_n)
+    shown = _parts(table, len(both), min_n, gone)
     loneliness["bands"] = {b: {e: shown[(b, e)] for e in BANDS} for b in BANDS}
-    home = _change_block(pairs["feel_at_home_base"], pairs["feel_at_home_end"], min_n)
-    kept = pairs[pairs["feel_at_home_base"].notna() & pairs["feel_at_home_end"].notna()]
+    at_home = _directions(pairs["feel_at_home_base"], pairs["feel_at_home_end"])
+    flags = pairs.assign(
+        **{f"h_{k}": v for k, v in at_home.items()},
+        h_base=at_home["n"] & pairs["feel_at_home_base"].isin(AT_HOME),
+        h_end=at_home["n"] & pairs["feel_at_home_end"].isin(AT_HOME),
+    )
+    gone = bool(at_home["n"].any())
+    flags = cells.keep(
+        flags,
+        by=[],
+        n="h_n",
+        parts=["h_decreased", "h_same", "h_increased", "h_base", "h_end"],
+        responses="response_end",
+    )
+    home = _change_block(flags["feel_at_home_base"], flags["feel_at_home_end"], min_n, gone)
+    kept = flags[flags["feel_at_home_base"].notna() & flags["feel_at_home_end"].notna()]
     for wave, column in (("baseline", "feel_at_home_base"), ("end", "feel_at_home_end")):
         block = _share_block(int(kept[column].astype(int).isin(AT_HOME).sum()), len(kept), min_n)
         home[f"share_at_home_{wave}"] = block["share"]
     return {"loneliness": loneliness, "feel_at_home": home}
 
 
-def _attrition(scored, matches, role, first, last, min_n) -> dict[str, Any]:
+def _attrition(scored, matches, role, first, last, min_n, cells: _Cells) -> dict[str, Any]:
     mine = scored[scored["role"] == role]
     base = mine[mine["wave"] == Wave.BASELINE.value]
     ended = mine[mine["wave"] == Wave.END.value]
@@ -640,14 +852,23 @@ def _attrition(scored, matches, role, first, last, min_n) -> dict[str, Any]:
     # due: the match's variant's grace after its end (ended by the last day) or after its year's end
     due = linked["end"].where(ended_by_last, linked["year_end"]) + linked["grace"]
     missing = ~with_end & ~stopped & (due <= last_day).to_numpy()
-    n = len(linked)
-    counts = {
-        "with_end": int(with_end.sum()),
-        "still_running": int(n - with_end.sum() - stopped.sum() - missing.sum()),
-        "stopped": int(stopped.sum()),
-        "missing": int(missing.sum()),
-    }
-    return {"baseline": hide_count(n, min_n), **_parts(counts, n, min_n)}
+    people = pd.DataFrame(
+        {
+            "group_id": linked["group_id"].to_numpy(),
+            "one": 1,
+            "with_end": with_end,
+            "stopped": stopped,
+            "missing": missing,
+        }
+    )
+    people["still_running"] = ~(people["with_end"] | people["stopped"] | people["missing"])
+    # Whose answers are in and whose are not is about people: counted per cell like the answers (parts: full,
+    # a category nobody is in says nothing about anyone).
+    gone = not people.empty
+    people = cells.keep(people, by=[], n="one", full=list(ATTRITION_PARTS))
+    n = len(people)
+    counts = {part: int(people[part].sum()) for part in ATTRITION_PARTS}
+    return {"baseline": _count(n, min_n, gone), **_parts(counts, n, min_n, gone)}
 
 
 def municipality_names(engine: Engine) -> list[str]:

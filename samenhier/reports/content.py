@@ -210,6 +210,7 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
     # Survey --------------------------------------------------------------------------------------------
     add(Heading(t("year.section.survey")))
     add(Paragraph(t("year.survey_intro")))
+    report.blocks += [Paragraph(note, "note") for note in [coverage_note(s, lang)] if note]
     add(Paragraph(t("year.caveats"), "note"))
     add(Paragraph(t("year.ggd_note"), "note"))
     for role in ROLES:
@@ -401,9 +402,30 @@ def build(figures: dict[str, Any], lang: str, *, charts: bool = True) -> Report:
         "wilcoxon",
         "sign",
         "suppression",
+        "cells",
     ):
-        add(Paragraph(t(f"year.method.{key}", n=figures["suppressed_below"]), "note"))
+        n = figures["suppressed_below"]
+        add(Paragraph(t(f"year.method.{key}", n=n, n2=2 * n), "note"))
     return report
+
+
+def coverage_note(survey: dict[str, Any], lang: str) -> str | None:
+    """Why the survey figures may differ from the sum of other reports, or None when every response counts on
+    its own: ``survey["left_out"]`` (some responses are in cells left out of a figure; how many is not said,
+    as on the Enquêtes page: that number for two reports would give the size of a small cell) and
+    ``survey["pooled"]`` (how many count only in the pool: at least ``Settings.min_cell_size`` when any). The cell method:
+    :mod:`samenhier.queries.year_report`."""
+    left_out, pooled = survey.get("left_out", False), survey.get("pooled", 0)
+    sentences = []
+    if left_out:
+        sentences.append(i18n.t("year.coverage.left_out", lang))
+    if pooled:
+        sentences.append(
+            i18n.t("year.coverage.pooled", lang, count=formatting.format_number(pooled, lang, decimals=0))
+        )
+    if not sentences:
+        return None
+    return " ".join([*sentences, i18n.t("year.coverage.why", lang)])
 
 
 def _d(text: str):
