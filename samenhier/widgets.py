@@ -185,7 +185,7 @@ def _import_preview(result: ImportResult, *, key: str) -> None:
         ui.t("import.col.conflicts"),
     ]
     st.dataframe(frame, hide_index=True, placeholder=formatting.EMPTY)
-    changes = result.changes_frame()
+    changes = result.changes_frame(ui.current_language())
     if not changes.empty:
         shown = changes.copy()
         applied_text = {True: ui.t("import.applied.yes"), False: ui.t("import.applied.no")}

@@ -345,3 +345,17 @@ def test_the_templates_extras_are_fine(imported_engine, workbook_path, tmp_path)
     result = import_paths(imported_engine, [path], username="test", dry_run=True)
     assert all(s.new == s.changed == 0 for s in result.sheets)
     assert [s.sheet for s in result.sheets] == list(SHEETS)
+
+
+def test_the_preview_writes_dates_as_the_tables_do():
+    # The newcomer tester saw "2026-11-15" in the re-import preview, where every table says 15-11-2026.
+    import datetime as dt
+
+    from samenhier.io.results import FieldChange, ImportResult
+
+    change = FieldChange(
+        "koppelingen", 5, "0599-017 ↔ N0090", "gestopt_op", None, dt.date(2026, 11, 15), True, False
+    )
+    result = ImportResult(sheets=[], applied=False, changes=[change])
+    assert result.changes_frame("nl").loc[0, ["before", "after"]].tolist() == ["", "15-11-2026"]
+    assert result.changes_frame("en").loc[0, "after"] == "2026-11-15"

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from samenhier import formatting
+
 
 @dataclass
 class SheetSummary:
@@ -52,12 +54,22 @@ class ImportResult:
             columns=["sheet", "new", "changed", "unchanged", "conflicts"],
         )
 
-    def changes_frame(self) -> pd.DataFrame:
+    def changes_frame(self, lang: str | None = None) -> pd.DataFrame:
         """Columns: ``sheet``, ``row`` (Excel), ``record``, ``column``, ``before``, ``after``, ``conflict`` (bool),
-        ``applied`` (bool: False where the app's value is kept). Values as text, so the frame shows and exports as is."""
+        ``applied`` (bool: False where the app's value is kept). Values as text, so the frame shows and exports as
+        is; dates as the tables write them in ``lang`` (``15-11-2026`` in Dutch, :func:`formatting.date_text`)."""
         return pd.DataFrame(
             [
-                (c.sheet, c.row, c.record, c.column, _text(c.before), _text(c.after), c.conflict, c.applied)
+                (
+                    c.sheet,
+                    c.row,
+                    c.record,
+                    c.column,
+                    _text(c.before, lang),
+                    _text(c.after, lang),
+                    c.conflict,
+                    c.applied,
+                )
                 for c in self.changes
             ],
             columns=["sheet", "row", "record", "column", "before", "after", "conflict", "applied"],
@@ -68,11 +80,11 @@ class ImportResult:
         return [c for c in self.changes if c.conflict]
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, lang: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return formatting.date_text(value, lang)
     return str(value)
 
 
