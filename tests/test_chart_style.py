@@ -87,7 +87,6 @@ def test_a_municipality_keeps_its_colour_across_charts_and_filters():
         columns=["2026-W01"],
         describe=str,
         x_title="",
-        colour_title="",
     )
     assert {a.text: a.font.color for a in heatmap.layout.annotations} == {
         "<b>Almere</b>": "#E69F00",
@@ -165,22 +164,20 @@ def test_heatmap_tells_outside_the_year_from_no_meeting_on_a_discrete_scale():
         columns=list(grid["week"]),
         describe=str,
         x_title="",
-        colour_title="",
         outside=pd.Series([True, False, False]),
-        level_labels=("buiten", "geen"),
     )
     trace = fig.data[0]
     assert list(trace.z[0]) == [-1, 0, 6]
     assert (trace.zmin, trace.zmax) == (-1.5, 4.5)  # 6 meetings take the top colour (4+)
-    assert list(trace.colorbar.tickvals) == [-1, 0, 1, 2, 3, 4] and list(trace.colorbar.ticktext) == [
-        "buiten",
-        "geen",
-        "1",
-        "2",
-        "3",
-        "4+",
-    ]
+    assert trace.showscale is False  # the legend is HTML under the chart: it wraps on a phone
     colours = [trace.colorscale[i][1] for i in range(0, len(trace.colorscale), 2)]
+    # The legend names the six colours in the order of the scale: z = -1 (outside), 0, 1, 2, 3, 4+.
+    legend = meeting_charts.heatmap_legend("Bijeenkomsten", ("buiten jaar", "0 <b>"))
+    import re
+
+    swatches = re.findall(r"background:(#[0-9a-f]{6});[^>]*></span>([^<]*)</span>", legend)
+    assert swatches == list(zip(colours, ["buiten jaar", "0 &lt;b&gt;", "1", "2", "3", "4+"], strict=True))
+    assert legend.count("Bijeenkomsten:") == 1
     assert len(colours) == 6 and len(set(colours)) == 6  # six flat steps: a discrete scale
 
 

@@ -36,7 +36,6 @@ def test_heatmap_keeps_every_week_and_leaves_empty_weeks_empty():
         columns=weeks,
         describe=lambda d: ";".join(f"{day}:{kind}" for day, kind in d),
         x_title="week",
-        colour_title="n",
     )
     trace = fig.data[0]
     assert list(trace.x) == weeks  # W03 has no meeting anywhere and is still on the axis

@@ -162,13 +162,17 @@ def year_tab() -> None:
                     column_labels=column_labels,
                     describe=describe,
                     x_title=x_title,
-                    colour_title=ui.t("meetings.axis.meetings"),
                     outside=meeting_queries.outside_group_year(grid, as_of=as_of),
-                    level_labels=(ui.t("meetings.heatmap.outside"), ui.t("meetings.heatmap.no_meeting")),
                 ),
             ),
             config={"displayModeBar": False},
             key="meetings_heatmap",
+        )
+        st.html(
+            meeting_charts.heatmap_legend(
+                ui.t("meetings.axis.meetings"),
+                (ui.t("meetings.heatmap.outside"), ui.t("meetings.heatmap.no_meeting")),
+            )
         )
     left, right = st.columns(2)
     with left:

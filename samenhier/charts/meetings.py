@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -64,9 +65,7 @@ def meeting_heatmap(
     column_labels: Sequence[str] | None = None,
     describe: Callable[[list], str],
     x_title: str,
-    colour_title: str,
     outside: pd.Series | None = None,
-    level_labels: Sequence[str] = ("outside the year", "no meeting"),
 ) -> go.Figure:
     """Rows × columns of meeting counts on a discrete scale: grey outside the group's year or in the
     future (z = :data:`OUTSIDE`), white for no meeting (z = 0), then 1, 2, 3 and 4+ meetings (z = the count); municipalities named at the right of
@@ -80,9 +79,8 @@ def meeting_heatmap(
     ``row_title`` (default ``row_label``) names the row in full in the hover text; ``column_labels`` (default: ``columns`` as text) are the x categories —
     every one is on the axis, also when no row has a meeting there; ``describe`` turns a cell's details
     into hover text. ``outside`` (bool per grid row, as
-    :func:`samenhier.queries.meetings.outside_group_year`) marks the cells outside the group's year;
-    ``level_labels`` names the two lowest levels ("outside the year / future", "no meeting") in the
-    user's language.
+    :func:`samenhier.queries.meetings.outside_group_year`) marks the cells outside the group's year. The
+    colours are explained by :func:`heatmap_legend`, shown under the chart (the figure has no colour bar).
     """
     labels = [str(c) for c in (column_labels if column_labels is not None else columns)]
     firsts = grid.drop_duplicates(row_key, keep="first")
@@ -112,7 +110,6 @@ def meeting_heatmap(
         [[n, t, title] for n, t in zip(n_row, t_row, strict=True)]
         for n_row, t_row, title in zip(counts_text, text, titles, strict=True)
     ]
-    tick_text = [*level_labels, "1", "2", "3", f"{TOP_LEVEL}+"]
     # The trace as a dict: plotly validates it once (go.Figure(go.Heatmap(…)) validates 7,950 cells twice).
     # customdata as one NumPy array, not lists of lists of pairs: plotly copies and checks nested lists cell by
     # cell (at 150 × 53 that was most of a warm rerun of the page), an array at once. It still goes out as lists.
@@ -130,18 +127,7 @@ def meeting_heatmap(
                 xgap=1,
                 ygap=1,
                 hoverongaps=False,
-                colorbar=dict(
-                    title=dict(text=colour_title, side="top"),
-                    orientation="h",
-                    x=0,
-                    xanchor="left",
-                    y=-0.02,
-                    yanchor="top",
-                    thickness=12,
-                    len=0.6,
-                    tickvals=list(range(OUTSIDE, TOP_LEVEL + 1)),
-                    ticktext=tick_text,
-                ),
+                showscale=False,  # the legend is HTML under the chart (heatmap_legend): it wraps on a phone
                 hovertemplate="%{customdata[2]}<br>%{x}: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             )
         ]
@@ -191,7 +177,32 @@ def meeting_heatmap(
         shapes=shapes,
     )
     layout(fig, height=220 + 22 * max(1, len(y)))
-    return fig.update_layout(margin=dict(l=10, r=110, t=30, b=70))
+    return fig.update_layout(margin=dict(l=10, r=110, t=30, b=10))
+
+
+def level_names(level_labels: Sequence[str]) -> list[str]:
+    """The names of the heatmap's six colours, lowest first: ``level_labels`` (outside the year, no meeting),
+    then 1, 2, 3 and 4+ meetings."""
+    return [*level_labels, "1", "2", "3", f"{TOP_LEVEL}+"]
+
+
+def heatmap_legend(title: str, level_labels: Sequence[str]) -> str:
+    """The heatmap's legend as HTML for ``st.html``: ``title``, then a swatch in each colour of
+    :data:`HEATMAP_LEVELS` with its name (:func:`level_names`), in a row that wraps. Plotly's colour bar
+    is sized by the grid, which on a phone is 70-150 px wide: its six names ran into each other."""
+    swatch = (
+        '<span style="display:inline-flex;align-items:center;gap:4px;margin-right:12px">'
+        '<span style="width:14px;height:14px;background:{colour};border:1px solid #999;display:inline-block"></span>'
+        "{name}</span>"
+    )
+    items = "".join(
+        swatch.format(colour=colour, name=html.escape(name))
+        for colour, name in zip(HEATMAP_LEVELS, level_names(level_labels), strict=True)
+    )
+    return (
+        '<div style="display:flex;flex-wrap:wrap;align-items:center;row-gap:4px;font-size:0.85rem;color:#555">'
+        f'<span style="margin-right:12px">{html.escape(title)}:</span>{items}</div>'
+    )
 
 
 def _partial_marks(month_labels: Sequence[str], partial_month: int | None, partial_label: str) -> dict:
