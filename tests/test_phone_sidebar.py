@@ -4,8 +4,7 @@ tests/e2e/test_sessions_browser.py (phone reload)."""
 
 from __future__ import annotations
 
-import asyncio
-
+from asgi_loop import run_in_own_loop
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -51,7 +50,7 @@ def _get(path: str, accept: str) -> tuple[int, dict, bytes]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(_app()(scope, receive, send))
+    run_in_own_loop(_app()(scope, receive, send))
     start = sent[0]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body

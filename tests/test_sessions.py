@@ -3,14 +3,13 @@ login/logout routes that set and clear the HttpOnly cookie (called as ASGI, with
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import hashlib
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from asgi_loop import run_in_own_loop
 from sqlalchemy import text
 from starlette.applications import Starlette
 
@@ -147,9 +146,7 @@ def _request(
     async def send(message):
         sent.append(message)
 
-    # A thread of its own: in a full run the browser tests' Playwright keeps an event loop running in this one.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, app(scope, receive, send)).result()
+    run_in_own_loop(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     names = [(k.decode().lower(), v.decode()) for k, v in start["headers"]]
     return start["status"], dict(names), [v for k, v in names if k == "set-cookie"]
