@@ -309,10 +309,14 @@ class DefaultPageRedirectMiddleware:
 
 
 PHONE_SIDEBAR_SCRIPT = (
-    "<script>try{if(window.innerWidth<=768){for(const k of Object.keys(localStorage)){"
+    "<script>try{if(Math.min(screen.width,window.innerWidth)<=768){for(const k of Object.keys(localStorage)){"
     "if(k.startsWith('stSidebarCollapsed-'))localStorage.removeItem(k)}}}catch(e){}</script>"
 )
-"""Run first in the page's ``<head>``: on a narrow screen, forget the sidebar state Streamlit remembered."""
+"""Run first in the page's ``<head>``: on a narrow screen, forget the sidebar state Streamlit remembered.
+
+A phone's browser reports ``innerWidth`` 980 at that moment (the page's ``<meta viewport>`` is not read yet),
+so the screen's own width decides too: 390 on a phone, whatever the layout viewport; a narrow desktop window
+is caught by ``innerWidth``."""
 
 
 class PhoneSidebarMiddleware:

@@ -96,14 +96,20 @@ def test_a_page_clears_itself_when_its_session_ends_without_a_click(page: Page, 
     assert page.get_by_text("Khaled Hamdan").count() == 0  # the group's newcomer is no longer on screen
 
 
-def test_a_phone_reloads_with_the_sidebar_closed_and_a_desktop_with_it_open(page: Page, workbook_app):
+def test_a_phone_reloads_with_the_sidebar_closed_and_a_desktop_with_it_open(browser, workbook_app):
     # Issue 14: on a phone the sidebar is the menu; opening it to change pages was remembered by Streamlit
     # (localStorage) and the next reload opened it over the page (samenhier/web.py PhoneSidebarMiddleware).
+    # A phone as the browser emulates one (is_mobile: a 980 px layout viewport until the meta tag is read; a
+    # plain 390 px window passed while real phones failed).
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=3
+    )
+    page = context.new_page()
+
     def sidebar_right() -> float:
         box = page.locator('[data-testid="stSidebar"]').bounding_box()
         return box["x"] + box["width"]
 
-    page.set_viewport_size({"width": 390, "height": 844})
     open_app(page, workbook_app.url + "/")
     log_in(page, "coordinator", PASSWORD)
     assert sidebar_right() <= 0  # closed after the login
@@ -116,8 +122,13 @@ def test_a_phone_reloads_with_the_sidebar_closed_and_a_desktop_with_it_open(page
     expect(main(page).get_by_role("heading", name="Bijeenkomsten").first).to_be_visible()
     assert sidebar_right() <= 0, "the reload opened the sidebar over the page"
     expect(page.locator('[data-testid="stExpandSidebarButton"]')).to_be_visible()
+    context.close()
 
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    open_app(page, workbook_app.url + "/")
+    log_in(page, "coordinator", PASSWORD)
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()  # a desktop starts with it open
     page.reload()
     settle(page)
-    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()  # a desktop starts with it open
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()  # and keeps it open
+    page.close()
