@@ -103,7 +103,7 @@ def test_left_out_responses_are_named_without_their_number():
 def test_pooled_responses_are_named_with_their_number():
     note = coverage_note(_shares([0, 0], [7, 9]), "nl")
     assert note.startswith(
-        "16 antwoorden uit zulke kleine groepjes tellen alleen samen mee, niet per groepje."
+        "16 antwoorden uit kleine groepjes (één gemeente, variant en startjaar) tellen alleen samen mee, niet per groepje."
     )
     assert "tellen mee in deze cijfers" not in note
 
@@ -192,6 +192,6 @@ def test_rotterdams_coordinator_is_told_which_responses_count_only_together(surv
     assert not at.exception
     [note] = [c.value for c in at.caption if "count only together" in c.value]
     assert note.startswith(
-        f"{int(small['n'].sum())} responses from such small sets of groups count only together"
+        f"{int(small['n'].sum())} responses from small sets of groups (one municipality, variant and start year) count only together"
     )
     assert "not counted in these figures" not in note

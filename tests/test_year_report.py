@@ -336,7 +336,10 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
                 **{b: part["total"].map(lambda t, b=b: pd.notna(t) and band(int(t)) == b) for b in BANDS},
                 **{f"h{v}": part["home"] == v for v in range(1, 6)},
             )
-            kept = lambda n, ps=(), fs=(), part=part: counted(part, cell_of, pool, n, ps, fs, "row")  # noqa: E731
+            # A wave's figures count only the responses its response count counts (SECURITY.md: else a figure's
+            # pool of small cells, minus the count, gives the cells' size).
+            responses = counted(part, cell_of, pool, "one", response="row")
+            kept = lambda n, ps=(), fs=(), rows=responses: counted(rows, cell_of, pool, n, ps, fs, "row")  # noqa: E731
             total = [int(t) for t in kept("n_total", ["k_total", *BANDS])["total"] if pd.notna(t)]
             emo = [int(e) for e in kept("n_emo", ["k_emo"])["emotional"] if pd.notna(e)]
             soc = [int(s) for s in kept("n_soc", ["k_soc"])["social"] if pd.notna(s)]
@@ -344,7 +347,7 @@ def expected_year(sheets: dict[str, pd.DataFrame], cities: set[str] | None = Non
             home = [int(h) for h in home_rows["home"] if pd.notna(h)]
             had = {c: bool(part[c].any()) for c in ("one", "n_total", "n_emo", "n_soc", "n_home")}
             waves[wave][role] = {
-                "responses": hide(len(kept("one")), had["one"]),
+                "responses": hide(len(responses), had["one"]),
                 "lonely": share_block(sum(t >= 2 for t in total), len(total), had["n_total"]),
                 "emotional": share_block(sum(e >= 2 for e in emo), len(emo), had["n_emo"]),
                 "social": share_block(sum(s >= 2 for s in soc), len(soc), had["n_soc"]),
@@ -730,7 +733,7 @@ def test_xlsx_has_every_table_on_its_own_sheet(cli_store, report, tmp_path):
         assert sheet in book.sheetnames
     rows = {r[0]: r[1] for r in book["programma"].iter_rows(min_row=3, values_only=True)}
     assert rows["Koppelingen gestart"] == report["year"]["programme"]["matches_started"]
-    assert rows["Koppelingen gestopt"] == "<5"  # suppressed, not a number
+    assert rows["Koppelingen gestopt"] == "x"  # suppressed, not a number (CBS's mark for a secret figure)
     lid = list(book["eenzaamheid_lid"].iter_rows(min_row=3, values_only=True))
     assert lid[0][3] == report["year"]["survey"]["waves"]["nulmeting"]["lid"]["lonely"]["share"]
 
@@ -831,5 +834,5 @@ def test_the_report_says_that_responses_are_left_out_or_pooled(report, almere, w
     assert "tellen alleen samen mee" not in nl[0] and "nobody can be recognised" in en[0]
     assert not any(ch.isdigit() for ch in nl[0])  # how many were left out is not said
     pooled = notes(report["year"], "en", "count only together")
-    assert len(pooled) == 1 and f"{everything['pooled']} responses from such small sets" in pooled[0]
+    assert len(pooled) == 1 and f"{everything['pooled']} responses from small sets of groups" in pooled[0]
     assert content.coverage_note({"left_out": False, "pooled": 0}, "nl") is None

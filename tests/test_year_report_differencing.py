@@ -147,3 +147,28 @@ def test_the_search_finds_a_figure_without_the_cell_method(imported_engine):
     assert leaks
     # ... among them one that a pair of reports gives: a choice minus a choice inside it.
     assert any(" − " in leak.how and "Σ" not in leak.how for leak in leaks), leaks[:5]
+
+
+def test_no_figure_of_a_wave_counts_more_people_than_its_responses(imported_engine):
+    # Within one report: the 2026 report said "21 antwoorden" beside "n 22" for the members' eindmeting, and
+    # the 1 extra was a small cell that the response count had left out (second newcomer test). For every
+    # reporting year of the workbook, unfiltered and per municipality, no n exceeds the responses it is about.
+    from samenhier.queries.year_report import municipality_names
+
+    over = []
+    for year in range(2019, 2027):
+        for cities in [(), *((name,) for name in municipality_names(imported_engine))]:
+            figures = year_figures(
+                imported_engine,
+                Scope.coordinator("x"),
+                year=year,
+                as_of=AS_OF,
+                filters=Filters(municipalities=cities),
+            )
+            for wave, roles in figures["survey"]["waves"].items():
+                for role, block in roles.items():
+                    for name in ("lonely", "emotional", "social", "feel_at_home"):
+                        n, responses = block[name]["n"], block["responses"]
+                        if n and (responses is None or n > responses):
+                            over.append((year, cities, wave, role, name, n, responses))
+    assert over == []

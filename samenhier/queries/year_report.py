@@ -660,15 +660,20 @@ def _wave_rows(rows: pd.DataFrame, cells: _Cells) -> tuple[pd.DataFrame, dict[st
     )
     by = ["wave", "role"]
     keep = cells.keep
+    # The figures of a wave and role count only responses that its response count counts: decided apart, a
+    # figure's pool could hold small cells that the count left out, so "n 22" beside "21 responses" gave away
+    # the left-out cells' size (the second newcomer test found it in the 2026 report).
+    responses = keep(flags, by=by, n="one", responses="response")
+    counted = flags.loc[responses.index]
     return flags, {
-        "responses": keep(flags, by=by, n="one", responses="response"),
+        "responses": responses,
         "lonely": keep(
-            flags, by=by, n="n_total", parts=["lonely", *(f"_{b}" for b in BANDS)], responses="response"
+            counted, by=by, n="n_total", parts=["lonely", *(f"_{b}" for b in BANDS)], responses="response"
         ),
-        "emotional": keep(flags, by=by, n="n_emotional", parts=["k_emotional"], responses="response"),
-        "social": keep(flags, by=by, n="n_social", parts=["k_social"], responses="response"),
+        "emotional": keep(counted, by=by, n="n_emotional", parts=["k_emotional"], responses="response"),
+        "social": keep(counted, by=by, n="n_social", parts=["k_social"], responses="response"),
         "feel_at_home": keep(
-            flags,
+            counted,
             by=by,
             n="n_home",
             parts=["k_home"],

@@ -3,8 +3,10 @@ headline figures, tables, charts) built from :func:`samenhier.queries.year_repor
 language. Every renderer (text, xlsx, docx, pdf) and the Jaarverslag page walk the same blocks, so the
 documents show the same figures.
 
-A suppressed figure (None in the figures) shows as ``<5`` (``<`` + the ``suppressed_below`` of the
-figures); a figure that does not exist (no responses at all) as ``–``.
+A suppressed figure (None in the figures) shows as :data:`HIDDEN` ("x", the mark CBS uses for figures kept
+secret): it may be about fewer than ``suppressed_below`` people, or a larger part of the same total hidden so
+that such a figure cannot be worked out; "<5" said the first of every hidden cell, also of a part of 23 people
+or of a share. A figure that does not exist (no responses at all) shows as ``–``.
 """
 
 from __future__ import annotations
@@ -110,11 +112,15 @@ class Report:
         return [b for b in self.blocks if isinstance(b, Chart)]
 
 
+HIDDEN = "x"
+"""The mark of a figure left out to protect people (see the module docstring)."""
+
+
 class _Cells:
     """Formatting of one report's cells: numbers, shares, intervals, p-values, suppression marks."""
 
     def __init__(self, lang: str, below: int):
-        self.lang, self.hidden = lang, f"<{below}"
+        self.lang, self.hidden = lang, HIDDEN
 
     def number(self, value, decimals: int | None = None) -> tuple[Any, str]:
         if value is None:
