@@ -181,6 +181,18 @@ ENDED_STATUSES = frozenset({GroupStatus.COMPLETED.value, GroupStatus.STOPPED.val
 """Group statuses after the year: their last meeting is a date, not a count of days that keeps growing."""
 
 
+def cadence_until(status: str | None, last_meeting: Any, as_of: dt.date) -> tuple[dt.date, bool]:
+    """Where the group page's "meetings per month" chart ends, and whether its last month is still running.
+
+    A group whose year is over (``status`` in :data:`ENDED_STATUSES`) with a known ``last_meeting``: the month
+    of that meeting, complete (its twelve months before the peildatum are all zero and say nothing). Any other
+    group: the peildatum's month, not over yet.
+    """
+    if status in ENDED_STATUSES and last_meeting is not None and not pd.isna(last_meeting):
+        return pd.Timestamp(last_meeting).date(), False
+    return as_of, True
+
+
 def days_since_text(
     days: int | None, lang: str, *, status: str | None = None, last_meeting: dt.date | None = None
 ) -> str:

@@ -392,3 +392,44 @@ def test_my_groups_shows_one_card_per_group_of_the_builder(store, workbook_sheet
 def test_my_groups_cards_in_english(store):
     at = ok(run_app(ANNA, lang="en", page="views/my_groups.py"))
     assert "The end survey is due" in texts(at) or "end survey" in texts(at).lower()
+
+
+def test_an_ended_group_shows_its_last_twelve_months_of_meetings_not_the_last_twelve_before_today(
+    store, workbook_sheets
+):
+    # 0518-001 (studenten) ended in 2022: its chart ran over the twelve months before the peildatum, all zero,
+    # under "a group without a meeting for 10 days needs attention" (second newcomer test).
+    import pandas as pd
+
+    groups = workbook_sheets["groepen"]
+    assert groups.loc[groups["groep_code"] == "0518-001", "status"].iloc[0].strip() == "afgerond"
+    meetings = workbook_sheets["bijeenkomsten"]
+    days = pd.to_datetime(meetings.loc[meetings["groep_code"].str.strip() == "0518-001", "datum"])
+    last = days.max()
+    window = pd.period_range(last.to_period("M") - 11, last.to_period("M"), freq="M")
+    in_window = int(days.dt.to_period("M").isin(window).sum())
+    at = hub(Scope.coordinator("anna"), "0518-001")
+    import base64
+    import json
+
+    import numpy as np
+
+    def values(v):  # plotly sends number arrays as base64 typed arrays
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist() if "bdata" in v else v
+
+    traces = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")]
+    [cadence] = [t for t in traces if t.get("type") == "bar"]  # meetings per calendar month
+    assert cadence["x"] == [str(p) for p in window]
+    assert sum(values(cadence["y"])) == in_window > 0
+    shown = texts(at)
+    assert f"De twaalf maanden tot en met de laatste bijeenkomst ({last.day} " in shown
+    assert "vraagt aandacht" not in shown
+
+
+def test_cadence_window_of_a_running_and_an_ended_group():
+    from samenhier import hub as hub_rules
+
+    today = dt.date(2026, 11, 15)
+    assert hub_rules.cadence_until("actief", dt.date(2026, 11, 2), today) == (today, True)
+    assert hub_rules.cadence_until("afgerond", dt.date(2022, 9, 10), today) == (dt.date(2022, 9, 10), False)
+    assert hub_rules.cadence_until("gestopt", None, today) == (today, True)  # no meeting: nothing to end on

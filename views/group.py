@@ -777,18 +777,20 @@ st.dataframe(
 )
 if row is not None:
     st.subheader(ui.t("progress.cadence"))
-    cadence = ui.cached(progress_queries.meeting_cadence)(scope, group_id, as_of=as_of)
+    until, running = hub.cadence_until(g["status"], row["last_meeting"], as_of)
+    cadence = ui.cached(progress_queries.meeting_cadence)(scope, group_id, as_of=until)
     st.plotly_chart(
         cadence_chart(
             cadence,
             axis_title=ui.t("progress.axis_meetings"),
             hover=ui.t("progress.hover_meetings"),
-            partial_month=f"{as_of:%Y-%m}",
+            partial_month=f"{until:%Y-%m}" if running else None,
             partial_label=ui.t("charts.partial_month"),
         ),
         config={"displayModeBar": False},
         key=f"cadence-{group_id}",
     )
-    st.caption(
-        ui.t("progress.cadence_rule", days=int(row["quiet_after_days"]))
-    )  # the variant's rhythm (issue 19)
+    if running:  # the variant's rhythm (issue 19); an ended group has none to keep
+        st.caption(ui.t("progress.cadence_rule", days=int(row["quiet_after_days"])))
+    else:
+        st.caption(ui.t("progress.cadence_ended", date=ui.fmt_date(until)))
