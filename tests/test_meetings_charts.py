@@ -103,3 +103,9 @@ def test_programme_bars_by_kind_are_per_group_like_the_municipality_lines_and_we
         None,
     ]  # (4 + 1) / 2; 3 / 2; 2 / 1
     assert all(len(t.x) == len(t.y) == 10 for t in by_town.data)
+
+
+def test_one_municipality_is_still_named_in_the_legend():
+    monthly = pd.DataFrame({"municipality": ["Den Haag"], "month": [1], "kind": ["online"], "meetings": [2]})
+    fig = charts.meetings_by_municipality(monthly, month_labels=["Week 1", "Week 2"], axis_title="n")
+    assert fig.layout.showlegend is True and [t.name for t in fig.data] == ["Den Haag"]

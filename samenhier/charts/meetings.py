@@ -297,6 +297,7 @@ def meetings_by_municipality(
         else dict(title=axis_title, **integer_axis(largest))
     )
     fig.update_layout(
+        showlegend=True,  # plotly hides the legend of a lone trace: one municipality's line still names it
         xaxis=dict(type="category", categoryorder="array", categoryarray=list(month_labels)),
         yaxis=y_axis,
         **_partial_marks(month_labels, partial_month, partial_label),
