@@ -181,6 +181,14 @@ ENDED_STATUSES = frozenset({GroupStatus.COMPLETED.value, GroupStatus.STOPPED.val
 """Group statuses after the year: their last meeting is a date, not a count of days that keeps growing."""
 
 
+def _ended_on(status: str | None, last_meeting: Any) -> dt.date | None:
+    """The last meeting of a group whose year is over (``status`` in :data:`ENDED_STATUSES`); None for any
+    other group or when it never met."""
+    if status in ENDED_STATUSES and last_meeting is not None and not pd.isna(last_meeting):
+        return pd.Timestamp(last_meeting).date()
+    return None
+
+
 def cadence_until(status: str | None, last_meeting: Any, as_of: dt.date) -> tuple[dt.date, bool]:
     """Where the group page's "meetings per month" chart ends, and whether its last month is still running.
 
@@ -188,9 +196,8 @@ def cadence_until(status: str | None, last_meeting: Any, as_of: dt.date) -> tupl
     of that meeting, complete (its twelve months before the peildatum are all zero and say nothing). Any other
     group: the peildatum's month, not over yet.
     """
-    if status in ENDED_STATUSES and last_meeting is not None and not pd.isna(last_meeting):
-        return pd.Timestamp(last_meeting).date(), False
-    return as_of, True
+    ended = _ended_on(status, last_meeting)
+    return (ended, False) if ended is not None else (as_of, True)
 
 
 def days_since_text(
@@ -203,8 +210,8 @@ def days_since_text(
     For a group whose year is over (``status`` afgerond or gestopt) with a known ``last_meeting``, the date
     of that meeting instead (``laatste bijeenkomst op 3 maart 2022``): "1.531 dagen sinds …" says nothing.
     """
-    if status in ENDED_STATUSES and last_meeting is not None and not pd.isna(last_meeting):
-        return i18n.t("cards.last_meeting_on", lang, date=formatting.format_date(last_meeting, lang))
+    if (ended := _ended_on(status, last_meeting)) is not None:
+        return i18n.t("cards.last_meeting_on", lang, date=formatting.format_date(ended, lang))
     if days is None:
         return i18n.t("cards.no_meeting", lang)
     if days == 0:

@@ -44,14 +44,10 @@ def _discrete_scale(levels: list[str]) -> list[list]:
     return steps
 
 
-def _values(series: pd.Series) -> list[int | None]:
-    """Counts for plotly: whole numbers, None (no point, no bar) where missing."""
-    return [None if pd.isna(v) else int(v) for v in series]
-
-
-def _ratios(series: pd.Series) -> list[float | None]:
-    """Meetings per group for plotly: floats, None (no bar) where missing."""
-    return [None if pd.isna(v) else float(v) for v in series]
+def _values(series: pd.Series, kind: type = int) -> list[int | float | None]:
+    """Figures for plotly: counts as whole numbers (``kind`` int) or meetings per group (``kind`` float), None
+    (no point, no bar) where missing."""
+    return [None if pd.isna(v) else kind(v) for v in series]
 
 
 def meeting_heatmap(
@@ -276,7 +272,7 @@ def meetings_by_municipality(
     traces = []
     for municipality, row in totals.iterrows():
         name = str(municipality)
-        values = [None if pd.isna(v) else (float(v) if groups is not None else int(v)) for v in row]
+        values = _values(row, float if groups is not None else int)
         traces.append(
             dict(
                 type="scatter",
@@ -336,7 +332,7 @@ def meetings_by_kind(
         part = totals[totals["kind"] == kind.value].set_index("month").reindex(periods)
         fig.add_bar(
             x=list(month_labels),
-            y=_values(part["meetings"]) if groups is None else _ratios(part["meetings"]),
+            y=_values(part["meetings"], int if groups is None else float),
             name=kind_label(kind.value),
             marker=dict(color=KIND_COLOURS[kind.value], pattern=dict(shape=patterns), opacity=opacity),
             hovertemplate="%{x}: %{y}<extra>" + kind_label(kind.value) + "</extra>",
