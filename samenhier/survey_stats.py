@@ -242,17 +242,23 @@ def coverage_note(shares: pd.DataFrame, lang: str | None = None) -> str | None:
     pool is safe by construction (at least ``min_n`` people), so its number is given.
     """
     per_wave = shares.drop_duplicates(["wave", "role"])
-    left_out, pooled = int(per_wave["left_out"].sum()), int(per_wave["pooled"].sum())
+    return coverage_text(
+        bool(per_wave["left_out"].sum()), int(per_wave["pooled"].sum()), "surveys.coverage", lang
+    )
+
+
+def coverage_text(left_out: bool, pooled: int, keys: str, lang: str | None = None) -> str | None:
+    """The sentences of a note on the cell method (Enquêtes page, year report): that responses were left out
+    (``left_out``; never how many), how many count only in the pool (``pooled``), and why — the messages
+    ``<keys>.left_out``, ``<keys>.pooled`` and ``<keys>.why``. None when neither applies."""
     sentences = []
     if left_out:
-        sentences.append(_t("surveys.coverage.left_out", lang))
+        sentences.append(_t(f"{keys}.left_out", lang))
     if pooled:
-        sentences.append(
-            _t("surveys.coverage.pooled", lang, count=formatting.format_number(pooled, lang, decimals=0))
-        )
+        sentences.append(_t(f"{keys}.pooled", lang, count=formatting.format_number(pooled, lang, decimals=0)))
     if not sentences:
         return None
-    return " ".join([*sentences, _t("surveys.coverage.why", lang)])
+    return " ".join([*sentences, _t(f"{keys}.why", lang)])
 
 
 def loneliness_summary(shares: pd.DataFrame, role: str, lang: str | None = None) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from samenhier import formatting, i18n
 from samenhier.loneliness import Band
 from samenhier.models import SelfReportedChange, Wave
-from samenhier.survey_stats import ROLES, format_p_value
+from samenhier.survey_stats import ROLES, coverage_text, format_p_value
 
 HEADLINE = (
     "matches_started",
@@ -421,17 +421,7 @@ def coverage_note(survey: dict[str, Any], lang: str) -> str | None:
     as on the Enquêtes page: that number for two reports would give the size of a small cell) and
     ``survey["pooled"]`` (how many count only in the pool: at least ``Settings.min_cell_size`` when any). The cell method:
     :mod:`samenhier.queries.year_report`."""
-    left_out, pooled = survey.get("left_out", False), survey.get("pooled", 0)
-    sentences = []
-    if left_out:
-        sentences.append(i18n.t("year.coverage.left_out", lang))
-    if pooled:
-        sentences.append(
-            i18n.t("year.coverage.pooled", lang, count=formatting.format_number(pooled, lang, decimals=0))
-        )
-    if not sentences:
-        return None
-    return " ".join([*sentences, i18n.t("year.coverage.why", lang)])
+    return coverage_text(bool(survey.get("left_out", False)), survey.get("pooled", 0), "year.coverage", lang)
 
 
 def _d(text: str):
